@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Runs the TypeScript sources directly through tsx's loader, so `npm ci` is the only set-up step.
+import { register } from 'tsx/esm/api'
+
+register()
+const { main } = await import('../src/cli/index.ts')
+process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,40 @@
+import { type CommandGroup, type CommandIo, processIo, writeLine } from './io.ts'
+
+// Each group lives in commands/<name>.ts and is loaded only when used, so `localhub --help`
+// stays fast and one broken group cannot stop the others.
+const GROUPS: Readonly<Record<string, string>> = Object.freeze({
+  serve: 'start the kernel on localhost (embedded defaults)',
+  chat: 'chat with the running hub from the terminal',
+  registry: 'lint, generate and scaffold the event catalog',
+  events: 'validate, convert, publish, tail, replay and subscribe to events',
+  manifest: 'validate a hub manifest',
+  nats: 'write nats-server configuration for a root or a hub',
+  memory: 'list and forget episodic memory',
+  rag: 'index documents and search them',
+})
+
+const USAGE = [
+  'usage: localhub <command> [options]',
+  '',
+  ...Object.entries(GROUPS).map(([name, text]) => `  ${name.padEnd(10)} ${text}`),
+  '',
+  'Every command takes --data DIR (default ./data). `localhub <command> --help` for more.',
+].join('\n')
+
+export async function main(argv: string[], io: CommandIo = processIo()): Promise<number> {
+  const [group, ...rest] = argv
+  if (group === undefined || group === '--help' || group === '-h' || group === 'help') {
+    writeLine(io.stdout, USAGE)
+    return group === undefined ? 2 : 0
+  }
+  if (group === '--version') {
+    writeLine(io.stdout, '0.1.0')
+    return 0
+  }
+  if (!Object.hasOwn(GROUPS, group)) {
+    writeLine(io.stderr, `localhub: unknown command '${group}'\n\n${USAGE}`)
+    return 2
+  }
+  const module = (await import(`./commands/${group}.ts`)) as { run: CommandGroup }
+  return module.run(rest, io)
+}

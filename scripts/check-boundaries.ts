@@ -6,7 +6,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
 const ROOT = resolve(import.meta.dirname, '..')
 const NESTED_CONTEXT_PARENTS = new Set(['skills', 'transports'])
 const SCANNED = ['src', 'test', 'bench', 'scripts']
-const IMPORT_PATTERN = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm
+const IMPORT_PATTERN =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm
 
 function contextOf(file: string): string | undefined {
   const parts = relative(ROOT, file).split(sep)

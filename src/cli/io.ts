@@ -13,7 +13,13 @@ export interface CommandIo {
 export type CommandGroup = (args: string[], io: CommandIo) => Promise<number>
 
 export function processIo(): CommandIo {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  }
 }
 
 export function writeLine(stream: Writable, line: string): void {

@@ -25,7 +25,11 @@ export class HubError extends Error {
   readonly code: ErrorCode
   readonly details: HubErrorDetails | undefined
 
-  constructor(code: ErrorCode, message: string, options: { details?: HubErrorDetails; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: HubErrorDetails; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'HubError'
     this.code = code

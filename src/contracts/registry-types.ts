@@ -5,7 +5,16 @@ export type EventKind = 'event' | 'command' | 'reply'
 export type EntryStatus = 'draft' | 'stable' | 'deprecated'
 export type Delivery = 'at-least-once' | 'at-most-once'
 export type Ordering = 'session' | 'none'
-export type Channel = 'text' | 'voice' | 'control_room' | 'ops' | 'tool' | 'rag' | 'scrape' | 'compiler' | 'neuro'
+export type Channel =
+  | 'text'
+  | 'voice'
+  | 'control_room'
+  | 'ops'
+  | 'tool'
+  | 'rag'
+  | 'scrape'
+  | 'compiler'
+  | 'neuro'
 
 export interface UiHint {
   render: string

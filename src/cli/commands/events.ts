@@ -1,0 +1,27 @@
+import { type CommandGroup, writeLine } from '../io.ts'
+
+// `localhub events <verb>`: each verb in its own file (events-<verb>.ts), loaded on use.
+const VERBS: Readonly<Record<string, string>> = Object.freeze({
+  validate: 'validate envelopes (JSON or NDJSON, any dialect); one result envelope per event',
+  convert: 'convert envelopes between dialects',
+  publish: 'publish NDJSON envelopes; one receipt {"id","seq"} per line as each commits',
+  tail: 'follow new events live',
+  replay: 'read events back from the log',
+  subscribe: 'durable subscription; --exec CMD runs per event (exit 0 acks)',
+  topics: 'event types with counts and last seen',
+  dlq: 'dead-letter queue: list | retry | purge',
+})
+
+export const run: CommandGroup = async (args, io) => {
+  const [verb, ...rest] = args
+  if (verb === undefined || verb === '--help' || !Object.hasOwn(VERBS, verb)) {
+    const usage = Object.entries(VERBS).map(([name, text]) => `  ${name.padEnd(10)} ${text}`)
+    writeLine(
+      verb === '--help' ? io.stdout : io.stderr,
+      ['usage: localhub events <verb> [options]', '', ...usage].join('\n'),
+    )
+    return verb === '--help' ? 0 : 2
+  }
+  const module = (await import(`./events-${verb}.ts`)) as { run: CommandGroup }
+  return module.run(rest, io)
+}

@@ -1,0 +1,228 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
+import addFormatsModule from 'ajv-formats'
+import { closestMatch } from './closest-match.ts'
+import type { Envelope } from './envelope.ts'
+import { HubError, type ValidationIssue } from './hub-error.ts'
+import { issuesFromAjv, renderValue } from './issue-format.ts'
+import { measureJson } from './measure.ts'
+import { entryKey, type RegistryDocument, type RegistryEntry } from './registry-types.ts'
+import type { ResultError } from './result.ts'
+
+/** Largest envelope accepted, in bytes of JSON. Bigger content travels as a stream of chunks. */
+export const DEFAULT_MAX_ENVELOPE_BYTES = 1024 * 1024
+/** Deepest nesting accepted (objects and arrays), so hostile input cannot exhaust the stack. */
+export const DEFAULT_MAX_DEPTH = 64
+
+export interface ContractsOptions {
+  maxEnvelopeBytes?: number
+  maxDepth?: number
+}
+
+export type ValidationOutcome<T> = { ok: true; value: T } | { ok: false; error: ResultError }
+
+export interface Contracts {
+  readonly registry: RegistryDocument
+  readonly options: Readonly<Required<ContractsOptions>>
+  /** The entry for type@version, or for the highest version of `type` when version is omitted. */
+  entry(type: string, version?: number): RegistryEntry | undefined
+  /** Accepts a parsed object, JSON text or bytes; returns the typed envelope or structured errors. */
+  validateEnvelope(input: unknown): ValidationOutcome<Envelope>
+  /** Issues of `payload` against type@version (empty when valid). */
+  validatePayload(type: string, version: number, payload: unknown): ValidationIssue[]
+}
+
+// ajv-formats is published as CommonJS with a default export; under NodeNext it arrives wrapped.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
+  addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020
+
+export function createAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, keywords: ['x-redact'] })
+  addFormats(ajv)
+  return ajv
+}
+
+function validationError(issues: ValidationIssue[], message?: string): ResultError {
+  return {
+    code: 'E_VALIDATION',
+    message:
+      message ??
+      (issues.length === 1 ? issues[0]!.message : `${issues.length} problems: ${issues[0]!.message}; …`),
+    details: { issues },
+  }
+}
+
+/** Compiles every schema of the registry once; validation afterwards does no compilation. */
+export function createContracts(registry: RegistryDocument, options: ContractsOptions = {}): Contracts {
+  const settings = Object.freeze({
+    maxEnvelopeBytes: DEFAULT_MAX_ENVELOPE_BYTES,
+    maxDepth: DEFAULT_MAX_DEPTH,
+    ...options,
+  })
+  if (!(settings.maxEnvelopeBytes > 0) || !(settings.maxDepth > 0)) {
+    throw new HubError('E_BAD_REQUEST', 'maxEnvelopeBytes and maxDepth must be positive numbers')
+  }
+  const ajv = createAjv()
+  const validateShape = ajv.compile(stripId(registry.envelope))
+  const entries = new Map<string, RegistryEntry>()
+  const payloadValidators = new Map<string, ValidateFunction>()
+  const versionsByType = new Map<string, number[]>()
+  for (const entry of registry.entries) {
+    const key = entryKey(entry.type, entry.version)
+    entries.set(key, entry)
+    try {
+      payloadValidators.set(key, ajv.compile(stripId(entry.schema)))
+    } catch (cause) {
+      throw new HubError(
+        'E_VALIDATION',
+        `catalog schema of ${key} does not compile: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      )
+    }
+    const versions = versionsByType.get(entry.type) ?? []
+    versions.push(entry.version)
+    versions.sort((a, b) => a - b)
+    versionsByType.set(entry.type, versions)
+  }
+  for (const entry of registry.entries) {
+    for (const alias of entry.aliases) if (!versionsByType.has(alias)) versionsByType.set(alias, [])
+  }
+
+  function entry(type: string, version?: number): RegistryEntry | undefined {
+    if (version !== undefined) return entries.get(entryKey(type, version))
+    const versions = versionsByType.get(type)
+    return versions?.length ? entries.get(entryKey(type, versions[versions.length - 1]!)) : undefined
+  }
+
+  function validatePayload(type: string, version: number, payload: unknown): ValidationIssue[] {
+    const validate = payloadValidators.get(entryKey(type, version))
+    if (validate === undefined) {
+      return [
+        {
+          path: '/type',
+          expected: 'a type in the catalog',
+          got: renderValue(type),
+          message: `unknown type ${type}@${version}`,
+        },
+      ]
+    }
+    return validate(payload) ? [] : issuesFromAjv(validate.errors ?? [], { payload }, '/payload')
+  }
+
+  function parseInput(input: unknown): ValidationOutcome<unknown> {
+    if (typeof input !== 'string' && !(input instanceof Uint8Array)) return { ok: true, value: input }
+    const size = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength
+    if (size > settings.maxEnvelopeBytes) return { ok: false, error: tooLarge(size) }
+    try {
+      return {
+        ok: true,
+        value: JSON.parse(typeof input === 'string' ? input : Buffer.from(input).toString('utf8')),
+      }
+    } catch (cause) {
+      const reason = cause instanceof RangeError ? 'nested too deeply' : (cause as Error).message
+      return {
+        ok: false,
+        error: {
+          code: 'E_BAD_REQUEST',
+          message: `not valid JSON: ${reason}`,
+          details: {
+            issues: [{ path: '', expected: 'a JSON object', got: 'malformed text', message: reason }],
+          },
+        },
+      }
+    }
+  }
+
+  function tooLarge(bytes: number): ResultError {
+    return {
+      code: 'E_RESOURCE_LIMIT',
+      message: `envelope is larger than ${settings.maxEnvelopeBytes} bytes (${bytes}); stream large content in chunks`,
+      details: {
+        issues: [
+          {
+            path: '',
+            expected: `at most ${settings.maxEnvelopeBytes} bytes`,
+            got: `${bytes} bytes`,
+            message: 'too large',
+          },
+        ],
+        limitBytes: settings.maxEnvelopeBytes,
+      },
+    }
+  }
+
+  function validateEnvelope(input: unknown): ValidationOutcome<Envelope> {
+    const parsed = parseInput(input)
+    if (!parsed.ok) return parsed
+    const value = parsed.value
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      const issue = {
+        path: '',
+        expected: 'an envelope object',
+        got: renderValue(value),
+        message: 'not an object',
+      }
+      return {
+        ok: false,
+        error: validationError([issue], `expected an envelope object, got ${renderValue(value)}`),
+      }
+    }
+    const measured = measureJson(value, settings.maxEnvelopeBytes, settings.maxDepth)
+    if (measured.exceeded === 'bytes') return { ok: false, error: tooLarge(measured.bytes) }
+    if (measured.exceeded === 'depth') {
+      const issue = {
+        path: '',
+        expected: `nesting depth at most ${settings.maxDepth}`,
+        got: `deeper than ${settings.maxDepth}`,
+        message: 'nested too deeply',
+      }
+      return {
+        ok: false,
+        error: { code: 'E_RESOURCE_LIMIT', message: issue.message, details: { issues: [issue] } },
+      }
+    }
+    if (!validateShape(value)) {
+      return { ok: false, error: validationError(issuesFromAjv(validateShape.errors ?? [], value)) }
+    }
+    const envelope = value as unknown as Envelope
+    const payloadValidate = payloadValidators.get(entryKey(envelope.type, envelope.version))
+    if (payloadValidate === undefined)
+      return { ok: false, error: validationError([unknownTypeIssue(envelope)]) }
+    if (!payloadValidate(envelope.payload)) {
+      return {
+        ok: false,
+        error: validationError(issuesFromAjv(payloadValidate.errors ?? [], value, '/payload')),
+      }
+    }
+    return { ok: true, value: envelope }
+  }
+
+  function unknownTypeIssue(envelope: Envelope): ValidationIssue {
+    const versions = versionsByType.get(envelope.type)
+    if (versions !== undefined && versions.length > 0) {
+      return {
+        path: '/version',
+        expected: `one of ${versions.join(', ')}`,
+        got: renderValue(envelope.version),
+        message: `${envelope.type} has no version ${envelope.version} (known: ${versions.join(', ')})`,
+      }
+    }
+    const alias = registry.entries.find((candidate) => candidate.aliases.includes(envelope.type))
+    const suggestion = alias?.type ?? closestMatch(envelope.type, versionsByType.keys())
+    return {
+      path: '/type',
+      expected: 'a type in the catalog',
+      got: renderValue(envelope.type),
+      message: `unknown event type ${envelope.type}${suggestion ? `; did you mean ${suggestion}?` : ''}`,
+    }
+  }
+
+  return Object.freeze({ registry, options: settings, entry, validateEnvelope, validatePayload })
+}
+
+// Schemas are compiled into one Ajv instance; their $id values would collide across versions.
+function stripId(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $id: _id, ...rest } = schema
+  return rest
+}

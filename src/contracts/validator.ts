@@ -7,6 +7,7 @@ import { issuesFromAjv, renderValue } from './issue-format.ts'
 import { measureJson } from './measure.ts'
 import { entryKey, type RegistryDocument, type RegistryEntry } from './registry-types.ts'
 import type { ResultError } from './result.ts'
+import { isRfc3339DateTime } from './rfc3339.ts'
 
 /** Largest envelope accepted, in bytes of JSON. Bigger content travels as a stream of chunks. */
 export const DEFAULT_MAX_ENVELOPE_BYTES = 1024 * 1024
@@ -38,6 +39,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 export function createAjv(): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, keywords: ['x-redact'] })
   addFormats(ajv)
+  ajv.addFormat('date-time', { type: 'string', validate: isRfc3339DateTime })
   return ajv
 }
 
@@ -112,7 +114,13 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
 
   function parseInput(input: unknown): ValidationOutcome<unknown> {
     if (typeof input !== 'string' && !(input instanceof Uint8Array)) return { ok: true, value: input }
-    const size = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength
+    // A UTF-16 string of n units is at most 3n UTF-8 bytes: count bytes only when that could matter.
+    const size =
+      typeof input !== 'string'
+        ? input.byteLength
+        : input.length * 3 <= settings.maxEnvelopeBytes
+          ? input.length
+          : Buffer.byteLength(input)
     if (size > settings.maxEnvelopeBytes) return { ok: false, error: tooLarge(size) }
     try {
       return {

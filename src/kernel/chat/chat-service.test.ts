@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { loadCatalog } from '../../catalog/index.ts'
+import { createContracts, type Envelope, HubError } from '../../contracts/index.ts'
+import type { Pipeline } from '../../manifest/index.ts'
+import type { LlmProvider } from '../../skills/llm/index.ts'
+import type { SkillRuntime, TurnPart } from '../pipeline/index.ts'
+import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
+import { createLlmSkill } from '../skill-host/llm-skill.ts'
+import { ChatService } from './chat-service.ts'
+
+const contracts = createContracts(loadCatalog().document)
+const machine = compileStateMachine({
+  states: ['idle', 'thinking', 'error'],
+  transitions: [
+    { on: 'chat.query', from: 'idle', to: 'thinking' },
+    { on: 'error.*', from: '*', to: 'error' },
+    { on: 'turn.end', from: '*', to: 'idle' },
+  ],
+})
+const pipeline: Pipeline = {
+  id: 'pipeline.chat.text',
+  steps: [
+    { emit: 'chat.query' },
+    { call: 'skill.rag', optional: true },
+    { call: 'skill.llm' },
+    { emit: 'turn.end' },
+  ],
+}
+
+function fakeProvider(tokens: string[], failAfter?: number): LlmProvider {
+  return {
+    name: 'ollama',
+    model: 'test-model',
+    async *chat(request, signal) {
+      assert.equal(request.messages.at(-1)?.content, 'hello?')
+      for (const [index, text] of tokens.entries()) {
+        if (failAfter !== undefined && index === failAfter) throw new HubError('E_IO', 'the model server went away')
+        signal?.throwIfAborted()
+        yield { type: 'token', text }
+      }
+      yield { type: 'done', usage: { promptTokens: 3, completionTokens: tokens.length }, finishReason: 'stop', model: 'test-model' }
+    },
+    health: async () => ({ ok: true, provider: 'ollama', target: 'test' }),
+    close: async () => undefined,
+  }
+}
+
+function setup(skills: SkillRuntime[]) {
+  const published: Envelope[] = []
+  const service = new ChatService({
+    publisher: {
+      async publish(draft) {
+        const outcome = contracts.validateEnvelope(draft)
+        if (!outcome.ok) throw new HubError(outcome.error.code, outcome.error.message, { details: outcome.error.details })
+        published.push(outcome.value)
+        return { id: outcome.value.id }
+      },
+    },
+    contracts,
+    sessions: new SessionRegistry(machine, { now: Date.now, setTimeout, clearTimeout }),
+    pipeline,
+    skills: new Map(skills.map((skill) => [skill.id, skill])),
+    metrics: { observe: () => undefined },
+  })
+  return { service, published }
+}
+
+describe('chat turn', () => {
+  test('a turn publishes the documented sequence as one causal chain with one traceId', async () => {
+    const { service, published } = setup([createLlmSkill({ id: 'skill.llm', provider: fakeProvider(['Hel', 'lo']) })])
+    const parts: TurnPart[] = []
+    const turn = await service.run({ text: 'hello?', sessionId: 's1' }, new AbortController().signal, (part) => parts.push(part))
+    assert.equal(turn.answer, 'Hello')
+    assert.deepEqual(
+      parts.map((part) => part.kind),
+      ['start', 'chunk', 'chunk', 'end'],
+    )
+    const types = published.map((event) => event.type)
+    assert.deepEqual(types.slice(0, 5), ['turn.start', 'pipeline.status', 'chat.query', 'session.state.changed', 'pipeline.status'])
+    assert.ok(types.includes('pipeline.step.skipped'), 'the missing optional rag skill is skipped with a warning')
+    const order = ['chat.prompt', 'stream.start', 'llm.token', 'stream.chunk', 'llm.complete', 'stream.end', 'chat.message', 'turn.end']
+    const positions = order.map((type) => types.indexOf(type))
+    assert.deepEqual([...positions].sort((a, b) => a - b), positions, `order of ${types.join(', ')}`)
+    const end = types.indexOf('turn.end')
+    assert.equal(types[end + 1], 'session.state.changed')
+    assert.equal(published[end + 1]?.payload.to, 'idle')
+    assert.equal(new Set(published.map((event) => event.traceId)).size, 1)
+    const stored = published.filter((event) => contracts.entry(event.type)?.stored !== false)
+    for (let index = 1; index < stored.length; index++) {
+      assert.equal(stored[index]!.causationId, stored[index - 1]!.id, `causation of ${stored[index]!.type}`)
+    }
+  })
+
+  test('a failing required step ends the turn with error.raised and turn.end outcome error, state back to idle', async () => {
+    const { service, published } = setup([createLlmSkill({ id: 'skill.llm', provider: fakeProvider(['a', 'b', 'c'], 1) })])
+    const parts: TurnPart[] = []
+    const turn = await service.run({ text: 'hello?', sessionId: 's2' }, new AbortController().signal, (part) => parts.push(part))
+    assert.equal(turn.outcome, 'error')
+    assert.deepEqual(parts.at(-1), { kind: 'error', code: 'E_IO', message: 'the model server went away' })
+    const error = published.find((event) => event.type === 'error.raised')
+    assert.equal(error?.payload.code, 'E_IO')
+    const end = published.find((event) => event.type === 'turn.end')
+    assert.equal(end?.payload.outcome, 'error')
+    const states = published.filter((event) => event.type === 'session.state.changed').map((event) => event.payload.to)
+    assert.deepEqual(states, ['thinking', 'error', 'idle'])
+  })
+
+  test('a required skill that is missing fails fast with E_DEPENDENCY_UNAVAILABLE', async () => {
+    const { service } = setup([])
+    const parts: TurnPart[] = []
+    await service.run({ text: 'hello?' }, new AbortController().signal, (part) => parts.push(part))
+    assert.equal(parts.at(-1)?.kind === 'error' ? parts.at(-1) : undefined, parts.at(-1))
+    assert.match(JSON.stringify(parts.at(-1)), /E_DEPENDENCY_UNAVAILABLE.*skill\.llm/)
+  })
+
+  test('empty and oversized text are refused before anything is published', async () => {
+    const { service, published } = setup([])
+    await assert.rejects(service.run({ text: '  ' }, new AbortController().signal, () => undefined), /non-empty/)
+    await assert.rejects(service.run({ text: 'x'.repeat(40_000) }, new AbortController().signal, () => undefined), /longer than/)
+    assert.equal(published.length, 0)
+  })
+})

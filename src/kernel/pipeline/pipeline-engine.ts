@@ -1,0 +1,125 @@
+import { HubError, toHubError } from '../../contracts/index.ts'
+import { type Branch, type Pipeline, type PipelineStep, stepKind } from '../../manifest/index.ts'
+import type { Condition, MetricsSink, SkillRuntime, TurnPart, TurnState } from './pipeline-types.ts'
+import type { TurnEmitter } from './turn-emitter.ts'
+import { payloadForEmit } from './turn-payloads.ts'
+
+export interface PipelineRunOptions {
+  pipeline: Pipeline
+  turn: TurnState
+  emitter: TurnEmitter
+  skills: ReadonlyMap<string, SkillRuntime>
+  conditions: Readonly<Record<string, Condition>>
+  metrics: MetricsSink
+  signal: AbortSignal
+  onPart: (part: TurnPart) => void
+  /** Waits for an event of a type on this session (recv steps). */
+  receive?: (type: string, signal: AbortSignal) => Promise<Record<string, unknown>>
+  /** Runs before an emit step publishes (the memory write happens before turn.end this way). */
+  beforeEmit?: (type: string) => Promise<void>
+  now: () => number
+}
+
+/** Runs the steps in order; a step that fails ends the run by throwing a HubError. */
+export async function runPipeline(options: PipelineRunOptions): Promise<void> {
+  await runSteps(options, options.pipeline.steps, '')
+}
+
+async function runSteps(options: PipelineRunOptions, steps: readonly PipelineStep[], prefix: string): Promise<void> {
+  for (const [index, step] of steps.entries()) {
+    if (options.signal.aborted) throw new HubError('E_TIMEOUT', 'the turn was cancelled', { details: { reason: 'aborted' } })
+    await runStep(options, step, `${prefix}${index}`)
+  }
+}
+
+function describeStep(step: PipelineStep): { kind: string; target: string } {
+  const kind = stepKind(step)
+  if ('emit' in step) return { kind, target: step.emit }
+  if ('call' in step) return { kind, target: step.call }
+  if ('recv' in step) return { kind, target: step.recv }
+  return { kind, target: step.if }
+}
+
+async function runStep(options: PipelineRunOptions, step: PipelineStep, position: string): Promise<void> {
+  const { emitter, pipeline, now } = options
+  const { kind, target } = describeStep(step)
+  // pipeline.status names a step as `<kind>:<target>` at its position ("2", or "3.0" inside an if branch).
+  const base = {
+    pipelineId: pipeline.id,
+    step: `${position} ${kind}:${target}`,
+    stepIndex: Number.parseInt(position, 10),
+    ...('call' in step ? { skill: step.call } : {}),
+  }
+  if ('call' in step) {
+    const skill = options.skills.get(step.call)
+    const status = skill?.status() ?? { state: 'unavailable' as const, reason: 'not declared or not loaded' }
+    if (skill === undefined || status.state === 'unavailable' || status.state === 'failed') {
+      if (step.optional === true) {
+        await emitter.emit('pipeline.status', { ...base, state: 'skipped' })
+        await emitter.emit(
+          'pipeline.step.skipped',
+          {
+            pipelineId: pipeline.id,
+            step: base.step,
+            skill: step.call,
+            reason: 'unavailable',
+            message: `optional skill ${step.call} is ${status.state}${status.reason ? `: ${status.reason}` : ''}`,
+          },
+          { severity: 'warn' },
+        )
+        return
+      }
+      throw new HubError('E_DEPENDENCY_UNAVAILABLE', `skill ${step.call} is ${status.state}: ${status.reason ?? ''}`.trim(), {
+        details: { skill: step.call, step: position },
+      })
+    }
+  }
+  const started = now()
+  await emitter.emit('pipeline.status', { ...base, state: 'start' })
+  try {
+    if ('emit' in step) {
+      await options.beforeEmit?.(step.emit)
+      await emitter.emit(step.emit, payloadForEmit(step.emit, options.turn, now()))
+    } else if ('call' in step) {
+      const skill = options.skills.get(step.call)!
+      await skill.invoke({
+        turn: options.turn,
+        step,
+        pipeline,
+        emitter,
+        signal: options.signal,
+        metrics: options.metrics,
+        onPart: options.onPart,
+      })
+    } else if ('recv' in step) {
+      if (options.receive === undefined) {
+        throw new HubError('E_BAD_REQUEST', `pipeline ${pipeline.id} waits for ${step.recv}, which this entry point cannot deliver`)
+      }
+      await options.receive(step.recv, options.signal)
+    } else {
+      const condition = options.conditions[step.if]
+      if (condition === undefined) throw new HubError('E_VALIDATION', `unknown condition ${step.if} in pipeline ${pipeline.id}`)
+      const branch = condition(options.turn) ? step.then : step.else
+      if (branch !== undefined) await runBranch(options, branch, `${position}.`)
+    }
+  } catch (error) {
+    const failure = toHubError(error)
+    await emitter.emit(
+      'pipeline.status',
+      { ...base, state: 'error', durationMs: now() - started, errorCode: failure.code },
+      { severity: 'error' },
+    )
+    throw failure
+  }
+  await emitter.emit('pipeline.status', { ...base, state: 'done', durationMs: now() - started })
+}
+
+async function runBranch(options: PipelineRunOptions, branch: Branch, prefix: string): Promise<void> {
+  if (typeof branch !== 'string') return runSteps(options, branch, prefix)
+  const colon = branch.indexOf(':')
+  const verb = branch.slice(0, colon)
+  const target = branch.slice(colon + 1)
+  const step: PipelineStep | undefined = verb === 'emit' ? { emit: target } : verb === 'call' ? { call: target } : undefined
+  if (step === undefined) throw new HubError('E_VALIDATION', `branch ${branch} must be emit:<type> or call:<skill>`)
+  await runStep(options, step, `${prefix}0`)
+}

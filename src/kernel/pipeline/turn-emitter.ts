@@ -1,0 +1,81 @@
+import { uuidV7 } from '../../bus/index.ts'
+import type { Contracts, Envelope } from '../../contracts/index.ts'
+import type { SessionRegistry } from '../sessions/index.ts'
+import type { EmitOptions, EventPublisher, TurnEmitterPort } from './pipeline-types.ts'
+
+export interface TurnEmitterOptions {
+  publisher: EventPublisher
+  contracts: Contracts
+  sessions: SessionRegistry
+  traceId: string
+  sessionId: string
+  source: string
+  now: () => number
+}
+
+/**
+ * Publishes a turn's events as one causal chain: every stored event's causationId is the stored
+ * event before it (ephemeral ones point at the last stored event but are never pointed at, since
+ * they are not in the log). After each event it applies the session state machine and publishes
+ * the resulting session.state.changed or session.transition.rejected in the same chain.
+ */
+export class TurnEmitter implements TurnEmitterPort {
+  readonly #options: TurnEmitterOptions
+  #lastStoredId: string | undefined
+  // Events are published one after another so the chain and the log agree on the order.
+  #queue: Promise<unknown> = Promise.resolve()
+
+  constructor(options: TurnEmitterOptions) {
+    this.#options = options
+  }
+
+  get lastEventId(): string | undefined {
+    return this.#lastStoredId
+  }
+
+  emit(type: string, payload: Record<string, unknown>, options: EmitOptions = {}): Promise<Envelope> {
+    const next = this.#queue.then(() => this.#emitNow(type, payload, options))
+    this.#queue = next.catch(() => undefined)
+    return next
+  }
+
+  async #emitNow(type: string, payload: Record<string, unknown>, options: EmitOptions): Promise<Envelope> {
+    const envelope = await this.#publish(type, payload, options)
+    const outcome = this.#options.sessions.observe(this.#options.sessionId, type, this.#options.traceId)
+    if (outcome.kind === 'moved' && outcome.from !== outcome.to) {
+      await this.#publish('session.state.changed', {
+        sessionId: this.#options.sessionId,
+        from: outcome.from,
+        to: outcome.to,
+        cause: type,
+      })
+    } else if (outcome.kind === 'rejected') {
+      await this.#publish(
+        'session.transition.rejected',
+        { sessionId: this.#options.sessionId, state: outcome.from, event: type, reason: outcome.reason },
+        { severity: 'warn' },
+      )
+    }
+    return envelope
+  }
+
+  async #publish(type: string, payload: Record<string, unknown>, options: EmitOptions = {}): Promise<Envelope> {
+    const { publisher, contracts, traceId, sessionId, source, now } = this.#options
+    const envelope: Envelope = {
+      id: uuidV7(now()),
+      type,
+      version: contracts.entry(type)?.version ?? 1,
+      ts: new Date(now()).toISOString(),
+      source: options.source ?? source,
+      severity: options.severity ?? 'info',
+      traceId,
+      sessionId,
+      tenant: 'default',
+      payload,
+      ...(this.#lastStoredId === undefined ? {} : { causationId: this.#lastStoredId }),
+    }
+    await publisher.publish(envelope)
+    if (contracts.entry(type)?.stored !== false) this.#lastStoredId = envelope.id
+    return envelope
+  }
+}

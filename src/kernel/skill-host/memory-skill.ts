@@ -1,0 +1,35 @@
+import type { MemoryStore } from '../../skills/memory/index.ts'
+import type { SkillRuntime, StepContext, TurnEmitterPort, TurnState } from '../pipeline/index.ts'
+
+export interface MemorySkill extends SkillRuntime {
+  /** Stores the finished turn (the manifest's writeOn: turn.end) and emits memory.write.receipt. */
+  recordTurn(turn: TurnState, emitter: TurnEmitterPort): Promise<void>
+}
+
+export function createMemorySkill(options: { id: string; store: MemoryStore }): MemorySkill {
+  return {
+    id: options.id,
+    status: () => ({ state: 'ready' }),
+    async invoke({ turn, emitter }: StepContext) {
+      const context = options.store.readContext({ sessionId: turn.sessionId, query: turn.text })
+      turn.memory = [
+        ...context.facts.map((fact) => ({ id: fact.id, kind: 'fact' as const, text: fact.text, score: fact.score })),
+        ...context.summaries.map((summary) => ({ id: summary.id, kind: 'summary' as const, text: summary.text, score: summary.score })),
+      ]
+      await emitter.emit('memory.context', {
+        facts: context.facts.map((fact) => ({ id: fact.id, kind: fact.kind, text: fact.text })),
+        summaries: context.summaries.map((summary) => ({ id: summary.id, text: summary.text })),
+      })
+    },
+    async recordTurn(turn, emitter) {
+      if (turn.answer.length === 0) return
+      const receipt = options.store.recordTurn({
+        sessionId: turn.sessionId,
+        traceId: turn.traceId,
+        userText: turn.text,
+        assistantText: turn.answer,
+      })
+      await emitter.emit('memory.write.receipt', { id: receipt.id, ts: receipt.ts })
+    },
+  }
+}

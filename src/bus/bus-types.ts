@@ -1,0 +1,126 @@
+import type { Contracts, Envelope, GuardrailOptions, RegistryDocument, Result } from '../contracts/index.ts'
+import type { Clock } from './clock.ts'
+import type { PermissionTable } from './permissions.ts'
+import type {
+  DeadLetterEntry,
+  DeadLetterQuery,
+  TopicStat,
+  TransportCapabilities,
+  TransportFactory,
+} from './transport-types.ts'
+
+/** Receipt of a publish: returned only after a stored event is committed. No seq for ephemeral events. */
+export interface PublishReceipt {
+  id: string
+  seq?: number
+  sessionSeq?: number
+  /** Set when the event (by id or idempotency key) was already published within the dedupe window. */
+  duplicate?: true
+}
+
+export type PublishOutcome = Result<PublishReceipt>
+
+export interface EventContext {
+  /** Absent for ephemeral events. */
+  seq?: number
+  /** 1 on first delivery; 0 for live (at-most-once) deliveries. */
+  attempt: number
+  /** Consumer name for log deliveries. */
+  consumer?: string
+  /** Publishes `<type>.result` answering this command (causationId, traceId, sessionId copied). */
+  reply(payload: Record<string, unknown>, options?: { severity?: Envelope['severity'] }): Promise<PublishReceipt>
+}
+
+/** Resolving acknowledges; throwing (or running past ackWaitMs) asks for redelivery. */
+export type EventHandler = (envelope: Envelope, context: EventContext) => void | Promise<void>
+
+export type ReplayPosition = { seq: number } | { time: string | number | Date }
+
+export interface SubscribeOptions {
+  /** Name of a durable consumer: its position survives restarts (on a persistent transport). */
+  durable?: string
+  /** Subscribers with the same queue (or durable) name share the events: each goes to one of them. */
+  queue?: string
+  ackWaitMs?: number
+  maxDeliver?: number
+  backoffMs?: readonly number[]
+  maxAckPending?: number
+  /** Where a new consumer starts (default 'new'); an existing durable one resumes where it was. */
+  from?: 'new' | 'first' | ReplayPosition
+  /** 'session' orders every event carrying a sessionId, not only types the catalog marks so. */
+  ordered?: 'session'
+  /**
+   * Trusted in-process handler (the kernel's own, never a principal's): receives events as
+   * published, before guardrails, live and at-most-once; no acks, no redelivery, no replay.
+   */
+  trusted?: boolean
+}
+
+export interface Subscription {
+  readonly name: string
+  unsubscribe(): Promise<void>
+}
+
+export interface ReplayOptions {
+  from?: ReplayPosition
+  to?: ReplayPosition
+  filter?: string
+  limit?: number
+}
+
+export interface RequestOptions {
+  timeoutMs?: number
+  version?: number
+  sessionId?: string
+  traceId?: string
+  tenant?: string
+  source?: string
+}
+
+export interface DeadLetterApi {
+  list(query?: DeadLetterQuery): Promise<DeadLetterEntry[]>
+  retry(query: DeadLetterQuery): Promise<DeadLetterEntry[]>
+  purge(query: DeadLetterQuery): Promise<DeadLetterEntry[]>
+}
+
+/** What a principal may use; every call is checked against its permissions. */
+export interface BusClient {
+  publish(draft: unknown): Promise<PublishReceipt>
+  publishMany(drafts: readonly unknown[]): Promise<PublishOutcome[]>
+  subscribe(pattern: string, handler: EventHandler, options?: SubscribeOptions): Promise<Subscription>
+  request(type: string, payload: Record<string, unknown>, options?: RequestOptions): Promise<Envelope>
+  replay(options?: ReplayOptions): AsyncIterable<Envelope>
+}
+
+export interface Bus extends BusClient {
+  readonly transportName: string
+  readonly capabilities: TransportCapabilities
+  readonly subjectPrefix: string
+  readonly contracts: Contracts
+  readonly dlq: DeadLetterApi
+  topics(): Promise<TopicStat[]>
+  /** A view of this bus acting as `principal` (permissions from BusOptions.permissions). */
+  as(principal: string): BusClient
+  /** Stops accepting publishes, waits for those under way, stops consumers, drains queues, closes the transport. */
+  close(): Promise<void>
+}
+
+export interface BusOptions {
+  registry: RegistryDocument
+  transport: TransportFactory
+  clock?: Clock
+  hubId?: string
+  /** `source` of envelopes that name none. */
+  defaultSource?: string
+  dedupeWindowMs?: number
+  guardrails?: GuardrailOptions
+  permissions?: PermissionTable
+  maxLivePending?: number
+  liveBlockMs?: number
+  ackWaitMs?: number
+  maxDeliver?: number
+  backoffMs?: readonly number[]
+  maxAckPending?: number
+  requestTimeoutMs?: number
+  onError?: (error: Error, where: string) => void
+}

@@ -1,0 +1,381 @@
+import { type Envelope, HubError, toHubError } from '../contracts/index.ts'
+import type { Clock } from './clock.ts'
+import type { AttemptState, ConsumerStateStore, LogReader, StoredRecord } from './log-engine-types.ts'
+import { compileTypePattern, type TypeMatcher } from './subjects.ts'
+import type { ConsumerConfig, DeliveryHandler } from './transport-types.ts'
+
+// Records read from the log per query, and queries per turn of the event loop, so catching up
+// on a long log never blocks other work for long.
+const FETCH_BATCH = 512
+const FETCHES_PER_TURN = 16
+
+type EntryState = 'waiting' | 'ready' | 'inflight' | 'backoff' | 'done'
+
+interface Entry {
+  seq: number
+  record: StoredRecord
+  envelope: Envelope | undefined
+  sessionKey: string | undefined
+  state: EntryState
+  attempts: number
+  lastError: string
+  token: number
+  timer: unknown
+  /** Put back by a DLQ retry: below the floor, outside session order. */
+  redo: boolean
+  settled: Promise<void> | undefined
+}
+
+interface Member {
+  handler: DeliveryHandler
+}
+
+export interface ConsumerEngineOptions {
+  config: ConsumerConfig
+  log: LogReader
+  store: ConsumerStateStore | undefined
+  clock: Clock
+  onError(error: HubError, where: string): void
+}
+
+/**
+ * Runs one consumer over a log: reads past its position, hands events to its members round
+ * robin, tracks acks (a floor plus the acked seqs above it), redelivers with backoff, moves to
+ * the dead-letter queue after maxDeliver, and keeps one event in flight per session for
+ * session-ordered types.
+ */
+export class ConsumerEngine {
+  readonly name: string
+  private readonly config: ConsumerConfig
+  private readonly log: LogReader
+  private readonly store: ConsumerStateStore | undefined
+  private readonly clock: Clock
+  private readonly onError: ConsumerEngineOptions['onError']
+  private readonly matches: TypeMatcher
+  private readonly members: Member[] = []
+  private nextMember = 0
+  private readonly pending = new Map<number, Entry>()
+  private readonly redo = new Map<number, Entry>()
+  private readonly sessions = new Map<string, Entry[]>()
+  private ready: Entry[] = []
+  private readyHead = 0
+  private readonly acked = new Set<number>()
+  private readonly savedAttempts: Map<number, AttemptState>
+  private floor: number
+  private cursor: number
+  private stopped = false
+  private pumpScheduled = false
+  private flushScheduled = false
+  private redoWanted = false
+  private dirtyAcks: number[] = []
+  private readonly dirtyAttempts = new Map<number, AttemptState>()
+  private floorDirty = false
+
+  constructor(options: ConsumerEngineOptions) {
+    const { config, log, store, clock } = options
+    this.name = config.name
+    this.config = config
+    this.log = log
+    this.store = config.durable ? store : undefined
+    this.clock = clock
+    this.onError = options.onError
+    this.matches = compileTypePattern(config.filter)
+    const snapshot = this.store?.load(config.name)
+    if (snapshot !== undefined) {
+      if (snapshot.filter !== config.filter) {
+        throw new HubError(
+          'E_BAD_REQUEST',
+          `durable consumer ${config.name} exists with filter ${snapshot.filter}, not ${config.filter}; use another name`,
+        )
+      }
+      this.floor = snapshot.ackFloor
+      for (const seq of snapshot.acked) this.acked.add(seq)
+      this.savedAttempts = snapshot.attempts
+      this.redoWanted = true
+    } else {
+      this.floor = this.startFloor()
+      this.savedAttempts = new Map()
+      this.store?.create(config.name, config.filter, this.floor)
+    }
+    this.cursor = this.floor
+  }
+
+  private startFloor(): number {
+    const from = this.config.deliverFrom
+    if (from === 'new') return this.log.lastSeq()
+    if (from === 'first') return 0
+    if ('seq' in from) return Math.max(0, from.seq - 1)
+    return this.log.firstSeqAtOrAfter(from.time) - 1
+  }
+
+  get filter(): string {
+    return this.config.filter
+  }
+
+  get memberCount(): number {
+    return this.members.length
+  }
+
+  addMember(handler: DeliveryHandler): Member {
+    const member = { handler }
+    this.members.push(member)
+    this.schedulePump()
+    return member
+  }
+
+  removeMember(member: Member): void {
+    const index = this.members.indexOf(member)
+    if (index >= 0) this.members.splice(index, 1)
+  }
+
+  /** New events were appended (or, with checkRedo, DLQ entries may have been put back). */
+  notify(checkRedo = false): void {
+    if (checkRedo) this.redoWanted = true
+    this.schedulePump()
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.stopped) return
+    this.pumpScheduled = true
+    setImmediate(() => {
+      this.pumpScheduled = false
+      this.pump()
+    })
+  }
+
+  private pump(): void {
+    if (this.stopped || this.members.length === 0) return
+    try {
+      if (this.redoWanted && this.store !== undefined) {
+        this.redoWanted = false
+        for (const seq of this.store.takeRedo(this.name)) {
+          const record = this.log.readSeq(seq)
+          if (record !== undefined && !this.redo.has(seq) && !this.pending.has(seq)) this.admit(record, true)
+        }
+      }
+      let fetches = 0
+      while (this.pending.size + this.redo.size < this.config.maxAckPending) {
+        if (++fetches > FETCHES_PER_TURN) {
+          this.schedulePump()
+          break
+        }
+        const want = Math.min(FETCH_BATCH, this.config.maxAckPending - this.pending.size - this.redo.size)
+        const batch = this.log.readAfter(this.cursor, want)
+        for (const record of batch) {
+          this.cursor = record.seq
+          if (this.acked.has(record.seq) || !this.matches(record.type)) continue
+          this.admit(record, false)
+        }
+        if (batch.length < want) break
+      }
+      this.advanceFloor()
+    } catch (error) {
+      this.onError(toHubError(error, 'E_IO'), `consumer ${this.name}: reading the log`)
+    }
+    this.drainReady()
+  }
+
+  private admit(record: StoredRecord, redo: boolean): void {
+    const saved = this.savedAttempts.get(record.seq)
+    const ordered = !redo && record.sessionId !== undefined && this.config.isSessionOrdered(record.type)
+    const entry: Entry = {
+      seq: record.seq,
+      record,
+      envelope: undefined,
+      sessionKey: ordered ? record.sessionId : undefined,
+      state: 'ready',
+      attempts: redo ? 0 : (saved?.attempts ?? 0),
+      lastError: saved?.lastError ?? '',
+      token: 0,
+      timer: undefined,
+      redo,
+      settled: undefined,
+    }
+    if (redo) this.redo.set(record.seq, entry)
+    else this.pending.set(record.seq, entry)
+    if (entry.sessionKey !== undefined) {
+      const queue = this.sessions.get(entry.sessionKey)
+      if (queue !== undefined) {
+        queue.push(entry)
+        entry.state = 'waiting'
+        return
+      }
+      this.sessions.set(entry.sessionKey, [entry])
+    }
+    this.ready.push(entry)
+  }
+
+  private drainReady(): void {
+    while (this.readyHead < this.ready.length && !this.stopped && this.members.length > 0) {
+      const entry = this.ready[this.readyHead++]!
+      if (entry.state === 'ready') this.dispatch(entry)
+    }
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.readyHead)
+      this.readyHead = 0
+    }
+  }
+
+  private dispatch(entry: Entry): void {
+    const member = this.members[this.nextMember++ % this.members.length]!
+    entry.state = 'inflight'
+    entry.attempts++
+    const token = ++entry.token
+    if (this.store !== undefined && !entry.redo) {
+      this.dirtyAttempts.set(entry.seq, { attempts: entry.attempts, lastError: entry.lastError })
+      this.scheduleFlush()
+    }
+    entry.timer = this.clock.setTimeout(() => {
+      this.settle(entry, token, new HubError('E_TIMEOUT', `not acknowledged within ${this.config.ackWaitMs} ms`))
+    }, this.config.ackWaitMs)
+    let result: Promise<void>
+    try {
+      entry.envelope ??= entry.record.envelope()
+      result = member.handler(entry.envelope, { consumer: this.name, seq: entry.seq, attempt: entry.attempts })
+    } catch (error) {
+      result = Promise.reject(error)
+    }
+    entry.settled = Promise.resolve(result).then(
+      () => this.settle(entry, token, undefined),
+      (error: unknown) => this.settle(entry, token, error ?? new Error('handler failed')),
+    )
+  }
+
+  private settle(entry: Entry, token: number, error: unknown): void {
+    if (entry.token !== token || entry.state !== 'inflight') return
+    this.clock.clearTimeout(entry.timer)
+    if (error === undefined) {
+      this.complete(entry)
+      return
+    }
+    entry.lastError = error instanceof Error ? error.message : String(error)
+    if (entry.attempts >= this.config.maxDeliver) {
+      this.deadLetter(entry)
+      return
+    }
+    if (this.store !== undefined && !entry.redo) {
+      this.dirtyAttempts.set(entry.seq, { attempts: entry.attempts, lastError: entry.lastError })
+      this.scheduleFlush()
+    }
+    if (this.stopped) return
+    const backoff = this.config.backoffMs
+    const delay = backoff.length === 0 ? 0 : backoff[Math.min(entry.attempts - 1, backoff.length - 1)]!
+    entry.state = 'backoff'
+    entry.timer = this.clock.setTimeout(() => {
+      if (entry.state !== 'backoff' || this.stopped) return
+      entry.state = 'ready'
+      this.ready.push(entry)
+      this.drainReady()
+    }, delay)
+  }
+
+  private deadLetter(entry: Entry): void {
+    try {
+      entry.envelope ??= entry.record.envelope()
+      const stored = this.store?.deadLetter(this.name, entry.envelope, entry.attempts, entry.lastError)
+      const moved = stored ?? {
+        dlqId: 0,
+        consumer: this.name,
+        seq: entry.seq,
+        eventId: entry.envelope.id,
+        eventType: entry.envelope.type,
+        attempts: entry.attempts,
+        lastError: entry.lastError,
+        movedAt: new Date(this.clock.now()).toISOString(),
+        envelope: entry.envelope,
+      }
+      this.config.onDeadLetter(moved)
+    } catch (error) {
+      this.onError(toHubError(error, 'E_IO'), `consumer ${this.name}: moving seq ${entry.seq} to the DLQ`)
+    }
+    this.complete(entry)
+  }
+
+  private complete(entry: Entry): void {
+    entry.state = 'done'
+    entry.timer = undefined
+    if (entry.redo) {
+      this.redo.delete(entry.seq)
+    } else {
+      this.pending.delete(entry.seq)
+      this.acked.add(entry.seq)
+      this.dirtyAcks.push(entry.seq)
+      this.dirtyAttempts.delete(entry.seq)
+      this.savedAttempts.delete(entry.seq)
+    }
+    if (entry.sessionKey !== undefined) {
+      const queue = this.sessions.get(entry.sessionKey)
+      if (queue !== undefined) {
+        queue.shift()
+        const next = queue[0]
+        if (next === undefined) this.sessions.delete(entry.sessionKey)
+        else {
+          next.state = 'ready'
+          this.ready.push(next)
+        }
+      }
+    }
+    this.advanceFloor()
+    this.scheduleFlush()
+    this.drainReady()
+    this.schedulePump()
+  }
+
+  private advanceFloor(): void {
+    const first = this.pending.keys().next()
+    const floor = first.done ? this.cursor : first.value - 1
+    if (floor <= this.floor) return
+    for (const seq of this.acked) if (seq <= floor) this.acked.delete(seq)
+    this.floor = floor
+    this.floorDirty = true
+    this.scheduleFlush()
+  }
+
+  private scheduleFlush(): void {
+    if (this.store === undefined || this.flushScheduled) return
+    this.flushScheduled = true
+    setImmediate(() => {
+      this.flushScheduled = false
+      this.flush()
+    })
+  }
+
+  private flush(): void {
+    if (this.store === undefined) return
+    if (!this.floorDirty && this.dirtyAcks.length === 0 && this.dirtyAttempts.size === 0) return
+    const changes = {
+      ackFloor: this.floor,
+      acked: this.dirtyAcks.filter((seq) => seq > this.floor),
+      attempts: [...this.dirtyAttempts],
+    }
+    this.dirtyAcks = []
+    this.dirtyAttempts.clear()
+    this.floorDirty = false
+    try {
+      this.store.save(this.name, changes)
+    } catch (error) {
+      this.onError(toHubError(error, 'E_IO'), `consumer ${this.name}: saving its position`)
+    }
+  }
+
+  /** Stops delivering, waits (at most ackWaitMs) for handlers in flight, then saves the position. */
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    const inflight: Promise<void>[] = []
+    for (const entry of [...this.pending.values(), ...this.redo.values()]) {
+      if (entry.state === 'inflight' && entry.settled !== undefined) inflight.push(entry.settled)
+      else this.clock.clearTimeout(entry.timer)
+    }
+    if (inflight.length > 0) {
+      let timer: NodeJS.Timeout | undefined
+      const limit = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.min(this.config.ackWaitMs, 10_000))
+      })
+      await Promise.race([Promise.allSettled(inflight), limit])
+      clearTimeout(timer)
+    }
+    for (const entry of [...this.pending.values(), ...this.redo.values()]) this.clock.clearTimeout(entry.timer)
+    this.flush()
+  }
+}

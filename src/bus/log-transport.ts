@@ -1,0 +1,133 @@
+import { type Envelope, HubError, toHubError } from '../contracts/index.ts'
+import { ConsumerEngine } from './consumer-engine.ts'
+import { LiveDispatcher } from './live-dispatcher.ts'
+import type { ConsumerStateStore, LogReader } from './log-engine-types.ts'
+import type {
+  AppendItem,
+  AppendOutcome,
+  DeadLetterEntry,
+  DeadLetterQuery,
+  ReadQuery,
+  TopicStat,
+  Transport,
+  TransportCapabilities,
+  TransportContext,
+} from './transport-types.ts'
+
+/** The storage half of a log-based transport; the consumer engine and live fan-out are shared. */
+export interface LogBackend {
+  reader: LogReader
+  state: ConsumerStateStore
+  append(items: AppendItem[]): Promise<AppendOutcome[]>
+  read(query: ReadQuery): AsyncIterable<Envelope>
+  topics(): TopicStat[]
+  listDeadLetters(query: DeadLetterQuery): DeadLetterEntry[]
+  /** Removes the selected entries; for 'retry' also queues their seqs for redelivery to their consumer. */
+  takeDeadLetters(query: DeadLetterQuery, action: 'retry' | 'purge'): DeadLetterEntry[]
+  /** Watches for appends (and DLQ retries) by other processes; returns a stop function. */
+  watch?(onChange: () => void): () => void
+  close(): Promise<void>
+}
+
+export interface LogTransportSpec {
+  name: string
+  capabilities: TransportCapabilities
+  context: TransportContext
+  backend: LogBackend
+}
+
+/** A Transport over a LogBackend: consumers run in this process by the shared ConsumerEngine. */
+export function createLogTransport(spec: LogTransportSpec): Transport {
+  const { context, backend } = spec
+  const engines = new Map<string, ConsumerEngine>()
+  const dispatcher = new LiveDispatcher({
+    limits: context.live,
+    clock: context.clock,
+    onBackpressure: context.onBackpressure,
+    onError: context.onError,
+  })
+  let closed = false
+  const stopWatching = backend.watch?.(() => {
+    for (const engine of engines.values()) engine.notify(true)
+  })
+
+  function ensureOpen(): void {
+    if (closed) throw new HubError('E_DEPENDENCY_UNAVAILABLE', `the ${spec.name} transport is closed`)
+  }
+
+  return Object.freeze({
+    name: spec.name,
+    capabilities: spec.capabilities,
+    async append(items: AppendItem[]): Promise<AppendOutcome[]> {
+      ensureOpen()
+      const outcomes = await backend.append(items)
+      for (const engine of engines.values()) engine.notify()
+      return outcomes
+    },
+    broadcast(envelope: Envelope): Promise<void> {
+      ensureOpen()
+      return dispatcher.dispatch(envelope, true) ?? Promise.resolve()
+    },
+    subscribeLive: (filter, handler, options) => {
+      ensureOpen()
+      return dispatcher.subscribe(filter, handler, options)
+    },
+    async consume(config, handler) {
+      ensureOpen()
+      let engine = engines.get(config.name)
+      if (engine === undefined) {
+        engine = new ConsumerEngine({ config, log: backend.reader, store: backend.state, clock: context.clock, onError: context.onError })
+        engines.set(config.name, engine)
+      } else if (engine.filter !== config.filter) {
+        throw new HubError('E_BAD_REQUEST', `consumer ${config.name} is running with filter ${engine.filter}, not ${config.filter}`)
+      }
+      const running = engine
+      const member = running.addMember(handler)
+      return {
+        consumer: config.name,
+        stop: async () => {
+          running.removeMember(member)
+          if (running.memberCount === 0 && engines.get(config.name) === running) {
+            engines.delete(config.name)
+            await running.stop()
+          }
+        },
+      }
+    },
+    read(query: ReadQuery) {
+      ensureOpen()
+      return backend.read(query)
+    },
+    async topics() {
+      ensureOpen()
+      return backend.topics()
+    },
+    async listDeadLetters(query: DeadLetterQuery) {
+      ensureOpen()
+      return backend.listDeadLetters(query)
+    },
+    async retryDeadLetters(query: DeadLetterQuery) {
+      ensureOpen()
+      const entries = backend.takeDeadLetters(query, 'retry')
+      for (const entry of entries) engines.get(entry.consumer)?.notify(true)
+      return entries
+    },
+    async purgeDeadLetters(query: DeadLetterQuery) {
+      ensureOpen()
+      return backend.takeDeadLetters(query, 'purge')
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      stopWatching?.()
+      const stopping = [...engines.values()].map((engine) => engine.stop())
+      engines.clear()
+      const results = await Promise.allSettled(stopping)
+      await dispatcher.drain()
+      for (const result of results) {
+        if (result.status === 'rejected') context.onError(toHubError(result.reason), `${spec.name}: stopping a consumer`)
+      }
+      await backend.close()
+    },
+  } satisfies Transport)
+}

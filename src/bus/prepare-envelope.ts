@@ -1,0 +1,82 @@
+import {
+  type Contracts,
+  DEFAULT_TENANT,
+  type Envelope,
+  type Guardrails,
+  type RegistryEntry,
+  type ResultError,
+} from '../contracts/index.ts'
+import { dedupeKeysOf } from './dedupe-window.ts'
+import { uuidV7 } from './uuid-v7.ts'
+
+export interface PreparedEvent {
+  entry: RegistryEntry
+  /** As published (validated, ids filled in): what a trusted in-process handler receives. */
+  full: Envelope
+  /** After guardrails: what is stored and broadcast. */
+  persisted: Envelope
+  dedupeKeys: string[]
+}
+
+export type Prepared = { ok: true; value: PreparedEvent } | { ok: false; error: ResultError }
+
+export interface PrepareSettings {
+  contracts: Contracts
+  guardrails: Guardrails
+  defaultSource: string
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+function derivedKey(entry: RegistryEntry | undefined, payload: unknown): string | undefined {
+  const field = entry?.semantics.idempotencyKey
+  if (field === undefined || !isPlainObject(payload) || !Object.hasOwn(payload, field)) return undefined
+  const value = payload[field]
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined
+}
+
+/**
+ * Fills in what the producer left out (id, version, ts, source, severity, traceId, tenant, the
+ * catalog-derived idempotency key), validates once, and applies guardrails once. seq and
+ * sessionSeq belong to the log, so any given by the producer are ignored.
+ */
+export function prepareEnvelope(draft: unknown, nowMs: number, settings: PrepareSettings): Prepared {
+  if (!isPlainObject(draft)) {
+    const error = settings.contracts.validateEnvelope(draft)
+    return error.ok ? { ok: false, error: { code: 'E_VALIDATION', message: 'not an envelope' } } : error
+  }
+  const type = draft.type
+  const entry = typeof type === 'string' ? settings.contracts.entry(type, typeof draft.version === 'number' ? draft.version : undefined) : undefined
+  const id = draft.id ?? uuidV7(nowMs)
+  // Built in ENVELOPE_FIELDS order so stored JSON has one canonical layout.
+  const candidate: Record<string, unknown> = {
+    id,
+    type,
+    version: draft.version ?? entry?.version ?? 1,
+    ts: draft.ts ?? new Date(nowMs).toISOString(),
+    source: draft.source ?? settings.defaultSource,
+    severity: draft.severity ?? 'info',
+    traceId: draft.traceId ?? id,
+  }
+  if (draft.causationId !== undefined) candidate.causationId = draft.causationId
+  if (draft.sessionId !== undefined) candidate.sessionId = draft.sessionId
+  candidate.tenant = draft.tenant ?? DEFAULT_TENANT
+  const idempotencyKey = draft.idempotencyKey ?? derivedKey(entry, draft.payload)
+  if (idempotencyKey !== undefined) candidate.idempotencyKey = idempotencyKey
+  candidate.payload = draft.payload
+  if (draft.meta !== undefined) candidate.meta = draft.meta
+  for (const key of Object.keys(draft)) {
+    // Unknown top-level fields stay, so validation names them instead of silently losing them.
+    if (!Object.hasOwn(candidate, key) && key !== 'seq' && key !== 'sessionSeq') {
+      Object.defineProperty(candidate, key, { value: draft[key], enumerable: true, writable: true, configurable: true })
+    }
+  }
+  const validated = settings.contracts.validateEnvelope(candidate)
+  if (!validated.ok) return validated
+  const full = validated.value
+  const found = entry ?? settings.contracts.entry(full.type, full.version)!
+  const persisted = settings.guardrails(full)
+  return { ok: true, value: { entry: found, full, persisted, dedupeKeys: dedupeKeysOf(full) } }
+}

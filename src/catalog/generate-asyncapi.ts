@@ -1,0 +1,161 @@
+import { stringify } from 'yaml'
+import { localDefinitions, toAsyncApiSchema } from './asyncapi-schema.ts'
+import type { CatalogModels, EntryModel } from './catalog-models.ts'
+import { generatedNotice } from './generated-header.ts'
+import { NameAllocator } from './type-names.ts'
+
+/** An example envelope's fixed fields, so the document is the same on every run. */
+const EXAMPLE_ENVELOPE = Object.freeze({
+  id: '01890a5d-ac96-774b-bcce-b302099a8057',
+  ts: '2026-01-01T12:00:00.000Z',
+  source: 'kernel',
+  severity: 'info',
+  traceId: 'trace-example',
+  tenant: 'default',
+})
+
+function componentKey(text: string): string {
+  return text.replace(/[^\w.-]/g, '_')
+}
+
+function messageId(item: EntryModel): string {
+  return item.model.rootName.replace(/Payload/, 'Message')
+}
+
+function channelRef(type: string): { $ref: string } {
+  return { $ref: `#/channels/${type}` }
+}
+
+function messageRefs(type: string, items: EntryModel[]): { $ref: string }[] {
+  return items.map((item) => ({ $ref: `#/channels/${type}/messages/${messageId(item)}` }))
+}
+
+/** Component schemas of every payload (and its $defs), with refs rewritten to point at them. */
+function componentSchemas(models: CatalogModels, envelope: Record<string, unknown>) {
+  const schemas: Record<string, unknown> = { Envelope: toAsyncApiSchema(envelope, () => undefined) }
+  const names = new NameAllocator()
+  for (const item of models.entries) names.allocate(item.model.rootName)
+  for (const item of models.entries) {
+    const targets = new Map<string, string>([['#', `#/components/schemas/${item.model.rootName}`]])
+    const defs = localDefinitions(item.entry.schema).map((def) => {
+      const name = names.allocate(componentKey(`${item.model.rootName}.${def.name}`))
+      targets.set(def.ref, `#/components/schemas/${name}`)
+      return { name, node: def.node }
+    })
+    const target = (ref: string) => targets.get(ref)
+    schemas[item.model.rootName] = toAsyncApiSchema(item.entry.schema, target)
+    for (const def of defs) schemas[def.name] = toAsyncApiSchema(def.node, target)
+  }
+  return schemas
+}
+
+function message(item: EntryModel) {
+  const { entry } = item
+  return {
+    name: entry.type,
+    title: `${entry.type} v${entry.version}`,
+    summary: entry.summary,
+    contentType: 'application/json',
+    payload: {
+      allOf: [
+        { $ref: '#/components/schemas/Envelope' },
+        {
+          type: 'object',
+          properties: {
+            type: { const: entry.type },
+            version: { const: entry.version },
+            payload: { $ref: `#/components/schemas/${item.model.rootName}` },
+          },
+        },
+      ],
+    },
+    examples: entry.examples.slice(0, 3).map((payload, index) => ({
+      name: `example${index + 1}`,
+      payload: { ...EXAMPLE_ENVELOPE, type: entry.type, version: entry.version, payload },
+    })),
+    'x-kind': entry.kind,
+    'x-stored': entry.stored,
+    'x-channel': entry.channel,
+    'x-delivery': entry.semantics.delivery,
+    'x-ordering': entry.semantics.ordering,
+    'x-status': entry.status,
+  }
+}
+
+/**
+ * catalog/dist/asyncapi.yaml: one channel per type on the subject `hub.{hubId}.<type>`, a message
+ * per version (the canonical envelope with that payload), a send operation when the type has
+ * producers and a receive operation when it has consumers; commands name their reply channel.
+ */
+export function generateAsyncApi(
+  models: CatalogModels,
+  envelope: Record<string, unknown>,
+  catalogVersion: string,
+): string {
+  const byType = new Map<string, EntryModel[]>()
+  for (const item of models.entries)
+    byType.set(item.entry.type, [...(byType.get(item.entry.type) ?? []), item])
+  const channels: Record<string, unknown> = {}
+  const operations: Record<string, unknown> = {}
+  const messages: Record<string, unknown> = {}
+  for (const [type, items] of byType) {
+    const latest = items[items.length - 1]!.entry
+    channels[type] = {
+      address: `hub.{hubId}.${type}`,
+      title: type,
+      description: latest.summary,
+      parameters: { hubId: { $ref: '#/components/parameters/hubId' } },
+      messages: Object.fromEntries(
+        items.map((item) => [messageId(item), { $ref: `#/components/messages/${messageId(item)}` }]),
+      ),
+    }
+    for (const item of items) messages[messageId(item)] = message(item)
+    const reply = byType.get(`${type}.result`)
+    if (latest.producers.length > 0) {
+      operations[`${type}.send`] = {
+        action: 'send',
+        channel: channelRef(type),
+        summary: `Published by ${latest.producers.join(', ')}`,
+        messages: messageRefs(type, items),
+        ...(latest.kind === 'command' && reply
+          ? {
+              reply: {
+                channel: channelRef(`${type}.result`),
+                messages: messageRefs(`${type}.result`, reply),
+              },
+            }
+          : {}),
+      }
+    }
+    if (latest.consumers.length > 0) {
+      operations[`${type}.receive`] = {
+        action: 'receive',
+        channel: channelRef(type),
+        summary: `Consumed by ${latest.consumers.join(', ')}`,
+        messages: messageRefs(type, items),
+      }
+    }
+  }
+  const document = {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Local Hub events',
+      version: catalogVersion,
+      description:
+        'Every event, command and reply of the Local Hub catalog. Each message is the canonical envelope ' +
+        'whose payload is validated against the type@version schema.',
+    },
+    defaultContentType: 'application/json',
+    channels,
+    operations,
+    components: {
+      schemas: componentSchemas(models, envelope),
+      messages,
+      parameters: {
+        hubId: { description: 'The hub an event belongs to; `root` events use the prefix `root` instead.' },
+      },
+    },
+  }
+  const body = stringify(document, { lineWidth: 0, aliasDuplicateObjects: false })
+  return `# ${generatedNotice('src/catalog/generate-asyncapi.ts')}\n${body}`
+}

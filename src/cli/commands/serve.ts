@@ -1,0 +1,103 @@
+import { parseArgs } from 'node:util'
+import { HubError } from '../../contracts/index.ts'
+import { DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, openHub } from '../../kernel/index.ts'
+import { type CommandGroup, writeLine } from '../io.ts'
+
+const USAGE = `usage: localhub serve [options]
+
+  --data DIR          data directory (default ${DEFAULT_DATA_DIR})
+  --manifest FILE     hub manifest (default manifests/default.yaml)
+  --host HOST         address to bind (default 127.0.0.1; anything else exposes the hub)
+  --port PORT         port (default 8000; 0 picks a free one)
+  --ollama-host URL   Ollama server (overrides OLLAMA_HOST and the manifest)
+  --llm-provider P    ollama | openai | llamacpp
+  --model NAME        model name
+  --gguf FILE         GGUF model file for the in-process llama.cpp provider
+  --memory-bus        keep events in memory only (nothing survives a restart)
+  --log-level LEVEL   fatal | error | warn | info | debug | trace | silent (default info)`
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+export const run: CommandGroup = async (args, io) => {
+  let values: Record<string, string | boolean | undefined>
+  try {
+    ;({ values } = parseArgs({
+      args,
+      options: {
+        data: { type: 'string' },
+        manifest: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'ollama-host': { type: 'string' },
+        'llm-provider': { type: 'string' },
+        model: { type: 'string' },
+        gguf: { type: 'string' },
+        'memory-bus': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }))
+  } catch (error) {
+    writeLine(io.stderr, `localhub serve: ${(error as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  if (values.help) {
+    writeLine(io.stdout, USAGE)
+    return 0
+  }
+  const port = values.port === undefined ? undefined : Number(values.port)
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    writeLine(io.stderr, `localhub serve: --port must be a whole number from 0 to 65535, got ${String(values.port)}`)
+    return 2
+  }
+  const level = (values['log-level'] as string | undefined) ?? 'info'
+  if (!LOG_LEVELS.has(level)) {
+    writeLine(io.stderr, `localhub serve: --log-level must be one of ${[...LOG_LEVELS].join(', ')}`)
+    return 2
+  }
+  const provider = values['llm-provider'] as string | undefined
+  if (provider !== undefined && !['ollama', 'openai', 'llamacpp'].includes(provider)) {
+    writeLine(io.stderr, 'localhub serve: --llm-provider must be ollama, openai or llamacpp')
+    return 2
+  }
+  const llmFlags = {
+    ...(provider === undefined ? {} : { provider: provider as 'ollama' | 'openai' | 'llamacpp' }),
+    ...(values['ollama-host'] === undefined ? {} : { baseUrl: String(values['ollama-host']) }),
+    ...(values.model === undefined ? {} : { model: String(values.model) }),
+    ...(values.gguf === undefined ? {} : { ggufPath: String(values.gguf) }),
+  }
+  let hub: Awaited<ReturnType<typeof openHub>>
+  try {
+    hub = await openHub({
+      dataDir: (values.data as string | undefined) ?? DEFAULT_DATA_DIR,
+      manifestPath: (values.manifest as string | undefined) ?? DEFAULT_MANIFEST_PATH,
+      ...(values.host === undefined ? {} : { host: String(values.host) }),
+      ...(port === undefined ? {} : { port }),
+      ...(values['memory-bus'] ? { transport: 'memory' as const } : {}),
+      env: io.env,
+      llmFlags,
+      logger: { level: level as 'info', stream: io.stderr },
+    })
+  } catch (error) {
+    const failure = error instanceof HubError ? error : new HubError('E_UNKNOWN', String(error))
+    writeLine(io.stderr, `localhub serve: ${failure.code}: ${failure.message}`)
+    for (const issue of failure.details?.issues ?? []) writeLine(io.stderr, `  ${issue.path || '/'}: ${issue.message}`)
+    return 1
+  }
+  writeLine(io.stdout, `Local Hub is running at ${hub.url}`)
+  writeLine(io.stdout, `Open the dashboard (this URL logs you in; keep it private): ${hub.loginUrl}`)
+  writeLine(io.stdout, `Data: ${hub.dataDir} · LLM: ${hub.llm.name} ${hub.llm.model} · stop with Ctrl+C`)
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+  writeLine(io.stdout, 'Stopping: finishing open turns and flushing the event log…')
+  await hub.close()
+  return 0
+}

@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url'
+import type { LlmConfigInput } from '../../skills/llm/index.ts'
+
+/** Where the hub keeps its files unless told otherwise (DESIGN.md section 6b). */
+export const DEFAULT_DATA_DIR = './data'
+/** Seed 000's manifest, corrected, shipped with the package. */
+export const DEFAULT_MANIFEST_PATH = fileURLToPath(new URL('../../../manifests/default.yaml', import.meta.url))
+/** The pipeline POST /chat runs. */
+export const CHAT_PIPELINE_ID = 'pipeline.chat.text'
+
+export interface HubOptions {
+  dataDir?: string
+  manifestPath?: string
+  host?: string
+  port?: number
+  /** The bus transport; the embedded default is SQLite in the data directory. */
+  transport?: 'sqlite' | 'memory'
+  env?: Readonly<Record<string, string | undefined>>
+  /** Command-line LLM overrides (they win over environment and manifest). */
+  llmFlags?: LlmConfigInput
+  token?: string
+  /** Logs go here as pino JSON lines; false for none. */
+  logger?: { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; stream?: NodeJS.WritableStream } | false
+}

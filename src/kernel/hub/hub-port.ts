@@ -1,0 +1,129 @@
+import type { Bus } from '../../bus/index.ts'
+import { HubError } from '../../contracts/index.ts'
+import type { LlmHealth, LlmProvider } from '../../skills/llm/index.ts'
+import type { ChatService } from '../chat/chat-service.ts'
+import type { TurnPart } from '../pipeline/index.ts'
+import type { ChatInput, ChatPart, HealthReport, HubPort, SessionSummary as ServerSessionSummary } from '../server/index.ts'
+import type { SessionRegistry } from '../sessions/index.ts'
+import type { HubMetrics } from './hub-metrics.ts'
+import { CHAT_PIPELINE_ID } from './hub-options.ts'
+import { ingestEvents } from './ingest-events.ts'
+import type { LoadedSkills } from './skill-loader.ts'
+import { tailEvents } from './tail-events.ts'
+
+/** How long a cached LLM health answer is reused by /health, in milliseconds. */
+export const DEFAULT_LLM_HEALTH_TTL_MS = 5_000
+
+export interface HubPortParts {
+  bus: Bus
+  chat: ChatService | undefined
+  sessions: SessionRegistry
+  skills: LoadedSkills
+  llm: LlmProvider
+  metrics: HubMetrics
+}
+
+function toChatPart(part: TurnPart): ChatPart {
+  switch (part.kind) {
+    case 'start':
+      return { event: 'stream.start', data: { streamId: part.streamId, traceId: part.traceId, sessionId: part.sessionId } }
+    case 'chunk':
+      return { event: 'stream.chunk', data: { streamId: part.streamId, seq: part.seq, data: { text: part.text } }, text: part.text }
+    case 'end':
+      return {
+        event: 'stream.end',
+        data: {
+          streamId: part.streamId,
+          reason: part.reason,
+          citations: part.citations.map((passage, index) => ({
+            n: index + 1,
+            sourceId: passage.sourceId,
+            title: passage.title,
+            snippet: passage.snippet,
+            location: passage.location,
+          })),
+        },
+      }
+    case 'error':
+      return { event: 'error', error: { code: part.code as never, message: part.message } }
+  }
+}
+
+/** Runs a turn and hands its parts over as an async iterable, as the server's /chat route pulls them. */
+async function* chatParts(chat: ChatService, input: ChatInput): AsyncIterable<ChatPart> {
+  const queue: ChatPart[] = []
+  let wake: (() => void) | undefined
+  let finished = false
+  const push = (part: ChatPart) => {
+    queue.push(part)
+    wake?.()
+  }
+  const running = chat
+    .run({ text: input.text, ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }), traceId: input.traceId }, input.signal, (part) =>
+      push(toChatPart(part)),
+    )
+    .catch((error) => push({ event: 'error', error: new HubError('E_UNKNOWN', String(error)).toJSON() }))
+    .finally(() => {
+      finished = true
+      wake?.()
+    })
+  // Input errors are thrown before the turn starts; surface them as the route's HTTP error.
+  try {
+    for (;;) {
+      if (queue.length > 0) {
+        yield queue.shift()!
+        continue
+      }
+      if (finished) break
+      await new Promise<void>((resolve) => {
+        wake = resolve
+      })
+      wake = undefined
+    }
+  } finally {
+    await running
+  }
+}
+
+export function createHubPort(parts: HubPortParts): HubPort {
+  const { bus, chat, sessions, skills, llm } = parts
+  let llmHealth: { at: number; value: LlmHealth } | undefined
+
+  return {
+    ingest: (body) => ingestEvents(bus.as(body.principal.id), body),
+    replay(query) {
+      const position = (value: number | string) => (typeof value === 'number' ? { seq: value } : { time: value })
+      return bus.replay({
+        ...(query.from === undefined ? {} : { from: position(query.from) }),
+        ...(query.to === undefined ? {} : { to: position(query.to) }),
+        ...(query.filter === undefined ? {} : { filter: query.filter }),
+        limit: query.limit,
+      })
+    },
+    tail: (query, listener, signal) => tailEvents(bus, query, listener, signal),
+    chat(input) {
+      if (chat === undefined) {
+        throw new HubError('E_BAD_REQUEST', `the manifest has no ${CHAT_PIPELINE_ID} pipeline, so this hub does not chat`)
+      }
+      return chatParts(chat, input)
+    },
+    sessions: (): ServerSessionSummary[] =>
+      sessions.list().map((session) => ({ ...session, updatedAt: session.lastActiveAt })),
+    async health(): Promise<HealthReport> {
+      if (llmHealth === undefined || Date.now() - llmHealth.at > DEFAULT_LLM_HEALTH_TTL_MS) {
+        llmHealth = { at: Date.now(), value: await llm.health(AbortSignal.timeout(2_000)) }
+      }
+      const skillReport = skills.report()
+      const degraded = skillReport.some((skill) => skill.status !== 'ready') || !llmHealth.value.ok
+      const dlq = await bus.dlq.list({ limit: 1000 })
+      parts.metrics.setGauge('bus_dlq_entries', dlq.length)
+      parts.metrics.setGauge('skills_degraded', skillReport.filter((skill) => skill.status !== 'ready').length)
+      return {
+        status: degraded ? 'degraded' : 'ok',
+        skills: skillReport,
+        llm: llmHealth.value,
+        bus: { transport: bus.transportName, dlqEntries: dlq.length, chatTurnsInFlight: chat?.inFlight ?? 0 },
+      }
+    },
+  }
+}

@@ -1,0 +1,93 @@
+import type { BusClient, PublishReceipt } from '../../bus/index.ts'
+import { fail, HubError, ok, type Result, toHubError } from '../../contracts/index.ts'
+import { detectDialect, fromHttpRequest, isDialectName, toCanonical } from '../../dialects/index.ts'
+import type { IngestBody } from '../server/index.ts'
+
+/** Most events accepted in one POST /events body. */
+export const DEFAULT_MAX_EVENTS_PER_REQUEST = 10_000
+
+const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/jsonlines'])
+
+function dialectHintOf(body: IngestBody): string | undefined {
+  const hint = body.query.dialect
+  if (hint === undefined || hint === 'auto') return undefined
+  if (!isDialectName(hint)) {
+    throw new HubError('E_BAD_REQUEST', `unknown dialect ${hint}; use auto, canonical, pinchy, adaos, denis or cloudevents`)
+  }
+  return hint
+}
+
+// Canonical events go to the bus as drafts (the bus fills id, ts, severity...); foreign ones are
+// converted first so whatever has no canonical field rides in meta.
+function toDraft(value: unknown, hint: string | undefined): unknown {
+  const dialect = hint ?? detectDialect(value).dialect
+  if (dialect === 'canonical' || dialect === 'unknown') return value
+  return toCanonical(dialect as Parameters<typeof toCanonical>[0], value)
+}
+
+async function publishOne(bus: BusClient, draft: unknown, line?: number): Promise<Result<PublishReceipt>> {
+  try {
+    return ok(await bus.publish(draft))
+  } catch (error) {
+    const failure = fail(error)
+    if (line !== undefined) failure.error.details = { ...(failure.error.details ?? {}), line }
+    return failure
+  }
+}
+
+/**
+ * POST /events: one event (any dialect, CloudEvents binary mode included) or NDJSON, one result per
+ * event in body order. A bad line is reported on its own and never costs the other lines.
+ */
+export async function* ingestEvents(bus: BusClient, body: IngestBody): AsyncIterable<Result<PublishReceipt>> {
+  const hint = dialectHintOf(body)
+  const isNdjson = NDJSON_TYPES.has(body.contentType)
+  if (!isNdjson && Object.keys(body.headers).some((name) => name.toLowerCase() === 'ce-specversion')) {
+    const converted = fromHttpRequest({ headers: body.headers, body: body.bytes, contentType: body.contentType })
+    yield await publishOne(bus, converted.envelope)
+    return
+  }
+  if (!isNdjson) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(body.text)
+    } catch (cause) {
+      throw new HubError('E_BAD_REQUEST', `body is not JSON: ${(cause as Error).message}; send NDJSON with Content-Type application/x-ndjson`, { cause })
+    }
+    const items = Array.isArray(parsed) ? parsed : [parsed]
+    if (items.length > DEFAULT_MAX_EVENTS_PER_REQUEST) {
+      throw new HubError('E_RESOURCE_LIMIT', `at most ${DEFAULT_MAX_EVENTS_PER_REQUEST} events per request`)
+    }
+    for (const [index, item] of items.entries()) {
+      try {
+        yield await publishOne(bus, toDraft(item, hint), Array.isArray(parsed) ? index + 1 : undefined)
+      } catch (error) {
+        yield fail(toHubError(error, 'E_VALIDATION'))
+      }
+    }
+    return
+  }
+  let count = 0
+  for (const [index, raw] of body.text.split('\n').entries()) {
+    const line = raw.trim()
+    if (line === '') continue
+    if (++count > DEFAULT_MAX_EVENTS_PER_REQUEST) {
+      yield fail(new HubError('E_RESOURCE_LIMIT', `at most ${DEFAULT_MAX_EVENTS_PER_REQUEST} events per request`, { details: { line: index + 1 } }))
+      return
+    }
+    let value: unknown
+    try {
+      value = JSON.parse(line)
+    } catch (cause) {
+      yield fail(new HubError('E_BAD_REQUEST', `line ${index + 1} is not JSON: ${(cause as Error).message}`, { details: { line: index + 1 } }))
+      continue
+    }
+    try {
+      yield await publishOne(bus, toDraft(value, hint), index + 1)
+    } catch (error) {
+      const failure = fail(toHubError(error, 'E_VALIDATION'))
+      failure.error.details = { ...(failure.error.details ?? {}), line: index + 1 }
+      yield failure
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import { Readable } from 'node:stream'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { HubError, ok, type ResultError, type ValidationIssue } from '../../contracts/index.ts'
+import { sendError, toErrorReply } from './error-replies.ts'
+import { type Pulled, pullParts } from './pull-parts.ts'
+import { principalOf } from './security-hooks.ts'
+import type { ServerConfig } from './server-options.ts'
+import type { ChatPart, HubPort } from './server-types.ts'
+
+const SESSION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
+const CHAT_FIELDS = new Set(['text', 'sessionId', 'stream'])
+
+export interface ChatBody {
+  text: string
+  sessionId?: string
+  stream: boolean
+}
+
+/** One turn in flight; close() aborts it and waits for `done`. */
+export interface InflightChat {
+  controller: AbortController
+  done: Promise<void>
+}
+
+export function parseChatBody(body: unknown): ChatBody {
+  const issue = (path: string, expected: string, got: unknown, message: string): ValidationIssue => ({
+    path,
+    expected,
+    got: typeof got === 'string' ? JSON.stringify(got.slice(0, 40)) : typeof got,
+    message,
+  })
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    const issues = [issue('', 'object', body, 'the body must be a JSON object {text, sessionId?, stream?}')]
+    throw new HubError('E_VALIDATION', issues[0]!.message, { details: { issues } })
+  }
+  const record = body as Record<string, unknown>
+  const issues: ValidationIssue[] = []
+  for (const key of Object.keys(record)) {
+    if (!CHAT_FIELDS.has(key)) issues.push(issue(`/${key}`, 'no such field', record[key], `unknown field ${JSON.stringify(key)}`))
+  }
+  if (typeof record.text !== 'string' || record.text.trim() === '') {
+    issues.push(issue('/text', 'non-empty string', record.text, 'text must be a non-empty string'))
+  }
+  if (record.sessionId !== undefined && (typeof record.sessionId !== 'string' || !SESSION_ID_PATTERN.test(record.sessionId))) {
+    issues.push(issue('/sessionId', SESSION_ID_PATTERN.source, record.sessionId, 'sessionId must be 1-128 of A-Z a-z 0-9 . _ : -'))
+  }
+  if (record.stream !== undefined && typeof record.stream !== 'boolean') {
+    issues.push(issue('/stream', 'boolean', record.stream, 'stream must be true or false'))
+  }
+  if (issues.length > 0) throw new HubError('E_VALIDATION', issues[0]!.message, { details: { issues } })
+  return {
+    text: record.text as string,
+    ...(record.sessionId === undefined ? {} : { sessionId: record.sessionId as string }),
+    stream: record.stream !== false,
+  }
+}
+
+export function sseFrame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+}
+
+function abortError(signal: AbortSignal): ResultError {
+  const reason = signal.reason instanceof HubError ? signal.reason : new HubError('E_UNKNOWN', 'the turn was aborted')
+  return reason.toJSON()
+}
+
+function frameOf(pulled: Pulled<ChatPart>, signal: AbortSignal): string {
+  if (pulled.kind === 'heartbeat') return ': ping\n\n'
+  if (pulled.kind === 'aborted') return sseFrame('error', { ok: false, error: abortError(signal) })
+  const part = pulled.value
+  return part.event === 'error' ? sseFrame('error', { ok: false, error: part.error }) : sseFrame(part.event, part.data)
+}
+
+async function* sseStream(
+  first: Pulled<ChatPart>,
+  rest: AsyncGenerator<Pulled<ChatPart>>,
+  signal: AbortSignal,
+): AsyncGenerator<string> {
+  yield frameOf(first, signal)
+  try {
+    for await (const pulled of rest) yield frameOf(pulled, signal)
+  } catch (error) {
+    yield sseFrame('error', toErrorReply(error).body)
+  }
+}
+
+async function answerWhole(reply: FastifyReply, parts: AsyncGenerator<Pulled<ChatPart>>, signal: AbortSignal) {
+  let text = ''
+  let chunks = 0
+  let start: unknown
+  let end: unknown
+  for await (const pulled of parts) {
+    if (pulled.kind === 'heartbeat') continue
+    if (pulled.kind === 'aborted') return sendError(reply, new HubError(abortError(signal).code, abortError(signal).message))
+    const part = pulled.value
+    if (part.event === 'error') return sendError(reply, new HubError(part.error.code, part.error.message, part.error))
+    if (part.event === 'stream.start') start = part.data
+    if (part.event === 'stream.end') end = part.data
+    if (part.event === 'stream.chunk') {
+      chunks++
+      text += part.text ?? ''
+    }
+  }
+  return reply.send(ok({ text, chunks, start, end }))
+}
+
+/** POST /chat: Server-Sent Events (stream.start/chunk/end, error) or one result envelope. */
+export function registerChatRoute(
+  app: FastifyInstance,
+  context: { hub: HubPort; config: ServerConfig; inflight: Set<InflightChat>; onActive: (delta: number) => void },
+): void {
+  app.post('/chat', { bodyLimit: context.config.bodyLimitBytes }, async (request, reply) => {
+    const body = parseChatBody(request.body)
+    const controller = new AbortController()
+    let finish: () => void = () => {}
+    const entry: InflightChat = { controller, done: new Promise<void>((resolve) => (finish = resolve)) }
+    context.inflight.add(entry)
+    context.onActive(1)
+    const settle = () => {
+      if (!context.inflight.delete(entry)) return
+      context.onActive(-1)
+      finish()
+    }
+    // The response closing before it finished means the client went away: stop the turn.
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) controller.abort(new HubError('E_BAD_REQUEST', 'the client disconnected'))
+      settle()
+    })
+    const parts = pullParts(
+      context.hub.chat({
+        text: body.text,
+        ...(body.sessionId === undefined ? {} : { sessionId: body.sessionId }),
+        stream: body.stream,
+        traceId: request.id,
+        principal: principalOf(request)!,
+        signal: controller.signal,
+      }),
+      controller.signal,
+      context.config.sseHeartbeatMs,
+    )
+    try {
+      if (!body.stream) return await answerWhole(reply, parts, controller.signal)
+      // Headers wait for the first part, so an early failure (no LLM, bad session) keeps its HTTP status.
+      const first = await parts.next()
+      if (first.done === true) throw new HubError('E_UNKNOWN', 'the chat pipeline produced no parts')
+      if (first.value.kind === 'part' && first.value.value.event === 'error') {
+        const { code, message, details } = first.value.value.error
+        throw new HubError(code, message, details === undefined ? {} : { details })
+      }
+      if (first.value.kind === 'aborted') throw new HubError(abortError(controller.signal).code, abortError(controller.signal).message)
+      reply
+        .header('content-type', 'text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache, no-transform')
+        .header('x-accel-buffering', 'no')
+      return reply.send(Readable.from(sseStream(first.value, parts, controller.signal), { objectMode: false }))
+    } catch (error) {
+      await parts.return()
+      settle()
+      throw error
+    }
+  })
+}

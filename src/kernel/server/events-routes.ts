@@ -1,0 +1,130 @@
+import { Readable } from 'node:stream'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { type Envelope, HubError, ok, type Result } from '../../contracts/index.ts'
+import { HttpHubError, sendError, toErrorReply } from './error-replies.ts'
+import { parseReplayQuery } from './event-query.ts'
+import { pullParts } from './pull-parts.ts'
+import { principalOf } from './security-hooks.ts'
+import type { ServerConfig } from './server-options.ts'
+import type { HubPort, PublishReceipt } from './server-types.ts'
+
+const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/cloudevents-batch+json'])
+const SINGLE_TYPES = new Set(['application/json', 'application/cloudevents+json'])
+const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8'
+
+function mediaType(request: FastifyRequest): string {
+  return String(request.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase()
+}
+
+function wantsNdjson(request: FastifyRequest): boolean {
+  return /application\/(x-)?ndjson/i.test(String(request.headers.accept ?? ''))
+}
+
+/** An AbortSignal that fires when the client goes away before the response finished. */
+function disconnectSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new HubError('E_BAD_REQUEST', 'the client disconnected'))
+  })
+  return controller.signal
+}
+
+/** Lines of NDJSON; a failure after the first line becomes a final result-envelope line. */
+async function* ndjsonLines<T>(
+  source: AsyncIterable<T>,
+  signal: AbortSignal,
+  line: (item: T) => unknown,
+  maxItems = Number.POSITIVE_INFINITY,
+): AsyncGenerator<string> {
+  let count = 0
+  try {
+    for await (const pulled of pullParts(source, signal)) {
+      if (pulled.kind !== 'part') return
+      yield `${JSON.stringify(line(pulled.value))}\n`
+      if (++count >= maxItems) return
+    }
+  } catch (error) {
+    yield `${JSON.stringify(toErrorReply(error).body)}\n`
+  }
+}
+
+function sendNdjson(reply: FastifyReply, lines: AsyncGenerator<string>): FastifyReply {
+  return reply.header('content-type', NDJSON_CONTENT_TYPE).send(Readable.from(lines, { objectMode: false }))
+}
+
+/** POST /events (any dialect, one event or NDJSON) and GET /events (replay). */
+export function registerEventsRoutes(app: FastifyInstance, context: { hub: HubPort; config: ServerConfig }): void {
+  const { hub, config } = context
+  app.register(async (scope) => {
+    // The dialect layer sees the raw bytes: no JSON parsing here, whatever the content type.
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.eventsBodyLimitBytes }, (_request, body, done) =>
+      done(null, body),
+    )
+    scope.post(
+      '/events',
+      {
+        bodyLimit: config.eventsBodyLimitBytes,
+        onRequest: async (request, reply) => {
+          const type = mediaType(request)
+          const binaryMode = request.headers['ce-specversion'] !== undefined
+          if (!binaryMode && !NDJSON_TYPES.has(type) && !SINGLE_TYPES.has(type)) {
+            return sendError(
+              reply,
+              new HttpHubError(415, 'E_BAD_REQUEST', `unsupported content type ${JSON.stringify(type)}`, {
+                accepted: [...SINGLE_TYPES, ...NDJSON_TYPES, 'any type with ce-* headers (CloudEvents binary mode)'],
+              }),
+            )
+          }
+        },
+      },
+      async (request, reply) => {
+        const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
+        if (bytes.length === 0) throw new HubError('E_BAD_REQUEST', 'the body is empty; send one event or NDJSON lines')
+        const type = mediaType(request)
+        const signal = disconnectSignal(reply)
+        const results = hub.ingest({
+          headers: request.headers,
+          contentType: type,
+          text: bytes.toString('utf8'),
+          bytes,
+          query: Object.fromEntries(Object.entries(request.query as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
+          traceId: request.id,
+          principal: principalOf(request)!,
+        })
+        if (NDJSON_TYPES.has(type) || wantsNdjson(request)) {
+          return sendNdjson(reply, ndjsonLines(results, signal, (result: Result<PublishReceipt>) => result))
+        }
+        const collected: Array<Result<PublishReceipt>> = []
+        for await (const pulled of pullParts(results, signal)) {
+          if (pulled.kind === 'part') collected.push(pulled.value)
+        }
+        if (collected.length === 0) throw new HubError('E_BAD_REQUEST', 'no event found in the body')
+        if (collected.length > 1) {
+          return reply.header('content-type', NDJSON_CONTENT_TYPE).send(collected.map((r) => `${JSON.stringify(r)}\n`).join(''))
+        }
+        const only = collected[0]!
+        return only.ok ? reply.send(only) : sendError(reply, new HubError(only.error.code, only.error.message, only.error))
+      },
+    )
+  })
+
+  app.get('/events', async (request, reply) => {
+    const parameters = parseReplayQuery(request.query as Record<string, unknown>)
+    const signal = disconnectSignal(reply)
+    const events = hub.replay({ ...parameters, principal: principalOf(request)!, signal })
+    if (wantsNdjson(request)) {
+      return sendNdjson(reply, ndjsonLines(events, signal, (event: Envelope) => event, parameters.limit))
+    }
+    const collected: Envelope[] = []
+    for await (const pulled of pullParts(events, signal)) {
+      if (pulled.kind !== 'part') break
+      collected.push(pulled.value)
+      if (collected.length >= parameters.limit) break
+    }
+    return reply.send(ok(collected))
+  })
+}

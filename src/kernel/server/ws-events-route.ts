@@ -1,0 +1,123 @@
+import type { FastifyInstance } from 'fastify'
+import type { WebSocket } from 'ws'
+import type { Envelope } from '../../contracts/index.ts'
+import { HttpHubError, sendError } from './error-replies.ts'
+import { parseTailQuery } from './event-query.ts'
+import { principalOf } from './security-hooks.ts'
+import type { ServerMetrics } from './server-metrics.ts'
+import type { ServerConfig } from './server-options.ts'
+import type { HubPort, TailSubscription } from './server-types.ts'
+import { WS_CLOSE_INTERNAL_ERROR, WsTailClient } from './ws-tail-client.ts'
+
+/** Close reasons are limited to 123 bytes by the protocol. */
+const MAX_CLOSE_REASON_CHARS = 100
+
+export interface WsClientEntry {
+  socket: WebSocket
+  client: WsTailClient
+  alive: boolean
+}
+
+export interface WsRegistry {
+  clients: Set<WsClientEntry>
+  /** Total bytes queued in user space for all clients. */
+  bufferedBytes(): number
+}
+
+export function createWsRegistry(): WsRegistry {
+  const clients = new Set<WsClientEntry>()
+  return {
+    clients,
+    bufferedBytes: () => {
+      let total = 0
+      for (const entry of clients) total += entry.socket.bufferedAmount
+      return total
+    },
+  }
+}
+
+/** WS /ws/events: live tail; `from=<seq>` resumes with no gap, `filter=<pattern>` narrows by type. */
+export function registerWsEventsRoute(
+  app: FastifyInstance,
+  context: { hub: HubPort; config: ServerConfig; metrics: ServerMetrics; registry: WsRegistry },
+): void {
+  const { hub, config, metrics, registry } = context
+  // One serialisation per event however many clients receive it.
+  const serialised = new WeakMap<Envelope, string>()
+  const serialise = (event: Envelope): string => {
+    let text = serialised.get(event)
+    if (text === undefined) {
+      text = JSON.stringify(event)
+      serialised.set(event, text)
+    }
+    return text
+  }
+
+  // Dead peers (no pong since the last ping) are cut; one timer for all clients.
+  const pinger = setInterval(() => {
+    for (const entry of registry.clients) {
+      if (!entry.alive) {
+        entry.socket.terminate()
+        continue
+      }
+      entry.alive = false
+      entry.socket.ping()
+    }
+  }, config.wsPingIntervalMs)
+  pinger.unref()
+  app.addHook('onClose', async () => clearInterval(pinger))
+
+  app.get(
+    '/ws/events',
+    {
+      websocket: true,
+      preValidation: async (request, reply) => {
+        if (!request.ws) {
+          reply.header('upgrade', 'websocket')
+          return sendError(reply, new HttpHubError(426, 'E_BAD_REQUEST', 'GET /ws/events needs a WebSocket upgrade'))
+        }
+        parseTailQuery(request.query as Record<string, unknown>)
+        if (registry.clients.size >= config.wsMaxClients) {
+          return sendError(reply, new HttpHubError(503, 'E_RESOURCE_LIMIT', `at most ${config.wsMaxClients} WebSocket clients`))
+        }
+      },
+    },
+    (socket, request) => {
+      const parameters = parseTailQuery(request.query as Record<string, unknown>)
+      const client = new WsTailClient(
+        socket,
+        { queueLimitBytes: config.wsQueueLimitBytes, drainWaitMs: config.wsDrainWaitMs, closeGraceMs: config.wsCloseGraceMs },
+        {
+          serialise,
+          onSent: (kind) => metrics.wsEventsSent.inc({ kind }),
+          onDropped: () => metrics.wsEventsDropped.inc({ reason: 'slow_client' }),
+          onClosedSlow: () => metrics.wsClosedSlow.inc(),
+        },
+        parameters.fromSeq,
+      )
+      const entry: WsClientEntry = { socket, client, alive: true }
+      registry.clients.add(entry)
+      const controller = new AbortController()
+      let subscription: TailSubscription | undefined
+      socket.on('pong', () => {
+        entry.alive = true
+      })
+      socket.on('close', () => {
+        registry.clients.delete(entry)
+        client.closedBySocket()
+        controller.abort()
+        subscription?.close()
+      })
+      try {
+        subscription = hub.tail(
+          { ...parameters, principal: principalOf(request)! },
+          (event) => client.offer(event),
+          controller.signal,
+        )
+      } catch (error) {
+        request.log.warn({ err: error }, 'tail failed')
+        client.close(WS_CLOSE_INTERNAL_ERROR, String((error as Error).message).slice(0, MAX_CLOSE_REASON_CHARS))
+      }
+    },
+  )
+}

@@ -1,0 +1,214 @@
+import { open } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { type ErrorCode, HubError } from '../contracts/index.ts'
+import { type IssueDraft, type ManifestIssue, orderIssues } from './manifest-issue.ts'
+import type { HubManifest } from './manifest-types.ts'
+import { schemaIssueDrafts } from './schema-issues.ts'
+import { defaultManifestValidator, type ManifestSchemaValidator } from './schema-validator.ts'
+import { semanticDrafts } from './semantic-checks.ts'
+import { locateIssues } from './yaml-positions.ts'
+import { parseYamlSource } from './yaml-source.ts'
+
+/** Largest manifest accepted, in bytes. A real one is a few kilobytes. */
+export const DEFAULT_MANIFEST_MAX_BYTES = 1024 * 1024
+/** Alias uses allowed while building the value (YAML "billion laughs" protection). */
+export const DEFAULT_MANIFEST_MAX_ALIAS_COUNT = 100
+/** Deepest nesting of mappings and lists. */
+export const DEFAULT_MANIFEST_MAX_DEPTH = 64
+/** Issues reported at most; the rest are counted in one last issue. */
+export const DEFAULT_MANIFEST_MAX_ISSUES = 100
+
+export interface ManifestLoadOptions {
+  /** Catalog type names (and name@major forms) that provides/consumes/emit/recv/on must use. */
+  knownTypes?: ReadonlySet<string>
+  maxBytes?: number
+  maxAliasCount?: number
+  maxDepth?: number
+  maxIssues?: number
+  /** Another compiled schema (tests, newer schema); defaults to catalog/hub-manifest.schema.json. */
+  validator?: ManifestSchemaValidator
+}
+
+/** What a file or text is: a path (string or file URL) or the text itself with a name for messages. */
+export type ManifestSource = string | URL | { text: string; name?: string }
+
+export type ManifestCheck =
+  | { ok: true; manifest: HubManifest }
+  | { ok: false; code: ErrorCode; issues: ManifestIssue[] }
+
+interface Settings {
+  knownTypes: ReadonlySet<string> | undefined
+  maxBytes: number
+  maxAliasCount: number
+  maxDepth: number
+  maxIssues: number
+  validator: ManifestSchemaValidator | undefined
+}
+
+function settingsOf(options: ManifestLoadOptions): Readonly<Settings> {
+  const settings: Settings = {
+    knownTypes: undefined,
+    maxBytes: DEFAULT_MANIFEST_MAX_BYTES,
+    maxAliasCount: DEFAULT_MANIFEST_MAX_ALIAS_COUNT,
+    maxDepth: DEFAULT_MANIFEST_MAX_DEPTH,
+    maxIssues: DEFAULT_MANIFEST_MAX_ISSUES,
+    validator: undefined,
+    ...options,
+  }
+  for (const key of ['maxBytes', 'maxAliasCount', 'maxDepth', 'maxIssues'] as const) {
+    const value = settings[key]
+    if (!Number.isInteger(value) || value < (key === 'maxAliasCount' ? 0 : 1)) {
+      throw new HubError(
+        'E_BAD_REQUEST',
+        `manifest option ${key} must be a positive integer, got ${String(value)}`,
+      )
+    }
+  }
+  return Object.freeze(settings)
+}
+
+function deepFreeze<T>(value: T): T {
+  const stack: unknown[] = [value]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (node === null || typeof node !== 'object' || Object.isFrozen(node)) continue
+    Object.freeze(node)
+    for (const child of Object.values(node)) stack.push(child)
+  }
+  return value
+}
+
+function capped(issues: ManifestIssue[], maxIssues: number): ManifestIssue[] {
+  if (issues.length <= maxIssues) return issues
+  const kept = issues.slice(0, maxIssues)
+  const last = kept[kept.length - 1]!
+  const problem = `${issues.length - maxIssues} more problems not shown`
+  const fix = 'fix the ones above and validate again'
+  return [...kept, { ...last, path: '', problem, fix, message: `${problem} — ${fix}`, expected: '', got: '' }]
+}
+
+/** Validates manifest text; never throws for bad input, returns every defect found instead. */
+export function checkManifestText(text: string, options: ManifestLoadOptions = {}): ManifestCheck {
+  const settings = settingsOf(options)
+  const source = parseYamlSource(text, settings)
+  if (!source.ok) {
+    return {
+      ok: false,
+      code: source.code,
+      issues: capped(locateIssues(source.drafts, text, source.document), settings.maxIssues),
+    }
+  }
+  const { document, value } = source
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const draft: IssueDraft = {
+      path: '',
+      problem:
+        value === null || value === undefined ? 'the manifest is empty' : 'the manifest is not a mapping',
+      fix: 'start from manifests/default.yaml or manifests/examples/minimal.yaml',
+      expected: 'a mapping',
+      got: Array.isArray(value) ? 'a list' : typeof value,
+    }
+    return { ok: false, code: 'E_VALIDATION', issues: locateIssues([draft], text, document) }
+  }
+  const validator = settings.validator ?? defaultManifestValidator()
+  const drafts = [
+    ...schemaIssueDrafts(validator.errors(value), value, validator.schema as Record<string, unknown>),
+    ...semanticDrafts(value, { knownTypes: settings.knownTypes, ...validator.patterns }),
+  ]
+  if (drafts.length > 0) {
+    const issues = orderIssues(locateIssues(drafts, text, document))
+    return { ok: false, code: 'E_VALIDATION', issues: capped(issues, settings.maxIssues) }
+  }
+  return { ok: true, manifest: deepFreeze(value as HubManifest) }
+}
+
+function failure(check: Extract<ManifestCheck, { ok: false }>, name: string): HubError {
+  const first = check.issues[0]
+  const summary =
+    first === undefined
+      ? 'invalid'
+      : `${check.issues.length === 1 ? '' : `${check.issues.length} problems, first: `}${first.line}:${first.column} ${first.problem}`
+  return new HubError(check.code, `manifest ${name}: ${summary}`, { details: { issues: check.issues } })
+}
+
+/** Parses and validates manifest text; throws HubError (details.issues) when it has defects. */
+export function parseManifest(text: string, options: ManifestLoadOptions = {}, name = '<text>'): HubManifest {
+  const check = checkManifestText(text, options)
+  if (!check.ok) throw failure(check, name)
+  return check.manifest
+}
+
+/** Reads a file, refusing oversized and non-UTF-8 content before it is parsed. */
+export async function readManifestFile(
+  path: string,
+  maxBytes: number = DEFAULT_MANIFEST_MAX_BYTES,
+): Promise<string> {
+  let handle: Awaited<ReturnType<typeof open>>
+  try {
+    handle = await open(path, 'r')
+  } catch (cause) {
+    throw new HubError(
+      'E_IO',
+      `cannot read manifest ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause}`,
+      { cause },
+    )
+  }
+  try {
+    const { size } = await handle.stat()
+    if (size > maxBytes) {
+      const problem = `the manifest is ${size} bytes; the limit is ${maxBytes}`
+      const fix = 'split off large data'
+      const issue: ManifestIssue = {
+        path: '',
+        line: 1,
+        column: 1,
+        problem,
+        fix,
+        message: `${problem} — ${fix}`,
+        expected: `≤ ${maxBytes} bytes`,
+        got: `${size} bytes`,
+      }
+      throw new HubError('E_RESOURCE_LIMIT', `manifest ${path}: ${problem}`, { details: { issues: [issue] } })
+    }
+    const bytes = await handle.readFile()
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    } catch (cause) {
+      const problem = 'the file is not UTF-8 text (binary data?)'
+      const fix = 'pass a UTF-8 YAML file'
+      const issue: ManifestIssue = {
+        path: '',
+        line: 1,
+        column: 1,
+        problem,
+        fix,
+        message: `${problem} — ${fix}`,
+        expected: 'UTF-8 text',
+        got: `${bytes.length} bytes`,
+      }
+      throw new HubError('E_VALIDATION', `manifest ${path}: ${problem}`, {
+        details: { issues: [issue] },
+        cause,
+      })
+    }
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * Loads a hub manifest from a file (path or file URL) or from `{ text }`: YAML 1.2, validated
+ * against catalog/hub-manifest.schema.json and the semantic rules. Returns the frozen manifest or
+ * throws HubError E_VALIDATION / E_RESOURCE_LIMIT / E_IO with details.issues.
+ */
+export async function loadManifest(
+  source: ManifestSource,
+  options: ManifestLoadOptions = {},
+): Promise<HubManifest> {
+  if (typeof source === 'object' && !(source instanceof URL)) {
+    return parseManifest(source.text, options, source.name ?? '<text>')
+  }
+  const path = source instanceof URL ? fileURLToPath(source) : source
+  const text = await readManifestFile(path, options.maxBytes ?? DEFAULT_MANIFEST_MAX_BYTES)
+  return parseManifest(text, options, path)
+}

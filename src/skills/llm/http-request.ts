@@ -1,0 +1,107 @@
+// One HTTP request over node:http(s) with a connect timeout and AbortSignal support. node:http is
+// used rather than fetch so a refused connection arrives as ECONNREFUSED (not "fetch failed"),
+// and aborting destroys the socket, which the server sees as a close.
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import https from 'node:https'
+import { HubError } from '../../contracts/index.ts'
+import { networkFailure, type ServiceTarget } from './failures.ts'
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+
+export interface HttpRequestOptions {
+  method: 'GET' | 'POST'
+  url: string
+  headers?: Record<string, string>
+  body?: string
+  signal: AbortSignal
+  connectTimeoutMs: number
+  target: ServiceTarget
+  /** Keep-alive agent owned by the provider; a fresh socket per request when absent. */
+  agent?: http.Agent
+}
+
+export interface HttpResponse {
+  status: number
+  headers: IncomingHttpHeaders
+  body: IncomingMessage
+}
+
+/** Resolves when the response head arrives; rejects with a HubError or the signal's reason. */
+export function sendHttpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
+  const { signal, target } = options
+  if (signal.aborted) return Promise.reject(signal.reason)
+  const url = new URL(options.url)
+  const transport = url.protocol === 'https:' ? https : http
+  const headers: Record<string, string> = { accept: '*/*', ...options.headers }
+  if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body))
+  return new Promise<HttpResponse>((resolve, reject) => {
+    let settled = false
+    const request = transport.request(url, { method: options.method, headers, agent: options.agent })
+    const connectTimer = setTimeout(() => {
+      request.destroy(
+        new HubError(
+          'E_TIMEOUT',
+          `${target.service} at ${target.url} did not accept a connection within ${options.connectTimeoutMs} ms; ${target.startHint}`,
+          { details: { url: target.url, reason: 'connect-timeout', retryable: false } },
+        ),
+      )
+    }, options.connectTimeoutMs)
+    let bodyDone = false
+    const onAbort = (): void => {
+      // A finished response's socket may already serve another request from the pool: leave it.
+      if (!bodyDone) request.destroy()
+      if (!settled) finish(() => reject(signal.reason))
+    }
+    const finish = (action: () => void): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(connectTimer)
+      action()
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    request.on('socket', (socket) => {
+      if (!socket.connecting) clearTimeout(connectTimer)
+      else socket.once('connect', () => clearTimeout(connectTimer))
+    })
+    request.on('response', (response) => {
+      finish(() => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: response }))
+      // Aborting after the head destroys the body too; the listener goes once the body is done.
+      const detach = (): void => {
+        bodyDone = response.complete
+        signal.removeEventListener('abort', onAbort)
+      }
+      response.once('end', detach)
+      response.once('close', detach)
+    })
+    request.on('error', (error) => {
+      signal.removeEventListener('abort', onAbort)
+      finish(() => reject(signal.aborted ? signal.reason : networkFailure(error, target)))
+    })
+    request.end(options.body)
+  })
+}
+
+/** Reads a whole body as UTF-8, failing with E_RESOURCE_LIMIT past `maxBytes`. */
+export async function readBodyText(
+  body: IncomingMessage,
+  maxBytes: number,
+  target: ServiceTarget,
+): Promise<string> {
+  const chunks: Buffer[] = []
+  let length = 0
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      length += chunk.length
+      if (length > maxBytes) {
+        body.destroy()
+        throw new HubError('E_RESOURCE_LIMIT', `${target.service} answer larger than ${maxBytes} bytes`, {
+          details: { url: target.url, reason: 'protocol', limitBytes: maxBytes, retryable: false },
+        })
+      }
+      chunks.push(chunk)
+    }
+  } catch (error) {
+    throw networkFailure(error, target)
+  }
+  return Buffer.concat(chunks, length).toString('utf8')
+}

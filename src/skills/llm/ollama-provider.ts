@@ -1,0 +1,220 @@
+// Ollama's HTTP API: POST /api/chat (NDJSON stream), POST /api/embed, GET /api/version, /api/tags.
+import http from 'node:http'
+import { HubError } from '../../contracts/index.ts'
+import type { LlmConfig } from './config.ts'
+import {
+  httpStatusFailure,
+  networkFailure,
+  protocolError,
+  retryAfterMs,
+  type ServiceTarget,
+  streamError,
+} from './failures.ts'
+import { callJson, checkVectors } from './http-json.ts'
+import { readBodyText, sendHttpRequest } from './http-request.ts'
+import { NdjsonParser } from './ndjson-parser.ts'
+import { withRetries } from './retry.ts'
+import { runStream } from './stream-runner.ts'
+import type { LlmChatRequest, LlmDelta, LlmHealth, LlmProvider } from './types.ts'
+
+const MAX_ERROR_BODY_BYTES = 64 * 1024
+const NANOSECONDS_PER_MILLISECOND = 1_000_000
+
+export function ollamaTarget(baseUrl: string): ServiceTarget {
+  return {
+    service: 'Ollama',
+    url: baseUrl,
+    startHint: 'start it with `ollama serve` (or point OLLAMA_HOST / --ollama-host at where it runs)',
+    modelHint: (model) => `pull it with \`ollama pull ${model}\``,
+  }
+}
+
+function ollamaOptions(request: LlmChatRequest, config: LlmConfig): Record<string, unknown> {
+  const options = request.options ?? {}
+  const result: Record<string, unknown> = {}
+  const temperature = options.temperature ?? config.temperature
+  if (temperature !== undefined) result.temperature = temperature
+  if (options.maxTokens !== undefined) result.num_predict = options.maxTokens
+  if (options.topP !== undefined) result.top_p = options.topP
+  if (options.seed !== undefined) result.seed = options.seed
+  if (options.stop !== undefined) result.stop = options.stop
+  return result
+}
+
+/** Interprets one NDJSON line of /api/chat. */
+function interpretLine(line: unknown, target: ServiceTarget, model: string): LlmDelta {
+  if (line === null || typeof line !== 'object' || Array.isArray(line)) {
+    throw protocolError(target, 'a stream line is not a JSON object')
+  }
+  const record = line as Record<string, unknown>
+  if (record.error !== undefined) {
+    const message =
+      typeof record.error === 'string' ? record.error : JSON.stringify(record.error).slice(0, 200)
+    throw streamError(target, message)
+  }
+  const message = record.message as Record<string, unknown> | undefined
+  const content = message?.content
+  if (content !== undefined && typeof content !== 'string') {
+    throw protocolError(target, 'message.content is not a string')
+  }
+  if (record.done === true) {
+    const count = (value: unknown): number | undefined =>
+      typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined
+    const promptTokens = count(record.prompt_eval_count)
+    const completionTokens = count(record.eval_count)
+    const totalNs = count(record.total_duration)
+    return {
+      type: 'done',
+      model: typeof record.model === 'string' ? record.model : model,
+      finishReason:
+        typeof record.done_reason === 'string' && record.done_reason !== '' ? record.done_reason : 'stop',
+      usage: {
+        // Ollama omits prompt_eval_count when the whole prompt came from its cache.
+        promptTokens: promptTokens ?? 0,
+        completionTokens: completionTokens ?? 0,
+        ...(totalNs === undefined ? {} : { totalDurationMs: totalNs / NANOSECONDS_PER_MILLISECOND }),
+        ...(completionTokens === undefined ? { estimated: true } : {}),
+      },
+    }
+  }
+  if (typeof content === 'string' && content !== '') {
+    // `done` content is folded into the token stream before the final part.
+    return { type: 'token', text: content }
+  }
+  return { type: 'token', text: '' }
+}
+
+export function createOllamaProvider(config: LlmConfig): LlmProvider {
+  const target = ollamaTarget(config.baseUrl)
+  const agent = new http.Agent({ keepAlive: true })
+
+  async function* streamOnce(body: string, model: string, signal: AbortSignal): AsyncGenerator<LlmDelta> {
+    const response = await sendHttpRequest({
+      method: 'POST',
+      url: `${config.baseUrl}/api/chat`,
+      headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      body,
+      signal,
+      connectTimeoutMs: config.connectTimeoutMs,
+      target,
+      agent,
+    })
+    if (response.status !== 200) {
+      const text = await readBodyText(response.body, MAX_ERROR_BODY_BYTES, target)
+      throw httpStatusFailure(
+        response.status,
+        text,
+        target,
+        model,
+        retryAfterMs(response.headers['retry-after']),
+      )
+    }
+    const parser = new NdjsonParser()
+    let done: LlmDelta | undefined
+    // The final line may carry content of its own; it goes out as a token before `done`.
+    function* handle(lines: unknown[]): Generator<LlmDelta> {
+      for (const line of lines) {
+        if (done !== undefined) continue
+        const delta = interpretLine(line, target, model)
+        if (delta.type !== 'done') {
+          yield delta
+          continue
+        }
+        const tail = (line as { message?: { content?: unknown } }).message?.content
+        if (typeof tail === 'string' && tail !== '') yield { type: 'token', text: tail }
+        done = delta
+      }
+    }
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) yield* handle(parser.push(chunk))
+      yield* handle(parser.end())
+    } catch (error) {
+      if (signal.aborted) throw signal.reason
+      throw error instanceof HubError ? error : networkFailure(error, target)
+    }
+    if (done !== undefined) yield done
+  }
+
+  return {
+    name: 'ollama',
+    model: config.model,
+    chat(request: LlmChatRequest, signal?: AbortSignal): AsyncIterable<LlmDelta> {
+      const model = request.model ?? config.model
+      const body = JSON.stringify({
+        model,
+        messages: request.messages.map(({ role, content }) => ({ role, content })),
+        stream: true,
+        options: ollamaOptions(request, config),
+      })
+      return runStream((attemptSignal) => streamOnce(body, model, attemptSignal), {
+        ...config,
+        describeTarget: `Ollama at ${config.baseUrl}`,
+        target: config.baseUrl,
+        signal,
+      })
+    },
+    async embed(inputs: string[], signal?: AbortSignal): Promise<number[][]> {
+      if (inputs.length === 0) return []
+      const answer = await withRetries(
+        () =>
+          callJson({
+            method: 'POST',
+            url: `${config.baseUrl}/api/embed`,
+            body: { model: config.embeddingModel, input: inputs },
+            target,
+            model: config.embeddingModel,
+            connectTimeoutMs: config.connectTimeoutMs,
+            requestTimeoutMs: config.requestTimeoutMs,
+            agent,
+            signal,
+          }),
+        config,
+        signal,
+      )
+      return checkVectors((answer as { embeddings?: unknown } | null)?.embeddings, inputs.length, target)
+    },
+    async health(signal?: AbortSignal): Promise<LlmHealth> {
+      const call = (path: string): Promise<unknown> =>
+        callJson({
+          method: 'GET',
+          url: `${config.baseUrl}${path}`,
+          target,
+          model: config.model,
+          connectTimeoutMs: config.connectTimeoutMs,
+          requestTimeoutMs: Math.min(config.requestTimeoutMs, 10_000),
+          agent,
+          signal,
+        })
+      try {
+        const versionAnswer = (await call('/api/version')) as { version?: unknown } | null
+        const tags = (await call('/api/tags')) as { models?: Array<{ name?: unknown }> } | null
+        const models = Array.isArray(tags?.models)
+          ? tags.models.map((entry) => entry?.name).filter((name): name is string => typeof name === 'string')
+          : []
+        const version = typeof versionAnswer?.version === 'string' ? versionAnswer.version : undefined
+        const wanted = config.model.includes(':') ? config.model : `${config.model}:latest`
+        const present = models.includes(config.model) || models.includes(wanted)
+        const health: LlmHealth = { ok: present, provider: 'ollama', target: config.baseUrl, models }
+        if (version !== undefined) health.version = version
+        if (!present) {
+          health.error = {
+            code: 'E_DEPENDENCY_UNAVAILABLE',
+            message: `Ollama at ${config.baseUrl} does not have model "${config.model}"; pull it with \`ollama pull ${config.model}\``,
+          }
+        }
+        return health
+      } catch (error) {
+        const failure = networkFailure(error, target)
+        return {
+          ok: false,
+          provider: 'ollama',
+          target: config.baseUrl,
+          error: { code: failure.code, message: failure.message },
+        }
+      }
+    },
+    async close(): Promise<void> {
+      agent.destroy()
+    },
+  }
+}

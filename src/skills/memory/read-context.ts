@@ -1,0 +1,142 @@
+import { fuseRankings, toFtsMatchExpression } from '../rag/index.ts'
+import type { FactKind } from './extract-facts.ts'
+import type { SqliteDatabase } from './memory-database.ts'
+import {
+  DEFAULT_CONTEXT_LIMIT,
+  DEFAULT_CONTEXT_MAX_CHARS,
+  DEFAULT_RECENT_EPISODES,
+} from './memory-options.ts'
+import { checkLimit, checkSessionId, invalid } from './memory-records.ts'
+
+export interface ContextRequest {
+  sessionId: string
+  /** The user's message; empty means rank by recency only. */
+  query?: string
+  /** At most this many facts and this many summaries. */
+  limit?: number
+  maxChars?: number
+}
+
+export interface ContextFact {
+  id: string
+  kind: FactKind
+  text: string
+  ts: string
+  score: number
+}
+
+export interface ContextSummary {
+  id: string
+  sessionId: string
+  text: string
+  ts: string
+  score: number
+}
+
+/** The memory.context payload ({facts, summaries}) plus the characters used. */
+export interface MemoryContext {
+  facts: ContextFact[]
+  summaries: ContextSummary[]
+  chars: number
+}
+
+const MAX_CONTEXT_LIMIT = 100
+const MAX_CONTEXT_CHARS = 100_000
+const CANDIDATES = 50
+
+/**
+ * Ranks facts and episode summaries by fusing two rankings with reciprocal rank fusion: BM25 of
+ * the query over the text, and recency (facts: newest first across sessions, since they describe
+ * the one user; summaries: this session's latest turns). Then fills the character budget greedily
+ * by fused score, skipping items that do not fit.
+ */
+export function readContext(
+  database: SqliteDatabase,
+  request: ContextRequest,
+  cutoffMs: number,
+): MemoryContext {
+  const sessionId = checkSessionId(request?.sessionId)
+  const limit = checkLimit(request.limit, DEFAULT_CONTEXT_LIMIT, MAX_CONTEXT_LIMIT, '/limit')
+  const maxChars = checkLimit(request.maxChars, DEFAULT_CONTEXT_MAX_CHARS, MAX_CONTEXT_CHARS, '/maxChars')
+  if (request.query !== undefined && typeof request.query !== 'string') {
+    throw invalid('query must be text', [
+      { path: '/query', expected: 'a string', got: typeof request.query, message: 'query must be text' },
+    ])
+  }
+  const expression = toFtsMatchExpression(request.query ?? '')
+
+  const factLexical =
+    expression === undefined
+      ? []
+      : (database
+          .prepare(
+            `SELECT f.id FROM fact_text t JOIN facts f ON f.row = t.rowid
+             WHERE fact_text MATCH ? AND f.ts >= ? ORDER BY bm25(fact_text) LIMIT ?`,
+          )
+          .pluck()
+          .all(expression, cutoffMs, CANDIDATES) as string[])
+  const factRecent = database
+    .prepare('SELECT id FROM facts WHERE ts >= ? ORDER BY ts DESC, row DESC LIMIT ?')
+    .pluck()
+    .all(cutoffMs, CANDIDATES) as string[]
+  const episodeLexical =
+    expression === undefined
+      ? []
+      : (database
+          .prepare(
+            `SELECT e.id FROM episode_text t JOIN episodes e ON e.row = t.rowid
+             WHERE episode_text MATCH ? AND e.ts >= ? ORDER BY bm25(episode_text, 2.0, 1.0, 0.5) LIMIT ?`,
+          )
+          .pluck()
+          .all(expression, cutoffMs, CANDIDATES) as string[])
+  const episodeRecent = database
+    .prepare('SELECT id FROM episodes WHERE session_id = ? AND ts >= ? ORDER BY ts DESC, row DESC LIMIT ?')
+    .pluck()
+    .all(sessionId, cutoffMs, DEFAULT_RECENT_EPISODES) as string[]
+
+  const loadFact = database.prepare('SELECT id, kind, text, ts FROM facts WHERE id = ?')
+  const loadEpisode = database.prepare('SELECT id, session_id, summary, ts FROM episodes WHERE id = ?')
+  type Candidate = { kind: 'fact'; item: ContextFact } | { kind: 'summary'; item: ContextSummary }
+  const candidates: Candidate[] = []
+  for (const { key, score } of fuseRankings([factLexical, factRecent])) {
+    const row = loadFact.get(key) as { id: string; kind: FactKind; text: string; ts: number }
+    candidates.push({
+      kind: 'fact',
+      item: { id: row.id, kind: row.kind, text: row.text, ts: new Date(row.ts).toISOString(), score },
+    })
+  }
+  for (const { key, score } of fuseRankings([episodeLexical, episodeRecent])) {
+    const row = loadEpisode.get(key) as { id: string; session_id: string; summary: string; ts: number }
+    candidates.push({
+      kind: 'summary',
+      item: {
+        id: row.id,
+        sessionId: row.session_id,
+        text: row.summary,
+        ts: new Date(row.ts).toISOString(),
+        score,
+      },
+    })
+  }
+  candidates.sort((a, b) => b.item.score - a.item.score)
+
+  const context: MemoryContext = { facts: [], summaries: [], chars: 0 }
+  for (const candidate of candidates) {
+    const length = candidate.item.text.length
+    if (context.chars + length > maxChars) continue
+    if (candidate.kind === 'fact' && context.facts.length < limit) context.facts.push(candidate.item)
+    else if (candidate.kind === 'summary' && context.summaries.length < limit)
+      context.summaries.push(candidate.item)
+    else continue
+    context.chars += length
+  }
+  return context
+}
+
+/** The catalog's memory.context payload: exactly {facts, summaries}. */
+export function toMemoryContextPayload(context: MemoryContext): {
+  facts: ContextFact[]
+  summaries: ContextSummary[]
+} {
+  return { facts: context.facts, summaries: context.summaries }
+}

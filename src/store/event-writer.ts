@@ -1,0 +1,210 @@
+import type { AppendItem, AppendOutcome, ConsumerChanges } from '../bus/index.ts'
+import { HubError, toHubError } from '../contracts/index.ts'
+import { type EnvelopeJsonParts, envelopeJsonParts, joinEnvelopeJson } from './envelope-json.ts'
+import type { SqliteDatabase } from './open-database.ts'
+import { makeRecord, type RecentEvents } from './recent-events.ts'
+import { storeError } from './store-errors.ts'
+import type { EventStoreSettings } from './store-options.ts'
+
+interface AppendJob {
+  kind: 'append'
+  items: AppendItem[]
+  parts: EnvelopeJsonParts[]
+  resolve(outcomes: AppendOutcome[]): void
+  reject(error: Error): void
+}
+
+interface ConsumerJob {
+  kind: 'consumer'
+  name: string
+  changes: ConsumerChanges
+}
+
+type Job = AppendJob | ConsumerJob
+
+/**
+ * The single writer of this process. Appends and consumer progress queue up and are committed
+ * together in one IMMEDIATE transaction when the batch is full or its time window ends (group
+ * commit); every waiting publish resolves after that commit. Other processes' writers serialise
+ * on SQLite's write lock; seq comes from log_head inside the transaction, so it stays global.
+ */
+export class EventWriter {
+  private jobs: Job[] = []
+  private waitingEvents = 0
+  private timer: NodeJS.Timeout | undefined
+  private immediate: NodeJS.Immediate | undefined
+  private readonly sessionSeqs = new Map<string, number>()
+  private knownHead = -1
+  private closed = false
+  private readonly statements
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly settings: EventStoreSettings,
+    private readonly recent: RecentEvents,
+    private readonly onError: (error: HubError, where: string) => void,
+  ) {
+    this.statements = {
+      head: db.prepare('SELECT last_seq FROM log_head WHERE id = 1').pluck(),
+      setHead: db.prepare('UPDATE log_head SET last_seq = ? WHERE id = 1'),
+      sessionMax: db.prepare('SELECT max(session_seq) FROM events WHERE session_id = ?').pluck(),
+      dedupeGet: db.prepare('SELECT id, seq, session_seq FROM dedupe WHERE key = ? AND expires_ms > ?'),
+      dedupePut: db.prepare(
+        'INSERT INTO dedupe (key, id, seq, session_seq, expires_ms) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (key) DO UPDATE SET id = excluded.id, seq = excluded.seq, session_seq = excluded.session_seq, expires_ms = excluded.expires_ms',
+      ),
+      insert: db.prepare(
+        'INSERT INTO events (seq, id, type, session_id, session_seq, ts_ms, committed_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      floor: db.prepare('UPDATE consumers SET ack_floor = ?, updated_ms = ? WHERE name = ?'),
+      dropAcks: db.prepare('DELETE FROM consumer_acks WHERE name = ? AND seq <= ?'),
+      addAck: db.prepare('INSERT OR IGNORE INTO consumer_acks (name, seq) VALUES (?, ?)'),
+      dropAttemptsBelow: db.prepare('DELETE FROM consumer_attempts WHERE name = ? AND seq <= ?'),
+      dropAttempt: db.prepare('DELETE FROM consumer_attempts WHERE name = ? AND seq = ?'),
+      putAttempt: db.prepare('INSERT OR REPLACE INTO consumer_attempts (name, seq, attempts, last_error) VALUES (?, ?, ?, ?)'),
+    }
+  }
+
+  append(items: AppendItem[]): Promise<AppendOutcome[]> {
+    if (this.closed) return Promise.reject(new HubError('E_DEPENDENCY_UNAVAILABLE', 'the event store is closed'))
+    // Serialised here, outside the transaction, once per event.
+    const parts = items.map((item) => envelopeJsonParts(item.envelope))
+    return new Promise((resolve, reject) => {
+      this.jobs.push({ kind: 'append', items, parts, resolve, reject })
+      this.waitingEvents += items.length
+      this.schedule()
+    })
+  }
+
+  saveConsumer(name: string, changes: ConsumerChanges): void {
+    if (this.closed) return
+    this.jobs.push({ kind: 'consumer', name, changes })
+    this.schedule()
+  }
+
+  private schedule(): void {
+    if (this.waitingEvents >= this.settings.groupCommitMaxEvents) {
+      this.flush()
+      return
+    }
+    if (this.timer !== undefined || this.immediate !== undefined) return
+    if (this.settings.groupCommitWindowMs === 0) this.immediate = setImmediate(() => this.flush())
+    else this.timer = setTimeout(() => this.flush(), this.settings.groupCommitWindowMs)
+  }
+
+  /** Commits everything queued now (also called by close and by tests). */
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    if (this.immediate !== undefined) clearImmediate(this.immediate)
+    this.timer = undefined
+    this.immediate = undefined
+    const jobs = this.jobs
+    if (jobs.length === 0) return
+    this.jobs = []
+    this.waitingEvents = 0
+    const results = new Map<AppendJob, AppendOutcome[]>()
+    const committed: ReturnType<typeof makeRecord>[] = []
+    try {
+      this.db.exec('BEGIN IMMEDIATE')
+      try {
+        const now = this.settings.now()
+        let head = this.statements.head.get() as number
+        if (head !== this.knownHead) this.sessionSeqs.clear()
+        for (const job of jobs) {
+          if (job.kind === 'consumer') this.writeConsumer(job, now)
+          else {
+            const outcomes: AppendOutcome[] = []
+            job.items.forEach((item, index) => {
+              const outcome = this.writeEvent(item, job.parts[index]!, head + 1, now, committed)
+              if (!outcome.duplicate) head = outcome.seq
+              outcomes.push(outcome)
+            })
+            results.set(job, outcomes)
+          }
+        }
+        if (committed.length > 0) this.statements.setHead.run(head)
+        this.db.exec('COMMIT')
+        this.knownHead = head
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK')
+        throw error
+      }
+    } catch (error) {
+      this.sessionSeqs.clear()
+      this.knownHead = -1
+      const failure = storeError(error, this.settings.path, 'committing events')
+      for (const job of jobs) {
+        if (job.kind === 'append') job.reject(failure)
+        else this.onError(toHubError(failure), `saving consumer ${job.name}`)
+      }
+      return
+    }
+    for (const record of committed) this.recent.add(record)
+    for (const [job, outcomes] of results) job.resolve(outcomes)
+  }
+
+  private writeEvent(
+    item: AppendItem,
+    parts: EnvelopeJsonParts,
+    seq: number,
+    now: number,
+    committed: ReturnType<typeof makeRecord>[],
+  ): AppendOutcome {
+    for (const key of item.dedupeKeys) {
+      const seen = this.statements.dedupeGet.get(key, now) as { id: string; seq: number; session_seq: number | null } | undefined
+      if (seen !== undefined) {
+        const outcome: AppendOutcome = { id: seen.id, seq: seen.seq, duplicate: true }
+        if (seen.session_seq !== null) outcome.sessionSeq = seen.session_seq
+        return outcome
+      }
+    }
+    const envelope = item.envelope
+    let sessionSeq: number | undefined
+    if (envelope.sessionId !== undefined) {
+      let last = this.sessionSeqs.get(envelope.sessionId)
+      if (last === undefined) last = (this.statements.sessionMax.get(envelope.sessionId) as number | null) ?? 0
+      sessionSeq = last + 1
+      this.sessionSeqs.set(envelope.sessionId, sessionSeq)
+      if (this.sessionSeqs.size > 100_000) this.sessionSeqs.clear()
+    }
+    const body = joinEnvelopeJson(parts, seq, sessionSeq)
+    const timeMs = Date.parse(envelope.ts)
+    this.statements.insert.run(
+      seq,
+      envelope.id,
+      envelope.type,
+      envelope.sessionId ?? null,
+      sessionSeq ?? null,
+      Number.isFinite(timeMs) ? timeMs : null,
+      now,
+      body,
+    )
+    const expires = now + this.settings.dedupeWindowMs
+    for (const key of item.dedupeKeys) this.statements.dedupePut.run(key, envelope.id, seq, sessionSeq ?? null, expires)
+    committed.push(makeRecord(seq, envelope.type, envelope.sessionId, body))
+    const outcome: AppendOutcome = { id: envelope.id, seq, duplicate: false }
+    if (sessionSeq !== undefined) outcome.sessionSeq = sessionSeq
+    return outcome
+  }
+
+  private writeConsumer(job: ConsumerJob, now: number): void {
+    const { name, changes } = job
+    const s = this.statements
+    s.floor.run(changes.ackFloor, now, name)
+    s.dropAcks.run(name, changes.ackFloor)
+    s.dropAttemptsBelow.run(name, changes.ackFloor)
+    for (const seq of changes.acked) {
+      s.addAck.run(name, seq)
+      s.dropAttempt.run(name, seq)
+    }
+    for (const [seq, attempt] of changes.attempts) {
+      if (seq > changes.ackFloor) s.putAttempt.run(name, seq, attempt.attempts, attempt.lastError.slice(0, 4000))
+    }
+  }
+
+  /** Commits what is queued and refuses further work. */
+  close(): void {
+    this.flush()
+    this.closed = true
+  }
+}

@@ -1,0 +1,177 @@
+import type { Envelope } from '../../contracts/index.ts'
+import {
+  type AppendItem,
+  type AppendOutcome,
+  type AttemptState,
+  type ConsumerChanges,
+  type ConsumerSnapshot,
+  type ConsumerStateStore,
+  compileTypePattern,
+  type DeadLetterEntry,
+  type DeadLetterQuery,
+  DedupeWindow,
+  envelopeTimeMs,
+  type LogBackend,
+  type LogReader,
+  type ReadQuery,
+  type StoredRecord,
+  type TopicStat,
+  withSequence,
+} from '../../bus/index.ts'
+
+interface MemoryRecord extends StoredRecord {
+  timeMs: number
+  stored: Envelope
+}
+
+interface MemoryConsumer {
+  filter: string
+  ackFloor: number
+  acked: Set<number>
+  attempts: Map<number, AttemptState>
+  redo: number[]
+}
+
+/** Everything lives in arrays and maps of this process; nothing survives close(). */
+export function createMemoryBackend(options: { dedupeWindowMs: number; now: () => number }): LogBackend {
+  const records: MemoryRecord[] = []
+  const sessionSeqs = new Map<string, number>()
+  const dedupe = new DedupeWindow<{ id: string; seq: number; sessionSeq?: number }>(options.dedupeWindowMs)
+  const consumers = new Map<string, MemoryConsumer>()
+  let deadLetters: DeadLetterEntry[] = []
+  let nextDlqId = 1
+
+  function record(seq: number): MemoryRecord | undefined {
+    return records[seq - 1]
+  }
+
+  const reader: LogReader = {
+    readAfter: (afterSeq, limit) => records.slice(afterSeq, afterSeq + limit),
+    readSeq: (seq) => record(seq),
+    lastSeq: () => records.length,
+    firstSeqAtOrAfter(timeMs) {
+      const found = records.find((candidate) => candidate.timeMs >= timeMs)
+      return found === undefined ? records.length + 1 : found.seq
+    },
+  }
+
+  const state: ConsumerStateStore = {
+    load(name): ConsumerSnapshot | undefined {
+      const consumer = consumers.get(name)
+      if (consumer === undefined) return undefined
+      return { filter: consumer.filter, ackFloor: consumer.ackFloor, acked: [...consumer.acked], attempts: new Map(consumer.attempts) }
+    },
+    create(name, filter, ackFloor) {
+      consumers.set(name, { filter, ackFloor, acked: new Set(), attempts: new Map(), redo: [] })
+    },
+    save(name, changes: ConsumerChanges) {
+      const consumer = consumers.get(name)
+      if (consumer === undefined) return
+      consumer.ackFloor = changes.ackFloor
+      for (const seq of changes.acked) {
+        consumer.acked.add(seq)
+        consumer.attempts.delete(seq)
+      }
+      for (const seq of consumer.acked) if (seq <= consumer.ackFloor) consumer.acked.delete(seq)
+      for (const [seq, attempt] of changes.attempts) if (seq > consumer.ackFloor) consumer.attempts.set(seq, attempt)
+      for (const seq of consumer.attempts.keys()) if (seq <= consumer.ackFloor) consumer.attempts.delete(seq)
+    },
+    deadLetter(name, envelope, attempts, lastError) {
+      const entry: DeadLetterEntry = {
+        dlqId: nextDlqId++,
+        consumer: name,
+        seq: envelope.seq ?? 0,
+        eventId: envelope.id,
+        eventType: envelope.type,
+        attempts,
+        lastError,
+        movedAt: new Date(options.now()).toISOString(),
+        envelope,
+      }
+      deadLetters.push(entry)
+      return entry
+    },
+    takeRedo(name) {
+      const consumer = consumers.get(name)
+      if (consumer === undefined) return []
+      return consumer.redo.splice(0)
+    },
+  }
+
+  function selected(query: DeadLetterQuery): DeadLetterEntry[] {
+    const ids = query.ids === undefined ? undefined : new Set(query.ids)
+    const found = deadLetters.filter(
+      (entry) => (query.consumer === undefined || entry.consumer === query.consumer) && (ids === undefined || ids.has(entry.dlqId)),
+    )
+    return query.limit === undefined ? found : found.slice(0, query.limit)
+  }
+
+  return {
+    reader,
+    state,
+    async append(items: AppendItem[]): Promise<AppendOutcome[]> {
+      const now = options.now()
+      return items.map((item) => {
+        for (const key of item.dedupeKeys) {
+          const seen = dedupe.get(key, now)
+          if (seen !== undefined) return { ...seen, duplicate: true }
+        }
+        const envelope = item.envelope
+        const seq = records.length + 1
+        let sessionSeq: number | undefined
+        if (envelope.sessionId !== undefined) {
+          sessionSeq = (sessionSeqs.get(envelope.sessionId) ?? 0) + 1
+          sessionSeqs.set(envelope.sessionId, sessionSeq)
+        }
+        const stored = withSequence(envelope, seq, sessionSeq)
+        records.push({ seq, type: envelope.type, sessionId: envelope.sessionId, timeMs: envelopeTimeMs(envelope), stored, envelope: () => stored })
+        const receipt = sessionSeq === undefined ? { id: envelope.id, seq } : { id: envelope.id, seq, sessionSeq }
+        for (const key of item.dedupeKeys) dedupe.remember(key, receipt, now)
+        return { ...receipt, duplicate: false, stored }
+      })
+    },
+    async *read(query: ReadQuery): AsyncIterable<Envelope> {
+      const matches = compileTypePattern(query.filter ?? '>')
+      let remaining = query.limit ?? Number.POSITIVE_INFINITY
+      for (let index = Math.max(0, (query.fromSeq ?? 1) - 1); index < records.length && remaining > 0; index++) {
+        const found = records[index]!
+        if (query.toSeq !== undefined && found.seq > query.toSeq) return
+        if (query.fromTime !== undefined && !(found.timeMs >= query.fromTime)) continue
+        if (query.toTime !== undefined && !(found.timeMs <= query.toTime)) continue
+        if (!matches(found.type)) continue
+        remaining--
+        yield found.stored
+      }
+    },
+    topics(): TopicStat[] {
+      const byType = new Map<string, TopicStat>()
+      for (const found of records) {
+        const stat = byType.get(found.type) ?? { type: found.type, count: 0, lastSeq: 0, lastTs: '' }
+        stat.count++
+        stat.lastSeq = found.seq
+        stat.lastTs = found.stored.ts
+        byType.set(found.type, stat)
+      }
+      return [...byType.values()].sort((a, b) => a.type.localeCompare(b.type))
+    },
+    listDeadLetters: (query) => selected(query),
+    takeDeadLetters(query, action) {
+      const taken = selected(query)
+      const ids = new Set(taken.map((entry) => entry.dlqId))
+      deadLetters = deadLetters.filter((entry) => !ids.has(entry.dlqId))
+      if (action === 'retry') {
+        for (const entry of taken) {
+          const consumer = consumers.get(entry.consumer)
+          consumer?.redo.push(entry.seq)
+          consumer?.attempts.delete(entry.seq)
+        }
+      }
+      return taken
+    },
+    async close() {
+      records.length = 0
+      consumers.clear()
+      deadLetters = []
+    },
+  }
+}

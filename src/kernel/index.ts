@@ -8,7 +8,38 @@ export { HUB_VERSION, openHub } from './hub/open-hub.ts'
 export type { RunningHub } from './hub/open-hub.ts'
 export { runPipeline, TurnEmitter } from './pipeline/index.ts'
 export type { SkillRuntime, StepContext, TurnPart, TurnState } from './pipeline/index.ts'
-export { AUTH_TOKEN_FILE, createServer, TOKEN_ENV_VARIABLE } from './server/index.ts'
-export type { HubPort, RunningServer } from './server/index.ts'
+export {
+  AUTH_TOKEN_FILE,
+  createServer,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  findRunningServer,
+  generateToken,
+  loadAuthToken,
+  readServerInfo,
+  SERVER_INFO_FILE,
+  serverInfoPath,
+  TOKEN_COOKIE,
+  TOKEN_ENV_VARIABLE,
+  WS_CLOSE_GOING_AWAY,
+  WS_CLOSE_SLOW_CONSUMER,
+} from './server/index.ts'
+export type {
+  ChatInput,
+  ChatPart,
+  HealthReport,
+  HubPort,
+  IngestBody,
+  Principal,
+  PublishReceipt,
+  ReplayQuery,
+  RunningServer,
+  ServerInfo,
+  ServerOptions,
+  SessionSummary,
+  TailListener,
+  TailQuery,
+  TailSubscription,
+} from './server/index.ts'
 export { compileStateMachine, SessionRegistry } from './sessions/index.ts'
-export type { SessionSummary } from './sessions/index.ts'
+export type { SessionSummary as SessionRecord } from './sessions/index.ts'

@@ -99,7 +99,11 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
     allowedOrigins: config.allowedOrigins,
     closing: false,
   }
-  const stats = (): ServerStats => ({ wsClients: wsRegistry.clients.size, chatsInFlight: inflight.size })
+  const stats = (): ServerStats => ({
+    wsClients: wsRegistry.clients.size,
+    wsBufferedBytes: wsRegistry.bufferedBytes(),
+    chatsInFlight: inflight.size,
+  })
   const metrics = createServerMetrics(registry, {
     wsClients: () => wsRegistry.clients.size,
     wsBufferedBytes: () => wsRegistry.bufferedBytes(),

@@ -6,6 +6,8 @@ import type { HubPort } from './server-types.ts'
 
 export interface ServerStats {
   wsClients: number
+  /** Bytes queued in user space for all WebSocket clients (bounded by the slow-client policy). */
+  wsBufferedBytes: number
   chatsInFlight: number
 }
 

@@ -71,7 +71,7 @@ export function removeServerInfo(dataDir: string, url: string): void {
  */
 export async function findRunningServer(dataDir: string, timeoutMs = 1_000): Promise<ServerInfo | undefined> {
   const info = readServerInfo(dataDir)
-  if (info === undefined || info.pid === process.pid || !isProcessAlive(info.pid)) return undefined
+  if (info === undefined || !isProcessAlive(info.pid)) return undefined
   try {
     const response = await fetch(new URL('/health', info.url), { signal: AbortSignal.timeout(timeoutMs) })
     await response.body?.cancel()

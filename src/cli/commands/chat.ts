@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+import { parseArgs } from 'node:util'
+import { AUTH_TOKEN_FILE, DEFAULT_DATA_DIR, findRunningServer, TOKEN_ENV_VARIABLE } from '../../kernel/index.ts'
+import { SseParser } from '../../skills/llm/index.ts'
+import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
+
+const USAGE = `usage: localhub chat [message...] [options]
+
+Streams answers from the running hub (start it with \`localhub serve\`). With a message, asks once
+and exits; without one, reads a message per line until end of input (Ctrl+D).
+
+  --data DIR       data directory of the running hub (default ${DEFAULT_DATA_DIR})
+  --url URL        the hub's URL instead of the one recorded in the data directory
+  --session ID     continue a session (default: one new session for this run)
+  --json           print the raw SSE events as JSON lines`
+
+interface Target {
+  url: string
+  token: string
+}
+
+async function findTarget(values: Record<string, unknown>, io: CommandIo): Promise<Target | string> {
+  const dataDir = resolve(io.cwd, String(values.data ?? DEFAULT_DATA_DIR))
+  let url = values.url === undefined ? undefined : String(values.url)
+  if (url === undefined) {
+    const running = await findRunningServer(dataDir)
+    if (running === undefined) return `no running hub found in ${dataDir}; start one with \`localhub serve --data ${dataDir}\` or pass --url`
+    url = running.url
+  }
+  let token = io.env[TOKEN_ENV_VARIABLE]
+  if (token === undefined) {
+    try {
+      token = readFileSync(join(dataDir, AUTH_TOKEN_FILE), 'utf8').trim()
+    } catch {
+      return `cannot read the token in ${join(dataDir, AUTH_TOKEN_FILE)}; set ${TOKEN_ENV_VARIABLE}`
+    }
+  }
+  return { url, token }
+}
+
+/** Sends one message; returns the session id the hub used, or undefined after an error. */
+async function ask(target: Target, text: string, sessionId: string | undefined, json: boolean, io: CommandIo): Promise<{ sessionId?: string; ok: boolean }> {
+  const response = await fetch(new URL('/chat', target.url), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({ text, ...(sessionId === undefined ? {} : { sessionId }) }),
+  })
+  if (!response.ok || response.body === null) {
+    const body = await response.text()
+    writeLine(io.stderr, `error ${response.status}: ${body}`)
+    return { ok: false }
+  }
+  const parser = new SseParser()
+  let session = sessionId
+  let ok = true
+  const handle = (event: { event: string; data: string }) => {
+    const data = JSON.parse(event.data) as Record<string, unknown>
+    if (json) {
+      writeLine(io.stdout, JSON.stringify({ event: event.event, data }))
+      return
+    }
+    if (event.event === 'stream.start') session = String(data.sessionId ?? session)
+    else if (event.event === 'stream.chunk') io.stdout.write(String((data.data as { text?: string })?.text ?? ''))
+    else if (event.event === 'stream.end') {
+      io.stdout.write('\n')
+      const citations = (data.citations as { n: number; title: string; location?: { path?: string; startLine?: number } }[]) ?? []
+      for (const citation of citations) {
+        writeLine(io.stdout, `  [${citation.n}] ${citation.title} ${citation.location?.path ?? ''}${citation.location?.startLine ? `:${citation.location.startLine}` : ''}`)
+      }
+    } else if (event.event === 'error') {
+      ok = false
+      const error = (data.error ?? {}) as { code?: string; message?: string }
+      writeLine(io.stderr, `\n${error.code ?? 'E_UNKNOWN'}: ${error.message ?? 'the turn failed'}`)
+    }
+  }
+  for await (const chunk of response.body) for (const event of parser.push(chunk as Uint8Array)) handle(event)
+  for (const event of parser.end()) handle(event)
+  return { ...(session === undefined ? {} : { sessionId: session }), ok }
+}
+
+export const run: CommandGroup = async (args, io) => {
+  let parsed: ReturnType<typeof parseArgs>
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' },
+        url: { type: 'string' },
+        session: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (error) {
+    writeLine(io.stderr, `localhub chat: ${(error as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  if (values.help) {
+    writeLine(io.stdout, USAGE)
+    return 0
+  }
+  const target = await findTarget(values, io)
+  if (typeof target === 'string') {
+    writeLine(io.stderr, `localhub chat: ${target}`)
+    return 1
+  }
+  const json = values.json === true
+  let sessionId = values.session === undefined ? undefined : String(values.session)
+  try {
+    if (positionals.length > 0) return (await ask(target, positionals.join(' '), sessionId, json, io)).ok ? 0 : 1
+    let failures = 0
+    for await (const line of createInterface({ input: io.stdin, crlfDelay: Number.POSITIVE_INFINITY })) {
+      if (line.trim() === '') continue
+      const outcome = await ask(target, line, sessionId, json, io)
+      sessionId = outcome.sessionId ?? sessionId
+      if (!outcome.ok) failures++
+    }
+    return failures === 0 ? 0 : 1
+  } catch (error) {
+    writeLine(io.stderr, `localhub chat: cannot reach ${target.url}: ${(error as Error).message}`)
+    return 1
+  }
+}

@@ -13,6 +13,7 @@ import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
 import { createHubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID, DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, type HubOptions } from './hub-options.ts'
 import { createHubPort } from './hub-port.ts'
+import { serveIndexRequests } from './index-requests.ts'
 import { loadSkills } from './skill-loader.ts'
 
 /** Reported in system.boot.completed. */
@@ -54,6 +55,7 @@ function llmInputOf(manifest: HubManifest): LlmConfigInput {
     ...(section?.contextSize === undefined ? {} : { contextTokens: section.contextSize }),
     ...(section?.temperature === undefined ? {} : { temperature: section.temperature }),
     ...(section?.firstTokenTimeoutMs === undefined ? {} : { firstTokenTimeoutMs: section.firstTokenTimeoutMs }),
+    ...(section?.timeoutMs === undefined ? {} : { requestTimeoutMs: section.timeoutMs }),
   }
 }
 
@@ -87,6 +89,8 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     const rag = openRagStore({ path: join(dataDir, 'rag.sqlite') })
     closers.unshift(() => rag.close())
     const skills = loadSkills(manifest, { llm, memory, rag }, bus)
+    const indexing = await serveIndexRequests(bus, rag, manifest.workspace?.roots ?? [])
+    closers.unshift(() => indexing.unsubscribe())
     const sessions = new SessionRegistry(compileStateMachine(manifest.kernel?.stateMachine ?? FALLBACK_STATE_MACHINE), systemClock)
     const chat =
       pipeline === undefined

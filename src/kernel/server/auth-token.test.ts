@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { chmodSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { HubError } from '../../contracts/index.ts'
 import { makeTempDir } from '../../../test/kit/temp-dir.ts'
+import { HubError } from '../../contracts/index.ts'
 import { AUTH_TOKEN_FILE, loadAuthToken, TOKEN_ENV_VARIABLE } from './auth-token.ts'
 
 function tempData(t: { after(fn: () => void): void }) {
@@ -54,7 +54,10 @@ test('a symlinked token file is refused', (t) => {
   writeFileSync(other, 'x'.repeat(43), { mode: 0o600 })
   rmSync(path)
   symlinkSync(other, path)
-  assert.throws(() => loadAuthToken({ dataDir, env: {} }), (error: unknown) => error instanceof HubError && error.code === 'E_PERMISSION_REQUIRED')
+  assert.throws(
+    () => loadAuthToken({ dataDir, env: {} }),
+    (error: unknown) => error instanceof HubError && error.code === 'E_PERMISSION_REQUIRED',
+  )
 })
 
 test('LOCALHUB_TOKEN wins over the file and must not be trivially short', (t) => {

@@ -49,7 +49,8 @@ export function loadAuthToken(input: {
   token?: string | undefined
   env?: Readonly<Record<string, string | undefined>>
 }): LoadedToken {
-  if (input.token !== undefined) return { token: checkGivenToken(input.token, 'the token option'), source: 'option' }
+  if (input.token !== undefined)
+    return { token: checkGivenToken(input.token, 'the token option'), source: 'option' }
   const fromEnv = input.env?.[TOKEN_ENV_VARIABLE]
   if (fromEnv !== undefined && fromEnv !== '') {
     return { token: checkGivenToken(fromEnv, TOKEN_ENV_VARIABLE), source: 'env' }
@@ -79,10 +80,16 @@ function readTokenFile(path: string): { token: string; problem?: string } | unde
     throw new HubError('E_IO', `cannot read ${path}: ${(error as Error).message}`, { cause: error })
   }
   if (!stats.isFile()) {
-    throw new HubError('E_PERMISSION_REQUIRED', `${path} is not a regular file (a symlink?); remove it and start again`)
+    throw new HubError(
+      'E_PERMISSION_REQUIRED',
+      `${path} is not a regular file (a symlink?); remove it and start again`,
+    )
   }
   if (typeof process.getuid === 'function' && stats.uid !== process.getuid()) {
-    throw new HubError('E_PERMISSION_REQUIRED', `${path} belongs to another user (uid ${stats.uid}); remove it`)
+    throw new HubError(
+      'E_PERMISSION_REQUIRED',
+      `${path} belongs to another user (uid ${stats.uid}); remove it`,
+    )
   }
   if ((stats.mode & 0o077) !== 0) {
     return { token: '', problem: `had mode ${(stats.mode & 0o777).toString(8)} (readable by others)` }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { HubError, ok, type ResultError, type ValidationIssue } from '../../contracts/index.ts'
-import { sendError, toErrorReply } from './error-replies.ts'
+import { HubError, ok, type ValidationIssue } from '../../contracts/index.ts'
+import { hubErrorOf, sendError, toErrorReply } from './error-replies.ts'
 import { type Pulled, pullParts } from './pull-parts.ts'
 import { principalOf } from './security-hooks.ts'
 import type { ServerConfig } from './server-options.ts'
@@ -36,13 +36,24 @@ export function parseChatBody(body: unknown): ChatBody {
   const record = body as Record<string, unknown>
   const issues: ValidationIssue[] = []
   for (const key of Object.keys(record)) {
-    if (!CHAT_FIELDS.has(key)) issues.push(issue(`/${key}`, 'no such field', record[key], `unknown field ${JSON.stringify(key)}`))
+    if (!CHAT_FIELDS.has(key))
+      issues.push(issue(`/${key}`, 'no such field', record[key], `unknown field ${JSON.stringify(key)}`))
   }
   if (typeof record.text !== 'string' || record.text.trim() === '') {
     issues.push(issue('/text', 'non-empty string', record.text, 'text must be a non-empty string'))
   }
-  if (record.sessionId !== undefined && (typeof record.sessionId !== 'string' || !SESSION_ID_PATTERN.test(record.sessionId))) {
-    issues.push(issue('/sessionId', SESSION_ID_PATTERN.source, record.sessionId, 'sessionId must be 1-128 of A-Z a-z 0-9 . _ : -'))
+  if (
+    record.sessionId !== undefined &&
+    (typeof record.sessionId !== 'string' || !SESSION_ID_PATTERN.test(record.sessionId))
+  ) {
+    issues.push(
+      issue(
+        '/sessionId',
+        SESSION_ID_PATTERN.source,
+        record.sessionId,
+        'sessionId must be 1-128 of A-Z a-z 0-9 . _ : -',
+      ),
+    )
   }
   if (record.stream !== undefined && typeof record.stream !== 'boolean') {
     issues.push(issue('/stream', 'boolean', record.stream, 'stream must be true or false'))
@@ -59,16 +70,17 @@ export function sseFrame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
 }
 
-function abortError(signal: AbortSignal): ResultError {
-  const reason = signal.reason instanceof HubError ? signal.reason : new HubError('E_UNKNOWN', 'the turn was aborted')
-  return reason.toJSON()
+function abortError(signal: AbortSignal): HubError {
+  return signal.reason instanceof HubError ? signal.reason : new HubError('E_UNKNOWN', 'the turn was aborted')
 }
 
 function frameOf(pulled: Pulled<ChatPart>, signal: AbortSignal): string {
   if (pulled.kind === 'heartbeat') return ': ping\n\n'
-  if (pulled.kind === 'aborted') return sseFrame('error', { ok: false, error: abortError(signal) })
+  if (pulled.kind === 'aborted') return sseFrame('error', { ok: false, error: abortError(signal).toJSON() })
   const part = pulled.value
-  return part.event === 'error' ? sseFrame('error', { ok: false, error: part.error }) : sseFrame(part.event, part.data)
+  return part.event === 'error'
+    ? sseFrame('error', { ok: false, error: part.error })
+    : sseFrame(part.event, part.data)
 }
 
 async function* sseStream(
@@ -84,16 +96,20 @@ async function* sseStream(
   }
 }
 
-async function answerWhole(reply: FastifyReply, parts: AsyncGenerator<Pulled<ChatPart>>, signal: AbortSignal) {
+async function answerWhole(
+  reply: FastifyReply,
+  parts: AsyncGenerator<Pulled<ChatPart>>,
+  signal: AbortSignal,
+) {
   let text = ''
   let chunks = 0
   let start: unknown
   let end: unknown
   for await (const pulled of parts) {
     if (pulled.kind === 'heartbeat') continue
-    if (pulled.kind === 'aborted') return sendError(reply, new HubError(abortError(signal).code, abortError(signal).message))
+    if (pulled.kind === 'aborted') return sendError(reply, abortError(signal))
     const part = pulled.value
-    if (part.event === 'error') return sendError(reply, new HubError(part.error.code, part.error.message, part.error))
+    if (part.event === 'error') return sendError(reply, hubErrorOf(part.error))
     if (part.event === 'stream.start') start = part.data
     if (part.event === 'stream.end') end = part.data
     if (part.event === 'stream.chunk') {
@@ -107,7 +123,12 @@ async function answerWhole(reply: FastifyReply, parts: AsyncGenerator<Pulled<Cha
 /** POST /chat: Server-Sent Events (stream.start/chunk/end, error) or one result envelope. */
 export function registerChatRoute(
   app: FastifyInstance,
-  context: { hub: HubPort; config: ServerConfig; inflight: Set<InflightChat>; onActive: (delta: number) => void },
+  context: {
+    hub: HubPort
+    config: ServerConfig
+    inflight: Set<InflightChat>
+    onActive: (delta: number) => void
+  },
 ): void {
   app.post('/chat', { bodyLimit: context.config.bodyLimitBytes }, async (request, reply) => {
     const body = parseChatBody(request.body)
@@ -123,7 +144,8 @@ export function registerChatRoute(
     }
     // The response closing before it finished means the client went away: stop the turn.
     reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) controller.abort(new HubError('E_BAD_REQUEST', 'the client disconnected'))
+      if (!reply.raw.writableFinished)
+        controller.abort(new HubError('E_BAD_REQUEST', 'the client disconnected'))
       settle()
     })
     const parts = pullParts(
@@ -143,16 +165,16 @@ export function registerChatRoute(
       // Headers wait for the first part, so an early failure (no LLM, bad session) keeps its HTTP status.
       const first = await parts.next()
       if (first.done === true) throw new HubError('E_UNKNOWN', 'the chat pipeline produced no parts')
-      if (first.value.kind === 'part' && first.value.value.event === 'error') {
-        const { code, message, details } = first.value.value.error
-        throw new HubError(code, message, details === undefined ? {} : { details })
-      }
-      if (first.value.kind === 'aborted') throw new HubError(abortError(controller.signal).code, abortError(controller.signal).message)
+      if (first.value.kind === 'part' && first.value.value.event === 'error')
+        throw hubErrorOf(first.value.value.error)
+      if (first.value.kind === 'aborted') throw abortError(controller.signal)
       reply
         .header('content-type', 'text/event-stream; charset=utf-8')
         .header('cache-control', 'no-cache, no-transform')
         .header('x-accel-buffering', 'no')
-      return reply.send(Readable.from(sseStream(first.value, parts, controller.signal), { objectMode: false }))
+      return reply.send(
+        Readable.from(sseStream(first.value, parts, controller.signal), { objectMode: false }),
+      )
     } catch (error) {
       await parts.return()
       settle()

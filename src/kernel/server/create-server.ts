@@ -18,8 +18,8 @@ import { loggerOptions } from './server-logger.ts'
 import { createServerMetrics, installHttpMetrics } from './server-metrics.ts'
 import { resolveServerOptions, type ServerOptions } from './server-options.ts'
 import type { HubPort } from './server-types.ts'
-import { WS_CLOSE_GOING_AWAY } from './ws-tail-client.ts'
 import { createWsRegistry, registerWsEventsRoute } from './ws-events-route.ts'
+import { WS_CLOSE_GOING_AWAY } from './ws-tail-client.ts'
 
 const TRACE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
 const SHUTDOWN_POLL_MS = 10
@@ -71,7 +71,8 @@ async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
 
 async function until(condition: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_POLL_MS))
+  while (!condition() && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_POLL_MS))
 }
 
 /** Starts the kernel's HTTP + WebSocket server in front of `hub`. */
@@ -118,7 +119,10 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.connectionTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
-    http: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: config.connectionsCheckIntervalMs },
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: config.connectionsCheckIntervalMs,
+    },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     forceCloseConnections: 'idle',
@@ -149,16 +153,26 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
   security.allowedHosts = allowedHostSet(config.host, port, config.allowedHosts)
   const url = `http://${urlHost(config.host)}:${port}`
   if (!['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
-    app.log.warn({ host: config.host }, 'listening beyond loopback: anyone who can reach this address may try the token')
+    app.log.warn(
+      { host: config.host },
+      'listening beyond loopback: anyone who can reach this address may try the token',
+    )
   }
   if (config.writeServerInfo) {
-    writeServerInfo(config.dataDir, { url, pid: process.pid, startedAt: new Date(startedAt).toISOString(), version })
+    writeServerInfo(config.dataDir, {
+      url,
+      pid: process.pid,
+      startedAt: new Date(startedAt).toISOString(),
+      version,
+    })
   }
 
   let closing: Promise<void> | undefined
   const shutdown = async (): Promise<void> => {
     security.closing = true
-    const reason = new HubError('E_UNKNOWN', 'the server is shutting down', { details: { reason: 'shutdown' } })
+    const reason = new HubError('E_UNKNOWN', 'the server is shutting down', {
+      details: { reason: 'shutdown' },
+    })
     const chats = [...inflight]
     for (const chat of chats) chat.controller.abort(reason)
     await within(Promise.all(chats.map((chat) => chat.done)), config.shutdownGraceMs)

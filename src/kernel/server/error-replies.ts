@@ -1,5 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
-import { type ErrorCode, fail, HTTP_STATUS_BY_CODE, HubError } from '../../contracts/index.ts'
+import {
+  type ErrorCode,
+  fail,
+  HTTP_STATUS_BY_CODE,
+  HubError,
+  type ResultError,
+} from '../../contracts/index.ts'
 
 /** A HubError plus the HTTP status to answer with when it differs from HTTP_STATUS_BY_CODE (401, 415, 421). */
 export class HttpHubError extends HubError {
@@ -9,6 +15,15 @@ export class HttpHubError extends HubError {
     super(code, message, details === undefined ? {} : { details })
     this.status = status
   }
+}
+
+/** A result envelope's error as a throwable HubError (details kept). */
+export function hubErrorOf(error: ResultError): HubError {
+  return new HubError(
+    error.code,
+    error.message,
+    error.details === undefined ? {} : { details: error.details },
+  )
 }
 
 /** The status and result envelope for anything thrown inside a route. */
@@ -40,6 +55,9 @@ export function installErrorReplies(app: FastifyInstance): void {
     return sendError(reply, error)
   })
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new HttpHubError(404, 'E_BAD_REQUEST', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    sendError(
+      reply,
+      new HttpHubError(404, 'E_BAD_REQUEST', `no route ${request.method} ${request.url.split('?')[0]}`),
+    ),
   )
 }

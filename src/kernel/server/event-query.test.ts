@@ -4,17 +4,24 @@ import { HubError } from '../../contracts/index.ts'
 import { checkPattern, parseReplayQuery, parseTailQuery } from './event-query.ts'
 
 const rejects = (fn: () => unknown, pattern: RegExp) =>
-  assert.throws(fn, (error: unknown) => error instanceof HubError && error.code === 'E_BAD_REQUEST' && pattern.test(error.message))
+  assert.throws(
+    fn,
+    (error: unknown) =>
+      error instanceof HubError && error.code === 'E_BAD_REQUEST' && pattern.test(error.message),
+  )
 
 describe('GET /events query', () => {
   test('defaults and typed values', () => {
     assert.deepEqual(parseReplayQuery({}), { limit: 1000 })
-    assert.deepEqual(parseReplayQuery({ from: '12', to: '2026-01-02T03:04:05.5Z', filter: 'chat.>', limit: '10000' }), {
-      from: 12,
-      to: '2026-01-02T03:04:05.5Z',
-      filter: 'chat.>',
-      limit: 10_000,
-    })
+    assert.deepEqual(
+      parseReplayQuery({ from: '12', to: '2026-01-02T03:04:05.5Z', filter: 'chat.>', limit: '10000' }),
+      {
+        from: 12,
+        to: '2026-01-02T03:04:05.5Z',
+        filter: 'chat.>',
+        limit: 10_000,
+      },
+    )
   })
   test('bad values are refused with the parameter named', () => {
     rejects(() => parseReplayQuery({ limit: '10001' }), /limit/)
@@ -32,8 +39,19 @@ describe('GET /events query', () => {
 
 describe('type patterns', () => {
   test('NATS wildcard rules', () => {
-    for (const good of ['chat.query', 'chat.*', 'chat.>', '>', '*.end', 'a_b-c.d']) assert.equal(checkPattern(good), good)
-    for (const bad of ['', 'chat.', '.chat', 'chat..x', 'ch*t', 'a.>.b', 'a b', 'x'.repeat(501), 'chat.\u0000']) {
+    for (const good of ['chat.query', 'chat.*', 'chat.>', '>', '*.end', 'a_b-c.d'])
+      assert.equal(checkPattern(good), good)
+    for (const bad of [
+      '',
+      'chat.',
+      '.chat',
+      'chat..x',
+      'ch*t',
+      'a.>.b',
+      'a b',
+      'x'.repeat(501),
+      'chat.\u0000',
+    ]) {
       rejects(() => checkPattern(bad), /pattern/)
     }
   })
@@ -41,7 +59,10 @@ describe('type patterns', () => {
 
 describe('WS query', () => {
   test('from is a seq; token is tolerated', () => {
-    assert.deepEqual(parseTailQuery({ from: '5', filter: 'chat.*', token: 'x' }), { fromSeq: 5, filter: 'chat.*' })
+    assert.deepEqual(parseTailQuery({ from: '5', filter: 'chat.*', token: 'x' }), {
+      fromSeq: 5,
+      filter: 'chat.*',
+    })
     assert.deepEqual(parseTailQuery({}), {})
     rejects(() => parseTailQuery({ from: '2026-01-01T00:00:00Z' }), /from/)
     rejects(() => parseTailQuery({ limit: '3' }), /unknown/)

@@ -31,7 +31,12 @@ function single(query: RawQuery, name: string): string | undefined {
 
 function rejectUnknown(query: RawQuery, known: readonly string[]): void {
   for (const name of Object.keys(query)) {
-    if (!known.includes(name)) throw bad(`unknown query parameter ${JSON.stringify(name)}; known: ${known.join(', ')}`, name, query[name])
+    if (!known.includes(name))
+      throw bad(
+        `unknown query parameter ${JSON.stringify(name)}; known: ${known.join(', ')}`,
+        name,
+        query[name],
+      )
   }
 }
 

@@ -1,14 +1,18 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type Envelope, HubError, ok, type Result } from '../../contracts/index.ts'
-import { HttpHubError, sendError, toErrorReply } from './error-replies.ts'
+import { HttpHubError, hubErrorOf, sendError, toErrorReply } from './error-replies.ts'
 import { parseReplayQuery } from './event-query.ts'
 import { pullParts } from './pull-parts.ts'
 import { principalOf } from './security-hooks.ts'
 import type { ServerConfig } from './server-options.ts'
 import type { HubPort, PublishReceipt } from './server-types.ts'
 
-const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/cloudevents-batch+json'])
+const NDJSON_TYPES = new Set([
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/cloudevents-batch+json',
+])
 const SINGLE_TYPES = new Set(['application/json', 'application/cloudevents+json'])
 const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8'
 
@@ -27,7 +31,8 @@ function wantsNdjson(request: FastifyRequest): boolean {
 function disconnectSignal(reply: FastifyReply): AbortSignal {
   const controller = new AbortController()
   reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new HubError('E_BAD_REQUEST', 'the client disconnected'))
+    if (!reply.raw.writableFinished)
+      controller.abort(new HubError('E_BAD_REQUEST', 'the client disconnected'))
   })
   return controller.signal
 }
@@ -56,13 +61,18 @@ function sendNdjson(reply: FastifyReply, lines: AsyncGenerator<string>): Fastify
 }
 
 /** POST /events (any dialect, one event or NDJSON) and GET /events (replay). */
-export function registerEventsRoutes(app: FastifyInstance, context: { hub: HubPort; config: ServerConfig }): void {
+export function registerEventsRoutes(
+  app: FastifyInstance,
+  context: { hub: HubPort; config: ServerConfig },
+): void {
   const { hub, config } = context
   app.register(async (scope) => {
     // The dialect layer sees the raw bytes: no JSON parsing here, whatever the content type.
     scope.removeAllContentTypeParsers()
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.eventsBodyLimitBytes }, (_request, body, done) =>
-      done(null, body),
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: config.eventsBodyLimitBytes },
+      (_request, body, done) => done(null, body),
     )
     scope.post(
       '/events',
@@ -75,7 +85,11 @@ export function registerEventsRoutes(app: FastifyInstance, context: { hub: HubPo
             return sendError(
               reply,
               new HttpHubError(415, 'E_BAD_REQUEST', `unsupported content type ${JSON.stringify(type)}`, {
-                accepted: [...SINGLE_TYPES, ...NDJSON_TYPES, 'any type with ce-* headers (CloudEvents binary mode)'],
+                accepted: [
+                  ...SINGLE_TYPES,
+                  ...NDJSON_TYPES,
+                  'any type with ce-* headers (CloudEvents binary mode)',
+                ],
               }),
             )
           }
@@ -83,7 +97,8 @@ export function registerEventsRoutes(app: FastifyInstance, context: { hub: HubPo
       },
       async (request, reply) => {
         const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-        if (bytes.length === 0) throw new HubError('E_BAD_REQUEST', 'the body is empty; send one event or NDJSON lines')
+        if (bytes.length === 0)
+          throw new HubError('E_BAD_REQUEST', 'the body is empty; send one event or NDJSON lines')
         const type = mediaType(request)
         const signal = disconnectSignal(reply)
         const results = hub.ingest({
@@ -91,12 +106,17 @@ export function registerEventsRoutes(app: FastifyInstance, context: { hub: HubPo
           contentType: type,
           text: bytes.toString('utf8'),
           bytes,
-          query: Object.fromEntries(Object.entries(request.query as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
+          query: Object.fromEntries(
+            Object.entries(request.query as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+          ),
           traceId: request.id,
           principal: principalOf(request)!,
         })
         if (NDJSON_TYPES.has(type) || wantsNdjson(request)) {
-          return sendNdjson(reply, ndjsonLines(results, signal, (result: Result<PublishReceipt>) => result))
+          return sendNdjson(
+            reply,
+            ndjsonLines(results, signal, (result: Result<PublishReceipt>) => result),
+          )
         }
         const collected: Array<Result<PublishReceipt>> = []
         for await (const pulled of pullParts(results, signal)) {
@@ -104,10 +124,12 @@ export function registerEventsRoutes(app: FastifyInstance, context: { hub: HubPo
         }
         if (collected.length === 0) throw new HubError('E_BAD_REQUEST', 'no event found in the body')
         if (collected.length > 1) {
-          return reply.header('content-type', NDJSON_CONTENT_TYPE).send(collected.map((r) => `${JSON.stringify(r)}\n`).join(''))
+          return reply
+            .header('content-type', NDJSON_CONTENT_TYPE)
+            .send(collected.map((r) => `${JSON.stringify(r)}\n`).join(''))
         }
         const only = collected[0]!
-        return only.ok ? reply.send(only) : sendError(reply, new HubError(only.error.code, only.error.message, only.error))
+        return only.ok ? reply.send(only) : sendError(reply, hubErrorOf(only.error))
       },
     )
   })
@@ -117,7 +139,10 @@ export function registerEventsRoutes(app: FastifyInstance, context: { hub: HubPo
     const signal = disconnectSignal(reply)
     const events = hub.replay({ ...parameters, principal: principalOf(request)!, signal })
     if (wantsNdjson(request)) {
-      return sendNdjson(reply, ndjsonLines(events, signal, (event: Envelope) => event, parameters.limit))
+      return sendNdjson(
+        reply,
+        ndjsonLines(events, signal, (event: Envelope) => event, parameters.limit),
+      )
     }
     const collected: Envelope[] = []
     for await (const pulled of pullParts(events, signal)) {

@@ -1,11 +1,18 @@
-export { AUTH_TOKEN_FILE, generateToken, loadAuthToken, MIN_TOKEN_CHARS, TOKEN_ENV_VARIABLE } from './auth-token.ts'
 export type { LoadedToken, TokenSource } from './auth-token.ts'
-export { createServer } from './create-server.ts'
+export {
+  AUTH_TOKEN_FILE,
+  generateToken,
+  loadAuthToken,
+  MIN_TOKEN_CHARS,
+  TOKEN_ENV_VARIABLE,
+} from './auth-token.ts'
 export type { RunningServer } from './create-server.ts'
+export { createServer } from './create-server.ts'
 export type { ServerStats } from './info-routes.ts'
 export { TOKEN_COOKIE } from './request-guard.ts'
-export { findRunningServer, readServerInfo, SERVER_INFO_FILE, serverInfoPath } from './server-info.ts'
 export type { ServerInfo } from './server-info.ts'
+export { findRunningServer, readServerInfo, SERVER_INFO_FILE, serverInfoPath } from './server-info.ts'
+export type { ServerLoggerOptions, ServerOptions } from './server-options.ts'
 export {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_CONNECTION_TIMEOUT_MS,
@@ -21,7 +28,6 @@ export {
   DEFAULT_WS_QUEUE_LIMIT_BYTES,
   MAX_REPLAY_LIMIT,
 } from './server-options.ts'
-export type { ServerLoggerOptions, ServerOptions } from './server-options.ts'
 export type {
   ChatInput,
   ChatPart,

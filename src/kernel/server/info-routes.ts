@@ -17,7 +17,13 @@ export function registerInfoRoutes(
   context: { hub: HubPort; registry: Registry; version: string; startedAt: number; stats: () => ServerStats },
 ): void {
   const { hub, registry, version } = context
-  app.get('/', async () => ok({ name: 'localhub', version, routes: ['/chat', '/events', '/ws/events', '/sessions', '/metrics', '/health'] }))
+  app.get('/', async () =>
+    ok({
+      name: 'localhub',
+      version,
+      routes: ['/chat', '/events', '/ws/events', '/sessions', '/metrics', '/health'],
+    }),
+  )
 
   const publicRoute: { config: RouteAccessConfig } = { config: { public: true } }
   app.get('/health', publicRoute, async (request) => {

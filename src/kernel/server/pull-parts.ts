@@ -34,7 +34,9 @@ export async function* pullParts<T>(
           : new Promise<'heartbeat'>((resolve) => {
               timer = setTimeout(() => resolve('heartbeat'), heartbeatMs)
             })
-      const winner = await Promise.race(heartbeat === undefined ? [pending, aborted] : [pending, aborted, heartbeat])
+      const winner = await Promise.race(
+        heartbeat === undefined ? [pending, aborted] : [pending, aborted, heartbeat],
+      )
       clearTimeout(timer)
       if (winner === 'aborted') {
         yield { kind: 'aborted' }
@@ -58,8 +60,9 @@ export async function* pullParts<T>(
   } finally {
     signal.removeEventListener('abort', onAbort)
     // Tell an unfinished producer to stop, without waiting for it.
-    if (!finished) void Promise.resolve()
-      .then(() => iterator.return?.())
-      .catch(() => {})
+    if (!finished)
+      void Promise.resolve()
+        .then(() => iterator.return?.())
+        .catch(() => {})
   }
 }

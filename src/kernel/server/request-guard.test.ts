@@ -14,12 +14,29 @@ import {
 describe('Host allow-list', () => {
   const allowed = allowedHostSet('127.0.0.1', 8123, ['hub.lan', 'box:9000'])
   test('loopback names with the port pass, case-insensitively', () => {
-    for (const host of ['127.0.0.1:8123', 'localhost:8123', 'LOCALHOST:8123', '[::1]:8123', 'hub.lan:8123', 'hub.lan', 'box:9000']) {
+    for (const host of [
+      '127.0.0.1:8123',
+      'localhost:8123',
+      'LOCALHOST:8123',
+      '[::1]:8123',
+      'hub.lan:8123',
+      'hub.lan',
+      'box:9000',
+    ]) {
       assert.equal(isHostAllowed(host, allowed), true, host)
     }
   })
   test('other names, other ports, missing Host are refused', () => {
-    for (const host of [undefined, '', 'evil.example', 'evil.example:8123', '127.0.0.1:8124', 'localhost', 'box:9001', '127.0.0.1:8123.evil']) {
+    for (const host of [
+      undefined,
+      '',
+      'evil.example',
+      'evil.example:8123',
+      '127.0.0.1:8124',
+      'localhost',
+      'box:9001',
+      '127.0.0.1:8123.evil',
+    ]) {
       assert.equal(isHostAllowed(host, allowed), false, String(host))
     }
   })
@@ -36,7 +53,15 @@ describe('Origin check', () => {
     assert.equal(isOriginAllowed('http://localhost:5173', hosts, ['http://localhost:5173']), true)
   })
   test('foreign, opaque and tricky origins are refused', () => {
-    for (const origin of ['null', 'http://evil.example', 'https://127.0.0.1:8123', 'http://127.0.0.1:8123@evil', 'http://127.0.0.1:81234', 'file://', '']) {
+    for (const origin of [
+      'null',
+      'http://evil.example',
+      'https://127.0.0.1:8123',
+      'http://127.0.0.1:8123@evil',
+      'http://127.0.0.1:81234',
+      'file://',
+      '',
+    ]) {
       assert.equal(isOriginAllowed(origin, hosts, []), false, origin)
     }
   })

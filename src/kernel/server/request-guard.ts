@@ -10,7 +10,11 @@ const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
  * The Host header values this server answers to. A page on another site that re-binds its DNS name
  * to 127.0.0.1 still sends its own name in Host, so it is refused.
  */
-export function allowedHostSet(boundHost: string, port: number, extraHosts: readonly string[]): ReadonlySet<string> {
+export function allowedHostSet(
+  boundHost: string,
+  port: number,
+  extraHosts: readonly string[],
+): ReadonlySet<string> {
   const names = new Set(LOOPBACK_NAMES)
   if (boundHost !== '0.0.0.0' && boundHost !== '::') {
     names.add(boundHost.includes(':') && !boundHost.startsWith('[') ? `[${boundHost}]` : boundHost)

@@ -53,14 +53,23 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
 export function installSecurityHooks(app: FastifyInstance, state: SecurityState): void {
   app.addHook('onRequest', async (request, reply) => {
     if (state.closing) {
-      return sendError(reply, new HttpHubError(503, 'E_DEPENDENCY_UNAVAILABLE', 'the server is shutting down'))
+      return sendError(
+        reply,
+        new HttpHubError(503, 'E_DEPENDENCY_UNAVAILABLE', 'the server is shutting down'),
+      )
     }
     if (!isHostAllowed(singleHeader(request.headers.host), state.allowedHosts)) {
-      return sendError(reply, new HttpHubError(403, 'E_PERMISSION_REQUIRED', 'Host header is not one of this server’s names'))
+      return sendError(
+        reply,
+        new HttpHubError(403, 'E_PERMISSION_REQUIRED', 'Host header is not one of this server’s names'),
+      )
     }
     const origin = singleHeader(request.headers.origin)
     if (origin !== undefined && !isOriginAllowed(origin, state.allowedHosts, state.allowedOrigins)) {
-      return sendError(reply, new HttpHubError(403, 'E_PERMISSION_REQUIRED', 'cross-origin requests are not allowed'))
+      return sendError(
+        reply,
+        new HttpHubError(403, 'E_PERMISSION_REQUIRED', 'cross-origin requests are not allowed'),
+      )
     }
     const queryToken = splitUrl(request.url).query.get(TOKEN_QUERY_PARAMETER) ?? undefined
     const upgrade = isUpgrade(request)
@@ -68,14 +77,20 @@ export function installSecurityHooks(app: FastifyInstance, state: SecurityState)
       if (!tokensEqual(queryToken, state.token)) {
         return sendError(reply, new HttpHubError(401, 'E_PERMISSION_REQUIRED', 'the login token is wrong'))
       }
-      return reply.code(303).header('set-cookie', tokenCookie(state.token)).header('location', urlWithoutToken(request.url)).send()
+      return reply
+        .code(303)
+        .header('set-cookie', tokenCookie(state.token))
+        .header('location', urlWithoutToken(request.url))
+        .send()
     }
     const presented: Array<[string | undefined, Principal['via']]> = [
       [bearerToken(singleHeader(request.headers.authorization)), 'bearer'],
       [cookieValue(singleHeader(request.headers.cookie), TOKEN_COOKIE), 'cookie'],
       [upgrade ? queryToken : undefined, 'query'],
     ]
-    const valid = presented.find(([candidate]) => candidate !== undefined && tokensEqual(candidate, state.token))
+    const valid = presented.find(
+      ([candidate]) => candidate !== undefined && tokensEqual(candidate, state.token),
+    )
     if (valid !== undefined) {
       principals.set(request.raw, { id: OWNER_PRINCIPAL_ID, via: valid[1] })
       return
@@ -88,7 +103,9 @@ export function installSecurityHooks(app: FastifyInstance, state: SecurityState)
       new HttpHubError(
         401,
         'E_PERMISSION_REQUIRED',
-        anyPresented ? 'the token is wrong' : 'a token is required (Authorization: Bearer <token>, or log in with /?token=…)',
+        anyPresented
+          ? 'the token is wrong'
+          : 'a token is required (Authorization: Bearer <token>, or log in with /?token=…)',
       ),
     )
   })

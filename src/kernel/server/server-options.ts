@@ -78,7 +78,10 @@ export interface ServerOptions {
 
 export type ServerConfig = Readonly<
   Required<
-    Omit<ServerOptions, 'token' | 'registry' | 'logger' | 'env' | 'version' | 'allowedHosts' | 'allowedOrigins'>
+    Omit<
+      ServerOptions,
+      'token' | 'registry' | 'logger' | 'env' | 'version' | 'allowedHosts' | 'allowedOrigins'
+    >
   > & {
     token: string | undefined
     registry: Registry | undefined
@@ -154,16 +157,25 @@ export function resolveServerOptions(options: ServerOptions): ServerConfig {
     throw new HubError('E_BAD_REQUEST', 'headersTimeoutMs must not exceed requestTimeoutMs')
   }
   if (typeof config.host !== 'string' || !/^[A-Za-z0-9.:-]+$/.test(config.host)) {
-    throw new HubError('E_BAD_REQUEST', `server option host is not a host name or address: ${String(config.host)}`)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `server option host is not a host name or address: ${String(config.host)}`,
+    )
   }
   for (const name of config.allowedHosts) {
     if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(name)) {
-      throw new HubError('E_BAD_REQUEST', `allowedHosts entry is not host or host:port: ${JSON.stringify(name)}`)
+      throw new HubError(
+        'E_BAD_REQUEST',
+        `allowedHosts entry is not host or host:port: ${JSON.stringify(name)}`,
+      )
     }
   }
   for (const origin of config.allowedOrigins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
-      throw new HubError('E_BAD_REQUEST', `allowedOrigins entry must be scheme://host[:port]: ${JSON.stringify(origin)}`)
+      throw new HubError(
+        'E_BAD_REQUEST',
+        `allowedOrigins entry must be scheme://host[:port]: ${JSON.stringify(origin)}`,
+      )
     }
   }
   return Object.freeze(config)

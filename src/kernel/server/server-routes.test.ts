@@ -4,12 +4,19 @@ import { collect, readNdjson, readSse, startTestServer } from '../../../test/kit
 import type { ChatPart } from './server-types.ts'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
-type Failure = { ok: false; error: { code: string; message: string; details?: { issues?: Array<{ path: string }> } } }
+type Failure = {
+  ok: false
+  error: { code: string; message: string; details?: { issues?: Array<{ path: string }> } }
+}
 
 describe('POST /chat', () => {
   test('streams stream.start, chunks in order, stream.end as SSE', async (t) => {
     const server = await startTestServer(t)
-    const response = await server.stream('/chat', { method: 'POST', headers: JSON_HEADERS, body: '{"text":"one two three","sessionId":"s-1"}' })
+    const response = await server.stream('/chat', {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: '{"text":"one two three","sessionId":"s-1"}',
+    })
     assert.equal(response.status, 200)
     assert.match(String(response.headers['content-type']), /^text\/event-stream/)
     const events = await collect(readSse(response.body))
@@ -28,7 +35,11 @@ describe('POST /chat', () => {
 
   test('stream:false answers one result envelope with the whole text', async (t) => {
     const server = await startTestServer(t)
-    const response = await server.call('/chat', { method: 'POST', headers: JSON_HEADERS, body: '{"text":"hello there","stream":false}' })
+    const response = await server.call('/chat', {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: '{"text":"hello there","stream":false}',
+    })
     assert.equal(response.status, 200)
     const body = response.json<{ ok: true; data: { text: string; chunks: number } }>()
     assert.deepEqual([body.ok, body.data.text, body.data.chunks], [true, 'echo: hello there', 3])
@@ -49,8 +60,14 @@ describe('POST /chat', () => {
     }
     const late = await server.stream('/chat', { method: 'POST', headers: JSON_HEADERS, body: '{"text":"x"}' })
     const events = await collect(readSse(late.body))
-    assert.deepEqual(events.map((event) => event.event), ['stream.start', 'error'])
-    assert.deepEqual(events[1]!.data, { ok: false, error: { code: 'E_UNKNOWN', message: 'the model crashed' } })
+    assert.deepEqual(
+      events.map((event) => event.event),
+      ['stream.start', 'error'],
+    )
+    assert.deepEqual(events[1]!.data, {
+      ok: false,
+      error: { code: 'E_UNKNOWN', message: 'the model crashed' },
+    })
   })
 
   test('bad bodies: malformed JSON 400, wrong shape 422 with paths, poisoned keys 400, wrong type 415, huge 413', async (t) => {
@@ -76,7 +93,10 @@ describe('POST /chat', () => {
       assert.equal(response.json<Failure>().error.code, code)
     }
     const shape = await post('{"text":42,"stream":"yes","sessionId":"../../etc","extra":1}')
-    const paths = shape.json<Failure>().error.details?.issues?.map((issue) => issue.path).sort()
+    const paths = shape
+      .json<Failure>()
+      .error.details?.issues?.map((issue) => issue.path)
+      .sort()
     assert.deepEqual(paths, ['/extra', '/sessionId', '/stream', '/text'])
     assert.equal(server.hub.chatInputs.length, 0)
     assert.equal((await server.call('/health')).status, 200)
@@ -86,12 +106,24 @@ describe('POST /chat', () => {
 describe('POST /events', () => {
   test('one JSON event answers one result envelope; a bad one answers its error status', async (t) => {
     const server = await startTestServer(t)
-    const good = await server.call('/events', { method: 'POST', headers: JSON_HEADERS, body: '{"type":"chat.query","payload":{"text":"x"}}' })
+    const good = await server.call('/events', {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: '{"type":"chat.query","payload":{"text":"x"}}',
+    })
     assert.equal(good.status, 200)
     assert.deepEqual(good.json<{ data: { seq: number } }>().data.seq, 1)
-    const invalid = await server.call('/events', { method: 'POST', headers: JSON_HEADERS, body: '{"type":"NOT A TYPE"}' })
+    const invalid = await server.call('/events', {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: '{"type":"NOT A TYPE"}',
+    })
     assert.equal(invalid.status, 422)
-    const malformed = await server.call('/events', { method: 'POST', headers: JSON_HEADERS, body: '{"type":' })
+    const malformed = await server.call('/events', {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: '{"type":',
+    })
     assert.equal(malformed.status, 400)
     assert.equal(malformed.json<Failure>().error.code, 'E_BAD_REQUEST')
   })
@@ -105,7 +137,11 @@ describe('POST /events', () => {
       body: `${lines.join('\n')}\n`,
     })
     assert.equal(response.status, 200)
-    const results = (await collect(readNdjson(response.body))) as Array<{ ok: boolean; data?: { seq: number }; error?: { code: string } }>
+    const results = (await collect(readNdjson(response.body))) as Array<{
+      ok: boolean
+      data?: { seq: number }
+      error?: { code: string }
+    }>
     assert.deepEqual(
       results.map((result) => (result.ok ? `ok ${result.data!.seq}` : result.error!.code)),
       ['ok 1', 'E_BAD_REQUEST', 'E_VALIDATION', 'ok 2'],
@@ -116,7 +152,13 @@ describe('POST /events', () => {
     const server = await startTestServer(t)
     const response = await server.call('/events', {
       method: 'POST',
-      headers: { 'content-type': 'text/plain', 'ce-specversion': '1.0', 'ce-type': 'ce.test', 'ce-id': '1', 'ce-source': '/x' },
+      headers: {
+        'content-type': 'text/plain',
+        'ce-specversion': '1.0',
+        'ce-type': 'ce.test',
+        'ce-id': '1',
+        'ce-source': '/x',
+      },
       body: '{"n":1}',
     })
     assert.equal(response.status, 200)
@@ -125,7 +167,8 @@ describe('POST /events', () => {
 
   test('unsupported content type 415, empty body 400, too big 413 — and the server stays up', async (t) => {
     const server = await startTestServer(t, { server: { eventsBodyLimitBytes: 1024 } })
-    const post = (headers: Record<string, string>, body: string) => server.call('/events', { method: 'POST', headers, body })
+    const post = (headers: Record<string, string>, body: string) =>
+      server.call('/events', { method: 'POST', headers, body })
     assert.equal((await post({ 'content-type': 'text/html' }, '<p>')).status, 415)
     assert.equal((await post({}, '{"type":"a.b"}')).status, 415)
     assert.equal((await post(JSON_HEADERS, '')).status, 400)
@@ -140,20 +183,34 @@ describe('POST /events', () => {
 describe('GET /events', () => {
   test('replays with filter, from/to and limit as a JSON result or NDJSON by Accept', async (t) => {
     const server = await startTestServer(t)
-    for (let index = 0; index < 10; index++) server.hub.publish({ type: index % 2 === 0 ? 'chat.query' : 'tool.request' })
+    for (let index = 0; index < 10; index++)
+      server.hub.publish({ type: index % 2 === 0 ? 'chat.query' : 'tool.request' })
     const json = await server.call('/events?filter=chat.*&from=3&limit=2')
     assert.equal(json.status, 200)
     const events = json.json<{ ok: true; data: Array<{ seq: number; type: string }> }>().data
-    assert.deepEqual(events.map((event) => event.seq), [3, 5])
+    assert.deepEqual(
+      events.map((event) => event.seq),
+      [3, 5],
+    )
     const ndjson = await server.stream('/events?to=4', { headers: { accept: 'application/x-ndjson' } })
     assert.match(String(ndjson.headers['content-type']), /ndjson/)
     const lines = (await collect(readNdjson(ndjson.body))) as Array<{ seq: number }>
-    assert.deepEqual(lines.map((line) => line.seq), [1, 2, 3, 4])
+    assert.deepEqual(
+      lines.map((line) => line.seq),
+      [1, 2, 3, 4],
+    )
   })
 
   test('bad parameters are 400 with the parameter named', async (t) => {
     const server = await startTestServer(t)
-    for (const query of ['limit=10001', 'limit=abc', 'from=yesterday', 'filter=a..b', 'bogus=1', 'from=1&from=2']) {
+    for (const query of [
+      'limit=10001',
+      'limit=abc',
+      'from=yesterday',
+      'filter=a..b',
+      'bogus=1',
+      'from=1&from=2',
+    ]) {
       const response = await server.call(`/events?${query}`)
       assert.equal(response.status, 400, query)
       assert.equal(response.json<Failure>().error.code, 'E_BAD_REQUEST')
@@ -168,11 +225,17 @@ describe('other routes', () => {
     assert.deepEqual(sessions.json(), { ok: true, data: [{ sessionId: 'default', state: 'idle' }] })
     const missing = await server.call('/nope?x=1')
     assert.equal(missing.status, 404)
-    assert.deepEqual(missing.json(), { ok: false, error: { code: 'E_BAD_REQUEST', message: 'no route GET /nope' } })
+    assert.deepEqual(missing.json(), {
+      ok: false,
+      error: { code: 'E_BAD_REQUEST', message: 'no route GET /nope' },
+    })
     const metrics = await server.call('/metrics')
     assert.equal(metrics.status, 200)
     assert.match(String(metrics.headers['content-type']), /^text\/plain/)
-    assert.match(metrics.text, /localhub_http_requests_total\{method="GET",route="\/sessions",status="200"\} 1/)
+    assert.match(
+      metrics.text,
+      /localhub_http_requests_total\{method="GET",route="\/sessions",status="200"\} 1/,
+    )
     assert.match(metrics.text, /localhub_http_request_duration_seconds_bucket/)
     assert.match(metrics.text, /localhub_ws_clients 0/)
   })

@@ -18,7 +18,9 @@ const PROTECTED: Array<[string, string]> = [
 ]
 
 function jsonInit(method: string) {
-  return method === 'POST' ? { method, headers: { 'content-type': 'application/json' }, body: '{"text":"hi"}' } : { method }
+  return method === 'POST'
+    ? { method, headers: { 'content-type': 'application/json' }, body: '{"text":"hi"}' }
+    : { method }
 }
 
 describe('authentication', () => {
@@ -58,10 +60,17 @@ describe('authentication', () => {
     assert.equal(login.headers.location, '/?view=x')
     const cookie = String(login.headers['set-cookie'])
     assert.match(cookie, new RegExp(`^localhub_token=${server.token};`))
-    for (const attribute of ['HttpOnly', 'SameSite=Strict', 'Path=/']) assert.ok(cookie.includes(attribute), attribute)
-    const withCookie = await server.call('/sessions', { token: null, headers: { cookie: `other=1; localhub_token=${server.token}` } })
+    for (const attribute of ['HttpOnly', 'SameSite=Strict', 'Path=/'])
+      assert.ok(cookie.includes(attribute), attribute)
+    const withCookie = await server.call('/sessions', {
+      token: null,
+      headers: { cookie: `other=1; localhub_token=${server.token}` },
+    })
     assert.equal(withCookie.status, 200)
-    const wrongCookie = await server.call('/sessions', { token: null, headers: { cookie: 'localhub_token=nope' } })
+    const wrongCookie = await server.call('/sessions', {
+      token: null,
+      headers: { cookie: 'localhub_token=nope' },
+    })
     assert.equal(wrongCookie.status, 401)
     const wrongLogin = await call(`${server.url}/?token=wrong`)
     assert.equal(wrongLogin.status, 401)
@@ -78,7 +87,11 @@ describe('authentication', () => {
 describe('Host and Origin', () => {
   test('a foreign Host (DNS rebinding) is refused on every route, /health included', async (t) => {
     const server = await startTestServer(t)
-    for (const host of ['evil.example', `evil.example:${server.server.port}`, `127.0.0.1:${server.server.port + 1}`]) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${server.server.port}`,
+      `127.0.0.1:${server.server.port + 1}`,
+    ]) {
       for (const path of ['/health', '/sessions']) {
         const response = await server.call(path, { headers: { host } })
         assert.equal(response.status, 403, `${host} ${path}`)
@@ -97,7 +110,10 @@ describe('Host and Origin', () => {
   test('a foreign Origin is refused even with the token; our own origin passes', async (t) => {
     const server = await startTestServer(t, { server: { allowedOrigins: ['http://localhost:5173'] } })
     for (const origin of ['http://evil.example', 'null', 'https://127.0.0.1']) {
-      const response = await server.call('/chat', { ...jsonInit('POST'), headers: { 'content-type': 'application/json', origin } })
+      const response = await server.call('/chat', {
+        ...jsonInit('POST'),
+        headers: { 'content-type': 'application/json', origin },
+      })
       assert.equal(response.status, 403, origin)
     }
     assert.equal(server.hub.chatInputs.length, 0)
@@ -112,7 +128,10 @@ describe('Host and Origin', () => {
     const ws = `${server.url}/ws/events`
     assert.equal(await wsRefusalStatus(ws), 401)
     assert.equal(await wsRefusalStatus(ws, { token: 'wrong-token-wrong-token' }), 401)
-    assert.equal(await wsRefusalStatus(ws, { token: server.token, headers: { origin: 'http://evil.example' } }), 403)
+    assert.equal(
+      await wsRefusalStatus(ws, { token: server.token, headers: { origin: 'http://evil.example' } }),
+      403,
+    )
     assert.equal(await wsRefusalStatus(ws, { token: server.token, headers: { host: 'evil.example' } }), 403)
     assert.equal(await wsRefusalStatus(`${ws}?from=abc`, { token: server.token }), 400)
     assert.equal(await wsRefusalStatus(ws, { token: server.token, headers: { origin: server.url } }), 101)
@@ -141,7 +160,8 @@ describe('data directory', () => {
     const first = await startTestServer(t)
     await assert.rejects(
       createServer({ dataDir: first.dataDir, port: 0, logger: false, env: {} }, first.hub),
-      (error: unknown) => error instanceof HubError && error.code === 'E_IO' && error.message.includes(first.url),
+      (error: unknown) =>
+        error instanceof HubError && error.code === 'E_IO' && error.message.includes(first.url),
     )
   })
 })
@@ -156,17 +176,26 @@ describe('logging', () => {
       },
     })
     const server = await startTestServer(t, { server: { logger: { level: 'info', stream } } })
-    const traced = await server.call('/sessions', { headers: { 'x-trace-id': 'trace-abc.1', cookie: `localhub_token=${server.token}` } })
+    const traced = await server.call('/sessions', {
+      headers: { 'x-trace-id': 'trace-abc.1', cookie: `localhub_token=${server.token}` },
+    })
     assert.equal(traced.headers['x-trace-id'], 'trace-abc.1')
     await call(server.server.loginUrl)
     await server.call(`/ws/events?token=${server.token}`)
-    const hostile = await server.call('/sessions', { headers: { 'x-trace-id': `bad id {${'x'.repeat(300)}}` } })
+    const hostile = await server.call('/sessions', {
+      headers: { 'x-trace-id': `bad id {${'x'.repeat(300)}}` },
+    })
     assert.match(String(hostile.headers['x-trace-id']), /^[0-9a-f-]{36}$/)
     await new Promise((resolve) => setTimeout(resolve, 50))
-    const requestLines = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => 'req' in line || 'res' in line)
+    const requestLines = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => 'req' in line || 'res' in line)
     assert.ok(requestLines.length >= 6)
     assert.ok(requestLines.every((line) => typeof line.traceId === 'string'))
     assert.ok(requestLines.some((line) => line.traceId === 'trace-abc.1'))
-    assert.ok(lines.every((line) => !line.includes(server.token)), 'no token in any log line')
+    assert.ok(
+      lines.every((line) => !line.includes(server.token)),
+      'no token in any log line',
+    )
   })
 })

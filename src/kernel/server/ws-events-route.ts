@@ -74,11 +74,17 @@ export function registerWsEventsRoute(
       preValidation: async (request, reply) => {
         if (!request.ws) {
           reply.header('upgrade', 'websocket')
-          return sendError(reply, new HttpHubError(426, 'E_BAD_REQUEST', 'GET /ws/events needs a WebSocket upgrade'))
+          return sendError(
+            reply,
+            new HttpHubError(426, 'E_BAD_REQUEST', 'GET /ws/events needs a WebSocket upgrade'),
+          )
         }
         parseTailQuery(request.query as Record<string, unknown>)
         if (registry.clients.size >= config.wsMaxClients) {
-          return sendError(reply, new HttpHubError(503, 'E_RESOURCE_LIMIT', `at most ${config.wsMaxClients} WebSocket clients`))
+          return sendError(
+            reply,
+            new HttpHubError(503, 'E_RESOURCE_LIMIT', `at most ${config.wsMaxClients} WebSocket clients`),
+          )
         }
       },
     },
@@ -86,7 +92,11 @@ export function registerWsEventsRoute(
       const parameters = parseTailQuery(request.query as Record<string, unknown>)
       const client = new WsTailClient(
         socket,
-        { queueLimitBytes: config.wsQueueLimitBytes, drainWaitMs: config.wsDrainWaitMs, closeGraceMs: config.wsCloseGraceMs },
+        {
+          queueLimitBytes: config.wsQueueLimitBytes,
+          drainWaitMs: config.wsDrainWaitMs,
+          closeGraceMs: config.wsCloseGraceMs,
+        },
         {
           serialise,
           onSent: (kind) => metrics.wsEventsSent.inc({ kind }),
@@ -116,7 +126,10 @@ export function registerWsEventsRoute(
         )
       } catch (error) {
         request.log.warn({ err: error }, 'tail failed')
-        client.close(WS_CLOSE_INTERNAL_ERROR, String((error as Error).message).slice(0, MAX_CLOSE_REASON_CHARS))
+        client.close(
+          WS_CLOSE_INTERNAL_ERROR,
+          String((error as Error).message).slice(0, MAX_CLOSE_REASON_CHARS),
+        )
       }
     },
   )

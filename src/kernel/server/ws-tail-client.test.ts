@@ -41,7 +41,10 @@ const event = (seq?: number, size = 10): Envelope => ({
   payload: { pad: 'x'.repeat(size) },
 })
 
-function setup(limits: Partial<{ queueLimitBytes: number; drainWaitMs: number; closeGraceMs: number }> = {}, fromSeq?: number) {
+function setup(
+  limits: Partial<{ queueLimitBytes: number; drainWaitMs: number; closeGraceMs: number }> = {},
+  fromSeq?: number,
+) {
   const socket = new FakeSocket()
   const counts = { dropped: 0, slow: 0, stored: 0, ephemeral: 0 }
   const client = new WsTailClient(
@@ -56,6 +59,15 @@ function setup(limits: Partial<{ queueLimitBytes: number; drainWaitMs: number; c
     fromSeq,
   )
   return { socket, client, counts }
+}
+
+/** Offers stored events until the client asks the hub to wait. */
+function offerUntilPending(client: WsTailClient): Promise<void> {
+  for (let seq = 1; seq < 1_000; seq++) {
+    const pending = client.offer(event(seq, 300))
+    if (pending !== undefined) return pending
+  }
+  throw new Error('the client never pushed back')
 }
 
 describe('WsTailClient', () => {
@@ -85,7 +97,10 @@ describe('WsTailClient', () => {
     socket.bufferedAmount = 5_000
     client.offer(event(9))
     client.offer(event(10))
-    assert.deepEqual(socket.closedWith, { code: WS_CLOSE_SLOW_CONSUMER, reason: 'slow consumer: reconnect with from=8' })
+    assert.deepEqual(socket.closedWith, {
+      code: WS_CLOSE_SLOW_CONSUMER,
+      reason: 'slow consumer: reconnect with from=8',
+    })
     assert.equal(counts.slow, 1)
     assert.equal(socket.sent.length, 1, 'nothing is sent after the decision to close')
   })
@@ -99,8 +114,7 @@ describe('WsTailClient', () => {
 
   test('the promise returned above half the limit resolves once the socket flushed', async () => {
     const { socket, client } = setup()
-    let pending: void | Promise<void> = undefined
-    for (let seq = 1; pending === undefined; seq++) pending = client.offer(event(seq, 300))
+    const pending = offerUntilPending(client)
     let resolved = false
     void pending.then(() => (resolved = true))
     await new Promise((resolve) => setImmediate(resolve))
@@ -112,8 +126,7 @@ describe('WsTailClient', () => {
 
   test('a client that stays behind past the drain wait is closed as slow, and cut after the grace time', async () => {
     const { socket, client } = setup({ drainWaitMs: 20, closeGraceMs: 20 })
-    let pending: void | Promise<void> = undefined
-    for (let seq = 1; pending === undefined; seq++) pending = client.offer(event(seq, 300))
+    const pending = offerUntilPending(client)
     // The client's timers are unref'd (they must not keep a server alive): hold the loop open here.
     await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, 500))])
     assert.equal(socket.closedWith?.code, WS_CLOSE_SLOW_CONSUMER)

@@ -117,6 +117,7 @@ export class ChatService {
           if (type === 'turn.end' && options.memory !== undefined) await options.memory.recordTurn(turn, emitter)
         },
       })
+      await emitter.settle()
       turn.outcome = 'ok'
       this.#remember(sessionId, turn)
     } catch (error) {
@@ -137,6 +138,7 @@ export class ChatService {
       await emitter
         .emit('turn.end', { sessionId, outcome: 'error', durationMs: Math.max(0, Math.round(now() - turn.startedAt)) })
         .catch(() => undefined)
+      await emitter.settle().catch(() => undefined)
     }
     options.metrics.observe('turn_ms', now() - turn.startedAt, { outcome: turn.outcome ?? 'ok' })
     return turn

@@ -1,5 +1,5 @@
 import { uuidV7 } from '../../bus/index.ts'
-import type { Contracts, Envelope } from '../../contracts/index.ts'
+import { type Contracts, type Envelope, HubError } from '../../contracts/index.ts'
 import type { SessionRegistry } from '../sessions/index.ts'
 import type { EmitOptions, EventPublisher, TurnEmitterPort } from './pipeline-types.ts'
 
@@ -22,8 +22,12 @@ export interface TurnEmitterOptions {
 export class TurnEmitter implements TurnEmitterPort {
   readonly #options: TurnEmitterOptions
   #lastStoredId: string | undefined
-  // Events are published one after another so the chain and the log agree on the order.
+  // Events are handed to the bus one after another so the chain and the log agree on the order.
   #queue: Promise<unknown> = Promise.resolve()
+  // Commits still running. A turn does not wait for each event's fsync (that would put every
+  // commit on the path to the first token); it waits for all of them once, in settle().
+  readonly #commits = new Set<Promise<unknown>>()
+  #commitError: unknown
 
   constructor(options: TurnEmitterOptions) {
     this.#options = options
@@ -74,8 +78,30 @@ export class TurnEmitter implements TurnEmitterPort {
       payload,
       ...(this.#lastStoredId === undefined ? {} : { causationId: this.#lastStoredId }),
     }
-    await publisher.publish(envelope)
+    const checked = contracts.validateEnvelope(envelope)
+    if (!checked.ok) {
+      throw new HubError(checked.error.code, `${type}: ${checked.error.message}`, { details: checked.error.details })
+    }
+    const commit = publisher.publish(envelope).then(
+      () => undefined,
+      (error: unknown) => {
+        this.#commitError ??= error
+      },
+    )
+    this.#commits.add(commit)
+    void commit.finally(() => this.#commits.delete(commit))
     if (contracts.entry(type)?.stored !== false) this.#lastStoredId = envelope.id
     return envelope
+  }
+
+  /** Waits until every event emitted so far is committed; throws the first publish failure. */
+  async settle(): Promise<void> {
+    await this.#queue
+    while (this.#commits.size > 0) await Promise.all([...this.#commits])
+    if (this.#commitError !== undefined) {
+      const error = this.#commitError
+      this.#commitError = undefined
+      throw error
+    }
   }
 }

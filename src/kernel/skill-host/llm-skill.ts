@@ -58,6 +58,9 @@ export function createLlmSkill(options: LlmSkillOptions): SkillRuntime & { setSt
         if (seq === 0) metrics.observe('ttft_ms', performance.now() - started, { skill: options.id })
         turn.answer += delta.text
         onPart({ kind: 'chunk', streamId, seq, text: delta.text })
+        // Let the first token reach the client's socket before the bookkeeping of the rest runs:
+        // a fast model can hand over the whole answer in one read, and it would all be processed first.
+        if (seq === 0) await new Promise((resolve) => setImmediate(resolve))
         await emitter.emit('llm.token', { text: delta.text, seq })
         await emitter.emit('stream.chunk', { streamId, seq, data: { text: delta.text } })
         seq++

@@ -1,0 +1,84 @@
+// Time to first token through POST /chat against the same loopback Ollama server called directly,
+// in one run, sequential requests; plus the idle RSS of a started hub. The kernel's part includes
+// everything a real turn does before the model call (RAG search, memory read, prompt assembly and
+// every event up to stream.start, durably committed to SQLite).
+import { request } from 'node:http'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openHub } from '../src/kernel/index.ts'
+import { startOllamaServer } from '../test/kit/llm-servers/index.ts'
+import { median, percentile, report } from './stats.ts'
+
+const REQUESTS = process.env.BENCH_QUICK ? 50 : 200
+
+function timeToFirstLine(url: string, path: string, body: unknown, headers: Record<string, string>, marker: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint()
+    const req = request(new URL(path, url), { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = ''
+      let done = false
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        text += chunk
+        if (!done && text.includes(marker)) {
+          done = true
+          resolve(Number(process.hrtime.bigint() - started) / 1e6)
+        }
+      })
+      res.on('end', () => {
+        if (!done) reject(new Error(`no ${marker} in ${text.slice(0, 300)}`))
+      })
+    })
+    req.on('error', reject)
+    req.end(JSON.stringify(body))
+  })
+}
+
+const ollama = await startOllamaServer({ models: ['tiny'], reply: () => 'one two three four' })
+const dataDir = mkdtempSync(join(tmpdir(), 'localhub-bench-'))
+const hub = await openHub({ dataDir, port: 0, logger: false, llmFlags: { baseUrl: ollama.url, model: 'tiny' } })
+try {
+  const auth = { authorization: `Bearer ${hub.token}` }
+  const direct: number[] = []
+  const viaHub: number[] = []
+  for (let index = 0; index < REQUESTS + 20; index++) {
+    const rawFirst = await timeToFirstLine(
+      ollama.url,
+      '/api/chat',
+      { model: 'tiny', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+      {},
+      '"content"',
+    )
+    const hubFirst = await timeToFirstLine(hub.url, '/chat', { text: 'hi', sessionId: `bench-${index % 10}` }, auth, 'event: stream.chunk')
+    // The first 20 of each warm the JIT and the SQLite page cache.
+    if (index >= 20) {
+      direct.push(rawFirst)
+      viaHub.push(hubFirst)
+    }
+  }
+  report({
+    bench: 'kernel.ttft.direct',
+    unit: 'ms',
+    median: +median(direct).toFixed(3),
+    p99: +percentile(direct, 0.99).toFixed(3),
+    n: direct.length,
+  })
+  report({
+    bench: 'kernel.ttft.via-post-chat',
+    unit: 'ms',
+    median: +median(viaHub).toFixed(3),
+    p99: +percentile(viaHub, 0.99).toFixed(3),
+    n: viaHub.length,
+    addedMedianMs: +(median(viaHub) - median(direct)).toFixed(3),
+    addedP99Ms: +(percentile(viaHub, 0.99) - percentile(direct, 0.99)).toFixed(3),
+    target: 'added p99 <= 2 ms',
+  })
+  globalThis.gc?.()
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  report({ bench: 'kernel.rss.after-chat', unit: 'MB', median: +(process.memoryUsage().rss / 1e6).toFixed(1), target: '< 150 MB idle' })
+} finally {
+  await hub.close()
+  await ollama.close()
+  rmSync(dataDir, { recursive: true, force: true })
+}

@@ -39,7 +39,14 @@ const clone = opsPerSecond(ROUNDS, N, () => {
   for (let i = 0; i < N; i++) structuredClone(event)
 })
 
-report({ bench: 'contracts.validate.object', unit: 'envelopes/s', median: Math.round(median(validateObject)), rounds: ROUNDS, n: N, target: 1_000_000 })
+report({
+  bench: 'contracts.validate.object',
+  unit: 'envelopes/s',
+  median: Math.round(median(validateObject)),
+  rounds: ROUNDS,
+  n: N,
+  target: 1_000_000,
+})
 report({
   bench: 'contracts.validate.text',
   unit: 'envelopes/s',

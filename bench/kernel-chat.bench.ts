@@ -2,8 +2,9 @@
 // in one run, sequential requests; plus the idle RSS of a started hub. The kernel's part includes
 // everything a real turn does before the model call (RAG search, memory read, prompt assembly and
 // every event up to stream.start, durably committed to SQLite).
-import { request } from 'node:http'
+
 import { mkdtempSync, rmSync } from 'node:fs'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openHub } from '../src/kernel/index.ts'
@@ -12,24 +13,34 @@ import { median, percentile, report } from './stats.ts'
 
 const REQUESTS = process.env.BENCH_QUICK ? 50 : 200
 
-function timeToFirstLine(url: string, path: string, body: unknown, headers: Record<string, string>, marker: string): Promise<number> {
+function timeToFirstLine(
+  url: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string>,
+  marker: string,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()
-    const req = request(new URL(path, url), { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = ''
-      let done = false
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        text += chunk
-        if (!done && text.includes(marker)) {
-          done = true
-          resolve(Number(process.hrtime.bigint() - started) / 1e6)
-        }
-      })
-      res.on('end', () => {
-        if (!done) reject(new Error(`no ${marker} in ${text.slice(0, 300)}`))
-      })
-    })
+    const req = request(
+      new URL(path, url),
+      { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let text = ''
+        let done = false
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          text += chunk
+          if (!done && text.includes(marker)) {
+            done = true
+            resolve(Number(process.hrtime.bigint() - started) / 1e6)
+          }
+        })
+        res.on('end', () => {
+          if (!done) reject(new Error(`no ${marker} in ${text.slice(0, 300)}`))
+        })
+      },
+    )
     req.on('error', reject)
     req.end(JSON.stringify(body))
   })
@@ -37,7 +48,12 @@ function timeToFirstLine(url: string, path: string, body: unknown, headers: Reco
 
 const ollama = await startOllamaServer({ models: ['tiny'], reply: () => 'one two three four' })
 const dataDir = mkdtempSync(join(tmpdir(), 'localhub-bench-'))
-const hub = await openHub({ dataDir, port: 0, logger: false, llmFlags: { baseUrl: ollama.url, model: 'tiny' } })
+const hub = await openHub({
+  dataDir,
+  port: 0,
+  logger: false,
+  llmFlags: { baseUrl: ollama.url, model: 'tiny' },
+})
 try {
   const auth = { authorization: `Bearer ${hub.token}` }
   const direct: number[] = []
@@ -50,7 +66,13 @@ try {
       {},
       '"content"',
     )
-    const hubFirst = await timeToFirstLine(hub.url, '/chat', { text: 'hi', sessionId: `bench-${index % 10}` }, auth, 'event: stream.chunk')
+    const hubFirst = await timeToFirstLine(
+      hub.url,
+      '/chat',
+      { text: 'hi', sessionId: `bench-${index % 10}` },
+      auth,
+      'event: stream.chunk',
+    )
     // The first 20 of each warm the JIT and the SQLite page cache.
     if (index >= 20) {
       direct.push(rawFirst)
@@ -76,7 +98,12 @@ try {
   })
   globalThis.gc?.()
   await new Promise((resolve) => setTimeout(resolve, 1000))
-  report({ bench: 'kernel.rss.after-chat', unit: 'MB', median: +(process.memoryUsage().rss / 1e6).toFixed(1), target: '< 150 MB idle' })
+  report({
+    bench: 'kernel.rss.after-chat',
+    unit: 'MB',
+    median: +(process.memoryUsage().rss / 1e6).toFixed(1),
+    target: '< 150 MB idle',
+  })
 } finally {
   await hub.close()
   await ollama.close()

@@ -2,7 +2,7 @@
 # Installs the Debian packages the test suite drives for real. Safe to run again: it only installs
 # what is missing. Needs root (CI and the dev machines run as root); otherwise prints what to install.
 set -euo pipefail
-PACKAGES=(nats-server)
+PACKAGES=(nats-server chromium ripgrep)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

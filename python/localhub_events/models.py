@@ -631,6 +631,9 @@ class LedgerEntryPayload(CatalogModel):
     ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
     approvalId: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
     decision: Optional[Literal["approved", "denied", "expired", "cancelled", "granted"]] = Field(default=None, description="How the action was authorised (granted = by a standing grant).")
+    decidedBy: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None, description="Who decided: user:<name>, grant:<id> or policy:<name>.")
+    outcome: Optional[Literal["attempted", "succeeded", "failed", "denied"]] = Field(default=None, description="Which moment of the action this entry records: one entry per attempt and one per outcome.")
+    errorCode: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None, description="The error code when the outcome is failed.")
     tier: Optional[Literal["read_only", "write_local_confirm", "destructive_two_step", "network_off_by_default"]] = Field(default=None)
     prevHash: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")] = Field(description="Hash of the previous entry; 64 zeros for the first.")
     hash: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]

@@ -11,6 +11,9 @@ const GROUPS: Readonly<Record<string, string>> = Object.freeze({
   nats: 'write nats-server configuration for a root or a hub',
   memory: 'list and forget episodic memory',
   rag: 'index documents and search them',
+  approvals: 'list, approve and deny pending actions',
+  grants: 'list and revoke standing grants',
+  ledger: 'verify and show the audit ledger',
 })
 
 const USAGE = [

@@ -16,7 +16,11 @@ import {
 
 describe('generated event types', () => {
   test('defineEvent accepts a payload that matches its type', () => {
-    const draft = defineEvent({ type: 'chat.query', payload: { text: 'hello', locale: 'en-US' }, sessionId: 's-1' })
+    const draft = defineEvent({
+      type: 'chat.query',
+      payload: { text: 'hello', locale: 'en-US' },
+      sessionId: 's-1',
+    })
     assert.equal(draft.type, 'chat.query')
     assert.equal(draft.payload.text, 'hello')
   })

@@ -45,10 +45,13 @@ describe('AdaOS <-> canonical', () => {
   })
 
   test('other headers ride in meta.adaos.headers; an empty headers object survives', () => {
-    const withHeaders = { ...clone(intentDetected), headers: { traceparent: '00-abc-def-01', 'nats-msg-id': 'n1' } }
+    const withHeaders = {
+      ...clone(intentDetected),
+      headers: { traceparent: '00-abc-def-01', 'nats-msg-id': 'n1' },
+    }
     const envelope = converter.toCanonical('adaos', withHeaders)
     assert.equal(envelope.idempotencyKey, undefined)
-    assert.deepEqual((envelope.meta?.adaos as Record<string, unknown>).headers, withHeaders.headers)
+    assert.deepEqual((envelope.meta!.adaos as Record<string, unknown>).headers, withHeaders.headers)
     assert.deepEqual(converter.fromCanonical('adaos', envelope), withHeaders)
     const empty = { ...clone(intentDetected), headers: {} }
     assert.deepEqual(converter.fromCanonical('adaos', converter.toCanonical('adaos', empty)), empty)
@@ -86,7 +89,13 @@ describe('AdaOS <-> canonical', () => {
   })
 
   test('x-localhub must be the hub s own compact JSON', () => {
-    for (const carrier of ['{not json', '{ "severity": "warn" }', '{"severity":"loud"}', '{"version":2}', '[]']) {
+    for (const carrier of [
+      '{not json',
+      '{ "severity": "warn" }',
+      '{"severity":"loud"}',
+      '{"version":2}',
+      '[]',
+    ]) {
       const event = { ...clone(intentDetected), headers: { [ADAOS_CARRIER_HEADER]: carrier } }
       assert.throws(() => converter.toCanonical('adaos', event), { code: 'E_VALIDATION' }, carrier)
     }
@@ -104,7 +113,8 @@ describe('AdaOS <-> canonical', () => {
       assert.throws(
         () => converter.toCanonical('adaos', event),
         (error: { code?: string; details?: { issues?: { path: string }[] } }) =>
-          error.code === 'E_VALIDATION' && error.details?.issues?.some((issue) => issue.path === path) === true,
+          error.code === 'E_VALIDATION' &&
+          error.details?.issues?.some((issue) => issue.path === path) === true,
         path,
       )
     }

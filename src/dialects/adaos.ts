@@ -1,6 +1,5 @@
 import canonicalize from 'canonicalize'
 import type { Envelope } from '../contracts/index.ts'
-import { type Carrier, orderCarrier, readCarrier } from './carrier.ts'
 import {
   CANONICAL_DEFAULTS,
   defaultedSet,
@@ -12,9 +11,10 @@ import {
   ownObject,
   shouldEmit,
 } from './canonical-fields.ts'
+import { type Carrier, orderCarrier, readCarrier } from './carrier.ts'
 import { derivedUuid } from './derived-id.ts'
-import { assertJsonTree, compact, hasKeys, without } from './json-guard.ts'
 import { invalid, reject } from './issues.ts'
+import { assertJsonTree, compact, hasKeys, without } from './json-guard.ts'
 import type { CodecContext, DialectCodec, JsonObject } from './types.ts'
 
 const NAMESPACE = 'adaos'
@@ -68,7 +68,11 @@ function toCanonical(input: JsonObject, context: CodecContext): Envelope {
   if (headers !== undefined) {
     const key = headers[IDEMPOTENCY_HEADER]
     if (fitsCanonical('idempotencyKey', key)) idempotencyKey = key
-    const rest = without(headers, ADAOS_CARRIER_HEADER, ...(idempotencyKey === undefined ? [] : [IDEMPOTENCY_HEADER]))
+    const rest = without(
+      headers,
+      ADAOS_CARRIER_HEADER,
+      ...(idempotencyKey === undefined ? [] : [IDEMPOTENCY_HEADER]),
+    )
     // Keep the headers object itself when nothing else would bring it back.
     if (hasKeys(rest) || (idempotencyKey === undefined && carrier === undefined)) stash.headers = rest
   }
@@ -112,7 +116,9 @@ function fromCanonical(envelope: Envelope, _context: CodecContext): JsonObject {
   const headers = compact([
     [IDEMPOTENCY_HEADER, envelope.idempotencyKey],
     ...Object.entries(ownHeaders ?? {}).filter(
-      ([name]) => name !== ADAOS_CARRIER_HEADER && !(name === IDEMPOTENCY_HEADER && envelope.idempotencyKey !== undefined),
+      ([name]) =>
+        name !== ADAOS_CARRIER_HEADER &&
+        !(name === IDEMPOTENCY_HEADER && envelope.idempotencyKey !== undefined),
     ),
     [ADAOS_CARRIER_HEADER, ordered === undefined ? undefined : JSON.stringify(ordered)],
   ])

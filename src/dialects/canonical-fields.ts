@@ -1,6 +1,6 @@
 import { codePointLength, DEFAULT_TENANT, ENVELOPE_FIELDS, type Envelope } from '../contracts/index.ts'
-import { compact, hasKeys, isPlainObject, without } from './json-guard.ts'
 import { reject } from './issues.ts'
+import { compact, hasKeys, isPlainObject, without } from './json-guard.ts'
 
 // Length limits of the canonical string fields (catalog/envelope.schema.json).
 const STRING_LIMITS = {
@@ -26,7 +26,11 @@ export const CANONICAL_DEFAULTS = Object.freeze({ version: 1, severity: 'info', 
  * Whether `field` goes back out into the foreign event: present, and not a default that
  * toCanonical filled in (a constant default only while it still has its default value).
  */
-export function shouldEmit(envelope: Envelope, field: keyof Envelope, defaulted: ReadonlySet<string>): boolean {
+export function shouldEmit(
+  envelope: Envelope,
+  field: keyof Envelope,
+  defaulted: ReadonlySet<string>,
+): boolean {
   const value = envelope[field]
   if (value === undefined) return false
   if (!defaulted.has(field)) return true
@@ -63,7 +67,10 @@ export function defaultedSet(own: Record<string, unknown>, namespace: string): S
  * The part of canonical `meta` a foreign carrier must hold: everything but meta.<namespace>, and
  * an empty object only when the envelope's meta was exactly `{}` (so presence survives).
  */
-export function metaToCarry(meta: Record<string, unknown> | undefined, namespace: string): Record<string, unknown> | undefined {
+export function metaToCarry(
+  meta: Record<string, unknown> | undefined,
+  namespace: string,
+): Record<string, unknown> | undefined {
   if (meta === undefined) return undefined
   const rest = without(meta, namespace)
   if (hasKeys(rest) || !Object.hasOwn(meta, namespace)) return rest

@@ -6,6 +6,7 @@ import type { DialectCodec, JsonObject } from './types.ts'
 // copy puts fields in canonical order.
 export const canonicalCodec: DialectCodec = Object.freeze({
   name: 'canonical',
-  toCanonical: (input: JsonObject): Envelope => orderEnvelope(input as Partial<Record<keyof Envelope, unknown>>),
+  toCanonical: (input: JsonObject): Envelope =>
+    orderEnvelope(input as Partial<Record<keyof Envelope, unknown>>),
   fromCanonical: (envelope: Envelope): JsonObject => orderEnvelope(envelope) as unknown as JsonObject,
 })

@@ -1,6 +1,6 @@
 import type { Envelope } from '../contracts/index.ts'
-import { compact } from './json-guard.ts'
 import { invalid, pointer } from './issues.ts'
+import { compact } from './json-guard.ts'
 import { CARRIER_FIELDS } from './schemas.ts'
 import type { CodecContext } from './types.ts'
 
@@ -32,12 +32,10 @@ export function readCarrier(
   context: CodecContext,
 ): Carrier | undefined {
   if (value === undefined) return undefined
-  const issues = context.schemas
-    .validate('carrier', value)
-    .map((found) => {
-      const at = path + found.path
-      return { ...found, path: at, message: `${at}: expected ${found.expected}, got ${found.got}` }
-    })
+  const issues = context.schemas.validate('carrier', value).map((found) => {
+    const at = path + found.path
+    return { ...found, path: at, message: `${at}: expected ${found.expected}, got ${found.got}` }
+  })
   if (issues.length === 0) {
     for (const key of Object.keys(value as object)) {
       if (!allowed.includes(key as CarrierField)) {
@@ -56,6 +54,8 @@ export function readCarrier(
 
 /** The carrier with fields in a fixed order, or undefined when it would be empty. */
 export function orderCarrier(carrier: Carrier): Carrier | undefined {
-  const ordered = compact([...CARRIER_FIELDS, 'defaulted'].map((field) => [field, carrier[field as keyof Carrier]]))
+  const ordered = compact(
+    [...CARRIER_FIELDS, 'defaulted'].map((field) => [field, carrier[field as keyof Carrier]]),
+  )
   return Object.keys(ordered).length > 0 ? (ordered as Carrier) : undefined
 }

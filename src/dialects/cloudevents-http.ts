@@ -24,7 +24,8 @@ export function encodeHeaderValue(value: string): string {
     const code = character.codePointAt(0)!
     if (code > 0x20 && code < 0x7f && character !== '"' && character !== '%') out += character
     else {
-      for (const byte of new TextEncoder().encode(character)) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+      for (const byte of new TextEncoder().encode(character))
+        out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
     }
   }
   return out
@@ -60,7 +61,9 @@ function headerText(value: unknown, name: string): string | undefined {
 
 /** Whether the headers carry a binary-mode CloudEvent. */
 export function hasBinaryCloudEvent(headers: Readonly<Record<string, unknown>>): boolean {
-  return Object.keys(headers).some((name) => name.toLowerCase() === 'ce-specversion' || name.toLowerCase() === 'ce-id')
+  return Object.keys(headers).some(
+    (name) => name.toLowerCase() === 'ce-specversion' || name.toLowerCase() === 'ce-id',
+  )
 }
 
 /**
@@ -79,10 +82,16 @@ export function binaryToStructured(
     if (!name.startsWith(CE_HEADER_PREFIX) || value === undefined) continue
     const attribute = name.slice(CE_HEADER_PREFIX.length)
     if (!EXTENSION_NAME.test(attribute) || attribute === 'data' || attribute === 'datacontenttype') {
-      throw new HubError('E_BAD_REQUEST', `header ${name} names no CloudEvents attribute (lowercase letters and digits)`)
+      throw new HubError(
+        'E_BAD_REQUEST',
+        `header ${name} names no CloudEvents attribute (lowercase letters and digits)`,
+      )
     }
     const decoded = decodeHeaderValue(value, name)
-    attributes.push([attribute, INTEGER_EXTENSIONS.includes(attribute) && INTEGER_TEXT.test(decoded) ? Number(decoded) : decoded])
+    attributes.push([
+      attribute,
+      INTEGER_EXTENSIONS.includes(attribute) && INTEGER_TEXT.test(decoded) ? Number(decoded) : decoded,
+    ])
   }
   const byName = new Map(attributes)
   if (contentType !== undefined) byName.set('datacontenttype', contentType)

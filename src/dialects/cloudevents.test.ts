@@ -82,7 +82,7 @@ describe('CloudEvents 1.0 <-> canonical', () => {
     assert.equal(canonical.id, made.id)
     assert.equal(canonical.type, 'com.example.object.created')
     assert.equal(canonical.traceId, made.id)
-    assert.deepEqual((canonical.meta?.cloudevents as Record<string, unknown>).extensions, {
+    assert.deepEqual((canonical.meta!.cloudevents as Record<string, unknown>).extensions, {
       partitionkey: 'p-1',
       retries: 2,
       urgent: true,
@@ -118,7 +118,11 @@ describe('CloudEvents 1.0 <-> canonical', () => {
       { ...base, seq: 'seven' },
       { ...base, 'Bad-Name': 'x' },
     ]) {
-      assert.throws(() => converter.toCanonical('cloudevents', bad), { code: 'E_VALIDATION' }, JSON.stringify(bad))
+      assert.throws(
+        () => converter.toCanonical('cloudevents', bad),
+        { code: 'E_VALIDATION' },
+        JSON.stringify(bad),
+      )
     }
   })
 

@@ -13,8 +13,8 @@ import {
   shouldEmit,
 } from './canonical-fields.ts'
 import { derivedUuid, isUuid } from './derived-id.ts'
-import { assertJsonTree, compact, isPlainObject } from './json-guard.ts'
 import { invalid, pointer, reject } from './issues.ts'
+import { assertJsonTree, compact, isPlainObject } from './json-guard.ts'
 import type { CodecContext, DialectCodec, JsonObject } from './types.ts'
 
 const NAMESPACE = 'cloudevents'
@@ -41,9 +41,23 @@ export const SOURCE_EXTENSION = 'localhubsource'
 /** Canonical `meta` beyond meta.cloudevents, as compact JSON. */
 export const META_EXTENSION = 'localhubmeta'
 /** Extension names with a fixed meaning here; also the ones binary mode reads back as integers. */
-export const RESERVED_EXTENSIONS: readonly string[] = [...Object.keys(HUB_EXTENSIONS), SOURCE_EXTENSION, META_EXTENSION]
+export const RESERVED_EXTENSIONS: readonly string[] = [
+  ...Object.keys(HUB_EXTENSIONS),
+  SOURCE_EXTENSION,
+  META_EXTENSION,
+]
 export const INTEGER_EXTENSIONS: readonly string[] = ['eventversion', 'seq', 'sessionseq']
-const ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'datacontenttype', 'dataschema', 'subject', 'time', 'data']
+const ATTRIBUTES = [
+  'specversion',
+  'id',
+  'source',
+  'type',
+  'datacontenttype',
+  'dataschema',
+  'subject',
+  'time',
+  'data',
+]
 
 function encodeSource(source: string): string {
   return SOURCE_URN_PREFIX + encodeURIComponent(source)
@@ -58,7 +72,8 @@ function extensionValue(input: JsonObject, name: keyof typeof HUB_EXTENSIONS): u
       reject(pointer('', name), 'one of debug, info, warn, error', value)
     }
   } else if (INTEGER_EXTENSIONS.includes(name)) {
-    if (!Number.isSafeInteger(value) || (value as number) < 1) reject(pointer('', name), 'an integer ≥ 1', value)
+    if (!Number.isSafeInteger(value) || (value as number) < 1)
+      reject(pointer('', name), 'an integer ≥ 1', value)
   } else if (!fitsCanonical(field as LimitedField, value)) {
     reject(pointer('', name), `a valid canonical ${field}`, value)
   }
@@ -102,7 +117,11 @@ function toCanonical(input: JsonObject, context: CodecContext): Envelope {
   const sourceExtension = input[SOURCE_EXTENSION]
   if (sourceExtension !== undefined) {
     if (!fitsCanonical('source', sourceExtension) || encodeSource(sourceExtension) !== ceSource) {
-      reject(pointer('', SOURCE_EXTENSION), 'the canonical source whose URN is the source attribute', sourceExtension)
+      reject(
+        pointer('', SOURCE_EXTENSION),
+        'the canonical source whose URN is the source attribute',
+        sourceExtension,
+      )
     }
     source = sourceExtension
   } else if (fitsCanonical('source', ceSource)) source = ceSource
@@ -118,7 +137,8 @@ function toCanonical(input: JsonObject, context: CodecContext): Envelope {
 
   const contentType = input.datacontenttype as string | undefined
   if (contentType === undefined) stash.omitted = ['datacontenttype']
-  else if (!JSON_CONTENT_TYPE.test(contentType)) reject('/datacontenttype', 'a JSON content type', contentType)
+  else if (!JSON_CONTENT_TYPE.test(contentType))
+    reject('/datacontenttype', 'a JSON content type', contentType)
   else if (contentType !== CLOUDEVENTS_DATA_CONTENT_TYPE) stash.datacontenttype = contentType
   stash.dataschema = input.dataschema
   stash.subject = input.subject
@@ -161,7 +181,12 @@ function toCanonical(input: JsonObject, context: CodecContext): Envelope {
     ts,
     source,
     payload,
-    meta: joinMeta(parseMetaExtension(input[META_EXTENSION]), NAMESPACE, compact(Object.entries(stash)), `/${META_EXTENSION}`),
+    meta: joinMeta(
+      parseMetaExtension(input[META_EXTENSION]),
+      NAMESPACE,
+      compact(Object.entries(stash)),
+      `/${META_EXTENSION}`,
+    ),
   })
 }
 
@@ -184,7 +209,8 @@ function fromCanonical(envelope: Envelope, context: CodecContext): JsonObject {
   }
   const carried = metaToCarry(envelope.meta, NAMESPACE)
   const hub: [string, unknown][] = Object.entries(HUB_EXTENSIONS).map(([name, field]) => {
-    const keep = field in CANONICAL_DEFAULTS || field === 'traceId' ? shouldEmit(envelope, field, defaulted) : true
+    const keep =
+      field in CANONICAL_DEFAULTS || field === 'traceId' ? shouldEmit(envelope, field, defaulted) : true
     return [name, keep ? envelope[field] : undefined]
   })
   return compact([
@@ -205,8 +231,15 @@ function fromCanonical(envelope: Envelope, context: CodecContext): JsonObject {
     [SOURCE_EXTENSION, sourceExtension],
     [META_EXTENSION, carried === undefined ? undefined : JSON.stringify(carried)],
     ...Object.entries(foreign),
-    ['data', defaulted.has('payload') && Object.keys(envelope.payload).length === 0 ? undefined : envelope.payload],
+    [
+      'data',
+      defaulted.has('payload') && Object.keys(envelope.payload).length === 0 ? undefined : envelope.payload,
+    ],
   ])
 }
 
-export const cloudEventsCodec: DialectCodec = Object.freeze({ name: 'cloudevents', toCanonical, fromCanonical })
+export const cloudEventsCodec: DialectCodec = Object.freeze({
+  name: 'cloudevents',
+  toCanonical,
+  fromCanonical,
+})

@@ -2,15 +2,27 @@ import { DEFAULT_MAX_DEPTH, type Envelope, HubError } from '../contracts/index.t
 import { adaosCodec } from './adaos.ts'
 import { canonicalCodec } from './canonical.ts'
 import { cloudEventsCodec } from './cloudevents.ts'
+import { type HttpBinaryMessage, structuredToBinary } from './cloudevents-http.ts'
 import { denisCodec } from './denis.ts'
-import { structuredToBinary, type HttpBinaryMessage } from './cloudevents-http.ts'
 import { type DetectedDialect, detectDialect } from './detect.ts'
-import { convertHttpRequest, DEFAULT_MAX_BODY_BYTES, type HttpEventRequest, type HttpEventResult } from './http.ts'
+import {
+  convertHttpRequest,
+  DEFAULT_MAX_BODY_BYTES,
+  type HttpEventRequest,
+  type HttpEventResult,
+} from './http.ts'
 import { invalid, reject } from './issues.ts'
 import { assertJsonTree, isPlainObject } from './json-guard.ts'
 import { pinchyCodec } from './pinchy.ts'
 import { createSchemaSet } from './schemas.ts'
-import { type CodecContext, DIALECTS, type DialectCodec, type DialectName, isDialectName, type JsonObject } from './types.ts'
+import {
+  type CodecContext,
+  DIALECTS,
+  type DialectCodec,
+  type DialectName,
+  isDialectName,
+  type JsonObject,
+} from './types.ts'
 
 export interface DialectConverterOptions {
   /** Clock for canonical `ts` when a foreign event has no time (CloudEvents `time` is optional). */
@@ -46,7 +58,10 @@ const CODECS: Readonly<Record<DialectName, DialectCodec>> = Object.freeze({
 
 function codecOf(dialect: unknown): DialectCodec {
   if (!isDialectName(dialect)) {
-    throw new HubError('E_BAD_REQUEST', `unknown dialect ${JSON.stringify(String(dialect))}; one of ${DIALECTS.join(', ')}`)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `unknown dialect ${JSON.stringify(String(dialect))}; one of ${DIALECTS.join(', ')}`,
+    )
   }
   return CODECS[dialect]
 }
@@ -69,7 +84,8 @@ export function createDialectConverter(options: DialectConverterOptions = {}): D
     ['maxDepth', settings.maxDepth],
     ['maxBodyBytes', settings.maxBodyBytes],
   ] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new HubError('E_BAD_REQUEST', `${name} must be a positive integer`)
+    if (!Number.isInteger(value) || value < 1)
+      throw new HubError('E_BAD_REQUEST', `${name} must be a positive integer`)
   }
   const context: CodecContext = Object.freeze({ schemas: createSchemaSet(), now: settings.now })
 
@@ -91,9 +107,15 @@ export function createDialectConverter(options: DialectConverterOptions = {}): D
     }
     const codec = codecOf(name)
     if (codec.name === 'canonical') {
-      return codec.toCanonical(validateCanonical(object, 'not a valid canonical envelope') as unknown as JsonObject, context)
+      return codec.toCanonical(
+        validateCanonical(object, 'not a valid canonical envelope') as unknown as JsonObject,
+        context,
+      )
     }
-    return validateCanonical(codec.toCanonical(object, context), `the ${codec.name} event has no valid canonical form`)
+    return validateCanonical(
+      codec.toCanonical(object, context),
+      `the ${codec.name} event has no valid canonical form`,
+    )
   }
   const fromCanonical = (dialect: DialectName, envelope: unknown): JsonObject => {
     const codec = codecOf(dialect)

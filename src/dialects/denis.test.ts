@@ -62,7 +62,10 @@ describe('Denis stored events <-> canonical', () => {
 
   test('ids derive from conversation and event_id, so a replayed record keeps its id', () => {
     const first = converter.toCanonical('denis', clone(chatMessage))
-    const edited = { ...clone(chatMessage), payload: { role: 'user', content_sha256: 'cd'.repeat(32), content_len: 3 } }
+    const edited = {
+      ...clone(chatMessage),
+      payload: { role: 'user', content_sha256: 'cd'.repeat(32), content_len: 3 },
+    }
     assert.equal(converter.toCanonical('denis', edited).id, first.id)
     assert.notEqual(converter.toCanonical('denis', { ...clone(chatMessage), event_id: 13 }).id, first.id)
   })
@@ -73,9 +76,9 @@ describe('Denis stored events <-> canonical', () => {
     assert.deepEqual(converter.fromCanonical('denis', envelope), personaUpdate)
   })
 
-  test('the single-token type error becomes error.raised with severity error, and back', () => {
+  test('the single-token type error becomes error.reported (decision 0101) with severity error, and back', () => {
     const envelope = converter.toCanonical('denis', clone(errorEvent))
-    assert.equal(envelope.type, 'error.raised')
+    assert.equal(envelope.type, 'error.reported')
     assert.equal(envelope.severity, 'error')
     assert.equal(JSON.stringify(converter.fromCanonical('denis', envelope)), JSON.stringify(errorEvent))
   })
@@ -94,7 +97,7 @@ describe('Denis stored events <-> canonical', () => {
   test('a channel that differs from the derived one is kept', () => {
     const overridden = { ...clone(chatMessage), channel: 'ops' }
     const envelope = converter.toCanonical('denis', overridden)
-    assert.equal((envelope.meta?.denis as Record<string, unknown>).channel, 'ops')
+    assert.equal((envelope.meta!.denis as Record<string, unknown>).channel, 'ops')
     assert.deepEqual(converter.fromCanonical('denis', envelope), overridden)
   })
 

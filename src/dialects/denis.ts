@@ -9,15 +9,15 @@ import {
   ownString,
 } from './canonical-fields.ts'
 import { derivedUuid } from './derived-id.ts'
-import { compact } from './json-guard.ts'
 import { invalid, reject } from './issues.ts'
+import { compact } from './json-guard.ts'
 import type { CodecContext, DialectCodec, JsonObject } from './types.ts'
 
 const NAMESPACE = 'denis'
 const CANONICAL_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/
 
 /** Denis types that are not `namespace.name` and the catalog names they stand for. */
-export const DENIS_TYPE_ALIASES: Readonly<Record<string, string>> = Object.freeze({ error: 'error.raised' })
+export const DENIS_TYPE_ALIASES: Readonly<Record<string, string>> = Object.freeze({ error: 'error.reported' })
 const CANONICAL_TO_DENIS: Readonly<Record<string, string>> = Object.freeze(
   Object.fromEntries(Object.entries(DENIS_TYPE_ALIASES).map(([denis, canonical]) => [canonical, denis])),
 )
@@ -65,7 +65,8 @@ function toCanonical(input: JsonObject, context: CodecContext): Envelope {
   stash.ui = input.ui
   stash.schema_version = input.schema_version
   // Stored events are unique by conversation and event_id; ephemeral ones (event_id 0) by content.
-  const name = input.stored === true ? `${String(input.conversation_id)}\n${eventId}` : (canonicalize(input) ?? '')
+  const name =
+    input.stored === true ? `${String(input.conversation_id)}\n${eventId}` : (canonicalize(input) ?? '')
   stash.defaulted = ['id', 'version', 'severity', 'tenant']
   return orderEnvelope({
     id: derivedUuid(NAMESPACE, name),
@@ -89,7 +90,12 @@ function toCanonical(input: JsonObject, context: CodecContext): Envelope {
  */
 function fromCanonical(envelope: Envelope, _context: CodecContext): JsonObject {
   if (envelope.sessionId === undefined) {
-    reject('/sessionId', 'a session id (Denis records belong to a conversation)', undefined, '/sessionId is missing; a Denis record needs its conversation_id')
+    reject(
+      '/sessionId',
+      'a session id (Denis records belong to a conversation)',
+      undefined,
+      '/sessionId is missing; a Denis record needs its conversation_id',
+    )
   }
   const own = ownMeta(envelope, NAMESPACE)
   const denisType = ownString(own, NAMESPACE, 'type') ?? denisTypeOf(envelope.type)

@@ -31,12 +31,15 @@ describe('hostile input', () => {
     ]
     for (const input of inputs) {
       for (const dialect of DIALECTS) {
-        assert.throws(() => converter.toCanonical(dialect, input), (error: unknown) => {
-          assert.ok(error instanceof HubError)
-          assert.equal(error.code, 'E_VALIDATION')
-          assert.match(error.details?.issues?.[0]?.path ?? '', /__proto__$/)
-          return true
-        })
+        assert.throws(
+          () => converter.toCanonical(dialect, input),
+          (error: unknown) => {
+            assert.ok(error instanceof HubError)
+            assert.equal(error.code, 'E_VALIDATION')
+            assert.match(error.details?.issues?.[0]?.path ?? '', /__proto__$/)
+            return true
+          },
+        )
       }
     }
     assert.equal(({} as Record<string, unknown>).polluted, undefined)
@@ -52,7 +55,10 @@ describe('hostile input', () => {
 
   test('deep nesting is refused before any recursion', () => {
     for (const depth of [33, 100_000]) {
-      assert.throws(() => converter.toCanonical('adaos', { ...adaos, payload: nested(depth) }), isHubError('E_VALIDATION'))
+      assert.throws(
+        () => converter.toCanonical('adaos', { ...adaos, payload: nested(depth) }),
+        isHubError('E_VALIDATION'),
+      )
     }
     assert.doesNotThrow(() => converter.toCanonical('adaos', { ...adaos, payload: nested(20) }))
   })
@@ -71,7 +77,8 @@ describe('hostile input', () => {
       { ...adaos, source: 'x'.repeat(10_000) },
       { ...adaos, correlation_id: 'x'.repeat(201) },
     ]
-    for (const input of bad) assert.throws(() => converter.toCanonical('adaos', input), isHubError('E_VALIDATION'))
+    for (const input of bad)
+      assert.throws(() => converter.toCanonical('adaos', input), isHubError('E_VALIDATION'))
   })
 
   test('huge strings inside a payload pass through untouched (size limits belong to the bus)', () => {
@@ -87,10 +94,18 @@ describe('hostile input', () => {
 
   test('fromCanonical rejects a malformed canonical envelope and a hostile meta.<dialect>', () => {
     const envelope = converter.toCanonical('adaos', adaos)
-    assert.throws(() => converter.fromCanonical('pinchy', { ...envelope, id: 'nope' }), isHubError('E_VALIDATION'))
+    assert.throws(
+      () => converter.fromCanonical('pinchy', { ...envelope, id: 'nope' }),
+      isHubError('E_VALIDATION'),
+    )
     for (const dialect of ['pinchy', 'adaos', 'denis', 'cloudevents'] as const) {
       assert.throws(
-        () => converter.fromCanonical(dialect, { ...envelope, sessionId: 's', meta: { [dialect]: 'not an object' } }),
+        () =>
+          converter.fromCanonical(dialect, {
+            ...envelope,
+            sessionId: 's',
+            meta: { [dialect]: 'not an object' },
+          }),
         isHubError('E_VALIDATION'),
         dialect,
       )

@@ -59,7 +59,10 @@ function parseBody(body: unknown, maxBodyBytes: number): unknown {
   if (typeof body !== 'string' && !(body instanceof Uint8Array)) return body
   const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
   if (size > maxBodyBytes) {
-    throw new HubError('E_RESOURCE_LIMIT', `request body is ${size} bytes; at most ${maxBodyBytes} are accepted`)
+    throw new HubError(
+      'E_RESOURCE_LIMIT',
+      `request body is ${size} bytes; at most ${maxBodyBytes} are accepted`,
+    )
   }
   let text: string
   try {
@@ -85,14 +88,22 @@ export function convertHttpRequest(
   options: HttpConversionOptions = {},
 ): HttpEventResult {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
-  if (request === null || typeof request !== 'object' || request.headers === null || typeof request.headers !== 'object') {
+  if (
+    request === null ||
+    typeof request !== 'object' ||
+    request.headers === null ||
+    typeof request.headers !== 'object'
+  ) {
     throw new HubError('E_BAD_REQUEST', 'a request needs a headers object')
   }
   const contentType = request.contentType ?? headerOf(request.headers, 'content-type')
   const mediaType = mediaTypeOf(contentType)
   const hint = request.dialectHint === 'auto' || request.dialectHint === '' ? undefined : request.dialectHint
   if (hint !== undefined && !isDialectName(hint)) {
-    throw new HubError('E_BAD_REQUEST', `unknown dialect ${JSON.stringify(hint)}; one of ${DIALECTS.join(', ')} or auto`)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `unknown dialect ${JSON.stringify(hint)}; one of ${DIALECTS.join(', ')} or auto`,
+    )
   }
   if (mediaType === 'application/cloudevents-batch+json') {
     throw new HubError('E_BAD_REQUEST', 'CloudEvents batches are not accepted; send one event per request')
@@ -103,7 +114,10 @@ export function convertHttpRequest(
   }
   const binary = named === undefined && hasBinaryCloudEvent(request.headers)
   if (binary && hint !== undefined && hint !== 'cloudevents') {
-    throw new HubError('E_BAD_REQUEST', `dialect ${hint} contradicts the ce-* headers of a binary-mode CloudEvent`)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `dialect ${hint} contradicts the ce-* headers of a binary-mode CloudEvent`,
+    )
   }
   if (!binary && named === undefined && mediaType !== undefined && !PLAIN_JSON_TYPES.has(mediaType)) {
     const accepted = [...PLAIN_JSON_TYPES, ...Object.keys(DIALECT_CONTENT_TYPES)].join(', ')

@@ -2,12 +2,19 @@ import type { ErrorObject } from 'ajv'
 import { HubError, renderValue, type ValidationIssue } from '../contracts/index.ts'
 
 export function pointer(base: string, ...tokens: (string | number)[]): string {
-  return base + tokens.map((token) => `/${String(token).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('')
+  return (
+    base + tokens.map((token) => `/${String(token).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('')
+  )
 }
 
 export function issue(path: string, expected: string, value: unknown, message?: string): ValidationIssue {
   const got = renderValue(value)
-  return { path, expected, got, message: message ?? `${path || 'the document'}: expected ${expected}, got ${got}` }
+  return {
+    path,
+    expected,
+    got,
+    message: message ?? `${path || 'the document'}: expected ${expected}, got ${got}`,
+  }
 }
 
 export function invalid(message: string, issues: ValidationIssue[]): HubError {
@@ -52,7 +59,10 @@ function expectedOf(error: ErrorObject): string {
 }
 
 /** Ajv's errors as issues whose paths point into the validated document. */
-export function issuesFromAjv(errors: readonly ErrorObject[] | null | undefined, root: unknown): ValidationIssue[] {
+export function issuesFromAjv(
+  errors: readonly ErrorObject[] | null | undefined,
+  root: unknown,
+): ValidationIssue[] {
   const seen = new Set<string>()
   const issues: ValidationIssue[] = []
   for (const error of errors ?? []) {

@@ -136,7 +136,9 @@ describe('Pinchy v1 <-> canonical', () => {
     assert.throws(
       () => converter.fromCanonical('pinchy', { ...envelope, type: 'chat.query' }),
       (error: unknown) =>
-        error instanceof HubError && error.code === 'E_VALIDATION' && error.details?.issues?.[0]?.path === '/type',
+        error instanceof HubError &&
+        error.code === 'E_VALIDATION' &&
+        error.details?.issues?.[0]?.path === '/type',
     )
   })
 

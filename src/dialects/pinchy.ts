@@ -1,5 +1,4 @@
 import { codePointLength, type Envelope } from '../contracts/index.ts'
-import { type Carrier, orderCarrier, readCarrier } from './carrier.ts'
 import {
   CANONICAL_DEFAULTS,
   defaultedSet,
@@ -12,9 +11,10 @@ import {
   ownString,
   shouldEmit,
 } from './canonical-fields.ts'
+import { type Carrier, orderCarrier, readCarrier } from './carrier.ts'
 import { derivedUuid, isUuid } from './derived-id.ts'
-import { compact, hasKeys, isPlainObject, without } from './json-guard.ts'
 import { invalid, reject } from './issues.ts'
+import { compact, hasKeys, isPlainObject, without } from './json-guard.ts'
 import type { CodecContext, DialectCodec, JsonObject } from './types.ts'
 
 const NAMESPACE = 'pinchy'
@@ -26,7 +26,17 @@ export const DEFAULT_PINCHY_COMPONENT_TYPE = 'gateway'
 /** routing.agent_id given when the canonical envelope names no Pinchy agent. */
 export const DEFAULT_PINCHY_AGENT_ID = 'default'
 
-const CARRIED = ['id', 'version', 'source', 'severity', 'causationId', 'seq', 'sessionSeq', 'meta', 'defaulted'] as const
+const CARRIED = [
+  'id',
+  'version',
+  'source',
+  'severity',
+  'causationId',
+  'seq',
+  'sessionSeq',
+  'meta',
+  'defaulted',
+] as const
 const MAX_SOURCE_CHARS = 500
 
 function derivedSource(source: JsonObject): string {
@@ -36,7 +46,9 @@ function derivedSource(source: JsonObject): string {
 
 function isDefaultSource(source: JsonObject): boolean {
   const keys = Object.keys(source)
-  return keys.length === 2 && source.component_type === DEFAULT_PINCHY_COMPONENT_TYPE && 'component_id' in source
+  return (
+    keys.length === 2 && source.component_type === DEFAULT_PINCHY_COMPONENT_TYPE && 'component_id' in source
+  )
 }
 
 /** The 17 event types Pinchy v1 allows, read from its schema. */
@@ -92,8 +104,16 @@ function toCanonical(input: JsonObject, context: CodecContext): Envelope {
 
   let canonicalSource: string
   if (claims.has('source')) {
-    if (!isDefaultSource(source) || !fitsCanonical('source', source.component_id) || carrier?.source !== undefined) {
-      reject('/source', `the source the hub writes: {component_type: "${DEFAULT_PINCHY_COMPONENT_TYPE}", component_id}`, source)
+    if (
+      !isDefaultSource(source) ||
+      !fitsCanonical('source', source.component_id) ||
+      carrier?.source !== undefined
+    ) {
+      reject(
+        '/source',
+        `the source the hub writes: {component_type: "${DEFAULT_PINCHY_COMPONENT_TYPE}", component_id}`,
+        source,
+      )
     }
     canonicalSource = source.component_id as string
   } else {
@@ -144,7 +164,12 @@ function toCanonical(input: JsonObject, context: CodecContext): Envelope {
 
 function fromCanonical(envelope: Envelope, context: CodecContext): JsonObject {
   if (!pinchyTypes(context).includes(envelope.type)) {
-    reject('/type', 'one of the 17 Pinchy v1 event types', envelope.type, `type ${envelope.type} has no Pinchy v1 event_type`)
+    reject(
+      '/type',
+      'one of the 17 Pinchy v1 event types',
+      envelope.type,
+      `type ${envelope.type} has no Pinchy v1 event_type`,
+    )
   }
   const own = ownMeta(envelope, NAMESPACE)
   const defaulted = defaultedSet(own, NAMESPACE)
@@ -175,7 +200,11 @@ function fromCanonical(envelope: Envelope, context: CodecContext): JsonObject {
 
   let routing: JsonObject
   if (ownRouting !== undefined) {
-    routing = { agent_id: ownRouting.agent_id, session_id: sessionId, ...without(ownRouting, 'agent_id', 'session_id') }
+    routing = {
+      agent_id: ownRouting.agent_id,
+      session_id: sessionId,
+      ...without(ownRouting, 'agent_id', 'session_id'),
+    }
   } else {
     routing = { agent_id: DEFAULT_PINCHY_AGENT_ID, session_id: sessionId }
     claims.push('routing.agent_id')

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import fc from 'fast-check'
 import { CloudEvent } from 'cloudevents'
+import fc from 'fast-check'
 import { createDialectConverter, type DialectName } from './index.ts'
 
 // Property tests: arbitraries that generate valid foreign envelopes (matching each schema, keys
@@ -12,7 +12,13 @@ const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T
 const RESERVED_META = ['pinchy', 'adaos', 'denis', 'cloudevents']
 
 const key = fc.string({ maxLength: 8 }).filter((text) => text !== '__proto__')
-const scalar = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true }))
+const scalar = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+)
 const json = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },
@@ -26,7 +32,14 @@ const text = (maxLength = 20) => fc.string({ minLength: 1, maxLength })
 const token = fc.stringMatching(/^[a-z][a-z0-9_]{0,7}$/)
 const catalogType = fc.array(token, { minLength: 2, maxLength: 4 }).map((parts) => parts.join('.'))
 const timestamp = fc
-  .tuple(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2199-12-31T00:00:00Z'), noInvalidDate: true }), fc.boolean())
+  .tuple(
+    fc.date({
+      min: new Date('1970-01-01T00:00:00Z'),
+      max: new Date('2199-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    }),
+    fc.boolean(),
+  )
   .map(([date, trimmed]) => (trimmed ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : date.toISOString()))
 const record = <T extends Record<string, fc.Arbitrary<unknown>>>(model: T, required: (keyof T)[]) =>
   fc.record(model, { requiredKeys: required as never[] })
@@ -44,13 +57,30 @@ function canonicalRoundTrip(dialect: DialectName, envelope: Record<string, unkno
 }
 
 const pinchyTypes = [
-  'channel.message.received', 'channel.message.edited', 'channel.message.deleted', 'cron.triggered',
-  'heartbeat.tick', 'agent.turn.started', 'agent.turn.completed', 'agent.turn.failed', 'agent.response.created',
-  'tool.call.requested', 'tool.call.completed', 'tool.call.failed', 'pairing.started', 'pairing.completed',
-  'pairing.failed', 'config.applied', 'config.reverted',
+  'channel.message.received',
+  'channel.message.edited',
+  'channel.message.deleted',
+  'cron.triggered',
+  'heartbeat.tick',
+  'agent.turn.started',
+  'agent.turn.completed',
+  'agent.turn.failed',
+  'agent.response.created',
+  'tool.call.requested',
+  'tool.call.completed',
+  'tool.call.failed',
+  'pairing.started',
+  'pairing.completed',
+  'pairing.failed',
+  'config.applied',
+  'config.reverted',
 ]
 // Pinchy strings are unconstrained: empty, long and UUID ids all occur.
-const pinchyString = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ minLength: 190, maxLength: 520 }), fc.uuid())
+const pinchyString = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.string({ minLength: 190, maxLength: 520 }),
+  fc.uuid(),
+)
 const pinchy = record(
   {
     version: fc.constant('v1'),
@@ -82,9 +112,23 @@ const pinchy = record(
       ['agent_id', 'session_id'],
     ),
     payload: object,
-    meta: fc.dictionary(key.filter((name) => name !== 'localhub'), json, { maxKeys: 3 }),
+    meta: fc.dictionary(
+      key.filter((name) => name !== 'localhub'),
+      json,
+      { maxKeys: 3 },
+    ),
   },
-  ['version', 'event_id', 'trace_id', 'occurred_at', 'event_type', 'tenant_id', 'source', 'routing', 'payload'],
+  [
+    'version',
+    'event_id',
+    'trace_id',
+    'occurred_at',
+    'event_type',
+    'tenant_id',
+    'source',
+    'routing',
+    'payload',
+  ],
 )
 
 const adaos = record(
@@ -96,14 +140,31 @@ const adaos = record(
     correlation_id: text(),
     causation_id: text(),
     tenant: text(),
-    headers: fc.dictionary(key.filter((name) => name !== 'x-localhub'), fc.string({ maxLength: 10 }), { maxKeys: 3 }),
+    headers: fc.dictionary(
+      key.filter((name) => name !== 'x-localhub'),
+      fc.string({ maxLength: 10 }),
+      { maxKeys: 3 },
+    ),
     payload: object,
   },
   ['event_name', 'version', 'ts', 'source', 'correlation_id', 'payload'],
 )
 
-const denisType = fc.oneof(fc.constantFrom('error', 'error.raised', 'chat.message', 'voice.asr.final'), catalogType)
-const channel = fc.constantFrom('text', 'voice', 'control_room', 'ops', 'tool', 'rag', 'scrape', 'compiler', 'neuro')
+const denisType = fc.oneof(
+  fc.constantFrom('error', 'error.reported', 'error.raised', 'chat.message', 'voice.asr.final'),
+  catalogType,
+)
+const channel = fc.constantFrom(
+  'text',
+  'voice',
+  'control_room',
+  'ops',
+  'tool',
+  'rag',
+  'scrape',
+  'compiler',
+  'neuro',
+)
 const denis = fc
   .record({
     stored: fc.boolean(),
@@ -120,28 +181,52 @@ const denis = fc
     schema_version: fc.option(fc.constant('1.0'), { nil: undefined }),
     payload: object,
   })
-  .map(({ stored, sequence, turn_id, ...rest }) =>
-    JSON.parse(
-      JSON.stringify({
-        event_id: stored ? sequence : 0,
-        conversation_id: rest.conversation_id,
-        type: rest.type,
-        channel: rest.channel,
-        emitter: rest.emitter,
-        stored,
-        ts: rest.ts,
-        correlation_id: rest.correlation_id,
-        turn_id: turn_id ?? rest.correlation_id,
-        trace_id: rest.trace_id,
-        ui: rest.ui,
-        schema_version: rest.schema_version,
-        payload: rest.payload,
-      }),
-    ) as Record<string, unknown>,
+  .map(
+    ({ stored, sequence, turn_id, ...rest }) =>
+      JSON.parse(
+        JSON.stringify({
+          event_id: stored ? sequence : 0,
+          conversation_id: rest.conversation_id,
+          type: rest.type,
+          channel: rest.channel,
+          emitter: rest.emitter,
+          stored,
+          ts: rest.ts,
+          correlation_id: rest.correlation_id,
+          turn_id: turn_id ?? rest.correlation_id,
+          trace_id: rest.trace_id,
+          ui: rest.ui,
+          schema_version: rest.schema_version,
+          payload: rest.payload,
+        }),
+      ) as Record<string, unknown>,
   )
 
-const ceAttributes = ['specversion', 'id', 'source', 'type', 'datacontenttype', 'dataschema', 'subject', 'time', 'data', 'data_base64']
-const hubExtensions = ['traceid', 'causationid', 'sessionid', 'tenant', 'idempotencykey', 'severity', 'eventversion', 'seq', 'sessionseq', 'localhubsource', 'localhubmeta']
+const ceAttributes = [
+  'specversion',
+  'id',
+  'source',
+  'type',
+  'datacontenttype',
+  'dataschema',
+  'subject',
+  'time',
+  'data',
+  'data_base64',
+]
+const hubExtensions = [
+  'traceid',
+  'causationid',
+  'sessionid',
+  'tenant',
+  'idempotencykey',
+  'severity',
+  'eventversion',
+  'seq',
+  'sessionseq',
+  'localhubsource',
+  'localhubmeta',
+]
 const extensionName = fc
   .stringMatching(/^[a-z][a-z0-9]{0,11}$/)
   .filter((name) => !ceAttributes.includes(name) && !hubExtensions.includes(name))
@@ -151,9 +236,16 @@ const cloudEvent = fc
       {
         specversion: fc.constant('1.0'),
         id: fc.oneof(fc.uuid(), text(30)),
-        source: fc.oneof(fc.webUrl(), fc.constantFrom('/sensors/1', 'urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66', 'skill.voice.stt')),
+        source: fc.oneof(
+          fc.webUrl(),
+          fc.constantFrom('/sensors/1', 'urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66', 'skill.voice.stt'),
+        ),
         type: catalogType,
-        datacontenttype: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/vnd.x+json'),
+        datacontenttype: fc.constantFrom(
+          'application/json',
+          'application/json; charset=utf-8',
+          'application/vnd.x+json',
+        ),
         dataschema: fc.webUrl(),
         subject: text(),
         time: timestamp,
@@ -164,7 +256,11 @@ const cloudEvent = fc
       },
       ['specversion', 'id', 'source', 'type'],
     ),
-    extensions: fc.dictionary(extensionName, fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.boolean()), { maxKeys: 3 }),
+    extensions: fc.dictionary(
+      extensionName,
+      fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.boolean()),
+      { maxKeys: 3 },
+    ),
     data: fc.option(object, { nil: undefined }),
   })
   .map(({ head, extensions, data }) => clone({ ...head, ...extensions, data }) as Record<string, unknown>)
@@ -186,20 +282,44 @@ const canonical = (types: fc.Arbitrary<string>, sessionRequired = false) =>
       seq: fc.integer({ min: 1, max: 2 ** 40 }),
       sessionSeq: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
       payload: object,
-      meta: fc.dictionary(key.filter((name) => !RESERVED_META.includes(name)), json, { maxKeys: 3 }),
+      meta: fc.dictionary(
+        key.filter((name) => !RESERVED_META.includes(name)),
+        json,
+        { maxKeys: 3 },
+      ),
     },
-    ['id', 'type', 'version', 'ts', 'source', 'severity', 'traceId', 'tenant', 'payload', ...(sessionRequired ? ['sessionId' as const] : [])],
+    [
+      'id',
+      'type',
+      'version',
+      'ts',
+      'source',
+      'severity',
+      'traceId',
+      'tenant',
+      'payload',
+      ...(sessionRequired ? ['sessionId' as const] : []),
+    ],
   ).map((value) => clone(value) as Record<string, unknown>)
 
 describe('round trips (fast-check)', () => {
   test('Pinchy -> canonical -> Pinchy is identical', () => {
-    fc.assert(fc.property(pinchy, (event) => roundTrip('pinchy', clone(event))), RUNS)
+    fc.assert(
+      fc.property(pinchy, (event) => roundTrip('pinchy', clone(event))),
+      RUNS,
+    )
   })
   test('AdaOS -> canonical -> AdaOS is identical', () => {
-    fc.assert(fc.property(adaos, (event) => roundTrip('adaos', clone(event))), RUNS)
+    fc.assert(
+      fc.property(adaos, (event) => roundTrip('adaos', clone(event))),
+      RUNS,
+    )
   })
   test('Denis -> canonical -> Denis is identical', () => {
-    fc.assert(fc.property(denis, (event) => roundTrip('denis', event)), RUNS)
+    fc.assert(
+      fc.property(denis, (event) => roundTrip('denis', event)),
+      RUNS,
+    )
   })
   test('CloudEvents -> canonical -> CloudEvents is identical, and strict mode accepts both ends', () => {
     fc.assert(
@@ -211,10 +331,18 @@ describe('round trips (fast-check)', () => {
     )
   })
   test('canonical -> Pinchy -> canonical is identical for the 17 Pinchy types', () => {
-    fc.assert(fc.property(canonical(fc.constantFrom(...pinchyTypes)), (envelope) => canonicalRoundTrip('pinchy', envelope)), RUNS)
+    fc.assert(
+      fc.property(canonical(fc.constantFrom(...pinchyTypes)), (envelope) =>
+        canonicalRoundTrip('pinchy', envelope),
+      ),
+      RUNS,
+    )
   })
   test('canonical -> AdaOS -> canonical is identical', () => {
-    fc.assert(fc.property(canonical(catalogType), (envelope) => canonicalRoundTrip('adaos', envelope)), RUNS)
+    fc.assert(
+      fc.property(canonical(catalogType), (envelope) => canonicalRoundTrip('adaos', envelope)),
+      RUNS,
+    )
   })
   test('canonical -> CloudEvents (structured and binary) -> canonical is identical', () => {
     fc.assert(

@@ -143,6 +143,14 @@ describe('hostile and malformed manifests', () => {
     assert.match(refused('x-a: *nowhere\n').issues[0]!.problem, /Unresolved alias/)
   })
 
+  test('a long run of dashes in text is not nesting', FAST, () => {
+    const text = minimal.replace(
+      'mode: local-first',
+      `mode: local-first\n  x-rule: |\n    ${'-'.repeat(2000)}`,
+    )
+    assert.equal(checkManifestText(text).ok, true)
+  })
+
   test('a huge string inside an allowed place within the size limit is fine', FAST, () => {
     const text = minimal.replace('mode: local-first', `mode: local-first\n  x-note: "${'n'.repeat(500_000)}"`)
     assert.equal(checkManifestText(text).ok, true)

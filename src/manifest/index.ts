@@ -16,6 +16,11 @@ export {
   parseManifest,
   readManifestFile,
 } from './load-manifest.ts'
+export {
+  DEFAULT_KERNEL_BASE_URL,
+  DEFAULT_OLLAMA_BASE_URL,
+  DEFAULT_STATE_MACHINE,
+} from './manifest-defaults.ts'
 export type { ManifestIssue } from './manifest-issue.ts'
 export { formatIssue } from './manifest-issue.ts'
 export type {

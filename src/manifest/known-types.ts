@@ -9,17 +9,29 @@ export const DEFAULT_REGISTRY_YAML_PATH = fileURLToPath(
   new URL('../../catalog/registry.yaml', import.meta.url),
 )
 
+export interface TypeEntryLike {
+  type?: unknown
+  version?: unknown
+  aliases?: unknown
+}
+
 /**
- * The names a manifest may use for catalog types: every `type`, and `type@major` for each version
- * (seed 001 names subscriptions as name@major).
+ * The names a manifest may use for catalog types: every `type` and alias (decision 0102 keeps the
+ * seed manifest's own names, such as llm.complete.stream, as aliases), each also as name@major
+ * (seed 001 names subscriptions that way).
  */
-export function knownTypesFromEntries(entries: Iterable<{ type?: unknown; version?: unknown }>): Set<string> {
+export function knownTypesFromEntries(entries: Iterable<TypeEntryLike>): Set<string> {
   const names = new Set<string>()
   for (const entry of entries) {
     if (typeof entry?.type !== 'string' || entry.type.length === 0) continue
-    names.add(entry.type)
-    if (Number.isInteger(entry.version) && (entry.version as number) >= 1)
-      names.add(`${entry.type}@${entry.version}`)
+    const aliases = Array.isArray(entry.aliases)
+      ? entry.aliases.filter((alias) => typeof alias === 'string')
+      : []
+    const versioned = Number.isInteger(entry.version) && (entry.version as number) >= 1
+    for (const name of [entry.type, ...(aliases as string[])]) {
+      names.add(name)
+      if (versioned) names.add(`${name}@${entry.version}`)
+    }
   }
   return names
 }
@@ -35,7 +47,7 @@ export function knownTypesFromRegistryYaml(text: string, source = 'registry.yaml
   if (document === null || typeof document !== 'object' || !Array.isArray(document.entries)) {
     throw new HubError('E_VALIDATION', `${source} has no entries list`)
   }
-  return knownTypesFromEntries(document.entries as { type?: unknown; version?: unknown }[])
+  return knownTypesFromEntries(document.entries as TypeEntryLike[])
 }
 
 export function readKnownTypes(path: string = DEFAULT_REGISTRY_YAML_PATH): Set<string> {

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml'
 import { HubError } from '../contracts/index.ts'
 import {
   checkManifestText,
+  DEFAULT_STATE_MACHINE,
   type HubManifest,
   knownTypesFromEntries,
   knownTypesFromRegistryYaml,
@@ -118,6 +119,24 @@ describe("seed 000's own manifest", { skip: seedMissing }, () => {
     )
   })
 
+  test("with the catalog's registry, the seed's stream names pass as aliases (decision 0102)", () => {
+    const issues = issuesOf(seedText, registryTypes())
+    const paths = issues.map((issue) => issue.path)
+    for (const path of [
+      '/skills/6/latencyClass',
+      '/skills/10/policy',
+      '/skills/11/transport/type',
+      '/pipelines/2/steps/3/else',
+    ]) {
+      assert.ok(paths.includes(path), `${path} still reported`)
+    }
+    assert.equal(
+      paths.includes('/skills/0/provides/0'),
+      false,
+      'llm.complete.stream is an alias of a catalog type',
+    )
+  })
+
   test('YAML 1.2 reads its bare on: keys as "on"; a %YAML 1.1 directive is refused', () => {
     // Under 1.2 no transition is reported at all.
     assert.equal(
@@ -177,12 +196,41 @@ describe('shipped manifests', () => {
     assert.equal(manifest.acceptance?.mvp?.length, 4)
   })
 
+  test('DEFAULT_STATE_MACHINE (for manifests without kernel:) is the one default.yaml spells out', async () => {
+    const manifest = await loadManifest(resolve(repoRoot, 'manifests/default.yaml'))
+    assert.deepEqual(manifest.kernel?.stateMachine, DEFAULT_STATE_MACHINE)
+  })
+
   test('default.yaml quotes "on" so that YAML 1.1 readers get the same transitions', () => {
     const text = readFileSync(resolve(repoRoot, 'manifests/default.yaml'), 'utf8')
     const as11 = parseYaml(text, { version: '1.1' }) as HubManifest
     const transitions = as11.kernel?.stateMachine?.transitions ?? []
     assert.ok(transitions.length > 0)
     assert.ok(transitions.every((transition) => typeof transition.on === 'string'))
+  })
+})
+
+describe('known types', () => {
+  test('types, aliases and their name@major forms', () => {
+    const names = knownTypesFromEntries([
+      { type: 'llm.token', version: 1, aliases: ['llm.complete.stream'] },
+      { type: 'chat.query', version: 2 },
+      { type: 42, version: 1 },
+      { version: 1 },
+    ])
+    assert.deepEqual([...names].sort(), [
+      'chat.query',
+      'chat.query@2',
+      'llm.complete.stream',
+      'llm.complete.stream@1',
+      'llm.token',
+      'llm.token@1',
+    ])
+  })
+
+  test('a registry index that is not one is E_VALIDATION', () => {
+    assert.throws(() => knownTypesFromRegistryYaml('entries: 5'), /has no entries list/)
+    assert.throws(() => knownTypesFromRegistryYaml('entries: [a'), /not valid YAML/)
   })
 })
 

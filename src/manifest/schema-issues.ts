@@ -53,7 +53,8 @@ function hintFor(schemaValue: unknown, root: Schema, depth = 0): string {
 function propertySchema(error: ErrorObject, property: string, root: Schema): unknown {
   const parent = error.parentSchema as Schema | undefined
   const own = (parent?.properties as Schema | undefined)?.[property]
-  if (own !== undefined) return own
+  // if/then branches declare their required keys as `true`; the real schema sits on the definition.
+  if (own !== null && typeof own === 'object') return own
   return (definitionOf(error.schemaPath, root)?.schema.properties as Schema | undefined)?.[property]
 }
 
@@ -92,6 +93,9 @@ const PATTERN_WORDS: readonly [RegExp, string][] = [
   [/^\^\[a-z\]\[a-z0-9_-\]\*\(/, 'a dotted lower-case id such as skill.llm'],
   [/^\^\(emit\|call\)/, 'emit:<type>, call:<skill id>, or a list of steps'],
   [/^\^https\?/, 'an http:// or https:// URL'],
+  [/^\^\[a-z\]\[a-z0-9_\]\*\$$/, 'a lower-case snake_case name'],
+  [/^\^\[a-z\]\[a-z0-9_-\]\*\$$/, 'a lower-case name (letters, digits, - and _)'],
+  [/^\^\[A-Z_\]/, 'an environment variable name such as LOCALHUB_LLM_API_KEY'],
 ]
 
 function patternWords(pattern: string): string {

@@ -42,6 +42,12 @@ function compactNestingOffset(text: string, limit: number): number | undefined {
       indicators = 0
       atLineStart = true
     } else if (atLineStart && (char === '-' || char === '?' || char === ':')) {
+      // Only an indicator followed by a blank opens a level; `-----` is text.
+      const next = text[index + 1]
+      if (next !== ' ' && next !== '\t' && next !== '\n' && next !== undefined) {
+        atLineStart = false
+        continue
+      }
       indicators++
       if (indicators > limit) return index
     } else if (atLineStart && char !== ' ' && char !== '\t') atLineStart = false

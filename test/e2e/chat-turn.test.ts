@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { promisify } from 'node:util'
-import { startHubProcess, type HubProcess } from '../kit/hub-process.ts'
+import { type HubProcess, startHubProcess } from '../kit/hub-process.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 
@@ -18,8 +18,10 @@ const BIN = new URL('../../bin/localhub.js', import.meta.url).pathname
 function reply(request: { messages: { role: string; content: string }[] }): string {
   const system = request.messages.find((message) => message.role === 'system')?.content ?? ''
   const question = request.messages.at(-1)?.content ?? ''
-  if (/launch code/i.test(question)) return system.includes('4711') ? 'The launch code is 4711 [1].' : 'I do not know.'
-  if (/my name/i.test(question)) return system.includes('Ada') ? 'Your name is Ada.' : 'I do not know your name.'
+  if (/launch code/i.test(question))
+    return system.includes('4711') ? 'The launch code is 4711 [1].' : 'I do not know.'
+  if (/my name/i.test(question))
+    return system.includes('Ada') ? 'Your name is Ada.' : 'I do not know your name.'
   return 'Nice to meet you, Ada.'
 }
 
@@ -86,7 +88,10 @@ describe('chat turn through the real server', { timeout: 120_000 }, () => {
     assert.equal(text, 'The launch code is 4711 [1].')
     const citations = events.at(-1)?.data.citations as { title: string; location: { path: string } }[]
     assert.ok(citations.some((citation) => citation.location.path.endsWith('nebula.md')))
-    const prompt = ollama.requests.find((request) => request.path === '/api/chat')?.body as { model: string; stream: boolean }
+    const prompt = ollama.requests.find((request) => request.path === '/api/chat')?.body as {
+      model: string
+      stream: boolean
+    }
     assert.equal(prompt.model, 'tiny')
     assert.equal(prompt.stream, true)
   })
@@ -97,7 +102,21 @@ describe('chat turn through the real server', { timeout: 120_000 }, () => {
     assert.ok(start)
     const turn = events.filter((event) => event.traceId === start.traceId)
     const types = turn.map((event) => event.type)
-    for (const type of ['turn.start', 'chat.query', 'session.state.changed', 'rag.query', 'rag.context', 'memory.context', 'chat.prompt', 'stream.start', 'llm.complete', 'stream.end', 'chat.message', 'memory.write.receipt', 'turn.end']) {
+    for (const type of [
+      'turn.start',
+      'chat.query',
+      'session.state.changed',
+      'rag.query',
+      'rag.context',
+      'memory.context',
+      'chat.prompt',
+      'stream.start',
+      'llm.complete',
+      'stream.end',
+      'chat.message',
+      'memory.write.receipt',
+      'turn.end',
+    ]) {
       assert.ok(types.includes(type), `${type} is in the trace (${types.join(', ')})`)
     }
     assert.ok(types.indexOf('chat.query') < types.indexOf('rag.context'))
@@ -111,8 +130,13 @@ describe('chat turn through the real server', { timeout: 120_000 }, () => {
     assert.equal(message.content, undefined)
     assert.equal(message.content_len, 'The launch code is 4711 [1].'.length)
     const seqs = turn.map((event) => event.seq as number)
-    assert.deepEqual([...seqs].sort((a, b) => a - b), seqs)
-    const states = turn.filter((event) => event.type === 'session.state.changed').map((event) => (event.payload as { to: string }).to)
+    assert.deepEqual(
+      [...seqs].sort((a, b) => a - b),
+      seqs,
+    )
+    const states = turn
+      .filter((event) => event.type === 'session.state.changed')
+      .map((event) => (event.payload as { to: string }).to)
     assert.deepEqual(states, ['thinking', 'idle'])
   })
 
@@ -124,14 +148,22 @@ describe('chat turn through the real server', { timeout: 120_000 }, () => {
       .map((event) => (event.data.data as { text: string }).text)
       .join('')
     assert.equal(text, 'Your name is Ada.')
-    const { stdout } = await run(process.execPath, [BIN, 'memory', 'list', '--data', join(data.path, 'hub'), '--json'])
+    const { stdout } = await run(process.execPath, [
+      BIN,
+      'memory',
+      'list',
+      '--data',
+      join(data.path, 'hub'),
+      '--json',
+    ])
     assert.match(stdout, /Ada/)
   })
 
   test('metrics count the turns and their step timings', async () => {
     const response = await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${hub.token}` } })
     const text = await response.text()
-    const count = (name: string) => Number(new RegExp(`^localhub_${name}_count(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text)?.[1] ?? 0)
+    const count = (name: string) =>
+      Number(new RegExp(`^localhub_${name}_count(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text)?.[1] ?? 0)
     assert.ok(count('ttft_ms') >= 3, text.slice(0, 500))
     assert.ok(count('rag_ms') >= 3)
     assert.ok(count('turn_ms') >= 3)
@@ -141,8 +173,10 @@ describe('chat turn through the real server', { timeout: 120_000 }, () => {
     await ollama.close()
     const events = await chat(hub, 'What is the launch code of project Nebula?', 'session-c')
     const error = events.find((event) => event.event === 'error')
-    assert.equal((error?.data.error as { code: string }).code, 'E_DEPENDENCY_UNAVAILABLE')
-    assert.match((error?.data.error as { message: string }).message, /ollama serve/)
+    assert.ok(error, 'an error event arrives')
+    const failure = error.data.error as { code: string; message: string }
+    assert.equal(failure.code, 'E_DEPENDENCY_UNAVAILABLE')
+    assert.match(failure.message, /ollama serve/)
   })
 
   test('SIGTERM stops the hub cleanly and removes server.json', async () => {

@@ -8,7 +8,12 @@ import type { Envelope } from '../../src/contracts/index.ts'
 import { DEFAULT_MANIFEST_PATH, openHub, type RunningHub } from '../../src/kernel/index.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 
-async function waitForEvent(hub: RunningHub, traceId: string, type: string, timeoutMs = 10_000): Promise<Envelope> {
+async function waitForEvent(
+  hub: RunningHub,
+  traceId: string,
+  type: string,
+  timeoutMs = 10_000,
+): Promise<Envelope> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     for await (const event of hub.bus.replay({ filter: type })) if (event.traceId === traceId) return event
@@ -29,10 +34,22 @@ describe('index.request through the bus', { timeout: 60_000 }, () => {
     writeFileSync(join(workspace, 'notes.md'), '# Notes\n\nThe boiler is serviced every October.\n')
     writeFileSync(join(outside, 'secret.md'), 'my bank pin is 1234\n')
     symlinkSync(outside, join(workspace, 'escape'))
-    const manifest = readFileSync(DEFAULT_MANIFEST_PATH, 'utf8').replace(/path: "~\/projects"/, `path: ${JSON.stringify(workspace)}`)
-    assert.notEqual(manifest, readFileSync(DEFAULT_MANIFEST_PATH, 'utf8'), 'the test manifest points at the temp workspace')
+    const manifest = readFileSync(DEFAULT_MANIFEST_PATH, 'utf8').replace(
+      /path: "~\/projects"/,
+      `path: ${JSON.stringify(workspace)}`,
+    )
+    assert.notEqual(
+      manifest,
+      readFileSync(DEFAULT_MANIFEST_PATH, 'utf8'),
+      'the test manifest points at the temp workspace',
+    )
     writeFileSync(join(temp.path, 'manifest.yaml'), manifest)
-    hub = await openHub({ dataDir: join(temp.path, 'data'), manifestPath: join(temp.path, 'manifest.yaml'), port: 0, logger: false })
+    hub = await openHub({
+      dataDir: join(temp.path, 'data'),
+      manifestPath: join(temp.path, 'manifest.yaml'),
+      port: 0,
+      logger: false,
+    })
   })
   after(async () => {
     await hub?.close()
@@ -44,10 +61,17 @@ describe('index.request through the bus', { timeout: 60_000 }, () => {
     const live = await hub.bus.subscribe('index.progress', (event) => {
       seen.push(event)
     })
-    const receipt = await hub.bus.publish({ type: 'index.request', traceId: 'trace-index-1', payload: { paths: [workspace], mode: 'full' } })
+    const receipt = await hub.bus.publish({
+      type: 'index.request',
+      traceId: 'trace-index-1',
+      payload: { paths: [workspace], mode: 'full' },
+    })
     assert.ok(receipt.seq)
     const deadline = Date.now() + 10_000
-    while (!seen.some((event) => (event.payload as { done: number; total: number }).done === 2) && Date.now() < deadline) {
+    while (
+      !seen.some((event) => (event.payload as { done: number; total: number }).done === 2) &&
+      Date.now() < deadline
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
     await live.unsubscribe()
@@ -64,7 +88,11 @@ describe('index.request through the bus', { timeout: 60_000 }, () => {
       ['trace-index-3', join(workspace, 'escape')],
       ['trace-index-4', join(workspace, '..', 'private', 'secret.md')],
     ] as const) {
-      await hub.bus.publish({ type: 'index.request', traceId, payload: { paths: [path], mode: 'incremental' } })
+      await hub.bus.publish({
+        type: 'index.request',
+        traceId,
+        payload: { paths: [path], mode: 'incremental' },
+      })
       const error = await waitForEvent(hub, traceId, 'error.raised')
       assert.equal((error.payload as { code: string }).code, 'E_PERMISSION_REQUIRED', path)
     }

@@ -49,8 +49,10 @@ export function typeMatches(pattern: string | undefined, type: string): boolean 
 }
 
 function inRange(event: Envelope, query: ReplayQuery): boolean {
-  const after = (bound: number | string) => (typeof bound === 'number' ? event.seq! >= bound : event.ts >= bound)
-  const before = (bound: number | string) => (typeof bound === 'number' ? event.seq! <= bound : event.ts <= bound)
+  const after = (bound: number | string) =>
+    typeof bound === 'number' ? event.seq! >= bound : event.ts >= bound
+  const before = (bound: number | string) =>
+    typeof bound === 'number' ? event.seq! <= bound : event.ts <= bound
   return (query.from === undefined || after(query.from)) && (query.to === undefined || before(query.to))
 }
 
@@ -73,7 +75,11 @@ export function createFakeHub(): FakeHub {
   const publish = (draft: FakeDraft): Envelope => {
     if (typeof draft.type !== 'string' || !/^[a-z0-9_]+(\.[a-z0-9_]+)+$/.test(draft.type)) {
       throw new HubError('E_VALIDATION', 'type must be a catalog name like chat.query', {
-        details: { issues: [{ path: '/type', expected: 'namespace.name', got: String(draft.type), message: 'bad type' }] },
+        details: {
+          issues: [
+            { path: '/type', expected: 'namespace.name', got: String(draft.type), message: 'bad type' },
+          ],
+        },
       })
     }
     const event: Envelope = {

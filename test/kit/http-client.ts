@@ -1,4 +1,4 @@
-import { type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http'
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import { WebSocket } from 'ws'
 import { createServer, type HubPort, type RunningServer, type ServerOptions } from '../../src/kernel/index.ts'
 import { createFakeHub, type FakeHub } from './fake-hub.ts'
@@ -161,7 +161,10 @@ export function openWs(
   options: { token?: string; headers?: Record<string, string> } = {},
 ): Promise<WsTestClient> {
   const wsUrl = url.replace(/^http/, 'ws')
-  const headers = { ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }), ...options.headers }
+  const headers = {
+    ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+    ...options.headers,
+  }
   const socket = new WebSocket(wsUrl, { headers })
   const messages: unknown[] = []
   const waiters: Array<() => void> = []
@@ -183,7 +186,8 @@ export function openWs(
       const deadline = Date.now() + timeoutMs
       while (messages.length < count) {
         if (Date.now() > deadline) throw new Error(`got ${messages.length} of ${count} messages`)
-        if (socket.readyState === WebSocket.CLOSED) throw new Error(`closed after ${messages.length} of ${count} messages`)
+        if (socket.readyState === WebSocket.CLOSED)
+          throw new Error(`closed after ${messages.length} of ${count} messages`)
         await new Promise<void>((resolve) => {
           waiters.push(resolve)
           setTimeout(resolve, 50)
@@ -195,7 +199,11 @@ export function openWs(
   return new Promise((resolve, reject) => {
     socket.once('open', () => resolve(client))
     socket.once('unexpected-response', (_request, response) => {
-      reject(Object.assign(new Error(`upgrade refused with ${response.statusCode}`), { status: response.statusCode }))
+      reject(
+        Object.assign(new Error(`upgrade refused with ${response.statusCode}`), {
+          status: response.statusCode,
+        }),
+      )
       socket.terminate()
     })
     socket.once('error', reject)
@@ -203,7 +211,10 @@ export function openWs(
 }
 
 /** The HTTP status a refused WebSocket upgrade answered with. */
-export async function wsRefusalStatus(url: string, options: { token?: string; headers?: Record<string, string> } = {}) {
+export async function wsRefusalStatus(
+  url: string,
+  options: { token?: string; headers?: Record<string, string> } = {},
+) {
   try {
     const client = await openWs(url, options)
     client.socket.close()

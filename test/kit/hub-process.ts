@@ -17,13 +17,21 @@ export interface HubProcess {
 }
 
 /** Runs the real `localhub serve` as a child process on a free loopback port. */
-export async function startHubProcess(dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<HubProcess> {
+export async function startHubProcess(
+  dataDir: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<HubProcess> {
   // The token comes from the data directory, never from the environment of whoever runs the tests.
   const { LOCALHUB_TOKEN: _ignored, ...inherited } = process.env
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir, '--log-level', 'warn', ...args], {
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--port', '0', '--data', dataDir, '--log-level', 'warn', ...args],
+    {
+      env: { ...inherited, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let output = ''
   child.stdout!.on('data', (chunk) => {
     output += chunk
@@ -32,7 +40,10 @@ export async function startHubProcess(dataDir: string, args: string[] = [], env:
     output += chunk
   })
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start in time:\n${output}`)), HUB_START_TIMEOUT_MS)
+    const timer = setTimeout(
+      () => reject(new Error(`hub did not start in time:\n${output}`)),
+      HUB_START_TIMEOUT_MS,
+    )
     const check = () => {
       const match = /running at (http:\/\/\S+)/.exec(output)
       if (match) {

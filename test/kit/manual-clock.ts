@@ -38,7 +38,9 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     const target = this.current + ms
     for (;;) {
-      const due = this.timers.filter((timer) => timer.due <= target).sort((a, b) => a.due - b.due || a.id - b.id)[0]
+      const due = this.timers
+        .filter((timer) => timer.due <= target)
+        .sort((a, b) => a.due - b.due || a.id - b.id)[0]
       if (due === undefined) break
       this.timers = this.timers.filter((timer) => timer !== due)
       this.current = Math.max(this.current, due.due)

@@ -55,7 +55,13 @@ export function testRegistry(): RegistryDocument {
       ordering: 'session',
       schema: objectSchema({ text: { ...text, 'x-redact': 'hash' }, locale: { type: 'string' } }, ['text']),
     }),
-    entry({ type: 'chat.message', kind: 'event', stored: true, ordering: 'session', schema: objectSchema({ n: count }, ['n']) }),
+    entry({
+      type: 'chat.message',
+      kind: 'event',
+      stored: true,
+      ordering: 'session',
+      schema: objectSchema({ n: count }, ['n']),
+    }),
     entry({
       type: 'note.added',
       kind: 'event',
@@ -63,9 +69,24 @@ export function testRegistry(): RegistryDocument {
       idempotencyKey: 'noteId',
       schema: objectSchema({ n: count, noteId: name, title: text }, ['n']),
     }),
-    entry({ type: 'llm.token', kind: 'event', stored: false, schema: objectSchema({ n: count, text }, ['n']) }),
-    entry({ type: 'voice.asr.partial', kind: 'event', stored: false, schema: objectSchema({ n: count }, ['n']) }),
-    entry({ type: 'repo.skill.install', kind: 'command', stored: true, schema: objectSchema({ name }, ['name']) }),
+    entry({
+      type: 'llm.token',
+      kind: 'event',
+      stored: false,
+      schema: objectSchema({ n: count, text }, ['n']),
+    }),
+    entry({
+      type: 'voice.asr.partial',
+      kind: 'event',
+      stored: false,
+      schema: objectSchema({ n: count }, ['n']),
+    }),
+    entry({
+      type: 'repo.skill.install',
+      kind: 'command',
+      stored: true,
+      schema: objectSchema({ name }, ['name']),
+    }),
     entry({
       type: 'repo.skill.install.result',
       kind: 'reply',
@@ -94,7 +115,10 @@ export function testRegistry(): RegistryDocument {
         type,
         kind: 'event',
         stored: true,
-        schema: objectSchema({ dlqIds: { type: 'array', items: count }, count, consumer: name }, ['dlqIds', 'count']),
+        schema: objectSchema({ dlqIds: { type: 'array', items: count }, count, consumer: name }, [
+          'dlqIds',
+          'count',
+        ]),
       }),
     ),
     entry({
@@ -102,7 +126,15 @@ export function testRegistry(): RegistryDocument {
       kind: 'event',
       stored: true,
       schema: objectSchema(
-        { subscription: name, pattern: name, eventType: name, dropped: count, queueDepth: count, limit: count, blockedMs: count },
+        {
+          subscription: name,
+          pattern: name,
+          eventType: name,
+          dropped: count,
+          queueDepth: count,
+          limit: count,
+          blockedMs: count,
+        },
         ['subscription', 'pattern', 'eventType', 'dropped', 'queueDepth', 'limit'],
       ),
     }),

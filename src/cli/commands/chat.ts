@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { AUTH_TOKEN_FILE, DEFAULT_DATA_DIR, findRunningServer, TOKEN_ENV_VARIABLE } from '../../kernel/index.ts'
+import {
+  AUTH_TOKEN_FILE,
+  DEFAULT_DATA_DIR,
+  findRunningServer,
+  TOKEN_ENV_VARIABLE,
+} from '../../kernel/index.ts'
 import { SseParser } from '../../skills/llm/index.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 
@@ -26,7 +31,8 @@ async function findTarget(values: Record<string, unknown>, io: CommandIo): Promi
   let url = values.url === undefined ? undefined : String(values.url)
   if (url === undefined) {
     const running = await findRunningServer(dataDir)
-    if (running === undefined) return `no running hub found in ${dataDir}; start one with \`localhub serve --data ${dataDir}\` or pass --url`
+    if (running === undefined)
+      return `no running hub found in ${dataDir}; start one with \`localhub serve --data ${dataDir}\` or pass --url`
     url = running.url
   }
   let token = io.env[TOKEN_ENV_VARIABLE]
@@ -41,10 +47,20 @@ async function findTarget(values: Record<string, unknown>, io: CommandIo): Promi
 }
 
 /** Sends one message; returns the session id the hub used, or undefined after an error. */
-async function ask(target: Target, text: string, sessionId: string | undefined, json: boolean, io: CommandIo): Promise<{ sessionId?: string; ok: boolean }> {
+async function ask(
+  target: Target,
+  text: string,
+  sessionId: string | undefined,
+  json: boolean,
+  io: CommandIo,
+): Promise<{ sessionId?: string; ok: boolean }> {
   const response = await fetch(new URL('/chat', target.url), {
     method: 'POST',
-    headers: { authorization: `Bearer ${target.token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+    headers: {
+      authorization: `Bearer ${target.token}`,
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+    },
     body: JSON.stringify({ text, ...(sessionId === undefined ? {} : { sessionId }) }),
   })
   if (!response.ok || response.body === null) {
@@ -62,12 +78,21 @@ async function ask(target: Target, text: string, sessionId: string | undefined, 
       return
     }
     if (event.event === 'stream.start') session = String(data.sessionId ?? session)
-    else if (event.event === 'stream.chunk') io.stdout.write(String((data.data as { text?: string })?.text ?? ''))
+    else if (event.event === 'stream.chunk')
+      io.stdout.write(String((data.data as { text?: string })?.text ?? ''))
     else if (event.event === 'stream.end') {
       io.stdout.write('\n')
-      const citations = (data.citations as { n: number; title: string; location?: { path?: string; startLine?: number } }[]) ?? []
+      const citations =
+        (data.citations as {
+          n: number
+          title: string
+          location?: { path?: string; startLine?: number }
+        }[]) ?? []
       for (const citation of citations) {
-        writeLine(io.stdout, `  [${citation.n}] ${citation.title} ${citation.location?.path ?? ''}${citation.location?.startLine ? `:${citation.location.startLine}` : ''}`)
+        writeLine(
+          io.stdout,
+          `  [${citation.n}] ${citation.title} ${citation.location?.path ?? ''}${citation.location?.startLine ? `:${citation.location.startLine}` : ''}`,
+        )
       }
     } else if (event.event === 'error') {
       ok = false
@@ -111,7 +136,8 @@ export const run: CommandGroup = async (args, io) => {
   const json = values.json === true
   let sessionId = values.session === undefined ? undefined : String(values.session)
   try {
-    if (positionals.length > 0) return (await ask(target, positionals.join(' '), sessionId, json, io)).ok ? 0 : 1
+    if (positionals.length > 0)
+      return (await ask(target, positionals.join(' '), sessionId, json, io)).ok ? 0 : 1
     let failures = 0
     for await (const line of createInterface({ input: io.stdin, crlfDelay: Number.POSITIVE_INFINITY })) {
       if (line.trim() === '') continue

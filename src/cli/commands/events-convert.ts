@@ -17,7 +17,8 @@ const USAGE = [
 
 async function readAll(stream: Readable): Promise<string> {
   const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
+  for await (const chunk of stream)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
   return Buffer.concat(chunks).toString('utf8')
 }
 
@@ -39,7 +40,8 @@ function itemsOf(text: string): Item[] {
     // Not one JSON value: read it as NDJSON below.
   }
   if (parsedWhole) {
-    if (Array.isArray(whole)) return whole.map((value, index) => ({ number: index + 1, label: 'item', parse: () => value }))
+    if (Array.isArray(whole))
+      return whole.map((value, index) => ({ number: index + 1, label: 'item', parse: () => value }))
     return [{ number: 1, label: 'line', parse: () => whole }]
   }
   const items: Item[] = []
@@ -60,7 +62,12 @@ function describe(error: unknown): string {
 }
 
 export const run: CommandGroup = async (args, io) => {
-  let parsed: ReturnType<typeof parseArgs<{ options: { from: { type: 'string' }; to: { type: 'string' }; help: { type: 'boolean' } }; allowPositionals: true }>>
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      options: { from: { type: 'string' }; to: { type: 'string' }; help: { type: 'boolean' } }
+      allowPositionals: true
+    }>
+  >
   try {
     parsed = parseArgs({
       args,

@@ -48,7 +48,10 @@ export const run: CommandGroup = async (args, io) => {
   }
   const port = values.port === undefined ? undefined : Number(values.port)
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-    writeLine(io.stderr, `localhub serve: --port must be a whole number from 0 to 65535, got ${String(values.port)}`)
+    writeLine(
+      io.stderr,
+      `localhub serve: --port must be a whole number from 0 to 65535, got ${String(values.port)}`,
+    )
     return 2
   }
   const level = (values['log-level'] as string | undefined) ?? 'info'
@@ -82,7 +85,8 @@ export const run: CommandGroup = async (args, io) => {
   } catch (error) {
     const failure = error instanceof HubError ? error : new HubError('E_UNKNOWN', String(error))
     writeLine(io.stderr, `localhub serve: ${failure.code}: ${failure.message}`)
-    for (const issue of failure.details?.issues ?? []) writeLine(io.stderr, `  ${issue.path || '/'}: ${issue.message}`)
+    for (const issue of failure.details?.issues ?? [])
+      writeLine(io.stderr, `  ${issue.path || '/'}: ${issue.message}`)
     return 1
   }
   writeLine(io.stdout, `Local Hub is running at ${hub.url}`)

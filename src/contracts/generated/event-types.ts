@@ -1375,6 +1375,20 @@ export interface LedgerEntryPayload {
   approvalId?: string
   /** How the action was authorised (granted = by a standing grant). */
   decision?: 'approved' | 'denied' | 'expired' | 'cancelled' | 'granted'
+  /**
+   * Who decided: user:<name>, grant:<id> or policy:<name>.
+   * @minLength 1
+   * @maxLength 200
+   */
+  decidedBy?: string
+  /** Which moment of the action this entry records: one entry per attempt and one per outcome. */
+  outcome?: 'attempted' | 'succeeded' | 'failed' | 'denied'
+  /**
+   * The error code when the outcome is failed.
+   * @minLength 1
+   * @maxLength 200
+   */
+  errorCode?: string
   tier?: 'read_only' | 'write_local_confirm' | 'destructive_two_step' | 'network_off_by_default'
   /**
    * Hash of the previous entry; 64 zeros for the first.

@@ -35,11 +35,17 @@ function fakeProvider(tokens: string[], failAfter?: number): LlmProvider {
     async *chat(request, signal) {
       assert.equal(request.messages.at(-1)?.content, 'hello?')
       for (const [index, text] of tokens.entries()) {
-        if (failAfter !== undefined && index === failAfter) throw new HubError('E_IO', 'the model server went away')
+        if (failAfter !== undefined && index === failAfter)
+          throw new HubError('E_IO', 'the model server went away')
         signal?.throwIfAborted()
         yield { type: 'token', text }
       }
-      yield { type: 'done', usage: { promptTokens: 3, completionTokens: tokens.length }, finishReason: 'stop', model: 'test-model' }
+      yield {
+        type: 'done',
+        usage: { promptTokens: 3, completionTokens: tokens.length },
+        finishReason: 'stop',
+        model: 'test-model',
+      }
     },
     health: async () => ({ ok: true, provider: 'ollama', target: 'test' }),
     close: async () => undefined,
@@ -52,7 +58,8 @@ function setup(skills: SkillRuntime[]) {
     publisher: {
       async publish(draft) {
         const outcome = contracts.validateEnvelope(draft)
-        if (!outcome.ok) throw new HubError(outcome.error.code, outcome.error.message, { details: outcome.error.details })
+        if (!outcome.ok)
+          throw new HubError(outcome.error.code, outcome.error.message, { details: outcome.error.details })
         published.push(outcome.value)
         return { id: outcome.value.id }
       },
@@ -68,20 +75,48 @@ function setup(skills: SkillRuntime[]) {
 
 describe('chat turn', () => {
   test('a turn publishes the documented sequence as one causal chain with one traceId', async () => {
-    const { service, published } = setup([createLlmSkill({ id: 'skill.llm', provider: fakeProvider(['Hel', 'lo']) })])
+    const { service, published } = setup([
+      createLlmSkill({ id: 'skill.llm', provider: fakeProvider(['Hel', 'lo']) }),
+    ])
     const parts: TurnPart[] = []
-    const turn = await service.run({ text: 'hello?', sessionId: 's1' }, new AbortController().signal, (part) => parts.push(part))
+    const turn = await service.run(
+      { text: 'hello?', sessionId: 's1' },
+      new AbortController().signal,
+      (part) => parts.push(part),
+    )
     assert.equal(turn.answer, 'Hello')
     assert.deepEqual(
       parts.map((part) => part.kind),
       ['start', 'chunk', 'chunk', 'end'],
     )
     const types = published.map((event) => event.type)
-    assert.deepEqual(types.slice(0, 5), ['turn.start', 'pipeline.status', 'chat.query', 'session.state.changed', 'pipeline.status'])
-    assert.ok(types.includes('pipeline.step.skipped'), 'the missing optional rag skill is skipped with a warning')
-    const order = ['chat.prompt', 'stream.start', 'llm.token', 'stream.chunk', 'llm.complete', 'stream.end', 'chat.message', 'turn.end']
+    assert.deepEqual(types.slice(0, 5), [
+      'turn.start',
+      'pipeline.status',
+      'chat.query',
+      'session.state.changed',
+      'pipeline.status',
+    ])
+    assert.ok(
+      types.includes('pipeline.step.skipped'),
+      'the missing optional rag skill is skipped with a warning',
+    )
+    const order = [
+      'chat.prompt',
+      'stream.start',
+      'llm.token',
+      'stream.chunk',
+      'llm.complete',
+      'stream.end',
+      'chat.message',
+      'turn.end',
+    ]
     const positions = order.map((type) => types.indexOf(type))
-    assert.deepEqual([...positions].sort((a, b) => a - b), positions, `order of ${types.join(', ')}`)
+    assert.deepEqual(
+      [...positions].sort((a, b) => a - b),
+      positions,
+      `order of ${types.join(', ')}`,
+    )
     const end = types.indexOf('turn.end')
     assert.equal(types[end + 1], 'session.state.changed')
     assert.equal(published[end + 1]?.payload.to, 'idle')
@@ -93,16 +128,24 @@ describe('chat turn', () => {
   })
 
   test('a failing required step ends the turn with error.raised and turn.end outcome error, state back to idle', async () => {
-    const { service, published } = setup([createLlmSkill({ id: 'skill.llm', provider: fakeProvider(['a', 'b', 'c'], 1) })])
+    const { service, published } = setup([
+      createLlmSkill({ id: 'skill.llm', provider: fakeProvider(['a', 'b', 'c'], 1) }),
+    ])
     const parts: TurnPart[] = []
-    const turn = await service.run({ text: 'hello?', sessionId: 's2' }, new AbortController().signal, (part) => parts.push(part))
+    const turn = await service.run(
+      { text: 'hello?', sessionId: 's2' },
+      new AbortController().signal,
+      (part) => parts.push(part),
+    )
     assert.equal(turn.outcome, 'error')
     assert.deepEqual(parts.at(-1), { kind: 'error', code: 'E_IO', message: 'the model server went away' })
     const error = published.find((event) => event.type === 'error.raised')
     assert.equal(error?.payload.code, 'E_IO')
     const end = published.find((event) => event.type === 'turn.end')
     assert.equal(end?.payload.outcome, 'error')
-    const states = published.filter((event) => event.type === 'session.state.changed').map((event) => event.payload.to)
+    const states = published
+      .filter((event) => event.type === 'session.state.changed')
+      .map((event) => event.payload.to)
     assert.deepEqual(states, ['thinking', 'error', 'idle'])
   })
 
@@ -116,8 +159,14 @@ describe('chat turn', () => {
 
   test('empty and oversized text are refused before anything is published', async () => {
     const { service, published } = setup([])
-    await assert.rejects(service.run({ text: '  ' }, new AbortController().signal, () => undefined), /non-empty/)
-    await assert.rejects(service.run({ text: 'x'.repeat(40_000) }, new AbortController().signal, () => undefined), /longer than/)
+    await assert.rejects(
+      service.run({ text: '  ' }, new AbortController().signal, () => undefined),
+      /non-empty/,
+    )
+    await assert.rejects(
+      service.run({ text: 'x'.repeat(40_000) }, new AbortController().signal, () => undefined),
+      /longer than/,
+    )
     assert.equal(published.length, 0)
   })
 })

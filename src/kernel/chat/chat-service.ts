@@ -70,7 +70,11 @@ export class ChatService {
     return running
   }
 
-  async #run(request: ChatRequest, signal: AbortSignal, onPart: (part: TurnPart) => void): Promise<TurnState> {
+  async #run(
+    request: ChatRequest,
+    signal: AbortSignal,
+    onPart: (part: TurnPart) => void,
+  ): Promise<TurnState> {
     const options = this.#options
     const now = options.now ?? Date.now
     if (typeof request.text !== 'string' || request.text.trim().length === 0) {
@@ -114,7 +118,8 @@ export class ChatService {
         onPart,
         now,
         beforeEmit: async (type) => {
-          if (type === 'turn.end' && options.memory !== undefined) await options.memory.recordTurn(turn, emitter)
+          if (type === 'turn.end' && options.memory !== undefined)
+            await options.memory.recordTurn(turn, emitter)
         },
       })
       await emitter.settle()
@@ -122,7 +127,9 @@ export class ChatService {
       this.#remember(sessionId, turn)
     } catch (error) {
       const failure = signal.aborted
-        ? new HubError('E_TIMEOUT', 'the turn was cancelled: the client went away or the hub is stopping', { cause: error })
+        ? new HubError('E_TIMEOUT', 'the turn was cancelled: the client went away or the hub is stopping', {
+            cause: error,
+          })
         : toHubError(error)
       turn.outcome = 'error'
       turn.error = { code: failure.code, message: failure.message }
@@ -136,7 +143,11 @@ export class ChatService {
         )
         .catch(() => undefined)
       await emitter
-        .emit('turn.end', { sessionId, outcome: 'error', durationMs: Math.max(0, Math.round(now() - turn.startedAt)) })
+        .emit('turn.end', {
+          sessionId,
+          outcome: 'error',
+          durationMs: Math.max(0, Math.round(now() - turn.startedAt)),
+        })
         .catch(() => undefined)
       await emitter.settle().catch(() => undefined)
     }

@@ -39,7 +39,9 @@ const estimateTokens = (text: string) => Math.ceil(text.length / CHARS_PER_TOKEN
  */
 export function buildPrompt(input: PromptInput): BuiltPrompt {
   const system = input.system ?? DEFAULT_SYSTEM_PROMPT
-  const budget = (input.contextTokens ?? DEFAULT_CONTEXT_TOKENS) - (input.answerReserveTokens ?? DEFAULT_ANSWER_RESERVE_TOKENS)
+  const budget =
+    (input.contextTokens ?? DEFAULT_CONTEXT_TOKENS) -
+    (input.answerReserveTokens ?? DEFAULT_ANSWER_RESERVE_TOKENS)
   let used = estimateTokens(system) + estimateTokens(input.question) + 16
 
   const cited: RetrievedPassage[] = []
@@ -67,17 +69,26 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
 
   const sections = [system]
   if (memoryUsed.length > 0) {
-    sections.push(`What you remember about the person:\n${memoryUsed.map((item) => `- ${item.text}`).join('\n')}`)
+    sections.push(
+      `What you remember about the person:\n${memoryUsed.map((item) => `- ${item.text}`).join('\n')}`,
+    )
   }
   if (cited.length > 0) {
     const documents = cited.map((passage, index) => {
-      const where = passage.location.startLine === undefined ? passage.location.path : `${passage.location.path}:${passage.location.startLine}`
+      const where =
+        passage.location.startLine === undefined
+          ? passage.location.path
+          : `${passage.location.path}:${passage.location.startLine}`
       return `[${index + 1}] ${passage.title} (${where})\n${passage.text}`
     })
     sections.push(`Documents:\n${documents.join('\n\n')}`)
   }
   return {
-    messages: [{ role: 'system', content: sections.join('\n\n') }, ...history, { role: 'user', content: input.question }],
+    messages: [
+      { role: 'system', content: sections.join('\n\n') },
+      ...history,
+      { role: 'user', content: input.question },
+    ],
     cited,
     memoryUsed,
     historyUsed: history.length,

@@ -14,7 +14,16 @@ export interface HubMetrics extends MetricsSink {
 export function createHubMetrics(): HubMetrics {
   const registry = new Registry()
   const histograms = new Map<string, Histogram<string>>()
-  for (const name of ['ttft_ms', 'rag_ms', 'tool_ms', 'stt_ms', 'tts_ms', 'avatar_ms', 'voice_rtt_ms', 'turn_ms']) {
+  for (const name of [
+    'ttft_ms',
+    'rag_ms',
+    'tool_ms',
+    'stt_ms',
+    'tts_ms',
+    'avatar_ms',
+    'voice_rtt_ms',
+    'turn_ms',
+  ]) {
     histograms.set(
       name,
       new Histogram({
@@ -33,9 +42,21 @@ export function createHubMetrics(): HubMetrics {
     registers: [registry],
   })
   const gauges = {
-    bus_dlq_entries: new Gauge({ name: 'localhub_bus_dlq_entries', help: 'Entries in the dead-letter queue', registers: [registry] }),
-    bus_log_seq: new Gauge({ name: 'localhub_bus_log_seq', help: 'Highest seq in the event log', registers: [registry] }),
-    skills_degraded: new Gauge({ name: 'localhub_skills_degraded', help: 'Skills not ready', registers: [registry] }),
+    bus_dlq_entries: new Gauge({
+      name: 'localhub_bus_dlq_entries',
+      help: 'Entries in the dead-letter queue',
+      registers: [registry],
+    }),
+    bus_log_seq: new Gauge({
+      name: 'localhub_bus_log_seq',
+      help: 'Highest seq in the event log',
+      registers: [registry],
+    }),
+    skills_degraded: new Gauge({
+      name: 'localhub_skills_degraded',
+      help: 'Skills not ready',
+      registers: [registry],
+    }),
   }
   return {
     registry,

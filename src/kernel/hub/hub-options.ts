@@ -4,7 +4,9 @@ import type { LlmConfigInput } from '../../skills/llm/index.ts'
 /** Where the hub keeps its files unless told otherwise (DESIGN.md section 6b). */
 export const DEFAULT_DATA_DIR = './data'
 /** Seed 000's manifest, corrected, shipped with the package. */
-export const DEFAULT_MANIFEST_PATH = fileURLToPath(new URL('../../../manifests/default.yaml', import.meta.url))
+export const DEFAULT_MANIFEST_PATH = fileURLToPath(
+  new URL('../../../manifests/default.yaml', import.meta.url),
+)
 /** The pipeline POST /chat runs. */
 export const CHAT_PIPELINE_ID = 'pipeline.chat.text'
 
@@ -20,5 +22,10 @@ export interface HubOptions {
   llmFlags?: LlmConfigInput
   token?: string
   /** Logs go here as pino JSON lines; false for none. */
-  logger?: { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; stream?: NodeJS.WritableStream } | false
+  logger?:
+    | {
+        level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+        stream?: NodeJS.WritableStream
+      }
+    | false
 }

@@ -3,7 +3,13 @@ import { HubError } from '../../contracts/index.ts'
 import type { LlmHealth, LlmProvider } from '../../skills/llm/index.ts'
 import type { ChatService } from '../chat/chat-service.ts'
 import type { TurnPart } from '../pipeline/index.ts'
-import type { ChatInput, ChatPart, HealthReport, HubPort, SessionSummary as ServerSessionSummary } from '../server/index.ts'
+import type {
+  ChatInput,
+  ChatPart,
+  HealthReport,
+  HubPort,
+  SessionSummary as ServerSessionSummary,
+} from '../server/index.ts'
 import type { SessionRegistry } from '../sessions/index.ts'
 import type { HubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID } from './hub-options.ts'
@@ -26,9 +32,16 @@ export interface HubPortParts {
 function toChatPart(part: TurnPart): ChatPart {
   switch (part.kind) {
     case 'start':
-      return { event: 'stream.start', data: { streamId: part.streamId, traceId: part.traceId, sessionId: part.sessionId } }
+      return {
+        event: 'stream.start',
+        data: { streamId: part.streamId, traceId: part.traceId, sessionId: part.sessionId },
+      }
     case 'chunk':
-      return { event: 'stream.chunk', data: { streamId: part.streamId, seq: part.seq, data: { text: part.text } }, text: part.text }
+      return {
+        event: 'stream.chunk',
+        data: { streamId: part.streamId, seq: part.seq, data: { text: part.text } },
+        text: part.text,
+      }
     case 'end':
       return {
         event: 'stream.end',
@@ -59,8 +72,14 @@ async function* chatParts(chat: ChatService, input: ChatInput): AsyncIterable<Ch
     wake?.()
   }
   const running = chat
-    .run({ text: input.text, ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }), traceId: input.traceId }, input.signal, (part) =>
-      push(toChatPart(part)),
+    .run(
+      {
+        text: input.text,
+        ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
+        traceId: input.traceId,
+      },
+      input.signal,
+      (part) => push(toChatPart(part)),
     )
     .catch((error) => push({ event: 'error', error: new HubError('E_UNKNOWN', String(error)).toJSON() }))
     .finally(() => {
@@ -92,7 +111,8 @@ export function createHubPort(parts: HubPortParts): HubPort {
   return {
     ingest: (body) => ingestEvents(bus.as(body.principal.id), body),
     replay(query) {
-      const position = (value: number | string) => (typeof value === 'number' ? { seq: value } : { time: value })
+      const position = (value: number | string) =>
+        typeof value === 'number' ? { seq: value } : { time: value }
       return bus.replay({
         ...(query.from === undefined ? {} : { from: position(query.from) }),
         ...(query.to === undefined ? {} : { to: position(query.to) }),
@@ -103,7 +123,10 @@ export function createHubPort(parts: HubPortParts): HubPort {
     tail: (query, listener, signal) => tailEvents(bus, query, listener, signal),
     chat(input) {
       if (chat === undefined) {
-        throw new HubError('E_BAD_REQUEST', `the manifest has no ${CHAT_PIPELINE_ID} pipeline, so this hub does not chat`)
+        throw new HubError(
+          'E_BAD_REQUEST',
+          `the manifest has no ${CHAT_PIPELINE_ID} pipeline, so this hub does not chat`,
+        )
       }
       return chatParts(chat, input)
     },
@@ -117,7 +140,10 @@ export function createHubPort(parts: HubPortParts): HubPort {
       const degraded = skillReport.some((skill) => skill.status !== 'ready') || !llmHealth.value.ok
       const dlq = await bus.dlq.list({ limit: 1000 })
       parts.metrics.setGauge('bus_dlq_entries', dlq.length)
-      parts.metrics.setGauge('skills_degraded', skillReport.filter((skill) => skill.status !== 'ready').length)
+      parts.metrics.setGauge(
+        'skills_degraded',
+        skillReport.filter((skill) => skill.status !== 'ready').length,
+      )
       return {
         status: degraded ? 'degraded' : 'ok',
         skills: skillReport,

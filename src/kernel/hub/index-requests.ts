@@ -36,7 +36,11 @@ export function rootOf(path: string, roots: readonly WorkspaceRoot[]): Workspace
  * may come from any client of the bus, and indexing a file is reading it), progress goes out as
  * index.progress in the request's trace, a refusal or failure as error.raised.
  */
-export function serveIndexRequests(bus: Bus, rag: RagStore, roots: readonly WorkspaceRoot[]): Promise<Subscription> {
+export function serveIndexRequests(
+  bus: Bus,
+  rag: RagStore,
+  roots: readonly WorkspaceRoot[],
+): Promise<Subscription> {
   return bus.subscribe(
     'index.request',
     async (event) => {
@@ -49,9 +53,13 @@ export function serveIndexRequests(bus: Bus, rag: RagStore, roots: readonly Work
       try {
         const outside = payload.paths.filter((path) => rootOf(path, roots) === undefined)
         if (outside.length > 0) {
-          throw new HubError('E_PERMISSION_REQUIRED', `not inside a workspace root of the manifest: ${outside.slice(0, 5).join(', ')}`, {
-            details: { roots: roots.map((root) => root.path) },
-          })
+          throw new HubError(
+            'E_PERMISSION_REQUIRED',
+            `not inside a workspace root of the manifest: ${outside.slice(0, 5).join(', ')}`,
+            {
+              details: { roots: roots.map((root) => root.path) },
+            },
+          )
         }
         let last = 0
         let pending: Promise<unknown> = Promise.resolve()
@@ -63,12 +71,20 @@ export function serveIndexRequests(bus: Bus, rag: RagStore, roots: readonly Work
             if (now - last < DEFAULT_INDEX_PROGRESS_INTERVAL_MS && progress.done < progress.total) return
             last = now
             pending = pending.then(() =>
-              bus.publish({ ...chain, type: 'index.progress', payload: { done: progress.done, total: progress.total } }),
+              bus.publish({
+                ...chain,
+                type: 'index.progress',
+                payload: { done: progress.done, total: progress.total },
+              }),
             )
           },
         })
         await pending
-        await bus.publish({ ...chain, type: 'index.progress', payload: { done: summary.files, total: summary.files } })
+        await bus.publish({
+          ...chain,
+          type: 'index.progress',
+          payload: { done: summary.files, total: summary.files },
+        })
       } catch (error) {
         const failure = toHubError(error)
         await bus.publish({

@@ -6,13 +6,21 @@ import type { IngestBody } from '../server/index.ts'
 /** Most events accepted in one POST /events body. */
 export const DEFAULT_MAX_EVENTS_PER_REQUEST = 10_000
 
-const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/jsonlines'])
+const NDJSON_TYPES = new Set([
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/jsonlines',
+])
 
 function dialectHintOf(body: IngestBody): string | undefined {
   const hint = body.query.dialect
   if (hint === undefined || hint === 'auto') return undefined
   if (!isDialectName(hint)) {
-    throw new HubError('E_BAD_REQUEST', `unknown dialect ${hint}; use auto, canonical, pinchy, adaos, denis or cloudevents`)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `unknown dialect ${hint}; use auto, canonical, pinchy, adaos, denis or cloudevents`,
+    )
   }
   return hint
 }
@@ -43,7 +51,11 @@ export async function* ingestEvents(bus: BusClient, body: IngestBody): AsyncIter
   const hint = dialectHintOf(body)
   const isNdjson = NDJSON_TYPES.has(body.contentType)
   if (!isNdjson && Object.keys(body.headers).some((name) => name.toLowerCase() === 'ce-specversion')) {
-    const converted = fromHttpRequest({ headers: body.headers, body: body.bytes, contentType: body.contentType })
+    const converted = fromHttpRequest({
+      headers: body.headers,
+      body: body.bytes,
+      contentType: body.contentType,
+    })
     yield await publishOne(bus, converted.envelope)
     return
   }
@@ -52,7 +64,11 @@ export async function* ingestEvents(bus: BusClient, body: IngestBody): AsyncIter
     try {
       parsed = JSON.parse(body.text)
     } catch (cause) {
-      throw new HubError('E_BAD_REQUEST', `body is not JSON: ${(cause as Error).message}; send NDJSON with Content-Type application/x-ndjson`, { cause })
+      throw new HubError(
+        'E_BAD_REQUEST',
+        `body is not JSON: ${(cause as Error).message}; send NDJSON with Content-Type application/x-ndjson`,
+        { cause },
+      )
     }
     const items = Array.isArray(parsed) ? parsed : [parsed]
     if (items.length > DEFAULT_MAX_EVENTS_PER_REQUEST) {
@@ -72,14 +88,22 @@ export async function* ingestEvents(bus: BusClient, body: IngestBody): AsyncIter
     const line = raw.trim()
     if (line === '') continue
     if (++count > DEFAULT_MAX_EVENTS_PER_REQUEST) {
-      yield fail(new HubError('E_RESOURCE_LIMIT', `at most ${DEFAULT_MAX_EVENTS_PER_REQUEST} events per request`, { details: { line: index + 1 } }))
+      yield fail(
+        new HubError('E_RESOURCE_LIMIT', `at most ${DEFAULT_MAX_EVENTS_PER_REQUEST} events per request`, {
+          details: { line: index + 1 },
+        }),
+      )
       return
     }
     let value: unknown
     try {
       value = JSON.parse(line)
     } catch (cause) {
-      yield fail(new HubError('E_BAD_REQUEST', `line ${index + 1} is not JSON: ${(cause as Error).message}`, { details: { line: index + 1 } }))
+      yield fail(
+        new HubError('E_BAD_REQUEST', `line ${index + 1} is not JSON: ${(cause as Error).message}`, {
+          details: { line: index + 1 },
+        }),
+      )
       continue
     }
     try {

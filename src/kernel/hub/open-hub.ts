@@ -3,18 +3,28 @@ import { join, resolve } from 'node:path'
 import { type Bus, openBus, systemClock } from '../../bus/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
 import { HubError } from '../../contracts/index.ts'
-import { type HubManifest, knownTypesFromEntries, loadManifest, type StateMachine } from '../../manifest/index.ts'
+import {
+  type HubManifest,
+  knownTypesFromEntries,
+  loadManifest,
+  type StateMachine,
+} from '../../manifest/index.ts'
 import { createLlmProvider, type LlmConfigInput, type LlmProvider } from '../../skills/llm/index.ts'
 import { openMemoryStore } from '../../skills/memory/index.ts'
 import { openRagStore } from '../../skills/rag/index.ts'
 import { ChatService } from '../chat/chat-service.ts'
-import { createServer, type RunningServer } from '../server/index.ts'
+import { actionRoutes } from '../routes/action-routes.ts'
+import { deadLetterRoutes } from '../routes/dead-letter-routes.ts'
+import { memoryRoutes } from '../routes/memory-routes.ts'
+import { createServer, OWNER_PRINCIPAL_ID, type RunningServer } from '../server/index.ts'
 import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
+import { openHubActions } from './actions.ts'
 import { createHubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID, DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, type HubOptions } from './hub-options.ts'
 import { createHubPort } from './hub-port.ts'
 import { serveIndexRequests } from './index-requests.ts'
 import { loadSkills } from './skill-loader.ts'
+import { createToolService } from './tool-service.ts'
 
 /** Reported in system.boot.completed. */
 export const HUB_VERSION = '0.1.0'
@@ -42,7 +52,9 @@ export interface RunningHub {
 
 function llmInputOf(manifest: HubManifest): LlmConfigInput {
   const section = manifest.llm
-  const skill = manifest.skills.find((candidate) => candidate.role === 'core-brain' || candidate.id.startsWith('skill.llm.'))
+  const skill = manifest.skills.find(
+    (candidate) => candidate.role === 'core-brain' || candidate.id.startsWith('skill.llm.'),
+  )
   const model = section?.model ?? (typeof skill?.config?.model === 'string' ? skill.config.model : undefined)
   const baseUrl = section?.baseUrl ?? skill?.transport?.base
   return {
@@ -54,7 +66,9 @@ function llmInputOf(manifest: HubManifest): LlmConfigInput {
     ...(section?.threads === undefined ? {} : { threads: section.threads }),
     ...(section?.contextSize === undefined ? {} : { contextTokens: section.contextSize }),
     ...(section?.temperature === undefined ? {} : { temperature: section.temperature }),
-    ...(section?.firstTokenTimeoutMs === undefined ? {} : { firstTokenTimeoutMs: section.firstTokenTimeoutMs }),
+    ...(section?.firstTokenTimeoutMs === undefined
+      ? {}
+      : { firstTokenTimeoutMs: section.firstTokenTimeoutMs }),
     ...(section?.timeoutMs === undefined ? {} : { requestTimeoutMs: section.timeoutMs }),
   }
 }
@@ -79,19 +93,44 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     registry,
     ...(options.transport === 'memory' ? {} : { dataDir }),
     defaultSource: 'kernel',
+    // One token today, so one principal: the owner may publish and subscribe to everything.
+    // Narrower principals (member hubs, remote skills) get their own rows here.
+    permissions: { [OWNER_PRINCIPAL_ID]: { publish: ['>'], subscribe: ['>'] } },
   })
   const closers: (() => Promise<void> | void)[] = [() => bus.close()]
   try {
-    const llm = createLlmProvider(llmInputOf(manifest), env, options.llmFlags === undefined ? {} : { flags: options.llmFlags })
+    const llm = createLlmProvider(
+      llmInputOf(manifest),
+      env,
+      options.llmFlags === undefined ? {} : { flags: options.llmFlags },
+    )
     closers.unshift(() => llm.close())
     const memory = openMemoryStore({ path: join(dataDir, 'memory.sqlite') })
     closers.unshift(() => memory.close())
     const rag = openRagStore({ path: join(dataDir, 'rag.sqlite') })
     closers.unshift(() => rag.close())
-    const skills = loadSkills(manifest, { llm, memory, rag }, bus)
+    const actions = await openHubActions({ dataDir, manifest, bus })
+    closers.unshift(() => actions.close())
+    const toolsUnavailableReason =
+      actions.missingRoots.length > 0 &&
+      actions.missingRoots.length === (manifest.workspace?.roots.length ?? 0)
+        ? `no workspace root exists (${actions.missingRoots.join(', ')}); create it or change workspace.roots`
+        : (manifest.workspace?.roots.length ?? 0) === 0
+          ? 'the manifest names no workspace roots'
+          : undefined
+    const skills = loadSkills(
+      manifest,
+      { llm, memory, rag, ...(toolsUnavailableReason === undefined ? {} : { toolsUnavailableReason }) },
+      bus,
+    )
     const indexing = await serveIndexRequests(bus, rag, manifest.workspace?.roots ?? [])
     closers.unshift(() => indexing.unsubscribe())
-    const sessions = new SessionRegistry(compileStateMachine(manifest.kernel?.stateMachine ?? FALLBACK_STATE_MACHINE), systemClock)
+    const toolService = createToolService(bus, actions)
+    closers.unshift(() => toolService.close())
+    const sessions = new SessionRegistry(
+      compileStateMachine(manifest.kernel?.stateMachine ?? FALLBACK_STATE_MACHINE),
+      systemClock,
+    )
     const chat =
       pipeline === undefined
         ? undefined
@@ -113,7 +152,9 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
         ...(options.token === undefined ? {} : { token: options.token }),
         env,
         registry: metrics.registry,
-        logger: options.logger === undefined ? {} : options.logger === false ? false : (options.logger as never),
+        routes: [memoryRoutes(memory), deadLetterRoutes(bus), actionRoutes(actions, toolService)],
+        logger:
+          options.logger === undefined ? {} : options.logger === false ? false : (options.logger as never),
       },
       port,
     )
@@ -178,7 +219,9 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     }
   } catch (error) {
     await closeAll(closers)
-    throw error instanceof HubError ? error : new HubError('E_UNKNOWN', `the hub could not start: ${(error as Error).message}`, { cause: error })
+    throw error instanceof HubError
+      ? error
+      : new HubError('E_UNKNOWN', `the hub could not start: ${(error as Error).message}`, { cause: error })
   }
 }
 

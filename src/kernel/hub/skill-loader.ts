@@ -9,12 +9,14 @@ import { createMemorySkill, type MemorySkill } from '../skill-host/memory-skill.
 import { createRagSkill } from '../skill-host/rag-skill.ts'
 
 /** Which built-in implements a manifest skill, by its role (seed 000's roles) or id prefix. */
-export type BuiltinKind = 'llm' | 'memory' | 'rag'
+export type BuiltinKind = 'llm' | 'memory' | 'rag' | 'tools'
 
 export function builtinKindOf(skill: Skill): BuiltinKind | undefined {
   if (skill.role === 'core-brain' || skill.id.startsWith('skill.llm.')) return 'llm'
   if (skill.role === 'long-term-episodic' || skill.id.startsWith('skill.memory.')) return 'memory'
   if (skill.role === 'doc-knowledge' || skill.id.startsWith('skill.rag.')) return 'rag'
+  if (skill.role === 'tools.read' || skill.role === 'tools.write' || skill.id.startsWith('skill.action.'))
+    return 'tools'
   return undefined
 }
 
@@ -22,6 +24,8 @@ export interface SkillDependencies {
   llm: LlmProvider
   memory: MemoryStore
   rag: RagStore
+  /** Why the file tools cannot act, when no workspace root exists. */
+  toolsUnavailableReason?: string
 }
 
 export interface LoadedSkills {
@@ -73,7 +77,20 @@ export function loadSkills(manifest: HubManifest, dependencies: SkillDependencie
       runtimes.set(skill.id, memory)
     } else if (kind === 'rag' && transport === 'inproc') {
       const topK = numberConfig(skill, 'topK')
-      runtimes.set(skill.id, createRagSkill({ id: skill.id, store: dependencies.rag, ...(topK === undefined ? {} : { topK }) }))
+      runtimes.set(
+        skill.id,
+        createRagSkill({ id: skill.id, store: dependencies.rag, ...(topK === undefined ? {} : { topK }) }),
+      )
+    } else if (kind === 'tools' && transport === 'inproc') {
+      // The file tools are served by the kernel's tool service (POST /tools/:name, approvals);
+      // the runtime only reports whether they can act.
+      const reason = dependencies.toolsUnavailableReason
+      runtimes.set(
+        skill.id,
+        reason === undefined
+          ? { id: skill.id, status: () => ({ state: 'ready' }), invoke: async () => undefined }
+          : unavailable(skill.id, reason),
+      )
     } else {
       const reason =
         kind === undefined
@@ -88,7 +105,11 @@ export function loadSkills(manifest: HubManifest, dependencies: SkillDependencie
     report: () =>
       [...runtimes.values()].map((runtime) => {
         const status = runtime.status()
-        return { id: runtime.id, status: status.state, ...(status.reason === undefined ? {} : { reason: status.reason }) }
+        return {
+          id: runtime.id,
+          status: status.state,
+          ...(status.reason === undefined ? {} : { reason: status.reason }),
+        }
       }),
   }
 }

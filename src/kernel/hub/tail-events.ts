@@ -10,7 +10,12 @@ export const DEFAULT_TAIL_BUFFER_EVENTS = 10_000
  * first (buffering them), replays the log from `fromSeq`, then flushes the buffer skipping what the
  * replay already delivered. Ephemeral events (no seq) pass through live only.
  */
-export function tailEvents(bus: Bus, query: TailQuery, listener: TailListener, signal: AbortSignal): TailSubscription {
+export function tailEvents(
+  bus: Bus,
+  query: TailQuery,
+  listener: TailListener,
+  signal: AbortSignal,
+): TailSubscription {
   // Highest seq delivered; undefined in live-only mode until the first stored event.
   let lastSeq = query.fromSeq === undefined ? undefined : query.fromSeq - 1
   let catchingUp = query.fromSeq !== undefined

@@ -1,5 +1,5 @@
-export { runPipeline } from './pipeline-engine.ts'
 export type { PipelineRunOptions } from './pipeline-engine.ts'
+export { runPipeline } from './pipeline-engine.ts'
 export type {
   ChatMessage,
   Condition,
@@ -16,6 +16,6 @@ export type {
   TurnPart,
   TurnState,
 } from './pipeline-types.ts'
-export { TurnEmitter } from './turn-emitter.ts'
 export type { TurnEmitterOptions } from './turn-emitter.ts'
+export { TurnEmitter } from './turn-emitter.ts'
 export { payloadForEmit } from './turn-payloads.ts'

@@ -25,9 +25,14 @@ export async function runPipeline(options: PipelineRunOptions): Promise<void> {
   await runSteps(options, options.pipeline.steps, '')
 }
 
-async function runSteps(options: PipelineRunOptions, steps: readonly PipelineStep[], prefix: string): Promise<void> {
+async function runSteps(
+  options: PipelineRunOptions,
+  steps: readonly PipelineStep[],
+  prefix: string,
+): Promise<void> {
   for (const [index, step] of steps.entries()) {
-    if (options.signal.aborted) throw new HubError('E_TIMEOUT', 'the turn was cancelled', { details: { reason: 'aborted' } })
+    if (options.signal.aborted)
+      throw new HubError('E_TIMEOUT', 'the turn was cancelled', { details: { reason: 'aborted' } })
     await runStep(options, step, `${prefix}${index}`)
   }
 }
@@ -69,9 +74,13 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
         )
         return
       }
-      throw new HubError('E_DEPENDENCY_UNAVAILABLE', `skill ${step.call} is ${status.state}: ${status.reason ?? ''}`.trim(), {
-        details: { skill: step.call, step: position },
-      })
+      throw new HubError(
+        'E_DEPENDENCY_UNAVAILABLE',
+        `skill ${step.call} is ${status.state}: ${status.reason ?? ''}`.trim(),
+        {
+          details: { skill: step.call, step: position },
+        },
+      )
     }
   }
   const started = now()
@@ -93,12 +102,16 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
       })
     } else if ('recv' in step) {
       if (options.receive === undefined) {
-        throw new HubError('E_BAD_REQUEST', `pipeline ${pipeline.id} waits for ${step.recv}, which this entry point cannot deliver`)
+        throw new HubError(
+          'E_BAD_REQUEST',
+          `pipeline ${pipeline.id} waits for ${step.recv}, which this entry point cannot deliver`,
+        )
       }
       await options.receive(step.recv, options.signal)
     } else {
       const condition = options.conditions[step.if]
-      if (condition === undefined) throw new HubError('E_VALIDATION', `unknown condition ${step.if} in pipeline ${pipeline.id}`)
+      if (condition === undefined)
+        throw new HubError('E_VALIDATION', `unknown condition ${step.if} in pipeline ${pipeline.id}`)
       const branch = condition(options.turn) ? step.then : step.else
       if (branch !== undefined) await runBranch(options, branch, `${position}.`)
     }
@@ -119,7 +132,9 @@ async function runBranch(options: PipelineRunOptions, branch: Branch, prefix: st
   const colon = branch.indexOf(':')
   const verb = branch.slice(0, colon)
   const target = branch.slice(colon + 1)
-  const step: PipelineStep | undefined = verb === 'emit' ? { emit: target } : verb === 'call' ? { call: target } : undefined
-  if (step === undefined) throw new HubError('E_VALIDATION', `branch ${branch} must be emit:<type> or call:<skill>`)
+  const step: PipelineStep | undefined =
+    verb === 'emit' ? { emit: target } : verb === 'call' ? { call: target } : undefined
+  if (step === undefined)
+    throw new HubError('E_VALIDATION', `branch ${branch} must be emit:<type> or call:<skill>`)
   await runStep(options, step, `${prefix}0`)
 }

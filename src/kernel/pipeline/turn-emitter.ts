@@ -63,7 +63,11 @@ export class TurnEmitter implements TurnEmitterPort {
     return envelope
   }
 
-  async #publish(type: string, payload: Record<string, unknown>, options: EmitOptions = {}): Promise<Envelope> {
+  async #publish(
+    type: string,
+    payload: Record<string, unknown>,
+    options: EmitOptions = {},
+  ): Promise<Envelope> {
     const { publisher, contracts, traceId, sessionId, source, now } = this.#options
     const envelope: Envelope = {
       id: uuidV7(now()),
@@ -80,7 +84,9 @@ export class TurnEmitter implements TurnEmitterPort {
     }
     const checked = contracts.validateEnvelope(envelope)
     if (!checked.ok) {
-      throw new HubError(checked.error.code, `${type}: ${checked.error.message}`, { details: checked.error.details })
+      throw new HubError(checked.error.code, `${type}: ${checked.error.message}`, {
+        details: checked.error.details,
+      })
     }
     const commit = publisher.publish(envelope).then(
       () => undefined,

@@ -8,7 +8,11 @@ import type { TurnState } from './pipeline-types.ts'
 export function payloadForEmit(type: string, turn: TurnState, now: number): Record<string, unknown> {
   switch (type) {
     case 'chat.query':
-      return { text: turn.text, sessionId: turn.sessionId, ...(turn.locale === undefined ? {} : { locale: turn.locale }) }
+      return {
+        text: turn.text,
+        sessionId: turn.sessionId,
+        ...(turn.locale === undefined ? {} : { locale: turn.locale }),
+      }
     case 'turn.end':
       return {
         sessionId: turn.sessionId,

@@ -147,6 +147,8 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
   registerEventsRoutes(app, { hub, config })
   registerWsEventsRoute(app, { hub, config, metrics, registry: wsRegistry })
   registerInfoRoutes(app, { hub, registry, version, startedAt, stats })
+  for (const registerRoutes of config.routes) await registerRoutes(app)
+  await import('./static-route.ts').then((route) => route.registerDashboardRoutes(app))
 
   await app.listen({ host: config.host, port: config.port })
   const port = (app.server.address() as AddressInfo).port

@@ -10,9 +10,10 @@ export type { RunningServer } from './create-server.ts'
 export { createServer } from './create-server.ts'
 export type { ServerStats } from './info-routes.ts'
 export { TOKEN_COOKIE } from './request-guard.ts'
+export { OWNER_PRINCIPAL_ID } from './security-hooks.ts'
 export type { ServerInfo } from './server-info.ts'
 export { findRunningServer, readServerInfo, SERVER_INFO_FILE, serverInfoPath } from './server-info.ts'
-export type { ServerLoggerOptions, ServerOptions } from './server-options.ts'
+export type { RouteRegistrar, ServerLoggerOptions, ServerOptions } from './server-options.ts'
 export {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_CONNECTION_TIMEOUT_MS,

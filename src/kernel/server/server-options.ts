@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
 import { HubError } from '../../contracts/index.ts'
 
@@ -39,9 +40,14 @@ export interface ServerLoggerOptions {
   stream?: Writable
 }
 
+/** Registers more routes; they get the same auth, Host/Origin checks and error envelopes. */
+export type RouteRegistrar = (app: FastifyInstance) => void | Promise<void>
+
 export interface ServerOptions {
   /** The data directory (auth-token, server.json). */
   dataDir: string
+  /** Routes of other parts of the hub (memory, approvals, ledger, dead letters). */
+  routes?: readonly RouteRegistrar[]
   host?: string
   /** 0 picks a free port (tests). */
   port?: number
@@ -80,9 +86,10 @@ export type ServerConfig = Readonly<
   Required<
     Omit<
       ServerOptions,
-      'token' | 'registry' | 'logger' | 'env' | 'version' | 'allowedHosts' | 'allowedOrigins'
+      'token' | 'registry' | 'logger' | 'env' | 'version' | 'allowedHosts' | 'allowedOrigins' | 'routes'
     >
   > & {
+    routes: readonly RouteRegistrar[]
     token: string | undefined
     registry: Registry | undefined
     logger: ServerLoggerOptions | false
@@ -144,6 +151,7 @@ export function resolveServerOptions(options: ServerOptions): ServerConfig {
     version: options.version,
     allowedHosts: Object.freeze([...(options.allowedHosts ?? [])]),
     allowedOrigins: Object.freeze([...(options.allowedOrigins ?? [])]),
+    routes: Object.freeze([...(options.routes ?? [])]),
   }
   for (const [name, min, max] of NUMERIC_LIMITS) {
     const value = config[name as keyof typeof config]

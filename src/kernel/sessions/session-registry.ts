@@ -38,7 +38,13 @@ export class SessionRegistry {
       return existing
     }
     const now = new Date(this.#clock.now()).toISOString()
-    const created: SessionSummary = { sessionId, state: this.#machine.initial, createdAt: now, lastActiveAt: now, turns: 0 }
+    const created: SessionSummary = {
+      sessionId,
+      state: this.#machine.initial,
+      createdAt: now,
+      lastActiveAt: now,
+      turns: 0,
+    }
     this.#sessions.set(sessionId, created)
     if (this.#sessions.size > this.#maxSessions) {
       const oldest = this.#sessions.keys().next().value

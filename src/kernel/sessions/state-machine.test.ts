@@ -16,8 +16,18 @@ const machine = compileStateMachine({
 
 describe('session state machine', () => {
   test('moves on matching transitions, first match wins, wildcards as on the bus', () => {
-    assert.deepEqual(machine.next('idle', 'chat.query'), { kind: 'moved', from: 'idle', to: 'thinking', on: 'chat.query' })
-    assert.deepEqual(machine.next('acting', 'error.raised'), { kind: 'moved', from: 'acting', to: 'error', on: 'error.raised' })
+    assert.deepEqual(machine.next('idle', 'chat.query'), {
+      kind: 'moved',
+      from: 'idle',
+      to: 'thinking',
+      on: 'chat.query',
+    })
+    assert.deepEqual(machine.next('acting', 'error.raised'), {
+      kind: 'moved',
+      from: 'acting',
+      to: 'error',
+      on: 'error.raised',
+    })
     assert.equal(machine.next('idle', 'error.raised.deep').kind, 'none')
   })
 
@@ -33,10 +43,14 @@ describe('session state machine', () => {
 
   test('unknown states in the definition are refused at compile time', () => {
     assert.throws(
-      () => compileStateMachine({ states: ['idle'], transitions: [{ on: 'a.b', from: 'idle', to: 'nowhere' }] }),
+      () =>
+        compileStateMachine({ states: ['idle'], transitions: [{ on: 'a.b', from: 'idle', to: 'nowhere' }] }),
       /unknown state nowhere/,
     )
-    assert.throws(() => compileStateMachine({ states: ['idle'], initial: 'x', transitions: [] }), /initial state x/)
+    assert.throws(
+      () => compileStateMachine({ states: ['idle'], initial: 'x', transitions: [] }),
+      /initial state x/,
+    )
   })
 
   test('the registry keeps per-session state and forgets the least recently active beyond its limit', () => {

@@ -32,16 +32,30 @@ export function compileStateMachine(definition: StateMachine): CompiledStateMach
   const known = new Set(states)
   const initial = definition.initial ?? (known.has('idle') ? 'idle' : states[0])
   if (initial === undefined || !known.has(initial)) {
-    throw new HubError('E_VALIDATION', `state machine: initial state ${String(initial)} is not one of ${states.join(', ')}`)
+    throw new HubError(
+      'E_VALIDATION',
+      `state machine: initial state ${String(initial)} is not one of ${states.join(', ')}`,
+    )
   }
   const transitions: CompiledTransition[] = definition.transitions.map((transition, index) => {
-    const from = transition.from === '*' ? '*' : new Set(Array.isArray(transition.from) ? transition.from : [transition.from])
+    const from =
+      transition.from === '*'
+        ? '*'
+        : new Set(Array.isArray(transition.from) ? transition.from : [transition.from])
     for (const state of [...(from === '*' ? [] : from), transition.to]) {
       if (!known.has(state as string)) {
-        throw new HubError('E_VALIDATION', `state machine transition ${index} names unknown state ${String(state)}`)
+        throw new HubError(
+          'E_VALIDATION',
+          `state machine transition ${index} names unknown state ${String(state)}`,
+        )
       }
     }
-    return { on: transition.on, matches: compileTypePattern(transition.on), from: from as CompiledTransition['from'], to: transition.to }
+    return {
+      on: transition.on,
+      matches: compileTypePattern(transition.on),
+      from: from as CompiledTransition['from'],
+      to: transition.to,
+    }
   })
 
   function next(state: string, eventType: string): TransitionOutcome {
@@ -54,7 +68,12 @@ export function compileStateMachine(definition: StateMachine): CompiledStateMach
       }
     }
     if (!triggers) return { kind: 'none' }
-    return { kind: 'rejected', from: state, on: eventType, reason: `${eventType} has no transition from state ${state}` }
+    return {
+      kind: 'rejected',
+      from: state,
+      on: eventType,
+      reason: `${eventType} has no transition from state ${state}`,
+    }
   }
 
   return Object.freeze({ initial, states, next })

@@ -16,7 +16,9 @@ export interface LlmSkillOptions {
  * bus adds nothing to time-to-first-token) and then as events: stream.start, llm.token and
  * stream.chunk per token (ephemeral), llm.complete, stream.end, chat.message.
  */
-export function createLlmSkill(options: LlmSkillOptions): SkillRuntime & { setStatus(state: SkillStatus, reason?: string): void } {
+export function createLlmSkill(
+  options: LlmSkillOptions,
+): SkillRuntime & { setStatus(state: SkillStatus, reason?: string): void } {
   let status: { state: SkillStatus; reason?: string } = { state: 'ready' }
   return {
     id: options.id,
@@ -41,7 +43,10 @@ export function createLlmSkill(options: LlmSkillOptions): SkillRuntime & { setSt
       })
       const streamId = `${turn.traceId}:answer`
       onPart({ kind: 'start', streamId, traceId: turn.traceId, sessionId: turn.sessionId })
-      await emitter.emit('stream.start', { streamId, meta: { kind: 'answer', model: options.provider.model, skill: options.id } })
+      await emitter.emit('stream.start', {
+        streamId,
+        meta: { kind: 'answer', model: options.provider.model, skill: options.id },
+      })
       const started = performance.now()
       let seq = 0
       let usage: LlmUsage | undefined
@@ -65,9 +70,13 @@ export function createLlmSkill(options: LlmSkillOptions): SkillRuntime & { setSt
         await emitter.emit('stream.chunk', { streamId, seq, data: { text: delta.text } })
         seq++
       }
-      if (usage === undefined) throw new HubError('E_IO', `${options.provider.name} ended the stream without a final message`)
+      if (usage === undefined)
+        throw new HubError('E_IO', `${options.provider.name} ended the stream without a final message`)
       turn.usage = { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens }
-      await emitter.emit('llm.complete', { text: turn.answer, usage: { ...usage, finishReason: turn.finishReason } })
+      await emitter.emit('llm.complete', {
+        text: turn.answer,
+        usage: { ...usage, finishReason: turn.finishReason },
+      })
       await emitter.emit('stream.end', { streamId, reason: 'done' })
       await emitter.emit('chat.message', { role: 'assistant', content: turn.answer })
       onPart({ kind: 'end', streamId, reason: 'done', text: turn.answer, citations: turn.passages })

@@ -13,8 +13,18 @@ export function createMemorySkill(options: { id: string; store: MemoryStore }): 
     async invoke({ turn, emitter }: StepContext) {
       const context = options.store.readContext({ sessionId: turn.sessionId, query: turn.text })
       turn.memory = [
-        ...context.facts.map((fact) => ({ id: fact.id, kind: 'fact' as const, text: fact.text, score: fact.score })),
-        ...context.summaries.map((summary) => ({ id: summary.id, kind: 'summary' as const, text: summary.text, score: summary.score })),
+        ...context.facts.map((fact) => ({
+          id: fact.id,
+          kind: 'fact' as const,
+          text: fact.text,
+          score: fact.score,
+        })),
+        ...context.summaries.map((summary) => ({
+          id: summary.id,
+          kind: 'summary' as const,
+          text: summary.text,
+          score: summary.score,
+        })),
       ]
       await emitter.emit('memory.context', {
         facts: context.facts.map((fact) => ({ id: fact.id, kind: fact.kind, text: fact.text })),

@@ -19,6 +19,8 @@ import type { LlmChatRequest, LlmDelta, LlmHealth, LlmProvider } from './types.t
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024
 const NANOSECONDS_PER_MILLISECOND = 1_000_000
+// A health probe should answer quickly even when turns may wait much longer.
+export const DEFAULT_HEALTH_TIMEOUT_MS = 10_000
 
 export function ollamaTarget(baseUrl: string): ServiceTarget {
   return {
@@ -181,7 +183,7 @@ export function createOllamaProvider(config: LlmConfig): LlmProvider {
           target,
           model: config.model,
           connectTimeoutMs: config.connectTimeoutMs,
-          requestTimeoutMs: Math.min(config.requestTimeoutMs, 10_000),
+          requestTimeoutMs: Math.min(config.requestTimeoutMs, DEFAULT_HEALTH_TIMEOUT_MS),
           agent,
           signal,
         })

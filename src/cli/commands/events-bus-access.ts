@@ -1,0 +1,97 @@
+// Shared by the events verbs (publish, tail, replay, subscribe, topics, dlq): where the data is,
+// how to reach it (the running server over HTTP, else the data directory itself) and how to print.
+import { resolve } from 'node:path'
+import type { Writable } from 'node:stream'
+import { type Bus, findHubServer, type HubServer, openBus } from '../../bus/index.ts'
+import { loadRegistry } from '../../catalog/index.ts'
+import { type Envelope, toHubError } from '../../contracts/index.ts'
+import { type CommandIo, writeLine } from '../io.ts'
+
+export const DEFAULT_DATA_DIR = './data'
+
+export function dataDirOf(value: string | undefined, io: CommandIo): string {
+  return resolve(io.cwd, value ?? DEFAULT_DATA_DIR)
+}
+
+/** The running server for this data dir, if any (server.json with a live pid). */
+export function serverFor(dataDir: string): HubServer | undefined {
+  return findHubServer(dataDir)
+}
+
+/**
+ * Opens the log in the data directory directly (SQLite, shared safely with other processes).
+ * LOCALHUB_REGISTRY may name another registry.json (a custom or test catalog).
+ */
+export async function openLocalBus(dataDir: string, io: CommandIo): Promise<Bus> {
+  const registryPath = io.env.LOCALHUB_REGISTRY
+  return openBus({
+    transport: 'sqlite',
+    dataDir,
+    registry: registryPath ? loadRegistry(resolve(io.cwd, registryPath)) : loadRegistry(),
+    defaultSource: 'cli',
+    onError: (error, where) => writeLine(io.stderr, `localhub: ${where}: ${error.message}`),
+  })
+}
+
+/** One line per event: seq, ts, type, session, source, payload (cut). */
+export function formatEvent(event: Envelope): string {
+  const payload = JSON.stringify(event.payload)
+  return [
+    String(event.seq ?? '-').padStart(6),
+    event.ts,
+    event.type,
+    event.sessionId ?? '-',
+    event.source,
+    payload.length > 160 ? `${payload.slice(0, 157)}...` : payload,
+  ].join('  ')
+}
+
+export function printEvent(stream: Writable, event: Envelope, json: boolean): void {
+  writeLine(stream, json ? JSON.stringify(event) : formatEvent(event))
+}
+
+/** A seq (digits) or a time (RFC 3339 / anything Date.parse reads) for --from/--to. */
+export function parsePosition(value: string, flag: string): { seq: number } | { time: string } {
+  if (/^\d{1,15}$/.test(value)) return { seq: Number(value) }
+  if (Number.isFinite(Date.parse(value))) return { time: new Date(Date.parse(value)).toISOString() }
+  throw new Error(
+    `${flag} must be a seq (digits) or a time (e.g. 2030-01-01T00:00:00Z), got ${JSON.stringify(value)}`,
+  )
+}
+
+export function parseCount(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new Error(`${flag} must be a whole number ≥ 1`)
+  return Number(value)
+}
+
+/** Reports an error on stderr and returns the exit code (2 for usage, 1 otherwise). */
+export function reportFailure(io: CommandIo, verb: string, error: unknown, usage?: string): number {
+  const isUsage =
+    error instanceof TypeError || (error instanceof Error && error.name === 'Error' && !('code' in error))
+  if (isUsage && usage) {
+    writeLine(io.stderr, `localhub events ${verb}: ${(error as Error).message}\n\n${usage}`)
+    return 2
+  }
+  const hubError = toHubError(error)
+  writeLine(io.stderr, `localhub events ${verb}: ${hubError.message}`)
+  return 1
+}
+
+/** Waits until stopped (SIGINT/SIGTERM or stop()), keeping the process alive meanwhile. */
+export function untilStopped(): { done: Promise<void>; stop: () => void } {
+  let stop: () => void = () => {}
+  const done = new Promise<void>((resolveDone) => {
+    const keepAlive = setInterval(() => {}, 1 << 30)
+    const finish = () => {
+      clearInterval(keepAlive)
+      process.off('SIGINT', finish)
+      process.off('SIGTERM', finish)
+      resolveDone()
+    }
+    process.once('SIGINT', finish)
+    process.once('SIGTERM', finish)
+    stop = finish
+  })
+  return { done, stop }
+}

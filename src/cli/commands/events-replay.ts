@@ -1,0 +1,70 @@
+import { parseArgs } from 'node:util'
+import { getEvents, type ReplayOptions } from '../../bus/index.ts'
+import { type CommandGroup, writeLine } from '../io.ts'
+import {
+  dataDirOf,
+  openLocalBus,
+  parseCount,
+  parsePosition,
+  printEvent,
+  reportFailure,
+  serverFor,
+} from './events-bus-access.ts'
+
+const USAGE = [
+  'usage: localhub events replay [--from SEQ|TIME] [--to SEQ|TIME] [--filter PATTERN] [--limit N] [--json] [--data DIR]',
+  '',
+  '  Prints stored events in seq order (ephemeral events are never stored). PATTERN is a type',
+  '  pattern with NATS wildcards: chat.* (one token), voice.> (the rest). --json prints NDJSON.',
+].join('\n')
+
+export const run: CommandGroup = async (args, io) => {
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        filter: { type: 'string' },
+        limit: { type: 'string' },
+        json: { type: 'boolean' },
+        data: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    })
+    if (values.help) {
+      writeLine(io.stdout, USAGE)
+      return 0
+    }
+    const options: ReplayOptions = {}
+    if (values.from !== undefined) options.from = parsePosition(values.from, '--from')
+    if (values.to !== undefined) options.to = parsePosition(values.to, '--to')
+    if (values.filter !== undefined) options.filter = values.filter
+    const limit = parseCount(values.limit, '--limit')
+    if (limit !== undefined) options.limit = limit
+    const dataDir = dataDirOf(values.data, io)
+    const server = serverFor(dataDir)
+    if (server !== undefined) {
+      const position = (value: ReplayOptions['from']) =>
+        value === undefined ? undefined : 'seq' in value ? value.seq : String(value.time)
+      for await (const event of getEvents(server, {
+        from: position(options.from),
+        to: position(options.to),
+        filter: options.filter,
+        limit,
+      })) {
+        printEvent(io.stdout, event, values.json === true)
+      }
+      return 0
+    }
+    const bus = await openLocalBus(dataDir, io)
+    try {
+      for await (const event of bus.replay(options)) printEvent(io.stdout, event, values.json === true)
+    } finally {
+      await bus.close()
+    }
+    return 0
+  } catch (error) {
+    return reportFailure(io, 'replay', error, USAGE)
+  }
+}

@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { HubError } from '../../contracts/index.ts'
+import {
+  LEDGER_FILE_NAME,
+  type LedgerEntry,
+  type LedgerReader,
+  openLedgerReader,
+} from '../../ledger/index.ts'
+import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
+
+const USAGE = [
+  'usage: localhub ledger <verb> [options]',
+  '',
+  '  verify [--json]                                   check the hash chain, signed checkpoints and head witness',
+  '  show   [--trace ID] [--limit N] [--from I] [--json]  entries, oldest first (default: the newest 20)',
+  '',
+  'Reads <data>/ledger.sqlite and <data>/keys (--data DIR, default ./data) without changing them.',
+  'verify exits 0 when the ledger is intact and 1 with the first broken entry otherwise.',
+].join('\n')
+
+const OPTIONS = {
+  data: { type: 'string' },
+  trace: { type: 'string' },
+  limit: { type: 'string' },
+  from: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const DEFAULT_CLI_SHOW_LIMIT = 20
+
+class UsageError extends Error {}
+
+function integerOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d{1,9}$/.test(value))
+    throw new UsageError(`--${name} must be a non-negative integer, got '${value}'`)
+  return Number(value)
+}
+
+function formatEntry(entry: LedgerEntry): string {
+  const decision =
+    entry.decision === undefined ? '' : ` ${entry.decision}${entry.decidedBy ? ` by ${entry.decidedBy}` : ''}`
+  const outcome =
+    entry.outcome === undefined ? '' : ` ${entry.outcome}${entry.errorCode ? ` (${entry.errorCode})` : ''}`
+  return `${entry.index}  ${entry.ts}  ${entry.traceId}  ${entry.actorSkill}  ${entry.action}${outcome}${decision}  ${entry.targets.join(', ')}`
+}
+
+async function execute(args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
+  if (values.help === true) {
+    writeLine(io.stdout, USAGE)
+    return 0
+  }
+  const [verb, ...rest] = positionals
+  if (verb === undefined) throw new UsageError('missing verb')
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`)
+  if (verb !== 'verify' && verb !== 'show') throw new UsageError(`unknown verb '${verb}'`)
+  const dataDir = resolve(io.cwd, values.data ?? 'data')
+  const limit = integerOption(values.limit, 'limit')
+  const from = integerOption(values.from, 'from')
+  if (!existsSync(join(dataDir, LEDGER_FILE_NAME))) {
+    if (verb === 'show') {
+      if (values.json === true) writeLine(io.stdout, JSON.stringify({ entries: [] }))
+      else writeLine(io.stderr, `no ledger in ${dataDir}`)
+      return 0
+    }
+    writeLine(io.stderr, `localhub ledger: no ledger at ${join(dataDir, LEDGER_FILE_NAME)}`)
+    return 1
+  }
+  let reader: LedgerReader | undefined
+  try {
+    reader = openLedgerReader({ dataDir })
+    if (verb === 'show') {
+      const entries = reader.show({
+        limit: limit ?? DEFAULT_CLI_SHOW_LIMIT,
+        ...(values.trace === undefined ? {} : { traceId: values.trace }),
+        ...(from === undefined ? {} : { from }),
+      })
+      if (values.json === true) writeLine(io.stdout, JSON.stringify({ entries }))
+      else for (const entry of entries) writeLine(io.stdout, formatEntry(entry))
+      return 0
+    }
+    const report = reader.verify()
+    if (values.json === true) writeLine(io.stdout, JSON.stringify(report))
+    else {
+      const summary = `${report.entries} entries, ${report.checkpoints} signed checkpoints`
+      if (report.ok) writeLine(io.stdout, `ledger ok: ${summary}, head ${report.head?.index ?? '-'}`)
+      else
+        writeLine(
+          io.stdout,
+          `ledger BROKEN at entry ${report.broken!.index} (${report.broken!.kind}): ${report.broken!.message}`,
+        )
+      for (const warning of report.warnings) writeLine(io.stderr, `warning: ${warning}`)
+    }
+    return report.ok ? 0 : 1
+  } finally {
+    reader?.close()
+  }
+}
+
+export const run: CommandGroup = async (args, io) => {
+  try {
+    return await execute(args, io)
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      writeLine(io.stderr, `localhub ledger: ${(error as Error).message}\n\n${USAGE}`)
+      return 2
+    }
+    const message =
+      error instanceof HubError ? error.message : `unexpected error: ${(error as Error)?.message}`
+    writeLine(io.stderr, `localhub ledger: ${message}`)
+    return 1
+  }
+}

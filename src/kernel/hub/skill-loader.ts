@@ -4,6 +4,7 @@ import type { LlmProvider } from '../../skills/llm/index.ts'
 import type { MemoryStore } from '../../skills/memory/index.ts'
 import type { RagStore } from '../../skills/rag/index.ts'
 import type { SkillRuntime, SkillStatus } from '../pipeline/index.ts'
+import { createHttpSkill } from '../skill-host/http-skill.ts'
 import { createLlmSkill } from '../skill-host/llm-skill.ts'
 import { createMemorySkill, type MemorySkill } from '../skill-host/memory-skill.ts'
 import { createRagSkill } from '../skill-host/rag-skill.ts'
@@ -80,6 +81,17 @@ export function loadSkills(manifest: HubManifest, dependencies: SkillDependencie
       runtimes.set(
         skill.id,
         createRagSkill({ id: skill.id, store: dependencies.rag, ...(topK === undefined ? {} : { topK }) }),
+      )
+    } else if (transport === 'http' && skill.transport?.base !== undefined) {
+      // Any other skill with an http transport is remote and speaks the envelope (docs/kernel-skills.md).
+      const url = new URL(skill.transport.endpoint ?? '', skill.transport.base).toString()
+      runtimes.set(
+        skill.id,
+        createHttpSkill({
+          id: skill.id,
+          url,
+          ...(skill.transport.timeoutMs === undefined ? {} : { timeoutMs: skill.transport.timeoutMs }),
+        }),
       )
     } else if (kind === 'tools' && transport === 'inproc') {
       // The file tools are served by the kernel's tool service (POST /tools/:name, approvals);

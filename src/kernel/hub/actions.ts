@@ -12,7 +12,7 @@ import type { Bus } from '../../bus/index.ts'
 import { HubError } from '../../contracts/index.ts'
 import { type Ledger, type LedgerEntry, openLedger } from '../../ledger/index.ts'
 import type { HubManifest } from '../../manifest/index.ts'
-import { createFsTools, type Plan, type ToolRegistry } from '../../skills/tools-fs/index.ts'
+import { createFsTools, FS_TOOL_DESCRIPTORS, type Plan, type ToolRegistry } from '../../skills/tools-fs/index.ts'
 
 /** The skill the file tools act as in the ledger and in events (seed 000's manifest id). */
 export const FS_SKILL_ID = 'skill.action.opencode.fs_write'
@@ -41,6 +41,34 @@ function existingRoots(manifest: HubManifest): { roots: string[]; missing: strin
     }
   }
   return { roots, missing }
+}
+
+/**
+ * With no workspace folder the file tools cannot act at all; they still list themselves, and every
+ * call says what to create. (The default manifest names ~/projects, which a new machine may lack.)
+ */
+function toolsWithoutWorkspace(missing: string[]): ToolRegistry {
+  const refuse = async (): Promise<never> => {
+    throw new HubError(
+      'E_DEPENDENCY_UNAVAILABLE',
+      missing.length > 0
+        ? `no workspace folder exists (${missing.join(', ')}); create it or set workspace.roots in the manifest, then restart`
+        : 'the manifest names no workspace roots (workspace.roots), so the file tools may touch nothing',
+    )
+  }
+  return {
+    register: () => undefined,
+    descriptors: () => [...FS_TOOL_DESCRIPTORS],
+    openAiTools: () =>
+      FS_TOOL_DESCRIPTORS.map((tool) => ({
+        type: 'function' as const,
+        function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+      })),
+    run: refuse,
+    plan: refuse,
+    execute: refuse,
+    recordDenial: () => undefined,
+  }
 }
 
 /** What the approval service stores and shows: the tool's plan behind the generic ActionPlan shape. */
@@ -90,7 +118,7 @@ export async function openHubActions(options: {
         payload: entry as unknown as Record<string, unknown>,
       }),
   })
-  const tools = createFsTools({ roots, network: false })
+  const tools = roots.length > 0 ? createFsTools({ roots, network: false }) : toolsWithoutWorkspace(missing)
   const store = openApprovalStore({ path: join(dataDir, APPROVALS_FILE_NAME) })
   const approvals = createApprovalService({
     store,

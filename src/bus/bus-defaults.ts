@@ -26,7 +26,10 @@ export interface BusSettings {
 
 function positive(name: string, value: number, allowZero = false): void {
   if (typeof value !== 'number' || Number.isNaN(value) || (allowZero ? value < 0 : value <= 0)) {
-    throw new HubError('E_BAD_REQUEST', `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${value}`)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${value}`,
+    )
   }
 }
 
@@ -38,11 +41,18 @@ export function checkBackoff(backoffMs: readonly number[]): readonly number[] {
   return Object.freeze([...backoffMs])
 }
 
-export function checkConsumerLimits(limits: { ackWaitMs: number; maxDeliver: number; maxAckPending: number }): void {
+export function checkConsumerLimits(limits: {
+  ackWaitMs: number
+  maxDeliver: number
+  maxAckPending: number
+}): void {
   positive('ackWaitMs', limits.ackWaitMs)
   positive('maxAckPending', limits.maxAckPending)
   if (!Number.isInteger(limits.maxDeliver) || limits.maxDeliver < 1) {
-    throw new HubError('E_BAD_REQUEST', `maxDeliver must be a whole number of at least 1 (finite), got ${limits.maxDeliver}`)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `maxDeliver must be a whole number of at least 1 (finite), got ${limits.maxDeliver}`,
+    )
   }
 }
 

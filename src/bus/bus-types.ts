@@ -28,7 +28,10 @@ export interface EventContext {
   /** Consumer name for log deliveries. */
   consumer?: string
   /** Publishes `<type>.result` answering this command (causationId, traceId, sessionId copied). */
-  reply(payload: Record<string, unknown>, options?: { severity?: Envelope['severity'] }): Promise<PublishReceipt>
+  reply(
+    payload: Record<string, unknown>,
+    options?: { severity?: Envelope['severity'] },
+  ): Promise<PublishReceipt>
 }
 
 /** Resolving acknowledges; throwing (or running past ackWaitMs) asks for redelivery. */

@@ -25,11 +25,17 @@ import { systemClock } from './clock.ts'
 import { DedupeWindow } from './dedupe-window.ts'
 import { LiveDispatcher } from './live-dispatcher.ts'
 import { createPermissionChecker } from './permissions.ts'
-import { prepareEnvelope, type PreparedEvent } from './prepare-envelope.ts'
+import { type PreparedEvent, prepareEnvelope } from './prepare-envelope.ts'
 import { createRequester, replyTypeOf } from './request-reply.ts'
 import { compileTypePattern, hubSubjectPrefix, validatePattern } from './subjects.ts'
 import { systemEvents } from './system-events.ts'
-import type { AppendItem, BackpressureReport, DeadLetterQuery, DeliverFrom, ReadQuery } from './transport-types.ts'
+import type {
+  AppendItem,
+  BackpressureReport,
+  DeadLetterQuery,
+  DeliverFrom,
+  ReadQuery,
+} from './transport-types.ts'
 import { uuidV7 } from './uuid-v7.ts'
 
 const CONSUMER_NAME = /^[A-Za-z0-9_.-]{1,200}$/
@@ -48,7 +54,8 @@ export function toTimeMs(time: string | number | Date): number {
 function toDeliverFrom(from: SubscribeOptions['from']): DeliverFrom {
   if (from === undefined || from === 'new' || from === 'first') return from ?? 'new'
   if ('seq' in from) {
-    if (!Number.isInteger(from.seq) || from.seq < 0) throw new HubError('E_BAD_REQUEST', `from.seq must be a whole number ≥ 0`)
+    if (!Number.isInteger(from.seq) || from.seq < 0)
+      throw new HubError('E_BAD_REQUEST', `from.seq must be a whole number ≥ 0`)
     return { seq: from.seq }
   }
   return { time: toTimeMs(from.time) }
@@ -57,7 +64,8 @@ function toDeliverFrom(from: SubscribeOptions['from']): DeliverFrom {
 function applyPosition(query: ReadQuery, position: ReplayPosition | undefined, edge: 'from' | 'to'): void {
   if (position === undefined) return
   if ('seq' in position) {
-    if (!Number.isInteger(position.seq) || position.seq < 0) throw new HubError('E_BAD_REQUEST', `${edge}.seq must be a whole number ≥ 0`)
+    if (!Number.isInteger(position.seq) || position.seq < 0)
+      throw new HubError('E_BAD_REQUEST', `${edge}.seq must be a whole number ≥ 0`)
     if (edge === 'from') query.fromSeq = position.seq
     else query.toSeq = position.seq
   } else if (edge === 'from') query.fromTime = toTimeMs(position.time)
@@ -71,10 +79,13 @@ export async function createBus(options: BusOptions): Promise<Bus> {
   const contracts = createContracts(options.registry)
   const guardrails = createGuardrails(options.registry, options.guardrails)
   const subjectPrefix = hubSubjectPrefix(settings.hubId)
-  const permissions = options.permissions === undefined ? undefined : createPermissionChecker(options.permissions)
+  const permissions =
+    options.permissions === undefined ? undefined : createPermissionChecker(options.permissions)
   const onError = options.onError ?? defaultOnError
   const prepareSettings = { contracts, guardrails, defaultSource: settings.defaultSource }
-  const sessionOrdered = new Set(options.registry.entries.filter((e) => e.semantics.ordering === 'session').map((e) => e.type))
+  const sessionOrdered = new Set(
+    options.registry.entries.filter((e) => e.semantics.ordering === 'session').map((e) => e.type),
+  )
   const live = { maxPending: settings.maxLivePending, blockMs: settings.liveBlockMs }
   const inflight = new Set<Promise<unknown>>()
   const subscriptions = new Set<Subscription>()
@@ -91,7 +102,13 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     onError: (error, where) => onError(error, where),
   })
   const trusted = new LiveDispatcher({ limits: live, clock, onBackpressure: reportBackpressure, onError })
-  const system = systemEvents({ contracts, isClosed: () => closing !== undefined, onError, track, publish: (d) => publishBatch([d], undefined) })
+  const system = systemEvents({
+    contracts,
+    isClosed: () => closing !== undefined,
+    onError,
+    track,
+    publish: (d) => publishBatch([d], undefined),
+  })
 
   function track<T>(promise: Promise<T>): Promise<T> {
     inflight.add(promise)
@@ -106,7 +123,10 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     if (closing !== undefined) throw new HubError('E_DEPENDENCY_UNAVAILABLE', 'the bus is closed')
   }
 
-  async function publishBatch(drafts: readonly unknown[], principal: string | undefined): Promise<PublishOutcome[]> {
+  async function publishBatch(
+    drafts: readonly unknown[],
+    principal: string | undefined,
+  ): Promise<PublishOutcome[]> {
     const now = clock.now()
     const outcomes: PublishOutcome[] = new Array(drafts.length)
     const items: AppendItem[] = []
@@ -170,7 +190,10 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     return outcomes
   }
 
-  function publishMany(drafts: readonly unknown[], principal: string | undefined): Promise<PublishOutcome[]> {
+  async function publishMany(
+    drafts: readonly unknown[],
+    principal: string | undefined,
+  ): Promise<PublishOutcome[]> {
     ensureOpen()
     if (!Array.isArray(drafts)) throw new HubError('E_BAD_REQUEST', 'publishMany takes an array of envelopes')
     return track(publishBatch(drafts, principal))
@@ -183,7 +206,13 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     throw new HubError(code, message, details === undefined ? {} : { details })
   }
 
-  function contextFor(envelope: Envelope, principal: string | undefined, seq: number | undefined, attempt: number, consumer?: string): EventContext {
+  function contextFor(
+    envelope: Envelope,
+    principal: string | undefined,
+    seq: number | undefined,
+    attempt: number,
+    consumer?: string,
+  ): EventContext {
     const context: EventContext = {
       attempt,
       reply: (payload, replyOptions) => {
@@ -204,20 +233,34 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     return context
   }
 
-  async function subscribe(pattern: string, handler: EventHandler, subscribeOptions: SubscribeOptions, principal: string | undefined): Promise<Subscription> {
+  async function subscribe(
+    pattern: string,
+    handler: EventHandler,
+    subscribeOptions: SubscribeOptions,
+    principal: string | undefined,
+  ): Promise<Subscription> {
     ensureOpen()
     validatePattern(pattern)
-    if (typeof handler !== 'function') throw new HubError('E_BAD_REQUEST', 'subscribe needs a handler function')
+    if (typeof handler !== 'function')
+      throw new HubError('E_BAD_REQUEST', 'subscribe needs a handler function')
     if (principal !== undefined) permissions!.checkSubscribe(principal, pattern)
     const opts = subscribeOptions
     if (opts.durable !== undefined && !CONSUMER_NAME.test(opts.durable)) {
-      throw new HubError('E_BAD_REQUEST', `durable name must match ${CONSUMER_NAME}, got ${JSON.stringify(opts.durable)}`)
+      throw new HubError(
+        'E_BAD_REQUEST',
+        `durable name must match ${CONSUMER_NAME}, got ${JSON.stringify(opts.durable)}`,
+      )
     }
     if (opts.trusted === true) {
-      if (principal !== undefined) throw new HubError('E_PERMISSION_REQUIRED', `${principal} may not use a trusted handler`)
+      if (principal !== undefined)
+        throw new HubError('E_PERMISSION_REQUIRED', `${principal} may not use a trusted handler`)
       const name = `trusted.${uuidV7(clock.now())}`
       const liveOptions = opts.queue === undefined ? { name } : { name, queue: opts.queue }
-      const handle = trusted.subscribe(pattern, (envelope) => handler(envelope, contextFor(envelope, principal, envelope.seq, 0)), liveOptions)
+      const handle = trusted.subscribe(
+        pattern,
+        (envelope) => handler(envelope, contextFor(envelope, principal, envelope.seq, 0)),
+        liveOptions,
+      )
       return remember({ name, unsubscribe: async () => handle.unsubscribe() })
     }
     const limits = {
@@ -229,7 +272,9 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     const backoffMs = opts.backoffMs === undefined ? settings.backoffMs : checkBackoff(opts.backoffMs)
     const matches = compileTypePattern(pattern)
     const entries = options.registry.entries.filter((entry) => matches(entry.type))
-    const name = opts.durable ?? (opts.queue !== undefined ? `queue.${opts.queue}.${pattern}` : `ephemeral.${uuidV7(clock.now())}`)
+    const name =
+      opts.durable ??
+      (opts.queue !== undefined ? `queue.${opts.queue}.${pattern}` : `ephemeral.${uuidV7(clock.now())}`)
     const member = entries.some((entry) => entry.stored)
       ? await transport.consume(
           {
@@ -249,7 +294,11 @@ export async function createBus(options: BusOptions): Promise<Bus> {
       : undefined
     const queue = opts.queue ?? opts.durable
     const liveHandle = entries.some((entry) => !entry.stored)
-      ? transport.subscribeLive(pattern, (envelope) => handler(envelope, contextFor(envelope, principal, undefined, 0)), queue === undefined ? { name } : { name, queue })
+      ? transport.subscribeLive(
+          pattern,
+          (envelope) => handler(envelope, contextFor(envelope, principal, undefined, 0)),
+          queue === undefined ? { name } : { name, queue },
+        )
       : undefined
     return remember({
       name,
@@ -272,7 +321,10 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     return wrapped
   }
 
-  async function* replay(replayOptions: ReplayOptions, principal: string | undefined): AsyncIterable<Envelope> {
+  async function* replay(
+    replayOptions: ReplayOptions,
+    principal: string | undefined,
+  ): AsyncIterable<Envelope> {
     ensureOpen()
     const filter = replayOptions.filter ?? '>'
     validatePattern(filter)
@@ -299,7 +351,8 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     return Object.freeze({
       publish: (draft: unknown) => publish(draft, principal),
       publishMany: (drafts: readonly unknown[]) => publishMany(drafts, principal),
-      subscribe: (pattern: string, handler: EventHandler, opts: SubscribeOptions = {}) => subscribe(pattern, handler, opts, principal),
+      subscribe: (pattern: string, handler: EventHandler, opts: SubscribeOptions = {}) =>
+        subscribe(pattern, handler, opts, principal),
       request: (type: string, payload: Record<string, unknown>, opts = {}) => {
         ensureOpen()
         return requester.request(type, payload, opts, principal)
@@ -310,7 +363,8 @@ export async function createBus(options: BusOptions): Promise<Bus> {
 
   async function dlqAction(action: 'retry' | 'purge', query: DeadLetterQuery) {
     ensureOpen()
-    const entries = action === 'retry' ? await transport.retryDeadLetters(query) : await transport.purgeDeadLetters(query)
+    const entries =
+      action === 'retry' ? await transport.retryDeadLetters(query) : await transport.purgeDeadLetters(query)
     if (entries.length > 0) system.dlqChanged(action, entries, query.consumer)
     return entries
   }
@@ -342,7 +396,10 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     topics: () => transport.topics(),
     as: (principal: string) => {
       if (permissions === undefined) {
-        throw new HubError('E_PERMISSION_REQUIRED', 'this bus has no permission table; principals cannot be checked')
+        throw new HubError(
+          'E_PERMISSION_REQUIRED',
+          'this bus has no permission table; principals cannot be checked',
+        )
       }
       return clientFor(principal)
     },

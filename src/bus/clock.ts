@@ -7,11 +7,8 @@ export interface Clock {
 
 export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
-  setTimeout: (callback: () => void, delayMs: number): unknown => {
-    const handle = setTimeout(callback, delayMs)
-    // Bus timers must never keep a process alive on their own; close() is the owner of lifetime.
-    handle.unref()
-    return handle
-  },
+  // Timers stay referenced: a pending request, redelivery or held publisher keeps the process
+  // alive until it is settled; close() clears what is left.
+  setTimeout: (callback: () => void, delayMs: number): unknown => setTimeout(callback, delayMs),
   clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
 })

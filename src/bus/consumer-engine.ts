@@ -226,12 +226,20 @@ export class ConsumerEngine {
       this.scheduleFlush()
     }
     entry.timer = this.clock.setTimeout(() => {
-      this.settle(entry, token, new HubError('E_TIMEOUT', `not acknowledged within ${this.config.ackWaitMs} ms`))
+      this.settle(
+        entry,
+        token,
+        new HubError('E_TIMEOUT', `not acknowledged within ${this.config.ackWaitMs} ms`),
+      )
     }, this.config.ackWaitMs)
     let result: Promise<void>
     try {
       entry.envelope ??= entry.record.envelope()
-      result = member.handler(entry.envelope, { consumer: this.name, seq: entry.seq, attempt: entry.attempts })
+      result = member.handler(entry.envelope, {
+        consumer: this.name,
+        seq: entry.seq,
+        attempt: entry.attempts,
+      })
     } catch (error) {
       result = Promise.reject(error)
     }
@@ -375,7 +383,8 @@ export class ConsumerEngine {
       await Promise.race([Promise.allSettled(inflight), limit])
       clearTimeout(timer)
     }
-    for (const entry of [...this.pending.values(), ...this.redo.values()]) this.clock.clearTimeout(entry.timer)
+    for (const entry of [...this.pending.values(), ...this.redo.values()])
+      this.clock.clearTimeout(entry.timer)
     this.flush()
   }
 }

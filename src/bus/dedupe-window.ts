@@ -3,39 +3,53 @@ export const DEFAULT_DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000
 
 /**
  * An in-memory dedupe window: remembers each key with what it first resolved to until it
- * expires. Expired keys are swept lazily, a few at a time, in insertion (= expiry) order.
+ * expires. Two generations of maps replace per-key expiry bookkeeping: when the current one is a
+ * window old it becomes the previous one and the previous one is dropped whole (every key in it
+ * is then past its window), so expiry is O(1) and memory is bounded by two windows of keys.
+ * A hit is still checked against its own expiry, so forgetting is exact.
  */
 export class DedupeWindow<T> {
-  private readonly entries = new Map<string, { value: T; expiresAt: number }>()
+  private current = new Map<string, { value: T; expiresAt: number }>()
+  private previous = new Map<string, { value: T; expiresAt: number }>()
+  private startedAt = Number.NEGATIVE_INFINITY
 
   constructor(private readonly windowMs: number) {}
 
   get(key: string, now: number): T | undefined {
-    const hit = this.entries.get(key)
-    if (hit === undefined) return undefined
-    if (hit.expiresAt > now) return hit.value
-    this.entries.delete(key)
-    return undefined
+    this.rotate(now)
+    const hit = this.current.get(key) ?? this.previous.get(key)
+    return hit !== undefined && hit.expiresAt > now ? hit.value : undefined
   }
 
   remember(key: string, value: T, now: number): void {
-    this.entries.delete(key)
-    this.entries.set(key, { value, expiresAt: now + this.windowMs })
-    this.sweep(now)
+    this.rotate(now)
+    this.previous.delete(key)
+    this.current.set(key, { value, expiresAt: now + this.windowMs })
   }
 
-  private sweep(now: number): void {
-    let budget = 4
-    for (const [key, entry] of this.entries) {
-      if (entry.expiresAt > now || budget-- === 0) return
-      this.entries.delete(key)
-    }
+  /** Keys remembered (including expired ones not yet dropped). */
+  get size(): number {
+    return this.current.size + this.previous.size
+  }
+
+  private rotate(now: number): void {
+    if (now - this.startedAt < this.windowMs) return
+    // Two windows since the last rotation: everything in both maps has expired.
+    this.previous = now - this.startedAt >= 2 * this.windowMs ? new Map() : this.current
+    this.current = new Map()
+    this.startedAt = now
   }
 }
 
 /** The keys an event is deduped on: its id, and its idempotency key scoped by tenant and type. */
-export function dedupeKeysOf(envelope: { id: string; type: string; tenant: string; idempotencyKey?: string }): string[] {
+export function dedupeKeysOf(envelope: {
+  id: string
+  type: string
+  tenant: string
+  idempotencyKey?: string
+}): string[] {
   const keys = [`id:${envelope.id}`]
-  if (envelope.idempotencyKey !== undefined) keys.push(`key:${envelope.tenant}:${envelope.type}:${envelope.idempotencyKey}`)
+  if (envelope.idempotencyKey !== undefined)
+    keys.push(`key:${envelope.tenant}:${envelope.type}:${envelope.idempotencyKey}`)
   return keys
 }

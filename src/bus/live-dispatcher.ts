@@ -1,7 +1,13 @@
 import { type Envelope, toHubError } from '../contracts/index.ts'
 import type { Clock } from './clock.ts'
 import { compileTypePattern, type TypeMatcher } from './subjects.ts'
-import type { BackpressureReport, LiveHandler, LiveLimits, LiveOptions, LiveSubscription } from './transport-types.ts'
+import type {
+  BackpressureReport,
+  LiveHandler,
+  LiveLimits,
+  LiveOptions,
+  LiveSubscription,
+} from './transport-types.ts'
 
 /** At most one bus.backpressure report per subscriber in this interval; drops in between are summed. */
 export const BACKPRESSURE_REPORT_INTERVAL_MS = 1000
@@ -118,7 +124,11 @@ export class LiveDispatcher {
     if (!subscriber.running) void this.run(subscriber)
   }
 
-  private async waitAndEnqueue(subscriber: LiveSubscriber, envelope: Envelope, droppable: boolean): Promise<void> {
+  private async waitAndEnqueue(
+    subscriber: LiveSubscriber,
+    envelope: Envelope,
+    droppable: boolean,
+  ): Promise<void> {
     const { clock, limits } = this.options
     const started = clock.now()
     while (!subscriber.closed && subscriber.buffer.length >= limits.maxPending) {

@@ -76,10 +76,19 @@ export function createLogTransport(spec: LogTransportSpec): Transport {
       ensureOpen()
       let engine = engines.get(config.name)
       if (engine === undefined) {
-        engine = new ConsumerEngine({ config, log: backend.reader, store: backend.state, clock: context.clock, onError: context.onError })
+        engine = new ConsumerEngine({
+          config,
+          log: backend.reader,
+          store: backend.state,
+          clock: context.clock,
+          onError: context.onError,
+        })
         engines.set(config.name, engine)
       } else if (engine.filter !== config.filter) {
-        throw new HubError('E_BAD_REQUEST', `consumer ${config.name} is running with filter ${engine.filter}, not ${config.filter}`)
+        throw new HubError(
+          'E_BAD_REQUEST',
+          `consumer ${config.name} is running with filter ${engine.filter}, not ${config.filter}`,
+        )
       }
       const running = engine
       const member = running.addMember(handler)
@@ -125,7 +134,8 @@ export function createLogTransport(spec: LogTransportSpec): Transport {
       const results = await Promise.allSettled(stopping)
       await dispatcher.drain()
       for (const result of results) {
-        if (result.status === 'rejected') context.onError(toHubError(result.reason), `${spec.name}: stopping a consumer`)
+        if (result.status === 'rejected')
+          context.onError(toHubError(result.reason), `${spec.name}: stopping a consumer`)
       }
       await backend.close()
     },

@@ -24,13 +24,19 @@ type TransportModule = Record<string, (options: Record<string, unknown>) => Tran
 async function loadTransport(kind: 'memory' | 'sqlite' | 'nats'): Promise<TransportModule> {
   try {
     // Loaded on demand: the transports build on this folder, and a hub without NATS never loads it.
-    if (kind === 'memory') return (await import('../transports/memory/index.ts')) as unknown as TransportModule
-    if (kind === 'sqlite') return (await import('../transports/sqlite/index.ts')) as unknown as TransportModule
+    if (kind === 'memory')
+      return (await import('../transports/memory/index.ts')) as unknown as TransportModule
+    if (kind === 'sqlite')
+      return (await import('../transports/sqlite/index.ts')) as unknown as TransportModule
     // Written by another engineer; a variable specifier keeps the type check independent of it.
     const natsModule = '../transports/nats/index.ts'
     return (await import(natsModule)) as TransportModule
   } catch (cause) {
-    throw new HubError('E_DEPENDENCY_UNAVAILABLE', `the ${kind} transport cannot be loaded: ${(cause as Error).message}`, { cause })
+    throw new HubError(
+      'E_DEPENDENCY_UNAVAILABLE',
+      `the ${kind} transport cannot be loaded: ${(cause as Error).message}`,
+      { cause },
+    )
   }
 }
 
@@ -54,10 +60,14 @@ export async function openBus(options: OpenBusOptions): Promise<Bus> {
   } else if (transport === 'nats') {
     const module = await loadTransport('nats')
     const make = module.natsTransport
-    if (make === undefined) throw new HubError('E_DEPENDENCY_UNAVAILABLE', 'src/transports/nats does not export natsTransport')
+    if (make === undefined)
+      throw new HubError('E_DEPENDENCY_UNAVAILABLE', 'src/transports/nats does not export natsTransport')
     factory = make(transportOptions ?? {})
   } else {
-    throw new HubError('E_BAD_REQUEST', `unknown transport ${JSON.stringify(transport)}; use memory, sqlite or nats`)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `unknown transport ${JSON.stringify(transport)}; use memory, sqlite or nats`,
+    )
   }
   return createBus({ ...busOptions, registry: registry ?? loadRegistry(), transport: factory })
 }

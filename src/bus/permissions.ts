@@ -41,9 +41,13 @@ export function createPermissionChecker(table: PermissionTable): PermissionCheck
   function grantsOf(principal: string) {
     const grants = Object.hasOwn(table, principal) ? compiled.get(principal) : undefined
     if (grants === undefined) {
-      throw new HubError('E_PERMISSION_REQUIRED', `principal ${JSON.stringify(principal)} has no bus permissions`, {
-        details: { principal },
-      })
+      throw new HubError(
+        'E_PERMISSION_REQUIRED',
+        `principal ${JSON.stringify(principal)} has no bus permissions`,
+        {
+          details: { principal },
+        },
+      )
     }
     return grants
   }

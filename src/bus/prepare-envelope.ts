@@ -48,7 +48,10 @@ export function prepareEnvelope(draft: unknown, nowMs: number, settings: Prepare
     return error.ok ? { ok: false, error: { code: 'E_VALIDATION', message: 'not an envelope' } } : error
   }
   const type = draft.type
-  const entry = typeof type === 'string' ? settings.contracts.entry(type, typeof draft.version === 'number' ? draft.version : undefined) : undefined
+  const entry =
+    typeof type === 'string'
+      ? settings.contracts.entry(type, typeof draft.version === 'number' ? draft.version : undefined)
+      : undefined
   const id = draft.id ?? uuidV7(nowMs)
   // Built in ENVELOPE_FIELDS order so stored JSON has one canonical layout.
   const candidate: Record<string, unknown> = {
@@ -70,7 +73,12 @@ export function prepareEnvelope(draft: unknown, nowMs: number, settings: Prepare
   for (const key of Object.keys(draft)) {
     // Unknown top-level fields stay, so validation names them instead of silently losing them.
     if (!Object.hasOwn(candidate, key) && key !== 'seq' && key !== 'sessionSeq') {
-      Object.defineProperty(candidate, key, { value: draft[key], enumerable: true, writable: true, configurable: true })
+      Object.defineProperty(candidate, key, {
+        value: draft[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
     }
   }
   const validated = settings.contracts.validateEnvelope(candidate)

@@ -61,7 +61,10 @@ export function createRequester(dependencies: RequesterDependencies) {
     const entry = contracts.entry(type, options.version)
     if (entry === undefined) throw new HubError('E_VALIDATION', `unknown command type ${type}`)
     if (entry.kind !== 'command') {
-      throw new HubError('E_BAD_REQUEST', `${type} is ${entry.kind === 'reply' ? 'a reply' : 'an event'}, not a command`)
+      throw new HubError(
+        'E_BAD_REQUEST',
+        `${type} is ${entry.kind === 'reply' ? 'a reply' : 'an event'}, not a command`,
+      )
     }
     const replyType = replyTypeOf(type)
     if (contracts.entry(replyType) === undefined) {
@@ -75,7 +78,11 @@ export function createRequester(dependencies: RequesterDependencies) {
     const answer = new Promise<Envelope>((resolve, reject) => {
       const timer = clock.setTimeout(() => {
         waiters.delete(id)
-        reject(new HubError('E_TIMEOUT', `no reply to ${type} within ${timeoutMs} ms`, { details: { id, type, timeoutMs } }))
+        reject(
+          new HubError('E_TIMEOUT', `no reply to ${type} within ${timeoutMs} ms`, {
+            details: { id, type, timeoutMs },
+          }),
+        )
       }, timeoutMs)
       waiters.set(id, { resolve, reject, timer })
     })
@@ -98,7 +105,9 @@ export function createRequester(dependencies: RequesterDependencies) {
   function close(): void {
     for (const [id, waiter] of waiters) {
       clock.clearTimeout(waiter.timer)
-      waiter.reject(new HubError('E_DEPENDENCY_UNAVAILABLE', `the bus closed before request ${id} was answered`))
+      waiter.reject(
+        new HubError('E_DEPENDENCY_UNAVAILABLE', `the bus closed before request ${id} was answered`),
+      )
     }
     waiters.clear()
   }

@@ -6,7 +6,10 @@ export const DEFAULT_HUB_ID = 'local'
 /** `hub.<hubId>`: the prefix of every subject this hub publishes. */
 export function hubSubjectPrefix(hubId: string = DEFAULT_HUB_ID): string {
   if (!/^[A-Za-z0-9_-]+$/.test(hubId)) {
-    throw new HubError('E_BAD_REQUEST', `hub id must be letters, digits, _ or -, got ${JSON.stringify(hubId)}`)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `hub id must be letters, digits, _ or -, got ${JSON.stringify(hubId)}`,
+    )
   }
   return `hub.${hubId}`
 }
@@ -26,7 +29,10 @@ const MAX_PATTERN_CHARS = 500
  */
 export function validatePattern(pattern: unknown): string {
   if (typeof pattern !== 'string' || pattern.length === 0 || pattern.length > MAX_PATTERN_CHARS) {
-    throw new HubError('E_BAD_REQUEST', `a subject pattern must be a non-empty string of at most ${MAX_PATTERN_CHARS} characters`)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `a subject pattern must be a non-empty string of at most ${MAX_PATTERN_CHARS} characters`,
+    )
   }
   const tokens = pattern.split('.')
   tokens.forEach((token, index) => {
@@ -38,7 +44,8 @@ export function validatePattern(pattern: unknown): string {
           : token !== '*' && token !== '>' && /[*>\s]/.test(token)
             ? 'mixes a wildcard or space into a token'
             : undefined
-    if (problem !== undefined) throw new HubError('E_BAD_REQUEST', `subject pattern ${JSON.stringify(pattern)} ${problem}`)
+    if (problem !== undefined)
+      throw new HubError('E_BAD_REQUEST', `subject pattern ${JSON.stringify(pattern)} ${problem}`)
   })
   return pattern
 }

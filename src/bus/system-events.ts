@@ -25,7 +25,10 @@ export function systemEvents(dependencies: SystemEventDependencies) {
   function emit(type: string, payload: Record<string, unknown>, severity: 'info' | 'warn' = 'warn'): void {
     if (dependencies.isClosed()) return
     if (dependencies.contracts.entry(type) === undefined) {
-      dependencies.onError(new HubError('E_VALIDATION', `${type} is not in the catalog; event not emitted`), 'bus')
+      dependencies.onError(
+        new HubError('E_VALIDATION', `${type} is not in the catalog; event not emitted`),
+        'bus',
+      )
       return
     }
     const sent = dependencies.track(dependencies.publish({ type, payload, source: 'bus', severity }))

@@ -52,6 +52,8 @@ export interface AppendItem {
   envelope: Envelope
   /** `id:<id>` and, when set, `key:<tenant>:<type>:<idempotencyKey>`; any hit within the window is a duplicate. */
   dedupeKeys: string[]
+  /** Unix ms of `envelope.ts` when the bus already knows it (it set ts itself), so it is not parsed again. */
+  timeMs?: number
 }
 
 /** One per appended item, in order. A duplicate names the event that was stored first. */

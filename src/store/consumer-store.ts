@@ -37,12 +37,19 @@ function toEntry(row: DlqRow): DeadLetterEntry {
 }
 
 /** Consumer positions and the dead-letter queue in the same file as the log. */
-export function createConsumerStore(db: SqliteDatabase, writer: EventWriter, file: string, now: () => number) {
+export function createConsumerStore(
+  db: SqliteDatabase,
+  writer: EventWriter,
+  file: string,
+  now: () => number,
+) {
   const s = {
     consumer: db.prepare('SELECT filter, ack_floor FROM consumers WHERE name = ?'),
     acks: db.prepare('SELECT seq FROM consumer_acks WHERE name = ?').pluck(),
     attempts: db.prepare('SELECT seq, attempts, last_error FROM consumer_attempts WHERE name = ?'),
-    create: db.prepare('INSERT OR IGNORE INTO consumers (name, filter, ack_floor, updated_ms) VALUES (?, ?, ?, ?)'),
+    create: db.prepare(
+      'INSERT OR IGNORE INTO consumers (name, filter, ack_floor, updated_ms) VALUES (?, ?, ?, ?)',
+    ),
     dlqInsert: db.prepare(
       'INSERT INTO dlq (consumer, seq, event_id, type, attempts, last_error, moved_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -82,7 +89,16 @@ export function createConsumerStore(db: SqliteDatabase, writer: EventWriter, fil
       return guarded(`moving an event of ${name} to the DLQ`, () => {
         const movedMs = now()
         const error = lastError.slice(0, 4000)
-        const result = s.dlqInsert.run(name, envelope.seq ?? 0, envelope.id, envelope.type, attempts, error, movedMs, JSON.stringify(envelope))
+        const result = s.dlqInsert.run(
+          name,
+          envelope.seq ?? 0,
+          envelope.id,
+          envelope.type,
+          attempts,
+          error,
+          movedMs,
+          JSON.stringify(envelope),
+        )
         return {
           dlqId: Number(result.lastInsertRowid),
           consumer: name,
@@ -97,7 +113,9 @@ export function createConsumerStore(db: SqliteDatabase, writer: EventWriter, fil
       })
     },
     takeRedo(name) {
-      return guarded(`reading DLQ retries of ${name}`, () => (s.takeRedo.all(name) as number[]).sort((a, b) => a - b))
+      return guarded(`reading DLQ retries of ${name}`, () =>
+        (s.takeRedo.all(name) as number[]).sort((a, b) => a - b),
+      )
     },
   }
 
@@ -113,7 +131,10 @@ export function createConsumerStore(db: SqliteDatabase, writer: EventWriter, fil
       params.push(JSON.stringify(query.ids.filter((id) => Number.isInteger(id))))
     }
     const limit = query.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(query.limit))}`
-    return { sql: `SELECT * FROM dlq${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY dlq_id${limit}`, params }
+    return {
+      sql: `SELECT * FROM dlq${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY dlq_id${limit}`,
+      params,
+    }
   }
 
   function listDeadLetters(query: DeadLetterQuery): DeadLetterEntry[] {
@@ -125,18 +146,20 @@ export function createConsumerStore(db: SqliteDatabase, writer: EventWriter, fil
 
   function takeDeadLetters(query: DeadLetterQuery, action: 'retry' | 'purge'): DeadLetterEntry[] {
     return guarded(`${action === 'retry' ? 'retrying' : 'purging'} DLQ entries`, () =>
-      db.transaction(() => {
-        const { sql, params } = selectSql(query)
-        const rows = db.prepare(sql).all(...params) as DlqRow[]
-        for (const row of rows) {
-          s.dlqDelete.run(row.dlq_id)
-          if (action === 'retry') {
-            s.putRedo.run(row.consumer, row.seq)
-            s.clearAttempt.run(row.consumer, row.seq)
+      db
+        .transaction(() => {
+          const { sql, params } = selectSql(query)
+          const rows = db.prepare(sql).all(...params) as DlqRow[]
+          for (const row of rows) {
+            s.dlqDelete.run(row.dlq_id)
+            if (action === 'retry') {
+              s.putRedo.run(row.consumer, row.seq)
+              s.clearAttempt.run(row.consumer, row.seq)
+            }
           }
-        }
-        return rows.map(toEntry)
-      }).immediate(),
+          return rows.map(toEntry)
+        })
+        .immediate(),
     )
   }
 

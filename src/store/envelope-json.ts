@@ -6,14 +6,44 @@ export interface EnvelopeJsonParts {
   tail: string
 }
 
+/**
+ * One JSON.stringify per event: the fields before seq are copied field by field into an object
+ * of one fixed shape (no rest/spread, which allocate and stay polymorphic), then the text is cut
+ * where seq goes. A validated envelope has only the known fields (the schema forbids others).
+ */
 export function envelopeJsonParts(envelope: Envelope): EnvelopeJsonParts {
-  const { payload, meta, seq: _seq, sessionSeq: _sessionSeq, ...head } = envelope
-  const headJson = JSON.stringify(head)
-  const tailJson = JSON.stringify(meta === undefined ? { payload } : { payload, meta })
-  return { head: headJson.slice(0, -1), tail: tailJson.slice(1) }
+  const head: Record<string, unknown> = {
+    id: envelope.id,
+    type: envelope.type,
+    version: envelope.version,
+    ts: envelope.ts,
+    source: envelope.source,
+    severity: envelope.severity,
+    traceId: envelope.traceId,
+  }
+  if (envelope.causationId !== undefined) head.causationId = envelope.causationId
+  if (envelope.sessionId !== undefined) head.sessionId = envelope.sessionId
+  head.tenant = envelope.tenant
+  if (envelope.idempotencyKey !== undefined) head.idempotencyKey = envelope.idempotencyKey
+  // A marker key nothing else can contain; its position is where seq goes.
+  head[SPLIT_KEY] = 0
+  head.payload = envelope.payload
+  if (envelope.meta !== undefined) head.meta = envelope.meta
+  const json = JSON.stringify(head)
+  const at = json.indexOf(SPLIT_TEXT)
+  return { head: json.slice(0, at), tail: json.slice(at + SPLIT_TEXT.length) }
 }
 
-export function joinEnvelopeJson(parts: EnvelopeJsonParts, seq: number, sessionSeq: number | undefined): string {
+const SPLIT_KEY = '\u0000seq'
+// `,"` can only be structure (a quote inside a string value is escaped), and the marker precedes
+// the payload, so the first match is the marker.
+const SPLIT_TEXT = `,${JSON.stringify(SPLIT_KEY)}:0,`
+
+export function joinEnvelopeJson(
+  parts: EnvelopeJsonParts,
+  seq: number,
+  sessionSeq: number | undefined,
+): string {
   return sessionSeq === undefined
     ? `${parts.head},"seq":${seq},${parts.tail}`
     : `${parts.head},"seq":${seq},"sessionSeq":${sessionSeq},${parts.tail}`

@@ -11,14 +11,18 @@ type Row = [number, string, string | null, string]
 /** Reads the log: for consumers (LogReader), for replay (paged, lazily parsed) and for topic counts. */
 export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file: string) {
   const s = {
-    after: db.prepare('SELECT seq, type, session_id, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?').raw(),
+    after: db
+      .prepare('SELECT seq, type, session_id, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?')
+      .raw(),
     one: db.prepare('SELECT seq, type, session_id, body FROM events WHERE seq = ?').raw(),
     head: db.prepare('SELECT last_seq FROM log_head WHERE id = 1').pluck(),
     atTime: db.prepare('SELECT min(seq) FROM events WHERE ts_ms >= ?').pluck(),
-    topics: db.prepare(
-      'SELECT t.type, t.n, t.last, e.body ->> \'$.ts\' FROM (SELECT type, count(*) AS n, max(seq) AS last FROM events GROUP BY type) t ' +
-        'JOIN events e ON e.seq = t.last ORDER BY t.type',
-    ).raw(),
+    topics: db
+      .prepare(
+        "SELECT t.type, t.n, t.last, e.body ->> '$.ts' FROM (SELECT type, count(*) AS n, max(seq) AS last FROM events GROUP BY type) t " +
+          'JOIN events e ON e.seq = t.last ORDER BY t.type',
+      )
+      .raw(),
   }
 
   function guarded<T>(action: string, run: () => T): T {
@@ -34,7 +38,9 @@ export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file
       const cached = recent.after(afterSeq, limit)
       if (cached !== undefined) return cached
       return guarded('reading events', () =>
-        (s.after.all(afterSeq, limit) as Row[]).map(([seq, type, session, body]) => makeRecord(seq, type, session, body)),
+        (s.after.all(afterSeq, limit) as Row[]).map(([seq, type, session, body]) =>
+          makeRecord(seq, type, session, body),
+        ),
       )
     },
     readSeq(seq) {
@@ -57,7 +63,9 @@ export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file
     if (query.toTime !== undefined) where.push('ts_ms <= ?')
     const exact = query.filter !== undefined && !/[*>]/.test(query.filter)
     if (exact) where.push('type = ?')
-    const statement = db.prepare(`SELECT seq, type, body FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${PAGE}`).raw()
+    const statement = db
+      .prepare(`SELECT seq, type, body FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${PAGE}`)
+      .raw()
     const fixed: unknown[] = []
     if (query.toSeq !== undefined) fixed.push(query.toSeq)
     if (query.fromTime !== undefined) fixed.push(query.fromTime)
@@ -73,7 +81,10 @@ export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file
     let after = Math.max(0, (query.fromSeq ?? 1) - 1)
     let remaining = query.limit ?? Number.POSITIVE_INFINITY
     while (remaining > 0) {
-      const rows = guarded('replaying events', () => statement.all(after, ...fixed) as [number, string, string][])
+      const rows = guarded(
+        'replaying events',
+        () => statement.all(after, ...fixed) as [number, string, string][],
+      )
       for (const [seq, type, body] of rows) {
         after = seq
         if (!matches(type)) continue
@@ -86,7 +97,12 @@ export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file
 
   function topics(): TopicStat[] {
     return guarded('counting topics', () =>
-      (s.topics.all() as [string, number, number, string][]).map(([type, count, lastSeq, lastTs]) => ({ type, count, lastSeq, lastTs })),
+      (s.topics.all() as [string, number, number, string][]).map(([type, count, lastSeq, lastTs]) => ({
+        type,
+        count,
+        lastSeq,
+        lastTs,
+      })),
     )
   }
 

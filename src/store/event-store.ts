@@ -23,14 +23,18 @@ export interface EventStore extends LogBackend {
  * The SQLite event log (events.sqlite): log, consumer positions, dedupe keys and DLQ in one
  * file; one writer per process with group commit; several processes may share the file.
  */
-export function openEventStore(options: EventStoreOptions, onError: (error: HubError, where: string) => void = () => {}): EventStore {
+export function openEventStore(
+  options: EventStoreOptions,
+  onError: (error: HubError, where: string) => void = () => {},
+): EventStore {
   const settings = eventStoreSettings(options)
   const db = openDatabase(settings)
   const recent = new RecentEvents(settings.recentEvents)
   const writer = new EventWriter(db, settings, recent, onError)
   const events = createEventReader(db, recent, settings.path)
   const consumers = createConsumerStore(db, writer, settings.path, settings.now)
-  const report = (error: unknown, where: string) => onError(toHubError(storeError(error, settings.path, where)), where)
+  const report = (error: unknown, where: string) =>
+    onError(toHubError(storeError(error, settings.path, where)), where)
   const stopMaintenance = startMaintenance(db, settings, report)
   const dataVersion = db.prepare('PRAGMA data_version').pluck()
   const pendingRedo = db.prepare('SELECT 1 FROM consumer_redo LIMIT 1').pluck()
@@ -67,7 +71,7 @@ export function openEventStore(options: EventStoreOptions, onError: (error: HubE
     takeDeadLetters: consumers.takeDeadLetters,
     watch,
     flush: () => writer.flush(),
-    enforceRetention: () => enforceRetention(db, settings.retention, settings.now()),
+    enforceRetention: () => enforceRetention(db, settings.retention, settings.now(), settings.dedupeWindowMs),
     checkpoint: () => checkpoint(db, settings),
     async close() {
       if (closed) return

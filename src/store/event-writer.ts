@@ -4,7 +4,23 @@ import { type EnvelopeJsonParts, envelopeJsonParts, joinEnvelopeJson } from './e
 import type { SqliteDatabase } from './open-database.ts'
 import { makeRecord, type RecentEvents } from './recent-events.ts'
 import { storeError } from './store-errors.ts'
+import { RETIRED_IDS_UNTIL_KEY } from './schema.ts'
 import type { EventStoreSettings } from './store-options.ts'
+
+interface DuplicateRow {
+  seq: number
+  session_seq: number | null
+}
+
+function isIdKey(key: string): boolean {
+  return key.charCodeAt(0) === 105 /* i */ && key.startsWith('id:')
+}
+
+function duplicateOf(id: string, row: DuplicateRow): AppendOutcome {
+  return row.session_seq === null
+    ? { id, seq: row.seq, duplicate: true }
+    : { id, seq: row.seq, sessionSeq: row.session_seq, duplicate: true }
+}
 
 interface AppendJob {
   kind: 'append'
@@ -49,26 +65,33 @@ export class EventWriter {
       setHead: db.prepare('UPDATE log_head SET last_seq = ? WHERE id = 1'),
       sessionMax: db.prepare('SELECT max(session_seq) FROM events WHERE session_id = ?').pluck(),
       dedupeGet: db.prepare('SELECT id, seq, session_seq FROM dedupe WHERE key = ? AND expires_ms > ?'),
+      byId: db.prepare('SELECT seq, session_seq FROM events WHERE id = ?'),
+      retiredUntil: db.prepare('SELECT CAST(value AS INTEGER) FROM store_meta WHERE key = ?').pluck(),
       dedupePut: db.prepare(
         'INSERT INTO dedupe (key, id, seq, session_seq, expires_ms) VALUES (?, ?, ?, ?, ?) ' +
           'ON CONFLICT (key) DO UPDATE SET id = excluded.id, seq = excluded.seq, session_seq = excluded.session_seq, expires_ms = excluded.expires_ms',
       ),
       insert: db.prepare(
-        'INSERT INTO events (seq, id, type, session_id, session_seq, ts_ms, committed_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO events (seq, id, type, session_id, session_seq, ts_ms, committed_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (id) DO NOTHING',
       ),
       floor: db.prepare('UPDATE consumers SET ack_floor = ?, updated_ms = ? WHERE name = ?'),
       dropAcks: db.prepare('DELETE FROM consumer_acks WHERE name = ? AND seq <= ?'),
       addAck: db.prepare('INSERT OR IGNORE INTO consumer_acks (name, seq) VALUES (?, ?)'),
       dropAttemptsBelow: db.prepare('DELETE FROM consumer_attempts WHERE name = ? AND seq <= ?'),
       dropAttempt: db.prepare('DELETE FROM consumer_attempts WHERE name = ? AND seq = ?'),
-      putAttempt: db.prepare('INSERT OR REPLACE INTO consumer_attempts (name, seq, attempts, last_error) VALUES (?, ?, ?, ?)'),
+      putAttempt: db.prepare(
+        'INSERT OR REPLACE INTO consumer_attempts (name, seq, attempts, last_error) VALUES (?, ?, ?, ?)',
+      ),
     }
   }
 
   append(items: AppendItem[]): Promise<AppendOutcome[]> {
-    if (this.closed) return Promise.reject(new HubError('E_DEPENDENCY_UNAVAILABLE', 'the event store is closed'))
+    if (this.closed)
+      return Promise.reject(new HubError('E_DEPENDENCY_UNAVAILABLE', 'the event store is closed'))
     // Serialised here, outside the transaction, once per event.
-    const parts = items.map((item) => envelopeJsonParts(item.envelope))
+    const parts = new Array<EnvelopeJsonParts>(items.length)
+    for (let index = 0; index < items.length; index++) parts[index] = envelopeJsonParts(items[index]!.envelope)
     return new Promise((resolve, reject) => {
       this.jobs.push({ kind: 'append', items, parts, resolve, reject })
       this.waitingEvents += items.length
@@ -110,15 +133,18 @@ export class EventWriter {
         const now = this.settings.now()
         let head = this.statements.head.get() as number
         if (head !== this.knownHead) this.sessionSeqs.clear()
+        const retiredUntil = this.statements.retiredUntil.get(RETIRED_IDS_UNTIL_KEY) as number | undefined
+        const retiredIds = retiredUntil !== undefined && retiredUntil > now
         for (const job of jobs) {
           if (job.kind === 'consumer') this.writeConsumer(job, now)
           else {
             const outcomes: AppendOutcome[] = []
-            job.items.forEach((item, index) => {
-              const outcome = this.writeEvent(item, job.parts[index]!, head + 1, now, committed)
+            const { items, parts } = job
+            for (let index = 0; index < items.length; index++) {
+              const outcome = this.writeEvent(items[index]!, parts[index]!, head + 1, now, retiredIds, committed)
               if (!outcome.duplicate) head = outcome.seq
               outcomes.push(outcome)
-            })
+            }
             results.set(job, outcomes)
           }
         }
@@ -148,43 +174,63 @@ export class EventWriter {
     parts: EnvelopeJsonParts,
     seq: number,
     now: number,
+    retiredIds: boolean,
     committed: ReturnType<typeof makeRecord>[],
   ): AppendOutcome {
-    for (const key of item.dedupeKeys) {
-      const seen = this.statements.dedupeGet.get(key, now) as { id: string; seq: number; session_seq: number | null } | undefined
-      if (seen !== undefined) {
-        const outcome: AppendOutcome = { id: seen.id, seq: seen.seq, duplicate: true }
-        if (seen.session_seq !== null) outcome.sessionSeq = seen.session_seq
-        return outcome
-      }
-    }
     const envelope = item.envelope
+    const s = this.statements
+    const keys = item.dedupeKeys
+    // The UNIQUE index on id dedupes ids (decision 0620); the dedupe table holds idempotency keys
+    // and, while retiredIds, the ids of events retention deleted inside their window.
+    let keyed = false
+    for (const key of keys) {
+      if (isIdKey(key)) {
+        if (!retiredIds) continue
+      } else if (!keyed) {
+        keyed = true
+        // The id wins over the idempotency key when they name different events (checked first).
+        const first = s.byId.get(envelope.id) as DuplicateRow | undefined
+        if (first !== undefined) return duplicateOf(envelope.id, first)
+      }
+      const seen = s.dedupeGet.get(key, now) as (DuplicateRow & { id: string }) | undefined
+      if (seen !== undefined) return duplicateOf(seen.id, seen)
+    }
     let sessionSeq: number | undefined
-    if (envelope.sessionId !== undefined) {
-      let last = this.sessionSeqs.get(envelope.sessionId)
-      if (last === undefined) last = (this.statements.sessionMax.get(envelope.sessionId) as number | null) ?? 0
+    const sessionId = envelope.sessionId
+    if (sessionId !== undefined) {
+      let last = this.sessionSeqs.get(sessionId)
+      if (last === undefined) last = (s.sessionMax.get(sessionId) as number | null) ?? 0
       sessionSeq = last + 1
-      this.sessionSeqs.set(envelope.sessionId, sessionSeq)
-      if (this.sessionSeqs.size > 100_000) this.sessionSeqs.clear()
     }
     const body = joinEnvelopeJson(parts, seq, sessionSeq)
-    const timeMs = Date.parse(envelope.ts)
-    this.statements.insert.run(
+    const timeMs = item.timeMs ?? Date.parse(envelope.ts)
+    const inserted = s.insert.run(
       seq,
       envelope.id,
       envelope.type,
-      envelope.sessionId ?? null,
+      sessionId ?? null,
       sessionSeq ?? null,
       Number.isFinite(timeMs) ? timeMs : null,
       now,
       body,
-    )
-    const expires = now + this.settings.dedupeWindowMs
-    for (const key of item.dedupeKeys) this.statements.dedupePut.run(key, envelope.id, seq, sessionSeq ?? null, expires)
-    committed.push(makeRecord(seq, envelope.type, envelope.sessionId, body))
-    const outcome: AppendOutcome = { id: envelope.id, seq, duplicate: false }
-    if (sessionSeq !== undefined) outcome.sessionSeq = sessionSeq
-    return outcome
+    ).changes
+    if (inserted === 0) {
+      const first = s.byId.get(envelope.id) as DuplicateRow
+      return duplicateOf(envelope.id, first)
+    }
+    if (sessionId !== undefined) {
+      this.sessionSeqs.set(sessionId, sessionSeq!)
+      if (this.sessionSeqs.size > 100_000) this.sessionSeqs.clear()
+    }
+    if (keyed) {
+      const expires = now + this.settings.dedupeWindowMs
+      for (const key of keys)
+        if (!isIdKey(key)) s.dedupePut.run(key, envelope.id, seq, sessionSeq ?? null, expires)
+    }
+    committed.push(makeRecord(seq, envelope.type, sessionId, body))
+    return sessionSeq === undefined
+      ? { id: envelope.id, seq, duplicate: false }
+      : { id: envelope.id, seq, sessionSeq, duplicate: false }
   }
 
   private writeConsumer(job: ConsumerJob, now: number): void {
@@ -198,7 +244,8 @@ export class EventWriter {
       s.dropAttempt.run(name, seq)
     }
     for (const [seq, attempt] of changes.attempts) {
-      if (seq > changes.ackFloor) s.putAttempt.run(name, seq, attempt.attempts, attempt.lastError.slice(0, 4000))
+      if (seq > changes.ackFloor)
+        s.putAttempt.run(name, seq, attempt.attempts, attempt.lastError.slice(0, 4000))
     }
   }
 

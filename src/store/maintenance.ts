@@ -23,7 +23,9 @@ export function startMaintenance(
   settings: EventStoreSettings,
   onError: (error: unknown, where: string) => void,
 ): () => void {
-  const expire = db.prepare('DELETE FROM dedupe WHERE key IN (SELECT key FROM dedupe WHERE expires_ms <= ? LIMIT 10000)')
+  const expire = db.prepare(
+    'DELETE FROM dedupe WHERE key IN (SELECT key FROM dedupe WHERE expires_ms <= ? LIMIT 10000)',
+  )
   const checkpointTimer = setInterval(() => {
     try {
       checkpoint(db, settings)
@@ -34,7 +36,7 @@ export function startMaintenance(
   const retentionTimer = setInterval(() => {
     try {
       expire.run(settings.now())
-      enforceRetention(db, settings.retention, settings.now())
+      enforceRetention(db, settings.retention, settings.now(), settings.dedupeWindowMs)
     } catch (error) {
       onError(error, 'applying retention')
     }

@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { HubError } from '../contracts/index.ts'
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts'
+import { migrateSchema } from './schema-migration.ts'
 import { corruptFileError, storeError } from './store-errors.ts'
 import type { EventStoreSettings } from './store-options.ts'
 
@@ -32,7 +33,10 @@ export function checkDatabaseFile(file: string): void {
   const pageCount = header.readUInt32BE(28)
   const countIsValid = header.readUInt32BE(24) === header.readUInt32BE(92)
   if (countIsValid && pageCount > 0 && size < pageSize * pageCount) {
-    throw corruptFileError(file, `truncated: ${size} bytes, the header records ${pageCount} pages of ${pageSize} bytes`)
+    throw corruptFileError(
+      file,
+      `truncated: ${size} bytes, the header records ${pageCount} pages of ${pageSize} bytes`,
+    )
   }
 }
 
@@ -53,11 +57,20 @@ export function openDatabase(settings: EventStoreSettings): SqliteDatabase {
     db.pragma(`journal_size_limit = ${Math.floor(settings.walLimitBytes)}`)
     db.pragma('temp_store = MEMORY')
     db.exec(SCHEMA_SQL)
-    const row = db.prepare('SELECT value FROM store_meta WHERE key = ?').get('schema_version') as { value: string } | undefined
-    if (row === undefined) db.prepare('INSERT INTO store_meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION))
+    const row = db.prepare('SELECT value FROM store_meta WHERE key = ?').get('schema_version') as
+      | { value: string }
+      | undefined
+    if (row === undefined)
+      db.prepare('INSERT INTO store_meta (key, value) VALUES (?, ?)').run(
+        'schema_version',
+        String(SCHEMA_VERSION),
+      )
     else if (Number(row.value) > SCHEMA_VERSION) {
-      throw new HubError('E_IO', `event log ${file} has schema ${row.value}, newer than this localhub understands (${SCHEMA_VERSION})`)
-    }
+      throw new HubError(
+        'E_IO',
+        `event log ${file} has schema ${row.value}, newer than this localhub understands (${SCHEMA_VERSION})`,
+      )
+    } else migrateSchema(db, Number(row.value))
     // Touch the newest page and the head row, so damage at the end of the file shows up now.
     db.prepare('SELECT max(seq) FROM events').get()
     db.prepare('SELECT last_seq FROM log_head WHERE id = 1').get()

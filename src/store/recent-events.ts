@@ -1,22 +1,37 @@
-import type { Envelope } from '../contracts/index.ts'
 import type { StoredRecord } from '../bus/index.ts'
+import type { Envelope } from '../contracts/index.ts'
 
 export interface SqliteRecord extends StoredRecord {
   body: string
 }
 
-export function makeRecord(seq: number, type: string, sessionId: string | undefined | null, body: string): SqliteRecord {
-  let parsed: Envelope | undefined
-  return {
-    seq,
-    type,
-    sessionId: sessionId ?? undefined,
-    body,
-    envelope: () => {
-      parsed ??= JSON.parse(body) as Envelope
-      return parsed
-    },
+// A class, not a closure per record: records are made once per event on the hot path.
+class Record implements SqliteRecord {
+  readonly sessionId: string | undefined
+  private parsed: Envelope | undefined
+
+  constructor(
+    readonly seq: number,
+    readonly type: string,
+    sessionId: string | undefined | null,
+    readonly body: string,
+  ) {
+    this.sessionId = sessionId ?? undefined
   }
+
+  envelope(): Envelope {
+    this.parsed ??= JSON.parse(this.body) as Envelope
+    return this.parsed
+  }
+}
+
+export function makeRecord(
+  seq: number,
+  type: string,
+  sessionId: string | undefined | null,
+  body: string,
+): SqliteRecord {
+  return new Record(seq, type, sessionId, body)
 }
 
 /**

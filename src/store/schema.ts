@@ -1,6 +1,12 @@
 // The event log schema. seq is assigned by the writer from log_head (never reused, even after
-// retention deletes the newest events); body is the stored envelope JSON, seq included.
-export const SCHEMA_VERSION = 1
+// retention deletes the newest events); body is the stored envelope JSON, seq included. There is
+// no index on ts_ms: it would cost every append, and a time lookup is a rare scan (decision 0604).
+// The UNIQUE index on id is the id dedupe (decision 0620): the insert itself finds a duplicate, so
+// the dedupe table only holds idempotency keys and the ids of events retention deleted early.
+export const SCHEMA_VERSION = 2
+
+/** store_meta key: until this Unix ms the dedupe table may hold `id:` keys that must still be checked. */
+export const RETIRED_IDS_UNTIL_KEY = 'retired_ids_until'
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -16,8 +22,8 @@ CREATE TABLE IF NOT EXISTS events (
   committed_ms INTEGER NOT NULL,
   body TEXT NOT NULL
 );
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (id);
 CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, session_seq) WHERE session_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS events_by_time ON events (ts_ms);
 CREATE TABLE IF NOT EXISTS dedupe (
   key TEXT PRIMARY KEY,
   id TEXT NOT NULL,

@@ -1,6 +1,12 @@
 import { HubError } from '../contracts/index.ts'
 
-const CORRUPTION_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_VTAB', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_INDEX'])
+const CORRUPTION_CODES = new Set([
+  'SQLITE_CORRUPT',
+  'SQLITE_NOTADB',
+  'SQLITE_CORRUPT_VTAB',
+  'SQLITE_CORRUPT_SEQUENCE',
+  'SQLITE_CORRUPT_INDEX',
+])
 
 /** The commands that get a usable log back from a damaged file. */
 export function recoveryHint(file: string): string {
@@ -29,13 +35,25 @@ export function storeError(error: unknown, file: string, action: string): HubErr
   if (error instanceof HubError) return error
   const code = sqliteCode(error) ?? ''
   const message = error instanceof Error ? error.message : String(error)
-  if (CORRUPTION_CODES.has(code) || code.startsWith('SQLITE_CORRUPT')) return corruptFileError(file, message, error)
+  if (CORRUPTION_CODES.has(code) || code.startsWith('SQLITE_CORRUPT'))
+    return corruptFileError(file, message, error)
   if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY')) {
-    return new HubError('E_RESOURCE_LIMIT', `event log ${file} stayed locked by another process while ${action}`, {
+    return new HubError(
+      'E_RESOURCE_LIMIT',
+      `event log ${file} stayed locked by another process while ${action}`,
+      {
+        details: { file },
+        cause: error,
+      },
+    )
+  }
+  if (code === 'SQLITE_FULL')
+    return new HubError('E_RESOURCE_LIMIT', `disk full while ${action} (${file})`, {
       details: { file },
       cause: error,
     })
-  }
-  if (code === 'SQLITE_FULL') return new HubError('E_RESOURCE_LIMIT', `disk full while ${action} (${file})`, { details: { file }, cause: error })
-  return new HubError('E_IO', `event log ${file}: ${action} failed: ${message}`, { details: { file, sqliteCode: code }, cause: error })
+  return new HubError('E_IO', `event log ${file}: ${action} failed: ${message}`, {
+    details: { file, sqliteCode: code },
+    cause: error,
+  })
 }

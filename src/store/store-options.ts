@@ -50,15 +50,22 @@ export interface EventStoreOptions {
   now?: () => number
 }
 
-export type EventStoreSettings = Readonly<Required<Omit<EventStoreOptions, 'retention'>> & { retention: RetentionPolicy }>
+export type EventStoreSettings = Readonly<
+  Required<Omit<EventStoreOptions, 'retention'>> & { retention: RetentionPolicy }
+>
 
 function checkRule(where: string, rule: unknown): void {
-  if (rule === null || typeof rule !== 'object') throw new HubError('E_BAD_REQUEST', `${where} must be an object`)
+  if (rule === null || typeof rule !== 'object')
+    throw new HubError('E_BAD_REQUEST', `${where} must be an object`)
   for (const [key, value] of Object.entries(rule)) {
     if (!['maxAgeMs', 'maxCount', 'maxBytes'].includes(key)) {
-      throw new HubError('E_BAD_REQUEST', `${where}.${key} is not a retention limit (maxAgeMs, maxCount, maxBytes)`)
+      throw new HubError(
+        'E_BAD_REQUEST',
+        `${where}.${key} is not a retention limit (maxAgeMs, maxCount, maxBytes)`,
+      )
     }
-    if (typeof value !== 'number' || !(value >= 0)) throw new HubError('E_BAD_REQUEST', `${where}.${key} must be a number ≥ 0`)
+    if (typeof value !== 'number' || !(value >= 0))
+      throw new HubError('E_BAD_REQUEST', `${where}.${key} must be a number ≥ 0`)
   }
 }
 
@@ -78,17 +85,30 @@ export function eventStoreSettings(options: EventStoreOptions): EventStoreSettin
     now: Date.now,
     ...defined,
   } as EventStoreSettings
-  if (typeof settings.path !== 'string' || settings.path.length === 0) throw new HubError('E_BAD_REQUEST', 'path is required')
+  if (typeof settings.path !== 'string' || settings.path.length === 0)
+    throw new HubError('E_BAD_REQUEST', 'path is required')
   if (!['OFF', 'NORMAL', 'FULL', 'EXTRA'].includes(settings.synchronous)) {
-    throw new HubError('E_BAD_REQUEST', `synchronous must be OFF, NORMAL, FULL or EXTRA, got ${settings.synchronous}`)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `synchronous must be OFF, NORMAL, FULL or EXTRA, got ${settings.synchronous}`,
+    )
   }
-  for (const key of ['groupCommitMaxEvents', 'checkpointIntervalMs', 'walLimitBytes', 'retentionIntervalMs', 'pollIntervalMs', 'dedupeWindowMs'] as const) {
-    if (!(settings[key] > 0)) throw new HubError('E_BAD_REQUEST', `${key} must be positive, got ${settings[key]}`)
+  for (const key of [
+    'groupCommitMaxEvents',
+    'checkpointIntervalMs',
+    'walLimitBytes',
+    'retentionIntervalMs',
+    'pollIntervalMs',
+    'dedupeWindowMs',
+  ] as const) {
+    if (!(settings[key] > 0))
+      throw new HubError('E_BAD_REQUEST', `${key} must be positive, got ${settings[key]}`)
   }
   for (const key of ['groupCommitWindowMs', 'busyTimeoutMs', 'recentEvents'] as const) {
     if (!(settings[key] >= 0)) throw new HubError('E_BAD_REQUEST', `${key} must be ≥ 0, got ${settings[key]}`)
   }
   if (settings.retention.default !== undefined) checkRule('retention.default', settings.retention.default)
-  for (const [type, rule] of Object.entries(settings.retention.types ?? {})) checkRule(`retention.types.${type}`, rule)
+  for (const [type, rule] of Object.entries(settings.retention.types ?? {}))
+    checkRule(`retention.types.${type}`, rule)
   return Object.freeze(settings)
 }

@@ -1,4 +1,3 @@
-import type { Envelope } from '../../contracts/index.ts'
 import {
   type AppendItem,
   type AppendOutcome,
@@ -18,10 +17,48 @@ import {
   type TopicStat,
   withSequence,
 } from '../../bus/index.ts'
+import type { Envelope } from '../../contracts/index.ts'
+import { type IndexedRecord, MemoryIdIndex } from './memory-id-index.ts'
 
-interface MemoryRecord extends StoredRecord {
-  timeMs: number
-  stored: Envelope
+// A class, not a closure per record: one is made per event on the publish path. The stored form
+// (seq and sessionSeq in their place) is built when first read, so appends copy nothing.
+class MemoryRecord implements StoredRecord, IndexedRecord {
+  private withSeq: Envelope | undefined
+
+  constructor(
+    readonly seq: number,
+    readonly sessionSeq: number | undefined,
+    readonly timeMs: number,
+    readonly appendedAt: number,
+    private readonly persisted: Envelope,
+  ) {}
+
+  get type(): string {
+    return this.persisted.type
+  }
+
+  get sessionId(): string | undefined {
+    return this.persisted.sessionId
+  }
+
+  get id(): string {
+    return this.persisted.id
+  }
+
+  get ts(): string {
+    return this.persisted.ts
+  }
+
+  envelope(): Envelope {
+    this.withSeq ??= withSequence(this.persisted, this.seq, this.sessionSeq)
+    return this.withSeq
+  }
+}
+
+function receiptOf(record: MemoryRecord, duplicate: boolean): AppendOutcome {
+  return record.sessionSeq === undefined
+    ? { id: record.id, seq: record.seq, duplicate }
+    : { id: record.id, seq: record.seq, sessionSeq: record.sessionSeq, duplicate }
 }
 
 interface MemoryConsumer {
@@ -36,10 +73,37 @@ interface MemoryConsumer {
 export function createMemoryBackend(options: { dedupeWindowMs: number; now: () => number }): LogBackend {
   const records: MemoryRecord[] = []
   const sessionSeqs = new Map<string, number>()
-  const dedupe = new DedupeWindow<{ id: string; seq: number; sessionSeq?: number }>(options.dedupeWindowMs)
+  const ids = new MemoryIdIndex<MemoryRecord>(options.dedupeWindowMs)
+  const keys = new DedupeWindow<MemoryRecord>(options.dedupeWindowMs)
   const consumers = new Map<string, MemoryConsumer>()
   let deadLetters: DeadLetterEntry[] = []
   let nextDlqId = 1
+
+  function appendOne(item: AppendItem, now: number): AppendOutcome {
+    const envelope = item.envelope
+    const keyed = item.dedupeKeys.length > 1
+    let seen = ids.get(envelope.id, now)
+    if (seen === undefined && keyed) {
+      for (const key of item.dedupeKeys) {
+        if (key.startsWith('id:')) continue
+        seen = keys.get(key, now)
+        if (seen !== undefined) break
+      }
+    }
+    if (seen !== undefined) return receiptOf(seen, true)
+    const seq = records.length + 1
+    let sessionSeq: number | undefined
+    if (envelope.sessionId !== undefined) {
+      sessionSeq = (sessionSeqs.get(envelope.sessionId) ?? 0) + 1
+      sessionSeqs.set(envelope.sessionId, sessionSeq)
+    }
+    const timeMs = item.timeMs ?? envelopeTimeMs(envelope)
+    const appended = new MemoryRecord(seq, sessionSeq, timeMs, now, envelope)
+    records.push(appended)
+    ids.remember(envelope.id, appended, now)
+    if (keyed) for (const key of item.dedupeKeys) if (!key.startsWith('id:')) keys.remember(key, appended, now)
+    return receiptOf(appended, false)
+  }
 
   function record(seq: number): MemoryRecord | undefined {
     return records[seq - 1]
@@ -59,7 +123,12 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
     load(name): ConsumerSnapshot | undefined {
       const consumer = consumers.get(name)
       if (consumer === undefined) return undefined
-      return { filter: consumer.filter, ackFloor: consumer.ackFloor, acked: [...consumer.acked], attempts: new Map(consumer.attempts) }
+      return {
+        filter: consumer.filter,
+        ackFloor: consumer.ackFloor,
+        acked: [...consumer.acked],
+        attempts: new Map(consumer.attempts),
+      }
     },
     create(name, filter, ackFloor) {
       consumers.set(name, { filter, ackFloor, acked: new Set(), attempts: new Map(), redo: [] })
@@ -73,7 +142,8 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
         consumer.attempts.delete(seq)
       }
       for (const seq of consumer.acked) if (seq <= consumer.ackFloor) consumer.acked.delete(seq)
-      for (const [seq, attempt] of changes.attempts) if (seq > consumer.ackFloor) consumer.attempts.set(seq, attempt)
+      for (const [seq, attempt] of changes.attempts)
+        if (seq > consumer.ackFloor) consumer.attempts.set(seq, attempt)
       for (const seq of consumer.attempts.keys()) if (seq <= consumer.ackFloor) consumer.attempts.delete(seq)
     },
     deadLetter(name, envelope, attempts, lastError) {
@@ -101,7 +171,9 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
   function selected(query: DeadLetterQuery): DeadLetterEntry[] {
     const ids = query.ids === undefined ? undefined : new Set(query.ids)
     const found = deadLetters.filter(
-      (entry) => (query.consumer === undefined || entry.consumer === query.consumer) && (ids === undefined || ids.has(entry.dlqId)),
+      (entry) =>
+        (query.consumer === undefined || entry.consumer === query.consumer) &&
+        (ids === undefined || ids.has(entry.dlqId)),
     )
     return query.limit === undefined ? found : found.slice(0, query.limit)
   }
@@ -111,36 +183,25 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
     state,
     async append(items: AppendItem[]): Promise<AppendOutcome[]> {
       const now = options.now()
-      return items.map((item) => {
-        for (const key of item.dedupeKeys) {
-          const seen = dedupe.get(key, now)
-          if (seen !== undefined) return { ...seen, duplicate: true }
-        }
-        const envelope = item.envelope
-        const seq = records.length + 1
-        let sessionSeq: number | undefined
-        if (envelope.sessionId !== undefined) {
-          sessionSeq = (sessionSeqs.get(envelope.sessionId) ?? 0) + 1
-          sessionSeqs.set(envelope.sessionId, sessionSeq)
-        }
-        const stored = withSequence(envelope, seq, sessionSeq)
-        records.push({ seq, type: envelope.type, sessionId: envelope.sessionId, timeMs: envelopeTimeMs(envelope), stored, envelope: () => stored })
-        const receipt = sessionSeq === undefined ? { id: envelope.id, seq } : { id: envelope.id, seq, sessionSeq }
-        for (const key of item.dedupeKeys) dedupe.remember(key, receipt, now)
-        return { ...receipt, duplicate: false, stored }
-      })
+      const outcomes = new Array<AppendOutcome>(items.length)
+      for (let index = 0; index < items.length; index++) outcomes[index] = appendOne(items[index]!, now)
+      return outcomes
     },
     async *read(query: ReadQuery): AsyncIterable<Envelope> {
       const matches = compileTypePattern(query.filter ?? '>')
       let remaining = query.limit ?? Number.POSITIVE_INFINITY
-      for (let index = Math.max(0, (query.fromSeq ?? 1) - 1); index < records.length && remaining > 0; index++) {
+      for (
+        let index = Math.max(0, (query.fromSeq ?? 1) - 1);
+        index < records.length && remaining > 0;
+        index++
+      ) {
         const found = records[index]!
         if (query.toSeq !== undefined && found.seq > query.toSeq) return
         if (query.fromTime !== undefined && !(found.timeMs >= query.fromTime)) continue
         if (query.toTime !== undefined && !(found.timeMs <= query.toTime)) continue
         if (!matches(found.type)) continue
         remaining--
-        yield found.stored
+        yield found.envelope()
       }
     },
     topics(): TopicStat[] {
@@ -149,7 +210,7 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
         const stat = byType.get(found.type) ?? { type: found.type, count: 0, lastSeq: 0, lastTs: '' }
         stat.count++
         stat.lastSeq = found.seq
-        stat.lastTs = found.stored.ts
+        stat.lastTs = found.ts
         byType.set(found.type, stat)
       }
       return [...byType.values()].sort((a, b) => a.type.localeCompare(b.type))
@@ -170,6 +231,7 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
     },
     async close() {
       records.length = 0
+      ids.clear()
       consumers.clear()
       deadLetters = []
     },

@@ -1,7 +1,7 @@
 import { createLogTransport, type TransportFactory } from '../../bus/index.ts'
 import { createMemoryBackend } from './memory-log.ts'
 
-export interface MemoryTransportOptions {}
+export type MemoryTransportOptions = Record<string, never>
 
 /**
  * The in-process transport: a log, consumers and DLQ in memory. Everything the bus promises holds
@@ -13,6 +13,9 @@ export function memoryTransport(_options: MemoryTransportOptions = {}): Transpor
       name: 'memory',
       capabilities: Object.freeze({ persistent: false, sharedAcrossProcesses: false }),
       context,
-      backend: createMemoryBackend({ dedupeWindowMs: context.dedupeWindowMs, now: () => context.clock.now() }),
+      backend: createMemoryBackend({
+        dedupeWindowMs: context.dedupeWindowMs,
+        now: () => context.clock.now(),
+      }),
     })
 }

@@ -1,2 +1,2 @@
-export { sqliteTransport } from './sqlite-transport.ts'
 export type { SqliteTransportOptions } from './sqlite-transport.ts'
+export { sqliteTransport } from './sqlite-transport.ts'

@@ -1,0 +1,264 @@
+// Bus benchmarks (DESIGN.md section 9), each against a baseline measured in the same run:
+// durable publish through SQLite vs raw better-sqlite3 (1,000 rows per transaction, same
+// synchronous mode); publish -> durable handler latency at a fixed 10k events/s; memory
+// transport vs Node's EventEmitter; replay vs raw select + JSON.parse; RSS over a long run.
+// BENCH_QUICK=1 runs a smaller N.
+import { EventEmitter } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import Database from 'better-sqlite3'
+import { type Bus, openBus } from '../src/bus/index.ts'
+import { testRegistry } from '../test/kit/test-registry.ts'
+import { type BenchLine, median, percentile, report } from './stats.ts'
+
+const QUICK = process.env.BENCH_QUICK === '1'
+const PUBLISH_N = QUICK ? 100_000 : 300_000
+const SOAK_N = QUICK ? 200_000 : 1_000_000
+const MEMORY_N = QUICK ? 200_000 : 1_000_000
+const BATCH = 1000
+const ROUNDS = 3
+const registry = testRegistry()
+
+const draft = (n: number) => ({
+  type: 'note.added',
+  payload: { n, title: 'benchmark note' },
+  source: 'bench',
+})
+
+function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'localhub-bench-'))
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) }
+}
+
+async function sqliteBus(dir: string): Promise<Bus> {
+  return openBus({ transport: 'sqlite', dataDir: dir, registry })
+}
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9
+}
+
+/** Raw better-sqlite3: 1,000 rows per transaction, synchronous FULL, WAL, a body of the same size. */
+function rawInsertRate(dir: string, n: number, body: string): number {
+  const db = new Database(join(dir, 'raw.sqlite'))
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.exec(
+    'CREATE TABLE events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL)',
+  )
+  const insert = db.prepare('INSERT INTO events (seq, id, type, body) VALUES (?, ?, ?, ?)')
+  const batch = db.transaction((from: number) => {
+    for (let i = from; i < from + BATCH; i++) insert.run(i + 1, `id-${i}`, 'note.added', body)
+  })
+  const start = process.hrtime.bigint()
+  for (let from = 0; from < n; from += BATCH) batch(from)
+  const rate = n / seconds(start)
+  db.close()
+  return rate
+}
+
+async function durablePublish(results: BenchLine[]): Promise<void> {
+  const batchRates: number[] = []
+  const concurrentRates: number[] = []
+  const rawRates: number[] = []
+  let sampleBody = ''
+  for (let round = 0; round < ROUNDS; round++) {
+    const dir = tempDir()
+    const bus = await sqliteBus(dir.path)
+    let start = process.hrtime.bigint()
+    for (let from = 0; from < PUBLISH_N; from += BATCH) {
+      await bus.publishMany(Array.from({ length: BATCH }, (_, i) => draft(from + i)))
+    }
+    batchRates.push(PUBLISH_N / seconds(start))
+    start = process.hrtime.bigint()
+    const concurrentN = PUBLISH_N / 2
+    for (let from = 0; from < concurrentN; from += BATCH) {
+      await Promise.all(Array.from({ length: BATCH }, (_, i) => bus.publish(draft(from + i))))
+    }
+    concurrentRates.push(concurrentN / seconds(start))
+    for await (const event of bus.replay({ limit: 1 })) sampleBody = JSON.stringify(event)
+    await bus.close()
+    rawRates.push(rawInsertRate(dir.path, PUBLISH_N, sampleBody))
+    dir.remove()
+  }
+  const baseline = median(rawRates)
+  for (const [bench, rates] of [
+    ['bus.sqlite.publishMany', batchRates],
+    ['bus.sqlite.publish.concurrent', concurrentRates],
+  ] as const) {
+    results.push({
+      bench,
+      unit: 'events/s',
+      median: Math.round(median(rates)),
+      baseline: Math.round(baseline),
+      baselineName: 'better-sqlite3 raw insert, 1000 rows/tx, synchronous=FULL',
+      ratio: Number((median(rates) / baseline).toFixed(3)),
+      target: 100_000,
+      n: PUBLISH_N,
+    })
+  }
+}
+
+async function handlerLatency(results: BenchLine[]): Promise<void> {
+  const dir = tempDir()
+  const bus = await sqliteBus(dir.path)
+  const rate = 10_000
+  const total = QUICK ? 10_000 : 30_000
+  const sentAt = new Float64Array(total)
+  const latencies: number[] = []
+  let received = 0
+  let finish: () => void = () => {}
+  const done = new Promise<void>((resolve) => {
+    finish = resolve
+  })
+  await bus.subscribe(
+    'note.added',
+    (event) => {
+      latencies.push(performance.now() - sentAt[event.payload.n as number]!)
+      if (++received === total) finish()
+    },
+    { durable: 'latency' },
+  )
+  const start = performance.now()
+  let sent = 0
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000))
+    while (sent < due) {
+      sentAt[sent] = performance.now()
+      void bus.publish(draft(sent))
+      sent++
+    }
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  await done
+  await bus.close()
+  dir.remove()
+  results.push({
+    bench: 'bus.sqlite.publish-to-durable-handler',
+    unit: 'ms',
+    median: Number(percentile(latencies, 0.5).toFixed(3)),
+    p99: Number(percentile(latencies, 0.99).toFixed(3)),
+    rate,
+    n: total,
+    target: { p99: 5 },
+  })
+}
+
+async function memoryThroughput(results: BenchLine[]): Promise<void> {
+  const busRates: number[] = []
+  const emitterRates: number[] = []
+  const drafts = Array.from({ length: BATCH }, (_, i) => draft(i))
+  for (let round = 0; round < ROUNDS; round++) {
+    const bus = await openBus({ transport: 'memory', registry })
+    let start = process.hrtime.bigint()
+    for (let from = 0; from < MEMORY_N; from += BATCH) await bus.publishMany(drafts)
+    busRates.push(MEMORY_N / seconds(start))
+    await bus.close()
+    const emitter = new EventEmitter()
+    let count = 0
+    emitter.on('note.added', () => {
+      count++
+    })
+    start = process.hrtime.bigint()
+    for (let i = 0; i < MEMORY_N; i++) emitter.emit('note.added', drafts[i % BATCH])
+    emitterRates.push(MEMORY_N / seconds(start))
+    if (count !== MEMORY_N) throw new Error('emitter lost events')
+  }
+  results.push({
+    bench: 'bus.memory.publishMany',
+    unit: 'events/s',
+    median: Math.round(median(busRates)),
+    baseline: Math.round(median(emitterRates)),
+    baselineName: 'EventEmitter.emit with one listener',
+    ratio: Number((median(busRates) / median(emitterRates)).toFixed(4)),
+    target: 1_000_000,
+    n: MEMORY_N,
+    note: 'bus side validates, applies guardrails, assigns ids and seqs',
+  })
+}
+
+async function replayAndSoak(results: BenchLine[]): Promise<void> {
+  const dir = tempDir()
+  const bus = await sqliteBus(dir.path)
+  let handled = 0
+  await bus.subscribe(
+    'note.added',
+    () => {
+      handled++
+    },
+    { durable: 'soak' },
+  )
+  const rss: number[] = []
+  const start = process.hrtime.bigint()
+  for (let from = 0; from < SOAK_N; from += BATCH) {
+    await bus.publishMany(Array.from({ length: BATCH }, (_, i) => draft(from + i)))
+    if (from % (SOAK_N / 10) === 0) {
+      global.gc?.()
+      rss.push(process.memoryUsage().rss)
+    }
+  }
+  while (handled < SOAK_N) await new Promise((resolve) => setTimeout(resolve, 5))
+  const soakSeconds = seconds(start)
+  global.gc?.()
+  rss.push(process.memoryUsage().rss)
+  const replayRates: number[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const replayStart = process.hrtime.bigint()
+    let count = 0
+    for await (const _event of bus.replay({ filter: 'note.added' })) count++
+    replayRates.push(count / seconds(replayStart))
+  }
+  await bus.close()
+  const raw = new Database(join(dir.path, 'events.sqlite'), { readonly: true })
+  const rawRates: number[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const rawStart = process.hrtime.bigint()
+    let count = 0
+    for (const row of raw.prepare('SELECT body FROM events ORDER BY seq').raw().iterate() as Iterable<
+      [string]
+    >) {
+      JSON.parse(row[0])
+      count++
+    }
+    rawRates.push(count / seconds(rawStart))
+  }
+  raw.close()
+  dir.remove()
+  results.push({
+    bench: 'bus.sqlite.replay',
+    unit: 'events/s',
+    median: Math.round(median(replayRates)),
+    baseline: Math.round(median(rawRates)),
+    baselineName: 'better-sqlite3 iterate + JSON.parse',
+    ratio: Number((median(replayRates) / median(rawRates)).toFixed(3)),
+    target: 500_000,
+    n: SOAK_N,
+  })
+  const mb = (bytes: number) => Number((bytes / 1024 / 1024).toFixed(1))
+  results.push({
+    bench: 'bus.sqlite.soak.rss',
+    unit: 'MB',
+    median: mb(median(rss)),
+    first: mb(rss[0]!),
+    last: mb(rss[rss.length - 1]!),
+    growth: mb(rss[rss.length - 1]! - rss[1]!),
+    n: SOAK_N,
+    eventsPerSecond: Math.round(SOAK_N / soakSeconds),
+    note: 'publishMany with one durable consumer; growth measured from the 10% mark',
+  })
+}
+
+export async function run(): Promise<BenchLine[]> {
+  const results: BenchLine[] = []
+  await durablePublish(results)
+  await handlerLatency(results)
+  await memoryThroughput(results)
+  await replayAndSoak(results)
+  return results
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  for (const line of await run()) report(line)
+}

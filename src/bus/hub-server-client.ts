@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { Readable } from 'node:stream'
+import { type Envelope, HubError, type Result } from '../contracts/index.ts'
+import type { PublishReceipt } from './bus-types.ts'
+
+/** Files a running kernel writes into the data directory (DESIGN.md section 6b). */
+export const SERVER_INFO_FILE = 'server.json'
+export const AUTH_TOKEN_FILE = 'auth-token'
+const MAX_FILE_BYTES = 64 * 1024
+
+export interface HubServer {
+  url: string
+  pid: number
+  token: string
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function readSmall(file: string): string | undefined {
+  try {
+    const text = readFileSync(file, 'utf8')
+    return text.length > MAX_FILE_BYTES ? undefined : text
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The server recorded in <data>/server.json when its pid is alive and <data>/auth-token is
+ * readable; undefined otherwise (then the CLI opens the data directory itself). A stale file
+ * left by a crash is ignored because its pid is gone.
+ */
+export function findHubServer(dataDir: string): HubServer | undefined {
+  const text = readSmall(join(dataDir, SERVER_INFO_FILE))
+  if (text === undefined) return undefined
+  let info: { url?: unknown; pid?: unknown }
+  try {
+    info = JSON.parse(text) as typeof info
+  } catch {
+    return undefined
+  }
+  if (typeof info?.url !== 'string' || !Number.isInteger(info.pid) || !isAlive(info.pid as number))
+    return undefined
+  const token = readSmall(join(dataDir, AUTH_TOKEN_FILE))?.trim()
+  if (!token) {
+    throw new HubError(
+      'E_PERMISSION_REQUIRED',
+      `a server runs (${info.url}) but ${join(dataDir, AUTH_TOKEN_FILE)} cannot be read`,
+    )
+  }
+  return { url: info.url, pid: info.pid as number, token }
+}
+
+async function* ndjson(response: Response): AsyncIterable<unknown> {
+  if (response.body === null) return
+  const lines = createInterface({
+    input: Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+  })
+  for await (const line of lines) {
+    if (line.trim() === '') continue
+    yield JSON.parse(line)
+  }
+}
+
+async function call(server: HubServer, path: string, init: RequestInit): Promise<Response> {
+  let response: Response
+  try {
+    response = await fetch(new URL(path, server.url), {
+      ...init,
+      headers: {
+        authorization: `Bearer ${server.token}`,
+        accept: 'application/x-ndjson',
+        ...(init.headers ?? {}),
+      },
+    })
+  } catch (cause) {
+    throw new HubError('E_DEPENDENCY_UNAVAILABLE', `the server at ${server.url} does not answer`, { cause })
+  }
+  if (!response.ok && !(response.headers.get('content-type') ?? '').includes('ndjson')) {
+    const body = await response.text()
+    let message = `${response.status} ${response.statusText}`
+    try {
+      const parsed = JSON.parse(body) as { error?: { code?: string; message?: string } }
+      if (parsed.error?.message) message = parsed.error.message
+    } catch {
+      // Not a result envelope: keep the status line.
+    }
+    throw new HubError(
+      response.status === 401 || response.status === 403 ? 'E_PERMISSION_REQUIRED' : 'E_IO',
+      `${path}: ${message}`,
+    )
+  }
+  return response
+}
+
+/** POST /events with NDJSON lines; yields one result envelope per line, in order. */
+export async function* postEvents(
+  server: HubServer,
+  lines: readonly string[],
+): AsyncIterable<Result<PublishReceipt>> {
+  const response = await call(server, '/events', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson' },
+    body: `${lines.join('\n')}\n`,
+  })
+  for await (const item of ndjson(response)) yield item as Result<PublishReceipt>
+}
+
+export interface RemoteReplayQuery {
+  from?: number | string
+  to?: number | string
+  filter?: string
+  limit?: number
+}
+
+/** GET /events?from=&to=&filter=&limit= as NDJSON envelopes. */
+export async function* getEvents(server: HubServer, query: RemoteReplayQuery): AsyncIterable<Envelope> {
+  const search = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) search.set(key, String(value))
+  const response = await call(server, `/events?${search}`, { method: 'GET' })
+  for await (const item of ndjson(response)) {
+    const record = item as { ok?: boolean; error?: { code: string; message: string } }
+    if (record.ok === false && record.error)
+      throw new HubError('E_IO', `GET /events: ${record.error.message}`)
+    yield item as Envelope
+  }
+}

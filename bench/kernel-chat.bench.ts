@@ -3,10 +3,12 @@
 // everything a real turn does before the model call (RAG search, memory read, prompt assembly and
 // every event up to stream.start, durably committed to SQLite).
 
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { openHub } from '../src/kernel/index.ts'
 import { startOllamaServer } from '../test/kit/llm-servers/index.ts'
 import { median, percentile, report } from './stats.ts'
@@ -44,6 +46,43 @@ function timeToFirstLine(
     req.on('error', reject)
     req.end(JSON.stringify(body))
   })
+}
+
+/** RSS of a real `localhub serve` process, idle 10 s after start (read from /proc). */
+async function idleServeRss() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'localhub-rss-'))
+  const bin = fileURLToPath(new URL('../bin/localhub.js', import.meta.url))
+  const child = spawn(
+    process.execPath,
+    [bin, 'serve', '--port', '0', '--data', dataDir, '--log-level', 'warn'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('running at')) resolve()
+      })
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)))
+    })
+    const samples: number[] = []
+    for (let second = 0; second < 10; second++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+      samples.push(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024)
+    }
+    return {
+      bench: 'kernel.rss.idle-serve',
+      unit: 'MB',
+      median: +(median(samples) / 1e6).toFixed(1),
+      max: +(Math.max(...samples) / 1e6).toFixed(1),
+      target: '< 150 MB',
+    }
+  } finally {
+    child.kill('SIGTERM')
+    rmSync(dataDir, { recursive: true, force: true })
+  }
 }
 
 const ollama = await startOllamaServer({ models: ['tiny'], reply: () => 'one two three four' })

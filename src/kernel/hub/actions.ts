@@ -12,7 +12,12 @@ import type { Bus } from '../../bus/index.ts'
 import { HubError } from '../../contracts/index.ts'
 import { type Ledger, type LedgerEntry, openLedger } from '../../ledger/index.ts'
 import type { HubManifest } from '../../manifest/index.ts'
-import { createFsTools, FS_TOOL_DESCRIPTORS, type Plan, type ToolRegistry } from '../../skills/tools-fs/index.ts'
+import {
+  createFsTools,
+  FS_TOOL_DESCRIPTORS,
+  type Plan,
+  type ToolRegistry,
+} from '../../skills/tools-fs/index.ts'
 
 /** The skill the file tools act as in the ledger and in events (seed 000's manifest id). */
 export const FS_SKILL_ID = 'skill.action.opencode.fs_write'

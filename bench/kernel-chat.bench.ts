@@ -138,11 +138,12 @@ try {
   globalThis.gc?.()
   await new Promise((resolve) => setTimeout(resolve, 1000))
   report({
-    bench: 'kernel.rss.after-chat',
+    bench: 'kernel.rss.in-process-after-chat',
     unit: 'MB',
     median: +(process.memoryUsage().rss / 1e6).toFixed(1),
-    target: '< 150 MB idle',
+    note: 'hub + loopback LLM server + client in one process, after the TTFT runs',
   })
+  report(await idleServeRss())
 } finally {
   await hub.close()
   await ollama.close()

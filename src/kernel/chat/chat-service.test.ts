@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { type Context, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
 import { loadCatalog } from '../../catalog/index.ts'
 import { createContracts, type Envelope, HubError } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
@@ -52,7 +53,51 @@ function fakeProvider(tokens: string[], failAfter?: number): LlmProvider {
   }
 }
 
-function setup(skills: SkillRuntime[]) {
+interface SpanRecord {
+  name: string
+  attributes: Record<string, unknown>
+  parent?: string
+  status?: { code: number }
+  ended: boolean
+}
+
+// Just enough of the OpenTelemetry Tracer interface to see which spans the kernel makes.
+function recordingTracer(): { tracer: Tracer; spans: SpanRecord[] } {
+  const spans: SpanRecord[] = []
+  const tracer = {
+    startSpan(name: string, options: { attributes?: Record<string, unknown> } = {}, context?: Context) {
+      const parent =
+        context === undefined ? undefined : (trace.getSpan(context) as unknown as { record?: SpanRecord })
+      const record: SpanRecord = { name, attributes: { ...options.attributes }, ended: false }
+      if (parent?.record !== undefined) record.parent = parent.record.name
+      spans.push(record)
+      const span = {
+        record,
+        spanContext: () => ({
+          traceId: '1'.repeat(32),
+          spanId: String(spans.length).padStart(16, '0'),
+          traceFlags: 1,
+        }),
+        setAttribute: (key: string, value: unknown) => {
+          record.attributes[key] = value
+          return span
+        },
+        setStatus: (status: { code: number }) => {
+          record.status = status
+          return span
+        },
+        end: () => {
+          record.ended = true
+        },
+        isRecording: () => true,
+      }
+      return span
+    },
+  }
+  return { tracer: tracer as unknown as Tracer, spans }
+}
+
+function setup(skills: SkillRuntime[], tracer?: Tracer) {
   const published: Envelope[] = []
   const service = new ChatService({
     publisher: {
@@ -69,6 +114,7 @@ function setup(skills: SkillRuntime[]) {
     pipeline,
     skills: new Map(skills.map((skill) => [skill.id, skill])),
     metrics: { observe: () => undefined },
+    ...(tracer === undefined ? {} : { tracer }),
   })
   return { service, published }
 }
@@ -155,6 +201,34 @@ describe('chat turn', () => {
     await service.run({ text: 'hello?' }, new AbortController().signal, (part) => parts.push(part))
     assert.equal(parts.at(-1)?.kind === 'error' ? parts.at(-1) : undefined, parts.at(-1))
     assert.match(JSON.stringify(parts.at(-1)), /E_DEPENDENCY_UNAVAILABLE.*skill\.llm/)
+  })
+
+  test('a turn is one OpenTelemetry span with a child span per pipeline step; failures mark both', async () => {
+    const ok = recordingTracer()
+    await setup([createLlmSkill({ id: 'skill.llm', provider: fakeProvider(['a']) })], ok.tracer).service.run(
+      { text: 'hello?', sessionId: 's4', traceId: 'trace-otel' },
+      new AbortController().signal,
+      () => undefined,
+    )
+    const turn = ok.spans.find((span) => span.name === 'chat.turn')
+    assert.equal(turn?.attributes['localhub.trace_id'], 'trace-otel')
+    assert.equal(turn?.attributes['localhub.outcome'], 'ok')
+    const steps = ok.spans.filter((span) => span.name.startsWith('pipeline.step'))
+    assert.deepEqual(
+      steps.map((span) => span.name),
+      ['pipeline.step emit:chat.query', 'pipeline.step call:skill.llm', 'pipeline.step emit:turn.end'],
+    )
+    assert.ok(steps.every((span) => span.parent === 'chat.turn' && span.ended))
+    const failing = recordingTracer()
+    await setup(
+      [createLlmSkill({ id: 'skill.llm', provider: fakeProvider(['a', 'b'], 1) })],
+      failing.tracer,
+    ).service.run({ text: 'hello?' }, new AbortController().signal, () => undefined)
+    assert.equal(
+      failing.spans.find((span) => span.name === 'pipeline.step call:skill.llm')?.status?.code,
+      SpanStatusCode.ERROR,
+    )
+    assert.equal(failing.spans.find((span) => span.name === 'chat.turn')?.status?.code, SpanStatusCode.ERROR)
   })
 
   test('empty and oversized text are refused before anything is published', async () => {

@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
 import { uuidV7 } from '../../bus/index.ts'
 import { type Contracts, HubError, toHubError } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
@@ -29,6 +30,8 @@ export interface ChatServiceOptions {
   memory?: MemorySkill
   conditions?: Readonly<Record<string, Condition>>
   metrics: MetricsSink
+  /** OpenTelemetry tracer: a span per turn with a child per pipeline step (no-op unless an SDK is registered). */
+  tracer?: Tracer
   now?: () => number
   source?: string
   historyMessages?: number
@@ -105,6 +108,13 @@ export class ChatService {
       now,
     })
     options.sessions.countTurn(sessionId)
+    const span = options.tracer?.startSpan('chat.turn', {
+      attributes: {
+        'localhub.trace_id': turn.traceId,
+        'localhub.session_id': sessionId,
+        'localhub.pipeline': options.pipeline.id,
+      },
+    })
     await emitter.emit('turn.start', { sessionId, inputType: 'text' })
     try {
       await runPipeline({
@@ -117,6 +127,9 @@ export class ChatService {
         signal,
         onPart,
         now,
+        ...(span === undefined || options.tracer === undefined
+          ? {}
+          : { tracing: { tracer: options.tracer, parent: trace.setSpan(ROOT_CONTEXT, span) } }),
         beforeEmit: async (type) => {
           if (type === 'turn.end' && options.memory !== undefined)
             await options.memory.recordTurn(turn, emitter)
@@ -151,6 +164,10 @@ export class ChatService {
         .catch(() => undefined)
       await emitter.settle().catch(() => undefined)
     }
+    if (turn.error !== undefined)
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: `${turn.error.code}: ${turn.error.message}` })
+    span?.setAttribute('localhub.outcome', turn.outcome ?? 'ok')
+    span?.end()
     options.metrics.observe('turn_ms', now() - turn.startedAt, { outcome: turn.outcome ?? 'ok' })
     return turn
   }

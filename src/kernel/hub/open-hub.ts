@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { trace } from '@opentelemetry/api'
 import { type Bus, openBus, systemClock } from '../../bus/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
 import { HubError } from '../../contracts/index.ts'
@@ -142,6 +143,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
             skills: skills.runtimes,
             ...(skills.memory === undefined ? {} : { memory: skills.memory }),
             metrics,
+            tracer: trace.getTracer('localhub', HUB_VERSION),
           })
     const port = createHubPort({ bus, chat, sessions, skills, llm, metrics })
     const server: RunningServer = await createServer(

@@ -1,3 +1,4 @@
+import { type Context, SpanStatusCode, type Tracer } from '@opentelemetry/api'
 import { HubError, toHubError } from '../../contracts/index.ts'
 import { type Branch, type Pipeline, type PipelineStep, stepKind } from '../../manifest/index.ts'
 import type { Condition, MetricsSink, SkillRuntime, TurnPart, TurnState } from './pipeline-types.ts'
@@ -15,6 +16,8 @@ export interface PipelineRunOptions {
   onPart: (part: TurnPart) => void
   /** Waits for an event of a type on this session (recv steps). */
   receive?: (type: string, signal: AbortSignal) => Promise<Record<string, unknown>>
+  /** OpenTelemetry tracer and the turn's span context: each step becomes a child span. */
+  tracing?: { tracer: Tracer; parent: Context }
   /** Runs before an emit step publishes (the memory write happens before turn.end this way). */
   beforeEmit?: (type: string) => Promise<void>
   now: () => number
@@ -84,6 +87,18 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
     }
   }
   const started = now()
+  const span = options.tracing?.tracer.startSpan(
+    `pipeline.step ${kind}:${target}`,
+    {
+      attributes: {
+        'localhub.pipeline': pipeline.id,
+        'localhub.step': base.step,
+        'localhub.trace_id': options.turn.traceId,
+        'localhub.session_id': options.turn.sessionId,
+      },
+    },
+    options.tracing.parent,
+  )
   await emitter.emit('pipeline.status', { ...base, state: 'start' })
   try {
     if ('emit' in step) {
@@ -117,6 +132,8 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
     }
   } catch (error) {
     const failure = toHubError(error)
+    span?.setStatus({ code: SpanStatusCode.ERROR, message: `${failure.code}: ${failure.message}` })
+    span?.end()
     await emitter.emit(
       'pipeline.status',
       { ...base, state: 'error', durationMs: now() - started, errorCode: failure.code },
@@ -124,6 +141,7 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
     )
     throw failure
   }
+  span?.end()
   await emitter.emit('pipeline.status', { ...base, state: 'done', durationMs: now() - started })
 }
 

@@ -2,12 +2,12 @@
 // web/ and served at /, driven in Debian's Chromium. Screenshots land in test-output/screenshots/.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { promisify } from 'node:util'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { openHub, type RunningHub } from '../../src/kernel/index.ts'
+import { DEFAULT_MANIFEST_PATH, openHub, type RunningHub } from '../../src/kernel/index.ts'
 import { ensureDashboardBuilt, hasChromium, launchBrowser, screenshot } from '../kit/browser.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
@@ -61,6 +61,17 @@ describe('dashboard in Chromium', {
     mkdirSync(docs)
     writeFileSync(join(docs, 'nebula.md'), '# Project Nebula\n\nThe launch code of project Nebula is 4711.\n')
     const hubDir = join(data.path, 'hub')
+    const workspace = join(data.path, 'workspace')
+    mkdirSync(workspace)
+    writeFileSync(join(workspace, 'notes.md'), 'old notes\n')
+    writeFileSync(join(workspace, 'other.md'), 'keep me\n')
+    writeFileSync(
+      join(data.path, 'manifest.yaml'),
+      readFileSync(DEFAULT_MANIFEST_PATH, 'utf8').replace(
+        /path: "~\/projects"/,
+        `path: ${JSON.stringify(workspace)}`,
+      ),
+    )
     await Promise.all([
       ensureDashboardBuilt(),
       run(process.execPath, [BIN, 'rag', 'index', docs, '--data', hubDir]),
@@ -68,6 +79,7 @@ describe('dashboard in Chromium', {
     ollama = await startOllamaServer({ reply, models: ['tiny'], tokenDelayMs: 60 })
     hub = await openHub({
       dataDir: hubDir,
+      manifestPath: join(data.path, 'manifest.yaml'),
       port: 0,
       llmFlags: { baseUrl: ollama.url, model: 'tiny' },
       logger: false,
@@ -264,24 +276,39 @@ describe('dashboard in Chromium', {
     assert.equal(modes.at(-1)?.payload.mode, 'focus')
   })
 
-  test('approvals and ledger: data when the hub has the routes, a clear notice when it does not', async () => {
-    const status = (
-      await fetch(`${hub.url}/approvals`, { headers: { authorization: `Bearer ${hub.token}` } })
-    ).status
-    await page.goto(`${hub.url}/#/approvals`)
-    if (status === 404) {
-      await page
-        .getByTestId('not-available')
-        .filter({ hasText: 'not available in this hub yet' })
-        .first()
-        .waitFor()
-    } else {
-      await page.getByRole('heading', { name: 'Standing grants' }).waitFor()
-      assert.equal(await page.getByTestId('not-available').filter({ hasText: 'Approvals' }).count(), 0)
+  test('approve a pending write and see it in the ledger; deny another and the file stays as it was', async () => {
+    const workspace = join(data.path, 'workspace')
+    const ask = async (path: string, content: string) => {
+      const response = await fetch(`${hub.url}/tools/write_file`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ params: { path, content } }),
+      })
+      const body = (await response.json()) as { data: { status: string } }
+      assert.equal(body.data.status, 'pending')
     }
+    await ask('notes.md', 'approved text\n')
+    await ask('other.md', 'denied text\n')
+    await page.goto(`${hub.url}/#/approvals`)
+    const cards = page.getByTestId('approval')
+    const approveCard = cards.filter({ hasText: 'notes.md' })
+    await approveCard.filter({ hasText: 'approved text' }).waitFor({ timeout: UI_TIMEOUT_MS })
     await screenshot(page, 'dashboard-approvals')
+    await approveCard.getByRole('button', { name: 'Approve' }).click()
+    await approveCard.waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS })
+    assert.equal(readFileSync(join(workspace, 'notes.md'), 'utf8'), 'approved text\n')
+    const denyCard = cards.filter({ hasText: 'other.md' })
+    await denyCard.getByLabel('Reason').fill('not this one')
+    await denyCard.getByRole('button', { name: 'Deny' }).click()
+    await denyCard.waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS })
+    assert.equal(readFileSync(join(workspace, 'other.md'), 'utf8'), 'keep me\n')
     await page.goto(`${hub.url}/#/ledger`)
-    await page.locator('[data-testid="not-available"], [data-testid="ledger-verify"]').first().waitFor()
+    await page
+      .getByTestId('ledger-entry')
+      .filter({ hasText: 'write_file' })
+      .first()
+      .waitFor({ timeout: UI_TIMEOUT_MS })
+    await screenshot(page, 'dashboard-ledger')
   })
 
   test('health lists the skills and plots the metrics', async () => {

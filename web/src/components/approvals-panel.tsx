@@ -12,25 +12,36 @@ function PendingApproval({ api, row, onDone }: { api: ApiClient; row: Row; onDon
   const [reason, setReason] = useState('')
   const [error, setError] = useState<string | undefined>(undefined)
   const [busy, setBusy] = useState(false)
+  // destructive_two_step: the first approve is a dry run answering a single-use token for the confirm.
+  const [confirmationToken, setConfirmationToken] = useState<string | undefined>(undefined)
   const decide = async (decision: 'approve' | 'deny') => {
     if (id === undefined) return
     setBusy(true)
-    const outcome = await api.post(
+    const body: Record<string, string> = {}
+    if (reason.trim()) body.reason = reason.trim()
+    if (decision === 'approve' && confirmationToken !== undefined) body.confirmationToken = confirmationToken
+    const outcome = await api.post<{ status?: string; confirmationToken?: string }>(
       `/approvals/${encodeURIComponent(id)}/${decision}`,
-      decision === 'deny' && reason.trim() ? { reason: reason.trim() } : {},
+      body,
     )
     setBusy(false)
-    if (outcome.kind === 'ok') onDone()
+    if (outcome.kind === 'ok' && outcome.data?.status === 'awaiting_confirmation') {
+      setConfirmationToken(outcome.data.confirmationToken)
+    } else if (outcome.kind === 'ok') onDone()
     else setError(outcome.kind === 'error' ? `${outcome.error.code}: ${outcome.error.message}` : outcome.kind)
   }
   const targets = Array.isArray(row.targets) ? row.targets.map((target) => text(target)) : []
+  // The hub's ApprovalView (docs/approvals.md): tool, tier, actorSkill, preview {kind, diff | paths}.
+  const preview = (row.preview ?? {}) as { kind?: string; diff?: unknown; paths?: unknown }
+  const diff = typeof row.diff === 'string' ? row.diff : typeof preview.diff === 'string' ? preview.diff : ''
+  const paths = Array.isArray(preview.paths) ? preview.paths.map((path) => text(path)) : []
   return (
     <li className="card" data-testid="approval">
       <h3>
-        {text(row.action) || 'action'} <span className="tag">{text(row.tier)}</span>
+        {text(row.tool ?? row.action) || 'action'} <span className="tag">{text(row.tier)}</span>
       </h3>
       <p className="muted">
-        requested by {text(row.requestedBy) || '?'}
+        requested by {text(row.actorSkill ?? row.requestedBy) || '?'}
         {row.expiresAt ? ` · expires ${new Date(String(row.expiresAt)).toLocaleString()}` : ''}
       </p>
       {targets.length > 0 ? (
@@ -42,10 +53,13 @@ function PendingApproval({ api, row, onDone }: { api: ApiClient; row: Row; onDon
           ))}
         </ul>
       ) : null}
-      {typeof row.diff === 'string' && row.diff ? <DiffView diff={row.diff} /> : null}
-      {typeof row.preview === 'string' && row.preview && !row.diff ? (
-        <pre className="preview">{row.preview}</pre>
+      {diff ? <DiffView diff={diff} /> : null}
+      {paths.length > 0 ? (
+        <pre className="preview" data-testid="approval-paths">
+          {paths.join('\n')}
+        </pre>
       ) : null}
+      {typeof row.preview === 'string' && row.preview ? <pre className="preview">{row.preview}</pre> : null}
       <div className="decide">
         <button
           type="button"
@@ -53,7 +67,7 @@ function PendingApproval({ api, row, onDone }: { api: ApiClient; row: Row; onDon
           disabled={busy || id === undefined}
           onClick={() => decide('approve')}
         >
-          Approve
+          {confirmationToken === undefined ? 'Approve' : 'Confirm — this cannot be undone'}
         </button>
         <label>
           Reason{' '}

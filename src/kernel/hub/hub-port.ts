@@ -59,6 +59,8 @@ function toChatPart(part: TurnPart): ChatPart {
       }
     case 'error':
       return { event: 'error', error: { code: part.code as never, message: part.message } }
+    case 'tool':
+      return { event: 'tool.status', data: { name: part.name, status: part.status, callId: part.callId } }
   }
 }
 

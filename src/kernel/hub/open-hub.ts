@@ -25,7 +25,7 @@ import { CHAT_PIPELINE_ID, DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, type HubOpti
 import { createHubPort } from './hub-port.ts'
 import { serveIndexRequests } from './index-requests.ts'
 import { loadSkills } from './skill-loader.ts'
-import { createToolService } from './tool-service.ts'
+import { createToolService, toolPortOf } from './tool-service.ts'
 
 /** Reported in system.boot.completed. */
 export const HUB_VERSION = '0.1.0'
@@ -119,15 +119,23 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
         : (manifest.workspace?.roots.length ?? 0) === 0
           ? 'the manifest names no workspace roots'
           : undefined
+    const toolService = createToolService(bus, actions)
+    closers.unshift(() => toolService.close())
     const skills = loadSkills(
       manifest,
-      { llm, memory, rag, ...(toolsUnavailableReason === undefined ? {} : { toolsUnavailableReason }) },
+      {
+        llm,
+        memory,
+        rag,
+        ...(toolsUnavailableReason === undefined
+          ? { tools: toolPortOf(toolService) }
+          : { toolsUnavailableReason }),
+      },
       bus,
     )
     const indexing = await serveIndexRequests(bus, rag, manifest.workspace?.roots ?? [])
     closers.unshift(() => indexing.unsubscribe())
-    const toolService = createToolService(bus, actions)
-    closers.unshift(() => toolService.close())
+
     const sessions = new SessionRegistry(
       compileStateMachine(manifest.kernel?.stateMachine ?? FALLBACK_STATE_MACHINE),
       systemClock,

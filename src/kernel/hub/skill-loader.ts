@@ -5,7 +5,7 @@ import type { MemoryStore } from '../../skills/memory/index.ts'
 import type { RagStore } from '../../skills/rag/index.ts'
 import type { SkillRuntime, SkillStatus } from '../pipeline/index.ts'
 import { createHttpSkill } from '../skill-host/http-skill.ts'
-import { createLlmSkill } from '../skill-host/llm-skill.ts'
+import { createLlmSkill, type ToolPort } from '../skill-host/llm-skill.ts'
 import { createMemorySkill, type MemorySkill } from '../skill-host/memory-skill.ts'
 import { createRagSkill } from '../skill-host/rag-skill.ts'
 
@@ -25,6 +25,8 @@ export interface SkillDependencies {
   llm: LlmProvider
   memory: MemoryStore
   rag: RagStore
+  /** The hub's tools as the LLM step offers them to the model. */
+  tools?: ToolPort
   /** Why the file tools cannot act, when no workspace root exists. */
   toolsUnavailableReason?: string
 }
@@ -69,6 +71,7 @@ export function loadSkills(manifest: HubManifest, dependencies: SkillDependencie
         createLlmSkill({
           id: skill.id,
           provider: dependencies.llm,
+          ...(dependencies.tools === undefined ? {} : { tools: dependencies.tools }),
           ...(temperature === undefined ? {} : { temperature }),
           ...(manifest.llm?.contextSize === undefined ? {} : { contextTokens: manifest.llm.contextSize }),
         }),

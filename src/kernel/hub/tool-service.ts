@@ -1,6 +1,7 @@
 import type { Bus } from '../../bus/index.ts'
 import { uuidV7 } from '../../bus/index.ts'
 import { HubError, toHubError } from '../../contracts/index.ts'
+import type { ToolPort } from '../skill-host/llm-skill.ts'
 import { FS_SKILL_ID, type HubActions, toActionPlan } from './actions.ts'
 
 export interface ToolRequest {
@@ -12,8 +13,22 @@ export interface ToolRequest {
   actor?: string
 }
 
+/** How a request's events are published: by default straight to the bus, in a turn through its emitter. */
+export type ToolEventPublisher = (
+  type: string,
+  payload: Record<string, unknown>,
+  options: { id?: string; severity?: 'info' | 'warn' },
+) => Promise<{ id: string }>
+
+export interface ToolRequestOptions {
+  publish?: ToolEventPublisher
+  /** Wait for the person's decision on a pending approval (until this signal aborts) instead of returning at once. */
+  awaitDecision?: AbortSignal
+}
+
 export type ToolAnswer =
   | { status: 'done'; tool: string; data: unknown }
+  | { status: 'refused'; tool: string; approvalId: string; decision: string; error?: unknown }
   | { status: 'pending'; tool: string; approvalId: string; expiresAt: string; confirmationsRequired: 1 | 2 }
   | { status: 'granted'; tool: string; approvalId: string; grantId: string; data: unknown }
 
@@ -25,64 +40,78 @@ export type ToolAnswer =
 export function createToolService(bus: Bus, actions: HubActions) {
   const watchers = new AbortController()
 
-  async function publishResult(
-    traceId: string,
-    causationId: string,
-    sessionId: string | undefined,
+  function busPublisher(traceId: string, sessionId: string | undefined, actor: string): ToolEventPublisher {
+    return async (type, payload, options) => {
+      const id = options.id ?? uuidV7()
+      await bus.publish({
+        id,
+        type,
+        traceId,
+        ...(sessionId === undefined ? {} : { sessionId }),
+        source: actor,
+        severity: options.severity ?? 'info',
+        payload,
+      })
+      return { id }
+    }
+  }
+
+  function resultPayload(
     tool: string,
     outcome: { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } },
   ) {
-    await bus.publish({
-      type: 'tool.result',
-      traceId,
-      causationId,
-      ...(sessionId === undefined ? {} : { sessionId }),
-      source: FS_SKILL_ID,
-      severity: outcome.ok ? 'info' : 'warn',
-      payload: outcome.ok
-        ? { ok: true, tool, data: { result: outcome.data as Record<string, unknown> } }
-        : { ok: false, tool, error: outcome.error },
-    })
+    return outcome.ok
+      ? { ok: true, tool, data: { result: outcome.data as Record<string, unknown> } }
+      : { ok: false, tool, error: outcome.error }
   }
 
-  async function request(input: ToolRequest): Promise<ToolAnswer> {
+  async function request(input: ToolRequest, options: ToolRequestOptions = {}): Promise<ToolAnswer> {
     const descriptor = actions.tools.descriptors().find((candidate) => candidate.name === input.tool)
     if (descriptor === undefined) {
       const names = actions.tools.descriptors().map((candidate) => candidate.name)
       throw new HubError('E_BAD_REQUEST', `unknown tool ${input.tool}; tools: ${names.join(', ')}`)
     }
     const traceId = input.traceId ?? uuidV7()
-    const requestId = uuidV7()
-    await bus.publish({
-      id: requestId,
-      type: 'tool.request',
-      traceId,
-      ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
-      source: input.actor ?? FS_SKILL_ID,
-      payload: {
+    const actor = input.actor ?? FS_SKILL_ID
+    const publish = options.publish ?? busPublisher(traceId, input.sessionId, actor)
+    const { id: requestId } = await publish(
+      'tool.request',
+      {
         tool: 'fs',
         action: input.tool,
         params: input.params,
         capabilityTier: descriptor.tier,
         requiresConfirm: descriptor.tier !== 'read_only',
       },
+      {},
+    )
+    const finish = (
+      outcome: { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } },
+    ) =>
+      publish('tool.result', resultPayload(input.tool, outcome), { severity: outcome.ok ? 'info' : 'warn' })
+    const refusal = (view: { status: string; execution: { state: string; error?: unknown } }) => ({
+      ok: false as const,
+      error: {
+        code: view.status === 'approved' ? 'E_IO' : 'E_PERMISSION_REQUIRED',
+        message: `${input.tool} was ${view.status}${view.execution.error ? `: ${JSON.stringify(view.execution.error)}` : ''}`,
+      },
     })
     try {
       if (descriptor.tier === 'read_only') {
         const data = await actions.tools.run(input.tool, input.params)
-        await publishResult(traceId, requestId, input.sessionId, input.tool, { ok: true, data })
+        await finish({ ok: true, data })
         return { status: 'done', tool: input.tool, data }
       }
       const plan = await actions.tools.plan(input.tool, input.params)
       const outcome = await actions.approvals.request(toActionPlan(plan), {
         traceId,
         ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
-        actorSkill: input.actor ?? FS_SKILL_ID,
+        actorSkill: actor,
         toolRequestId: requestId,
       })
       if (outcome.status === 'granted') {
         const data = outcome.approval.execution
-        await publishResult(traceId, requestId, input.sessionId, input.tool, { ok: true, data })
+        await finish({ ok: true, data })
         return {
           status: 'granted',
           tool: input.tool,
@@ -91,24 +120,28 @@ export function createToolService(bus: Bus, actions: HubActions) {
           data,
         }
       }
+      if (options.awaitDecision !== undefined) {
+        const view = await actions.approvals.waitForDecision(outcome.approvalId, options.awaitDecision)
+        const succeeded = view.status === 'approved' && view.execution.state === 'succeeded'
+        await finish(succeeded ? { ok: true, data: view.execution } : refusal(view))
+        return succeeded
+          ? { status: 'done', tool: input.tool, data: view.execution }
+          : {
+              status: 'refused',
+              tool: input.tool,
+              approvalId: outcome.approvalId,
+              decision: view.status,
+              ...(view.execution.error === undefined ? {} : { error: view.execution.error }),
+            }
+      }
       // The answer comes when the person decides; the tool.result closes the request then.
       actions.approvals
         .waitForDecision(outcome.approvalId, watchers.signal)
         .then((view) =>
-          publishResult(
-            traceId,
-            requestId,
-            input.sessionId,
-            input.tool,
+          finish(
             view.status === 'approved' && view.execution.state === 'succeeded'
               ? { ok: true, data: view.execution }
-              : {
-                  ok: false,
-                  error: {
-                    code: view.status === 'approved' ? 'E_IO' : 'E_PERMISSION_REQUIRED',
-                    message: `${input.tool} was ${view.status}${view.execution.error ? `: ${JSON.stringify(view.execution.error)}` : ''}`,
-                  },
-                },
+              : refusal(view),
           ),
         )
         .catch(() => undefined)
@@ -121,16 +154,16 @@ export function createToolService(bus: Bus, actions: HubActions) {
       }
     } catch (error) {
       const failure = toHubError(error)
-      await publishResult(traceId, requestId, input.sessionId, input.tool, {
-        ok: false,
-        error: { code: failure.code, message: failure.message },
-      })
+      await finish({ ok: false, error: { code: failure.code, message: failure.message } }).catch(
+        () => undefined,
+      )
       throw failure
     }
   }
 
   return {
     request,
+    definitions: () => actions.tools.openAiTools(),
     close() {
       watchers.abort(new HubError('E_UNKNOWN', 'the hub is stopping'))
     },
@@ -138,3 +171,30 @@ export function createToolService(bus: Bus, actions: HubActions) {
 }
 
 export type ToolService = ReturnType<typeof createToolService>
+
+/** The tool service as the LLM step uses it: calls run in the turn's causal chain and wait for consent. */
+export function toolPortOf(service: ToolService): ToolPort {
+  return {
+    definitions: () => service.definitions(),
+    async call(name, args, context) {
+      try {
+        const answer = await service.request(
+          { tool: name, params: args, traceId: context.turn.traceId, sessionId: context.turn.sessionId },
+          {
+            publish: async (type, payload, options) =>
+              context.emitter.emit(
+                type,
+                payload,
+                options.severity === undefined ? {} : { severity: options.severity },
+              ),
+            awaitDecision: context.signal,
+          },
+        )
+        return answer as { status: string }
+      } catch (error) {
+        if (context.signal.aborted) throw error
+        return { status: 'error', error: toHubError(error).toJSON() }
+      }
+    },
+  }
+}

@@ -42,6 +42,8 @@ export type TurnPart =
   | { kind: 'chunk'; streamId: string; seq: number; text: string }
   | { kind: 'end'; streamId: string; reason: string; text: string; citations: RetrievedPassage[] }
   | { kind: 'error'; code: string; message: string }
+  /** The model asked for a tool; `status` follows it: requested, then done, pending, granted, refused or error. */
+  | { kind: 'tool'; name: string; status: string; callId: string }
 
 /** Mutable state of one turn, read and written by the steps. */
 export interface TurnState {

@@ -73,7 +73,7 @@ export interface ChatInput {
 /** The parts of one chat turn, in order: stream.start, stream.chunk × N, stream.end — or an error. */
 export type ChatPart =
   | {
-      event: 'stream.start' | 'stream.chunk' | 'stream.end'
+      event: 'stream.start' | 'stream.chunk' | 'stream.end' | 'tool.status'
       /** Sent as the SSE data (JSON): the stream event's envelope or payload, as the pipeline chooses. */
       data: unknown
       /** On chunks: the text this chunk adds, concatenated for `stream: false` answers. */

@@ -1,7 +1,26 @@
 import { HubError } from '../../contracts/index.ts'
-import type { LlmProvider, LlmUsage } from '../../skills/llm/index.ts'
+import type { LlmChatRequest, LlmMessage, LlmProvider, LlmUsage } from '../../skills/llm/index.ts'
 import { buildPrompt } from '../chat/prompt-builder.ts'
 import type { SkillRuntime, SkillStatus, StepContext } from '../pipeline/index.ts'
+
+/** Rounds of "model asks for tools, tools answer" in one turn before the turn gives up. */
+export const DEFAULT_MAX_TOOL_ROUNDS = 4
+
+type ToolDefinitions = NonNullable<LlmChatRequest['tools']>
+
+/** What the LLM step needs of the hub's tools: their definitions, and a way to run one in the turn. */
+export interface ToolPort {
+  definitions(): ToolDefinitions
+  /**
+   * Runs one call the model asked for, publishing through the turn's emitter; waits for the
+   * person's decision when the tool needs consent. Resolves with what the model is told.
+   */
+  call(
+    name: string,
+    args: Record<string, unknown>,
+    context: StepContext,
+  ): Promise<{ status: string; [key: string]: unknown }>
+}
 
 export interface LlmSkillOptions {
   id: string
@@ -9,17 +28,28 @@ export interface LlmSkillOptions {
   systemPrompt?: string
   contextTokens?: number
   temperature?: number
+  tools?: ToolPort
+  maxToolRounds?: number
+}
+
+interface ToolCall {
+  id: string
+  name: string
+  arguments: Record<string, unknown>
 }
 
 /**
  * The LLM step of a chat turn: assembles the prompt, streams the answer to the client first (so the
  * bus adds nothing to time-to-first-token) and then as events: stream.start, llm.token and
- * stream.chunk per token (ephemeral), llm.complete, stream.end, chat.message.
+ * stream.chunk per token (ephemeral), llm.complete, stream.end, chat.message. When tools are
+ * offered and the model calls them, each call runs (file writes wait for approval) and the model
+ * is asked again with the results, up to DEFAULT_MAX_TOOL_ROUNDS times.
  */
 export function createLlmSkill(
   options: LlmSkillOptions,
 ): SkillRuntime & { setStatus(state: SkillStatus, reason?: string): void } {
   let status: { state: SkillStatus; reason?: string } = { state: 'ready' }
+  const maxRounds = options.maxToolRounds ?? DEFAULT_MAX_TOOL_ROUNDS
   return {
     id: options.id,
     status: () => status,
@@ -47,31 +77,67 @@ export function createLlmSkill(
         streamId,
         meta: { kind: 'answer', model: options.provider.model, skill: options.id },
       })
+      const messages: LlmMessage[] = prompt.messages.map((message) => ({
+        role: message.role,
+        content: message.content,
+      }))
+      const tools = options.tools?.definitions() ?? []
       const started = performance.now()
       let seq = 0
       let usage: LlmUsage | undefined
-      const request = {
-        messages: prompt.messages,
-        ...(options.temperature === undefined ? {} : { options: { temperature: options.temperature } }),
-      }
-      for await (const delta of options.provider.chat(request, signal)) {
-        if (delta.type === 'done') {
-          usage = delta.usage
-          turn.finishReason = delta.finishReason
-          continue
+      for (let round = 0; ; round++) {
+        const request: LlmChatRequest = {
+          messages,
+          ...(tools.length === 0 ? {} : { tools }),
+          ...(options.temperature === undefined ? {} : { options: { temperature: options.temperature } }),
         }
-        if (seq === 0) metrics.observe('ttft_ms', performance.now() - started, { skill: options.id })
-        turn.answer += delta.text
-        onPart({ kind: 'chunk', streamId, seq, text: delta.text })
-        // Let the first token reach the client's socket before the bookkeeping of the rest runs:
-        // a fast model can hand over the whole answer in one read, and it would all be processed first.
-        if (seq === 0) await new Promise((resolve) => setImmediate(resolve))
-        await emitter.emit('llm.token', { text: delta.text, seq })
-        await emitter.emit('stream.chunk', { streamId, seq, data: { text: delta.text } })
-        seq++
+        const calls: ToolCall[] = []
+        let roundText = ''
+        usage = undefined
+        for await (const delta of options.provider.chat(request, signal)) {
+          if (delta.type === 'done') {
+            usage = delta.usage
+            turn.finishReason = delta.finishReason
+            continue
+          }
+          if (delta.type === 'tool_call') {
+            calls.push({ id: delta.id, name: delta.name, arguments: delta.arguments })
+            continue
+          }
+          if (seq === 0) metrics.observe('ttft_ms', performance.now() - started, { skill: options.id })
+          turn.answer += delta.text
+          roundText += delta.text
+          onPart({ kind: 'chunk', streamId, seq, text: delta.text })
+          // Let the first token reach the client's socket before the bookkeeping of the rest runs:
+          // a fast model can hand over the whole answer in one read, and it would all be processed first.
+          if (seq === 0) await new Promise((resolve) => setImmediate(resolve))
+          await emitter.emit('llm.token', { text: delta.text, seq })
+          await emitter.emit('stream.chunk', { streamId, seq, data: { text: delta.text } })
+          seq++
+        }
+        if (usage === undefined) {
+          throw new HubError('E_IO', `${options.provider.name} ended the stream without a final message`)
+        }
+        if (calls.length === 0 || options.tools === undefined) break
+        if (round >= maxRounds) {
+          throw new HubError(
+            'E_RESOURCE_LIMIT',
+            `the model kept calling tools after ${maxRounds} rounds; the turn stops here`,
+          )
+        }
+        messages.push({ role: 'assistant', content: roundText, toolCalls: calls })
+        for (const call of calls) {
+          onPart({ kind: 'tool', name: call.name, status: 'requested', callId: call.id })
+          const answer = await options.tools.call(call.name, call.arguments, context)
+          onPart({ kind: 'tool', name: call.name, status: answer.status, callId: call.id })
+          messages.push({
+            role: 'tool',
+            toolCallId: call.id,
+            name: call.name,
+            content: JSON.stringify(answer),
+          })
+        }
       }
-      if (usage === undefined)
-        throw new HubError('E_IO', `${options.provider.name} ended the stream without a final message`)
       turn.usage = { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens }
       await emitter.emit('llm.complete', {
         text: turn.answer,

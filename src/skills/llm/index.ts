@@ -36,6 +36,7 @@ export type { LlmSkillManifest } from './skill-config.ts'
 export { llmConfigFromSkill } from './skill-config.ts'
 export type { SseEvent } from './sse-parser.ts'
 export { DEFAULT_MAX_EVENT_CHARS, SseParser } from './sse-parser.ts'
+export { DEFAULT_MAX_TOOL_ARGUMENTS_CHARS, DEFAULT_MAX_TOOL_CALLS } from './tool-calls.ts'
 export type {
   LlmChatOptions,
   LlmChatRequest,
@@ -46,5 +47,7 @@ export type {
   LlmProvider,
   LlmProviderName,
   LlmRole,
+  LlmToolCall,
+  LlmToolDefinition,
   LlmUsage,
 } from './types.ts'

@@ -15,6 +15,8 @@ import { readBodyText, sendHttpRequest } from './http-request.ts'
 import { NdjsonParser } from './ndjson-parser.ts'
 import { withRetries } from './retry.ts'
 import { runStream } from './stream-runner.ts'
+import { readOllamaToolCalls } from './tool-calls.ts'
+import { checkToolRequest, ollamaMessage, requestJson } from './tool-messages.ts'
 import type { LlmChatRequest, LlmDelta, LlmHealth, LlmProvider } from './types.ts'
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024
@@ -41,6 +43,18 @@ function ollamaOptions(request: LlmChatRequest, config: LlmConfig): Record<strin
   if (options.seed !== undefined) result.seed = options.seed
   if (options.stop !== undefined) result.stop = options.stop
   return result
+}
+
+function chatBody(request: LlmChatRequest, config: LlmConfig, model: string): string {
+  checkToolRequest(request, false)
+  const body: Record<string, unknown> = {
+    model,
+    messages: request.messages.map(ollamaMessage),
+    stream: true,
+    options: ollamaOptions(request, config),
+  }
+  if (request.tools !== undefined && request.tools.length > 0) body.tools = request.tools
+  return requestJson(body)
 }
 
 /** Interprets one NDJSON line of /api/chat. */
@@ -90,7 +104,12 @@ export function createOllamaProvider(config: LlmConfig): LlmProvider {
   const target = ollamaTarget(config.baseUrl)
   const agent = new http.Agent({ keepAlive: true })
 
-  async function* streamOnce(body: string, model: string, signal: AbortSignal): AsyncGenerator<LlmDelta> {
+  async function* streamOnce(
+    request: LlmChatRequest,
+    model: string,
+    signal: AbortSignal,
+  ): AsyncGenerator<LlmDelta> {
+    const body = chatBody(request, config, model)
     const response = await sendHttpRequest({
       method: 'POST',
       url: `${config.baseUrl}/api/chat`,
@@ -113,18 +132,32 @@ export function createOllamaProvider(config: LlmConfig): LlmProvider {
     }
     const parser = new NdjsonParser()
     let done: LlmDelta | undefined
+    let toolCalls = 0
+    // Ollama sends each call whole, with its arguments as an object, on a line of its own.
+    function* calls(message: Record<string, unknown> | undefined): Generator<LlmDelta> {
+      if (message?.tool_calls === undefined || message.tool_calls === null) return
+      for (const call of readOllamaToolCalls(message.tool_calls, toolCalls, target)) {
+        toolCalls++
+        yield { type: 'tool_call', ...call }
+      }
+    }
     // The final line may carry content of its own; it goes out as a token before `done`.
     function* handle(lines: unknown[]): Generator<LlmDelta> {
       for (const line of lines) {
         if (done !== undefined) continue
         const delta = interpretLine(line, target, model)
+        const message = (line as { message?: Record<string, unknown> }).message
         if (delta.type !== 'done') {
           yield delta
+          yield* calls(message)
           continue
         }
-        const tail = (line as { message?: { content?: unknown } }).message?.content
+        const tail = message?.content
         if (typeof tail === 'string' && tail !== '') yield { type: 'token', text: tail }
-        done = delta
+        yield* calls(message)
+        // Ollama says 'stop' after tool calls; the caller needs to know the model is waiting for results.
+        done =
+          toolCalls > 0 && delta.finishReason === 'stop' ? { ...delta, finishReason: 'tool_calls' } : delta
       }
     }
     try {
@@ -142,13 +175,7 @@ export function createOllamaProvider(config: LlmConfig): LlmProvider {
     model: config.model,
     chat(request: LlmChatRequest, signal?: AbortSignal): AsyncIterable<LlmDelta> {
       const model = request.model ?? config.model
-      const body = JSON.stringify({
-        model,
-        messages: request.messages.map(({ role, content }) => ({ role, content })),
-        stream: true,
-        options: ollamaOptions(request, config),
-      })
-      return runStream((attemptSignal) => streamOnce(body, model, attemptSignal), {
+      return runStream((attemptSignal) => streamOnce(request, model, attemptSignal), {
         ...config,
         describeTarget: `Ollama at ${config.baseUrl}`,
         target: config.baseUrl,

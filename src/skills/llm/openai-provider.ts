@@ -18,6 +18,8 @@ import { readBodyText, sendHttpRequest } from './http-request.ts'
 import { withRetries } from './retry.ts'
 import { type SseEvent, SseParser } from './sse-parser.ts'
 import { runStream } from './stream-runner.ts'
+import { OpenAiToolCallAssembler } from './tool-calls.ts'
+import { checkToolRequest, openAiMessage, requestJson } from './tool-messages.ts'
 import type { LlmChatRequest, LlmDelta, LlmHealth, LlmProvider, LlmUsage } from './types.ts'
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024
@@ -36,20 +38,22 @@ export function openAiTarget(baseUrl: string): ServiceTarget {
 }
 
 function requestBody(request: LlmChatRequest, config: LlmConfig, model: string): string {
+  checkToolRequest(request, true)
   const options = request.options ?? {}
   const body: Record<string, unknown> = {
     model,
-    messages: request.messages.map(({ role, content }) => ({ role, content })),
+    messages: request.messages.map(openAiMessage),
     stream: true,
     stream_options: { include_usage: true },
   }
+  if (request.tools !== undefined && request.tools.length > 0) body.tools = request.tools
   const temperature = options.temperature ?? config.temperature
   if (temperature !== undefined) body.temperature = temperature
   if (options.maxTokens !== undefined) body.max_tokens = options.maxTokens
   if (options.topP !== undefined) body.top_p = options.topP
   if (options.seed !== undefined) body.seed = options.seed
   if (options.stop !== undefined) body.stop = options.stop
-  return JSON.stringify(body)
+  return requestJson(body)
 }
 
 interface StreamState {
@@ -58,10 +62,14 @@ interface StreamState {
   model: string
   tokenParts: number
   finished: boolean
+  toolCalls: OpenAiToolCallAssembler
+  /** True when the event just read carried a tool-call fragment (a sign of life, but no text). */
+  sawToolFragment: boolean
 }
 
 /** Interprets one SSE event; returns the text it carries ('' for none). */
 function interpretEvent(event: SseEvent, state: StreamState, target: ServiceTarget): string {
+  state.sawToolFragment = false
   if (event.data === '[DONE]') {
     state.finished = true
     return ''
@@ -95,7 +103,12 @@ function interpretEvent(event: SseEvent, state: StreamState, target: ServiceTarg
     | undefined
   if (choice === undefined) return ''
   if (typeof choice.finish_reason === 'string') state.finishReason = choice.finish_reason
-  const content = (choice.delta as Record<string, unknown> | undefined)?.content
+  const delta = choice.delta as Record<string, unknown> | undefined
+  if (delta?.tool_calls !== undefined && delta.tool_calls !== null) {
+    state.toolCalls.push(delta.tool_calls)
+    state.sawToolFragment = true
+  }
+  const content = delta?.content
   if (content === undefined || content === null) return ''
   if (typeof content !== 'string') throw protocolError(target, 'delta.content is not a string')
   return content
@@ -153,6 +166,8 @@ export function createOpenAiProvider(config: LlmConfig): LlmProvider {
       model,
       tokenParts: 0,
       finished: false,
+      toolCalls: new OpenAiToolCallAssembler(target),
+      sawToolFragment: false,
     }
     try {
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
@@ -162,6 +177,10 @@ export function createOpenAiProvider(config: LlmConfig): LlmProvider {
           if (text !== '') {
             state.tokenParts++
             yield { type: 'token', text }
+          } else if (state.sawToolFragment) {
+            // Long arguments can take a while: an empty part keeps the stall deadlines from firing.
+            state.tokenParts++
+            yield { type: 'token', text: '' }
           }
         }
       }
@@ -172,10 +191,15 @@ export function createOpenAiProvider(config: LlmConfig): LlmProvider {
     }
     // Some compatible servers omit `[DONE]`; a finish_reason still proves the answer is complete.
     if (!state.finished && state.finishReason === undefined) return
+    // Arguments are only whole once the answer is; a cut-off or malformed one is E_VALIDATION.
+    const calls = state.toolCalls.finish(state.finishReason === 'length')
+    for (const call of calls) yield { type: 'tool_call', ...call }
+    const finishReason = state.finishReason ?? 'stop'
     yield {
       type: 'done',
       model: state.model,
-      finishReason: state.finishReason ?? 'stop',
+      // Some compatible servers say 'stop' after tool calls; the caller must know results are awaited.
+      finishReason: calls.length > 0 && finishReason === 'stop' ? 'tool_calls' : finishReason,
       usage: finalUsage(state, request),
     }
   }

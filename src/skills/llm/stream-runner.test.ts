@@ -87,6 +87,25 @@ describe('runStream', () => {
     assert.deepEqual(parts, [{ type: 'token', text: 'partial' }])
   })
 
+  test('a delivered tool call counts as delivered: never retried, never duplicated', async () => {
+    let attempts = 0
+    const call: LlmDelta = { type: 'tool_call', id: 'call_0', name: 'write_file', arguments: { path: 'a' } }
+    const open: OpenAttempt = async function* () {
+      attempts++
+      yield call
+      throw retryable()
+    }
+    const parts: LlmDelta[] = []
+    await assert.rejects(
+      async () => {
+        for await (const part of runStream(open, options())) parts.push(part)
+      },
+      { code: 'E_DEPENDENCY_UNAVAILABLE' },
+    )
+    assert.equal(attempts, 1)
+    assert.deepEqual(parts, [call])
+  })
+
   test('does not retry failures not marked retryable', async () => {
     let attempts = 0
     const open: OpenAttempt = async function* () {

@@ -54,7 +54,8 @@ export async function* runStream(open: OpenAttempt, options: StreamRunnerOptions
         if (sawDone) continue
         clearTimeout(timer)
         if (delta.type === 'done') sawDone = true
-        else if (delta.text === '') {
+        else if (delta.type === 'token' && delta.text === '') {
+          // An empty part is the provider's sign of life (a line without text, a tool-call fragment).
           arm(delivered ? 'idle' : 'first')
           continue
         }

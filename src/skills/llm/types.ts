@@ -2,9 +2,35 @@
 
 export type LlmRole = 'system' | 'user' | 'assistant' | 'tool'
 
+/** A function the model may call (OpenAI's definition shape; Ollama accepts the same in `tools`). */
+export interface LlmToolDefinition {
+  type: 'function'
+  function: {
+    name: string
+    description: string
+    /** JSON Schema of the arguments object. */
+    parameters: Record<string, unknown>
+  }
+}
+
+/** A call the model proposed; `arguments` is already parsed. */
+export interface LlmToolCall {
+  /** The server's id (OpenAI), or `call_<n>` (n = position in the answer) when it sends none (Ollama). */
+  id: string
+  name: string
+  arguments: Record<string, unknown>
+}
+
 export interface LlmMessage {
   role: LlmRole
+  /** May be '' on an assistant message that only calls tools. */
   content: string
+  /** Assistant messages: the calls the model made in that answer. */
+  toolCalls?: LlmToolCall[]
+  /** Tool messages: the id of the call this result answers (OpenAI needs it). */
+  toolCallId?: string
+  /** Tool messages: the called function's name (Ollama's `tool_name`). */
+  name?: string
 }
 
 export interface LlmChatOptions {
@@ -21,6 +47,8 @@ export interface LlmChatRequest {
   model?: string
   messages: LlmMessage[]
   options?: LlmChatOptions
+  /** Functions the model may call; it answers with `tool_call` parts instead of text when it does. */
+  tools?: LlmToolDefinition[]
 }
 
 export interface LlmUsage {
@@ -31,11 +59,16 @@ export interface LlmUsage {
   estimated?: boolean
 }
 
-/** Why generation stopped: 'stop' (natural end or stop word), 'length' (token limit), or the server's word. */
-export type LlmFinishReason = 'stop' | 'length' | (string & {})
+/**
+ * Why generation stopped: 'stop' (natural end or stop word), 'length' (token limit), 'tool_calls' (the
+ * model stopped to call tools), or the server's word.
+ */
+export type LlmFinishReason = 'stop' | 'length' | 'tool_calls' | (string & {})
 
 export type LlmDelta =
   | { type: 'token'; text: string }
+  /** One complete tool call (arguments parsed), sent before `done`. */
+  | { type: 'tool_call'; id: string; name: string; arguments: Record<string, unknown> }
   | { type: 'done'; usage: LlmUsage; finishReason: LlmFinishReason; model: string }
 
 export interface LlmHealth {
@@ -57,8 +90,9 @@ export interface LlmProvider {
   readonly name: LlmProviderName
   readonly model: string
   /**
-   * Streams token parts, then exactly one `done`. Errors are HubErrors (E_DEPENDENCY_UNAVAILABLE,
-   * E_TIMEOUT, E_IO, ...); aborting `signal` closes the connection and rejects with its reason.
+   * Streams token parts (and `tool_call` parts when `tools` were offered), then exactly one `done`.
+   * Errors are HubErrors (E_DEPENDENCY_UNAVAILABLE, E_TIMEOUT, E_IO, E_VALIDATION for malformed tool
+   * arguments, ...); aborting `signal` closes the connection and rejects with its reason.
    */
   chat(request: LlmChatRequest, signal?: AbortSignal): AsyncIterable<LlmDelta>
   /** One vector per input, in input order. Absent when the provider cannot embed. */

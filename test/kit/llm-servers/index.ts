@@ -11,8 +11,16 @@ export {
 export type { FakeOllamaServer } from './ollama-server.ts'
 export { FAKE_OLLAMA_VERSION, startOllamaServer } from './ollama-server.ts'
 export type { FakeOpenAiServer, FakeOpenAiServerOptions } from './openai-server.ts'
-export { startOpenAiServer } from './openai-server.ts'
-export type { ReplyScript, ScriptMessage, ScriptRequest, Tokenizer } from './script.ts'
+export { startOpenAiServer, TOOL_ARGUMENT_PIECE_CHARS } from './openai-server.ts'
+export type {
+  ReplyScript,
+  ScriptedToolCall,
+  ScriptMessage,
+  ScriptMessageToolCall,
+  ScriptRequest,
+  Tokenizer,
+  ToolCallScript,
+} from './script.ts'
 export { echoReply, fakeEmbedding, promptTokenCount, seededRandom, wordTokens } from './script.ts'
 export type { FakeLlmServerOptions, ScriptedFailure } from './server-options.ts'
 export { DEFAULT_EMBEDDING_DIMENSIONS, DEFAULT_FAKE_MODELS } from './server-options.ts'

@@ -9,12 +9,12 @@ import {
   sendJson,
   startLoopbackServer,
 } from './loopback-server.ts'
-import { fakeEmbedding, promptTokenCount, type ScriptRequest } from './script.ts'
+import { readChatMessages, readTools } from './message-reader.ts'
+import { fakeEmbedding, promptTokenCount, type ScriptMessage, type ScriptRequest } from './script.ts'
 import {
   type FakeLlmServerOptions,
   failureFor,
   type ResolvedServerOptions,
-  readMessages,
   resolveServerOptions,
 } from './server-options.ts'
 import { playTokens } from './token-stream.ts'
@@ -56,19 +56,24 @@ export async function startOllamaServer(input: FakeLlmServerOptions = {}): Promi
       sendJson(response, 400, { error: 'model is required' })
       return
     }
-    const messages =
+    const read =
       kind === 'chat'
-        ? readMessages(body.messages ?? [])
+        ? readChatMessages(body.messages ?? [], 'ollama')
         : typeof body.prompt === 'string' || body.prompt === undefined
-          ? [
-              ...(typeof body.system === 'string' ? [{ role: 'system', content: body.system }] : []),
-              { role: 'user', content: (body.prompt as string | undefined) ?? '' },
-            ]
-          : undefined
-    if (messages === undefined) {
-      sendJson(response, 400, { error: 'json: cannot unmarshal messages' })
+          ? {
+              messages: [
+                ...(typeof body.system === 'string' ? [{ role: 'system', content: body.system }] : []),
+                { role: 'user', content: (body.prompt as string | undefined) ?? '' },
+              ] as ScriptMessage[],
+            }
+          : { error: 'prompt must be a string' }
+    const tools = readTools(kind === 'chat' ? body.tools : undefined)
+    if ('error' in read || 'error' in tools) {
+      const why = 'error' in read ? read.error : 'error' in tools ? tools.error : ''
+      sendJson(response, 400, { error: `json: cannot unmarshal request: ${why}` })
       return
     }
+    const messages = read.messages
     const failure = failureFor(options, chatRequests.length)
     chatRequests.push(request)
     if (failure !== undefined) {
@@ -85,22 +90,36 @@ export async function startOllamaServer(input: FakeLlmServerOptions = {}): Promi
       typeof modelOptions.num_predict === 'number' && modelOptions.num_predict >= 0
         ? modelOptions.num_predict
         : undefined
-    const script: ScriptRequest = { model, messages, ...(limit === undefined ? {} : { maxTokens: limit }) }
-    const allTokens = options.tokenize(options.reply(script))
+    const script: ScriptRequest = {
+      model,
+      messages,
+      ...(limit === undefined ? {} : { maxTokens: limit }),
+      ...(tools.tools === undefined ? {} : { tools: tools.tools }),
+    }
+    // Ollama parses the model's call itself and sends it whole: arguments as an object, no id.
+    const toolCalls = (kind === 'chat' ? (options.toolCalls?.(script) ?? []) : []).map((call) => ({
+      function: { name: call.name, arguments: call.arguments },
+    }))
+    const allTokens = toolCalls.length > 0 ? [] : options.tokenize(options.reply(script))
     const tokens = limit === undefined ? allTokens : allTokens.slice(0, limit)
     const doneReason = tokens.length < allTokens.length ? 'length' : 'stop'
+    const evalCount = toolCalls.length > 0 ? Math.ceil(JSON.stringify(toolCalls).length / 4) : tokens.length
     const started = process.hrtime.bigint()
     let firstTokenAt: bigint | undefined
     const now = (): string => new Date().toISOString()
-    const part = (content: string): Record<string, unknown> =>
+    const part = (content: string, calls?: object[]): Record<string, unknown> =>
       kind === 'chat'
-        ? { model, created_at: now(), message: { role: 'assistant', content } }
+        ? {
+            model,
+            created_at: now(),
+            message: { role: 'assistant', content, ...(calls === undefined ? {} : { tool_calls: calls }) },
+          }
         : { model, created_at: now(), response: content }
-    const final = (content: string): Record<string, unknown> => {
+    const final = (content: string, calls?: object[]): Record<string, unknown> => {
       const end = process.hrtime.bigint()
       const first = firstTokenAt ?? end
       return {
-        ...part(content),
+        ...part(content, calls),
         done_reason: doneReason,
         done: true,
         ...(kind === 'generate' ? { context: [1, 2, 3] } : {}),
@@ -108,23 +127,25 @@ export async function startOllamaServer(input: FakeLlmServerOptions = {}): Promi
         load_duration: 1_000,
         prompt_eval_count: promptTokenCount(messages, options.tokenize),
         prompt_eval_duration: Number(first - started),
-        eval_count: tokens.length,
+        eval_count: evalCount,
         eval_duration: Number(end - first),
       }
     }
     if (body.stream === false) {
       await new Promise((resolve) => setTimeout(resolve, options.firstTokenDelayMs ?? 0))
       firstTokenAt = process.hrtime.bigint()
-      sendJson(response, 200, final(tokens.join('')))
+      sendJson(response, 200, final(tokens.join(''), toolCalls.length > 0 ? toolCalls : undefined))
       return
     }
     response.writeHead(200, { 'content-type': 'application/x-ndjson', 'transfer-encoding': 'chunked' })
     response.flushHeaders()
     const writer = new BodyWriter(response, options.chunking)
-    await playTokens(response, writer, tokens, options, {
+    // A tool-call answer is one line with message.tool_calls (done:false), then the usual final line.
+    const frames = toolCalls.length > 0 ? [JSON.stringify({ ...part('', toolCalls), done: false })] : tokens
+    await playTokens(response, writer, frames, options, {
       token: (text) => {
         firstTokenAt ??= process.hrtime.bigint()
-        return `${JSON.stringify({ ...part(text), done: false })}\n`
+        return toolCalls.length > 0 ? `${text}\n` : `${JSON.stringify({ ...part(text), done: false })}\n`
       },
       error: (message) => `${JSON.stringify({ error: message })}\n`,
       final: () => `${JSON.stringify(final(''))}\n`,

@@ -9,14 +9,13 @@ import {
   sendJson,
   startLoopbackServer,
 } from './loopback-server.ts'
-import { fakeEmbedding, promptTokenCount, type ScriptRequest } from './script.ts'
-import {
-  type FakeLlmServerOptions,
-  failureFor,
-  readMessages,
-  resolveServerOptions,
-} from './server-options.ts'
+import { readChatMessages, readTools } from './message-reader.ts'
+import { fakeEmbedding, promptTokenCount, type ScriptedToolCall, type ScriptRequest } from './script.ts'
+import { type FakeLlmServerOptions, failureFor, resolveServerOptions } from './server-options.ts'
 import { playTokens } from './token-stream.ts'
+
+/** Tool-call arguments stream in pieces of at most this many characters, as a model emits tokens. */
+export const TOOL_ARGUMENT_PIECE_CHARS = 4
 
 export interface FakeOpenAiServerOptions extends FakeLlmServerOptions {
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
@@ -37,6 +36,30 @@ export interface FakeOpenAiServer extends LoopbackServer {
 
 function errorBody(message: string, type: string, code: string | null): object {
   return { error: { message, type, param: null, code } }
+}
+
+function argumentPieces(text: string): string[] {
+  const characters = Array.from(text)
+  const pieces: string[] = []
+  for (let start = 0; start < characters.length; start += TOOL_ARGUMENT_PIECE_CHARS) {
+    pieces.push(characters.slice(start, start + TOOL_ARGUMENT_PIECE_CHARS).join(''))
+  }
+  return pieces
+}
+
+/** OpenAI's streaming form: per call, a head (index, id, type, name, empty arguments), then pieces. */
+function toolCallDeltas(calls: ScriptedToolCall[], ids: string[]): object[] {
+  const deltas: object[] = []
+  calls.forEach((call, index) => {
+    deltas.push({
+      ...(index === 0 ? { role: 'assistant', content: null } : {}),
+      tool_calls: [{ index, id: ids[index], type: 'function', function: { name: call.name, arguments: '' } }],
+    })
+    for (const piece of argumentPieces(JSON.stringify(call.arguments))) {
+      deltas.push({ tool_calls: [{ index, function: { arguments: piece } }] })
+    }
+  })
+  return deltas
 }
 
 export async function startOpenAiServer(input: FakeOpenAiServerOptions = {}): Promise<FakeOpenAiServer> {
@@ -68,8 +91,9 @@ export async function startOpenAiServer(input: FakeOpenAiServerOptions = {}): Pr
       )
       return
     }
-    const messages = readMessages(body.messages)
-    if (typeof body.model !== 'string' || messages === undefined) {
+    const read = readChatMessages(body.messages, 'openai')
+    const tools = readTools(body.tools)
+    if (typeof body.model !== 'string' || !Array.isArray(body.messages)) {
       sendJson(
         response,
         400,
@@ -77,6 +101,12 @@ export async function startOpenAiServer(input: FakeOpenAiServerOptions = {}): Pr
       )
       return
     }
+    if ('error' in read || 'error' in tools) {
+      const why = 'error' in read ? read.error : 'error' in tools ? tools.error : ''
+      sendJson(response, 400, errorBody(why, 'invalid_request_error', null))
+      return
+    }
+    const messages = read.messages
     const failure = failureFor(options, chatRequests.length)
     chatRequests.push(request)
     if (failure !== undefined) {
@@ -97,16 +127,29 @@ export async function startOpenAiServer(input: FakeOpenAiServerOptions = {}): Pr
       return
     }
     const limit = typeof body.max_tokens === 'number' && body.max_tokens >= 0 ? body.max_tokens : undefined
-    const script: ScriptRequest = { model, messages, ...(limit === undefined ? {} : { maxTokens: limit }) }
-    const allTokens = options.tokenize(options.reply(script))
+    const script: ScriptRequest = {
+      model,
+      messages,
+      ...(limit === undefined ? {} : { maxTokens: limit }),
+      ...(tools.tools === undefined ? {} : { tools: tools.tools }),
+    }
+    const id = `chatcmpl-fake${++sequence}`
+    const calls = options.toolCalls?.(script) ?? []
+    const callIds = calls.map((_, index) => `call_fake${sequence}_${index}`)
+    const toolDeltas = toolCallDeltas(calls, callIds)
+    // Text tokens, or (with tool calls) the delta fragments; a token limit cuts either short.
+    const allTokens =
+      calls.length > 0
+        ? toolDeltas.map((delta) => JSON.stringify(delta))
+        : options.tokenize(options.reply(script))
     const tokens = limit === undefined ? allTokens : allTokens.slice(0, limit)
-    const finishReason = tokens.length < allTokens.length ? 'length' : 'stop'
+    const finishReason =
+      tokens.length < allTokens.length ? 'length' : calls.length > 0 ? 'tool_calls' : 'stop'
     const usage = {
       prompt_tokens: promptTokenCount(messages, options.tokenize),
       completion_tokens: tokens.length,
       total_tokens: promptTokenCount(messages, options.tokenize) + tokens.length,
     }
-    const id = `chatcmpl-fake${++sequence}`
     const created = Math.floor(Date.now() / 1000)
     if (body.stream !== true) {
       await new Promise((resolve) => setTimeout(resolve, options.firstTokenDelayMs ?? 0))
@@ -118,7 +161,18 @@ export async function startOpenAiServer(input: FakeOpenAiServerOptions = {}): Pr
         choices: [
           {
             index: 0,
-            message: { role: 'assistant', content: tokens.join('') },
+            message:
+              calls.length > 0
+                ? {
+                    role: 'assistant',
+                    content: null,
+                    tool_calls: calls.map((call, index) => ({
+                      id: callIds[index],
+                      type: 'function',
+                      function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+                    })),
+                  }
+                : { role: 'assistant', content: tokens.join('') },
             logprobs: null,
             finish_reason: finishReason,
           },
@@ -147,9 +201,12 @@ export async function startOpenAiServer(input: FakeOpenAiServerOptions = {}): Pr
     })
     response.flushHeaders()
     const writer = new BodyWriter(response, options.chunking)
-    await writer.write(keepAlive + event(chunk({ role: 'assistant', content: '' }, null)))
+    // A tool-call answer carries the role in its first fragment instead of an empty content chunk.
+    if (calls.length === 0)
+      await writer.write(keepAlive + event(chunk({ role: 'assistant', content: '' }, null)))
     await playTokens(response, writer, tokens, options, {
-      token: (text) => keepAlive + event(chunk({ content: text }, null)),
+      token: (text) =>
+        keepAlive + event(chunk(calls.length > 0 ? (JSON.parse(text) as object) : { content: text }, null)),
       error: (message) => event(errorBody(message, 'server_error', null)),
       final: () =>
         event(chunk({}, finishReason)) +

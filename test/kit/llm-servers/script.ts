@@ -2,9 +2,23 @@
 // test can check both what was sent (the prompt) and what came back.
 import { createHash } from 'node:crypto'
 
+/** A tool call as the script sees it in the conversation (arguments parsed in both protocols). */
+export interface ScriptMessageToolCall {
+  /** OpenAI's call id; Ollama sends none. */
+  id?: string
+  name: string
+  arguments: Record<string, unknown>
+}
+
 export interface ScriptMessage {
   role: string
   content: string
+  /** Assistant messages: the tool calls the client sent back as part of the conversation. */
+  toolCalls?: ScriptMessageToolCall[]
+  /** Tool messages (OpenAI): the call this result answers. */
+  toolCallId?: string
+  /** Tool messages (Ollama `tool_name`): the function that produced this result. */
+  toolName?: string
 }
 
 /** What a fake server understood of a chat request. */
@@ -13,9 +27,22 @@ export interface ScriptRequest {
   messages: ScriptMessage[]
   /** Token limit the client asked for (num_predict / max_tokens), when any. */
   maxTokens?: number
+  /** The tool definitions the client offered, as sent. */
+  tools?: unknown[]
 }
 
 export type ReplyScript = (request: ScriptRequest) => string
+
+/** A call the scripted model makes; the server adds ids where its protocol has them. */
+export interface ScriptedToolCall {
+  name: string
+  arguments: Record<string, unknown>
+}
+
+/** Decides whether the model answers with tool calls (non-empty list) instead of text. */
+export type ToolCallScript = (
+  request: ScriptRequest & { tools?: unknown[] },
+) => ScriptedToolCall[] | undefined
 export type Tokenizer = (text: string) => string[]
 
 /** Default reply: echoes the last user message, and says how many messages the prompt had. */

@@ -1,6 +1,6 @@
 // Options both fake servers understand. Every misbehaviour a real server can show has a switch.
 import type { ChunkingOptions } from './loopback-server.ts'
-import { echoReply, type ReplyScript, type Tokenizer, wordTokens } from './script.ts'
+import { echoReply, type ReplyScript, type Tokenizer, type ToolCallScript, wordTokens } from './script.ts'
 
 export interface ScriptedFailure {
   status: number
@@ -14,6 +14,11 @@ export interface ScriptedFailure {
 export interface FakeLlmServerOptions {
   /** Reply text as a function of the request (default: echo of the last user message). */
   reply?: ReplyScript
+  /**
+   * When it returns calls, the model answers with them (in the protocol's streaming form) instead of
+   * text; `undefined` or an empty list means a text answer from `reply`.
+   */
+  toolCalls?: ToolCallScript
   /** Splits the reply into streamed tokens (default: words with their leading whitespace). */
   tokenize?: Tokenizer
   /** Models the server has; others get the protocol's "not found" answer. */
@@ -61,17 +66,4 @@ export function failureFor(options: FakeLlmServerOptions, chatIndex: number): Sc
   const failure = options.failWith
   if (failure === undefined) return undefined
   return failure.times === undefined || chatIndex < failure.times ? failure : undefined
-}
-
-/** Reads `messages` defensively: a hostile request gets a 400, never a crash. */
-export function readMessages(value: unknown): { role: string; content: string }[] | undefined {
-  if (!Array.isArray(value)) return undefined
-  const messages: { role: string; content: string }[] = []
-  for (const item of value) {
-    if (item === null || typeof item !== 'object') return undefined
-    const { role, content } = item as Record<string, unknown>
-    if (typeof role !== 'string' || (content !== undefined && typeof content !== 'string')) return undefined
-    messages.push({ role, content: content ?? '' })
-  }
-  return messages
 }

@@ -146,7 +146,8 @@ describe('standing grants', () => {
         expiresAt: clock.now() + 1_000,
       })
       const limited = await service.createGrant({ scope: { pathPrefix: 'tmp' }, by: 'alice', maxUses: 1 })
-      assert.equal(Date.parse(service.listGrants().at(-1)!.expiresAt), clock.now() + DEFAULT_GRANT_TTL_MS)
+      const listedLimited = service.listGrants().find((grant) => grant.id === limited.grant.id)
+      assert.equal(Date.parse(listedLimited!.expiresAt), clock.now() + DEFAULT_GRANT_TTL_MS)
 
       assert.equal((await service.request(files.writePlan('/workspace/tmp/a'), CONTEXT)).status, 'granted')
       assert.equal((await service.request(files.writePlan('/workspace/tmp/b'), CONTEXT)).status, 'pending')

@@ -24,8 +24,10 @@ import type {
 import { systemClock } from './clock.ts'
 import { DedupeWindow } from './dedupe-window.ts'
 import { LiveDispatcher } from './live-dispatcher.ts'
+import { deferredIterable } from './page-iterator.ts'
 import { createPermissionChecker } from './permissions.ts'
 import { type PreparedEvent, prepareEnvelope } from './prepare-envelope.ts'
+import { PublishQueue } from './publish-queue.ts'
 import { createRequester, replyTypeOf } from './request-reply.ts'
 import { compileTypePattern, hubSubjectPrefix, validatePattern } from './subjects.ts'
 import { systemEvents } from './system-events.ts'
@@ -110,6 +112,8 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     publish: (d) => publishBatch([d], undefined),
   })
 
+  const queue = new PublishQueue(publishBatch, (work) => track(work))
+
   function track<T>(promise: Promise<T>): Promise<T> {
     inflight.add(promise)
     promise.then(
@@ -126,15 +130,16 @@ export async function createBus(options: BusOptions): Promise<Bus> {
   async function publishBatch(
     drafts: readonly unknown[],
     principal: string | undefined,
+    now: number = clock.now(),
   ): Promise<PublishOutcome[]> {
-    const now = clock.now()
+    const nowIso = new Date(now).toISOString()
     const outcomes: PublishOutcome[] = new Array(drafts.length)
     const items: AppendItem[] = []
     const storedAt: number[] = []
     const storedEvents: PreparedEvent[] = []
     const ephemeral: [number, PreparedEvent][] = []
     for (let index = 0; index < drafts.length; index++) {
-      const prepared = prepareEnvelope(drafts[index], now, prepareSettings)
+      const prepared = prepareEnvelope(drafts[index], now, prepareSettings, nowIso)
       if (!prepared.ok) {
         outcomes[index] = prepared
         continue
@@ -149,7 +154,9 @@ export async function createBus(options: BusOptions): Promise<Bus> {
         }
       }
       if (event.entry.stored) {
-        items.push({ envelope: event.persisted, dedupeKeys: event.dedupeKeys })
+        const item: AppendItem = { envelope: event.persisted, dedupeKeys: event.dedupeKeys }
+        if (event.timeMs !== undefined) item.timeMs = event.timeMs
+        items.push(item)
         storedAt.push(index)
         storedEvents.push(event)
       } else ephemeral.push([index, event])
@@ -196,7 +203,7 @@ export async function createBus(options: BusOptions): Promise<Bus> {
   ): Promise<PublishOutcome[]> {
     ensureOpen()
     if (!Array.isArray(drafts)) throw new HubError('E_BAD_REQUEST', 'publishMany takes an array of envelopes')
-    return track(publishBatch(drafts, principal))
+    return queue.enqueue(drafts, principal, clock.now())
   }
 
   async function publish(draft: unknown, principal: string | undefined): Promise<PublishReceipt> {
@@ -321,19 +328,18 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     return wrapped
   }
 
-  async function* replay(
-    replayOptions: ReplayOptions,
-    principal: string | undefined,
-  ): AsyncIterable<Envelope> {
-    ensureOpen()
-    const filter = replayOptions.filter ?? '>'
-    validatePattern(filter)
-    if (principal !== undefined) permissions!.checkSubscribe(principal, filter)
-    const query: ReadQuery = { filter }
-    applyPosition(query, replayOptions.from, 'from')
-    applyPosition(query, replayOptions.to, 'to')
-    if (replayOptions.limit !== undefined) query.limit = replayOptions.limit
-    yield* transport.read(query)
+  function replay(replayOptions: ReplayOptions, principal: string | undefined): AsyncIterable<Envelope> {
+    return deferredIterable(() => {
+      ensureOpen()
+      const filter = replayOptions.filter ?? '>'
+      validatePattern(filter)
+      if (principal !== undefined) permissions!.checkSubscribe(principal, filter)
+      const query: ReadQuery = { filter }
+      applyPosition(query, replayOptions.from, 'from')
+      applyPosition(query, replayOptions.to, 'to')
+      if (replayOptions.limit !== undefined) query.limit = replayOptions.limit
+      return transport.read(query)
+    })
   }
 
   const requester = createRequester({

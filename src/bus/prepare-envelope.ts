@@ -16,6 +16,8 @@ export interface PreparedEvent {
   /** After guardrails: what is stored and broadcast. */
   persisted: Envelope
   dedupeKeys: string[]
+  /** Unix ms of ts when the bus set ts itself (so nobody parses it again). */
+  timeMs: number | undefined
 }
 
 export type Prepared = { ok: true; value: PreparedEvent } | { ok: false; error: ResultError }
@@ -40,9 +42,15 @@ function derivedKey(entry: RegistryEntry | undefined, payload: unknown): string 
 /**
  * Fills in what the producer left out (id, version, ts, source, severity, traceId, tenant, the
  * catalog-derived idempotency key), validates once, and applies guardrails once. seq and
- * sessionSeq belong to the log, so any given by the producer are ignored.
+ * sessionSeq belong to the log, so any given by the producer are ignored. `nowIso` is nowMs as
+ * RFC 3339, formatted once per batch by the caller.
  */
-export function prepareEnvelope(draft: unknown, nowMs: number, settings: PrepareSettings): Prepared {
+export function prepareEnvelope(
+  draft: unknown,
+  nowMs: number,
+  settings: PrepareSettings,
+  nowIso?: string,
+): Prepared {
   if (!isPlainObject(draft)) {
     const error = settings.contracts.validateEnvelope(draft)
     return error.ok ? { ok: false, error: { code: 'E_VALIDATION', message: 'not an envelope' } } : error
@@ -58,7 +66,7 @@ export function prepareEnvelope(draft: unknown, nowMs: number, settings: Prepare
     id,
     type,
     version: draft.version ?? entry?.version ?? 1,
-    ts: draft.ts ?? new Date(nowMs).toISOString(),
+    ts: draft.ts ?? nowIso ?? new Date(nowMs).toISOString(),
     source: draft.source ?? settings.defaultSource,
     severity: draft.severity ?? 'info',
     traceId: draft.traceId ?? id,
@@ -86,5 +94,6 @@ export function prepareEnvelope(draft: unknown, nowMs: number, settings: Prepare
   const full = validated.value
   const found = entry ?? settings.contracts.entry(full.type, full.version)!
   const persisted = settings.guardrails(full)
-  return { ok: true, value: { entry: found, full, persisted, dedupeKeys: dedupeKeysOf(full) } }
+  const timeMs = draft.ts === undefined ? nowMs : undefined
+  return { ok: true, value: { entry: found, full, persisted, dedupeKeys: dedupeKeysOf(full), timeMs } }
 }

@@ -6,15 +6,18 @@ const pool = Buffer.alloc(POOL_SIZE)
 let poolOffset = POOL_SIZE
 let lastMs = -1
 let counter = 0
+let prefixMs = -1
+let prefix = ''
 
-function randomBytes10(): Buffer {
-  if (poolOffset + 10 > POOL_SIZE) {
+/** Offset in the pool of 8 fresh random bytes (no view object per id). */
+function random8(): number {
+  if (poolOffset + 8 > POOL_SIZE) {
     randomFillSync(pool)
     poolOffset = 0
   }
-  const slice = pool.subarray(poolOffset, poolOffset + 10)
-  poolOffset += 10
-  return slice
+  const at = poolOffset
+  poolOffset += 8
+  return at
 }
 
 /**
@@ -30,34 +33,28 @@ export function uuidV7(nowMs: number = Date.now()): string {
     lastMs++
     counter = 0
   }
-  const random = randomBytes10()
-  const ms = lastMs
-  const high = Math.floor(ms / 0x10000)
-  const low = ms % 0x10000
-  const bytes = [
-    (high >>> 24) & 0xff,
-    (high >>> 16) & 0xff,
-    (high >>> 8) & 0xff,
-    high & 0xff,
-    (low >>> 8) & 0xff,
-    low & 0xff,
-    0x70 | ((counter >>> 8) & 0x0f),
-    counter & 0xff,
-    0x80 | (random[0]! & 0x3f),
-    random[1]!,
-    random[2]!,
-    random[3]!,
-    random[4]!,
-    random[5]!,
-    random[6]!,
-    random[7]!,
-  ]
-  let out = ''
-  for (let index = 0; index < 16; index++) {
-    if (index === 4 || index === 6 || index === 8 || index === 10) out += '-'
-    out += HEX[bytes[index]!]
+  if (lastMs !== prefixMs) {
+    // The first 13 characters (48-bit ms) change once per millisecond: format them once.
+    const hex = Math.floor(lastMs).toString(16).padStart(12, '0')
+    prefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-`
+    prefixMs = lastMs
   }
-  return out
+  const r = random8()
+  return (
+    prefix +
+    HEX[0x70 | ((counter >>> 8) & 0x0f)]! +
+    HEX[counter & 0xff]! +
+    '-' +
+    HEX[0x80 | (pool[r]! & 0x3f)]! +
+    HEX[pool[r + 1]!]! +
+    '-' +
+    HEX[pool[r + 2]!]! +
+    HEX[pool[r + 3]!]! +
+    HEX[pool[r + 4]!]! +
+    HEX[pool[r + 5]!]! +
+    HEX[pool[r + 6]!]! +
+    HEX[pool[r + 7]!]!
+  )
 }
 
 /** The millisecond timestamp inside a UUIDv7. */

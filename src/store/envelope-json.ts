@@ -25,19 +25,19 @@ export function envelopeJsonParts(envelope: Envelope): EnvelopeJsonParts {
   if (envelope.sessionId !== undefined) head.sessionId = envelope.sessionId
   head.tenant = envelope.tenant
   if (envelope.idempotencyKey !== undefined) head.idempotencyKey = envelope.idempotencyKey
-  // A marker key nothing else can contain; its position is where seq goes.
-  head[SPLIT_KEY] = 0
+  // A placeholder in seq's canonical place; the text is cut around it.
+  head.seq = 0
   head.payload = envelope.payload
   if (envelope.meta !== undefined) head.meta = envelope.meta
   const json = JSON.stringify(head)
   const at = json.indexOf(SPLIT_TEXT)
+  if (at < 0) throw new Error('serialising an envelope lost the seq placeholder')
   return { head: json.slice(0, at), tail: json.slice(at + SPLIT_TEXT.length) }
 }
 
-const SPLIT_KEY = '\u0000seq'
-// `,"` can only be structure (a quote inside a string value is escaped), and the marker precedes
-// the payload, so the first match is the marker.
-const SPLIT_TEXT = `,${JSON.stringify(SPLIT_KEY)}:0,`
+// `,"` can only be structure (a quote inside a string value is escaped) and no field before seq
+// is named seq, so the first match is the placeholder.
+const SPLIT_TEXT = ',"seq":0,'
 
 export function joinEnvelopeJson(
   parts: EnvelopeJsonParts,

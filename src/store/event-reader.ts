@@ -1,4 +1,10 @@
-import { compileTypePattern, type LogReader, type ReadQuery, type TopicStat } from '../bus/index.ts'
+import {
+  compileTypePattern,
+  type LogReader,
+  pagedIterable,
+  type ReadQuery,
+  type TopicStat,
+} from '../bus/index.ts'
 import type { Envelope } from '../contracts/index.ts'
 import type { SqliteDatabase } from './open-database.ts'
 import { makeRecord, type RecentEvents } from './recent-events.ts'
@@ -8,7 +14,7 @@ const PAGE = 1000
 
 type Row = [number, string, string | null, string]
 
-/** Reads the log: for consumers (LogReader), for replay (paged, lazily parsed) and for topic counts. */
+/** Reads the log: for consumers (LogReader), for replay (paged) and for topic counts. */
 export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file: string) {
   const s = {
     after: db
@@ -75,24 +81,30 @@ export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file
   }
 
   /** Replays in seq order, a page at a time, so memory stays flat however long the log. */
-  async function* read(query: ReadQuery): AsyncIterable<Envelope> {
+  function read(query: ReadQuery): AsyncIterable<Envelope> {
     const matches = compileTypePattern(query.filter ?? '>')
     const { statement, fixed } = guarded('preparing a replay', () => pageStatement(query))
     let after = Math.max(0, (query.fromSeq ?? 1) - 1)
     let remaining = query.limit ?? Number.POSITIVE_INFINITY
-    while (remaining > 0) {
-      const rows = guarded(
-        'replaying events',
-        () => statement.all(after, ...fixed) as [number, string, string][],
-      )
-      for (const [seq, type, body] of rows) {
-        after = seq
-        if (!matches(type)) continue
-        yield JSON.parse(body) as Envelope
-        if (--remaining <= 0) return
+    let exhausted = false
+    return pagedIterable(() => {
+      const page: Envelope[] = []
+      // Loops past pages the filter emptied, so an empty page means the end.
+      while (page.length === 0 && !exhausted && remaining > 0) {
+        const rows = guarded(
+          'replaying events',
+          () => statement.all(after, ...fixed) as [number, string, string][],
+        )
+        if (rows.length < PAGE) exhausted = true
+        for (const [seq, type, body] of rows) {
+          after = seq
+          if (!matches(type)) continue
+          page.push(JSON.parse(body) as Envelope)
+          if (--remaining <= 0) break
+        }
       }
-      if (rows.length < PAGE) return
-    }
+      return page
+    })
   }
 
   function topics(): TopicStat[] {

@@ -3,8 +3,8 @@ import { HubError, toHubError } from '../contracts/index.ts'
 import { type EnvelopeJsonParts, envelopeJsonParts, joinEnvelopeJson } from './envelope-json.ts'
 import type { SqliteDatabase } from './open-database.ts'
 import { makeRecord, type RecentEvents } from './recent-events.ts'
-import { storeError } from './store-errors.ts'
 import { RETIRED_IDS_UNTIL_KEY } from './schema.ts'
+import { storeError } from './store-errors.ts'
 import type { EventStoreSettings } from './store-options.ts'
 
 interface DuplicateRow {
@@ -91,7 +91,8 @@ export class EventWriter {
       return Promise.reject(new HubError('E_DEPENDENCY_UNAVAILABLE', 'the event store is closed'))
     // Serialised here, outside the transaction, once per event.
     const parts = new Array<EnvelopeJsonParts>(items.length)
-    for (let index = 0; index < items.length; index++) parts[index] = envelopeJsonParts(items[index]!.envelope)
+    for (let index = 0; index < items.length; index++)
+      parts[index] = envelopeJsonParts(items[index]!.envelope)
     return new Promise((resolve, reject) => {
       this.jobs.push({ kind: 'append', items, parts, resolve, reject })
       this.waitingEvents += items.length
@@ -141,7 +142,14 @@ export class EventWriter {
             const outcomes: AppendOutcome[] = []
             const { items, parts } = job
             for (let index = 0; index < items.length; index++) {
-              const outcome = this.writeEvent(items[index]!, parts[index]!, head + 1, now, retiredIds, committed)
+              const outcome = this.writeEvent(
+                items[index]!,
+                parts[index]!,
+                head + 1,
+                now,
+                retiredIds,
+                committed,
+              )
               if (!outcome.duplicate) head = outcome.seq
               outcomes.push(outcome)
             }
@@ -183,18 +191,20 @@ export class EventWriter {
     // The UNIQUE index on id dedupes ids (decision 0620); the dedupe table holds idempotency keys
     // and, while retiredIds, the ids of events retention deleted inside their window.
     let keyed = false
-    for (const key of keys) {
-      if (isIdKey(key)) {
-        if (!retiredIds) continue
-      } else if (!keyed) {
-        keyed = true
-        // The id wins over the idempotency key when they name different events (checked first).
-        const first = s.byId.get(envelope.id) as DuplicateRow | undefined
-        if (first !== undefined) return duplicateOf(envelope.id, first)
+    // Most events carry only their id key, which the insert itself checks.
+    if (keys.length > 1 || retiredIds)
+      for (const key of keys) {
+        if (isIdKey(key)) {
+          if (!retiredIds) continue
+        } else if (!keyed) {
+          keyed = true
+          // The id wins over the idempotency key when they name different events (checked first).
+          const first = s.byId.get(envelope.id) as DuplicateRow | undefined
+          if (first !== undefined) return duplicateOf(envelope.id, first)
+        }
+        const seen = s.dedupeGet.get(key, now) as (DuplicateRow & { id: string }) | undefined
+        if (seen !== undefined) return duplicateOf(seen.id, seen)
       }
-      const seen = s.dedupeGet.get(key, now) as (DuplicateRow & { id: string }) | undefined
-      if (seen !== undefined) return duplicateOf(seen.id, seen)
-    }
     let sessionSeq: number | undefined
     const sessionId = envelope.sessionId
     if (sessionId !== undefined) {

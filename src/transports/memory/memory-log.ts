@@ -12,6 +12,7 @@ import {
   envelopeTimeMs,
   type LogBackend,
   type LogReader,
+  pagedIterable,
   type ReadQuery,
   type StoredRecord,
   type TopicStat,
@@ -61,6 +62,8 @@ function receiptOf(record: MemoryRecord, duplicate: boolean): AppendOutcome {
     : { id: record.id, seq: record.seq, sessionSeq: record.sessionSeq, duplicate }
 }
 
+const READ_PAGE = 1000
+
 interface MemoryConsumer {
   filter: string
   ackFloor: number
@@ -101,7 +104,8 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
     const appended = new MemoryRecord(seq, sessionSeq, timeMs, now, envelope)
     records.push(appended)
     ids.remember(envelope.id, appended, now)
-    if (keyed) for (const key of item.dedupeKeys) if (!key.startsWith('id:')) keys.remember(key, appended, now)
+    if (keyed)
+      for (const key of item.dedupeKeys) if (!key.startsWith('id:')) keys.remember(key, appended, now)
     return receiptOf(appended, false)
   }
 
@@ -187,22 +191,27 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
       for (let index = 0; index < items.length; index++) outcomes[index] = appendOne(items[index]!, now)
       return outcomes
     },
-    async *read(query: ReadQuery): AsyncIterable<Envelope> {
+    read(query: ReadQuery): AsyncIterable<Envelope> {
       const matches = compileTypePattern(query.filter ?? '>')
       let remaining = query.limit ?? Number.POSITIVE_INFINITY
-      for (
-        let index = Math.max(0, (query.fromSeq ?? 1) - 1);
-        index < records.length && remaining > 0;
-        index++
-      ) {
-        const found = records[index]!
-        if (query.toSeq !== undefined && found.seq > query.toSeq) return
-        if (query.fromTime !== undefined && !(found.timeMs >= query.fromTime)) continue
-        if (query.toTime !== undefined && !(found.timeMs <= query.toTime)) continue
-        if (!matches(found.type)) continue
-        remaining--
-        yield found.envelope()
-      }
+      let index = Math.max(0, (query.fromSeq ?? 1) - 1)
+      // Pages of what the log holds at each fetch, so appends during a replay are included.
+      return pagedIterable(() => {
+        const page: Envelope[] = []
+        while (index < records.length && remaining > 0 && page.length < READ_PAGE) {
+          const found = records[index++]!
+          if (query.toSeq !== undefined && found.seq > query.toSeq) {
+            remaining = 0
+            break
+          }
+          if (query.fromTime !== undefined && !(found.timeMs >= query.fromTime)) continue
+          if (query.toTime !== undefined && !(found.timeMs <= query.toTime)) continue
+          if (!matches(found.type)) continue
+          remaining--
+          page.push(found.envelope())
+        }
+        return page
+      })
     },
     topics(): TopicStat[] {
       const byType = new Map<string, TopicStat>()

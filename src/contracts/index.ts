@@ -16,7 +16,7 @@ export {
 } from './guardrails.ts'
 export type { HubErrorDetails, ValidationIssue } from './hub-error.ts'
 export { HubError, toHubError } from './hub-error.ts'
-export { renderValue } from './issue-format.ts'
+export { issuesFromAjv, pointerJoin, renderValue } from './issue-format.ts'
 export type { RedactAction, RedactionRule } from './redaction-rules.ts'
 export { collectRedactionRules } from './redaction-rules.ts'
 export type {

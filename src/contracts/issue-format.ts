@@ -76,12 +76,17 @@ export function issuesFromAjv(errors: readonly ErrorObject[], root: unknown, bas
   const issues: ValidationIssue[] = []
   const seen = new Set<string>()
   for (const error of errors) {
+    // if/then/else failures repeat what the branch keyword already said.
+    if (error.keyword === 'if') continue
     const params = error.params as Record<string, unknown>
     let path = base + error.instancePath
     let got: string
     if (error.keyword === 'required') {
       path = pointerJoin(path, String(params.missingProperty))
       got = 'nothing'
+    } else if (error.keyword === 'propertyNames') {
+      path = pointerJoin(path, String(params.propertyName))
+      got = renderValue(params.propertyName)
     } else if (error.keyword === 'additionalProperties') {
       path = pointerJoin(path, String(params.additionalProperty))
       got = renderValue(valueAt(root, path))

@@ -25,3 +25,30 @@ export function processIo(): CommandIo {
 export function writeLine(stream: Writable, line: string): void {
   stream.write(line.endsWith('\n') ? line : `${line}\n`)
 }
+
+/** A mistake in how a command was called: printed with the usage, exit code 2. */
+export class UsageError extends Error {}
+
+/**
+ * Wraps a command's body: usage mistakes (UsageError, node:util parseArgs errors) print the usage
+ * and exit 2; a HubError prints its code and message and exits 1; anything else is unexpected.
+ */
+export function guardCommand(name: string, usage: string, execute: CommandGroup): CommandGroup {
+  return async (args, io) => {
+    try {
+      return await execute(args, io)
+    } catch (error) {
+      if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+        writeLine(io.stderr, `localhub ${name}: ${(error as Error).message}\n\n${usage}`)
+        return 2
+      }
+      const code = (error as { code?: unknown }).code
+      const message =
+        error instanceof Error && typeof code === 'string' && code.startsWith('E_')
+          ? `${code}: ${error.message}`
+          : `unexpected error: ${(error as Error)?.message}`
+      writeLine(io.stderr, `localhub ${name}: ${message}`)
+      return 1
+    }
+  }
+}

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util'
 import type { ApprovalView, ApproveOutcome } from '../../approvals/index.ts'
-import { HubError } from '../../contracts/index.ts'
-import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
+import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { dataDirFrom, openApprovalsAccess } from './approvals-access.ts'
 
 const USAGE = [
@@ -27,8 +26,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
-
-class UsageError extends Error {}
 
 function summary(approval: ApprovalView): string {
   const [first, ...more] = approval.targets
@@ -137,19 +134,4 @@ async function execute(args: string[], io: CommandIo): Promise<number> {
   }
 }
 
-export const run: CommandGroup = async (args, io) => {
-  try {
-    return await execute(args, io)
-  } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      writeLine(io.stderr, `localhub approvals: ${(error as Error).message}\n\n${USAGE}`)
-      return 2
-    }
-    const message =
-      error instanceof HubError
-        ? `${error.code}: ${error.message}`
-        : `unexpected error: ${(error as Error)?.message}`
-    writeLine(io.stderr, `localhub approvals: ${message}`)
-    return 1
-  }
-}
+export const run: CommandGroup = guardCommand('approvals', USAGE, execute)

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util'
 import type { GrantView } from '../../approvals/index.ts'
-import { HubError } from '../../contracts/index.ts'
-import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
+import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { dataDirFrom, openApprovalsAccess } from './approvals-access.ts'
 
 const USAGE = [
@@ -23,8 +22,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
-
-class UsageError extends Error {}
 
 function summary(grant: GrantView): string {
   const state = grant.active ? 'active' : grant.revokedAt ? `revoked by ${grant.revokedBy}` : 'ended'
@@ -73,19 +70,4 @@ async function execute(args: string[], io: CommandIo): Promise<number> {
   }
 }
 
-export const run: CommandGroup = async (args, io) => {
-  try {
-    return await execute(args, io)
-  } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      writeLine(io.stderr, `localhub grants: ${(error as Error).message}\n\n${USAGE}`)
-      return 2
-    }
-    const message =
-      error instanceof HubError
-        ? `${error.code}: ${error.message}`
-        : `unexpected error: ${(error as Error)?.message}`
-    writeLine(io.stderr, `localhub grants: ${message}`)
-    return 1
-  }
-}
+export const run: CommandGroup = guardCommand('grants', USAGE, execute)

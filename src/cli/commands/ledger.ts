@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { HubError } from '../../contracts/index.ts'
 import {
   LEDGER_FILE_NAME,
   type LedgerEntry,
   type LedgerReader,
   openLedgerReader,
 } from '../../ledger/index.ts'
-import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
+import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 
 const USAGE = [
   'usage: localhub ledger <verb> [options]',
@@ -30,8 +29,6 @@ const OPTIONS = {
 } as const
 
 const DEFAULT_CLI_SHOW_LIMIT = 20
-
-class UsageError extends Error {}
 
 function integerOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined
@@ -101,17 +98,4 @@ async function execute(args: string[], io: CommandIo): Promise<number> {
   }
 }
 
-export const run: CommandGroup = async (args, io) => {
-  try {
-    return await execute(args, io)
-  } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      writeLine(io.stderr, `localhub ledger: ${(error as Error).message}\n\n${USAGE}`)
-      return 2
-    }
-    const message =
-      error instanceof HubError ? error.message : `unexpected error: ${(error as Error)?.message}`
-    writeLine(io.stderr, `localhub ledger: ${message}`)
-    return 1
-  }
-}
+export const run: CommandGroup = guardCommand('ledger', USAGE, execute)

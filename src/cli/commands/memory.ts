@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { HubError } from '../../contracts/index.ts'
 import { type MemoryEntry, type MemoryStore, openMemoryStore } from '../../skills/memory/index.ts'
-import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
+import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 
 const USAGE = [
   'usage: localhub memory <verb> [options]',
@@ -24,8 +23,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
-
-class UsageError extends Error {}
 
 function oneLine(text: string, max = 100): string {
   const flat = text.replace(/\s+/g, ' ').trim()
@@ -109,17 +106,4 @@ async function execute(args: string[], io: CommandIo): Promise<number> {
   }
 }
 
-export const run: CommandGroup = async (args, io) => {
-  try {
-    return await execute(args, io)
-  } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      writeLine(io.stderr, `localhub memory: ${(error as Error).message}\n\n${USAGE}`)
-      return 2
-    }
-    const message =
-      error instanceof HubError ? error.message : `unexpected error: ${(error as Error)?.message}`
-    writeLine(io.stderr, `localhub memory: ${message}`)
-    return 1
-  }
-}
+export const run: CommandGroup = guardCommand('memory', USAGE, execute)

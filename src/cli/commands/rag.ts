@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { HubError } from '../../contracts/index.ts'
 import { MAX_TOP_K, openRagStore, type RagHit } from '../../skills/rag/index.ts'
-import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
+import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 
 const USAGE = [
   'usage: localhub rag <verb> [options]',
@@ -25,8 +24,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
-
-class UsageError extends Error {}
 
 function integerOption(value: string | undefined, name: string, maximum: number): number | undefined {
   if (value === undefined) return undefined
@@ -111,17 +108,4 @@ async function execute(args: string[], io: CommandIo): Promise<number> {
   throw new UsageError(`unknown verb '${verb}'`)
 }
 
-export const run: CommandGroup = async (args, io) => {
-  try {
-    return await execute(args, io)
-  } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      writeLine(io.stderr, `localhub rag: ${(error as Error).message}\n\n${USAGE}`)
-      return 2
-    }
-    const message =
-      error instanceof HubError ? error.message : `unexpected error: ${(error as Error)?.message}`
-    writeLine(io.stderr, `localhub rag: ${message}`)
-    return 1
-  }
-}
+export const run: CommandGroup = guardCommand('rag', USAGE, execute)

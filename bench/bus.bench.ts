@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
-import { type Bus, openBus } from '../src/bus/index.ts'
+import type { Bus } from '../src/bus/index.ts'
+import { openBus } from '../src/bus-factory/index.ts'
 import { testRegistry } from '../test/kit/test-registry.ts'
 import { type BenchLine, median, percentile, report } from './stats.ts'
 
@@ -52,7 +53,7 @@ async function sqliteBus(dir: string, synchronous: Synchronous = 'FULL'): Promis
 async function publishManyRate(bus: Bus, n: number, make: (n: number) => unknown): Promise<number> {
   const start = process.hrtime.bigint()
   for (let from = 0; from < n; from += BATCH) {
-    const outcomes = await bus.publishMany(Array.from({ length: BATCH }, (_, i) => make(from + i)))
+    const outcomes = await bus.publishManyUntyped(Array.from({ length: BATCH }, (_, i) => make(from + i)))
     if (!outcomes.every((outcome) => outcome.ok)) throw new Error('a benchmark event was rejected')
   }
   return n / seconds(start)
@@ -96,7 +97,7 @@ async function durablePublish(results: BenchLine[]): Promise<void> {
     const start = process.hrtime.bigint()
     const concurrentN = PUBLISH_N / 2
     for (let from = 0; from < concurrentN; from += BATCH) {
-      await Promise.all(Array.from({ length: BATCH }, (_, i) => bus.publish(draft(from + i))))
+      await Promise.all(Array.from({ length: BATCH }, (_, i) => bus.publishUntyped(draft(from + i))))
     }
     concurrentRates.push(concurrentN / seconds(start))
     hashedRates.push(await publishManyRate(bus, VARIANT_N, hashedDraft))
@@ -166,7 +167,7 @@ async function handlerLatency(results: BenchLine[]): Promise<void> {
     const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000))
     while (sent < due) {
       sentAt[sent] = performance.now()
-      void bus.publish(draft(sent))
+      void bus.publishUntyped(draft(sent))
       sent++
     }
     await new Promise((resolve) => setImmediate(resolve))
@@ -248,7 +249,7 @@ async function replayAndSoak(results: BenchLine[]): Promise<void> {
   const rss: number[] = []
   const start = process.hrtime.bigint()
   for (let from = 0; from < SOAK_N; from += BATCH) {
-    await bus.publishMany(Array.from({ length: BATCH }, (_, i) => draft(from + i)))
+    await bus.publishManyUntyped(Array.from({ length: BATCH }, (_, i) => draft(from + i)))
     if (from % (SOAK_N / 10) === 0) {
       global.gc?.()
       rss.push(process.memoryUsage().rss)

@@ -6,7 +6,8 @@
 // BENCH_QUICK=1 for smaller N.
 import { join } from 'node:path'
 import { connect } from '@nats-io/transport-node'
-import { type Bus, openBus } from '../src/bus/index.ts'
+import type { Bus } from '../src/bus/index.ts'
+import { openBus } from '../src/bus-factory/index.ts'
 import { startNatsServer } from '../test/kit/nats-server.ts'
 import { makeTempDir } from '../test/kit/temp-dir.ts'
 import { testRegistry } from '../test/kit/test-registry.ts'
@@ -36,7 +37,7 @@ async function publishThroughput(bus: Bus): Promise<number> {
       type: 'note.added',
       payload: { n: offset + index },
     }))
-    const outcomes = await bus.publishMany(drafts)
+    const outcomes = await bus.publishManyUntyped(drafts)
     if (!outcomes.every((outcome) => outcome.ok)) throw new Error('publish failed')
   }
   return EVENTS / ((performance.now() - started) / 1000)
@@ -61,7 +62,7 @@ async function handlerLatency(bus: Bus): Promise<number[]> {
     })
     const id = crypto.randomUUID()
     sentAt.set(id, performance.now())
-    await bus.publish({ id, type: 'chat.message', payload: { n } })
+    await bus.publishUntyped({ id, type: 'chat.message', payload: { n } })
     await handled
   }
   return samples

@@ -1283,6 +1283,22 @@ class SkillStartedPayload(CatalogModel):
     startMs: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
 
 
+class StoreRetentionAppliedStoresItem(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    store: Literal["events", "deadLetters", "memory", "rag"]
+    deleted: Annotated[StrictInt, Field(ge=0)]
+    maxAgeDays: Optional[Annotated[StrictFloat, Field(gt=0)]] = Field(default=None)
+    maxCount: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+
+
+class StoreRetentionAppliedPayload(CatalogModel):
+    """One pass of the manifest's retention section that deleted something: how many records each store lost, and the cut-off used."""
+    model_config = ConfigDict(extra="forbid")
+    stores: Annotated[List[StoreRetentionAppliedStoresItem], Field(min_length=1, max_length=10)]
+    deleted: Annotated[StrictInt, Field(ge=0)]
+    appliedAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+
+
 class StreamChunkPayload(CatalogModel):
     """One piece of a stream, in seq order."""
     model_config = ConfigDict(extra="forbid")
@@ -1767,6 +1783,7 @@ TYPE_MAP: Dict[str, Type[BaseModel]] = {
     "session.transition.rejected@1": SessionTransitionRejectedPayload,
     "skill.failed@1": SkillFailedPayload,
     "skill.started@1": SkillStartedPayload,
+    "store.retention.applied@1": StoreRetentionAppliedPayload,
     "stream.chunk@1": StreamChunkPayload,
     "stream.end@1": StreamEndPayload,
     "stream.start@1": StreamStartPayload,
@@ -1914,6 +1931,7 @@ LATEST_VERSIONS: Dict[str, int] = {
     "session.transition.rejected": 1,
     "skill.failed": 1,
     "skill.started": 1,
+    "store.retention.applied": 1,
     "stream.chunk": 1,
     "stream.end": 1,
     "stream.start": 1,
@@ -2113,6 +2131,8 @@ __all__ = [
     "SkillFailedError",
     "SkillFailedPayload",
     "SkillStartedPayload",
+    "StoreRetentionAppliedPayload",
+    "StoreRetentionAppliedStoresItem",
     "StreamChunkPayload",
     "StreamEndPayload",
     "StreamStartPayload",

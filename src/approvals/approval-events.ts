@@ -1,13 +1,16 @@
 // The events an approval or grant produces, in the catalog's own form (approval.*, grant.*) and in
 // seed 003's control_room.approval.* form. Payloads are built to validate against catalog/events.
 import type {
+  AnyDraft,
   ApprovalRequestedPayload,
   ApprovalResolvedPayload,
   ControlRoomApprovalRequestedPayload,
   ControlRoomApprovalResolvedPayload,
-  EnvelopeDraft,
+  DraftOf,
+  EventType,
   GrantCreatedPayload,
   GrantRevokedPayload,
+  PayloadOf,
 } from '../contracts/index.ts'
 import { MAX_EVENT_DIFF_CHARS, MAX_REASON_CHARS } from './approval-options.ts'
 import type { ApprovalView, GrantView } from './approval-types.ts'
@@ -35,17 +38,16 @@ function previewText(approval: ApprovalView): string | undefined {
   return undefined
 }
 
-function envelope<T extends Record<string, unknown>>(
-  type: string,
-  payload: T,
+function envelope<T extends EventType>(
+  type: T,
+  payload: PayloadOf<T>,
   source: string,
   traceId: string,
   sessionId: string | null,
   severity: 'info' | 'warn' = 'info',
-): EnvelopeDraft {
+): DraftOf<T> {
   return {
     type,
-    version: 1,
     source,
     severity,
     traceId,
@@ -54,7 +56,7 @@ function envelope<T extends Record<string, unknown>>(
   }
 }
 
-export function approvalRequestedEvents(approval: ApprovalView, source: string): EnvelopeDraft[] {
+export function approvalRequestedEvents(approval: ApprovalView, source: string): AnyDraft[] {
   const preview = previewText(approval)
   const payload: ApprovalRequestedPayload = {
     approvalId: approval.id,
@@ -79,20 +81,8 @@ export function approvalRequestedEvents(approval: ApprovalView, source: string):
     step_id: approval.toolRequestId,
   }
   return [
-    envelope(
-      'approval.requested',
-      payload as unknown as Record<string, unknown>,
-      source,
-      approval.traceId,
-      approval.sessionId,
-    ),
-    envelope(
-      'control_room.approval.requested',
-      seed as unknown as Record<string, unknown>,
-      source,
-      approval.traceId,
-      approval.sessionId,
-    ),
+    envelope('approval.requested', payload, source, approval.traceId, approval.sessionId),
+    envelope('control_room.approval.requested', seed, source, approval.traceId, approval.sessionId),
   ]
 }
 
@@ -109,7 +99,7 @@ export function approvalResolvedEvents(
   approval: ApprovalView,
   decision: Decision,
   source: string,
-): EnvelopeDraft[] {
+): AnyDraft[] {
   const decidedAt = approval.decidedAt ?? approval.createdAt
   const decidedBy = approval.decidedBy ?? 'system'
   const payload: ApprovalResolvedPayload = {
@@ -133,22 +123,8 @@ export function approvalResolvedEvents(
   }
   const severity = decision === 'approved' ? 'info' : 'warn'
   return [
-    envelope(
-      'approval.resolved',
-      payload as unknown as Record<string, unknown>,
-      source,
-      approval.traceId,
-      approval.sessionId,
-      severity,
-    ),
-    envelope(
-      'control_room.approval.resolved',
-      seed as unknown as Record<string, unknown>,
-      source,
-      approval.traceId,
-      approval.sessionId,
-      severity,
-    ),
+    envelope('approval.resolved', payload, source, approval.traceId, approval.sessionId, severity),
+    envelope('control_room.approval.resolved', seed, source, approval.traceId, approval.sessionId, severity),
   ]
 }
 
@@ -157,7 +133,11 @@ export function grantTargetGlob(grant: GrantView): string {
   return `${grant.pathPrefix.replace(/[\\/]+$/, '')}/**`
 }
 
-export function grantCreatedEvent(grant: GrantView, traceId: string, source: string): EnvelopeDraft {
+export function grantCreatedEvent(
+  grant: GrantView,
+  traceId: string,
+  source: string,
+): DraftOf<'grant.created'> {
   const payload: GrantCreatedPayload = {
     grantId: grant.id,
     action: grant.tool ?? '*',
@@ -168,13 +148,7 @@ export function grantCreatedEvent(grant: GrantView, traceId: string, source: str
     ...(grant.maxUses === null ? {} : { maxUses: grant.maxUses }),
     ...(grant.approvalId === null ? {} : { approvalId: grant.approvalId }),
   }
-  return envelope(
-    'grant.created',
-    payload as unknown as Record<string, unknown>,
-    source,
-    traceId,
-    grant.sessionId,
-  )
+  return envelope('grant.created', payload, source, traceId, grant.sessionId)
 }
 
 export function grantRevokedEvent(
@@ -182,18 +156,12 @@ export function grantRevokedEvent(
   reason: string | undefined,
   traceId: string,
   source: string,
-): EnvelopeDraft {
+): DraftOf<'grant.revoked'> {
   const payload: GrantRevokedPayload = {
     grantId: grant.id,
     revokedBy: grant.revokedBy ?? 'system',
     revokedAt: grant.revokedAt ?? grant.createdAt,
     ...(reason === undefined ? {} : { reason: cut(reason, MAX_REASON_CHARS) }),
   }
-  return envelope(
-    'grant.revoked',
-    payload as unknown as Record<string, unknown>,
-    source,
-    traceId,
-    grant.sessionId,
-  )
+  return envelope('grant.revoked', payload, source, traceId, grant.sessionId)
 }

@@ -48,6 +48,12 @@ export interface ApprovalServiceOptions {
   fingerprintOf?: (plan: ActionPlan) => string | Promise<string>
   /** Base for relative grant prefixes (the workspace the file tools work in). */
   rootDir?: string
+  /**
+   * The folders the file tools may touch (absolute, real paths). When given, a grant must lie inside
+   * one of them: a grant for a folder no tool can reach is a mistake, or a standing permission
+   * waiting for a root to be added (decision 1344). Absent: grants are not checked against roots.
+   */
+  workspaceRoots?: readonly string[]
   source?: string
   onPublishError?: (error: unknown, draft: unknown) => void
 }
@@ -64,6 +70,7 @@ export interface ApprovalSettings {
   execute: ExecutePort | undefined
   fingerprintOf: ((plan: ActionPlan) => string | Promise<string>) | undefined
   rootDir: string | undefined
+  workspaceRoots: readonly string[] | undefined
   source: string
   onPublishError: (error: unknown, draft: unknown) => void
 }
@@ -88,12 +95,17 @@ export function resolveApprovalSettings(options: ApprovalServiceOptions): Readon
   if (options.rootDir !== undefined && !isAbsolute(options.rootDir)) {
     throw new HubError('E_BAD_REQUEST', `rootDir must be an absolute path, got '${options.rootDir}'`)
   }
+  for (const root of options.workspaceRoots ?? []) {
+    if (typeof root !== 'string' || !isAbsolute(root))
+      throw new HubError('E_BAD_REQUEST', `workspaceRoots must be absolute paths, got '${String(root)}'`)
+  }
   const settings: ApprovalSettings = {
     publish: undefined,
     clock: systemApprovalClock,
     execute: undefined,
     fingerprintOf: undefined,
     rootDir: undefined,
+    workspaceRoots: undefined,
     source: DEFAULT_EVENT_SOURCE,
     onPublishError: () => {},
     ...options,

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { ManualClock } from '../../test/kit/manual-clock.ts'
 import { makeTempDir } from '../../test/kit/temp-dir.ts'
 import { loadCatalog } from '../catalog/index.ts'
-import { createContracts, type EnvelopeDraft, HubError } from '../contracts/index.ts'
+import { type AnyDraft, createContracts, type EnvelopeDraft, HubError } from '../contracts/index.ts'
 import type { ApprovalServiceOptions } from './approval-options.ts'
 import { type ApprovalService, createApprovalService } from './approval-service.ts'
 import { type ApprovalStore, openApprovalStore } from './approval-store.ts'
@@ -38,10 +38,10 @@ export class RecordingLedger implements LedgerPort {
 export class EventSink {
   readonly events: EnvelopeDraft[] = []
 
-  readonly publish = (draft: EnvelopeDraft): void => {
+  readonly publish = (draft: AnyDraft): void => {
     const issues = contracts.validatePayload(draft.type, draft.version ?? 1, draft.payload)
     assert.deepEqual(issues, [], `${draft.type} payload must validate: ${JSON.stringify(issues)}`)
-    this.events.push(draft)
+    this.events.push(draft as EnvelopeDraft)
   }
 
   ofType(type: string): Record<string, unknown>[] {

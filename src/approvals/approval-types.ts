@@ -1,6 +1,6 @@
 // The shapes of the approvals context: what a tool hands in (an ActionPlan), what the service keeps
 // (approvals and grants) and the small ports it is wired to (events, ledger, clock, executor).
-import type { EnvelopeDraft } from '../contracts/index.ts'
+import type { AnyDraft } from '../contracts/index.ts'
 
 /** Capability tiers that need the person's consent (seed 000); read_only never reaches this service. */
 export const CONSENT_TIERS = ['write_local_confirm', 'destructive_two_step'] as const
@@ -204,7 +204,7 @@ export interface LedgerPort {
   append(draft: ApprovalLedgerDraft): { hash: string } | Promise<{ hash: string }>
 }
 
-export type PublishPort = (draft: EnvelopeDraft) => unknown
+export type PublishPort = (draft: AnyDraft) => unknown
 
 /**
  * Runs an approved plan (tools-fs `execute(plan)`): must re-check plan.fingerprint and throw when the

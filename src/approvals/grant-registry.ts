@@ -6,7 +6,7 @@ import { DEFAULT_ACTOR, MAX_GRANT_TTL_MS } from './approval-options.ts'
 import type { GrantRow } from './approval-store.ts'
 import type { ActionPlan, GrantInput, GrantView } from './approval-types.ts'
 import { toGrantView } from './approval-views.ts'
-import { isWithin, resolvePrefix } from './path-scope.ts'
+import { insideWorkspace, isWithin, resolvePrefix } from './path-scope.ts'
 import type { ServiceCore } from './service-core.ts'
 import { capReason, checkId, hasControlCharacters, normaliseActor } from './validate-input.ts'
 
@@ -56,12 +56,23 @@ export async function createGrant(
       `a grant covers tier write_local_confirm only, got ${String(scope.tier)}`,
     )
   }
+  const pathPrefix = resolvePrefix(scope.pathPrefix, core.settings.rootDir)
+  const roots = core.settings.workspaceRoots
+  if (roots !== undefined && !insideWorkspace(pathPrefix, roots)) {
+    throw new HubError(
+      'E_PERMISSION_REQUIRED',
+      roots.length === 0
+        ? 'the hub has no workspace root, so a grant would cover nothing the file tools may touch'
+        : `${pathPrefix} is outside every workspace root (${roots.join(', ')}); a grant must name a folder inside one`,
+      { details: { reason: 'outside-workspace', pathPrefix, workspaceRoots: [...roots] } },
+    )
+  }
   const now = core.now()
   const row: GrantRow = {
     id: core.newId('gr'),
     tool: optionalText(scope.tool, 'scope.tool'),
     tier: 'write_local_confirm',
-    path_prefix: resolvePrefix(scope.pathPrefix, core.settings.rootDir),
+    path_prefix: pathPrefix,
     session_id: optionalText(scope.sessionId, 'scope.sessionId'),
     created_at: now,
     created_by: normaliseActor(input.by),

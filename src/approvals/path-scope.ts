@@ -48,6 +48,11 @@ export function isWithin(target: string, prefix: string): boolean {
   return normalised === folder || normalised.startsWith(folder.endsWith(sep) ? folder : `${folder}${sep}`)
 }
 
+/** True when folder is one of the roots or lies inside one (roots: absolute real paths). */
+export function insideWorkspace(folder: string, roots: readonly string[]): boolean {
+  return roots.some((root) => isWithin(folder, root))
+}
+
 /** The deepest folder holding every target (for "allow for this session" grants). */
 export function commonFolder(targets: readonly string[]): string | undefined {
   if (targets.length === 0) return undefined

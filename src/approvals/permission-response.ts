@@ -4,7 +4,7 @@ import { HubError } from '../contracts/index.ts'
 import type { ApprovalService } from './approval-service.ts'
 import { PERMISSION_DECISIONS, type PermissionDecision } from './approval-types.ts'
 import { createGrant } from './grant-registry.ts'
-import { commonFolder } from './path-scope.ts'
+import { commonFolder, insideWorkspace } from './path-scope.ts'
 import type { ServiceCore } from './service-core.ts'
 
 export async function respondToPermission(
@@ -29,12 +29,15 @@ export async function respondToPermission(
   let grantId: string | null = null
   const approval = await service.get(id)
   const folder = commonFolder(approval.targets)
-  // Destructive plans never get a standing grant, and a grant needs a session to be bound to.
+  const roots = core.settings.workspaceRoots
+  // Destructive plans never get a standing grant, and a grant needs a session to be bound to. Targets
+  // in two workspace roots share only a folder above them: that write is allowed once, no grant.
   if (
     decision === 'allow_session' &&
     approval.tier === 'write_local_confirm' &&
     approval.sessionId !== null &&
-    folder !== undefined
+    folder !== undefined &&
+    (roots === undefined || insideWorkspace(folder, roots))
   ) {
     if (approval.status !== 'pending')
       throw new HubError('E_BAD_REQUEST', `approval '${approval.id}' is already ${approval.status}`)

@@ -1,7 +1,7 @@
 // What the parts of the approval service share: settings, the ledger and event ports (with their
 // failure policy), waiters for decisions and the per-path execution lock.
 import { randomUUID } from 'node:crypto'
-import { type EnvelopeDraft, HubError } from '../contracts/index.ts'
+import { type AnyDraft, HubError } from '../contracts/index.ts'
 import type { ApprovalSettings } from './approval-options.ts'
 import type { ApprovalLedgerDraft, ApprovalView } from './approval-types.ts'
 import { KeyedLock } from './keyed-lock.ts'
@@ -14,7 +14,7 @@ export interface ServiceCore {
   /** Appends to the audit ledger; a failure is E_IO and stops the caller (nothing runs unaudited). */
   audit(draft: ApprovalLedgerDraft): Promise<string>
   /** Publishes events in order; a failing bus is reported, never a reason to lose a decision. */
-  publish(drafts: readonly EnvelopeDraft[]): Promise<void>
+  publish(drafts: readonly AnyDraft[]): Promise<void>
   addWaiter(id: string, waiter: (view: ApprovalView) => boolean): () => void
   notify(view: ApprovalView): void
 }

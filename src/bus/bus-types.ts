@@ -1,4 +1,13 @@
-import type { Contracts, Envelope, GuardrailOptions, RegistryDocument, Result } from '../contracts/index.ts'
+import type {
+  AnyDraft,
+  Contracts,
+  DraftOf,
+  Envelope,
+  EventType,
+  GuardrailOptions,
+  RegistryDocument,
+  Result,
+} from '../contracts/index.ts'
 import type { Clock } from './clock.ts'
 import type { PermissionTable } from './permissions.ts'
 import type {
@@ -86,10 +95,20 @@ export interface DeadLetterApi {
   purge(query: DeadLetterQuery): Promise<DeadLetterEntry[]>
 }
 
-/** What a principal may use; every call is checked against its permissions. */
+/**
+ * What a principal may use; every call is checked against its permissions.
+ *
+ * `publish` and `publishMany` take drafts the compiler checks against the generated catalog types:
+ * `type` picks the payload type. The `*Untyped` forms are for drafts whose type is only known at
+ * run time (foreign envelopes arriving over HTTP, NDJSON from the CLI, replays, buses over a
+ * registry that is not the catalog); the bus validates every draft at run time either way.
+ * See docs/decisions/1380-typed-publish-and-an-untyped-door.md.
+ */
 export interface BusClient {
-  publish(draft: unknown): Promise<PublishReceipt>
-  publishMany(drafts: readonly unknown[]): Promise<PublishOutcome[]>
+  publish<T extends EventType>(draft: DraftOf<T>): Promise<PublishReceipt>
+  publishMany(drafts: readonly AnyDraft[]): Promise<PublishOutcome[]>
+  publishUntyped(draft: unknown): Promise<PublishReceipt>
+  publishManyUntyped(drafts: readonly unknown[]): Promise<PublishOutcome[]>
   subscribe(pattern: string, handler: EventHandler, options?: SubscribeOptions): Promise<Subscription>
   request(type: string, payload: Record<string, unknown>, options?: RequestOptions): Promise<Envelope>
   replay(options?: ReplayOptions): AsyncIterable<Envelope>

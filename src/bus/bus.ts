@@ -355,8 +355,11 @@ export async function createBus(options: BusOptions): Promise<Bus> {
 
   function clientFor(principal: string | undefined): BusClient {
     return Object.freeze({
+      // One implementation behind both doors: the types differ, the run-time checks do not.
       publish: (draft: unknown) => publish(draft, principal),
       publishMany: (drafts: readonly unknown[]) => publishMany(drafts, principal),
+      publishUntyped: (draft: unknown) => publish(draft, principal),
+      publishManyUntyped: (drafts: readonly unknown[]) => publishMany(drafts, principal),
       subscribe: (pattern: string, handler: EventHandler, opts: SubscribeOptions = {}) =>
         subscribe(pattern, handler, opts, principal),
       request: (type: string, payload: Record<string, unknown>, opts = {}) => {

@@ -1,4 +1,11 @@
-import { type Contracts, HubError, type Result } from '../contracts/index.ts'
+import {
+  type Contracts,
+  type DraftOf,
+  type EventType,
+  HubError,
+  type PayloadOf,
+  type Result,
+} from '../contracts/index.ts'
 import type { PublishReceipt } from './bus-types.ts'
 import type { DeadLetterEntry } from './transport-types.ts'
 
@@ -8,7 +15,9 @@ export const BUS_EVENT_TYPES = Object.freeze({
   dlqMoved: 'bus.dlq.moved',
   dlqRetried: 'bus.dlq.retried',
   dlqPurged: 'bus.dlq.purged',
-})
+} as const satisfies Record<string, EventType>)
+
+type BusEventType = (typeof BUS_EVENT_TYPES)[keyof typeof BUS_EVENT_TYPES]
 
 /** dlqIds listed in one bus.dlq.retried/purged event at most; `count` always has the total. */
 const MAX_IDS_PER_EVENT = 1000
@@ -18,11 +27,15 @@ interface SystemEventDependencies {
   isClosed(): boolean
   onError(error: Error, where: string): void
   track<T>(promise: Promise<T>): Promise<T>
-  publish(draft: Record<string, unknown>): Promise<Result<PublishReceipt>[]>
+  publish(draft: DraftOf<BusEventType>): Promise<Result<PublishReceipt>[]>
 }
 
 export function systemEvents(dependencies: SystemEventDependencies) {
-  function emit(type: string, payload: Record<string, unknown>, severity: 'info' | 'warn' = 'warn'): void {
+  function emit<T extends BusEventType>(
+    type: T,
+    payload: PayloadOf<T>,
+    severity: 'info' | 'warn' = 'warn',
+  ): void {
     if (dependencies.isClosed()) return
     if (dependencies.contracts.entry(type) === undefined) {
       dependencies.onError(
@@ -56,12 +69,13 @@ export function systemEvents(dependencies: SystemEventDependencies) {
       })
     },
     dlqChanged(action: 'retry' | 'purge', entries: DeadLetterEntry[], consumer: string | undefined): void {
-      const payload: Record<string, unknown> = {
+      const payload = {
         dlqIds: entries.slice(0, MAX_IDS_PER_EVENT).map((entry) => entry.dlqId),
         count: entries.length,
+        ...(consumer === undefined ? {} : { consumer }),
       }
-      if (consumer !== undefined) payload.consumer = consumer
-      emit(action === 'retry' ? BUS_EVENT_TYPES.dlqRetried : BUS_EVENT_TYPES.dlqPurged, payload, 'info')
+      if (action === 'retry') emit(BUS_EVENT_TYPES.dlqRetried, payload, 'info')
+      else emit(BUS_EVENT_TYPES.dlqPurged, payload, 'info')
     },
   }
 }

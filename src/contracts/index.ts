@@ -12,11 +12,13 @@ export {
   DEFAULT_DENIED_KEYS,
   DEFAULT_MAX_LIST_ITEMS,
   DEFAULT_MAX_STRING_CHARS,
+  ENVELOPE_STRING_FIELDS,
   sha256Hex,
 } from './guardrails.ts'
 export type { HubErrorDetails, ValidationIssue } from './hub-error.ts'
 export { HubError, toHubError } from './hub-error.ts'
 export { issuesFromAjv, pointerJoin, renderValue } from './issue-format.ts'
+export { assertNoLoneSurrogate, findLoneSurrogate, hasLoneSurrogate } from './lone-surrogate.ts'
 export type { RedactAction, RedactionRule } from './redaction-rules.ts'
 export { collectRedactionRules } from './redaction-rules.ts'
 export type {
@@ -33,5 +35,15 @@ export type {
 export { entryKey } from './registry-types.ts'
 export type { Result, ResultError } from './result.ts'
 export { fail, ok } from './result.ts'
+export type { ScrubResult, SecretFinding, SecretKind, SecretScanOptions } from './secret-detectors.ts'
+export {
+  findSecrets,
+  looksRandom,
+  mayHoldSecret,
+  SECRET_DETECTOR_KINDS,
+  scrubSecrets,
+  secretMarker,
+} from './secret-detectors.ts'
+export { isSecretKeyName, SECRET_KEY_NAMES } from './secret-key-names.ts'
 export type { Contracts, ContractsOptions, ValidationOutcome } from './validator.ts'
 export { createAjv, createContracts, DEFAULT_MAX_DEPTH, DEFAULT_MAX_ENVELOPE_BYTES } from './validator.ts'

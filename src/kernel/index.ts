@@ -1,13 +1,5 @@
-export type { ChatRequest, ChatServiceOptions } from './chat/chat-service.ts'
-export { ChatService, DEFAULT_HISTORY_MESSAGES, DEFAULT_MAX_CHAT_CHARS } from './chat/chat-service.ts'
-export type { BuiltPrompt, PromptInput } from './chat/prompt-builder.ts'
-export { buildPrompt, DEFAULT_CONTEXT_TOKENS, DEFAULT_SYSTEM_PROMPT } from './chat/prompt-builder.ts'
-export type { HubOptions } from './hub/hub-options.ts'
-export { CHAT_PIPELINE_ID, DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH } from './hub/hub-options.ts'
-export type { RunningHub } from './hub/open-hub.ts'
-export { HUB_VERSION, openHub } from './hub/open-hub.ts'
-export type { SkillRuntime, StepContext, TurnPart, TurnState } from './pipeline/index.ts'
-export { runPipeline, TurnEmitter } from './pipeline/index.ts'
+export type { HubOptions, RunningHub } from './hub/index.ts'
+export { CHAT_PIPELINE_ID, DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, HUB_VERSION, openHub } from './hub/index.ts'
 export type {
   ChatInput,
   ChatPart,

@@ -2,6 +2,7 @@ export { canonicalJson, GENESIS_PREV_HASH, sealEntry, sha256Text, validateDraft 
 export { HEAD_WITNESS_FILE } from './head-witness.ts'
 export type { Ledger } from './ledger.ts'
 export { openLedger } from './ledger.ts'
+export { ledgerEntryEvent } from './ledger-entry-event.ts'
 export type { LedgerClock, LedgerOptions } from './ledger-options.ts'
 export {
   DEFAULT_CHECKPOINT_EVERY_ENTRIES,
@@ -28,3 +29,12 @@ export type {
 } from './ledger-types.ts'
 export { CAPABILITY_TIERS, LEDGER_DECISIONS, LEDGER_OUTCOMES } from './ledger-types.ts'
 export { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE } from './signing-keys.ts'
+export { UNWITNESSED_TAIL_REASON } from './tail-account.ts'
+export type { TailResolution, TailResolutionOptions } from './unwitnessed-tail.ts'
+export {
+  ADOPT_ACTION,
+  ARCHIVE_DIR_NAME,
+  adoptUnwitnessedTail,
+  recoverUnwitnessedTail,
+} from './unwitnessed-tail.ts'
+export type { VerifyOptions } from './verify-chain.ts'

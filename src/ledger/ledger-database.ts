@@ -56,6 +56,11 @@ function wrap(error: unknown, file: string): HubError {
   })
 }
 
+/** Creates missing tables and re-creates the append-only triggers (after a recovery dropped them). */
+export function ensureLedgerSchema(db: LedgerDatabase): void {
+  db.exec(SCHEMA_SQL)
+}
+
 /** Opens (creating when writable) the ledger file in WAL mode and returns it with the ledger's id. */
 export function openLedgerDatabase(
   file: string,
@@ -78,7 +83,7 @@ export function openLedgerDatabase(
     if (!options.readonly) {
       db.pragma('journal_mode = WAL')
       db.pragma(`synchronous = ${options.synchronous}`)
-      db.exec(SCHEMA_SQL)
+      ensureLedgerSchema(db)
       db.prepare('INSERT OR IGNORE INTO ledger_meta (key, value) VALUES (?, ?)').run(
         'ledger_id',
         randomUUID(),

@@ -4,12 +4,12 @@ import { openLedgerDatabase } from './ledger-database.ts'
 import { DEFAULT_BUSY_TIMEOUT_MS, KEYS_DIR_NAME, LEDGER_FILE_NAME } from './ledger-options.ts'
 import type { LedgerEntry, ShowQuery, VerifyReport } from './ledger-types.ts'
 import { readEntries } from './read-entries.ts'
-import { verifyLedgerDatabase } from './verify-chain.ts'
+import { type VerifyOptions, verifyLedgerDatabase } from './verify-chain.ts'
 
 export interface LedgerReader {
   readonly ledgerId: string
   show(query?: ShowQuery): LedgerEntry[]
-  verify(): VerifyReport
+  verify(options?: VerifyOptions): VerifyReport
   close(): void
 }
 
@@ -27,7 +27,7 @@ export function openLedgerReader(
   return {
     ledgerId,
     show: (query = {}) => readEntries(db, validateShowQuery(query)),
-    verify: () => verifyLedgerDatabase(db, ledgerId, keysDir),
+    verify: (verifyOptions = {}) => verifyLedgerDatabase(db, ledgerId, keysDir, verifyOptions),
     close: () => db.close(),
   }
 }

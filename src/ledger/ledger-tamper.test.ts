@@ -201,8 +201,8 @@ describe('verify detects tampering with ledger.sqlite', () => {
   })
 })
 
-describe('what verify cannot prove (documented limits)', () => {
-  test('a forged row appended after the witnessed head chains correctly and is only flagged', (t) => {
+describe('rows appended after the witnessed head (decision 1320)', () => {
+  test('a forged row that chains correctly breaks verify unless the unwitnessed tail is allowed', (t) => {
     const { dir, entries } = setup(t)
     tamper(dir, (db) => {
       const forged = canonicalize({
@@ -219,12 +219,18 @@ describe('what verify cannot prove (documented limits)', () => {
       )
     })
     const report = verify(dir)
-    assert.equal(report.ok, true)
+    assertBroken(report, COUNT, 'unwitnessed')
     assert.equal(report.unwitnessedTail, 1)
-    assert.equal(report.unsignedTail, 1)
-    assert.ok(report.warnings.some((warning) => /after the witnessed head/.test(warning)))
+    const reader = openLedgerReader({ dataDir: dir })
+    const allowed = reader.verify({ allowUnwitnessedTail: true })
+    reader.close()
+    assert.equal(allowed.ok, true)
+    assert.equal(allowed.unsignedTail, 1)
+    assert.ok(allowed.warnings.some((warning) => /after the witnessed head/.test(warning)))
   })
+})
 
+describe('what verify cannot prove (documented limits)', () => {
   test('rolling back to an older signed checkpoint while rewriting the witness and checkpoint rows goes unnoticed', (t) => {
     const { dir, entries } = setup(t)
     const path = join(dir, 'keys', 'ledger-head.json')

@@ -67,6 +67,8 @@ export type BreakKind =
   | 'checkpoint-mismatch'
   | 'truncated'
   | 'witness'
+  /** Entries after the witnessed head that no witness accounts for (decision 1320). */
+  | 'unwitnessed'
 
 export interface LedgerBreak {
   /** Index of the first entry that is wrong (for truncation: the first missing index). */
@@ -83,7 +85,7 @@ export interface VerifyReport {
   lastCheckpoint: Checkpoint | null
   /** Entries after the last valid signed checkpoint: authenticated by nothing but the head witness. */
   unsignedTail: number
-  /** Entries after the witnessed head (a crash between commit and witness write, or forged rows). */
+  /** Entries after the witnessed (or pending, see decision 1320) head: rows the hub did not write. */
   unwitnessedTail: number
   broken: LedgerBreak | null
   warnings: string[]

@@ -1,6 +1,6 @@
 import { HubError } from '../contracts/index.ts'
 import { GENESIS_PREV_HASH, sealEntry, validateDraft } from './entry-hash.ts'
-import { readHeadWitness, writeHeadWitness } from './head-witness.ts'
+import { removeStaleTempFiles, writeHeadWitness } from './head-witness.ts'
 import { type LedgerDatabase, openLedgerDatabase } from './ledger-database.ts'
 import {
   DEFAULT_SHOW_LIMIT,
@@ -18,7 +18,8 @@ import type {
 } from './ledger-types.ts'
 import { readEntries } from './read-entries.ts'
 import { loadOrCreateSigningKey, type SigningKey, signCheckpoint } from './signing-keys.ts'
-import { verifyLedgerDatabase } from './verify-chain.ts'
+import { accountForTail, EMPTY_HEAD, type TailAccount, unwitnessedTailError } from './tail-account.ts'
+import { type VerifyOptions, verifyLedgerDatabase } from './verify-chain.ts'
 
 export interface Ledger {
   readonly path: string
@@ -31,7 +32,7 @@ export interface Ledger {
   /** Signs the current head now (no-op when it is already signed); returns the newest checkpoint. */
   checkpoint(): Checkpoint | null
   show(query?: ShowQuery): LedgerEntry[]
-  verify(): VerifyReport
+  verify(options?: VerifyOptions): VerifyReport
   /** Signs the head if needed and closes the file. */
   close(): void
 }
@@ -62,35 +63,47 @@ export function validateShowQuery(query: ShowQuery): { traceId?: string; from?: 
   return { ...query, limit }
 }
 
-/** Opens the append-only audit ledger (<data>/ledger.sqlite) with its signing key (<data>/keys). */
+/**
+ * Opens the append-only audit ledger (<data>/ledger.sqlite) with its signing key (<data>/keys).
+ * Throws E_IO with details.reason LEDGER_UNWITNESSED_TAIL when the chain ends in entries its head
+ * witness cannot account for (decision 1320): the hub never signs or extends rows it did not write.
+ */
 export function openLedger(options: LedgerOptions = {}): Ledger {
   const settings = resolveLedgerSettings(options)
   const { db, ledgerId } = openLedgerDatabase(settings.path, { readonly: false, ...settings })
   let key: SigningKey
+  // The highest head this ledger is known to have reached; a file that falls behind it was cut back,
+  // and appending would paper over the cut (the new witness would match the shortened chain).
+  let knownHead: LedgerHead | null = null
   try {
+    removeStaleTempFiles(settings.keysDir)
+    const account = accountForTail(db, ledgerId, settings.keysDir)
+    if (account.kind === 'unaccounted') throw unwitnessedTailError(settings.path, account)
     const signed = (db.prepare('SELECT count(*) AS n FROM ledger_checkpoints').get() as { n: number }).n
     key = loadOrCreateSigningKey(settings.keysDir, signed === 0)
+    knownHead = account.kind === 'behind' ? account.witnessed : account.head
+    // A commit that landed before its witness was confirmed: confirm it now.
+    if (account.kind === 'pending-landed') {
+      writeHeadWitness(settings.keysDir, { ...account.witness, head: account.head, pending: null })
+    }
   } catch (error) {
     db.close()
     throw error
   }
   const statements = prepare(db)
   let closed = false
-  // The highest head this ledger is known to have reached; a file that falls behind it was cut back,
-  // and appending would paper over the cut (the new witness would match the shortened chain).
-  let knownHead: LedgerHead | null = null
-  try {
-    const witness = readHeadWitness(settings.keysDir)
-    if (witness?.ledgerId === ledgerId) knownHead = witness.head
-  } catch {
-    // An unreadable witness is reported by verify(); appending rewrites it.
-  }
-  const refuseIfCutBack = (head: LedgerHead | null): void => {
-    if (knownHead === null) return
-    if (head === null || head.index < knownHead.index) {
+  /** Refuses a head this handle cannot account for: cut back, or extended by someone else. */
+  const refuseUnaccounted = (head: LedgerHead | null): void => {
+    // Fast path: the head this handle (or its open) already accounted for.
+    if (head === null ? knownHead === null : head.index === knownHead?.index && head.hash === knownHead.hash)
+      return
+    const account: TailAccount = accountForTail(db, ledgerId, settings.keysDir)
+    if (account.kind === 'unaccounted') throw unwitnessedTailError(settings.path, account)
+    const reached = account.kind === 'behind' ? account.witnessed : knownHead
+    if (reached !== null && (head === null || head.index < reached.index)) {
       throw new HubError(
         'E_IO',
-        `ledger ${settings.path} ends at ${head?.index ?? -1} but reached ${knownHead.index} before: its tail was removed; run \`localhub ledger verify\``,
+        `ledger ${settings.path} ends at ${head?.index ?? -1} but reached ${reached.index} before: its tail was removed; run \`localhub ledger verify\``,
       )
     }
   }
@@ -131,7 +144,8 @@ export function openLedger(options: LedgerOptions = {}): Ledger {
   // IMMEDIATE: the head is read inside the write lock, so two writers can never fork the chain.
   const appendTransaction = db.transaction((drafts: LedgerEntryDraft[]) => {
     let head = currentHead()
-    refuseIfCutBack(head)
+    refuseUnaccounted(head)
+    const before = head
     const entries: LedgerEntry[] = []
     const ts = new Date(settings.clock.now()).toISOString()
     for (const draft of drafts) {
@@ -145,8 +159,19 @@ export function openLedger(options: LedgerOptions = {}): Ledger {
       entries.push(entry)
       head = { index: entry.index, hash: entry.hash }
     }
-    let checkpoint = lastCheckpoint()
+    const previousCheckpoint = lastCheckpoint()
+    let checkpoint = previousCheckpoint
     if (head !== null && due(head, checkpoint)) checkpoint = signHead(head)
+    // Written under the write lock, before COMMIT: if the process dies after the commit but before
+    // the witness is confirmed, the entries are still known to be the hub's own (decision 1320).
+    if (head !== null) {
+      writeHeadWitness(settings.keysDir, {
+        ledgerId,
+        head: before ?? EMPTY_HEAD,
+        checkpoint: previousCheckpoint,
+        pending: head,
+      })
+    }
     return { entries, head, checkpoint }
   })
 
@@ -192,7 +217,7 @@ export function openLedger(options: LedgerOptions = {}): Ledger {
     const outcome = db
       .transaction(() => {
         const head = currentHead()
-        refuseIfCutBack(head)
+        refuseUnaccounted(head)
         const last = lastCheckpoint()
         if (head === null) return { head, checkpoint: last }
         return { head, checkpoint: last !== null && last.index === head.index ? last : signHead(head) }
@@ -219,16 +244,16 @@ export function openLedger(options: LedgerOptions = {}): Ledger {
       ensureOpen()
       return readEntries(db, validateShowQuery(query))
     },
-    verify: () => {
+    verify: (verifyOptions = {}) => {
       ensureOpen()
-      return verifyLedgerDatabase(db, ledgerId, settings.keysDir)
+      return verifyLedgerDatabase(db, ledgerId, settings.keysDir, verifyOptions)
     },
     close: () => {
       if (closed) return
       try {
         checkpointNow()
       } catch {
-        // A ledger found cut back is not signed over on the way out; verify() reports it.
+        // A ledger found cut back or extended by hand is not signed over on the way out; verify() reports it.
       } finally {
         closed = true
         db.close()

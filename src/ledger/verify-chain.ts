@@ -5,7 +5,7 @@ import type { LedgerDatabase } from './ledger-database.ts'
 import type { Checkpoint, LedgerBreak, LedgerHead, VerifyReport } from './ledger-types.ts'
 import { checkpointSignatureValid, loadPublicKey } from './signing-keys.ts'
 
-interface EntryRow {
+export interface EntryRow {
   idx: number
   trace_id: string
   hash: string
@@ -27,7 +27,7 @@ function earliest(a: LedgerBreak | null, b: LedgerBreak | null): LedgerBreak | n
 }
 
 /** One row against its expected position and predecessor; null when it follows correctly. */
-function checkRow(row: EntryRow, expected: number, prevHash: string): LedgerBreak | null {
+export function checkRow(row: EntryRow, expected: number, prevHash: string): LedgerBreak | null {
   if (row.idx !== expected) {
     return {
       index: expected,
@@ -128,6 +128,7 @@ function checkWitness(
     }
   }
   const at = witness.head.index
+  if (at < 0) return null
   if (at >= chainLength) {
     return {
       index: chainLength,
@@ -145,8 +146,18 @@ function checkWitness(
   return null
 }
 
+export interface VerifyOptions {
+  /** Report entries after the witnessed head as a warning instead of a break (the old behaviour). */
+  allowUnwitnessedTail?: boolean
+}
+
 /** Checks the whole chain, every signed checkpoint and the head witness; reports the earliest problem. */
-export function verifyLedgerDatabase(db: LedgerDatabase, ledgerId: string, keysDir: string): VerifyReport {
+export function verifyLedgerDatabase(
+  db: LedgerDatabase,
+  ledgerId: string,
+  keysDir: string,
+  options: VerifyOptions = {},
+): VerifyReport {
   const warnings: string[] = []
   const checkpoints: Checkpoint[] = (
     db
@@ -201,6 +212,7 @@ export function verifyLedgerDatabase(db: LedgerDatabase, ledgerId: string, keysD
   }
 
   let unwitnessedTail = 0
+  let witnessedUpTo = -1
   if (witness === undefined) {
     if (checkpoints.length > 0) {
       broken = earliest(broken, {
@@ -208,17 +220,29 @@ export function verifyLedgerDatabase(db: LedgerDatabase, ledgerId: string, keysD
         kind: 'witness',
         message: `the head witness in ${keysDir} is missing: truncation of the tail cannot be ruled out`,
       })
-    } else if (length > 0)
-      warnings.push('no head witness and no signed checkpoint: nothing vouches for the tail')
+    } else unwitnessedTail = length
   } else {
     const problem = checkWitness(witness, ledgerId, length, chainHashAt)
     if (problem !== null) broken = earliest(broken, problem)
-    else unwitnessedTail = length - 1 - witness.head.index
+    else {
+      witnessedUpTo = witness.head.index
+      const pending = witness.pending
+      // The whole chain was checked above, so a pending head equal to the chain's end vouches for it.
+      if (pending != null && !chainBroken && pending.index === length - 1 && pending.hash === prevHash) {
+        if (pending.index > witnessedUpTo) {
+          warnings.push(
+            `entries ${witnessedUpTo + 1}..${pending.index} were committed but their witness was not confirmed (a crash between commit and witness write); the pending witness accounts for them`,
+          )
+        }
+        witnessedUpTo = pending.index
+      }
+      unwitnessedTail = Math.max(0, length - 1 - witnessedUpTo)
+    }
   }
   if (unwitnessedTail > 0) {
-    warnings.push(
-      `${unwitnessedTail} entries after the witnessed head: a crash between commit and witness write, or rows added by hand`,
-    )
+    const message = `${unwitnessedTail} entries after the witnessed head (${witnessedUpTo}) were not written by this hub as far as its witness knows: rows added by hand or by another program; run \`localhub ledger recover\` or \`localhub ledger adopt\``
+    if (options.allowUnwitnessedTail === true) warnings.push(message)
+    else broken = earliest(broken, { index: witnessedUpTo + 1, kind: 'unwitnessed', message })
   }
   const unsignedTail = lastCheckpoint === null ? length : length - 1 - lastCheckpoint.index
   if (broken === null && unsignedTail > 0) {

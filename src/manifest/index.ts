@@ -21,7 +21,7 @@ export {
   DEFAULT_OLLAMA_BASE_URL,
   DEFAULT_STATE_MACHINE,
 } from './manifest-defaults.ts'
-export type { ManifestIssue } from './manifest-issue.ts'
+export type { IssueDraft as ManifestProblem, ManifestIssue } from './manifest-issue.ts'
 export { formatIssue } from './manifest-issue.ts'
 export type {
   Branch,

@@ -46,6 +46,14 @@ describe("seed 000's own manifest", { skip: seedMissing }, () => {
     assert.deepEqual(
       issues.map((issue) => issue.path),
       [
+        // /ws/avatar: the seed's avatar skill provides avatar.frames.stream, no avatar.frame
+        '/kernel/api/ws/1/path',
+        // ./data/memory.sqlite would be <data>/data/memory.sqlite (decision 1402)
+        '/skills/4/storage/path',
+        // qdrant|chromadb: the built-in rag runs on SQLite FTS5 only
+        '/skills/5/storage/type',
+        '/skills/5/storage/engine',
+        '/skills/5/storage/path',
         '/skills/6/latencyClass',
         '/skills/7/latencyClass',
         '/skills/10/policy',
@@ -54,10 +62,18 @@ describe("seed 000's own manifest", { skip: seedMissing }, () => {
         '/pipelines/2/steps/3/else',
       ],
     )
-    const [fsRead, fsWrite, policy, dashboard, web, loneElse] = issues as [ManifestIssue, ...ManifestIssue[]]
-    assert.equal(fsRead.problem, 'skill "skill.action.opencode.fs_read" is missing latencyClass')
+    const [avatar, memoryPath, ragType, ragEngine, , fsRead, fsWrite, policy, dashboard, web, loneElse] =
+      issues as [ManifestIssue, ...ManifestIssue[]]
+    assert.match(
+      avatar.problem,
+      /\/ws\/avatar is served by a skill that provides avatar\.frame \(the avatar \(issue 13\)\)/,
+    )
+    assert.equal(memoryPath!.fix, 'write memory.sqlite (without the data/ prefix)')
+    assert.match(ragType!.problem, /stores its data in SQLite only/)
+    assert.match(ragEngine!.problem, /SQLite fts5 \(BM25\) only/)
+    assert.equal(fsRead!.problem, 'skill "skill.action.opencode.fs_read" is missing latencyClass')
     assert.equal(
-      fsRead.fix,
+      fsRead!.fix,
       'add latencyClass: realtime_audio|realtime_video|realtime_text|hybrid|background',
     )
     assert.match(fsWrite!.problem, /skill "skill\.action\.opencode\.fs_write" is missing latencyClass/)
@@ -140,7 +156,7 @@ describe("seed 000's own manifest", { skip: seedMissing }, () => {
   test('YAML 1.2 reads its bare on: keys as "on"; a %YAML 1.1 directive is refused', () => {
     // Under 1.2 no transition is reported at all.
     assert.equal(
-      issuesOf(seedText).some((issue) => issue.path.startsWith('/kernel')),
+      issuesOf(seedText).some((issue) => issue.path.startsWith('/kernel/stateMachine')),
       false,
     )
     const issues = issuesOf(`%YAML 1.1\n---\n${seedText}`)
@@ -152,7 +168,9 @@ describe("seed 000's own manifest", { skip: seedMissing }, () => {
   test('the same manifest converted by a YAML 1.1 reader gets one clear issue per boolean on key', () => {
     // What PyYAML or any YAML 1.1 tool hands on: every `on:` key became true.
     const viaYaml11 = JSON.stringify(parseYaml(seedText, { version: '1.1' }))
-    const transitionIssues = issuesOf(viaYaml11).filter((issue) => issue.path.startsWith('/kernel'))
+    const transitionIssues = issuesOf(viaYaml11).filter((issue) =>
+      issue.path.startsWith('/kernel/stateMachine'),
+    )
     assert.equal(transitionIssues.length, 7)
     for (const issue of transitionIssues) {
       assert.match(issue.path, /^\/kernel\/stateMachine\/transitions\/\d\/true$/)
@@ -181,7 +199,7 @@ describe('shipped manifests', () => {
     const manifest = await loadManifest(resolve(repoRoot, 'manifests/default.yaml'), {
       knownTypes: seedCatalogTypes(),
     })
-    assert.equal(manifest.skills.length, 12)
+    assert.equal(manifest.skills.length, 13)
   })
 
   test('default.yaml keeps the seed: same pipelines, state machine states and acceptance list', async () => {

@@ -27,6 +27,11 @@ export interface ManifestLoadOptions {
   maxIssues?: number
   /** Another compiled schema (tests, newer schema); defaults to catalog/hub-manifest.schema.json. */
   validator?: ManifestSchemaValidator
+  /**
+   * Checks that need more than the manifest (the skill modules it names: their config keys,
+   * conditions and emitted types); run after the schema and semantic checks pass.
+   */
+  extraChecks?: (manifest: HubManifest) => readonly IssueDraft[]
 }
 
 /** What a file or text is: a path (string or file URL) or the text itself with a name for messages. */
@@ -43,6 +48,7 @@ interface Settings {
   maxDepth: number
   maxIssues: number
   validator: ManifestSchemaValidator | undefined
+  extraChecks: ((manifest: HubManifest) => readonly IssueDraft[]) | undefined
 }
 
 function settingsOf(options: ManifestLoadOptions): Readonly<Settings> {
@@ -53,6 +59,7 @@ function settingsOf(options: ManifestLoadOptions): Readonly<Settings> {
     maxDepth: DEFAULT_MANIFEST_MAX_DEPTH,
     maxIssues: DEFAULT_MANIFEST_MAX_ISSUES,
     validator: undefined,
+    extraChecks: undefined,
     ...options,
   }
   for (const key of ['maxBytes', 'maxAliasCount', 'maxDepth', 'maxIssues'] as const) {
@@ -119,7 +126,13 @@ export function checkManifestText(text: string, options: ManifestLoadOptions = {
     const issues = orderIssues(locateIssues(drafts, text, document))
     return { ok: false, code: 'E_VALIDATION', issues: capped(issues, settings.maxIssues) }
   }
-  return { ok: true, manifest: deepFreeze(value as HubManifest) }
+  const manifest = deepFreeze(value as HubManifest)
+  const extra = settings.extraChecks?.(manifest) ?? []
+  if (extra.length > 0) {
+    const issues = orderIssues(locateIssues([...extra], text, document))
+    return { ok: false, code: 'E_VALIDATION', issues: capped(issues, settings.maxIssues) }
+  }
+  return { ok: true, manifest }
 }
 
 function failure(check: Extract<ManifestCheck, { ok: false }>, name: string): HubError {

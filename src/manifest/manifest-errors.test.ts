@@ -285,7 +285,7 @@ describe('manifest defects, one issue each', () => {
     assert.equal(issue.fix, 'did you mean thinking?')
   })
 
-  test('a write tier without the audit ledger, a confirmation in a read-only skill', () => {
+  test('a write tier without the audit ledger, a write tool in a read-only skill', () => {
     const ledger = only((m) => {
       delete skill(m, 1).auditLedger
     })
@@ -294,7 +294,11 @@ describe('manifest defects, one issue each', () => {
       skill(m, 1).capabilityTier = 'read_only'
       delete skill(m, 1).auditLedger
     })
-    assert.equal(confirm.path, '/skills/1/actions/0/requiresConfirm')
+    assert.equal(confirm.path, '/skills/1/actions/0/name')
+    assert.match(
+      confirm.problem,
+      /write_file is a write_local_confirm tool, above the skill's capabilityTier read_only/,
+    )
   })
 
   test('an empty manifest mapping names the four required sections', () => {

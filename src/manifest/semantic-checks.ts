@@ -1,8 +1,12 @@
 import { renderValue } from '../contracts/index.ts'
+import { asObject, draftAt, type Lookup, list } from './check-kit.ts'
 import { typeReferenceProblem } from './known-types.ts'
 import { type IssueDraft, pointerJoin, valueAt } from './manifest-issue.ts'
-import { describe, suggest } from './manifest-labels.ts'
+import { suggest } from './manifest-labels.ts'
+import { sectionDrafts } from './section-checks.ts'
 import { collectSteps } from './step-issues.ts'
+import { builtinSkillDrafts } from './storage-checks.ts'
+import { toolDrafts } from './tool-checks.ts'
 
 // What the schema cannot say: references between parts of the manifest (a call names a skill,
 // a transition names states), names that must exist in the catalog, and the seed's safety rules.
@@ -13,26 +17,6 @@ export interface SemanticContext {
   knownTypes: ReadonlySet<string> | undefined
   typeName: RegExp
   typePattern: RegExp
-}
-
-type Lookup = Record<string, unknown>
-
-function asObject(value: unknown): Lookup | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Lookup) : undefined
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : []
-}
-
-function draftAt(root: unknown, path: string, problem: string, fix: string, expected: string): IssueDraft {
-  return {
-    path,
-    problem: `${describe(root, path)}: ${problem}`,
-    fix,
-    expected,
-    got: renderValue(valueAt(root, path)),
-  }
 }
 
 function duplicateIdDrafts(root: unknown, section: 'skills' | 'pipelines'): IssueDraft[] {
@@ -69,6 +53,7 @@ function typeDrafts(
   return found === undefined ? [] : [draftAt(root, path, found.problem, found.fix, 'a catalog type')]
 }
 
+// Actions, their tools and tiers are checked in tool-checks.ts.
 function skillDrafts(root: unknown, context: SemanticContext): IssueDraft[] {
   const drafts: IssueDraft[] = []
   list(asObject(root)?.skills).forEach((raw, index) => {
@@ -82,20 +67,6 @@ function skillDrafts(root: unknown, context: SemanticContext): IssueDraft[] {
       drafts.push(...typeDrafts(root, `${path}/consumes/${position}`, type, context.typePattern, context))
     })
     const tier = skill.capabilityTier
-    list(skill.actions).forEach((rawAction, position) => {
-      const action = asObject(rawAction)
-      if (tier === 'read_only' && action?.requiresConfirm === true) {
-        drafts.push(
-          draftAt(
-            root,
-            `${path}/actions/${position}/requiresConfirm`,
-            `action ${String(action.name)} needs confirmation but the skill's capabilityTier is read_only`,
-            'set capabilityTier: write_local_confirm, or move the action to a write skill',
-            'capabilityTier write_local_confirm',
-          ),
-        )
-      }
-    })
     if ((tier === 'write_local_confirm' || tier === 'destructive_two_step') && skill.auditLedger !== true) {
       drafts.push(
         draftAt(
@@ -200,5 +171,8 @@ export function semanticDrafts(root: unknown, context: SemanticContext): IssueDr
     ...skillDrafts(root, context),
     ...stepReferenceDrafts(root, context),
     ...stateMachineDrafts(root, context),
+    ...toolDrafts(root),
+    ...builtinSkillDrafts(root),
+    ...sectionDrafts(root),
   ]
 }

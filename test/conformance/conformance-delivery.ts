@@ -20,8 +20,8 @@ export function deliveryTests(suite: SuiteContext): void {
         { durable: 'backoff', backoffMs: [100, 400], maxDeliver: 5, ackWaitMs: 60_000 },
       )
       const start = clock.now()
-      await bus.publish({ type: 'note.added', payload: { n: 1 } })
-      await bus.publish({ type: 'note.added', payload: { n: 2 } })
+      await bus.publishUntyped({ type: 'note.added', payload: { n: 1 } })
+      await bus.publishUntyped({ type: 'note.added', payload: { n: 2 } })
       await waitFor(() => attempts.length === 2, 'first deliveries')
       clock.advance(99)
       await settle()
@@ -58,7 +58,7 @@ export function deliveryTests(suite: SuiteContext): void {
         },
         { ackWaitMs: 1000, backoffMs: [0], maxDeliver: 3 },
       )
-      await bus.publish({ type: 'note.added', payload: { n: 1 } })
+      await bus.publishUntyped({ type: 'note.added', payload: { n: 1 } })
       await waitFor(() => calls === 1, 'first delivery')
       clock.advance(999)
       await settle()
@@ -82,9 +82,9 @@ export function deliveryTests(suite: SuiteContext): void {
       )
       const dlqEvents: Envelope[] = []
       await bus.subscribe('bus.dlq.*', (event) => void dlqEvents.push(event))
-      await bus.publish({ type: 'note.added', payload: { n: 0 } })
-      const bad = await bus.publish({ type: 'note.added', payload: { n: 1 } })
-      await bus.publish({ type: 'note.added', payload: { n: 2 } })
+      await bus.publishUntyped({ type: 'note.added', payload: { n: 0 } })
+      const bad = await bus.publishUntyped({ type: 'note.added', payload: { n: 1 } })
+      await bus.publishUntyped({ type: 'note.added', payload: { n: 2 } })
       await waitFor(() => handled.length === 1, 'the good event')
       await settle()
       clock.advance(10)

@@ -8,7 +8,7 @@ export function durabilityTests(suite: SuiteContext): void {
   describe('crash, restart, close', () => {
     test('a durable consumer that stops with unacked work resumes where it was; acked events are not redelivered', async () => {
       const { bus } = await suite.fresh()
-      for (let n = 1; n <= 6; n++) await bus.publish({ type: 'note.added', payload: { n } })
+      for (let n = 1; n <= 6; n++) await bus.publishUntyped({ type: 'note.added', payload: { n } })
       const first: number[] = []
       const stuck = new Promise<void>(() => {})
       const subscription = await bus.subscribe(
@@ -27,7 +27,7 @@ export function durabilityTests(suite: SuiteContext): void {
         durable: 'worker',
         from: 'first',
       })
-      await bus.publish({ type: 'note.added', payload: { n: 7 } })
+      await bus.publishUntyped({ type: 'note.added', payload: { n: 7 } })
       await waitFor(() => second.length === 4, 'the rest')
       await settle()
       assert.deepEqual(first, [1, 2, 3])
@@ -36,7 +36,7 @@ export function durabilityTests(suite: SuiteContext): void {
 
     test("a durable name is bound to its filter; 'from' places a new consumer", async () => {
       const { bus } = await suite.fresh()
-      await bus.publishMany([1, 2, 3].map((n) => ({ type: 'note.added', payload: { n } })))
+      await bus.publishManyUntyped([1, 2, 3].map((n) => ({ type: 'note.added', payload: { n } })))
       const fromSeq: number[] = []
       await bus.subscribe('note.added', (event) => void fromSeq.push(event.seq!), {
         durable: 'placed',
@@ -45,7 +45,7 @@ export function durabilityTests(suite: SuiteContext): void {
       await waitFor(() => fromSeq.length === 2, 'from seq 2')
       const fresh: number[] = []
       await bus.subscribe('note.added', (event) => void fresh.push(event.seq!), { from: 'new' })
-      await bus.publish({ type: 'note.added', payload: { n: 4 } })
+      await bus.publishUntyped({ type: 'note.added', payload: { n: 4 } })
       await waitFor(() => fresh.length === 1, 'only new events')
       assert.deepEqual(fromSeq.slice(0, 2), [2, 3])
       assert.deepEqual(fresh, [4])
@@ -58,12 +58,12 @@ export function durabilityTests(suite: SuiteContext): void {
     test('close() waits for publishes under way, then refuses new work', async () => {
       const { bus } = await suite.fresh()
       const pending = Array.from({ length: 50 }, (_, n) =>
-        bus.publish({ type: 'note.added', payload: { n } }),
+        bus.publishUntyped({ type: 'note.added', payload: { n } }),
       )
       await bus.close()
       const receipts = await Promise.all(pending)
       assert.equal(new Set(receipts.map((receipt) => receipt.seq)).size, 50)
-      await assert.rejects(bus.publish({ type: 'note.added', payload: { n: 1 } }), {
+      await assert.rejects(bus.publishUntyped({ type: 'note.added', payload: { n: 1 } }), {
         code: 'E_DEPENDENCY_UNAVAILABLE',
       })
       await bus.close()
@@ -90,14 +90,22 @@ export function durabilityTests(suite: SuiteContext): void {
         },
         { durable: 'keeper', from: 'first', maxDeliver: 1 },
       )
-      const first = await bus.publish({ type: 'note.added', payload: { n: 1 }, idempotencyKey: 'once' })
-      await bus.publishMany([2, 3].map((n) => ({ type: 'note.added', payload: { n } })))
+      const first = await bus.publishUntyped({
+        type: 'note.added',
+        payload: { n: 1 },
+        idempotencyKey: 'once',
+      })
+      await bus.publishManyUntyped([2, 3].map((n) => ({ type: 'note.added', payload: { n } })))
       await waitFor(() => handled.length === 2, 'two handled')
       await settle(10)
       await bus.close()
 
       const reopened = await target.open()
-      const again = await reopened.publish({ type: 'note.added', payload: { n: 1 }, idempotencyKey: 'once' })
+      const again = await reopened.publishUntyped({
+        type: 'note.added',
+        payload: { n: 1 },
+        idempotencyKey: 'once',
+      })
       assert.deepEqual(again, { id: first.id, seq: first.seq, duplicate: true })
       const dlq = await reopened.dlq.list({ consumer: 'keeper' })
       assert.equal(dlq.length, 1)
@@ -106,7 +114,7 @@ export function durabilityTests(suite: SuiteContext): void {
       await reopened.subscribe('note.added', (event) => void after.push(event.payload.n as number), {
         durable: 'keeper',
       })
-      await reopened.publish({ type: 'note.added', payload: { n: 4 } })
+      await reopened.publishUntyped({ type: 'note.added', payload: { n: 4 } })
       await waitFor(() => after.length === 1, 'only the new event')
       await settle()
       assert.deepEqual(after, [4])

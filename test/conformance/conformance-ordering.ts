@@ -51,8 +51,8 @@ export function orderingTests(suite: SuiteContext): void {
         }
       }
       // Half concurrently through publish, half in one publishMany: both paths keep session order.
-      await Promise.all(drafts.slice(0, 30).map((draft) => bus.publish(draft)))
-      await bus.publishMany(drafts.slice(30))
+      await Promise.all(drafts.slice(0, 30).map((draft) => bus.publishUntyped(draft)))
+      await bus.publishManyUntyped(drafts.slice(30))
       await waitFor(
         () => [...seen.values()].every((list) => list.length === perSession),
         'every event',
@@ -82,7 +82,7 @@ export function orderingTests(suite: SuiteContext): void {
         await pause(5)
         concurrent--
       })
-      await bus.publishMany(
+      await bus.publishManyUntyped(
         Array.from({ length: 10 }, (_, n) => ({ type: 'note.added', payload: { n }, sessionId: 'same' })),
       )
       await waitFor(() => started.length === 10, 'all started')
@@ -109,7 +109,7 @@ export function orderingTests(suite: SuiteContext): void {
         },
         { ordered: 'session' },
       )
-      await bus.publishMany(
+      await bus.publishManyUntyped(
         Array.from({ length: 6 }, (_, n) => ({ type: 'note.added', payload: { n }, sessionId: 'one' })),
       )
       await waitFor(() => order.length === 6, 'all handled')

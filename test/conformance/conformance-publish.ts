@@ -21,10 +21,10 @@ export function publishTests(suite: SuiteContext): void {
   describe('publish', () => {
     test('assigns a UUIDv7 id, ts, a global seq and a per-session sessionSeq', async () => {
       const { bus } = await suite.fresh()
-      const a = await bus.publish({ type: 'chat.message', payload: { n: 1 }, sessionId: 's1' })
-      const b = await bus.publish({ type: 'chat.message', payload: { n: 2 }, sessionId: 's2' })
-      const c = await bus.publish({ type: 'chat.message', payload: { n: 3 }, sessionId: 's1' })
-      const d = await bus.publish({ type: 'note.added', payload: { n: 4 } })
+      const a = await bus.publishUntyped({ type: 'chat.message', payload: { n: 1 }, sessionId: 's1' })
+      const b = await bus.publishUntyped({ type: 'chat.message', payload: { n: 2 }, sessionId: 's2' })
+      const c = await bus.publishUntyped({ type: 'chat.message', payload: { n: 3 }, sessionId: 's1' })
+      const d = await bus.publishUntyped({ type: 'note.added', payload: { n: 4 } })
       assert.match(a.id, UUID_V7)
       assert.deepEqual([a.seq, b.seq, c.seq, d.seq], [1, 2, 3, 4])
       assert.deepEqual([a.sessionSeq, b.sessionSeq, c.sessionSeq, d.sessionSeq], [1, 1, 2, undefined])
@@ -38,7 +38,7 @@ export function publishTests(suite: SuiteContext): void {
 
     test('stores and broadcasts the guardrailed form, never the raw content', async () => {
       const { bus } = await suite.fresh()
-      await bus.publish({
+      await bus.publishUntyped({
         type: 'chat.query',
         payload: { text: 'my secret question' },
         meta: { token: 'abc', route: 'x' },
@@ -54,12 +54,12 @@ export function publishTests(suite: SuiteContext): void {
 
     test('rejects invalid envelopes with their issues; publishMany reports per event and keeps the rest', async () => {
       const { bus } = await suite.fresh()
-      const error = await rejection(bus.publish({ type: 'chat.message', payload: { n: 'one' } }))
+      const error = await rejection(bus.publishUntyped({ type: 'chat.message', payload: { n: 'one' } }))
       assert.equal(error.code, 'E_VALIDATION')
       assert.equal(error.details?.issues?.[0]?.path, '/payload/n')
-      const unknown = await rejection(bus.publish({ type: 'chat.mesage', payload: { n: 1 } }))
+      const unknown = await rejection(bus.publishUntyped({ type: 'chat.mesage', payload: { n: 1 } }))
       assert.match(unknown.message, /did you mean chat\.message/)
-      const outcomes = await bus.publishMany([
+      const outcomes = await bus.publishManyUntyped([
         { type: 'note.added', payload: { n: 1 } },
         { type: 'note.added', payload: {} },
         'not an envelope',
@@ -93,7 +93,7 @@ export function publishTests(suite: SuiteContext): void {
         { type: 'x'.repeat(1000), payload: {} },
         { type: 'note.added', payload: { n: 1 }, seq: 999, sessionSeq: 5 },
       ]
-      const outcomes = await bus.publishMany(hostile)
+      const outcomes = await bus.publishManyUntyped(hostile)
       assert.deepEqual(
         outcomes.map((outcome) => outcome.ok),
         [false, false, false, false, false, false, false, false, true],
@@ -101,31 +101,38 @@ export function publishTests(suite: SuiteContext): void {
       assert.equal(({} as Record<string, unknown>).polluted, undefined)
       const [kept] = await collect(bus.replay())
       assert.equal(kept!.seq, 1, 'seq given by a producer is ignored; the log assigns it')
-      await assert.rejects(bus.publishMany('nope' as unknown as unknown[]), /array/)
+      await assert.rejects(bus.publishManyUntyped('nope' as unknown as unknown[]), /array/)
     })
 
     test('dedupes by id and by idempotency key within the window, and forgets after it', async () => {
       const clock = new ManualClock()
       const { bus } = await suite.fresh({ clock, dedupeWindowMs: 60_000 })
-      const first = await bus.publish({ type: 'note.added', payload: { n: 1 } })
-      const again = await bus.publish({ id: first.id, type: 'note.added', payload: { n: 1 } })
+      const first = await bus.publishUntyped({ type: 'note.added', payload: { n: 1 } })
+      const again = await bus.publishUntyped({ id: first.id, type: 'note.added', payload: { n: 1 } })
       assert.deepEqual(again, { id: first.id, seq: first.seq, duplicate: true })
-      const keyed = await bus.publish({ type: 'note.added', payload: { n: 2 }, idempotencyKey: 'k1' })
-      const keyedAgain = await bus.publish({ type: 'note.added', payload: { n: 2 }, idempotencyKey: 'k1' })
+      const keyed = await bus.publishUntyped({ type: 'note.added', payload: { n: 2 }, idempotencyKey: 'k1' })
+      const keyedAgain = await bus.publishUntyped({
+        type: 'note.added',
+        payload: { n: 2 },
+        idempotencyKey: 'k1',
+      })
       assert.equal(keyedAgain.duplicate, true)
       assert.equal(keyedAgain.seq, keyed.seq)
       // The catalog names noteId as the idempotency field of note.added.
-      const derived = await bus.publish({ type: 'note.added', payload: { n: 3, noteId: 'note-7' } })
-      const derivedAgain = await bus.publish({ type: 'note.added', payload: { n: 3, noteId: 'note-7' } })
+      const derived = await bus.publishUntyped({ type: 'note.added', payload: { n: 3, noteId: 'note-7' } })
+      const derivedAgain = await bus.publishUntyped({
+        type: 'note.added',
+        payload: { n: 3, noteId: 'note-7' },
+      })
       assert.equal(derivedAgain.seq, derived.seq)
-      const batch = await bus.publishMany([
+      const batch = await bus.publishManyUntyped([
         { type: 'note.added', payload: { n: 4 }, idempotencyKey: 'k2' },
         { type: 'note.added', payload: { n: 4 }, idempotencyKey: 'k2' },
       ])
       assert.ok(batch[0]!.ok && batch[1]!.ok)
       assert.equal(batch[1]!.ok && batch[1]!.data.duplicate, true, 'duplicates inside one batch are caught')
       clock.advance(60_001)
-      const later = await bus.publish({ type: 'note.added', payload: { n: 2 }, idempotencyKey: 'k1' })
+      const later = await bus.publishUntyped({ type: 'note.added', payload: { n: 2 }, idempotencyKey: 'k1' })
       assert.equal(later.duplicate, undefined)
       assert.ok(later.seq! > keyed.seq!)
       assert.equal((await collect(bus.replay())).length, 5)
@@ -138,10 +145,10 @@ export function publishTests(suite: SuiteContext): void {
         live.push(event.payload.n as number)
         assert.equal(event.seq, undefined)
       })
-      const receipt = await bus.publish({ type: 'llm.token', payload: { n: 1, text: 'hi' } })
+      const receipt = await bus.publishUntyped({ type: 'llm.token', payload: { n: 1, text: 'hi' } })
       assert.equal(receipt.seq, undefined)
-      await bus.publish({ type: 'llm.token', payload: { n: 2, text: 'there' } })
-      await bus.publish({ type: 'note.added', payload: { n: 9 } })
+      await bus.publishUntyped({ type: 'llm.token', payload: { n: 2, text: 'there' } })
+      await bus.publishUntyped({ type: 'note.added', payload: { n: 9 } })
       const stored = await collect(bus.replay())
       assert.deepEqual(
         stored.map((event) => event.type),

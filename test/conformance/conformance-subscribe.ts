@@ -15,11 +15,11 @@ export function subscribeTests(suite: SuiteContext): void {
       await bus.subscribe('>', (event) => void seen.all!.push(event.type))
       await bus.subscribe('repo.skill.install', (event) => void seen.exact!.push(event.type))
       await bus.subscribe('voice.*', (event) => void seen.voice!.push(event.type))
-      await bus.publish({ type: 'chat.query', payload: { text: 'a' } })
-      await bus.publish({ type: 'chat.message', payload: { n: 1 } })
-      await bus.publish({ type: 'repo.skill.install', payload: { name: 'x' } })
-      await bus.publish({ type: 'repo.skill.install.result', payload: { ok: true, name: 'x' } })
-      await bus.publish({ type: 'voice.asr.partial', payload: { n: 1 } })
+      await bus.publishUntyped({ type: 'chat.query', payload: { text: 'a' } })
+      await bus.publishUntyped({ type: 'chat.message', payload: { n: 1 } })
+      await bus.publishUntyped({ type: 'repo.skill.install', payload: { name: 'x' } })
+      await bus.publishUntyped({ type: 'repo.skill.install.result', payload: { ok: true, name: 'x' } })
+      await bus.publishUntyped({ type: 'voice.asr.partial', payload: { n: 1 } })
       await waitFor(() => seen.all!.length === 5, 'all five events on >')
       await settle()
       assert.deepEqual(seen.star!.sort(), ['chat.message', 'chat.query'])
@@ -48,8 +48,8 @@ export function subscribeTests(suite: SuiteContext): void {
         await bus.subscribe('voice.asr.partial', (event) => void list.push(event.payload.n as number), {
           queue: 'ears',
         })
-      for (let n = 0; n < 30; n++) await bus.publish({ type: 'note.added', payload: { n } })
-      for (let n = 0; n < 10; n++) await bus.publish({ type: 'voice.asr.partial', payload: { n } })
+      for (let n = 0; n < 30; n++) await bus.publishUntyped({ type: 'note.added', payload: { n } })
+      for (let n = 0; n < 10; n++) await bus.publishUntyped({ type: 'voice.asr.partial', payload: { n } })
       await waitFor(
         () => byMember.flat().length === 30 && live.flat().length === 10,
         'every event handled once',
@@ -68,7 +68,7 @@ export function subscribeTests(suite: SuiteContext): void {
       const { bus } = await suite.fresh()
       const base = Date.parse('2030-01-01T00:00:00Z')
       for (let n = 1; n <= 10; n++) {
-        await bus.publish({
+        await bus.publishUntyped({
           type: n % 2 ? 'note.added' : 'chat.message',
           payload: { n },
           ts: new Date(base + n * 1000).toISOString(),
@@ -107,11 +107,11 @@ export function subscribeTests(suite: SuiteContext): void {
         },
       })
       const notes = bus.as('skill.notes')
-      assert.ok((await notes.publish({ type: 'note.added', payload: { n: 1 } })).seq)
-      await assert.rejects(notes.publish({ type: 'chat.message', payload: { n: 1 } }), {
+      assert.ok((await notes.publishUntyped({ type: 'note.added', payload: { n: 1 } })).seq)
+      await assert.rejects(notes.publishUntyped({ type: 'chat.message', payload: { n: 1 } }), {
         code: 'E_PERMISSION_REQUIRED',
       })
-      const mixed = await notes.publishMany([
+      const mixed = await notes.publishManyUntyped([
         { type: 'note.added', payload: { n: 2 } },
         { type: 'chat.message', payload: { n: 3 } },
       ])
@@ -133,7 +133,7 @@ export function subscribeTests(suite: SuiteContext): void {
       await assert.rejects(collect(notes.replay()), { code: 'E_PERMISSION_REQUIRED' })
       assert.equal((await collect(notes.replay({ filter: 'chat.message' }))).length, 0)
       assert.equal((await collect(bus.as('skill.admin').replay())).length, 2)
-      await assert.rejects(bus.as('nobody').publish({ type: 'note.added', payload: { n: 1 } }), {
+      await assert.rejects(bus.as('nobody').publishUntyped({ type: 'note.added', payload: { n: 1 } }), {
         code: 'E_PERMISSION_REQUIRED',
       })
     })
@@ -152,7 +152,7 @@ export function subscribeTests(suite: SuiteContext): void {
       await bus.subscribe('chat.query', (event) => {
         normal = event
       })
-      const receipt = await bus.publish({ type: 'chat.query', payload: { text: 'raw words' } })
+      const receipt = await bus.publishUntyped({ type: 'chat.query', payload: { text: 'raw words' } })
       await waitFor(() => trusted !== undefined && normal !== undefined, 'both handlers')
       assert.equal(trusted!.payload.text, 'raw words')
       assert.equal(trusted!.seq, receipt.seq)
@@ -183,9 +183,9 @@ export function subscribeTests(suite: SuiteContext): void {
       const reports: Envelope[] = []
       await bus.subscribe('bus.backpressure', (event) => void reports.push(event))
       const started = Date.now()
-      for (let n = 0; n < 6; n++) await bus.publish({ type: 'voice.asr.partial', payload: { n } })
+      for (let n = 0; n < 6; n++) await bus.publishUntyped({ type: 'voice.asr.partial', payload: { n } })
       assert.ok(Date.now() - started >= 20, 'the publisher was held for up to liveBlockMs')
-      for (let n = 0; n < 20; n++) await bus.publish({ type: 'note.added', payload: { n } })
+      for (let n = 0; n < 20; n++) await bus.publishUntyped({ type: 'note.added', payload: { n } })
       await waitFor(() => reports.length > 0, 'a bus.backpressure event')
       release()
       await waitFor(() => stored.length === 20, 'all stored events, re-read from the log')

@@ -1,4 +1,5 @@
-import { type BusOptions, openBus } from '../../src/bus/index.ts'
+import type { BusOptions } from '../../src/bus/index.ts'
+import { openBus } from '../../src/bus-factory/index.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { testRegistry } from '../kit/test-registry.ts'
 import { runConformance } from './run-conformance.ts'

@@ -1,5 +1,6 @@
 import { after, before } from 'node:test'
-import { type BusOptions, openBus } from '../../src/bus/index.ts'
+import type { BusOptions } from '../../src/bus/index.ts'
+import { openBus } from '../../src/bus-factory/index.ts'
 import { accountPool, isolatedAccounts, type NatsServerHandle, startNatsServer } from '../kit/nats-server.ts'
 import { testRegistry } from '../kit/test-registry.ts'
 import { runConformance } from './run-conformance.ts'

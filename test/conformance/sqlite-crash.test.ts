@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
+import { statSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { openBus } from '../../src/bus/index.ts'
+import { openBus } from '../../src/bus-factory/index.ts'
 import { exited, spawnTsx } from '../kit/child-process.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { testRegistry } from '../kit/test-registry.ts'
@@ -36,8 +37,23 @@ test('SIGKILL while publishing loses no event whose receipt was returned; the lo
       seqs.map((_, index) => index + 1),
       'seq has no gaps',
     )
-    const next = await bus.publish({ type: 'note.added', payload: { n: 0 } })
+    const next = await bus.publishUntyped({ type: 'note.added', payload: { n: 0 } })
     assert.equal(next.seq, seqs.length + 1)
     await bus.close()
   }
+})
+
+test('a truncated log is refused when a bus opens it, with the reason from the store', async (t) => {
+  const dir = makeTempDir()
+  t.after(() => dir.remove())
+  const path = join(dir.path, 'events.sqlite')
+  const bus = await openBus({ transport: 'sqlite', path, registry: testRegistry() })
+  const notes = Array.from({ length: 2000 }, (_, n) => ({
+    type: 'note.added',
+    payload: { n, title: 'x'.repeat(200) },
+  }))
+  await bus.publishManyUntyped(notes)
+  await bus.close()
+  truncateSync(path, Math.floor(statSync(path).size / 2))
+  await assert.rejects(openBus({ transport: 'sqlite', path, registry: testRegistry() }), /truncated/)
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { openBus } from '../../src/bus/index.ts'
+import { openBus } from '../../src/bus-factory/index.ts'
 import { exited, spawnTsx } from '../kit/child-process.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { testRegistry } from '../kit/test-registry.ts'
@@ -30,7 +30,7 @@ test('two processes share one log: both write, a durable consumer here sees the 
     if (line === 'ready') continue
     theirs.push((JSON.parse(line) as { seq: number }).seq)
     if (theirs.length % 100 === 0)
-      mine.push((await bus.publish({ type: 'chat.message', payload: { n: 0 }, sessionId: 's1' })).seq!)
+      mine.push((await bus.publishUntyped({ type: 'chat.message', payload: { n: 0 }, sessionId: 's1' })).seq!)
     if (theirs.length >= 1000) break
   }
   child.kill('SIGTERM')

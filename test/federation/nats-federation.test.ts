@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { jetstreamManager, type StreamConfig } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
-import { type Bus, openBus } from '../../src/bus/index.ts'
+import type { Bus } from '../../src/bus/index.ts'
+import { openBus } from '../../src/bus-factory/index.ts'
 import { hubConfig, parsePolicy, rootConfig, rootSourceStream } from '../../src/transports/nats/index.ts'
 import { type NatsServerHandle, startNatsServer } from '../kit/nats-server.ts'
 import { testRegistry } from '../kit/test-registry.ts'
@@ -118,7 +119,7 @@ describe('federation: root + two hubs as leafnodes', () => {
       durable: 'local-worker',
       from: 'first',
     })
-    for (let n = 1; n <= 3; n++) await bus.publish({ type: 'note.added', payload: { n } })
+    for (let n = 1; n <= 3; n++) await bus.publishUntyped({ type: 'note.added', payload: { n } })
 
     const owner = await connectAs(root, 'owner', 'owner-secret')
     const rootJsm = await jetstreamManager(owner)
@@ -133,7 +134,7 @@ describe('federation: root + two hubs as leafnodes', () => {
 
     await root.stop()
     const offline = await Promise.all(
-      [4, 5, 6, 7].map((n) => bus.publish({ type: 'note.added', payload: { n } })),
+      [4, 5, 6, 7].map((n) => bus.publishUntyped({ type: 'note.added', payload: { n } })),
     )
     assert.ok(
       offline.every((receipt) => receipt.seq !== undefined && receipt.duplicate === undefined),

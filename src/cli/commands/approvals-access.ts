@@ -11,8 +11,9 @@ import {
   createApprovalService,
   type GrantView,
   openApprovalStore,
+  type PublishPort,
 } from '../../approvals/index.ts'
-import { type EnvelopeDraft, HubError, isErrorCode } from '../../contracts/index.ts'
+import { HubError, isErrorCode } from '../../contracts/index.ts'
 import {
   AUTH_TOKEN_FILE,
   DEFAULT_DATA_DIR,
@@ -103,7 +104,7 @@ async function directAccess(dataDir: string, io: CommandIo, by: string): Promise
     closers.push(() => store.close())
     const ledger = openLedger({ dataDir })
     closers.push(() => ledger.close())
-    let publish: ((draft: EnvelopeDraft) => Promise<unknown>) | undefined
+    let publish: PublishPort | undefined
     try {
       const bus = await openLocalBus(dataDir, io)
       closers.push(() => bus.close())

@@ -2,7 +2,8 @@
 // how to reach it (the running server over HTTP, else the data directory itself) and how to print.
 import { resolve } from 'node:path'
 import type { Writable } from 'node:stream'
-import { type Bus, findHubServer, type HubServer, openBus } from '../../bus/index.ts'
+import { type Bus, findHubServer, type HubServer } from '../../bus/index.ts'
+import { openBus } from '../../bus-factory/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
 import { type Envelope, toHubError } from '../../contracts/index.ts'
 import { type CommandIo, writeLine } from '../io.ts'

@@ -65,7 +65,7 @@ async function publishLocal(lines: AsyncIterable<string>, dataDir: string, io: C
         lineFailure(io, number, error)
         continue
       }
-      window.push({ line: number, result: bus.publishMany([draft]).then(([outcome]) => outcome!) })
+      window.push({ line: number, result: bus.publishManyUntyped([draft]).then(([outcome]) => outcome!) })
       if (window.length >= WINDOW) await drainOne()
     }
     while (window.length > 0) await drainOne()

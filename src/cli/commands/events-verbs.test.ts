@@ -7,7 +7,7 @@ import { describe, test } from 'node:test'
 import { runToEnd } from '../../../test/kit/child-process.ts'
 import { makeTempDir } from '../../../test/kit/temp-dir.ts'
 import { testRegistry } from '../../../test/kit/test-registry.ts'
-import { openBus } from '../../bus/index.ts'
+import { openBus } from '../../bus-factory/index.ts'
 import type { CommandIo } from '../io.ts'
 import { run as events } from './events.ts'
 
@@ -102,7 +102,7 @@ describe('localhub events (data directory)', { timeout: 60_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 150))
     const bus = await openBus({ transport: 'sqlite', dataDir: dir, registry: testRegistry() })
     t.after(() => bus.close())
-    await bus.publishMany([1, 2, 3].map((n) => ({ type: 'note.added', payload: { n } })))
+    await bus.publishManyUntyped([1, 2, 3].map((n) => ({ type: 'note.added', payload: { n } })))
     const tailed = await tail
     assert.equal(tailed.code, 0)
     assert.deepEqual(
@@ -146,7 +146,7 @@ describe('localhub events (data directory)', { timeout: 60_000 }, () => {
       },
       { durable: 'broken', maxDeliver: 1 },
     )
-    await bus.publishMany([1, 2].map((n) => ({ type: 'note.added', payload: { n } })))
+    await bus.publishManyUntyped([1, 2].map((n) => ({ type: 'note.added', payload: { n } })))
     while ((await bus.dlq.list({})).length < 2) await new Promise((resolve) => setTimeout(resolve, 5))
     await bus.close()
     const listed = await call(['dlq', 'list', '--json'])

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -111,4 +112,56 @@ test('a corrupt ledger file exits 1 with a message, not a stack trace', async ()
   const result = await cli(['verify', '--data', join(root, 'bad')])
   assert.equal(result.code, 1)
   assert.match(result.stderr, /not an SQLite database/)
+})
+
+/** Appends a row that chains correctly onto the head, as someone with write access could. */
+function forgeRow(dataDir: string): void {
+  const db = new Database(join(dataDir, 'ledger.sqlite'))
+  const head = db.prepare('SELECT idx, hash, body FROM ledger_entries ORDER BY idx DESC LIMIT 1').get() as {
+    idx: number
+    hash: string
+    body: string
+  }
+  const entry = { ...JSON.parse(head.body), index: head.idx + 1, prevHash: head.hash, action: 'forged' }
+  const body = JSON.stringify(
+    Object.fromEntries(
+      Object.keys(entry)
+        .sort()
+        .map((key) => [key, entry[key]]),
+    ),
+  )
+  db.prepare('INSERT INTO ledger_entries (idx, trace_id, hash, body) VALUES (?, ?, ?, ?)').run(
+    head.idx + 1,
+    entry.traceId,
+    createHash('sha256').update(body).digest('hex'),
+    body,
+  )
+  db.close()
+}
+
+test('verify fails on rows after the witnessed head unless allowed; adopt and recover resolve them', async () => {
+  const adopted = join(root, 'forged-adopt')
+  fill(adopted, 3)
+  forgeRow(adopted)
+  const bad = await cli(['verify', '--data', adopted])
+  assert.equal(bad.code, 1)
+  assert.match(bad.stdout, /BROKEN at entry 3 \(unwitnessed\)/)
+  const allowed = await cli(['verify', '--data', adopted, '--allow-unwitnessed-tail'])
+  assert.equal(allowed.code, 0, allowed.stdout)
+  assert.match(allowed.stderr, /warning: 1 entries after the witnessed head/)
+  const adopt = await cli(['adopt', '--data', adopted, '--by', 'auditor'])
+  assert.equal(adopt.code, 0, adopt.stderr)
+  assert.match(adopt.stdout, /adopted entries 3\.\.3; recorded as entry 4/)
+  assert.equal((await cli(['verify', '--data', adopted])).code, 0)
+
+  const recovered = join(root, 'forged-recover')
+  fill(recovered, 2)
+  forgeRow(recovered)
+  const recover = JSON.parse((await cli(['recover', '--data', recovered, '--json'])).stdout)
+  assert.equal(recover.action, 'recovered')
+  assert.equal(recover.from, 2)
+  assert.match(recover.archivePath, /ledger-archive/)
+  const after = await cli(['verify', '--data', recovered, '--json'])
+  assert.equal(JSON.parse(after.stdout).entries, 2)
+  assert.match((await cli(['recover', '--data', recovered])).stdout, /nothing to do/)
 })

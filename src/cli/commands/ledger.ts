@@ -2,21 +2,29 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import {
+  adoptUnwitnessedTail,
   LEDGER_FILE_NAME,
   type LedgerEntry,
   type LedgerReader,
   openLedgerReader,
+  recoverUnwitnessedTail,
+  type TailResolution,
 } from '../../ledger/index.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 
 const USAGE = [
   'usage: localhub ledger <verb> [options]',
   '',
-  '  verify [--json]                                   check the hash chain, signed checkpoints and head witness',
+  '  verify [--allow-unwitnessed-tail] [--json]        check the hash chain, signed checkpoints and head witness',
   '  show   [--trace ID] [--limit N] [--from I] [--json]  entries, oldest first (default: the newest 20)',
+  '  recover [--json]                                  archive, then remove, entries after the witnessed head',
+  '  adopt   [--by NAME] [--json]                      vouch for entries after the witnessed head (signed entry)',
   '',
-  'Reads <data>/ledger.sqlite and <data>/keys (--data DIR, default ./data) without changing them.',
-  'verify exits 0 when the ledger is intact and 1 with the first broken entry otherwise.',
+  'verify and show read <data>/ledger.sqlite and <data>/keys (--data DIR, default ./data) without',
+  'changing them. verify exits 0 when the ledger is intact and 1 with the first broken entry otherwise;',
+  'entries after the witnessed head (rows the hub did not write) count as broken unless',
+  '--allow-unwitnessed-tail. The hub refuses to start on such a ledger (LEDGER_UNWITNESSED_TAIL):',
+  'stop the hub, then recover (rows go to <data>/ledger-archive/) or adopt them (decision 1320).',
 ].join('\n')
 
 const OPTIONS = {
@@ -25,6 +33,8 @@ const OPTIONS = {
   limit: { type: 'string' },
   from: { type: 'string' },
   json: { type: 'boolean' },
+  'allow-unwitnessed-tail': { type: 'boolean' },
+  by: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -45,6 +55,16 @@ function formatEntry(entry: LedgerEntry): string {
   return `${entry.index}  ${entry.ts}  ${entry.traceId}  ${entry.actorSkill}  ${entry.action}${outcome}${decision}  ${entry.targets.join(', ')}`
 }
 
+const VERBS = new Set(['verify', 'show', 'recover', 'adopt'])
+
+function describeResolution(result: TailResolution): string {
+  const range = `entries ${result.from}..${result.to}`
+  if (result.action === 'none') return 'nothing to do: every entry is accounted for by the head witness'
+  if (result.action === 'recovered')
+    return `removed ${range} after the witnessed head; archived in ${result.archivePath}`
+  return `adopted ${range}; recorded as entry ${result.head?.index} and signed`
+}
+
 async function execute(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
   if (values.help === true) {
@@ -54,7 +74,7 @@ async function execute(args: string[], io: CommandIo): Promise<number> {
   const [verb, ...rest] = positionals
   if (verb === undefined) throw new UsageError('missing verb')
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`)
-  if (verb !== 'verify' && verb !== 'show') throw new UsageError(`unknown verb '${verb}'`)
+  if (!VERBS.has(verb)) throw new UsageError(`unknown verb '${verb}'`)
   const dataDir = resolve(io.cwd, values.data ?? 'data')
   const limit = integerOption(values.limit, 'limit')
   const from = integerOption(values.from, 'from')
@@ -66,6 +86,15 @@ async function execute(args: string[], io: CommandIo): Promise<number> {
     }
     writeLine(io.stderr, `localhub ledger: no ledger at ${join(dataDir, LEDGER_FILE_NAME)}`)
     return 1
+  }
+  if (verb === 'recover' || verb === 'adopt') {
+    const result =
+      verb === 'recover'
+        ? recoverUnwitnessedTail({ dataDir })
+        : adoptUnwitnessedTail({ dataDir, decidedBy: values.by ?? 'user' })
+    if (values.json === true) writeLine(io.stdout, JSON.stringify(result))
+    else writeLine(io.stdout, describeResolution(result))
+    return 0
   }
   let reader: LedgerReader | undefined
   try {
@@ -80,7 +109,7 @@ async function execute(args: string[], io: CommandIo): Promise<number> {
       else for (const entry of entries) writeLine(io.stdout, formatEntry(entry))
       return 0
     }
-    const report = reader.verify()
+    const report = reader.verify({ allowUnwitnessedTail: values['allow-unwitnessed-tail'] === true })
     if (values.json === true) writeLine(io.stdout, JSON.stringify(report))
     else {
       const summary = `${report.entries} entries, ${report.checkpoints} signed checkpoints`

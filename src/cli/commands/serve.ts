@@ -91,7 +91,7 @@ export const run: CommandGroup = async (args, io) => {
   }
   writeLine(io.stdout, `Local Hub is running at ${hub.url}`)
   writeLine(io.stdout, `Open the dashboard (this URL logs you in; keep it private): ${hub.loginUrl}`)
-  writeLine(io.stdout, `Data: ${hub.dataDir} · LLM: ${hub.llm.name} ${hub.llm.model} · stop with Ctrl+C`)
+  writeLine(io.stdout, `Data: ${hub.dataDir} · LLM: ${hub.model === undefined ? 'none' : `${hub.model.name} ${hub.model.model ?? ''}`} · stop with Ctrl+C`)
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop)

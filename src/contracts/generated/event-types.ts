@@ -2691,6 +2691,32 @@ export interface SkillStartedPayload {
   startMs?: number
 }
 
+export interface StoreRetentionAppliedStoresItem {
+  store: 'events' | 'deadLetters' | 'memory' | 'rag'
+  /** @minimum 0 */
+  deleted: number
+  /** @exclusiveMinimum 0 */
+  maxAgeDays?: number
+  /** @minimum 0 */
+  maxCount?: number
+}
+
+/**
+ * `store.retention.applied@1` (event): The manifest's retention rules deleted old records (event log, dead letters, memory).
+ * One pass of the manifest's retention section that deleted something: how many records each store lost, and the cut-off used.
+ */
+export interface StoreRetentionAppliedPayload {
+  /**
+   * @minItems 1
+   * @maxItems 10
+   */
+  stores: StoreRetentionAppliedStoresItem[]
+  /** @minimum 0 */
+  deleted: number
+  /** @format date-time */
+  appliedAt: string
+}
+
 /**
  * `stream.chunk@1` (event): One part of a streamed answer (ephemeral).
  * One piece of a stream, in seq order.
@@ -3630,6 +3656,7 @@ export interface EventPayloadMapByVersion {
   'session.transition.rejected@1': SessionTransitionRejectedPayload
   'skill.failed@1': SkillFailedPayload
   'skill.started@1': SkillStartedPayload
+  'store.retention.applied@1': StoreRetentionAppliedPayload
   'stream.chunk@1': StreamChunkPayload
   'stream.end@1': StreamEndPayload
   'stream.start@1': StreamStartPayload
@@ -3777,6 +3804,7 @@ export interface EventPayloadMap {
   'session.transition.rejected': SessionTransitionRejectedPayload
   'skill.failed': SkillFailedPayload
   'skill.started': SkillStartedPayload
+  'store.retention.applied': StoreRetentionAppliedPayload
   'stream.chunk': StreamChunkPayload
   'stream.end': StreamEndPayload
   'stream.start': StreamStartPayload
@@ -3819,6 +3847,157 @@ export interface EventPayloadMap {
 
 export type EventType = keyof EventPayloadMap
 export type EventTypeWithVersion = keyof EventPayloadMapByVersion
+
+/** The latest version of every type. */
+export interface EventLatestVersionMap {
+  'action.input': 1
+  'agent.decision_trace_summary': 1
+  'agent.reasoning.summary': 1
+  'agent.response.created': 1
+  'agent.turn.completed': 1
+  'agent.turn.failed': 1
+  'agent.turn.started': 1
+  'approval.requested': 1
+  'approval.resolved': 1
+  'avatar.end': 1
+  'avatar.frame': 1
+  'avatar.frames': 1
+  'avatar.start': 1
+  'bus.backpressure': 1
+  'bus.dlq.moved': 1
+  'bus.dlq.purged': 1
+  'bus.dlq.retried': 1
+  'bus.outage.ended': 1
+  'bus.outage.started': 1
+  'calendar.event': 1
+  'channel.message.deleted': 1
+  'channel.message.edited': 1
+  'channel.message.received': 1
+  'chat.input': 1
+  'chat.message': 1
+  'chat.prompt': 1
+  'chat.query': 1
+  'compiler.error': 1
+  'compiler.result': 1
+  'compiler.start': 1
+  'config.applied': 1
+  'config.reverted': 1
+  'control_room.action.updated': 1
+  'control_room.approval.requested': 1
+  'control_room.approval.resolved': 1
+  'control_room.run.spawned': 1
+  'control_room.task.created': 1
+  'control_room.task.updated': 1
+  'conversation.summary': 1
+  'cron.triggered': 1
+  'error.raised': 1
+  'error.reported': 1
+  'event.fs.changed': 1
+  'event.git.build_failed': 1
+  'event.system.health': 1
+  'exec.lease.granted': 1
+  'grant.created': 1
+  'grant.revoked': 1
+  'graph.mutation': 1
+  'heartbeat.tick': 1
+  'hub.degraded': 1
+  'index.progress': 1
+  'index.request': 1
+  'indexing.upsert': 1
+  'kernel.trace': 1
+  'ledger.entry': 1
+  'llm.complete': 1
+  'llm.embed': 1
+  'llm.text': 1
+  'llm.token': 1
+  'memory.context': 1
+  'memory.write': 1
+  'memory.write.receipt': 1
+  'neuro.consciousness.snapshot': 1
+  'neuro.consciousness.update': 1
+  'neuro.layer.snapshot': 1
+  'neuro.turn.update': 1
+  'neuro.wake.start': 1
+  'nlp.intent.detect': 1
+  'nlp.intent.detect.result': 1
+  'nlp.intent.detected': 1
+  'nudge.dispatch': 1
+  'nudge.proposal': 1
+  'ops.metric': 1
+  'pairing.completed': 1
+  'pairing.failed': 1
+  'pairing.started': 1
+  'persona.state.update': 1
+  'pipeline.status': 1
+  'pipeline.step.skipped': 1
+  'plan.created': 1
+  'plan.task.created': 1
+  'rag.context': 1
+  'rag.context.compiled': 1
+  'rag.query': 1
+  'rag.search.result': 1
+  'rag.search.start': 1
+  'registry.capability.announced': 1
+  'registry.heartbeat': 1
+  'repo.skill.install': 1
+  'repo.skill.install.result': 1
+  'repo.skill.installed': 1
+  'resolve.request': 1
+  'resolve.request.result': 1
+  'retrieval.result': 1
+  'retrieval.start': 1
+  'route.changed': 1
+  'run.step': 1
+  'scenario.completed': 1
+  'scenario.run': 1
+  'scenario.run.result': 1
+  'session.state.changed': 1
+  'session.transition.rejected': 1
+  'skill.failed': 1
+  'skill.started': 1
+  'store.retention.applied': 1
+  'stream.chunk': 1
+  'stream.end': 1
+  'stream.start': 1
+  'stt.final': 1
+  'stt.partial': 1
+  'system.boot.completed': 1
+  'system.signal': 1
+  'timer.schedule': 1
+  'timer.schedule.result': 1
+  'timer.tick': 1
+  'tool.call': 1
+  'tool.call.completed': 1
+  'tool.call.failed': 1
+  'tool.call.requested': 1
+  'tool.request': 1
+  'tool.result': 1
+  'tts.audio': 1
+  'tts.end': 1
+  'tts.start': 1
+  'tts.viseme_timing': 1
+  'turn.end': 1
+  'turn.start': 1
+  'ui.command': 1
+  'ui.feedback': 1
+  'ui.interruptibility': 1
+  'ui.notify': 1
+  'ui.nudge': 1
+  'voice.asr.final': 1
+  'voice.asr.partial': 1
+  'voice.chunk': 1
+  'voice.end': 1
+  'voice.error': 1
+  'voice.input': 1
+  'voice.session.started': 1
+  'voice.start': 1
+  'voice.tts.audio.ready': 1
+  'voice.tts.done': 1
+  'voice.tts.requested': 1
+}
+
+/** Payload of the latest version of type T. */
+export type PayloadOf<T extends EventType> = EventPayloadMap[T]
 
 /** Every type in the catalog, sorted. */
 export const EVENT_TYPES = [
@@ -3927,6 +4106,7 @@ export const EVENT_TYPES = [
   'session.transition.rejected',
   'skill.failed',
   'skill.started',
+  'store.retention.applied',
   'stream.chunk',
   'stream.end',
   'stream.start',
@@ -4074,6 +4254,7 @@ export type AnyEnvelope =
   | (Envelope<'session.transition.rejected', SessionTransitionRejectedPayload> & { version: 1 })
   | (Envelope<'skill.failed', SkillFailedPayload> & { version: 1 })
   | (Envelope<'skill.started', SkillStartedPayload> & { version: 1 })
+  | (Envelope<'store.retention.applied', StoreRetentionAppliedPayload> & { version: 1 })
   | (Envelope<'stream.chunk', StreamChunkPayload> & { version: 1 })
   | (Envelope<'stream.end', StreamEndPayload> & { version: 1 })
   | (Envelope<'stream.start', StreamStartPayload> & { version: 1 })
@@ -4115,8 +4296,30 @@ export type AnyEnvelope =
 
 export type EnvelopeOf<T extends EventType> = Extract<AnyEnvelope, { type: T }>
 
-/** What a producer publishes for type T: the payload is checked against the latest version. */
-export type DraftOf<T extends EventType> = EnvelopeDraft<T, EventPayloadMap[T]>
+/**
+ * What a producer publishes for type T: the payload is checked against the latest version, and
+ * `version`, when given, must be that version.
+ */
+export type DraftOf<T extends EventType> = Omit<EnvelopeDraft<T, PayloadOf<T>>, 'version'> & {
+  version?: EventLatestVersionMap[T]
+}
+
+/** A draft of any catalog type; narrowing on `type` narrows the payload. */
+export type AnyDraft = { [T in EventType]: DraftOf<T> }[EventType]
+
+/** `chat.query@1` -> `chat.query`. */
+export type TypeOfKey<K extends EventTypeWithVersion> = K extends `${infer T}@${number}` ? T : never
+
+/** `chat.query@1` -> `1`. */
+export type VersionOfKey<K extends EventTypeWithVersion> = K extends `${string}@${infer V extends number}`
+  ? V
+  : never
+
+/** A draft of one `type@version`, older versions included; `version` is required. */
+export type VersionedDraftOf<K extends EventTypeWithVersion> = EnvelopeDraft<
+  TypeOfKey<K>,
+  EventPayloadMapByVersion[K]
+> & { version: VersionOfKey<K> }
 
 /** Identity at run time; lets the compiler check `type` and `payload` together. */
 export function defineEvent<T extends EventType>(draft: DraftOf<T>): DraftOf<T> {

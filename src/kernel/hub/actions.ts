@@ -9,7 +9,7 @@ import {
   openApprovalStore,
 } from '../../approvals/index.ts'
 import type { Bus } from '../../bus/index.ts'
-import { HubError } from '../../contracts/index.ts'
+import { HubError, type PayloadOf } from '../../contracts/index.ts'
 import { type Ledger, type LedgerEntry, openLedger } from '../../ledger/index.ts'
 import type { HubManifest } from '../../manifest/index.ts'
 import {
@@ -76,6 +76,26 @@ function toolsWithoutWorkspace(missing: string[]): ToolRegistry {
   }
 }
 
+/**
+ * The absolute paths a destructive plan touches, as the approval shows them: the tree listed under
+ * the source (when it is a folder), then any destination. The tool's own paths are relative to
+ * their workspace root, which is ambiguous with several roots, and the approvals context accepts
+ * resolved paths only (decision 1340).
+ */
+function destructivePreviewPaths(plan: Plan): string[] {
+  const source = plan.files.find((file) => file.action !== 'create')
+  const inside =
+    source === undefined || plan.tree === null
+      ? []
+      : plan.tree.listed.map((entry) =>
+          entry.path === source.path
+            ? source.realPath
+            : join(source.realPath, entry.path.slice(source.path.length + 1)),
+        )
+  const files = plan.files.map((file) => file.realPath)
+  return [...new Set([...inside, ...files])]
+}
+
 /** What the approval service stores and shows: the tool's plan behind the generic ActionPlan shape. */
 function toActionPlan(plan: Plan): ActionPlan {
   const targets = [...new Set(plan.files.map((file) => file.realPath))]
@@ -85,10 +105,7 @@ function toActionPlan(plan: Plan): ActionPlan {
     targets,
     preview:
       plan.tier === 'destructive_two_step'
-        ? {
-            kind: 'paths',
-            paths: plan.tree?.listed.map((entry) => entry.path) ?? plan.files.map((file) => file.path),
-          }
+        ? { kind: 'paths', paths: destructivePreviewPaths(plan) }
         : { kind: 'diff', diff: plan.diff },
     fingerprint: plan.fingerprint,
     toolPlan: plan,
@@ -120,7 +137,7 @@ export async function openHubActions(options: {
         type: 'ledger.entry',
         traceId: entry.traceId,
         source: 'kernel.ledger',
-        payload: entry as unknown as Record<string, unknown>,
+        payload: entry as unknown as PayloadOf<'ledger.entry'>,
       }),
   })
   const tools = roots.length > 0 ? createFsTools({ roots, network: false }) : toolsWithoutWorkspace(missing)
@@ -150,6 +167,7 @@ export async function openHubActions(options: {
       return (await tools.plan(toolPlan.tool, toolPlan.args)).fingerprint
     },
     ...(roots[0] === undefined ? {} : { rootDir: roots[0] }),
+    workspaceRoots: roots,
   })
   await approvals.runQueued()
   return {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { MetricsSink } from '../pipeline/index.ts'
+import type { MetricsSink } from '../../skill-api/index.ts'
 
 // Buckets in milliseconds, from a fast local step to a slow first token on CPU.
 const STEP_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000]

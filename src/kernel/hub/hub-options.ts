@@ -21,6 +21,8 @@ export interface HubOptions {
   /** Command-line LLM overrides (they win over environment and manifest). */
   llmFlags?: LlmConfigInput
   token?: string
+  /** Where skills' log lines go (the serve command prints them); dropped when absent. */
+  skillLog?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void
   /** Logs go here as pino JSON lines; false for none. */
   logger?:
     | {

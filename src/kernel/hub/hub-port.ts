@@ -1,8 +1,8 @@
 import type { Bus } from '../../bus/index.ts'
 import { HubError } from '../../contracts/index.ts'
-import type { LlmHealth, LlmProvider } from '../../skills/llm/index.ts'
-import type { ChatService } from '../chat/chat-service.ts'
-import type { TurnPart } from '../pipeline/index.ts'
+import type { HealthProbe, RunPart } from '../../skill-api/index.ts'
+import type { ChatService } from '../chat/index.ts'
+import type { PipelineRunner } from '../pipeline/index.ts'
 import type {
   ChatInput,
   ChatPart,
@@ -14,7 +14,7 @@ import type { SessionRegistry } from '../sessions/index.ts'
 import type { HubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID } from './hub-options.ts'
 import { ingestEvents } from './ingest-events.ts'
-import type { LoadedSkills } from './skill-loader.ts'
+import type { SkillHost } from '../skill-host/index.ts'
 import { tailEvents } from './tail-events.ts'
 
 /** How long a cached LLM health answer is reused by /health, in milliseconds. */
@@ -23,13 +23,15 @@ export const DEFAULT_LLM_HEALTH_TTL_MS = 5_000
 export interface HubPortParts {
   bus: Bus
   chat: ChatService | undefined
+  runner: PipelineRunner
   sessions: SessionRegistry
-  skills: LoadedSkills
-  llm: LlmProvider
+  skills: SkillHost
+  /** The language model's health, when a skill provides one. */
+  model: HealthProbe | undefined
   metrics: HubMetrics
 }
 
-function toChatPart(part: TurnPart): ChatPart {
+function toChatPart(part: RunPart): ChatPart | undefined {
   switch (part.kind) {
     case 'start':
       return {
@@ -61,6 +63,8 @@ function toChatPart(part: TurnPart): ChatPart {
       return { event: 'error', error: { code: part.code as never, message: part.message } }
     case 'tool':
       return { event: 'tool.status', data: { name: part.name, status: part.status, callId: part.callId } }
+    case 'event':
+      return undefined
   }
 }
 
@@ -81,7 +85,10 @@ async function* chatParts(chat: ChatService, input: ChatInput): AsyncIterable<Ch
         traceId: input.traceId,
       },
       input.signal,
-      (part) => push(toChatPart(part)),
+      (part) => {
+        const chatPart = toChatPart(part)
+        if (chatPart !== undefined) push(chatPart)
+      },
     )
     .catch((error) => push({ event: 'error', error: new HubError('E_UNKNOWN', String(error)).toJSON() }))
     .finally(() => {
@@ -107,8 +114,8 @@ async function* chatParts(chat: ChatService, input: ChatInput): AsyncIterable<Ch
 }
 
 export function createHubPort(parts: HubPortParts): HubPort {
-  const { bus, chat, sessions, skills, llm } = parts
-  let llmHealth: { at: number; value: LlmHealth } | undefined
+  const { bus, chat, sessions, skills, model, runner } = parts
+  let modelHealth: { at: number; value: Awaited<ReturnType<HealthProbe['health']>> } | undefined
 
   return {
     ingest: (body) => ingestEvents(bus.as(body.principal.id), body),
@@ -135,22 +142,35 @@ export function createHubPort(parts: HubPortParts): HubPort {
     sessions: (): ServerSessionSummary[] =>
       sessions.list().map((session) => ({ ...session, updatedAt: session.lastActiveAt })),
     async health(): Promise<HealthReport> {
-      if (llmHealth === undefined || Date.now() - llmHealth.at > DEFAULT_LLM_HEALTH_TTL_MS) {
-        llmHealth = { at: Date.now(), value: await llm.health(AbortSignal.timeout(2_000)) }
+      if (
+        model !== undefined &&
+        (modelHealth === undefined || Date.now() - modelHealth.at > DEFAULT_LLM_HEALTH_TTL_MS)
+      ) {
+        modelHealth = { at: Date.now(), value: await model.health(AbortSignal.timeout(2_000)) }
       }
       const skillReport = skills.report()
-      const degraded = skillReport.some((skill) => skill.status !== 'ready') || !llmHealth.value.ok
+      // A skill the manifest disables is not a failure; a model server that is down is shown under
+      // llm with what to start, and fails the turns that need it (docs/decisions/1420).
+      const notReady = skillReport.filter((skill) => skill.enabled && skill.status !== 'ready')
+      const degraded = notReady.length > 0
       const dlq = await bus.dlq.list({ limit: 1000 })
       parts.metrics.setGauge('bus_dlq_entries', dlq.length)
       parts.metrics.setGauge(
         'skills_degraded',
-        skillReport.filter((skill) => skill.status !== 'ready').length,
+        notReady.length,
       )
       return {
         status: degraded ? 'degraded' : 'ok',
-        skills: skillReport,
-        llm: llmHealth.value,
+        skills: skillReport.map((skill) => ({ ...skill })),
+        ...(modelHealth === undefined ? {} : { llm: modelHealth.value }),
         bus: { transport: bus.transportName, dlqEntries: dlq.length, chatTurnsInFlight: chat?.inFlight ?? 0 },
+        runs: runner.active().map((run) => ({
+          pipelineId: run.pipelineId,
+          traceId: run.traceId,
+          sessionId: run.sessionId,
+          trigger: run.trigger.kind,
+          startedAt: new Date(run.startedAt).toISOString(),
+        })),
       }
     },
   }

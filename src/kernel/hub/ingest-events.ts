@@ -35,7 +35,7 @@ function toDraft(value: unknown, hint: string | undefined): unknown {
 
 async function publishOne(bus: BusClient, draft: unknown, line?: number): Promise<Result<PublishReceipt>> {
   try {
-    return ok(await bus.publish(draft))
+    return ok(await bus.publishUntyped(draft))
   } catch (error) {
     const failure = fail(error)
     if (line !== undefined) failure.error.details = { ...(failure.error.details ?? {}), line }

@@ -1,34 +1,36 @@
 import { mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { trace } from '@opentelemetry/api'
-import { type Bus, openBus, systemClock } from '../../bus/index.ts'
+import { type Bus, createPermissionChecker, systemClock } from '../../bus/index.ts'
+import { openBus } from '../../bus-factory/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
 import { HubError } from '../../contracts/index.ts'
-import {
-  type HubManifest,
-  knownTypesFromEntries,
-  loadManifest,
-  type StateMachine,
-} from '../../manifest/index.ts'
-import { createLlmProvider, type LlmConfigInput, type LlmProvider } from '../../skills/llm/index.ts'
-import { openMemoryStore } from '../../skills/memory/index.ts'
-import { openRagStore } from '../../skills/rag/index.ts'
-import { ChatService } from '../chat/chat-service.ts'
+import { type HubManifest, type StateMachine } from '../../manifest/index.ts'
+import { type HealthProbe, SERVICE_NAMES, type SkillLogger } from '../../skill-api/index.ts'
+import type { MemoryStore } from '../../skills/memory/index.ts'
+import { ChatService } from '../chat/index.ts'
+import { PipelineRunner } from '../pipeline/index.ts'
 import { actionRoutes } from '../routes/action-routes.ts'
 import { deadLetterRoutes } from '../routes/dead-letter-routes.ts'
 import { memoryRoutes } from '../routes/memory-routes.ts'
 import { createServer, OWNER_PRINCIPAL_ID, type RunningServer } from '../server/index.ts'
 import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
+import { createSkillServices, openSkillHost, skillPermissions } from '../skill-host/index.ts'
 import { openHubActions } from './actions.ts'
 import { createHubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID, DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, type HubOptions } from './hub-options.ts'
 import { createHubPort } from './hub-port.ts'
-import { serveIndexRequests } from './index-requests.ts'
-import { loadSkills } from './skill-loader.ts'
+import { loadHubManifest } from './load-hub-manifest.ts'
+import { startBusTriggers, wsEntryRoutes } from './pipeline-triggers.ts'
+import { withDataDirRoots } from './workspace-roots.ts'
 import { createToolService, toolPortOf } from './tool-service.ts'
 
 /** Reported in system.boot.completed. */
 export const HUB_VERSION = '0.1.0'
+
+/** The built-in skills: `src/skills/<module>/index.ts`. */
+const BUILTIN_SKILLS_DIRECTORY = fileURLToPath(new URL('../../skills/', import.meta.url))
 
 /** Used when a manifest has no state machine: the chat flow of DESIGN.md section 6a. */
 const FALLBACK_STATE_MACHINE: StateMachine = {
@@ -47,36 +49,25 @@ export interface RunningHub {
   readonly dataDir: string
   readonly bus: Bus
   readonly manifest: HubManifest
-  readonly llm: LlmProvider
+  /** The language model, when a skill provides one. */
+  readonly model: HealthProbe | undefined
   close(): Promise<void>
 }
 
-function llmInputOf(manifest: HubManifest): LlmConfigInput {
-  const section = manifest.llm
-  const skill = manifest.skills.find(
-    (candidate) => candidate.role === 'core-brain' || candidate.id.startsWith('skill.llm.'),
-  )
-  const model = section?.model ?? (typeof skill?.config?.model === 'string' ? skill.config.model : undefined)
-  const baseUrl = section?.baseUrl ?? skill?.transport?.base
+function consoleFreeLogger(options: HubOptions): SkillLogger {
+  // Skills log through the hub; without a server logger their lines are dropped, not printed.
+  const sink = options.skillLog
   return {
-    ...(section?.provider === undefined ? {} : { provider: section.provider }),
-    ...(model === undefined ? {} : { model }),
-    ...(baseUrl === undefined ? {} : { baseUrl }),
-    ...(section?.embedModel === undefined ? {} : { embeddingModel: section.embedModel }),
-    ...(section?.ggufPath === undefined ? {} : { ggufPath: section.ggufPath }),
-    ...(section?.threads === undefined ? {} : { threads: section.threads }),
-    ...(section?.contextSize === undefined ? {} : { contextTokens: section.contextSize }),
-    ...(section?.temperature === undefined ? {} : { temperature: section.temperature }),
-    ...(section?.firstTokenTimeoutMs === undefined
-      ? {}
-      : { firstTokenTimeoutMs: section.firstTokenTimeoutMs }),
-    ...(section?.timeoutMs === undefined ? {} : { requestTimeoutMs: section.timeoutMs }),
+    info: (message, fields) => sink?.('info', message, fields),
+    warn: (message, fields) => sink?.('warn', message, fields),
+    error: (message, fields) => sink?.('error', message, fields),
   }
 }
 
 /**
- * Starts a whole hub: catalog, manifest, bus (SQLite log in the data directory), built-in skills,
- * chat pipeline and the HTTP/WebSocket server. Refuses to start on an invalid manifest.
+ * Starts a whole hub: catalog, manifest, bus, the kernel's consent and audit, every skill of the
+ * manifest through the skill host, the pipeline runner with each pipeline's trigger, and the
+ * HTTP/WebSocket server. Refuses to start on an invalid manifest.
  */
 export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
   const startedAt = Date.now()
@@ -84,76 +75,74 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const registry = loadRegistry()
-  const manifest = await loadManifest(options.manifestPath ?? DEFAULT_MANIFEST_PATH, {
-    knownTypes: knownTypesFromEntries(registry.entries),
+  const manifestPath = options.manifestPath ?? DEFAULT_MANIFEST_PATH
+  const loaded = await loadHubManifest(manifestPath, registry, {
+    builtinDirectory: BUILTIN_SKILLS_DIRECTORY,
+    manifestDirectory: dirname(resolve(manifestPath)),
   })
-  const pipeline = manifest.pipelines.find((candidate) => candidate.id === CHAT_PIPELINE_ID)
+  const manifest = withDataDirRoots(loaded.manifest, dataDir)
+  const resolved = loaded.resolved
   const metrics = createHubMetrics()
+  const permissionTable = {
+    ...skillPermissions(manifest),
+    // One token today, so one principal: the owner may publish and subscribe to everything.
+    [OWNER_PRINCIPAL_ID]: { publish: ['>'], subscribe: ['>'] },
+  }
   const bus = await openBus({
     transport: options.transport ?? 'sqlite',
     registry,
     ...(options.transport === 'memory' ? {} : { dataDir }),
     defaultSource: 'kernel',
-    // One token today, so one principal: the owner may publish and subscribe to everything.
-    // Narrower principals (member hubs, remote skills) get their own rows here.
-    permissions: { [OWNER_PRINCIPAL_ID]: { publish: ['>'], subscribe: ['>'] } },
+    permissions: permissionTable,
   })
   const closers: (() => Promise<void> | void)[] = [() => bus.close()]
   try {
-    const llm = createLlmProvider(
-      llmInputOf(manifest),
-      env,
-      options.llmFlags === undefined ? {} : { flags: options.llmFlags },
-    )
-    closers.unshift(() => llm.close())
-    const memory = openMemoryStore({ path: join(dataDir, 'memory.sqlite') })
-    closers.unshift(() => memory.close())
-    const rag = openRagStore({ path: join(dataDir, 'rag.sqlite') })
-    closers.unshift(() => rag.close())
+    const services = createSkillServices()
     const actions = await openHubActions({ dataDir, manifest, bus })
     closers.unshift(() => actions.close())
-    const toolsUnavailableReason =
-      actions.missingRoots.length > 0 &&
-      actions.missingRoots.length === (manifest.workspace?.roots.length ?? 0)
-        ? `no workspace root exists (${actions.missingRoots.join(', ')}); create it or change workspace.roots`
-        : (manifest.workspace?.roots.length ?? 0) === 0
-          ? 'the manifest names no workspace roots'
-          : undefined
     const toolService = createToolService(bus, actions)
     closers.unshift(() => toolService.close())
-    const skills = loadSkills(
-      manifest,
-      {
-        llm,
-        memory,
-        rag,
-        ...(toolsUnavailableReason === undefined
-          ? { tools: toolPortOf(toolService) }
-          : { toolsUnavailableReason }),
-      },
-      bus,
-    )
-    const indexing = await serveIndexRequests(bus, rag, manifest.workspace?.roots ?? [])
-    closers.unshift(() => indexing.unsubscribe())
-
     const sessions = new SessionRegistry(
       compileStateMachine(manifest.kernel?.stateMachine ?? FALLBACK_STATE_MACHINE),
       systemClock,
     )
-    const chat =
-      pipeline === undefined
-        ? undefined
-        : new ChatService({
-            publisher: bus,
-            contracts: bus.contracts,
-            sessions,
-            pipeline,
-            skills: skills.runtimes,
-            ...(skills.memory === undefined ? {} : { memory: skills.memory }),
-            metrics,
-            tracer: trace.getTracer('localhub', HUB_VERSION),
-          })
-    const port = createHubPort({ bus, chat, sessions, skills, llm, metrics })
+    const skills = await openSkillHost({
+      manifest,
+      resolved,
+      bus,
+      permissions: createPermissionChecker(permissionTable),
+      dataDir,
+      env,
+      clock: systemClock,
+      metrics,
+      logger: consoleFreeLogger(options),
+      services,
+      overrides: options.llmFlags === undefined ? {} : { llm: { ...options.llmFlags } },
+    })
+    closers.unshift(() => skills.close())
+    const runner = new PipelineRunner({
+      publisher: bus,
+      contracts: bus.contracts,
+      sessions,
+      skills,
+      metrics,
+      tracer: trace.getTracer('localhub', HUB_VERSION),
+    })
+    closers.unshift(() => runner.close())
+    // The file tools need a workspace root that exists; without one the model is offered none.
+    const rootCount = manifest.workspace?.roots.length ?? 0
+    if (rootCount > 0 && actions.missingRoots.length < rootCount) {
+      services.provide(SERVICE_NAMES.tools, toolPortOf(toolService, (run) => runner.emitterOf(run)))
+    }
+    const chatPipeline = manifest.pipelines.find((candidate) => candidate.id === CHAT_PIPELINE_ID)
+    const chat = chatPipeline === undefined ? undefined : new ChatService({ runner, pipeline: chatPipeline })
+    const triggers = await startBusTriggers(bus, runner, manifest.pipelines)
+    closers.unshift(async () => {
+      for (const subscription of triggers) await subscription.unsubscribe()
+    })
+    const model = services.get<HealthProbe>(SERVICE_NAMES.modelHealth)
+    const port = createHubPort({ bus, chat, runner, sessions, skills, model, metrics })
+    const memory = services.get<MemoryStore>('memory.store')
     const server: RunningServer = await createServer(
       {
         dataDir,
@@ -162,7 +151,13 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
         ...(options.token === undefined ? {} : { token: options.token }),
         env,
         registry: metrics.registry,
-        routes: [memoryRoutes(memory), deadLetterRoutes(bus), actionRoutes(actions, toolService)],
+        routes: [
+          ...(memory === undefined ? [] : [memoryRoutes(memory)]),
+          deadLetterRoutes(bus),
+          actionRoutes(actions, toolService),
+          ...skills.routes,
+          ...wsEntryRoutes(bus, runner, manifest.pipelines),
+        ],
         logger:
           options.logger === undefined ? {} : options.logger === false ? false : (options.logger as never),
       },
@@ -170,48 +165,9 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     )
     closers.unshift(async () => {
       await server.close()
-      await chat?.drain()
+      await runner.drain()
     })
-    const notReady = skills.report().filter((skill) => skill.status !== 'ready')
-    for (const skill of notReady) {
-      await bus.publish({
-        type: 'skill.failed',
-        severity: 'warn',
-        payload: {
-          skillId: skill.id,
-          reason: (skill.reason ?? skill.status).slice(0, 1000),
-          error: { code: 'E_DEPENDENCY_UNAVAILABLE', message: skill.reason ?? skill.status },
-          restarts: 0,
-          willRestart: false,
-        },
-      })
-    }
-    if (notReady.length > 0) {
-      await bus.publish({
-        type: 'hub.degraded',
-        severity: 'warn',
-        payload: {
-          hubId: manifest.system.id,
-          since: new Date(startedAt).toISOString(),
-          reasons: notReady.slice(0, 50).map((skill) => ({
-            component: skill.id,
-            code: 'E_DEPENDENCY_UNAVAILABLE',
-            message: (skill.reason ?? skill.status).slice(0, 1000),
-          })),
-        },
-      })
-    }
-    await bus.publish({
-      type: 'system.boot.completed',
-      payload: {
-        hubId: manifest.system.id,
-        version: HUB_VERSION,
-        startedAt: new Date(startedAt).toISOString(),
-        bootMs: Math.round(Date.now() - startedAt),
-        transport: options.transport ?? 'sqlite',
-        skills: skills.report().map((skill) => skill.id),
-      },
-    })
+    await reportBoot(bus, manifest, skills.report(), startedAt, options.transport ?? 'sqlite')
     let closed = false
     return {
       url: server.url,
@@ -220,7 +176,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       dataDir,
       bus,
       manifest,
-      llm,
+      model,
       async close() {
         if (closed) return
         closed = true
@@ -233,6 +189,55 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       ? error
       : new HubError('E_UNKNOWN', `the hub could not start: ${(error as Error).message}`, { cause: error })
   }
+}
+
+async function reportBoot(
+  bus: Bus,
+  manifest: HubManifest,
+  report: readonly { id: string; status: string; reason?: string; enabled: boolean }[],
+  startedAt: number,
+  transport: NonNullable<HubOptions['transport']>,
+): Promise<void> {
+  const notReady = report.filter((skill) => skill.enabled && skill.status !== 'ready')
+  for (const skill of notReady) {
+    await bus.publish({
+      type: 'skill.failed',
+      severity: 'warn',
+      payload: {
+        skillId: skill.id,
+        reason: (skill.reason ?? skill.status).slice(0, 1000),
+        error: { code: 'E_DEPENDENCY_UNAVAILABLE', message: skill.reason ?? skill.status },
+        restarts: 0,
+        willRestart: false,
+      },
+    })
+  }
+  if (notReady.length > 0) {
+    await bus.publish({
+      type: 'hub.degraded',
+      severity: 'warn',
+      payload: {
+        hubId: manifest.system.id,
+        since: new Date(startedAt).toISOString(),
+        reasons: notReady.slice(0, 50).map((skill) => ({
+          component: skill.id,
+          code: 'E_DEPENDENCY_UNAVAILABLE',
+          message: (skill.reason ?? skill.status).slice(0, 1000),
+        })),
+      },
+    })
+  }
+  await bus.publish({
+    type: 'system.boot.completed',
+    payload: {
+      hubId: manifest.system.id,
+      version: HUB_VERSION,
+      startedAt: new Date(startedAt).toISOString(),
+      bootMs: Math.round(Date.now() - startedAt),
+      transport,
+      skills: report.map((skill) => skill.id),
+    },
+  })
 }
 
 async function closeAll(closers: (() => Promise<void> | void)[]): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Bus } from '../../bus/index.ts'
 import { uuidV7 } from '../../bus/index.ts'
-import { HubError, toHubError } from '../../contracts/index.ts'
-import type { ToolPort } from '../skill-host/llm-skill.ts'
+import { assertNoLoneSurrogate, HubError, toHubError } from '../../contracts/index.ts'
+import type { MetricsSink, RunEmitter, RunState, ToolPort } from '../../skill-api/index.ts'
 import { FS_SKILL_ID, type HubActions, toActionPlan } from './actions.ts'
 
 export interface ToolRequest {
@@ -26,6 +26,13 @@ export interface ToolRequestOptions {
   awaitDecision?: AbortSignal
 }
 
+export interface ToolServiceOptions {
+  /** Where tool_ms is observed (the hub's metrics); nothing is recorded without it. */
+  metrics?: MetricsSink
+  /** Milliseconds for tool_ms; Date.now unless a test passes its own clock. */
+  now?: () => number
+}
+
 export type ToolAnswer =
   | { status: 'done'; tool: string; data: unknown }
   | { status: 'refused'; tool: string; approvalId: string; decision: string; error?: unknown }
@@ -36,14 +43,19 @@ export type ToolAnswer =
  * Runs tool requests: read tools at once; mutating tools become approvals (or run under a standing
  * grant). tool.request and tool.result frame each request in its trace; a pending request's
  * tool.result follows when the person decides.
+ *
+ * tool_ms is observed for every request, labelled with the acting skill and the outcome (done,
+ * granted, pending, refused, error). It is the hub's own time: planning, the approval request and
+ * any execution done inside the request; the time a person takes to decide is not counted.
  */
-export function createToolService(bus: Bus, actions: HubActions) {
+export function createToolService(bus: Bus, actions: HubActions, options: ToolServiceOptions = {}) {
   const watchers = new AbortController()
+  const now = options.now ?? Date.now
 
   function busPublisher(traceId: string, sessionId: string | undefined, actor: string): ToolEventPublisher {
     return async (type, payload, options) => {
       const id = options.id ?? uuidV7()
-      await bus.publish({
+      await bus.publishUntyped({
         id,
         type,
         traceId,
@@ -65,7 +77,32 @@ export function createToolService(bus: Bus, actions: HubActions) {
       : { ok: false, tool, error: outcome.error }
   }
 
-  async function request(input: ToolRequest, options: ToolRequestOptions = {}): Promise<ToolAnswer> {
+  async function request(input: ToolRequest, requestOptions: ToolRequestOptions = {}): Promise<ToolAnswer> {
+    const startedAt = now()
+    let waitedMs = 0
+    let outcome = 'error'
+    try {
+      const answer = await handle(input, requestOptions, (milliseconds) => {
+        waitedMs += milliseconds
+      })
+      outcome = answer.status
+      return answer
+    } finally {
+      options.metrics?.observe('tool_ms', Math.max(0, now() - startedAt - waitedMs), {
+        skill: input.actor ?? FS_SKILL_ID,
+        outcome,
+      })
+    }
+  }
+
+  /** One request; onWaited is told how long it waited for a person (left out of tool_ms). */
+  async function handle(
+    input: ToolRequest,
+    options: ToolRequestOptions,
+    onWaited: (milliseconds: number) => void,
+  ): Promise<ToolAnswer> {
+    // Checked before anything is published: the event log cannot hold such strings (decision 1342).
+    assertNoLoneSurrogate(input.params, 'params', '/params')
     const descriptor = actions.tools.descriptors().find((candidate) => candidate.name === input.tool)
     if (descriptor === undefined) {
       const names = actions.tools.descriptors().map((candidate) => candidate.name)
@@ -121,7 +158,10 @@ export function createToolService(bus: Bus, actions: HubActions) {
         }
       }
       if (options.awaitDecision !== undefined) {
-        const view = await actions.approvals.waitForDecision(outcome.approvalId, options.awaitDecision)
+        const waitStartedAt = now()
+        const view = await actions.approvals
+          .waitForDecision(outcome.approvalId, options.awaitDecision)
+          .finally(() => onWaited(now() - waitStartedAt))
         const succeeded = view.status === 'approved' && view.execution.state === 'succeeded'
         await finish(succeeded ? { ok: true, data: view.execution } : refusal(view))
         return succeeded
@@ -173,16 +213,21 @@ export function createToolService(bus: Bus, actions: HubActions) {
 export type ToolService = ReturnType<typeof createToolService>
 
 /** The tool service as the LLM step uses it: calls run in the turn's causal chain and wait for consent. */
-export function toolPortOf(service: ToolService): ToolPort {
+export function toolPortOf(
+  service: ToolService,
+  kernelEmitterOf: (run: RunState) => RunEmitter | undefined = () => undefined,
+): ToolPort {
   return {
     definitions: () => service.definitions(),
     async call(name, args, context) {
+      // Tool events are the kernel's (consent is the hub's), in the run's causal chain.
+      const emitter = kernelEmitterOf(context.run) ?? context.emitter
       try {
         const answer = await service.request(
-          { tool: name, params: args, traceId: context.turn.traceId, sessionId: context.turn.sessionId },
+          { tool: name, params: args, traceId: context.run.traceId, sessionId: context.run.sessionId },
           {
             publish: async (type, payload, options) =>
-              context.emitter.emit(
+              emitter.emit(
                 type,
                 payload,
                 options.severity === undefined ? {} : { severity: options.severity },

@@ -1,21 +1,33 @@
 import { type Context, SpanStatusCode, type Tracer } from '@opentelemetry/api'
 import { HubError, toHubError } from '../../contracts/index.ts'
 import { type Branch, type Pipeline, type PipelineStep, stepKind } from '../../manifest/index.ts'
-import type { Condition, MetricsSink, SkillRuntime, TurnPart, TurnState } from './pipeline-types.ts'
+import type { Envelope } from '../../contracts/index.ts'
+import type {
+  Condition,
+  MetricsSink,
+  RunEmitter,
+  RunPart,
+  RunState,
+  SkillRuntime,
+} from '../../skill-api/index.ts'
 import type { TurnEmitter } from './turn-emitter.ts'
 import { payloadForEmit } from './turn-payloads.ts'
 
 export interface PipelineRunOptions {
   pipeline: Pipeline
-  turn: TurnState
+  run: RunState
   emitter: TurnEmitter
   skills: ReadonlyMap<string, SkillRuntime>
+  /** The run's emitter as one skill sees it (only its `provides`); the kernel's own when absent. */
+  emitterFor?: (skillId: string) => RunEmitter
   conditions: Readonly<Record<string, Condition>>
   metrics: MetricsSink
   signal: AbortSignal
-  onPart: (part: TurnPart) => void
-  /** Waits for an event of a type on this session (recv steps). */
-  receive?: (type: string, signal: AbortSignal) => Promise<Record<string, unknown>>
+  onPart: (part: RunPart) => void
+  /** Waits for the next event of a type (pattern) delivered to this run (recv steps). */
+  receive?: (pattern: string, signal: AbortSignal) => Promise<Envelope>
+  /** Steps already done by the trigger (a bus event satisfies the first recv step). */
+  startAt?: number
   /** OpenTelemetry tracer and the turn's span context: each step becomes a child span. */
   tracing?: { tracer: Tracer; parent: Context }
   /** Runs before an emit step publishes (the memory write happens before turn.end this way). */
@@ -25,15 +37,17 @@ export interface PipelineRunOptions {
 
 /** Runs the steps in order; a step that fails ends the run by throwing a HubError. */
 export async function runPipeline(options: PipelineRunOptions): Promise<void> {
-  await runSteps(options, options.pipeline.steps, '')
+  await runSteps(options, options.pipeline.steps, '', options.startAt ?? 0)
 }
 
 async function runSteps(
   options: PipelineRunOptions,
   steps: readonly PipelineStep[],
   prefix: string,
+  startAt = 0,
 ): Promise<void> {
   for (const [index, step] of steps.entries()) {
+    if (index < startAt) continue
     if (options.signal.aborted)
       throw new HubError('E_TIMEOUT', 'the turn was cancelled', { details: { reason: 'aborted' } })
     await runStep(options, step, `${prefix}${index}`)
@@ -93,8 +107,8 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
       attributes: {
         'localhub.pipeline': pipeline.id,
         'localhub.step': base.step,
-        'localhub.trace_id': options.turn.traceId,
-        'localhub.session_id': options.turn.sessionId,
+        'localhub.trace_id': options.run.traceId,
+        'localhub.session_id': options.run.sessionId,
       },
     },
     options.tracing.parent,
@@ -103,14 +117,14 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
   try {
     if ('emit' in step) {
       await options.beforeEmit?.(step.emit)
-      await emitter.emit(step.emit, payloadForEmit(step.emit, options.turn, now()))
+      await emitter.emit(step.emit, payloadForEmit(step.emit, options.run, now()))
     } else if ('call' in step) {
       const skill = options.skills.get(step.call)!
       await skill.invoke({
-        turn: options.turn,
+        run: options.run,
         step,
         pipeline,
-        emitter,
+        emitter: options.emitterFor?.(step.call) ?? emitter,
         signal: options.signal,
         metrics: options.metrics,
         onPart: options.onPart,
@@ -122,12 +136,14 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
           `pipeline ${pipeline.id} waits for ${step.recv}, which this entry point cannot deliver`,
         )
       }
-      await options.receive(step.recv, options.signal)
+      const event = await options.receive(step.recv, options.signal)
+      options.run.received.push(event)
+      options.run.signal = event
     } else {
       const condition = options.conditions[step.if]
       if (condition === undefined)
         throw new HubError('E_VALIDATION', `unknown condition ${step.if} in pipeline ${pipeline.id}`)
-      const branch = condition(options.turn) ? step.then : step.else
+      const branch = (await condition(options.run)) ? step.then : step.else
       if (branch !== undefined) await runBranch(options, branch, `${position}.`)
     }
   } catch (error) {

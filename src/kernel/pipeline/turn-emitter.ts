@@ -1,7 +1,8 @@
 import { uuidV7 } from '../../bus/index.ts'
 import { type Contracts, type Envelope, HubError } from '../../contracts/index.ts'
 import type { SessionRegistry } from '../sessions/index.ts'
-import type { EmitOptions, EventPublisher, TurnEmitterPort } from './pipeline-types.ts'
+import type { EmitOptions, RunEmitter } from '../../skill-api/index.ts'
+import type { EventPublisher } from './pipeline-types.ts'
 
 export interface TurnEmitterOptions {
   publisher: EventPublisher
@@ -11,6 +12,10 @@ export interface TurnEmitterOptions {
   sessionId: string
   source: string
   now: () => number
+  /** The event that caused the run (a bus trigger): the first event's causationId. */
+  causationId?: string
+  /** Sees each event after it is handed to the bus (a WS entry streams them to its client). */
+  onEvent?: (envelope: Envelope) => void
 }
 
 /**
@@ -19,7 +24,7 @@ export interface TurnEmitterOptions {
  * they are not in the log). After each event it applies the session state machine and publishes
  * the resulting session.state.changed or session.transition.rejected in the same chain.
  */
-export class TurnEmitter implements TurnEmitterPort {
+export class TurnEmitter implements RunEmitter {
   readonly #options: TurnEmitterOptions
   #lastStoredId: string | undefined
   // Events are handed to the bus one after another so the chain and the log agree on the order.
@@ -31,6 +36,7 @@ export class TurnEmitter implements TurnEmitterPort {
 
   constructor(options: TurnEmitterOptions) {
     this.#options = options
+    this.#lastStoredId = options.causationId
   }
 
   get lastEventId(): string | undefined {
@@ -88,7 +94,7 @@ export class TurnEmitter implements TurnEmitterPort {
         details: checked.error.details,
       })
     }
-    const commit = publisher.publish(envelope).then(
+    const commit = publisher.publishUntyped(envelope).then(
       () => undefined,
       (error: unknown) => {
         this.#commitError ??= error
@@ -97,6 +103,7 @@ export class TurnEmitter implements TurnEmitterPort {
     this.#commits.add(commit)
     void commit.finally(() => this.#commits.delete(commit))
     if (contracts.entry(type)?.stored !== false) this.#lastStoredId = envelope.id
+    this.#options.onEvent?.(envelope)
     return envelope
   }
 

@@ -1,11 +1,11 @@
-import type { TurnState } from './pipeline-types.ts'
+import type { RunState } from '../../skill-api/index.ts'
 
 /**
  * Payloads of the events a pipeline's `emit` steps name. The turn's own events are built from its
- * state; any other type is emitted with an empty payload, which its schema must then allow
- * (checked when the hub starts, so a manifest cannot name an emit the hub cannot fill).
+ * state; any other type carries what a skill prepared under run.data `payload:<type>`, or an empty
+ * payload, which its schema must then allow.
  */
-export function payloadForEmit(type: string, turn: TurnState, now: number): Record<string, unknown> {
+export function payloadForEmit(type: string, turn: RunState, now: number): Record<string, unknown> {
   switch (type) {
     case 'chat.query':
       return {
@@ -19,7 +19,10 @@ export function payloadForEmit(type: string, turn: TurnState, now: number): Reco
         outcome: turn.outcome ?? 'ok',
         durationMs: Math.max(0, Math.round(now - turn.startedAt)),
       }
-    default:
-      return {}
+    default: {
+      // A skill prepares the payload of a later emit step (the triage skill's nudge) in run.data.
+      const prepared = turn.data.get(`payload:${type}`)
+      return prepared !== null && typeof prepared === 'object' ? { ...(prepared as Record<string, unknown>) } : {}
+    }
   }
 }

@@ -1,17 +1,61 @@
 import type { FastifyInstance } from 'fastify'
-import { HubError, ok } from '../../contracts/index.ts'
+import { HubError, ok, pointerJoin, renderValue, type ValidationIssue } from '../../contracts/index.ts'
 import type { MemoryStore } from '../../skills/memory/index.ts'
 
-function objectBody(body: unknown): Record<string, unknown> {
-  if (body === undefined || body === null) return {}
-  if (typeof body !== 'object' || Array.isArray(body))
-    throw new HubError('E_BAD_REQUEST', 'the body must be a JSON object')
-  return body as Record<string, unknown>
+const FORGET_FIELDS = new Set(['sessionId', 'all'])
+const FORGET_SHAPE = '{"sessionId": "…"} or {"all": true}'
+
+function forgetIssue(path: string, expected: string, got: unknown, message: string): ValidationIssue {
+  return { path, expected, got: renderValue(got), message }
+}
+
+/**
+ * What POST /memory/forget should erase: one session, or everything when asked for explicitly.
+ * A missing, null or mistyped body used to mean "everything" (a typo erased all memory); now any
+ * body that does not say exactly one of the two is refused with the pointer to what is wrong.
+ */
+export function parseForgetBody(body: unknown): { sessionId?: string } {
+  const refuse = (issues: ValidationIssue[]): never => {
+    throw new HubError('E_VALIDATION', `${issues[0]!.message}; send ${FORGET_SHAPE}`, { details: { issues } })
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return refuse([forgetIssue('', FORGET_SHAPE, body, 'the body must be a JSON object')])
+  }
+  const record = body as Record<string, unknown>
+  const issues: ValidationIssue[] = []
+  for (const key of Object.keys(record)) {
+    if (!FORGET_FIELDS.has(key))
+      issues.push(
+        forgetIssue(
+          pointerJoin('', key),
+          'no such field',
+          record[key],
+          `unknown field ${JSON.stringify(key)}`,
+        ),
+      )
+  }
+  const { sessionId, all } = record
+  if (sessionId !== undefined && (typeof sessionId !== 'string' || sessionId.length === 0)) {
+    issues.push(
+      forgetIssue('/sessionId', 'non-empty string', sessionId, 'sessionId must be a non-empty string'),
+    )
+  }
+  if (all !== undefined && all !== true) {
+    issues.push(forgetIssue('/all', 'true', all, 'all may only be true'))
+  }
+  if (issues.length === 0 && sessionId !== undefined && all !== undefined) {
+    issues.push(forgetIssue('/all', 'absent when sessionId is given', all, 'give sessionId or all, not both'))
+  }
+  if (issues.length === 0 && sessionId === undefined && all === undefined) {
+    issues.push(forgetIssue('', FORGET_SHAPE, body, 'say what to forget'))
+  }
+  if (issues.length > 0) refuse(issues)
+  return sessionId === undefined ? {} : { sessionId: sessionId as string }
 }
 
 /**
  * Episodic memory under the person's control: GET /memory (newest first; sessionId, limit, before),
- * DELETE /memory/:id, POST /memory/forget ({sessionId?}: one session, or everything).
+ * DELETE /memory/:id, POST /memory/forget ({sessionId}: one session, or {all: true}: everything).
  */
 export function memoryRoutes(memory: MemoryStore) {
   return (app: FastifyInstance) => {
@@ -37,12 +81,6 @@ export function memoryRoutes(memory: MemoryStore) {
       }
       return ok({ deleted: id })
     })
-    app.post('/memory/forget', async (request) => {
-      const body = objectBody(request.body)
-      if (body.sessionId !== undefined && typeof body.sessionId !== 'string') {
-        throw new HubError('E_BAD_REQUEST', 'sessionId must be a string')
-      }
-      return ok(memory.forgetAll(body.sessionId === undefined ? {} : { sessionId: body.sessionId as string }))
-    })
+    app.post('/memory/forget', async (request) => ok(memory.forgetAll(parseForgetBody(request.body))))
   }
 }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { HubError, ok, type ValidationIssue } from '../../contracts/index.ts'
-import { hubErrorOf, sendError, toErrorReply } from './error-replies.ts'
+import { HttpHubError, hubErrorOf, sendError, toErrorReply } from './error-replies.ts'
 import { type Pulled, pullParts } from './pull-parts.ts'
 import { principalOf } from './security-hooks.ts'
 import type { ServerConfig } from './server-options.ts'
@@ -64,6 +64,27 @@ export function parseChatBody(body: unknown): ChatBody {
     ...(record.sessionId === undefined ? {} : { sessionId: record.sessionId as string }),
     stream: record.stream !== false,
   }
+}
+
+/** The media type without parameters, lower-cased ('' when absent). */
+function mediaTypeOf(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header
+  return (value ?? '').split(';')[0]!.trim().toLowerCase()
+}
+
+/**
+ * Fastify parses text/plain too, so a text body reached parseChatBody and answered 422; the
+ * documented answer to anything but JSON is 415, decided before the body is read.
+ */
+function refuseNonJson(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  const type = mediaTypeOf(request.headers['content-type'])
+  if (type === '' || type === 'application/json') return undefined
+  return sendError(
+    reply,
+    new HttpHubError(415, 'E_BAD_REQUEST', `unsupported content type ${JSON.stringify(type)}`, {
+      accepted: ['application/json'],
+    }),
+  )
 }
 
 export function sseFrame(event: string, data: unknown): string {
@@ -130,7 +151,8 @@ export function registerChatRoute(
     onActive: (delta: number) => void
   },
 ): void {
-  app.post('/chat', { bodyLimit: context.config.bodyLimitBytes }, async (request, reply) => {
+  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => refuseNonJson(request, reply)
+  app.post('/chat', { bodyLimit: context.config.bodyLimitBytes, onRequest }, async (request, reply) => {
     const body = parseChatBody(request.body)
     const controller = new AbortController()
     let finish: () => void = () => {}

@@ -13,6 +13,7 @@ import {
   urlWithoutToken,
 } from './request-guard.ts'
 import type { Principal } from './server-types.ts'
+import { installWellFormedTextCheck } from './well-formed-text.ts'
 
 /** The single principal every valid token maps to (roles arrive with bus permissions). */
 export const OWNER_PRINCIPAL_ID = 'owner'
@@ -46,16 +47,51 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
 }
 
 /**
+ * Headers a request may carry once. Node keeps the first Host, Authorization, Origin or
+ * Content-Type and drops the rest, while a proxy in front may honour another one: two parsers
+ * disagreeing about the target or the credential is how smuggling starts, and RFC 9112 asks for
+ * 400 on a repeated Host (decision 1343).
+ */
+const SINGLE_VALUED_HEADERS: ReadonlySet<string> = new Set([
+  'host',
+  'authorization',
+  'origin',
+  'content-type',
+])
+
+/** The first single-valued header that arrived more than once, lower-cased. */
+export function repeatedHeader(rawHeaders: readonly string[]): string | undefined {
+  const seen = new Set<string>()
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index]!.toLowerCase()
+    if (!SINGLE_VALUED_HEADERS.has(name)) continue
+    if (seen.has(name)) return name
+    seen.add(name)
+  }
+  return undefined
+}
+
+/**
  * One onRequest hook, in this order: shutting down → 503, Host not ours → 403 (DNS rebinding),
  * foreign Origin → 403 (cross-site pages, WS upgrades included), `?token=` login → cookie + 303,
  * then the token from `Authorization: Bearer`, the cookie, or (WS upgrades only) the query.
+ * A repeated Host, Authorization, Origin or Content-Type header → 400 before all of that. Parsed
+ * bodies with unpaired surrogates are refused before the route runs (well-formed-text.ts).
  */
 export function installSecurityHooks(app: FastifyInstance, state: SecurityState): void {
+  installWellFormedTextCheck(app)
   app.addHook('onRequest', async (request, reply) => {
     if (state.closing) {
       return sendError(
         reply,
         new HttpHubError(503, 'E_DEPENDENCY_UNAVAILABLE', 'the server is shutting down'),
+      )
+    }
+    const repeated = repeatedHeader(request.raw.rawHeaders)
+    if (repeated !== undefined) {
+      return sendError(
+        reply,
+        new HttpHubError(400, 'E_BAD_REQUEST', `the ${repeated} header may appear only once`),
       )
     }
     if (!isHostAllowed(singleHeader(request.headers.host), state.allowedHosts)) {

@@ -1,5 +1,5 @@
 import { HubError } from '../../contracts/index.ts'
-import type { SkillRuntime, StepContext } from '../pipeline/index.ts'
+import type { SkillRuntime, StepContext } from '../../skill-api/index.ts'
 
 /** How long a remote skill may take for one step unless the manifest says otherwise, in milliseconds. */
 export const DEFAULT_HTTP_SKILL_TIMEOUT_MS = 30_000
@@ -53,7 +53,7 @@ export function createHttpSkill(options: { id: string; url: string; timeoutMs?: 
     id: options.id,
     status: () =>
       lastFailure === undefined ? { state: 'ready' } : { state: 'degraded', reason: lastFailure },
-    async invoke({ turn, step, emitter, signal, onPart }: StepContext) {
+    async invoke({ run: turn, step, emitter, signal, onPart }: StepContext) {
       const body = {
         skill: options.id,
         mode: step.mode ?? null,

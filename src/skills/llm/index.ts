@@ -51,3 +51,4 @@ export type {
   LlmToolDefinition,
   LlmUsage,
 } from './types.ts'
+export { llmSkillModule as skillModule } from './skill-module.ts'

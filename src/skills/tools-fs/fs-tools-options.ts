@@ -28,9 +28,25 @@ export interface AuditSink {
   append(draft: LedgerEntryDraft): unknown
 }
 
+/** A workspace root as the manifest names it; `access: 'read'` makes every change under it refused. */
+export interface WorkspaceRootOption {
+  path: string
+  access?: WorkspaceAccess
+}
+
+export type WorkspaceAccess = 'read' | 'read_write'
+
 export interface FsToolsOptions {
-  /** Workspace roots from the manifest; every path must resolve inside one of them. */
-  roots: string[]
+  /**
+   * Workspace roots from the manifest; every path must resolve inside one of them. A bare string
+   * is a read_write root.
+   */
+  roots: (string | WorkspaceRootOption)[]
+  /**
+   * The tools this registry serves and offers (the manifest's tool policy); absent: all of them.
+   * A tool left out is refused by name, before any planning or approval.
+   */
+  offeredTools?: readonly string[]
   /** network_off_by_default: tools of that tier are refused unless this is true. */
   network?: boolean
   clock?: FsClock
@@ -55,10 +71,13 @@ export interface WorkspaceRoot {
   given: string
   /** Its real path (symlinks resolved); every containment check uses this. */
   real: string
+  /** True for a manifest root with `access: read`: tools may read below it, never change it. */
+  readOnly: boolean
 }
 
 export interface FsToolsSettings {
   roots: readonly WorkspaceRoot[]
+  offeredTools: ReadonlySet<string> | undefined
   network: boolean
   clock: FsClock
   audit: AuditSink | undefined
@@ -92,7 +111,12 @@ const LIMIT_KEYS = [
   'maxPatchBytes',
 ] as const
 
-function resolveRoot(root: unknown): WorkspaceRoot {
+function resolveRoot(option: unknown): WorkspaceRoot {
+  const root = typeof option === 'object' && option !== null ? (option as WorkspaceRootOption).path : option
+  const access = typeof option === 'object' && option !== null ? (option as WorkspaceRootOption).access : undefined
+  if (access !== undefined && access !== 'read' && access !== 'read_write') {
+    throw new HubError('E_BAD_REQUEST', `workspace root access must be read or read_write, got ${String(access)}`)
+  }
   if (typeof root !== 'string' || root.length === 0 || root.includes('\0')) {
     throw new HubError('E_BAD_REQUEST', 'every workspace root must be a non-empty path')
   }
@@ -105,7 +129,7 @@ function resolveRoot(root: unknown): WorkspaceRoot {
   }
   if (!statSync(real).isDirectory())
     throw new HubError('E_BAD_REQUEST', `workspace root ${given} is not a directory`)
-  return { given, real }
+  return { given, real, readOnly: access === 'read' }
 }
 
 export function resolveFsToolsSettings(options: FsToolsOptions): Readonly<FsToolsSettings> {
@@ -114,6 +138,7 @@ export function resolveFsToolsSettings(options: FsToolsOptions): Readonly<FsTool
   }
   const settings: FsToolsSettings = {
     roots: Object.freeze(options.roots.map(resolveRoot)),
+    offeredTools: options.offeredTools === undefined ? undefined : new Set(options.offeredTools),
     network: options.network ?? false,
     clock: options.clock ?? { now: () => Date.now() },
     audit: options.audit,

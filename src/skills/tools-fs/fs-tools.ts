@@ -1,3 +1,4 @@
+import { HubError } from '../../contracts/index.ts'
 import { commitFileChanges } from './commit-file-changes.ts'
 import { executeDelete, executeMove } from './execute-tree.ts'
 import { type FsToolsOptions, resolveFsToolsSettings } from './fs-tools-options.ts'
@@ -29,6 +30,7 @@ export function createFsTools(options: FsToolsOptions): ToolRegistry {
     audit: settings.audit,
     actorSkill: settings.actorSkill,
     now: () => settings.clock.now(),
+    ...(settings.offeredTools === undefined ? {} : { offered: settings.offeredTools }),
   })
   registry.register({
     kind: 'read',
@@ -74,5 +76,9 @@ export function createFsTools(options: FsToolsOptions): ToolRegistry {
     plan: (args) => planMovePath(settings, args as { from: string; to: string }),
     apply: (prepared) => executeMove(prepared.operations[0] as TreeOperation),
   })
+  for (const name of settings.offeredTools ?? []) {
+    if (!FS_TOOL_DESCRIPTORS.some((candidate) => candidate.name === name))
+      throw new HubError('E_BAD_REQUEST', `offeredTools names ${name}, which is no file tool`)
+  }
   return registry
 }

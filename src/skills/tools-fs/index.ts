@@ -1,5 +1,12 @@
 export { createFsTools } from './fs-tools.ts'
-export type { AuditSink, FsClock, FsToolsOptions, WorkspaceRoot } from './fs-tools-options.ts'
+export type {
+  AuditSink,
+  FsClock,
+  FsToolsOptions,
+  WorkspaceAccess,
+  WorkspaceRoot,
+  WorkspaceRootOption,
+} from './fs-tools-options.ts'
 export {
   DEFAULT_ACTOR_SKILL,
   DEFAULT_MAX_LIST_ENTRIES,
@@ -37,3 +44,4 @@ export type { MutatingTool, ReadTool, RegisteredTool, ToolRegistry } from './too
 export { createToolRegistry } from './tool-registry.ts'
 export type { ToolDescriptor } from './tool-schemas.ts'
 export { FS_TOOL_DESCRIPTORS } from './tool-schemas.ts'
+export { toolsFsSkillModule as skillModule } from './skill-module.ts'

@@ -177,6 +177,19 @@ export function describeKind(stat: Stats): 'file' | 'directory' | 'symlink' | 'o
   return 'other'
 }
 
+/**
+ * Refuses a change below a read-only root (manifest `access: read`). Called by every planner on
+ * each target and source, so the refusal comes before a preview exists or an approval is asked.
+ */
+export function requireWritable(resolved: ResolvedPath, role = 'path'): ResolvedPath {
+  if (!resolved.root.readOnly) return resolved
+  throw new HubError(
+    'E_PERMISSION_REQUIRED',
+    `${role} ${resolved.display} is under the read-only workspace root ${resolved.root.given}; set access: read_write on that root in the manifest to allow changes`,
+    { details: { reason: 'read-only-root', root: resolved.root.given } },
+  )
+}
+
 export function isRoot(resolved: ResolvedPath): boolean {
   return resolved.real === resolved.root.real
 }

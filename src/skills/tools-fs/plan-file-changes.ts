@@ -6,7 +6,7 @@ import type { FsToolsSettings } from './fs-tools-options.ts'
 import { unifiedDiff } from './line-diff.ts'
 import { applyHunks } from './patch-apply.ts'
 import { parsePatch } from './patch-parse.ts'
-import { type ResolvedPath, resolveWorkspacePath } from './path-guard.ts'
+import { type ResolvedPath, requireWritable, resolveWorkspacePath } from './path-guard.ts'
 import type { Operation, PlannedFile, PreparedPlan } from './plan-types.ts'
 
 export const DEFAULT_NEW_FILE_MODE = 0o644
@@ -110,7 +110,7 @@ export function planWriteFile(
   if (content.length > settings.maxWriteBytes) {
     throw new HubError('E_RESOURCE_LIMIT', `content is larger than ${settings.maxWriteBytes} bytes`)
   }
-  const resolved = resolveWorkspacePath(settings.roots, args.path)
+  const resolved = requireWritable(resolveWorkspacePath(settings.roots, args.path))
   const before = readTarget(settings, resolved)
   return build(
     'write_file',
@@ -128,7 +128,7 @@ export function planApplyPatch(settings: FsToolsSettings, args: { patch: string 
   const seen = new Set<string>()
   for (const filePatch of parsePatch(args.patch)) {
     const path = (filePatch.newPath ?? filePatch.oldPath)!
-    const resolved = resolveWorkspacePath(settings.roots, path)
+    const resolved = requireWritable(resolveWorkspacePath(settings.roots, path))
     if (seen.has(resolved.real))
       throw new HubError('E_VALIDATION', `the patch changes ${resolved.display} twice`)
     seen.add(resolved.real)

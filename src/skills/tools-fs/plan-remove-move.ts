@@ -3,12 +3,12 @@ import { HubError } from '../../contracts/index.ts'
 import { lstatIdentity } from './file-identity.ts'
 import { combinedHash, fingerprintOf } from './fingerprint.ts'
 import type { FsToolsSettings } from './fs-tools-options.ts'
-import { isRoot, type ResolvedPath, resolveWorkspacePath } from './path-guard.ts'
+import { isRoot, type ResolvedPath, requireWritable, resolveWorkspacePath } from './path-guard.ts'
 import type { Operation, PlannedFile, PreparedPlan } from './plan-types.ts'
 import { type ListedEntry, listTree } from './tree-listing.ts'
 
 function existingTarget(settings: FsToolsSettings, path: unknown, role: string): ResolvedPath {
-  const resolved = resolveWorkspacePath(settings.roots, path)
+  const resolved = requireWritable(resolveWorkspacePath(settings.roots, path), role)
   if (resolved.stat === undefined)
     throw new HubError('E_VALIDATION', `${role} ${resolved.display} does not exist`)
   if (isRoot(resolved)) {
@@ -123,7 +123,7 @@ export function planDeletePath(
 
 export function planMovePath(settings: FsToolsSettings, args: { from: string; to: string }): PreparedPlan {
   const from = existingTarget(settings, args.from, 'source')
-  const to = resolveWorkspacePath(settings.roots, args.to)
+  const to = requireWritable(resolveWorkspacePath(settings.roots, args.to), 'destination')
   if (to.stat !== undefined)
     throw new HubError('E_VALIDATION', `destination ${to.display} already exists; move never overwrites`)
   if (to.missingDirs.length > 0)

@@ -65,6 +65,8 @@ export function createToolRegistry(options: {
   audit?: AuditSink
   actorSkill: string
   now: () => number
+  /** Names the registry serves (the manifest's tool policy); absent: every registered tool. */
+  offered?: ReadonlySet<string>
 }): ToolRegistry {
   const ajv = createAjv()
   const tools = new Map<string, { tool: RegisteredTool; validate: ValidateFunction }>()
@@ -73,6 +75,13 @@ export function createToolRegistry(options: {
     const found = typeof name === 'string' ? tools.get(name) : undefined
     if (found === undefined)
       throw new HubError('E_BAD_REQUEST', `no tool named ${JSON.stringify(name)?.slice(0, 80)}`)
+    if (options.offered !== undefined && !options.offered.has(found.tool.descriptor.name)) {
+      throw new HubError(
+        'E_PERMISSION_REQUIRED',
+        `${String(name)} is not offered: no enabled tools skill of the manifest lists it in its actions`,
+        { details: { reason: 'not-offered' } },
+      )
+    }
     if (found.tool.descriptor.tier === 'network_off_by_default' && !options.network) {
       throw new HubError(
         'E_PERMISSION_REQUIRED',
@@ -144,7 +153,8 @@ export function createToolRegistry(options: {
     descriptors: () =>
       [...tools.values()]
         .map((entry) => entry.tool.descriptor)
-        .filter((descriptor) => options.network || descriptor.tier !== 'network_off_by_default'),
+        .filter((descriptor) => options.network || descriptor.tier !== 'network_off_by_default')
+        .filter((descriptor) => options.offered === undefined || options.offered.has(descriptor.name)),
     openAiTools() {
       return this.descriptors().map((descriptor) => ({
         type: 'function' as const,

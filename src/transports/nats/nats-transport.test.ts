@@ -5,9 +5,11 @@ import { connect, headers, type NatsConnection } from '@nats-io/transport-node'
 import { type NatsServerHandle, startNatsServer } from '../../../test/kit/nats-server.ts'
 import { testRegistry } from '../../../test/kit/test-registry.ts'
 import { collect, settle, waitFor } from '../../../test/kit/wait-for.ts'
-import { type Bus, openBus } from '../../bus/index.ts'
+import { type Bus, createBus } from '../../bus/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
 import type { Envelope } from '../../contracts/index.ts'
+import type { NatsTransportOptions } from './nats-options.ts'
+import { natsTransport } from './nats-transport.ts'
 
 // Behaviour only a real server shows: foreign bytes on hub subjects, and a server that goes away.
 
@@ -26,13 +28,12 @@ function registryWithOutages() {
   return registry
 }
 
-async function openHub(hubId: string, extra: Record<string, unknown> = {}): Promise<Bus> {
+async function openHub(hubId: string, extra: NatsTransportOptions = {}): Promise<Bus> {
   const registry = registryWithOutages()
-  return openBus({
+  return createBus({
     registry,
     hubId,
-    transport: 'nats',
-    transportOptions: { servers: server.url, registry, ...extra },
+    transport: natsTransport({ servers: server.url, registry, ...extra }),
   })
 }
 
@@ -47,7 +48,7 @@ describe('bad input from a foreign publisher', () => {
     const moved: Envelope[] = []
     await bus.subscribe('bus.dlq.moved', (event) => void moved.push(event))
 
-    await bus.publish({ type: 'chat.message', payload: { n: 1 }, sessionId: 's1' })
+    await bus.publishUntyped({ type: 'chat.message', payload: { n: 1 }, sessionId: 's1' })
     const subject = 'hub.bad.chat.message'
     const good = {
       id: 'x',
@@ -86,7 +87,7 @@ describe('bad input from a foreign publisher', () => {
       },
     )
     await raw.flush()
-    await bus.publish({ type: 'chat.message', payload: { n: 5 }, sessionId: 's1' })
+    await bus.publishUntyped({ type: 'chat.message', payload: { n: 5 }, sessionId: 's1' })
 
     await waitFor(
       () => seen.length === 2 && moved.length === 6,
@@ -140,12 +141,12 @@ describe('connection loss', () => {
       durable: 'watcher',
       from: 'first',
     })
-    for (let n = 0; n < 5; n++) await bus.publish({ type: 'note.added', payload: { n } })
+    for (let n = 0; n < 5; n++) await bus.publishUntyped({ type: 'note.added', payload: { n } })
     await waitFor(() => handled.length === 5, 'events before the outage')
 
     await server.stop()
     const during = Array.from({ length: 10 }, (_, index) =>
-      bus.publish({ type: 'note.added', payload: { n: 100 + index } }),
+      bus.publishUntyped({ type: 'note.added', payload: { n: 100 + index } }),
     )
     await new Promise((resolve) => setTimeout(resolve, 700))
     await server.start()

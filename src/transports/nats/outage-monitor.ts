@@ -6,7 +6,14 @@ import {
   type TransportContext,
   uuidV7,
 } from '../../bus/index.ts'
-import { type Contracts, type Envelope, HubError, toHubError } from '../../contracts/index.ts'
+import {
+  type Contracts,
+  type Envelope,
+  type EventType,
+  HubError,
+  type PayloadOf,
+  toHubError,
+} from '../../contracts/index.ts'
 
 export interface OutageMonitorOptions {
   nc: NatsConnection
@@ -80,7 +87,7 @@ export class OutageMonitor {
     }
   }
 
-  private envelope(type: string, ts: number, payload: Record<string, unknown>): Envelope | undefined {
+  private envelope<T extends EventType>(type: T, ts: number, payload: PayloadOf<T>): Envelope | undefined {
     const entry = this.options.contracts.entry(type)
     if (entry === undefined) return undefined
     const id = uuidV7(ts)

@@ -1,16 +1,16 @@
-import type { MemoryStore } from '../../skills/memory/index.ts'
-import type { SkillRuntime, StepContext, TurnEmitterPort, TurnState } from '../pipeline/index.ts'
+import type { RunEmitter, RunState, SkillRuntime, StepContext } from '../../skill-api/index.ts'
+import type { MemoryStore } from './memory-store.ts'
 
-export interface MemorySkill extends SkillRuntime {
+export interface MemoryStep extends SkillRuntime {
   /** Stores the finished turn (the manifest's writeOn: turn.end) and emits memory.write.receipt. */
-  recordTurn(turn: TurnState, emitter: TurnEmitterPort): Promise<void>
+  recordTurn(turn: RunState, emitter: RunEmitter): Promise<void>
 }
 
-export function createMemorySkill(options: { id: string; store: MemoryStore }): MemorySkill {
+export function createMemoryStep(options: { id: string; store: MemoryStore }): MemoryStep {
   return {
     id: options.id,
     status: () => ({ state: 'ready' }),
-    async invoke({ turn, emitter }: StepContext) {
+    async invoke({ run: turn, emitter }: StepContext) {
       const context = options.store.readContext({ sessionId: turn.sessionId, query: turn.text })
       turn.memory = [
         ...context.facts.map((fact) => ({
@@ -32,7 +32,7 @@ export function createMemorySkill(options: { id: string; store: MemoryStore }): 
       })
     },
     async recordTurn(turn, emitter) {
-      if (turn.answer.length === 0) return
+      if (turn.answer.length === 0 || turn.text.length === 0) return
       const receipt = options.store.recordTurn({
         sessionId: turn.sessionId,
         traceId: turn.traceId,

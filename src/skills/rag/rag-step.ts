@@ -1,15 +1,17 @@
-import type { RagStore } from '../../skills/rag/index.ts'
-import type { SkillRuntime, StepContext } from '../pipeline/index.ts'
+import type { SkillRuntime, StepContext } from '../../skill-api/index.ts'
+import type { RagStore } from './rag-store.ts'
 
 /** Seed 000: the RAG skill returns six passages unless the manifest says otherwise. */
 export const DEFAULT_RAG_TOP_K = 6
 
-export function createRagSkill(options: { id: string; store: RagStore; topK?: number }): SkillRuntime {
+export function createRagStep(options: { id: string; store: RagStore; topK?: number }): SkillRuntime {
   const topK = options.topK ?? DEFAULT_RAG_TOP_K
   return {
     id: options.id,
     status: () => ({ state: 'ready' }),
-    async invoke({ turn, emitter, metrics }: StepContext) {
+    async invoke({ run: turn, emitter, metrics }: StepContext) {
+      // A run without words (one started by a signal) has nothing to look up.
+      if (turn.text.trim().length === 0) return
       const started = performance.now()
       await emitter.emit('rag.query', { text: turn.text, topK })
       const hits = await options.store.search({ query: turn.text, topK })

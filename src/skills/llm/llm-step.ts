@@ -1,26 +1,10 @@
 import { HubError } from '../../contracts/index.ts'
-import type { LlmChatRequest, LlmMessage, LlmProvider, LlmUsage } from '../../skills/llm/index.ts'
-import { buildPrompt } from '../chat/prompt-builder.ts'
-import type { SkillRuntime, SkillStatus, StepContext } from '../pipeline/index.ts'
+import type { SkillHealth, SkillRuntime, StepContext, ToolPort } from '../../skill-api/index.ts'
+import { buildPrompt } from './prompt-builder.ts'
+import type { LlmChatRequest, LlmMessage, LlmProvider, LlmUsage } from './types.ts'
 
 /** Rounds of "model asks for tools, tools answer" in one turn before the turn gives up. */
 export const DEFAULT_MAX_TOOL_ROUNDS = 4
-
-type ToolDefinitions = NonNullable<LlmChatRequest['tools']>
-
-/** What the LLM step needs of the hub's tools: their definitions, and a way to run one in the turn. */
-export interface ToolPort {
-  definitions(): ToolDefinitions
-  /**
-   * Runs one call the model asked for, publishing through the turn's emitter; waits for the
-   * person's decision when the tool needs consent. Resolves with what the model is told.
-   */
-  call(
-    name: string,
-    args: Record<string, unknown>,
-    context: StepContext,
-  ): Promise<{ status: string; [key: string]: unknown }>
-}
 
 export interface LlmSkillOptions {
   id: string
@@ -28,7 +12,8 @@ export interface LlmSkillOptions {
   systemPrompt?: string
   contextTokens?: number
   temperature?: number
-  tools?: ToolPort
+  /** The hub's tools; looked up on every call, since the skill that offers them may open later. */
+  tools?: () => ToolPort | undefined
   maxToolRounds?: number
 }
 
@@ -45,19 +30,13 @@ interface ToolCall {
  * offered and the model calls them, each call runs (file writes wait for approval) and the model
  * is asked again with the results, up to DEFAULT_MAX_TOOL_ROUNDS times.
  */
-export function createLlmSkill(
-  options: LlmSkillOptions,
-): SkillRuntime & { setStatus(state: SkillStatus, reason?: string): void } {
-  let status: { state: SkillStatus; reason?: string } = { state: 'ready' }
+export function createLlmStep(options: LlmSkillOptions): SkillRuntime {
   const maxRounds = options.maxToolRounds ?? DEFAULT_MAX_TOOL_ROUNDS
   return {
     id: options.id,
-    status: () => status,
-    setStatus(state, reason) {
-      status = reason === undefined ? { state } : { state, reason }
-    },
+    status: (): SkillHealth => ({ state: 'ready' }),
     async invoke(context: StepContext) {
-      const { turn, emitter, metrics, onPart, signal } = context
+      const { run: turn, emitter, metrics, onPart, signal } = context
       const prompt = buildPrompt({
         ...(options.systemPrompt === undefined ? {} : { system: options.systemPrompt }),
         ...(options.contextTokens === undefined ? {} : { contextTokens: options.contextTokens }),
@@ -81,7 +60,8 @@ export function createLlmSkill(
         role: message.role,
         content: message.content,
       }))
-      const tools = options.tools?.definitions() ?? []
+      const toolPort = options.tools?.()
+      const tools = toolPort?.definitions() ?? []
       const started = performance.now()
       let seq = 0
       let usage: LlmUsage | undefined
@@ -118,7 +98,7 @@ export function createLlmSkill(
         if (usage === undefined) {
           throw new HubError('E_IO', `${options.provider.name} ended the stream without a final message`)
         }
-        if (calls.length === 0 || options.tools === undefined) break
+        if (calls.length === 0 || toolPort === undefined) break
         if (round >= maxRounds) {
           throw new HubError(
             'E_RESOURCE_LIMIT',
@@ -128,7 +108,7 @@ export function createLlmSkill(
         messages.push({ role: 'assistant', content: roundText, toolCalls: calls })
         for (const call of calls) {
           onPart({ kind: 'tool', name: call.name, status: 'requested', callId: call.id })
-          const answer = await options.tools.call(call.name, call.arguments, context)
+          const answer = await toolPort.call(call.name, call.arguments, context)
           onPart({ kind: 'tool', name: call.name, status: answer.status, callId: call.id })
           messages.push({
             role: 'tool',

@@ -1,4 +1,4 @@
-import type { ChatMessage, MemoryItem, RetrievedPassage } from '../pipeline/index.ts'
+import type { ChatMessage, MemoryItem, RetrievedPassage } from '../../skill-api/index.ts'
 
 /** Context window assumed when the manifest names none, in tokens (a small local model's). */
 export const DEFAULT_CONTEXT_TOKENS = 8192

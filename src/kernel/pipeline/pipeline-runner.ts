@@ -1,0 +1,251 @@
+import { ROOT_CONTEXT, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
+import { uuidV7 } from '../../bus/index.ts'
+import { type Contracts, type Envelope, HubError, toHubError } from '../../contracts/index.ts'
+import type { Pipeline } from '../../manifest/index.ts'
+import type {
+  ChatMessage,
+  Condition,
+  MetricsSink,
+  RunEmitter,
+  RunPart,
+  RunState,
+  RunTrigger,
+  SkillRuntime,
+} from '../../skill-api/index.ts'
+import type { SessionRegistry } from '../sessions/index.ts'
+import { runPipeline } from './pipeline-engine.ts'
+import type { EventPublisher } from './pipeline-types.ts'
+import { TurnEmitter } from './turn-emitter.ts'
+
+/** What the runner needs of the opened skills. */
+export interface RunnerSkills {
+  readonly runtimes: ReadonlyMap<string, SkillRuntime>
+  readonly conditions: Readonly<Record<string, Condition>>
+  /** A run's emitter as one skill sees it (its `provides` only). */
+  emitterFor(skillId: string, emitter: RunEmitter): RunEmitter
+  /** Hooks of the skills that consume `type`, run before a run emits it. */
+  beforeEmit(type: string, context: { run: RunState; emitter: RunEmitter }): Promise<void>
+}
+
+export interface PipelineRunnerOptions {
+  publisher: EventPublisher
+  contracts: Contracts
+  sessions: SessionRegistry
+  skills: RunnerSkills
+  metrics: MetricsSink
+  /** OpenTelemetry tracer: a span per run with a child per step (no-op unless an SDK is registered). */
+  tracer?: Tracer
+  now?: () => number
+  source?: string
+}
+
+export interface RunRequest {
+  pipeline: Pipeline
+  trigger: RunTrigger
+  text?: string
+  sessionId?: string
+  traceId?: string
+  locale?: string
+  history?: readonly ChatMessage[]
+  signal: AbortSignal
+  onPart?: (part: RunPart) => void
+  /** Sees every event of the run as it is published. */
+  onEvent?: (envelope: Envelope) => void
+  /** Delivers the next event of a type to a `recv` step (WS streams). */
+  receive?: (pattern: string, signal: AbortSignal) => Promise<Envelope>
+}
+
+interface ActiveRun {
+  readonly run: RunState
+  readonly controller: AbortController
+}
+
+const INPUT_TYPES = { http: 'text', ws: 'voice', bus: 'event' } as const
+
+/**
+ * Runs pipelines, whatever started them: a run begins with turn.start, runs the steps, and ends
+ * with turn.end (outcome ok, error or cancelled); a failure is reported as error.raised first. Runs
+ * are cancellable one by one (barge-in) or all together (shutdown).
+ */
+export class PipelineRunner {
+  readonly #options: PipelineRunnerOptions
+  readonly #active = new Map<string, ActiveRun>()
+  readonly #settled = new Set<Promise<unknown>>()
+  readonly #emitters = new WeakMap<RunState, TurnEmitter>()
+
+  constructor(options: PipelineRunnerOptions) {
+    this.#options = options
+  }
+
+  /** Runs in progress, newest last. */
+  active(): RunState[] {
+    return [...this.#active.values()].map((entry) => entry.run)
+  }
+
+  /** The kernel's own emitter of a run (the tool service publishes tool events in the run's chain). */
+  emitterOf(run: RunState): RunEmitter | undefined {
+    return this.#emitters.get(run)
+  }
+
+  get inFlight(): number {
+    return this.#active.size
+  }
+
+  /** Cancels the runs of a trace or a session; answers how many were running. */
+  cancel(target: { traceId?: string; sessionId?: string }, reason = 'cancelled'): number {
+    let count = 0
+    for (const entry of this.#active.values()) {
+      if (target.traceId !== undefined && entry.run.traceId !== target.traceId) continue
+      if (target.sessionId !== undefined && entry.run.sessionId !== target.sessionId) continue
+      entry.controller.abort(new HubError('E_TIMEOUT', `the run was ${reason}`))
+      count++
+    }
+    return count
+  }
+
+  /** Cancels every run and waits until each has ended. */
+  async close(): Promise<void> {
+    for (const entry of this.#active.values()) entry.controller.abort(new HubError('E_TIMEOUT', 'the hub is stopping'))
+    await this.drain()
+  }
+
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.#settled])
+  }
+
+  run(request: RunRequest): Promise<RunState> {
+    const running = this.#run(request)
+    this.#settled.add(running)
+    running.finally(() => this.#settled.delete(running)).catch(() => undefined)
+    return running
+  }
+
+  async #run(request: RunRequest): Promise<RunState> {
+    const options = this.#options
+    const now = options.now ?? Date.now
+    const trigger = request.trigger
+    const signalEvent = trigger.kind === 'bus' ? trigger.event : undefined
+    const run: RunState = {
+      pipelineId: request.pipeline.id,
+      traceId: request.traceId ?? signalEvent?.traceId ?? uuidV7(now()),
+      sessionId: request.sessionId ?? signalEvent?.sessionId ?? `session-${uuidV7(now())}`,
+      trigger,
+      startedAt: now(),
+      ...(request.locale === undefined ? {} : { locale: request.locale }),
+      text: request.text ?? '',
+      received: signalEvent === undefined ? [] : [signalEvent],
+      ...(signalEvent === undefined ? {} : { signal: signalEvent }),
+      passages: [],
+      memory: [],
+      history: [...(request.history ?? [])],
+      answer: '',
+      data: new Map(),
+    }
+    const controller = new AbortController()
+    const abort = () => controller.abort(request.signal.reason)
+    if (request.signal.aborted) abort()
+    else request.signal.addEventListener('abort', abort, { once: true })
+    this.#active.set(run.traceId + run.startedAt, { run, controller })
+    const emitter = new TurnEmitter({
+      publisher: options.publisher,
+      contracts: options.contracts,
+      sessions: options.sessions,
+      traceId: run.traceId,
+      sessionId: run.sessionId,
+      source: options.source ?? 'kernel',
+      now,
+      ...(signalEvent === undefined ? {} : { causationId: signalEvent.id }),
+      ...(request.onEvent === undefined ? {} : { onEvent: request.onEvent }),
+    })
+    this.#emitters.set(run, emitter)
+    const onPart = request.onPart ?? (() => undefined)
+    options.sessions.countTurn(run.sessionId)
+    const span = options.tracer?.startSpan(trigger.kind === 'http' ? 'chat.turn' : 'pipeline.run', {
+      attributes: {
+        'localhub.trace_id': run.traceId,
+        'localhub.session_id': run.sessionId,
+        'localhub.pipeline': request.pipeline.id,
+        'localhub.trigger': trigger.kind,
+      },
+    })
+    try {
+      await emitter.emit('turn.start', { sessionId: run.sessionId, inputType: INPUT_TYPES[trigger.kind] })
+      await runPipeline({
+        pipeline: request.pipeline,
+        run,
+        emitter,
+        skills: options.skills.runtimes,
+        emitterFor: (skillId) => options.skills.emitterFor(skillId, emitter),
+        conditions: options.skills.conditions,
+        metrics: options.metrics,
+        signal: controller.signal,
+        onPart,
+        now,
+        // A bus event is the first recv step's delivery.
+        ...(trigger.kind === 'bus' && 'recv' in (request.pipeline.steps[0] ?? {}) ? { startAt: 1 } : {}),
+        ...(request.receive === undefined ? {} : { receive: request.receive }),
+        ...(span === undefined || options.tracer === undefined
+          ? {}
+          : { tracing: { tracer: options.tracer, parent: trace.setSpan(ROOT_CONTEXT, span) } }),
+        beforeEmit: (type) => options.skills.beforeEmit(type, { run, emitter }),
+      })
+      if (!request.pipeline.steps.some((step) => 'emit' in step && step.emit === 'turn.end')) {
+        await options.skills.beforeEmit('turn.end', { run, emitter })
+        await emitter.emit('turn.end', {
+          sessionId: run.sessionId,
+          outcome: 'ok',
+          durationMs: Math.max(0, Math.round(now() - run.startedAt)),
+        })
+      }
+      await emitter.settle()
+      run.outcome = 'ok'
+    } catch (error) {
+      await this.#fail(run, emitter, error, controller.signal, onPart, now)
+    } finally {
+      request.signal.removeEventListener('abort', abort)
+      this.#active.delete(run.traceId + run.startedAt)
+    }
+    if (run.error !== undefined)
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: `${run.error.code}: ${run.error.message}` })
+    span?.setAttribute('localhub.outcome', run.outcome ?? 'ok')
+    span?.end()
+    options.metrics.observe('turn_ms', now() - run.startedAt, { outcome: run.outcome ?? 'ok' })
+    return run
+  }
+
+  async #fail(
+    run: RunState,
+    emitter: TurnEmitter,
+    error: unknown,
+    signal: AbortSignal,
+    onPart: (part: RunPart) => void,
+    now: () => number,
+  ): Promise<void> {
+    const failure = signal.aborted
+      ? new HubError(
+          'E_TIMEOUT',
+          `the run was cancelled: ${(signal.reason as Error | undefined)?.message ?? 'the client went away or the hub is stopping'}`,
+          { cause: error },
+        )
+      : toHubError(error)
+    run.outcome = signal.aborted ? 'cancelled' : 'error'
+    run.error = { code: failure.code, message: failure.message }
+    onPart({ kind: 'error', code: failure.code, message: failure.message })
+    // The end of a failed run is reported even when the publisher is what failed; that error is the one raised.
+    await emitter
+      .emit(
+        'error.raised',
+        { code: failure.code, message: failure.message, recoverable: failure.code !== 'E_UNKNOWN' },
+        { severity: 'error' },
+      )
+      .catch(() => undefined)
+    await emitter
+      .emit('turn.end', {
+        sessionId: run.sessionId,
+        outcome: 'error',
+        durationMs: Math.max(0, Math.round(now() - run.startedAt)),
+      })
+      .catch(() => undefined)
+    await emitter.settle().catch(() => undefined)
+  }
+}

@@ -1,0 +1,115 @@
+import { compileTypePattern } from '../../bus/index.ts'
+import type { Branch, HubManifest, ManifestProblem, PipelineStep } from '../../manifest/index.ts'
+import type { ResolvedSkill } from './resolve-skill-module.ts'
+
+/** Types a run publishes whatever its steps: a bus-triggered pipeline must not listen to them. */
+export const RUNNER_EMITTED_TYPES = Object.freeze([
+  'turn.start',
+  'turn.end',
+  'pipeline.status',
+  'pipeline.step.skipped',
+  'error.raised',
+  'session.state.changed',
+  'session.transition.rejected',
+])
+
+function* walkSteps(steps: readonly PipelineStep[], path: string): Generator<[PipelineStep, string]> {
+  for (const [index, step] of steps.entries()) {
+    const here = `${path}/${index}`
+    yield [step, here]
+    if ('if' in step) {
+      yield* walkBranch(step.then, `${here}/then`)
+      if (step.else !== undefined) yield* walkBranch(step.else, `${here}/else`)
+    }
+  }
+}
+
+function* walkBranch(branch: Branch, path: string): Generator<[PipelineStep, string]> {
+  if (typeof branch !== 'string') {
+    yield* walkSteps(branch, path)
+    return
+  }
+  const colon = branch.indexOf(':')
+  const verb = branch.slice(0, colon)
+  const target = branch.slice(colon + 1)
+  if (verb === 'emit') yield [{ emit: target }, path]
+  else if (verb === 'call') yield [{ call: target }, path]
+}
+
+/**
+ * What the manifest asks of its skill modules that only the modules can answer: config keys they
+ * know, types they emit, conditions they register, and pipelines that would trigger themselves.
+ */
+export function moduleProblems(manifest: HubManifest, resolved: readonly ResolvedSkill[]): ManifestProblem[] {
+  const problems: ManifestProblem[] = []
+  const conditions = new Map<string, string>()
+  for (const entry of resolved) {
+    if (entry.kind !== 'module') continue
+    const index = manifest.skills.indexOf(entry.skill)
+    const { module, skill } = entry
+    if (module.configKeys !== undefined) {
+      for (const key of Object.keys(skill.config ?? {})) {
+        if (module.configKeys.includes(key)) continue
+        problems.push({
+          path: `/skills/${index}/config/${key}`,
+          atKey: true,
+          problem: `module ${module.name} has no setting ${key}, so it would be ignored`,
+          fix:
+            module.configKeys.length === 0
+              ? 'remove it: this module takes no config'
+              : `use one of: ${module.configKeys.join(', ')}`,
+          expected: module.configKeys.join(' | ') || 'no keys',
+          got: key,
+        })
+      }
+    }
+    const missing = (module.emits ?? []).filter((type) => !skill.provides.includes(type))
+    if (missing.length > 0) {
+      problems.push({
+        path: `/skills/${index}/provides`,
+        problem: `module ${module.name} publishes ${missing.join(', ')}, which ${skill.id} does not provide (its bus rights)`,
+        fix: `add ${missing.join(', ')} to provides`,
+        expected: (module.emits ?? []).join(', '),
+        got: skill.provides.join(', '),
+      })
+    }
+    for (const name of module.conditions ?? []) conditions.set(name, skill.id)
+  }
+  for (const [pipelineIndex, pipeline] of manifest.pipelines.entries()) {
+    const base = `/pipelines/${pipelineIndex}/steps`
+    const emitted = new Set<string>(RUNNER_EMITTED_TYPES)
+    for (const [step, path] of walkSteps(pipeline.steps, base)) {
+      if ('if' in step && !conditions.has(step.if)) {
+        problems.push({
+          path: `${path}/if`,
+          problem: `no enabled skill registers the condition ${step.if}`,
+          fix:
+            conditions.size === 0
+              ? 'enable the skill whose module registers it, or remove the if step'
+              : `use one of: ${[...conditions.keys()].join(', ')}, or enable the skill that registers ${step.if}`,
+          expected: [...conditions.keys()].join(' | ') || 'a registered condition',
+          got: step.if,
+        })
+      }
+      if ('emit' in step) emitted.add(step.emit)
+      if ('call' in step) {
+        for (const type of manifest.skills.find((skill) => skill.id === step.call)?.provides ?? []) emitted.add(type)
+      }
+    }
+    const first = pipeline.steps[0]
+    if (first !== undefined && 'recv' in first && first.via === undefined) {
+      const matches = compileTypePattern(first.recv)
+      const loops = [...emitted].filter((type) => matches(type))
+      if (loops.length > 0) {
+        problems.push({
+          path: `${base}/0/recv`,
+          problem: `the pipeline starts on ${first.recv} and its own runs publish ${loops.join(', ')}: it would trigger itself`,
+          fix: 'narrow the pattern (e.g. event.> instead of >)',
+          expected: 'a pattern none of the run’s own events match',
+          got: first.recv,
+        })
+      }
+    }
+  }
+  return problems
+}

@@ -1,0 +1,103 @@
+import { existsSync } from 'node:fs'
+import { isAbsolute, join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { HubError } from '../../contracts/index.ts'
+import type { Skill } from '../../manifest/index.ts'
+import { isSkillModule, type SkillModule } from '../../skill-api/index.ts'
+import { createHttpSkill } from './http-skill.ts'
+
+/** Where a skill's implementation comes from, or why there is none here. */
+export type ResolvedSkill =
+  | { kind: 'module'; skill: Skill; module: SkillModule; source: string }
+  | { kind: 'disabled'; skill: Skill }
+  | { kind: 'unavailable'; skill: Skill; reason: string }
+
+/** Transports whose skill hosts arrive with later work; the reason says so instead of failing. */
+const LATER_TRANSPORTS: Readonly<Record<string, string>> = {
+  ws: 'skills over a WebSocket transport are not hosted yet',
+  stdio: 'skills over stdio frames (seed 002) are not hosted yet',
+  nats: 'skills over NATS subjects are not hosted yet',
+}
+
+/** The module name of an inproc skill: `transport.module`, else the second part of its id (`skill.llm` → llm). */
+export function moduleNameOf(skill: Skill): string | undefined {
+  return skill.transport?.module ?? skill.id.split('.')[1]
+}
+
+function isPath(name: string): boolean {
+  return name.startsWith('./') || name.startsWith('../') || isAbsolute(name) || name.startsWith('file:')
+}
+
+async function importModule(file: string, name: string): Promise<SkillModule> {
+  let loaded: Record<string, unknown>
+  try {
+    loaded = (await import(file.startsWith('file:') ? file : pathToFileURL(file).href)) as Record<string, unknown>
+  } catch (cause) {
+    throw new HubError('E_DEPENDENCY_UNAVAILABLE', `skill module ${name} could not be loaded: ${(cause as Error).message}`, {
+      cause,
+    })
+  }
+  const candidate = loaded.skillModule ?? loaded.default
+  if (!isSkillModule(candidate)) {
+    throw new HubError(
+      'E_VALIDATION',
+      `${file} exports no skill module: export \`skillModule\` (or a default export) with a name and open(context)`,
+    )
+  }
+  return candidate
+}
+
+export interface ResolveOptions {
+  /** Folder of the built-in skills: `<dir>/<name>/index.ts`. */
+  builtinDirectory: string
+  /** Relative module paths resolve against the manifest's folder. */
+  manifestDirectory: string
+}
+
+/** Finds the implementation of one manifest skill. Never throws for a skill this hub cannot run. */
+export async function resolveSkillModule(skill: Skill, options: ResolveOptions): Promise<ResolvedSkill> {
+  if (skill.enabled === false) return { kind: 'disabled', skill }
+  const transport = skill.transport?.type ?? 'inproc'
+  if (transport === 'http') {
+    if (skill.transport?.base === undefined)
+      return { kind: 'unavailable', skill, reason: 'an http skill needs transport.base' }
+    const url = new URL(skill.transport.endpoint ?? '', skill.transport.base).toString()
+    return { kind: 'module', skill, module: httpSkillModule(url, skill.transport.timeoutMs), source: url }
+  }
+  if (transport !== 'inproc') {
+    return { kind: 'unavailable', skill, reason: LATER_TRANSPORTS[transport] ?? `transport ${transport} is unknown` }
+  }
+  const name = moduleNameOf(skill)
+  if (name === undefined || name === '')
+    return { kind: 'unavailable', skill, reason: 'an inproc skill needs transport.module' }
+  if (isPath(name)) {
+    const file = name.startsWith('file:') ? name : resolve(options.manifestDirectory, name)
+    return { kind: 'module', skill, module: await importModule(file, name), source: file }
+  }
+  if (!/^[a-z][a-z0-9-]*$/.test(name))
+    return { kind: 'unavailable', skill, reason: `module ${JSON.stringify(name)} is neither a built-in name nor a path` }
+  const file = join(options.builtinDirectory, name, 'index.ts')
+  if (!existsSync(file)) {
+    return {
+      kind: 'unavailable',
+      skill,
+      reason: `this hub has no built-in skill module "${name}" (no ${name}/index.ts among the built-in skills)`,
+    }
+  }
+  const module = await importModule(file, name)
+  return { kind: 'module', skill, module, source: `built-in ${name}` }
+}
+
+function httpSkillModule(url: string, timeoutMs: number | undefined): SkillModule {
+  return {
+    name: 'http',
+    open(context) {
+      const runtime = createHttpSkill({
+        id: context.skill.id,
+        url,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      })
+      return { runtime: { status: runtime.status, invoke: runtime.invoke } }
+    },
+  }
+}

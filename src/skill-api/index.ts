@@ -1,0 +1,29 @@
+export { defineSkill, isSkillModule } from './define-skill.ts'
+export type {
+  ChatMessage,
+  MemoryItem,
+  RetrievedPassage,
+  RunPart,
+  RunState,
+  RunTrigger,
+} from './run-state.ts'
+export type {
+  Condition,
+  EmitOptions,
+  MetricsSink,
+  OpenedSkill,
+  RunEmitter,
+  SkillContext,
+  SkillHealth,
+  SkillLogger,
+  SkillModule,
+  SkillRoutes,
+  SkillRuntime,
+  SkillServices,
+  SkillStatus,
+  SkillSubscription,
+  StepContext,
+  StepMetric,
+} from './skill-module.ts'
+export type { HealthProbe, ToolDefinition, ToolPort } from './services.ts'
+export { SERVICE_NAMES } from './services.ts'

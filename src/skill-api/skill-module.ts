@@ -1,0 +1,130 @@
+import type { FastifyInstance } from 'fastify'
+import type { BusClient, Clock, EventHandler, SubscribeOptions } from '../bus/index.ts'
+import type { Envelope, Severity } from '../contracts/index.ts'
+import type { CallStep, HubManifest, Pipeline, Skill } from '../manifest/index.ts'
+import type { RunPart, RunState } from './run-state.ts'
+
+/** Seed 000's metric names, observed in milliseconds. */
+export type StepMetric = 'ttft_ms' | 'rag_ms' | 'tool_ms' | 'stt_ms' | 'tts_ms' | 'avatar_ms' | 'voice_rtt_ms'
+
+export interface MetricsSink {
+  observe(metric: StepMetric | 'turn_ms', milliseconds: number, labels?: Record<string, string>): void
+}
+
+export interface EmitOptions {
+  severity?: Severity
+  source?: string
+}
+
+/** Publishes events in a run's causal chain (traceId, sessionId, causationId filled in). */
+export interface RunEmitter {
+  emit(type: string, payload: Record<string, unknown>, options?: EmitOptions): Promise<Envelope>
+}
+
+/** What a skill gets when a `call` step reaches it. */
+export interface StepContext {
+  readonly run: RunState
+  readonly step: CallStep
+  readonly pipeline: Pipeline
+  /** Emits as this skill: only the types of its `provides` are allowed. */
+  readonly emitter: RunEmitter
+  readonly signal: AbortSignal
+  readonly metrics: MetricsSink
+  /** Streams answer text to the run's client. */
+  readonly onPart: (part: RunPart) => void
+}
+
+export type SkillStatus = 'ready' | 'degraded' | 'unavailable' | 'failed'
+
+export interface SkillHealth {
+  state: SkillStatus
+  reason?: string
+}
+
+/** A skill as the pipeline runner sees it, whatever its transport. */
+export interface SkillRuntime {
+  readonly id: string
+  status(): SkillHealth
+  invoke(context: StepContext): Promise<void>
+}
+
+/** Named predicates for `if` steps, registered by skills. */
+export type Condition = (run: RunState) => boolean | Promise<boolean>
+
+export interface SkillLogger {
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}
+
+/**
+ * Values skills share through the hub that opened them (never through module globals): a skill
+ * provides one under a name, another looks it up when it runs. Names are documented contracts
+ * (docs/adding-a-skill.md lists them).
+ */
+export interface SkillServices {
+  provide<T>(name: string, value: T): void
+  get<T>(name: string): T | undefined
+}
+
+/** What the host hands a skill module when it opens it. */
+export interface SkillContext {
+  /** The skill's manifest entry: id, config, provides, consumes, storage, policies. */
+  readonly skill: Skill
+  /** The whole validated manifest (workspace roots, the llm section). Read-only. */
+  readonly manifest: HubManifest
+  /** `skill.config` after the module's own defaults, frozen. */
+  readonly config: Readonly<Record<string, unknown>>
+  /** The bus as this skill's principal: publish only its `provides`, subscribe only its `consumes`. */
+  readonly bus: BusClient
+  readonly clock: Clock
+  readonly logger: SkillLogger
+  readonly metrics: MetricsSink
+  /** The hub's data directory; the skill keeps its files here. */
+  readonly dataDir: string
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Settings from the command line for this module; they win over the environment and the manifest. */
+  readonly overrides: Readonly<Record<string, unknown>>
+  readonly services: SkillServices
+  /** Aborted when the hub starts closing. */
+  readonly signal: AbortSignal
+}
+
+/** A subscription the host makes for the skill, as its principal, and closes with it. */
+export interface SkillSubscription {
+  readonly pattern: string
+  readonly handler: EventHandler
+  readonly options?: SubscribeOptions
+}
+
+/** HTTP routes, registered behind the kernel's authentication like every route. */
+export type SkillRoutes = (app: FastifyInstance) => void | Promise<void>
+
+/** What a module's open() returns. Every part is optional. */
+export interface OpenedSkill {
+  /** Serves `call` steps and reports health; without it the skill is not callable. */
+  readonly runtime?: Omit<SkillRuntime, 'id'>
+  readonly routes?: readonly SkillRoutes[]
+  readonly subscriptions?: readonly SkillSubscription[]
+  /** Implementations of the conditions the module declared. */
+  readonly conditions?: Readonly<Record<string, Condition>>
+  /**
+   * Runs inside a pipeline run just before it emits one of the types this skill consumes (the
+   * memory skill writes the turn before turn.end, so its receipt precedes turn.end in the chain).
+   */
+  readonly beforeEmit?: (type: string, context: Omit<StepContext, 'step'>) => Promise<void>
+  close?(): void | Promise<void>
+}
+
+/** A skill implementation: what `transport: { type: inproc, module }` names. */
+export interface SkillModule {
+  /** The module's name, as the manifest's `transport.module` says it. */
+  readonly name: string
+  /** Condition names this module registers for `if` steps (checked when the manifest loads). */
+  readonly conditions?: readonly string[]
+  /** Types the module publishes; the manifest's `provides` must list each (checked at load). */
+  readonly emits?: readonly string[]
+  /** Keys `skill.config` may have; any other key is a manifest error. Omitted: any key. */
+  readonly configKeys?: readonly string[]
+  open(context: SkillContext): OpenedSkill | Promise<OpenedSkill>
+}

@@ -1,0 +1,1 @@
+export { dashboardSkillModule as skillModule } from './skill-module.ts'

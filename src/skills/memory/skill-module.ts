@@ -1,0 +1,30 @@
+import { join } from 'node:path'
+import { defineSkill } from '../../skill-api/index.ts'
+import { createMemoryStep } from './memory-step.ts'
+import { openMemoryStore } from './memory-store.ts'
+
+/** The file the store keeps in the data directory unless the manifest's storage.path says otherwise. */
+export const MEMORY_STORE_FILE = 'memory.sqlite'
+
+/**
+ * Episodic memory as a skill: `call` steps read the context for the run's text; the finished turn
+ * is written just before the run emits turn.end (the skill consumes turn.end), so its
+ * memory.write.receipt precedes turn.end in the causal chain.
+ */
+export const memorySkillModule = defineSkill({
+  name: 'memory',
+  emits: ['memory.context', 'memory.write.receipt'],
+  configKeys: [],
+  open(context) {
+    const store = openMemoryStore({ path: join(context.dataDir, MEMORY_STORE_FILE) })
+    const step = createMemoryStep({ id: context.skill.id, store })
+    context.services.provide('memory.store', store)
+    return {
+      runtime: { status: step.status, invoke: step.invoke },
+      beforeEmit: async (type, { run, emitter }) => {
+        if (type === 'turn.end') await step.recordTurn(run, emitter)
+      },
+      close: () => store.close(),
+    }
+  },
+})

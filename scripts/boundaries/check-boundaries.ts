@@ -159,6 +159,23 @@ function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
   return new Map([...groups.entries()].sort(([a], [b]) => a.localeCompare(b)))
 }
 
+const REPORT_WIDTH_CHARS = 110
+
+/** Comma-separated items on indented lines no wider than the report. */
+function wrap(items: string[], indent = '    '): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const item of items) {
+    const next = line === '' ? `${indent}${item}` : `${line}, ${item}`
+    if (next.length > REPORT_WIDTH_CHARS && line !== '') {
+      lines.push(`${line},`)
+      line = `${indent}${item}`
+    } else line = next
+  }
+  if (line !== '') lines.push(line)
+  return lines
+}
+
 /** A report for people: grouped by folder, each line a file:line to open. */
 export function formatReport(report: BoundaryReport): string {
   if (isClean(report)) {
@@ -195,7 +212,8 @@ export function formatReport(report: BoundaryReport): string {
       `Unused exports (${report.unusedExports.length}); exported by an index.ts, imported nowhere outside its folder:`,
     )
     for (const [index, names] of groupBy(report.unusedExports, (entry) => entry.index)) {
-      lines.push(`  ${index}: ${names.map((entry) => `${entry.name} (line ${entry.line})`).join(', ')}`)
+      lines.push(`  ${index} (${names.length}):`)
+      lines.push(...wrap(names.map((entry) => `${entry.name} (line ${entry.line})`)))
     }
     lines.push('')
   }

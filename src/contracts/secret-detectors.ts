@@ -46,10 +46,11 @@ export const HIGH_ENTROPY_MAX_CHARS = 512
 const BINARY_MAGIC =
   /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|JVBERi0|UEsDB|UklGR|T2dnUw|SUQz|AAAA[A-Za-z0-9+/]{2}ZnR5c)/
 
-// Every detector below needs one of these, so a string that matches none is skipped after one
-// regex test (the fast path: no allocation).
-const PREFILTER =
-  /[A-Za-z0-9_+/-]{16}|pass|pwd|secret|token|key|auth|bearer|basic|cookie|credential|:\/\/[^\s/?#@]+:[^\s/?#@]*@/i
+// Every detector needs a run of 16 token characters or, for the free-text ones, one of these
+// words next to a `:`, `=`, `@` or a space: see mayHoldSecret.
+const KEYWORDS = /pass|pwd|secret|token|key|auth|bearer|basic|cookie|credential|:\/\//i
+/** Shortest run of token characters any shape detector needs. */
+const MIN_TOKEN_RUN = 16
 const HEX_ONLY = /^[0-9a-fA-F]+$/
 const MARKER_PREFIX = '[REDACTED:'
 const MARKER = /\[REDACTED:[a-z0-9-]+:sha256=[0-9a-f]{64}:len=\d+\]/g
@@ -259,9 +260,29 @@ const WORD_LIKE = /[A-Z]?[a-z]{3,}/g
 
 const NO_FINDINGS: readonly SecretFinding[] = Object.freeze([])
 
-/** Cheap check: false means no detector can match (no allocation). */
+/**
+ * Cheap check, one pass over the characters: false means no detector can match. Most strings in
+ * events (ids, names, enum values, short phrases) end here without a regex or an allocation.
+ */
 export function mayHoldSecret(text: string): boolean {
-  return text.length >= MIN_SECRET_TEXT_CHARS && PREFILTER.test(text) && !HEX_ONLY.test(text)
+  if (text.length < MIN_SECRET_TEXT_CHARS) return false
+  let run = 0
+  let hexOnly = true
+  let separator = false
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index)
+    const letter = (code >= 97 && code <= 122) || (code >= 65 && code <= 90)
+    if (letter || (code >= 48 && code <= 57) || code === 95 || code === 45 || code === 43 || code === 47) {
+      // Runs of hex digits and dashes only are digests and UUIDs, which no detector flags.
+      if (letter ? (code | 32) > 102 : code !== 45 && (code < 48 || code > 57)) hexOnly = false
+      if (++run >= MIN_TOKEN_RUN && !hexOnly) return true
+    } else {
+      run = 0
+      hexOnly = true
+      if (code === 58 || code === 61 || code === 64 || code === 32 || code === 9) separator = true
+    }
+  }
+  return separator && KEYWORDS.test(text)
 }
 
 /** Every secret in `text`, left to right, without overlaps; existing redaction markers are skipped. */

@@ -1,4 +1,5 @@
 export { defineSkill, isSkillModule } from './define-skill.ts'
+export { createRunState } from './run-state.ts'
 export type {
   ChatMessage,
   MemoryItem,

@@ -70,3 +70,20 @@ export interface RunState {
   /** Per-skill scratch space (a triage verdict, a nudge proposal, audio timings). */
   readonly data: Map<string, unknown>
 }
+
+/** A fresh run state; the runner makes one per run, and skills' tests make their own. */
+export function createRunState(
+  init: Pick<RunState, 'pipelineId' | 'traceId' | 'sessionId' | 'trigger' | 'startedAt'> &
+    Partial<Pick<RunState, 'text' | 'locale' | 'signal'>> & { history?: readonly ChatMessage[] },
+): RunState {
+  return {
+    ...init,
+    text: init.text ?? '',
+    received: init.signal === undefined ? [] : [init.signal],
+    passages: [],
+    memory: [],
+    history: [...(init.history ?? [])],
+    answer: '',
+    data: new Map(),
+  }
+}

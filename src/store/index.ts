@@ -32,3 +32,12 @@ export {
   DEFAULT_WAL_LIMIT_BYTES,
   eventStoreSettings,
 } from './store-options.ts'
+export type {
+  RetentionLimit,
+  RetentionOutcome,
+  RetentionRules,
+  RetentionRunner,
+  RetentionRunnerOptions,
+  RetentionTargets,
+} from './hub-retention.ts'
+export { applyRetention, startRetention } from './hub-retention.ts'

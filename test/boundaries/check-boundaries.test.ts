@@ -135,7 +135,7 @@ test('an index export imported nowhere outside its folder is reported, with its 
   )
   assert.match(
     formatReport(report),
-    /src\/bus\/index\.ts: DEFAULT_UNUSED_MS \(line 3\), insideOnly \(line 4\)/,
+    /src\/bus\/index\.ts \(2\):\n {4}DEFAULT_UNUSED_MS \(line 3\), insideOnly \(line 4\)\n/,
   )
 })
 

@@ -7,19 +7,11 @@ import { after, before, describe, test } from 'node:test'
 import type { Envelope } from '../../src/contracts/index.ts'
 import { DEFAULT_MANIFEST_PATH, openHub, type RunningHub } from '../../src/kernel/index.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
+import { watchEvents } from '../kit/wait-for.ts'
 
-async function waitForEvent(
-  hub: RunningHub,
-  traceId: string,
-  type: string,
-  timeoutMs = 10_000,
-): Promise<Envelope> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    for await (const event of hub.bus.replay({ filter: type })) if (event.traceId === traceId) return event
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`no ${type} in trace ${traceId}`)
+function isDone(event: Envelope): boolean {
+  const { done, total } = event.payload as { done: number; total: number }
+  return done === total
 }
 
 describe('index.request through the bus', { timeout: 60_000 }, () => {
@@ -56,33 +48,29 @@ describe('index.request through the bus', { timeout: 60_000 }, () => {
     temp.remove()
   })
 
-  test('a folder inside the workspace is indexed and reported as index.progress (live) done = total', async () => {
-    const seen: Envelope[] = []
-    const live = await hub.bus.subscribe('index.progress', (event) => {
-      seen.push(event)
-    })
+  test('a folder inside the workspace is indexed and reported as index.progress (live) done = total', async (t) => {
+    const progress = await watchEvents(hub.bus, 'index.progress')
+    t.after(() => progress.stop())
     const receipt = await hub.bus.publish({
       type: 'index.request',
       traceId: 'trace-index-1',
       payload: { paths: [workspace], mode: 'full' },
     })
     assert.ok(receipt.seq)
-    const deadline = Date.now() + 10_000
-    while (
-      !seen.some((event) => (event.payload as { done: number; total: number }).done === 2) &&
-      Date.now() < deadline
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    await live.unsubscribe()
-    const last = seen.at(-1)!
+    // The handler's last word on a request is an index.progress with done = total.
+    const last = await progress.next(
+      (event) => event.traceId === 'trace-index-1' && isDone(event),
+      'the final index.progress of trace-index-1',
+    )
     // notes.md and the file reached through the symlink are not both indexed: the walker skips symlinks.
     assert.ok((last.payload as { total: number }).total >= 1)
     assert.equal(last.traceId, 'trace-index-1')
     assert.equal(last.causationId, receipt.id)
   })
 
-  test('paths outside the roots, directly or through a symlink, are refused with E_PERMISSION_REQUIRED', async () => {
+  test('paths outside the roots, directly or through a symlink, are refused with E_PERMISSION_REQUIRED', async (t) => {
+    const errors = await watchEvents(hub.bus, 'error.raised')
+    t.after(() => errors.stop())
     for (const [traceId, path] of [
       ['trace-index-2', outside],
       ['trace-index-3', join(workspace, 'escape')],
@@ -93,7 +81,7 @@ describe('index.request through the bus', { timeout: 60_000 }, () => {
         traceId,
         payload: { paths: [path], mode: 'incremental' },
       })
-      const error = await waitForEvent(hub, traceId, 'error.raised')
+      const error = await errors.next((event) => event.traceId === traceId, `error.raised in ${traceId}`)
       assert.equal((error.payload as { code: string }).code, 'E_PERMISSION_REQUIRED', path)
     }
   })

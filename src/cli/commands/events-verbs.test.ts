@@ -7,6 +7,7 @@ import { describe, test } from 'node:test'
 import { runToEnd } from '../../../test/kit/child-process.ts'
 import { makeTempDir } from '../../../test/kit/temp-dir.ts'
 import { testRegistry } from '../../../test/kit/test-registry.ts'
+import { watchEvents } from '../../../test/kit/wait-for.ts'
 import { openBus } from '../../bus-factory/index.ts'
 import type { CommandIo } from '../io.ts'
 import { run as events } from './events.ts'
@@ -97,9 +98,9 @@ describe('localhub events (data directory)', { timeout: 60_000 }, () => {
   test('tail follows new events; topics counts them; subscribe --exec acks on exit 0 and resumes', async (t) => {
     const { call, dir } = setup(t)
     await call(['publish', '-'], `${JSON.stringify({ type: 'note.added', payload: { n: 0 } })}\n`)
-    // From seq 2 rather than "new": a loaded machine may start the tail after the publish below.
+    // From seq 2 rather than "new": whether the tail starts before or after the publish below, it
+    // reads the same two events, so there is nothing to wait for.
     const tail = call(['tail', 'note.*', '--json', '--count', '2', '--from', '2'])
-    await new Promise((resolve) => setTimeout(resolve, 150))
     const bus = await openBus({ transport: 'sqlite', dataDir: dir, registry: testRegistry() })
     t.after(() => bus.close())
     await bus.publishManyUntyped([1, 2, 3].map((n) => ({ type: 'note.added', payload: { n } })))
@@ -139,6 +140,7 @@ describe('localhub events (data directory)', { timeout: 60_000 }, () => {
   test('dlq list, retry and purge', async (t) => {
     const { call, dir } = setup(t)
     const bus = await openBus({ transport: 'sqlite', dataDir: dir, registry: testRegistry() })
+    const moved = await watchEvents(bus, 'bus.dlq.moved')
     await bus.subscribe(
       'note.added',
       () => {
@@ -147,7 +149,8 @@ describe('localhub events (data directory)', { timeout: 60_000 }, () => {
       { durable: 'broken', maxDeliver: 1 },
     )
     await bus.publishManyUntyped([1, 2].map((n) => ({ type: 'note.added', payload: { n } })))
-    while ((await bus.dlq.list({})).length < 2) await new Promise((resolve) => setTimeout(resolve, 5))
+    await moved.count(2, 'both events dead-lettered')
+    assert.equal((await bus.dlq.list({})).length, 2)
     await bus.close()
     const listed = await call(['dlq', 'list', '--json'])
     const entries = lines(listed.out).map((line) => JSON.parse(line))

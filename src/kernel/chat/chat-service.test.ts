@@ -4,10 +4,10 @@ import { type Context, SpanStatusCode, type Tracer, trace } from '@opentelemetry
 import { loadCatalog } from '../../catalog/index.ts'
 import { createContracts, type Envelope, HubError } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
-import type { LlmProvider } from '../../skills/llm/index.ts'
-import type { SkillRuntime, TurnPart } from '../pipeline/index.ts'
+import type { RunPart, SkillRuntime } from '../../skill-api/index.ts'
+import { createLlmStep, type LlmProvider } from '../../skills/llm/index.ts'
+import { PipelineRunner } from '../pipeline/index.ts'
 import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
-import { createLlmSkill } from '../skill-host/llm-skill.ts'
 import { ChatService } from './chat-service.ts'
 
 const contracts = createContracts(loadCatalog().document)
@@ -99,9 +99,9 @@ function recordingTracer(): { tracer: Tracer; spans: SpanRecord[] } {
 
 function setup(skills: SkillRuntime[], tracer?: Tracer) {
   const published: Envelope[] = []
-  const service = new ChatService({
+  const runner = new PipelineRunner({
     publisher: {
-      async publish(draft) {
+      async publishUntyped(draft) {
         const outcome = contracts.validateEnvelope(draft)
         if (!outcome.ok)
           throw new HubError(outcome.error.code, outcome.error.message, { details: outcome.error.details })
@@ -111,20 +111,25 @@ function setup(skills: SkillRuntime[], tracer?: Tracer) {
     },
     contracts,
     sessions: new SessionRegistry(machine, { now: Date.now, setTimeout, clearTimeout }),
-    pipeline,
-    skills: new Map(skills.map((skill) => [skill.id, skill])),
+    skills: {
+      runtimes: new Map(skills.map((skill) => [skill.id, skill])),
+      conditions: {},
+      emitterFor: (_skill, emitter) => emitter,
+      beforeEmit: async () => undefined,
+    },
     metrics: { observe: () => undefined },
     ...(tracer === undefined ? {} : { tracer }),
   })
+  const service = new ChatService({ runner, pipeline })
   return { service, published }
 }
 
 describe('chat turn', () => {
   test('a turn publishes the documented sequence as one causal chain with one traceId', async () => {
     const { service, published } = setup([
-      createLlmSkill({ id: 'skill.llm', provider: fakeProvider(['Hel', 'lo']) }),
+      createLlmStep({ id: 'skill.llm', provider: fakeProvider(['Hel', 'lo']) }),
     ])
-    const parts: TurnPart[] = []
+    const parts: RunPart[] = []
     const turn = await service.run(
       { text: 'hello?', sessionId: 's1' },
       new AbortController().signal,
@@ -175,9 +180,9 @@ describe('chat turn', () => {
 
   test('a failing required step ends the turn with error.raised and turn.end outcome error, state back to idle', async () => {
     const { service, published } = setup([
-      createLlmSkill({ id: 'skill.llm', provider: fakeProvider(['a', 'b', 'c'], 1) }),
+      createLlmStep({ id: 'skill.llm', provider: fakeProvider(['a', 'b', 'c'], 1) }),
     ])
-    const parts: TurnPart[] = []
+    const parts: RunPart[] = []
     const turn = await service.run(
       { text: 'hello?', sessionId: 's2' },
       new AbortController().signal,
@@ -197,7 +202,7 @@ describe('chat turn', () => {
 
   test('a required skill that is missing fails fast with E_DEPENDENCY_UNAVAILABLE', async () => {
     const { service } = setup([])
-    const parts: TurnPart[] = []
+    const parts: RunPart[] = []
     await service.run({ text: 'hello?' }, new AbortController().signal, (part) => parts.push(part))
     assert.equal(parts.at(-1)?.kind === 'error' ? parts.at(-1) : undefined, parts.at(-1))
     assert.match(JSON.stringify(parts.at(-1)), /E_DEPENDENCY_UNAVAILABLE.*skill\.llm/)
@@ -205,7 +210,7 @@ describe('chat turn', () => {
 
   test('a turn is one OpenTelemetry span with a child span per pipeline step; failures mark both', async () => {
     const ok = recordingTracer()
-    await setup([createLlmSkill({ id: 'skill.llm', provider: fakeProvider(['a']) })], ok.tracer).service.run(
+    await setup([createLlmStep({ id: 'skill.llm', provider: fakeProvider(['a']) })], ok.tracer).service.run(
       { text: 'hello?', sessionId: 's4', traceId: 'trace-otel' },
       new AbortController().signal,
       () => undefined,
@@ -221,7 +226,7 @@ describe('chat turn', () => {
     assert.ok(steps.every((span) => span.parent === 'chat.turn' && span.ended))
     const failing = recordingTracer()
     await setup(
-      [createLlmSkill({ id: 'skill.llm', provider: fakeProvider(['a', 'b'], 1) })],
+      [createLlmStep({ id: 'skill.llm', provider: fakeProvider(['a', 'b'], 1) })],
       failing.tracer,
     ).service.run({ text: 'hello?' }, new AbortController().signal, () => undefined)
     assert.equal(

@@ -2,15 +2,16 @@ import { ROOT_CONTEXT, SpanStatusCode, type Tracer, trace } from '@opentelemetry
 import { uuidV7 } from '../../bus/index.ts'
 import { type Contracts, type Envelope, HubError, toHubError } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
-import type {
-  ChatMessage,
-  Condition,
-  MetricsSink,
-  RunEmitter,
-  RunPart,
-  RunState,
-  RunTrigger,
-  SkillRuntime,
+import {
+  type ChatMessage,
+  type Condition,
+  createRunState,
+  type MetricsSink,
+  type RunEmitter,
+  type RunPart,
+  type RunState,
+  type RunTrigger,
+  type SkillRuntime,
 } from '../../skill-api/index.ts'
 import type { SessionRegistry } from '../sessions/index.ts'
 import { runPipeline } from './pipeline-engine.ts'
@@ -125,22 +126,17 @@ export class PipelineRunner {
     const now = options.now ?? Date.now
     const trigger = request.trigger
     const signalEvent = trigger.kind === 'bus' ? trigger.event : undefined
-    const run: RunState = {
+    const run = createRunState({
       pipelineId: request.pipeline.id,
       traceId: request.traceId ?? signalEvent?.traceId ?? uuidV7(now()),
       sessionId: request.sessionId ?? signalEvent?.sessionId ?? `session-${uuidV7(now())}`,
       trigger,
       startedAt: now(),
       ...(request.locale === undefined ? {} : { locale: request.locale }),
-      text: request.text ?? '',
-      received: signalEvent === undefined ? [] : [signalEvent],
+      ...(request.text === undefined ? {} : { text: request.text }),
       ...(signalEvent === undefined ? {} : { signal: signalEvent }),
-      passages: [],
-      memory: [],
-      history: [...(request.history ?? [])],
-      answer: '',
-      data: new Map(),
-    }
+      ...(request.history === undefined ? {} : { history: request.history }),
+    })
     const controller = new AbortController()
     const abort = () => controller.abort(request.signal.reason)
     if (request.signal.aborted) abort()

@@ -4,25 +4,23 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { loadCatalog } from '../../catalog/index.ts'
 import { createContracts, type Envelope, HubError } from '../../contracts/index.ts'
-import type { TurnEmitterPort, TurnState } from '../pipeline/index.ts'
+import { createRunState, type RunEmitter, type RunState } from '../../skill-api/index.ts'
 import { createHttpSkill } from './http-skill.ts'
 
 const contracts = createContracts(loadCatalog().document)
 
-function turnState(): TurnState {
-  return {
+function turnState(): RunState {
+  return createRunState({
+    pipelineId: 'p',
     traceId: 't',
     sessionId: 's',
+    trigger: { kind: 'http', route: '/chat' },
     text: 'where is the boiler manual?',
     startedAt: 0,
-    passages: [],
-    memory: [],
-    history: [],
-    answer: '',
-  }
+  })
 }
 
-function recorder(): TurnEmitterPort & { events: Envelope[] } {
+function recorder(): RunEmitter & { events: Envelope[] } {
   const events: Envelope[] = []
   return {
     events,
@@ -80,8 +78,8 @@ describe('http skill', () => {
   })
   after(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
-  const context = (turn: TurnState, emitter: TurnEmitterPort) => ({
-    turn,
+  const context = (turn: RunState, emitter: RunEmitter) => ({
+    run: turn,
     step: { call: 'skill.rag.remote', mode: 'read_context' },
     pipeline: { id: 'p', steps: [] },
     emitter,

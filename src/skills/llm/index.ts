@@ -52,3 +52,4 @@ export type {
   LlmUsage,
 } from './types.ts'
 export { llmSkillModule as skillModule } from './skill-module.ts'
+export { createLlmStep } from './llm-step.ts'

@@ -1,4 +1,4 @@
-// `npm run lint` runs this: the architecture rules of scripts/boundaries (decision 1360).
+// `npm run lint` runs this: the architecture rules of scripts/boundaries (decision 1361).
 import { resolve } from 'node:path'
 import { checkBoundaries, formatReport, isClean } from './boundaries/check-boundaries.ts'
 

@@ -1,4 +1,4 @@
-// The architecture rules of docs/decisions/1360: folders are reached only through their index.ts,
+// The architecture rules of docs/decisions/1361: folders are reached only through their index.ts,
 // no import cycle runs between folders, and every name an index.ts exports is used outside it.
 import { readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -6,6 +6,7 @@ import { findCycles } from './find-cycles.ts'
 import {
   contextOf,
   indexFileOf,
+  isLoadedByName,
   relativePath,
   resolveModule,
   SCANNED_FOLDERS,
@@ -50,6 +51,12 @@ export interface BoundaryReport {
 export interface CheckOptions {
   /** Top-level folders to read; default SCANNED_FOLDERS. */
   folders?: readonly string[]
+}
+
+const TEST_FILE = /\.test\.tsx?$/
+
+function isTestFile(file: string): boolean {
+  return TEST_FILE.test(file)
 }
 
 interface ResolvedImport extends ImportSite {
@@ -100,8 +107,10 @@ function collectUnusedExports(root: string, imports: Map<string, ResolvedImport[
   for (const index of indexes.sort()) {
     const used = usedByIndex.get(index) ?? new Set<string>()
     if (used.has(ALL_NAMES)) continue
+    const context = contextOf(root, index)!
     for (const { name, line } of readExports(index, readFileSync(index, 'utf8')).names) {
-      if (!used.has(name)) unused.push({ index: relativePath(root, index), name, line })
+      if (!used.has(name) && !isLoadedByName(context, name))
+        unused.push({ index: relativePath(root, index), name, line })
     }
   }
   return unused
@@ -121,7 +130,8 @@ export function checkBoundaries(root: string, options: CheckOptions = {}): Bound
       const { target: _target, names: _names, ...site } = record
       const index = indexFileOf(root, to)
       if (index !== record.target) deepImports.push({ ...site, context: to, hasIndex: index !== undefined })
-      if (from === undefined) continue
+      // A test file is a leaf (nothing imports it), so it cannot close a cycle that code runs into.
+      if (from === undefined || isTestFile(file)) continue
       graph.set(from, (graph.get(from) ?? new Set()).add(to))
       const key = `${from}\n${to}`
       edgeSites.set(key, [...(edgeSites.get(key) ?? []), site])

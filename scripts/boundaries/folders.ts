@@ -3,10 +3,22 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { extname, join, relative, sep } from 'node:path'
 
 /** Top-level folders read by the check; only src/ holds bounded contexts, the rest import them. */
-export const SCANNED_FOLDERS = ['src', 'test', 'bench', 'scripts', 'web', 'bin'] as const
+export const SCANNED_FOLDERS = ['src', 'test', 'bench', 'scripts', 'web', 'bin', 'examples'] as const
 
 /** Folders under src/ whose subfolders are contexts of their own (files directly inside form one too). */
 export const NESTED_CONTEXT_PARENTS: ReadonlySet<string> = new Set(['skills', 'transports', 'kernel'])
+
+/**
+ * Exports that code loads by name through a computed path, which no import shows: the skill host
+ * opens src/skills/<name>/index.ts and takes `skillModule` (or the default export).
+ */
+const LOADED_BY_NAME: ReadonlyArray<{ parent: string; names: ReadonlySet<string> }> = [
+  { parent: 'src/skills/', names: new Set(['skillModule', 'default']) },
+]
+
+export function isLoadedByName(context: string, name: string): boolean {
+  return LOADED_BY_NAME.some((entry) => context.startsWith(entry.parent) && entry.names.has(name))
+}
 
 const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', 'generated'])
 const SOURCE_EXTENSIONS = ['.ts', '.tsx']

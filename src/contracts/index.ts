@@ -18,7 +18,7 @@ export {
 export type { HubErrorDetails, ValidationIssue } from './hub-error.ts'
 export { HubError, toHubError } from './hub-error.ts'
 export { issuesFromAjv, pointerJoin, renderValue } from './issue-format.ts'
-export { assertNoLoneSurrogate, findLoneSurrogate, hasLoneSurrogate } from './lone-surrogate.ts'
+export { assertNoLoneSurrogate, findLoneSurrogate } from './lone-surrogate.ts'
 export type { RedactAction, RedactionRule } from './redaction-rules.ts'
 export { collectRedactionRules } from './redaction-rules.ts'
 export type {

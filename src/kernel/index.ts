@@ -1,5 +1,11 @@
 export type { HubOptions, RunningHub } from './hub/index.ts'
-export { CHAT_PIPELINE_ID, DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, HUB_VERSION, openHub } from './hub/index.ts'
+export {
+  CHAT_PIPELINE_ID,
+  DEFAULT_DATA_DIR,
+  DEFAULT_MANIFEST_PATH,
+  HUB_VERSION,
+  openHub,
+} from './hub/index.ts'
 export type {
   ChatInput,
   ChatPart,

@@ -10,7 +10,7 @@ import type { IssueDraft } from './manifest-issue.ts'
 import { suggest } from './manifest-labels.ts'
 
 // Sections whose values the kernel reads: kernel.api, llm, retention, contracts
-// (docs/decisions/1400..1405). A value the hub cannot honour is refused here, with its line.
+// (docs/decisions/1400..1406). A value the hub cannot honour is refused here, with its line.
 
 function apiDrafts(root: unknown): IssueDraft[] {
   const api = asObject(asObject(asObject(root)?.kernel)?.api)

@@ -6,7 +6,7 @@ import { storagePathProblem } from './storage-path.ts'
 
 // storage and config of the built-in skills (docs/decisions/1402): every value either reaches
 // the store or is refused here. Remote skills keep their own storage; the kernel cannot see it,
-// so for them storage is documentation (decision 1405).
+// so for them storage is documentation (decision 1400).
 
 /** RAG limits the store enforces too (src/skills/rag/rag-options.ts). */
 export const RAG_MIN_CHUNK_SIZE_CHARS = 20

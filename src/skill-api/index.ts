@@ -1,5 +1,4 @@
 export { defineSkill, isSkillModule } from './define-skill.ts'
-export { createRunState } from './run-state.ts'
 export type {
   ChatMessage,
   MemoryItem,
@@ -8,6 +7,9 @@ export type {
   RunState,
   RunTrigger,
 } from './run-state.ts'
+export { createRunState } from './run-state.ts'
+export type { HealthProbe, ToolDefinition, ToolPort } from './services.ts'
+export { SERVICE_NAMES } from './services.ts'
 export type {
   Condition,
   EmitOptions,
@@ -26,5 +28,3 @@ export type {
   StepContext,
   StepMetric,
 } from './skill-module.ts'
-export type { HealthProbe, ToolDefinition, ToolPort } from './services.ts'
-export { SERVICE_NAMES } from './services.ts'

@@ -150,3 +150,32 @@ test('a test, script or web file outside the folder counts as a use; a namespace
   })
   assert.deepEqual(checkBoundaries(root).unusedExports, [])
 })
+
+test('a test file beside the source is a leaf: its imports check the index rule but close no cycle', (t) => {
+  const root = fixture(t, {
+    ...LAYERED,
+    // the bus's own test may open a bus through the factory above it
+    'src/bus/bus.test.ts': "import { openBus } from '../bus-factory/index.ts'\nopenBus()\n",
+    'src/transports/memory/memory.test.ts': "import { createBus } from '../../bus/bus.ts'\ncreateBus\n",
+  })
+  const report = checkBoundaries(root)
+  assert.deepEqual(report.cycles, [])
+  assert.deepEqual(
+    report.deepImports.map((site) => site.file),
+    ['src/transports/memory/memory.test.ts'],
+  )
+})
+
+test("a skill's skillModule is loaded by the skill host by name, so it is never reported unused", (t) => {
+  const root = fixture(t, {
+    ...LAYERED,
+    'src/skills/notes/index.ts':
+      "export const skillModule = { name: 'notes' }\nexport const DEFAULT_NOTES_LIMIT = 3\n",
+    'src/transports/memory/index.ts':
+      "import { createBus, type Transport } from '../../bus/index.ts'\nexport const memoryTransport = (): Transport => createBus({ name: 'memory' })\nexport const skillModule = 1\n",
+  })
+  assert.deepEqual(
+    checkBoundaries(root).unusedExports.map((entry) => `${entry.index}: ${entry.name}`),
+    ['src/skills/notes/index.ts: DEFAULT_NOTES_LIMIT', 'src/transports/memory/index.ts: skillModule'],
+  )
+})

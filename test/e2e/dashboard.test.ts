@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { promisify } from 'node:util'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page, WebSocket } from 'playwright-core'
 import { DEFAULT_MANIFEST_PATH, openHub, type RunningHub } from '../../src/kernel/index.ts'
 import { ensureDashboardBuilt, hasChromium, launchBrowser, screenshot } from '../kit/browser.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
@@ -55,6 +55,8 @@ describe('dashboard in Chromium', {
   let browser: Browser
   let context: BrowserContext
   let page: Page
+  // The page's /ws/events sockets, so a test can wait for the live stream to close or open.
+  const eventSockets = new Set<WebSocket>()
 
   before(async () => {
     const docs = join(data.path, 'docs')
@@ -88,6 +90,11 @@ describe('dashboard in Chromium', {
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } })
     page = await context.newPage()
     page.setDefaultTimeout(UI_TIMEOUT_MS)
+    page.on('websocket', (socket) => {
+      if (new URL(socket.url()).pathname !== '/ws/events') return
+      eventSockets.add(socket)
+      socket.on('close', () => eventSockets.delete(socket))
+    })
   })
   after(async () => {
     await browser?.close()
@@ -197,8 +204,12 @@ describe('dashboard in Chromium', {
   test('pause and resume lose no stored event and show none twice (resume from the last seq)', async () => {
     await page.goto(`${hub.url}/#/events`)
     await page.getByLabel('Type pattern').fill('ui.notify')
+    await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor()
+    assert.ok(eventSockets.size > 0, 'the live stream is open before the pause')
     await page.getByRole('button', { name: 'Pause' }).click()
     await page.getByTestId('stream-status').filter({ hasText: 'paused' }).waitFor()
+    // Pausing closes the live stream: once the socket is closed nothing can reach the page.
+    for (const socket of [...eventSockets]) if (!socket.isClosed()) await socket.waitForEvent('close')
     for (let index = 0; index < 5; index++) {
       await hub.bus.publish({
         type: 'ui.notify',
@@ -206,7 +217,7 @@ describe('dashboard in Chromium', {
         payload: { title: `while paused ${index}` },
       })
     }
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.equal(eventSockets.size, 0, 'no live stream is open while paused')
     assert.equal(
       await page.locator('.event-row[data-type="ui.notify"]').count(),
       0,

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test'
 import { DEFAULT_MANIFEST_PATH, openHub, type RunningHub } from '../../src/kernel/index.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
+import { type EventWatch, watchEvents } from '../kit/wait-for.ts'
 
 interface SseEvent {
   event: string
@@ -43,15 +44,22 @@ describe('a chat turn that proposes a write', { timeout: 90_000 }, () => {
     return (await response.json()) as { ok: boolean; data: Record<string, unknown> }
   }
 
-  async function pendingApproval(): Promise<{ id: string; preview: { diff: string } }> {
-    const deadline = Date.now() + 20_000
-    while (Date.now() < deadline) {
-      const listed = await call('GET', '/approvals')
-      const approvals = listed.data.approvals as { id: string; preview: { diff: string } }[]
-      if (approvals.length > 0) return approvals[0]!
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    throw new Error('no approval appeared')
+  /** Waits for the approval.requested event of the session, then reads the approval as the dashboard does. */
+  async function pendingApproval(
+    requested: EventWatch,
+    sessionId: string,
+  ): Promise<{ id: string; preview: { diff: string } }> {
+    const event = await requested.next(
+      (candidate) => candidate.sessionId === sessionId,
+      `approval.requested in ${sessionId}`,
+      20_000,
+    )
+    const { approvalId } = event.payload as { approvalId: string }
+    const listed = await call('GET', '/approvals')
+    const approvals = listed.data.approvals as { id: string; preview: { diff: string } }[]
+    const approval = approvals.find((candidate) => candidate.id === approvalId)
+    assert.ok(approval, `approval ${approvalId} is listed as pending`)
+    return approval
   }
 
   function chat(text: string, sessionId: string): Promise<SseEvent[]> {
@@ -99,9 +107,11 @@ describe('a chat turn that proposes a write', { timeout: 90_000 }, () => {
     temp.remove()
   })
 
-  test('the model offers the file tools; the write waits for approval, runs, is ledgered, and the model is told', async () => {
+  test('the model offers the file tools; the write waits for approval, runs, is ledgered, and the model is told', async (t) => {
+    const requested = await watchEvents(hub.bus, 'approval.requested')
+    t.after(() => requested.stop())
     const answer = chat('Please put milk and bread on my shopping list', 'session-tools-1')
-    const approval = await pendingApproval()
+    const approval = await pendingApproval(requested, 'session-tools-1')
     assert.match(approval.preview.diff, /\+milk/)
     assert.equal(
       existsSync(join(workspace, 'docs', 'shopping.md')),
@@ -143,10 +153,12 @@ describe('a chat turn that proposes a write', { timeout: 90_000 }, () => {
     assert.deepEqual(states, ['thinking', 'acting', 'thinking', 'idle'])
   })
 
-  test('a denied write leaves nothing behind and the model hears it was refused', async () => {
+  test('a denied write leaves nothing behind and the model hears it was refused', async (t) => {
+    const requested = await watchEvents(hub.bus, 'approval.requested')
+    t.after(() => requested.stop())
     const answer = chat('Please put milk and bread on my shopping list', 'session-tools-2')
     writeFileSync(join(workspace, 'docs', 'shopping.md'), 'eggs\n')
-    const approval = await pendingApproval()
+    const approval = await pendingApproval(requested, 'session-tools-2')
     assert.equal((await call('POST', `/approvals/${approval.id}/deny`, { reason: 'not now' })).ok, true)
     const events = await answer
     const text = events

@@ -7,7 +7,7 @@ import { openBus } from '../../src/bus-factory/index.ts'
 import { hubConfig, parsePolicy, rootConfig, rootSourceStream } from '../../src/transports/nats/index.ts'
 import { type NatsServerHandle, startNatsServer } from '../kit/nats-server.ts'
 import { testRegistry } from '../kit/test-registry.ts'
-import { collect, waitFor } from '../kit/wait-for.ts'
+import { collect, waitFor, waitForAsync } from '../kit/wait-for.ts'
 
 // Seed 001's topology with real servers: a root and two hubs, each hub its own nats-server with its
 // own JetStream domain, joined to the root as a leafnode; configs come from the generator.
@@ -33,11 +33,11 @@ async function leafCount(server: NatsServerHandle): Promise<number> {
 }
 
 async function waitForLeaf(server: NatsServerHandle, count: number): Promise<void> {
-  const deadline = Date.now() + 15_000
-  while ((await leafCount(server)) !== count) {
-    if (Date.now() > deadline) throw new Error(`leafnodes on ${server.name} never reached ${count}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await waitForAsync(
+    async () => (await leafCount(server)) === count,
+    `${count} leafnodes on ${server.name}`,
+    15_000,
+  )
 }
 
 async function connectAs(server: NatsServerHandle, user: string, pass: string): Promise<NatsConnection> {
@@ -125,12 +125,8 @@ describe('federation: root + two hubs as leafnodes', () => {
     const rootJsm = await jetstreamManager(owner)
     await rootJsm.streams.add(rootSourceStream('h1', policy.export) as Partial<StreamConfig> as StreamConfig)
     const count = async () => (await rootJsm.streams.info('ROOT_HUB_h1')).state.messages
-    let seen = 0
-    for (const deadline = Date.now() + 10_000; seen < 3 && Date.now() < deadline; ) {
-      seen = await count()
-      if (seen < 3) await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    assert.equal(seen, 3, 'the root sources the hub stream across the JetStream domain')
+    await waitForAsync(async () => (await count()) >= 3, 'the root sourcing 3 events', 10_000)
+    assert.equal(await count(), 3, 'the root sources the hub stream across the JetStream domain')
 
     await root.stop()
     const offline = await Promise.all(
@@ -144,19 +140,18 @@ describe('federation: root + two hubs as leafnodes', () => {
 
     await root.start()
     await waitForLeaf(root, 2)
-    for (const deadline = Date.now() + 20_000; seen < 7 && Date.now() < deadline; ) {
-      seen = await count().catch(() => 0)
-      if (seen < 7) await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-    assert.equal(seen, 7, 'offline events arrived at the root')
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    assert.equal(await count(), 7, 'and none twice')
+    await waitForAsync(async () => (await count()) >= 7, 'offline events at the root', 20_000)
+    // A marker published after the link returned: the root sources the hub stream in order, so a
+    // second copy of 4-7 would come before it. Once the marker is there, the count is final.
+    await bus.publishUntyped({ type: 'note.added', payload: { n: 8 } })
+    await waitForAsync(async () => (await count()) >= 8, 'the marker at the root', 10_000)
+    assert.equal(await count(), 8, 'offline events arrived at the root, none twice')
     const ids = new Set<string>()
-    for (let seq = 1; seq <= 7; seq++) {
+    for (let seq = 1; seq <= 8; seq++) {
       const message = await rootJsm.streams.getMessage('ROOT_HUB_h1', { seq })
       ids.add((message!.json() as { id: string }).id)
     }
-    assert.equal(ids.size, 7)
+    assert.equal(ids.size, 8)
     const hubLog = await collect(bus.replay({ filter: 'note.added' }))
     assert.deepEqual(new Set(hubLog.map((event) => event.id)), ids)
   })
@@ -171,8 +166,19 @@ describe('federation: root + two hubs as leafnodes', () => {
     h2Owner.subscribe('root.>', { callback: (_error, message) => void onH2.push(message.subject) })
     await owner.flush()
     await h2Owner.flush()
-    await new Promise((resolve) => setTimeout(resolve, 300))
     const h1 = await connectAs(hubs.h1!, 'hubproc', 'hub-secret')
+    // Interest crosses the leafnode links asynchronously: probe root.> from h1 until both ends
+    // hear it. The owner's hub.> interest was sent on the same link before its root.> interest,
+    // so once a probe arrives, a leak of hub.h1.> would reach the root too.
+    await waitForAsync(
+      async () => {
+        h1.publish('root.probe', 'probe')
+        await h1.flush()
+        return onRoot.includes('root.probe') && onH2.includes('root.probe')
+      },
+      'root.> interest from the root and hub h2 reaching hub h1',
+      5000,
+    )
     h1.publish('hub.h1.note.added', 'local only')
     h1.publish('root.announce', 'shared')
     await h1.flush()
@@ -181,8 +187,13 @@ describe('federation: root + two hubs as leafnodes', () => {
       'root.> on the root and on the other hub',
       5000,
     )
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    assert.deepEqual(onRoot, ['root.announce'], 'hub.h1.> did not leave the hub')
+    // Messages of one connection keep their order along a route: hub.h1.note.added was published
+    // before root.announce, so had it left the hub it would already be here.
+    assert.deepEqual(
+      onRoot.filter((subject) => subject !== 'root.probe'),
+      ['root.announce'],
+      'hub.h1.> did not leave the hub',
+    )
   })
 
   test('permissions from the policy are enforced by the server: a member cannot publish to another hub', async () => {

@@ -23,12 +23,12 @@ interface OtlpValue {
   doubleValue?: number
 }
 
-function valueOf(value: OtlpValue | undefined): unknown {
+function plainValue(value: OtlpValue | undefined): unknown {
   return value?.stringValue ?? value?.intValue ?? value?.boolValue ?? value?.doubleValue
 }
 
 function attributesOf(list: { key: string; value: OtlpValue }[] | undefined): Record<string, unknown> {
-  return Object.fromEntries((list ?? []).map((attribute) => [attribute.key, valueOf(attribute.value)]))
+  return Object.fromEntries((list ?? []).map((attribute) => [attribute.key, plainValue(attribute.value)]))
 }
 
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {

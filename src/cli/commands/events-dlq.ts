@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import type { DeadLetterEntry, DeadLetterQuery } from '../../bus/index.ts'
+import { createGuardrails, type Guardrails } from '../../contracts/index.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 import { dataDirOf, openLocalBus, reportFailure } from './events-bus-access.ts'
 
@@ -8,19 +9,45 @@ const USAGE = [
   '       localhub events dlq retry (ID... | --all) [--consumer NAME] [--data DIR]',
   '       localhub events dlq purge (ID... | --all) [--consumer NAME] [--data DIR]',
   '',
+  '  list shows each entry with its event type, source and a redacted payload preview (the',
+  '  guardrails of the log: content hashed, secrets dropped), so you can decide what to retry.',
   '  retry hands entries back to their consumer (attempts start again); purge deletes them.',
   '  Each retry or purge is itself recorded as a bus.dlq.retried / bus.dlq.purged event.',
 ].join('\n')
 
-function line(entry: DeadLetterEntry): string {
+/** Characters of the payload preview in the text listing (the JSON listing has it whole). */
+export const DEFAULT_PREVIEW_CHARS = 160
+
+/** The entry's payload as the log would show it: through the guardrails, never raw. */
+function redactedPayload(entry: DeadLetterEntry, guardrails: Guardrails): unknown {
+  try {
+    const { _guardrails: _summary, ...payload } = guardrails(entry.envelope).payload as Record<
+      string,
+      unknown
+    >
+    return payload
+  } catch {
+    // A payload the guardrails cannot read is not shown at all.
+    return '(unreadable payload)'
+  }
+}
+
+function preview(payload: unknown): string {
+  const text = typeof payload === 'string' ? payload : JSON.stringify(payload)
+  return text.length > DEFAULT_PREVIEW_CHARS ? `${text.slice(0, DEFAULT_PREVIEW_CHARS - 1)}…` : text
+}
+
+function line(entry: DeadLetterEntry, payload: unknown): string {
   return [
     entry.dlqId,
     entry.consumer,
     `seq ${entry.seq}`,
     entry.eventType,
+    `from ${entry.envelope?.source ?? '-'}`,
     `${entry.attempts} attempts`,
     entry.movedAt,
     entry.lastError,
+    preview(payload),
   ].join('  ')
 }
 
@@ -62,15 +89,20 @@ export const run: CommandGroup = async (args, io) => {
           : action === 'retry'
             ? await bus.dlq.retry(query)
             : await bus.dlq.purge(query)
-      if (action !== 'list' || values.json) {
-        for (const entry of entries)
+      const guardrails = createGuardrails(bus.contracts.registry)
+      for (const entry of entries) {
+        const { envelope: _raw, ...fields } = entry
+        if (action !== 'list') writeLine(io.stdout, JSON.stringify({ ...fields, action }))
+        else {
+          const payload = redactedPayload(entry, guardrails)
           writeLine(
             io.stdout,
-            values.json || action !== 'list'
-              ? JSON.stringify({ ...entry, envelope: undefined, action })
-              : line(entry),
+            values.json
+              ? JSON.stringify({ ...fields, source: entry.envelope?.source, payload, action })
+              : line(entry, payload),
           )
-      } else for (const entry of entries) writeLine(io.stdout, line(entry))
+        }
+      }
       if (action !== 'list')
         writeLine(io.stderr, `${action === 'retry' ? 'retried' : 'purged'} ${entries.length}`)
     } finally {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { type PublishReceipt, postEvents } from '../../bus/index.ts'
-import { type Result, toHubError } from '../../contracts/index.ts'
+import { HubError, type Result, toHubError } from '../../contracts/index.ts'
 import { detectDialect, toCanonical } from '../../dialects/index.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { dataDirOf, openLocalBus, reportFailure, serverFor } from './events-bus-access.ts'
@@ -14,7 +14,8 @@ const USAGE = [
   '  Publishes NDJSON envelopes (canonical, Pinchy v1, AdaOS, Denis or CloudEvents; detected per',
   '  line) and prints one receipt {"id","seq"} per line as each commits. Failures go to stderr as',
   '  {"line":N,"error":{...}}; the others are published all the same; the exit code is then 1.',
-  '  Uses the running server (server.json) when there is one, else the data directory.',
+  '  Uses the running server (server.json) when there is one, else the data directory. When the',
+  '  server stops answering mid-stream, it says how many events were receipted and exits 1.',
 ].join('\n')
 
 // Lines in flight at once: enough for group commit to batch, small enough to bound memory.
@@ -75,22 +76,69 @@ async function publishLocal(lines: AsyncIterable<string>, dataDir: string, io: C
   return !failed
 }
 
+/** Counts of a remote publish, kept so a broken connection can say how far it got. */
+interface RemoteProgress {
+  sent: number
+  receipted: number
+  /** Line number of the first event sent but never answered. */
+  firstUnanswered: number | undefined
+}
+
+/**
+ * The hub stopped answering (it died, or the connection broke) after some receipts: the events it
+ * receipted are stored; those sent after them may or may not be (re-sending them is safe when
+ * they carry an id or idempotencyKey, which the hub dedupes).
+ */
+function connectionLost(server: { url: string }, progress: RemoteProgress, cause: unknown): HubError {
+  const reason = (cause as Error)?.message ?? String(cause)
+  const from = progress.firstUnanswered === undefined ? '' : ` from line ${progress.firstUnanswered} on`
+  return new HubError(
+    'E_DEPENDENCY_UNAVAILABLE',
+    `the hub at ${server.url} stopped answering (${reason}) after ${progress.receipted} of ${progress.sent} sent events were receipted; the events${from} were not confirmed and may or may not be stored (check with \`localhub events replay\`)`,
+    {
+      cause,
+      details: {
+        receipted: progress.receipted,
+        sent: progress.sent,
+        firstUnanswered: progress.firstUnanswered,
+      },
+    },
+  )
+}
+
 async function publishRemote(lines: AsyncIterable<string>, dataDir: string, io: CommandIo): Promise<boolean> {
   const server = serverFor(dataDir)!
   let failed = false
   let batch: { line: number; text: string }[] = []
+  const progress: RemoteProgress = { sent: 0, receipted: 0, firstUnanswered: undefined }
   const send = async () => {
     let index = 0
-    for await (const outcome of postEvents(
-      server,
-      batch.map((item) => item.text),
-    )) {
-      const line = batch[index++]?.line ?? 0
-      if (outcome.ok) printReceipt(io, outcome.data)
-      else {
-        failed = true
-        writeLine(io.stderr, JSON.stringify({ line, error: outcome.error }))
+    progress.sent += batch.length
+    try {
+      for await (const outcome of postEvents(
+        server,
+        batch.map((item) => item.text),
+      )) {
+        const line = batch[index++]?.line ?? 0
+        if (outcome.ok) {
+          progress.receipted++
+          printReceipt(io, outcome.data)
+        } else {
+          failed = true
+          writeLine(io.stderr, JSON.stringify({ line, error: outcome.error }))
+        }
       }
+    } catch (cause) {
+      progress.firstUnanswered = batch[index]?.line
+      throw connectionLost(server, progress, cause)
+    }
+    if (index < batch.length) {
+      progress.firstUnanswered = batch[index]?.line
+      throw connectionLost(
+        server,
+        progress,
+        new Error(`the answer ended after ${index} of ${batch.length} results`),
+      )
     }
     batch = []
   }

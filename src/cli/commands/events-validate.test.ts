@@ -55,7 +55,33 @@ async function validate(input: string | Buffer, args: string[] = []) {
   return { code, lines, err: err.join('') }
 }
 
+/** The guardrails summary is the contracts' business; these tests look at the rest. */
+function withoutGuardrails(data: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { guardrails: _guardrails, ...rest } = data ?? {}
+  return rest
+}
+
 describe('localhub events validate', () => {
+  test('a seed-000 event without tenant is accepted as POST /events would: the default is filled', async () => {
+    const seed000 = {
+      type: 'chat.query',
+      traceId: 'trace-7',
+      ts: '2026-01-01T12:00:00.000Z',
+      source: 'ui.dashboard',
+      severity: 'info',
+      payload: { text: 'hello' },
+    }
+    const { code, lines } = await validate(JSON.stringify(seed000))
+    assert.equal(code, 0, JSON.stringify(lines))
+    assert.equal(lines[0]!.ok, true)
+    assert.deepEqual(lines[0]!.data!.filled, ['id', 'version', 'tenant'])
+    assert.match(String(lines[0]!.data!.id), /^[0-9a-f]{8}-[0-9a-f]{4}-7/)
+    // What ingest refuses, validate refuses too: the same path decides.
+    const bad = await validate(JSON.stringify({ ...seed000, tenant: '' }))
+    assert.equal(bad.code, 1)
+    assert.equal(bad.lines[0]!.error!.code, 'E_VALIDATION')
+  })
+
   test('NDJSON: one result per event, with line numbers, exit 1 when any fails', async () => {
     const input = [
       JSON.stringify(envelope()),
@@ -66,7 +92,8 @@ describe('localhub events validate', () => {
     ].join('\n')
     const { code, lines, err } = await validate(input)
     assert.equal(code, 1)
-    assert.deepEqual(lines[0], { ok: true, data: { id: envelope().id, type: 'chat.query', line: 1 } })
+    assert.deepEqual(withoutGuardrails(lines[0]!.data), { id: envelope().id, type: 'chat.query', line: 1 })
+    assert.deepEqual((lines[0]!.data!.guardrails as { hashed: string[] }).hashed, ['/payload/text'])
     assert.equal(lines[1]!.error!.code, 'E_VALIDATION')
     assert.equal(lines[1]!.error!.details.line, 3)
     assert.match(JSON.stringify(lines[1]!.error!.details.issues), /"path":"\/payload\/text"/)
@@ -92,7 +119,7 @@ describe('localhub events validate', () => {
   test('dialects are detected, or named', async () => {
     const auto = await validate(`${JSON.stringify(cloudEvent)}\n${JSON.stringify(envelope())}`)
     assert.equal(auto.code, 0, JSON.stringify(auto.lines))
-    assert.deepEqual(auto.lines[0]!.data, {
+    assert.deepEqual(withoutGuardrails(auto.lines[0]!.data), {
       id: cloudEvent.id,
       type: 'chat.query',
       line: 1,

@@ -2,8 +2,18 @@ import { readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Readable } from 'node:stream'
 import { parseArgs } from 'node:util'
+import type { Bus, PublishReceipt } from '../../bus/index.ts'
+import { openBus } from '../../bus-factory/index.ts'
 import { loadCatalog, loadRegistry } from '../../catalog/index.ts'
-import { type Contracts, createContracts, fail, HubError, ok, type Result } from '../../contracts/index.ts'
+import {
+  createContracts,
+  ENVELOPE_FIELDS,
+  type Envelope,
+  fail,
+  HubError,
+  ok,
+  type Result,
+} from '../../contracts/index.ts'
 import {
   createDialectConverter,
   type DialectConverter,
@@ -20,8 +30,10 @@ export const DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 
 const USAGE = `usage: localhub events validate [--dialect auto|canonical|pinchy|adaos|denis|cloudevents] <file|->
 
-Reads one JSON event, a JSON array of events, or NDJSON (one event per line) and prints one result
-envelope per event: {"ok":true,"data":{"id","type","line"}} or {"ok":false,"error":{...}}.
+Reads one JSON event, a JSON array of events, or NDJSON (one event per line) and checks each one the
+way POST /events would take it (same defaults, validation and guardrails, on a throwaway in-memory
+bus). Prints one result envelope per event: {"ok":true,"data":{"id","type","line","filled",...}}
+(filled: envelope fields ingest would fill in, e.g. tenant) or {"ok":false,"error":{...}}.
 Exit code 1 when any event is invalid.
   --dialect NAME   the format of the input (default auto: detected per event)
   --catalog DIR    validate against this catalog folder instead of the generated registry
@@ -98,7 +110,18 @@ async function readInput(source: string, io: CommandIo): Promise<string> {
   return (await readFile(path)).toString('utf8')
 }
 
-type Checked = Result<{ id: unknown; type: unknown; line: number; index?: number; dialect?: string }>
+type Checked = Result<{
+  id: unknown
+  type: unknown
+  line: number
+  index?: number
+  dialect?: string
+  /** Envelope fields POST /events would fill in (default tenant, id, ts, ...). */
+  filled?: string[]
+  /** What the guardrails would change before storing (JSON pointers), when anything. */
+  guardrails?: unknown
+  duplicate?: true
+}>
 
 function withPlace(
   result: { ok: false; error: { code: string; message: string; details?: object } },
@@ -109,34 +132,68 @@ function withPlace(
   return { ok: false as const, error: { ...result.error, details: { ...result.error.details, ...place } } }
 }
 
-function checkRecord(
+/** The source POST /events gives envelopes that name none (the hub's bus default). */
+const INGEST_DEFAULT_SOURCE = 'kernel'
+
+/**
+ * Checks each event exactly as POST /events would take it: foreign dialects converted, canonical
+ * drafts published unchanged to a throwaway in-memory bus with the same catalog, so defaults
+ * (tenant, id, ts, source...), validation and guardrails are the ingest path's own.
+ */
+async function checkRecord(
   record: InputRecord,
   dialect: DialectName | 'auto',
-  contracts: Contracts,
+  bus: Bus,
   converter: DialectConverter,
-): Checked {
+): Promise<Checked> {
   if ('error' in record) return withPlace(fail(record.error), record) as Checked
-  let envelope: unknown = record.value
+  let draft: unknown = record.value
   // Undetectable input is checked as canonical: its errors then name the canonical fields.
   const detected = dialect === 'auto' ? detectDialect(record.value).dialect : dialect
   const used: DialectName = detected === 'unknown' ? 'canonical' : detected
   if (used !== 'canonical') {
     try {
-      envelope = converter.toCanonical(used, record.value)
+      draft = converter.toCanonical(used, record.value)
     } catch (cause) {
       return withPlace(fail(cause), record) as Checked
     }
   }
-  const outcome = contracts.validateEnvelope(envelope)
-  if (!outcome.ok) return withPlace({ ok: false, error: outcome.error }, record) as Checked
+  let receipt: PublishReceipt
+  try {
+    receipt = await bus.publishUntyped(draft)
+  } catch (cause) {
+    return withPlace(fail(cause), record) as Checked
+  }
+  const stored = receipt.seq === undefined ? undefined : await storedAt(bus, receipt.seq)
+  const given = new Set(isObject(draft) ? Object.keys(draft) : [])
+  const filled =
+    stored === undefined
+      ? []
+      : ENVELOPE_FIELDS.filter((field) => field in stored && !given.has(field) && !LOG_FIELDS.has(field))
+  const guardrails = isObject(stored?.payload) ? stored.payload._guardrails : undefined
   const place = record.index === undefined ? {} : { index: record.index }
   return ok({
-    id: outcome.value.id,
-    type: outcome.value.type,
+    id: receipt.id,
+    type: isObject(draft) ? draft.type : undefined,
     line: record.line,
     ...place,
     ...(used === 'canonical' ? {} : { dialect: used }),
+    ...(filled.length === 0 ? {} : { filled }),
+    ...(guardrails === undefined ? {} : { guardrails }),
+    ...(receipt.duplicate ? { duplicate: true as const } : {}),
   })
+}
+
+// seq and sessionSeq belong to the log: a producer never gives them, so they are not "filled".
+const LOG_FIELDS = new Set(['seq', 'sessionSeq'])
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+async function storedAt(bus: Bus, seq: number): Promise<Envelope | undefined> {
+  for await (const event of bus.replay({ from: { seq }, limit: 1 })) return event
+  return undefined
 }
 
 export const run: CommandGroup = async (args, io) => {
@@ -158,12 +215,14 @@ export const run: CommandGroup = async (args, io) => {
     writeLine(io.stderr, `localhub events validate: ${problem}\n\n${USAGE}`)
     return 2
   }
+  let bus: Bus | undefined
   try {
     const registry = parsed.values.catalog
       ? loadCatalog(resolve(io.cwd, parsed.values.catalog)).document
       : loadRegistry()
     const contracts = createContracts(registry)
     const converter = createDialectConverter()
+    bus = await openBus({ transport: 'memory', registry, defaultSource: INGEST_DEFAULT_SOURCE })
     const records = splitRecords(
       await readInput(parsed.positionals[0]!, io),
       contracts.options.maxEnvelopeBytes,
@@ -174,7 +233,7 @@ export const run: CommandGroup = async (args, io) => {
     }
     let invalid = 0
     for (const record of records) {
-      const result = checkRecord(record, dialect as DialectName | 'auto', contracts, converter)
+      const result = await checkRecord(record, dialect as DialectName | 'auto', bus, converter)
       if (!result.ok) invalid++
       if (!result.ok || !parsed.values.quiet) writeLine(io.stdout, JSON.stringify(result))
     }
@@ -183,6 +242,8 @@ export const run: CommandGroup = async (args, io) => {
   } catch (cause) {
     writeLine(io.stdout, JSON.stringify(fail(cause)))
     return 1
+  } finally {
+    await bus?.close()
   }
 }
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type MemoryEntry, type MemoryStore, openMemoryStore } from '../../skills/memory/index.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
+import { SCRUB_USAGE_LINE, scrubVerb } from './memory-scrub.ts'
 
 const USAGE = [
   'usage: localhub memory <verb> [options]',
@@ -10,6 +11,7 @@ const USAGE = [
   '  list   [--session S] [--limit N] [--before TS] [--json]   episodes and facts, newest first',
   '  delete ID                                                one episode (with its facts) or one fact',
   '  forget [--session S]                                     delete everything, or one session',
+  SCRUB_USAGE_LINE,
   '',
   'Works directly on <data>/memory.sqlite (--data DIR, default ./data). Memory is the one place the',
   'hub keeps raw conversation text; deleting here removes the bytes from the file.',
@@ -101,6 +103,8 @@ async function execute(args: string[], io: CommandIo): Promise<number> {
       writeLine(io.stdout, `forgot ${result.episodes} episodes and ${result.facts} facts (${scope})`)
       return 0
     }
+    case 'scrub':
+      return scrubVerb(rest, io, path, present, withStore)
     default:
       throw new UsageError(`unknown verb '${verb}'`)
   }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
-import { DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, openHub } from '../../kernel/index.ts'
+import { DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, HUB_VERSION, openHub } from '../../kernel/index.ts'
+import { startTracing, type TracingHandle } from '../../kernel/telemetry/index.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 
 const USAGE = `usage: localhub serve [options]
@@ -14,7 +15,10 @@ const USAGE = `usage: localhub serve [options]
   --model NAME        model name
   --gguf FILE         GGUF model file for the in-process llama.cpp provider
   --memory-bus        keep events in memory only (nothing survives a restart)
-  --log-level LEVEL   fatal | error | warn | info | debug | trace | silent (default info)`
+  --log-level LEVEL   fatal | error | warn | info | debug | trace | silent (default info)
+
+Tracing: OTEL_TRACES_EXPORTER=otlp|console and OTEL_EXPORTER_OTLP_ENDPOINT export the hub's spans
+(OTLP/HTTP JSON); see docs/telemetry.md.`
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
@@ -70,6 +74,24 @@ export const run: CommandGroup = async (args, io) => {
     ...(values.model === undefined ? {} : { model: String(values.model) }),
     ...(values.gguf === undefined ? {} : { ggufPath: String(values.gguf) }),
   }
+  // Before the hub opens, so its spans have a provider from the first turn on.
+  let tracing: TracingHandle | undefined
+  try {
+    tracing = await startTracing({ env: io.env, serviceVersion: HUB_VERSION })
+  } catch (error) {
+    const failure = error instanceof HubError ? error : new HubError('E_UNKNOWN', String(error))
+    writeLine(io.stderr, `localhub serve: tracing: ${failure.code}: ${failure.message}`)
+    return 1
+  }
+  for (const warning of tracing?.settings.warnings ?? [])
+    writeLine(io.stderr, `localhub serve: tracing: ${warning}`)
+  if (tracing !== undefined) {
+    const { exporters, otlpUrl } = tracing.settings
+    writeLine(
+      io.stdout,
+      `Tracing: ${exporters.map((name) => (name === 'otlp' ? `otlp → ${otlpUrl}` : name)).join(', ')}`,
+    )
+  }
   let hub: Awaited<ReturnType<typeof openHub>>
   try {
     hub = await openHub({
@@ -87,11 +109,15 @@ export const run: CommandGroup = async (args, io) => {
     writeLine(io.stderr, `localhub serve: ${failure.code}: ${failure.message}`)
     for (const issue of failure.details?.issues ?? [])
       writeLine(io.stderr, `  ${issue.path || '/'}: ${issue.message}`)
+    await tracing?.shutdown()
     return 1
   }
   writeLine(io.stdout, `Local Hub is running at ${hub.url}`)
   writeLine(io.stdout, `Open the dashboard (this URL logs you in; keep it private): ${hub.loginUrl}`)
-  writeLine(io.stdout, `Data: ${hub.dataDir} · LLM: ${hub.model === undefined ? 'none' : `${hub.model.name} ${hub.model.model ?? ''}`} · stop with Ctrl+C`)
+  writeLine(
+    io.stdout,
+    `Data: ${hub.dataDir} · LLM: ${hub.model === undefined ? 'none' : `${hub.model.name} ${hub.model.model ?? ''}`} · stop with Ctrl+C`,
+  )
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop)
@@ -103,5 +129,7 @@ export const run: CommandGroup = async (args, io) => {
   })
   writeLine(io.stdout, 'Stopping: finishing open turns and flushing the event log…')
   await hub.close()
+  // After the hub: the last turns' spans are flushed to the exporter before the process ends.
+  await tracing?.shutdown()
   return 0
 }

@@ -11,7 +11,7 @@ import {
 import type { Bus } from '../../bus/index.ts'
 import { HubError, type PayloadOf } from '../../contracts/index.ts'
 import { type Ledger, type LedgerEntry, openLedger } from '../../ledger/index.ts'
-import type { HubManifest } from '../../manifest/index.ts'
+import { type HubManifest, toolPolicyOf } from '../../manifest/index.ts'
 import {
   createFsTools,
   FS_TOOL_DESCRIPTORS,
@@ -34,13 +34,16 @@ function expandHome(path: string): string {
 }
 
 /** Workspace roots that exist; a root named in the manifest but missing is left out (and said so). */
-function existingRoots(manifest: HubManifest): { roots: string[]; missing: string[] } {
-  const roots: string[] = []
+function existingRoots(manifest: HubManifest): {
+  roots: { path: string; access: 'read' | 'read_write' }[]
+  missing: string[]
+} {
+  const roots: { path: string; access: 'read' | 'read_write' }[] = []
   const missing: string[] = []
   for (const root of manifest.workspace?.roots ?? []) {
     const path = expandHome(root.path)
     try {
-      roots.push(realpathSync(path))
+      roots.push({ path: realpathSync(path), access: root.access })
     } catch {
       missing.push(path)
     }
@@ -140,7 +143,11 @@ export async function openHubActions(options: {
         payload: entry as unknown as PayloadOf<'ledger.entry'>,
       }),
   })
-  const tools = roots.length > 0 ? createFsTools({ roots, network: false }) : toolsWithoutWorkspace(missing)
+  // access: read roots refuse changes; only the tools the manifest's tools skills list are served.
+  const tools =
+    roots.length > 0
+      ? createFsTools({ roots, network: false, offeredTools: toolPolicyOf(manifest).offered })
+      : toolsWithoutWorkspace(missing)
   const store = openApprovalStore({ path: join(dataDir, APPROVALS_FILE_NAME) })
   const approvals = createApprovalService({
     store,
@@ -166,8 +173,8 @@ export async function openHubActions(options: {
       const toolPlan = toolPlanOf(plan)
       return (await tools.plan(toolPlan.tool, toolPlan.args)).fingerprint
     },
-    ...(roots[0] === undefined ? {} : { rootDir: roots[0] }),
-    workspaceRoots: roots,
+    ...(roots[0] === undefined ? {} : { rootDir: roots[0].path }),
+    workspaceRoots: roots.map((root) => root.path),
   })
   await approvals.runQueued()
   return {

@@ -11,10 +11,10 @@ import type {
   SessionSummary as ServerSessionSummary,
 } from '../server/index.ts'
 import type { SessionRegistry } from '../sessions/index.ts'
+import type { SkillHost } from '../skill-host/index.ts'
 import type { HubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID } from './hub-options.ts'
 import { ingestEvents } from './ingest-events.ts'
-import type { SkillHost } from '../skill-host/index.ts'
 import { tailEvents } from './tail-events.ts'
 
 /** How long a cached LLM health answer is reused by /health, in milliseconds. */
@@ -155,10 +155,7 @@ export function createHubPort(parts: HubPortParts): HubPort {
       const degraded = notReady.length > 0
       const dlq = await bus.dlq.list({ limit: 1000 })
       parts.metrics.setGauge('bus_dlq_entries', dlq.length)
-      parts.metrics.setGauge(
-        'skills_degraded',
-        notReady.length,
-      )
+      parts.metrics.setGauge('skills_degraded', notReady.length)
       return {
         status: degraded ? 'degraded' : 'ok',
         skills: skillReport.map((skill) => ({ ...skill })),

@@ -6,7 +6,7 @@ import { type Bus, createPermissionChecker, systemClock } from '../../bus/index.
 import { openBus } from '../../bus-factory/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
 import { HubError } from '../../contracts/index.ts'
-import { type HubManifest, type StateMachine } from '../../manifest/index.ts'
+import type { HubManifest, StateMachine } from '../../manifest/index.ts'
 import { type HealthProbe, SERVICE_NAMES, type SkillLogger } from '../../skill-api/index.ts'
 import type { MemoryStore } from '../../skills/memory/index.ts'
 import { ChatService } from '../chat/index.ts'
@@ -23,8 +23,8 @@ import { CHAT_PIPELINE_ID, DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, type HubOpti
 import { createHubPort } from './hub-port.ts'
 import { loadHubManifest } from './load-hub-manifest.ts'
 import { startBusTriggers, wsEntryRoutes } from './pipeline-triggers.ts'
-import { withDataDirRoots } from './workspace-roots.ts'
 import { createToolService, toolPortOf } from './tool-service.ts'
+import { withDataDirRoots } from './workspace-roots.ts'
 
 /** Reported in system.boot.completed. */
 export const HUB_VERSION = '0.1.0'
@@ -132,7 +132,10 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     // The file tools need a workspace root that exists; without one the model is offered none.
     const rootCount = manifest.workspace?.roots.length ?? 0
     if (rootCount > 0 && actions.missingRoots.length < rootCount) {
-      services.provide(SERVICE_NAMES.tools, toolPortOf(toolService, (run) => runner.emitterOf(run)))
+      services.provide(
+        SERVICE_NAMES.tools,
+        toolPortOf(toolService, (run) => runner.emitterOf(run)),
+      )
     }
     const chatPipeline = manifest.pipelines.find((candidate) => candidate.id === CHAT_PIPELINE_ID)
     const chat = chatPipeline === undefined ? undefined : new ChatService({ runner, pipeline: chatPipeline })

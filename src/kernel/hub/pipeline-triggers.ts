@@ -120,13 +120,23 @@ export function wsEntryRoutes(
   return entries.map(({ pipeline, trigger }) => (app: FastifyInstance) => {
     const starts = compileTypePattern(trigger.pattern)
     app.get(trigger.route, { websocket: true }, (socket: WebSocket) => {
-      let active: { inbox: Inbox; controller: AbortController; traceId: string; sessionId: string } | undefined
+      let active:
+        | { inbox: Inbox; controller: AbortController; traceId: string; sessionId: string }
+        | undefined
       const sessionId = `session-${uuidV7()}`
-      socket.on('message', async (data: Buffer, isBinary: boolean) => {
+      // Messages are handled one after another, in the order they arrived.
+      let queue: Promise<void> = Promise.resolve()
+      socket.on('message', (data: Buffer, isBinary: boolean) => {
+        queue = queue.then(() => handle(data, isBinary))
+      })
+      const handle = async (data: Buffer, isBinary: boolean): Promise<void> => {
         try {
           if (isBinary) throw new HubError('E_BAD_REQUEST', `${trigger.route} takes JSON text frames`)
           if (data.length > DEFAULT_WS_ENTRY_MAX_MESSAGE_BYTES)
-            throw new HubError('E_RESOURCE_LIMIT', `a message is larger than ${DEFAULT_WS_ENTRY_MAX_MESSAGE_BYTES} bytes`)
+            throw new HubError(
+              'E_RESOURCE_LIMIT',
+              `a message is larger than ${DEFAULT_WS_ENTRY_MAX_MESSAGE_BYTES} bytes`,
+            )
           let draft: { type?: unknown; payload?: unknown; severity?: unknown }
           try {
             draft = JSON.parse(data.toString('utf8'))
@@ -136,7 +146,10 @@ export function wsEntryRoutes(
           if (draft === null || typeof draft !== 'object' || typeof draft.type !== 'string')
             throw new HubError('E_VALIDATION', 'a message is an envelope with a string type and a payload')
           if (active === undefined && !starts(draft.type))
-            throw new HubError('E_BAD_REQUEST', `a run of ${pipeline.id} starts with ${trigger.pattern}, not ${draft.type}`)
+            throw new HubError(
+              'E_BAD_REQUEST',
+              `a run of ${pipeline.id} starts with ${trigger.pattern}, not ${draft.type}`,
+            )
           const run = active ?? {
             inbox: new Inbox(),
             controller: new AbortController(),
@@ -144,7 +157,10 @@ export function wsEntryRoutes(
             sessionId,
           }
           if (run.inbox.size >= DEFAULT_WS_ENTRY_MAX_QUEUED)
-            throw new HubError('E_RESOURCE_LIMIT', `more than ${DEFAULT_WS_ENTRY_MAX_QUEUED} events wait for the run`)
+            throw new HubError(
+              'E_RESOURCE_LIMIT',
+              `more than ${DEFAULT_WS_ENTRY_MAX_QUEUED} events wait for the run`,
+            )
           const envelope = {
             id: uuidV7(),
             type: draft.type,
@@ -176,7 +192,7 @@ export function wsEntryRoutes(
         } catch (error) {
           send(socket, errorFrame(error, trigger.route))
         }
-      })
+      }
       socket.on('close', () => active?.controller.abort(new HubError('E_TIMEOUT', 'the client went away')))
     })
   })

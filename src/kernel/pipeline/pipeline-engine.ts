@@ -1,7 +1,7 @@
 import { type Context, SpanStatusCode, type Tracer } from '@opentelemetry/api'
+import type { Envelope } from '../../contracts/index.ts'
 import { HubError, toHubError } from '../../contracts/index.ts'
 import { type Branch, type Pipeline, type PipelineStep, stepKind } from '../../manifest/index.ts'
-import type { Envelope } from '../../contracts/index.ts'
 import type {
   Condition,
   MetricsSink,

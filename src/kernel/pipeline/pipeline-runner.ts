@@ -106,7 +106,8 @@ export class PipelineRunner {
 
   /** Cancels every run and waits until each has ended. */
   async close(): Promise<void> {
-    for (const entry of this.#active.values()) entry.controller.abort(new HubError('E_TIMEOUT', 'the hub is stopping'))
+    for (const entry of this.#active.values())
+      entry.controller.abort(new HubError('E_TIMEOUT', 'the hub is stopping'))
     await this.drain()
   }
 

@@ -1,7 +1,7 @@
 import { uuidV7 } from '../../bus/index.ts'
 import { type Contracts, type Envelope, HubError } from '../../contracts/index.ts'
-import type { SessionRegistry } from '../sessions/index.ts'
 import type { EmitOptions, RunEmitter } from '../../skill-api/index.ts'
+import type { SessionRegistry } from '../sessions/index.ts'
 import type { EventPublisher } from './pipeline-types.ts'
 
 export interface TurnEmitterOptions {

@@ -22,7 +22,9 @@ export function payloadForEmit(type: string, turn: RunState, now: number): Recor
     default: {
       // A skill prepares the payload of a later emit step (the triage skill's nudge) in run.data.
       const prepared = turn.data.get(`payload:${type}`)
-      return prepared !== null && typeof prepared === 'object' ? { ...(prepared as Record<string, unknown>) } : {}
+      return prepared !== null && typeof prepared === 'object'
+        ? { ...(prepared as Record<string, unknown>) }
+        : {}
     }
   }
 }

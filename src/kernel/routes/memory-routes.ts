@@ -14,7 +14,7 @@ function forgetIssue(path: string, expected: string, got: unknown, message: stri
  * A missing, null or mistyped body used to mean "everything" (a typo erased all memory); now any
  * body that does not say exactly one of the two is refused with the pointer to what is wrong.
  */
-export function parseForgetBody(body: unknown): { sessionId?: string } {
+function parseForgetBody(body: unknown): { sessionId?: string } {
   const refuse = (issues: ValidationIssue[]): never => {
     throw new HubError('E_VALIDATION', `${issues[0]!.message}; send ${FORGET_SHAPE}`, { details: { issues } })
   }

@@ -60,7 +60,7 @@ const SINGLE_VALUED_HEADERS: ReadonlySet<string> = new Set([
 ])
 
 /** The first single-valued header that arrived more than once, lower-cased. */
-export function repeatedHeader(rawHeaders: readonly string[]): string | undefined {
+function repeatedHeader(rawHeaders: readonly string[]): string | undefined {
   const seen = new Set<string>()
   for (let index = 0; index < rawHeaders.length; index += 2) {
     const name = rawHeaders[index]!.toLowerCase()

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { describe, test } from 'node:test'
 import { call, startTestServer, wsRefusalStatus } from '../../../test/kit/http-client.ts'
+import { waitFor } from '../../../test/kit/wait-for.ts'
 import { HubError } from '../../contracts/index.ts'
 import { createServer } from './create-server.ts'
 
@@ -185,11 +186,15 @@ describe('logging', () => {
     const hostile = await server.call('/sessions', {
       headers: { 'x-trace-id': `bad id {${'x'.repeat(300)}}` },
     })
-    assert.match(String(hostile.headers['x-trace-id']), /^[0-9a-f-]{36}$/)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    const requestLines = lines
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((line) => 'req' in line || 'res' in line)
+    const hostileTraceId = String(hostile.headers['x-trace-id'])
+    assert.match(hostileTraceId, /^[0-9a-f-]{36}$/)
+    // The response line is logged after the response is sent: wait for the last request's one.
+    const parsed = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>)
+    await waitFor(
+      () => parsed().some((line) => 'res' in line && line.traceId === hostileTraceId),
+      'the log line of the last response',
+    )
+    const requestLines = parsed().filter((line) => 'req' in line || 'res' in line)
     assert.ok(requestLines.length >= 6)
     assert.ok(requestLines.every((line) => typeof line.traceId === 'string'))
     assert.ok(requestLines.some((line) => line.traceId === 'trace-abc.1'))

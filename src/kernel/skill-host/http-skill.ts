@@ -60,6 +60,8 @@ export function createHttpSkill(options: { id: string; url: string; timeoutMs?: 
         traceId: turn.traceId,
         sessionId: turn.sessionId,
         turn: { text: turn.text, passages: turn.passages, memory: turn.memory, answer: turn.answer },
+        // The event that started a bus-triggered run (or the last one a recv step received).
+        signal: turn.signal ?? null,
       }
       let response: Response
       try {

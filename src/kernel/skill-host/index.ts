@@ -2,7 +2,7 @@ export { createHttpSkill, DEFAULT_HTTP_SKILL_MAX_BYTES, DEFAULT_HTTP_SKILL_TIMEO
 export { moduleProblems, RUNNER_EMITTED_TYPES } from './module-checks.ts'
 export type { ResolvedSkill, ResolveOptions } from './resolve-skill-module.ts'
 export { moduleNameOf, resolveSkillModule } from './resolve-skill-module.ts'
-export { ALWAYS_PUBLISHABLE, skillPermissions } from './skill-permissions.ts'
 export type { SkillHost, SkillHostOptions, SkillReportEntry } from './skill-host.ts'
 export { DEFAULT_SKILL_CLOSE_TIMEOUT_MS, openSkillHost } from './skill-host.ts'
+export { ALWAYS_PUBLISHABLE, skillPermissions } from './skill-permissions.ts'
 export { createSkillServices } from './skill-services.ts'

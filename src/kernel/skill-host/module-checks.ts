@@ -43,10 +43,11 @@ function* walkBranch(branch: Branch, path: string): Generator<[PipelineStep, str
 export function moduleProblems(manifest: HubManifest, resolved: readonly ResolvedSkill[]): ManifestProblem[] {
   const problems: ManifestProblem[] = []
   const conditions = new Map<string, string>()
-  for (const entry of resolved) {
+  // resolved[i] is manifest.skills[i] (the manifest may be a fresh copy of the one resolved).
+  for (const [index, entry] of resolved.entries()) {
     if (entry.kind !== 'module') continue
-    const index = manifest.skills.indexOf(entry.skill)
-    const { module, skill } = entry
+    const { module } = entry
+    const skill = manifest.skills[index] ?? entry.skill
     if (module.configKeys !== undefined) {
       for (const key of Object.keys(skill.config ?? {})) {
         if (module.configKeys.includes(key)) continue
@@ -93,7 +94,8 @@ export function moduleProblems(manifest: HubManifest, resolved: readonly Resolve
       }
       if ('emit' in step) emitted.add(step.emit)
       if ('call' in step) {
-        for (const type of manifest.skills.find((skill) => skill.id === step.call)?.provides ?? []) emitted.add(type)
+        for (const type of manifest.skills.find((skill) => skill.id === step.call)?.provides ?? [])
+          emitted.add(type)
       }
     }
     const first = pipeline.steps[0]

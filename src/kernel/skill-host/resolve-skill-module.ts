@@ -31,11 +31,18 @@ function isPath(name: string): boolean {
 async function importModule(file: string, name: string): Promise<SkillModule> {
   let loaded: Record<string, unknown>
   try {
-    loaded = (await import(file.startsWith('file:') ? file : pathToFileURL(file).href)) as Record<string, unknown>
+    loaded = (await import(file.startsWith('file:') ? file : pathToFileURL(file).href)) as Record<
+      string,
+      unknown
+    >
   } catch (cause) {
-    throw new HubError('E_DEPENDENCY_UNAVAILABLE', `skill module ${name} could not be loaded: ${(cause as Error).message}`, {
-      cause,
-    })
+    throw new HubError(
+      'E_DEPENDENCY_UNAVAILABLE',
+      `skill module ${name} could not be loaded: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    )
   }
   const candidate = loaded.skillModule ?? loaded.default
   if (!isSkillModule(candidate)) {
@@ -65,7 +72,11 @@ export async function resolveSkillModule(skill: Skill, options: ResolveOptions):
     return { kind: 'module', skill, module: httpSkillModule(url, skill.transport.timeoutMs), source: url }
   }
   if (transport !== 'inproc') {
-    return { kind: 'unavailable', skill, reason: LATER_TRANSPORTS[transport] ?? `transport ${transport} is unknown` }
+    return {
+      kind: 'unavailable',
+      skill,
+      reason: LATER_TRANSPORTS[transport] ?? `transport ${transport} is unknown`,
+    }
   }
   const name = moduleNameOf(skill)
   if (name === undefined || name === '')
@@ -75,7 +86,11 @@ export async function resolveSkillModule(skill: Skill, options: ResolveOptions):
     return { kind: 'module', skill, module: await importModule(file, name), source: file }
   }
   if (!/^[a-z][a-z0-9-]*$/.test(name))
-    return { kind: 'unavailable', skill, reason: `module ${JSON.stringify(name)} is neither a built-in name nor a path` }
+    return {
+      kind: 'unavailable',
+      skill,
+      reason: `module ${JSON.stringify(name)} is neither a built-in name nor a path`,
+    }
   const file = join(options.builtinDirectory, name, 'index.ts')
   if (!existsSync(file)) {
     return {

@@ -75,7 +75,10 @@ function scopedLogger(logger: SkillLogger, skillId: string): SkillLogger {
 function withTimeout(work: Promise<unknown>, milliseconds: number, what: string): Promise<unknown> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new HubError('E_TIMEOUT', `${what} took longer than ${milliseconds} ms`)), milliseconds)
+    timer = setTimeout(
+      () => reject(new HubError('E_TIMEOUT', `${what} took longer than ${milliseconds} ms`)),
+      milliseconds,
+    )
   })
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }
@@ -139,15 +142,19 @@ export async function openSkillHost(options: SkillHostOptions): Promise<SkillHos
       runtimes.set(skill.id, {
         id: skill.id,
         status: host.health,
-        invoke: runtime?.invoke ?? (async () => {
-          throw new HubError('E_BAD_REQUEST', `skill ${skill.id} has no step to call`)
-        }),
+        invoke:
+          runtime?.invoke ??
+          (async () => {
+            throw new HubError('E_BAD_REQUEST', `skill ${skill.id} has no step to call`)
+          }),
       })
       for (const [name, condition] of Object.entries(opened.conditions ?? {})) conditions[name] = condition
       routes.push(...(opened.routes ?? []))
       for (const subscription of opened.subscriptions ?? []) {
         host.subscriptions.push(
-          await options.bus.as(skill.id).subscribe(subscription.pattern, subscription.handler, subscription.options),
+          await options.bus
+            .as(skill.id)
+            .subscribe(subscription.pattern, subscription.handler, subscription.options),
         )
       }
       await options.bus.publish({
@@ -166,7 +173,11 @@ export async function openSkillHost(options: SkillHostOptions): Promise<SkillHos
       const health: SkillHealth = { state: 'failed', reason: `${failure.code}: ${failure.message}` }
       host.health = () => health
       runtimes.set(skill.id, { id: skill.id, status: () => health, invoke: async () => undefined })
-      options.logger.error('skill failed to open', { skill: skill.id, code: failure.code, message: failure.message })
+      options.logger.error('skill failed to open', {
+        skill: skill.id,
+        code: failure.code,
+        message: failure.message,
+      })
       // What it opened before failing is closed now; the hub goes on without it.
       for (const subscription of host.subscriptions) await subscription.unsubscribe().catch(() => undefined)
       host.subscriptions = []
@@ -231,7 +242,11 @@ export async function openSkillHost(options: SkillHostOptions): Promise<SkillHos
           )
         } catch (error) {
           const failure = toHubError(error)
-          options.logger.warn('skill did not close cleanly', { skill: host.id, code: failure.code, message: failure.message })
+          options.logger.warn('skill did not close cleanly', {
+            skill: host.id,
+            code: failure.code,
+            message: failure.message,
+          })
         }
       }
     },

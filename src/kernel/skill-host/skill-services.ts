@@ -7,7 +7,10 @@ export function createSkillServices(): SkillServices {
   return {
     provide(name, value) {
       if (values.has(name))
-        throw new HubError('E_VALIDATION', `service ${name} is already provided; two skills offer the same thing`)
+        throw new HubError(
+          'E_VALIDATION',
+          `service ${name} is already provided; two skills offer the same thing`,
+        )
       values.set(name, value)
     },
     get: <T>(name: string) => values.get(name) as T | undefined,

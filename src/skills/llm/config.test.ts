@@ -89,6 +89,34 @@ describe('resolveLlmConfig precedence: flag > env > manifest > default', () => {
     assert.equal(flagged.apiKey, 'flag-key')
   })
 
+  test('apiKeyEnv names the variable the openai key is read from, and only that one', () => {
+    const env = { OPENAI_API_KEY: 'openai-key', LOCALHUB_LLM_API_KEY: 'named-key' }
+    const named = resolveLlmConfig({
+      manifest: { provider: 'openai', apiKeyEnv: 'LOCALHUB_LLM_API_KEY' },
+      env,
+    })
+    assert.equal(named.apiKey, 'named-key')
+    // Named but unset: no key at all rather than OPENAI_API_KEY sent to another server.
+    const unset = resolveLlmConfig({
+      manifest: { provider: 'openai', apiKeyEnv: 'MISSING_KEY' },
+      env: { OPENAI_API_KEY: 'openai-key' },
+    })
+    assert.equal(unset.apiKey, undefined)
+    const flagged = resolveLlmConfig({
+      manifest: { provider: 'openai', apiKeyEnv: 'LOCALHUB_LLM_API_KEY' },
+      env,
+      flags: { apiKey: 'flag-key' },
+    })
+    assert.equal(flagged.apiKey, 'flag-key', 'a command-line key still wins')
+    assert.equal(resolveLlmConfig({ manifest: { apiKeyEnv: 'LOCALHUB_LLM_API_KEY' }, env }).apiKey, undefined)
+    assert.throws(
+      () => resolveLlmConfig({ manifest: { provider: 'openai', apiKeyEnv: 'sk-abc123' } }),
+      (error: { code?: string; message?: string }) =>
+        error.code === 'E_VALIDATION' &&
+        /apiKeyEnv must name an environment variable/.test(error.message ?? ''),
+    )
+  })
+
   test('an API key is never attached to a non-OpenAI provider', () => {
     assert.equal(resolveLlmConfig({ env: { OPENAI_API_KEY: 'secret' } }).apiKey, undefined)
   })

@@ -20,6 +20,9 @@ export const DEFAULT_RETRY_BASE_DELAY_MS = 250
 export const DEFAULT_RETRY_MAX_DELAY_MS = 4_000
 export const DEFAULT_LLAMACPP_MAX_THREADS = 4
 export const DEFAULT_LLAMACPP_CONTEXT_TOKENS = 4_096
+/** Read for the openai provider's key when the manifest names no apiKeyEnv. */
+export const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY'
+const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/
 
 /** What the manifest (skill config + transport base) or the command line may set. */
 export interface LlmConfigInput {
@@ -29,6 +32,11 @@ export interface LlmConfigInput {
   embeddingModel?: string
   baseUrl?: string
   apiKey?: string
+  /**
+   * The environment variable that holds the openai provider's API key (manifest `llm.apiKeyEnv`).
+   * When named, only that variable is read: another server never gets OPENAI_API_KEY by accident.
+   */
+  apiKeyEnv?: string
   ggufPath?: string
   threads?: number
   contextTokens?: number
@@ -122,6 +130,15 @@ export function validateLlmConfigInput(input: unknown, pointer = ''): Validation
         message: `${field} must be a non-empty string`,
       })
     }
+  }
+  const keyEnv = record.apiKeyEnv
+  if (keyEnv !== undefined && (typeof keyEnv !== 'string' || !ENV_NAME.test(keyEnv) || keyEnv.length > 256)) {
+    issues.push({
+      path: `${pointer}/apiKeyEnv`,
+      expected: 'an environment variable name (A-Z, 0-9, _)',
+      got: describe(keyEnv),
+      message: 'apiKeyEnv must name an environment variable, not hold the key',
+    })
   }
   for (const [field, minimum, maximum] of NUMBER_FIELDS) {
     const value = record[field]
@@ -225,7 +242,8 @@ export function resolveLlmConfig(sources: LlmConfigSources = {}): LlmConfig {
   }
   const provider = pick('provider', flags, manifest) ?? DEFAULT_LLM_PROVIDER
   const { baseUrl, source } = resolveBaseUrl(provider, flags, env, manifest)
-  const apiKey = pick('apiKey', flags) ?? nonEmpty(env.OPENAI_API_KEY) ?? pick('apiKey', manifest)
+  const apiKeyEnv = pick('apiKeyEnv', flags, manifest) ?? DEFAULT_API_KEY_ENV
+  const apiKey = pick('apiKey', flags) ?? nonEmpty(env[apiKeyEnv]) ?? pick('apiKey', manifest)
   const number = <K extends (typeof NUMBER_FIELDS)[number][0]>(key: K, fallback: number): number =>
     (pick(key, flags, manifest) as number | undefined) ?? fallback
   const model = pick('model', flags, manifest) ?? DEFAULT_LLM_MODEL

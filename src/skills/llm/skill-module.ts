@@ -44,7 +44,15 @@ export function llmInputOf(manifest: HubManifest, skill: Skill): LlmConfigInput 
  */
 export const llmSkillModule = defineSkill({
   name: 'llm',
-  emits: ['chat.prompt', 'stream.start', 'llm.token', 'stream.chunk', 'llm.complete', 'stream.end', 'chat.message'],
+  emits: [
+    'chat.prompt',
+    'stream.start',
+    'llm.token',
+    'stream.chunk',
+    'llm.complete',
+    'stream.end',
+    'chat.message',
+  ],
   configKeys: ['model', 'temperature', 'systemPrompt', 'maxToolRounds'],
   open(context) {
     const provider = createLlmProvider(llmInputOf(context.manifest, context.skill), context.env, {

@@ -22,6 +22,7 @@ import {
   toMilliseconds,
 } from './memory-records.ts'
 import { type ContextRequest, type MemoryContext, readContext } from './read-context.ts'
+import { type ScrubReport, scrubMemoryDatabase, scrubMemoryId, scrubMemoryText } from './scrub-secrets.ts'
 
 export interface MemoryStore {
   /** Stores one finished turn (on turn.end): the episode, its summary and any facts it states. */
@@ -35,6 +36,11 @@ export interface MemoryStore {
   forgetAll(request?: ForgetRequest): ForgetResult
   /** Deletes what is older than retentionDays now (also done on open and while recording). */
   applyRetention(): ForgetResult
+  /**
+   * Replaces secrets in everything stored (for stores written before writes were scrubbed),
+   * then compacts the file so the old bytes are gone.
+   */
+  scrubSecrets(): ScrubReport
   close(): void
 }
 
@@ -146,7 +152,12 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
   return {
     recordTurn(turn) {
       ensureOpen()
-      const { userText, assistantText, truncated } = checkTurn(turn, config.maxTextChars)
+      const checked = checkTurn(turn, config.maxTextChars)
+      const truncated = checked.truncated
+      // Credentials never reach the file: not in the texts, the summary, the facts or the trace id.
+      const userText = scrubMemoryText(checked.userText).text
+      const assistantText = scrubMemoryText(checked.assistantText).text
+      const traceId = turn.traceId === undefined ? null : scrubMemoryId(turn.traceId).text
       const ts = turn.ts === undefined ? config.clock() : toMilliseconds(turn.ts, '/ts')
       const id = `ep_${randomUUID()}`
       const summary = summarizeTurn(userText, assistantText)
@@ -155,7 +166,7 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
         const row = statements.insertEpisode.run(
           id,
           turn.sessionId,
-          turn.traceId ?? null,
+          traceId,
           ts,
           userText,
           assistantText,
@@ -219,10 +230,11 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
           sessionId: row.session_id,
           ts: new Date(row.ts).toISOString(),
           ms: row.ts,
-          text: row.summary,
-          ...(row.trace_id === null ? {} : { traceId: row.trace_id }),
-          userText: row.user_text,
-          assistantText: row.assistant_text,
+          // Scrubbed on the way out too, for stores written before `memory scrub` ran.
+          text: scrubMemoryText(row.summary).text,
+          ...(row.trace_id === null ? {} : { traceId: scrubMemoryId(row.trace_id).text }),
+          userText: scrubMemoryText(row.user_text).text,
+          assistantText: scrubMemoryText(row.assistant_text).text,
         })),
         ...facts.map((row) => ({
           id: row.id,
@@ -230,7 +242,7 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
           sessionId: row.session_id,
           ts: new Date(row.ts).toISOString(),
           ms: row.ts,
-          text: row.text,
+          text: scrubMemoryText(row.text).text,
           factKind: row.kind as MemoryEntry['factKind'],
         })),
       ]
@@ -263,6 +275,13 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
     applyRetention() {
       ensureOpen()
       return sweep(true)
+    },
+
+    scrubSecrets() {
+      ensureOpen()
+      const report = scrubMemoryDatabase(database)
+      flush(report.episodes + report.facts > 0)
+      return report
     },
 
     close() {

@@ -7,6 +7,7 @@ import {
   DEFAULT_RECENT_EPISODES,
 } from './memory-options.ts'
 import { checkLimit, checkSessionId, invalid } from './memory-records.ts'
+import { scrubMemoryText } from './scrub-secrets.ts'
 
 export interface ContextRequest {
   sessionId: string
@@ -102,7 +103,14 @@ export function readContext(
     const row = loadFact.get(key) as { id: string; kind: FactKind; text: string; ts: number }
     candidates.push({
       kind: 'fact',
-      item: { id: row.id, kind: row.kind, text: row.text, ts: new Date(row.ts).toISOString(), score },
+      // Scrubbed when read as well, so a store written before scrubbing never reaches a prompt.
+      item: {
+        id: row.id,
+        kind: row.kind,
+        text: scrubMemoryText(row.text).text,
+        ts: new Date(row.ts).toISOString(),
+        score,
+      },
     })
   }
   for (const { key, score } of fuseRankings([episodeLexical, episodeRecent])) {
@@ -112,7 +120,7 @@ export function readContext(
       item: {
         id: row.id,
         sessionId: row.session_id,
-        text: row.summary,
+        text: scrubMemoryText(row.summary).text,
         ts: new Date(row.ts).toISOString(),
         score,
       },

@@ -113,9 +113,13 @@ const LIMIT_KEYS = [
 
 function resolveRoot(option: unknown): WorkspaceRoot {
   const root = typeof option === 'object' && option !== null ? (option as WorkspaceRootOption).path : option
-  const access = typeof option === 'object' && option !== null ? (option as WorkspaceRootOption).access : undefined
+  const access =
+    typeof option === 'object' && option !== null ? (option as WorkspaceRootOption).access : undefined
   if (access !== undefined && access !== 'read' && access !== 'read_write') {
-    throw new HubError('E_BAD_REQUEST', `workspace root access must be read or read_write, got ${String(access)}`)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `workspace root access must be read or read_write, got ${String(access)}`,
+    )
   }
   if (typeof root !== 'string' || root.length === 0 || root.includes('\0')) {
     throw new HubError('E_BAD_REQUEST', 'every workspace root must be a non-empty path')

@@ -20,7 +20,8 @@ export const toolsFsSkillModule = defineSkill({
     return {
       runtime: {
         status() {
-          if (roots.length === 0) return { state: 'unavailable', reason: 'the manifest names no workspace roots' }
+          if (roots.length === 0)
+            return { state: 'unavailable', reason: 'the manifest names no workspace roots' }
           const missing = roots.filter((root) => !existsSync(expandHome(root.path)))
           if (missing.length === roots.length) {
             return {

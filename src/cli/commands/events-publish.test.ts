@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { join } from 'node:path'
+import { PassThrough, Readable } from 'node:stream'
+import { test } from 'node:test'
+import { makeTempDir } from '../../../test/kit/temp-dir.ts'
+import type { CommandIo } from '../io.ts'
+import { run as events } from './events.ts'
+
+test('publish to a server that dies mid-answer says how many events were receipted and exits 1', async (t) => {
+  const temp = makeTempDir('localhub-publish-')
+  t.after(() => temp.remove())
+  const dataDir = join(temp.path, 'data')
+  const server = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => {
+      response.setHeader('content-type', 'application/x-ndjson')
+      response.write(`${JSON.stringify({ ok: true, data: { id: 'a', seq: 1 } })}\n`)
+      response.write(`${JSON.stringify({ ok: true, data: { id: 'b', seq: 2 } })}\n`, () =>
+        // The hub process going away: the connection breaks with the answer half written.
+        response.socket?.destroy(),
+      )
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => server.close())
+  const { port } = server.address() as { port: number }
+  mkdirSync(dataDir, { recursive: true })
+  writeFileSync(
+    join(dataDir, 'server.json'),
+    JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid }),
+  )
+  writeFileSync(join(dataDir, 'auth-token'), 'token\n')
+
+  const input = Array.from({ length: 5 }, (_, n) => JSON.stringify({ type: 'note.added', payload: { n } }))
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let out = ''
+  let err = ''
+  stdout.on('data', (chunk) => {
+    out += chunk
+  })
+  stderr.on('data', (chunk) => {
+    err += chunk
+  })
+  const io: CommandIo = {
+    stdin: Readable.from([`${input.join('\n')}\n`]),
+    stdout,
+    stderr,
+    env: {},
+    cwd: temp.path,
+  }
+  const code = await events(['publish', '-', '--data', dataDir], io)
+  assert.equal(code, 1, err)
+  assert.equal(out.trim().split('\n').length, 2)
+  assert.doesNotMatch(err, /usage:/)
+  assert.match(err, /stopped answering .* after 2 of 5 sent events were receipted/)
+  assert.match(err, /from line 3 on were not confirmed/)
+})

@@ -73,7 +73,7 @@ describe('guardrails', () => {
       role: 'assistant',
       content_sha256: sha('héllo 👋'),
       content_len: 7,
-      _guardrails: { dropped: [], hashed: ['/payload/content'], capped: [], secrets: [] },
+      _guardrails: { dropped: [], hashed: ['/payload/content'], capped: [], replaced: [] },
     })
   })
 

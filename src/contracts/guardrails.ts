@@ -42,14 +42,15 @@ export interface GuardrailOptions {
 
 /**
  * What guardrails changed, as JSON pointers from the envelope root (`/payload/…`, `/meta/…`,
- * `/traceId`). `secrets` has one pointer per secret value replaced by a marker (a string holding
- * two secrets is listed twice).
+ * `/traceId`). `replaced` has one pointer per secret replaced by a marker inside a value (a
+ * string holding two secrets is listed twice); the name is not a secret key name, so guarding a
+ * persisted form again keeps the summary.
  */
 export interface GuardrailSummary {
   dropped: string[]
   hashed: string[]
   capped: string[]
-  secrets: string[]
+  replaced: string[]
 }
 
 /**
@@ -125,7 +126,7 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
   }
 
   return function applyGuardrails(envelope: Envelope): Envelope {
-    const summary: GuardrailSummary = { dropped: [], hashed: [], capped: [], secrets: [] }
+    const summary: GuardrailSummary = { dropped: [], hashed: [], capped: [], replaced: [] }
     const rules = rulesByEntry.get(envelope.type)?.get(envelope.version) ?? NO_RULES
     let payload = envelope.payload as unknown
     for (const rule of rules) payload = applyRule(payload, rule.path, 0, rule, '/payload', summary)
@@ -140,7 +141,7 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
     const meta = envelope.meta === undefined ? undefined : sanitize(envelope.meta, ['meta'], summary, limits)
     const fields = scrubEnvelopeFields(envelope, summary)
     const changed =
-      summary.dropped.length + summary.hashed.length + summary.capped.length + summary.secrets.length > 0
+      summary.dropped.length + summary.hashed.length + summary.capped.length + summary.replaced.length > 0
     if (!changed) return envelope
     const persisted: Envelope = {
       ...envelope,
@@ -166,7 +167,7 @@ function scrubEnvelopeFields(envelope: Envelope, summary: GuardrailSummary): Par
     if (findings.length === 0) continue
     fields ??= {}
     fields[field] = text.length <= ENVELOPE_FIELD_MAX_CHARS ? text : secretMarker(findings[0]!.kind, value)
-    for (const _finding of findings) summary.secrets.push(`/${field}`)
+    for (const _finding of findings) summary.replaced.push(`/${field}`)
   }
   return fields as Partial<Envelope> | undefined
 }
@@ -221,7 +222,7 @@ function applyRule(
     // Secrets are replaced before the cut, which could otherwise leave half a key behind.
     if (typeof field === 'string' && mayHoldSecret(field)) {
       const scrubbed = scrubSecrets(field)
-      for (const _finding of scrubbed.findings) summary.secrets.push(here)
+      for (const _finding of scrubbed.findings) summary.replaced.push(here)
       field = scrubbed.text
     }
     summary.capped.push(here)
@@ -308,7 +309,7 @@ function sanitizeString(
     const scrubbed = scrubSecrets(text, { highEntropy: !isRandomByNatureKey(nearestKey(trail)) })
     if (scrubbed.findings.length > 0) {
       const pointer = pointerJoin('', ...trail)
-      for (const _finding of scrubbed.findings) summary.secrets.push(pointer)
+      for (const _finding of scrubbed.findings) summary.replaced.push(pointer)
       text = scrubbed.text
     }
   }
@@ -363,7 +364,7 @@ function sanitize(
       if (scrubbed.findings.length > 0) {
         result = rebuild(result ?? record, key, [])
         const pointer = pointerJoin('', ...trail, scrubbed.text)
-        for (const _finding of scrubbed.findings) summary.secrets.push(pointer)
+        for (const _finding of scrubbed.findings) summary.replaced.push(pointer)
         continue
       }
     }

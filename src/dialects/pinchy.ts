@@ -15,6 +15,7 @@ import { type Carrier, orderCarrier, readCarrier } from './carrier.ts'
 import { derivedUuid, isUuid } from './derived-id.ts'
 import { invalid, reject } from './issues.ts'
 import { compact, hasKeys, isPlainObject, without } from './json-guard.ts'
+import { pinchyPayloadWarnings } from './pinchy-advisories.ts'
 import type { CodecContext, DialectCodec, JsonObject } from './types.ts'
 
 const NAMESPACE = 'pinchy'
@@ -142,6 +143,9 @@ function toCanonical(input: JsonObject, context: CodecContext): Envelope {
   const severity = carrier?.severity ?? CANONICAL_DEFAULTS.severity
   if (carrier?.severity === undefined) defaulted.push('severity')
   if (defaulted.length > 0) stash.defaulted = defaulted
+  // Never written back to Pinchy: recomputed from the payload on every conversion.
+  const warnings = pinchyPayloadWarnings(input.event_type as string, input.payload as JsonObject)
+  if (warnings.length > 0) stash.warnings = warnings
 
   return orderEnvelope({
     id,

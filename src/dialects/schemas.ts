@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { ValidateFunction } from 'ajv'
 import { createAjv, type ValidationIssue } from '../contracts/index.ts'
 import { issuesFromAjv } from './issues.ts'
+import { storedFormSchema } from './stored-form.ts'
 
 // Schema files are contract files in catalog/; dialects only read them.
 const CATALOG = new URL('../../catalog/', import.meta.url)
@@ -33,7 +34,13 @@ export interface SchemaSet {
   validate(name: SchemaName, value: unknown): ValidationIssue[]
   /** The parsed schema document (read-only). */
   document(name: keyof typeof FILES): Readonly<Record<string, unknown>>
+  /** The catalog's in-flight payload schema of type@version (catalog/dist/registry.json); undefined when unknown. */
+  payloadSchema(type: string, version: number): Readonly<Record<string, unknown>> | undefined
+  /** Issues of `payload` against the stored (redacted) form of type@version, derived by stored-form.ts. */
+  validateStoredPayload(type: string, version: number, payload: unknown): ValidationIssue[]
 }
+
+const REGISTRY_FILE = 'dist/registry.json'
 
 function readSchema(file: string): Record<string, unknown> {
   const schema = JSON.parse(readFileSync(new URL(file, CATALOG), 'utf8')) as Record<string, unknown>
@@ -86,7 +93,39 @@ export function createSchemaSet(): SchemaSet {
     }
     return validator
   }
+  let payloadSchemas: Map<string, Record<string, unknown>> | undefined
+  const payloadSchema = (type: string, version: number): Record<string, unknown> | undefined => {
+    if (payloadSchemas === undefined) {
+      const registry = JSON.parse(readFileSync(new URL(REGISTRY_FILE, CATALOG), 'utf8')) as {
+        entries: { type: string; version: number; schema: Record<string, unknown> }[]
+      }
+      payloadSchemas = new Map(
+        registry.entries.map((entry) => {
+          const { $id: _id, ...schema } = entry.schema
+          return [`${entry.type}@${entry.version}`, schema]
+        }),
+      )
+    }
+    return payloadSchemas.get(`${type}@${version}`)
+  }
+  const storedValidators = new Map<string, ValidateFunction>()
   return Object.freeze({
+    payloadSchema,
+    validateStoredPayload(type: string, version: number, payload: unknown): ValidationIssue[] {
+      const key = `${type}@${version}`
+      let validator = storedValidators.get(key)
+      if (validator === undefined) {
+        const schema = payloadSchema(type, version)
+        if (schema === undefined) {
+          return [
+            { path: '/type', expected: 'a type in the catalog', got: type, message: `unknown type ${key}` },
+          ]
+        }
+        validator = ajv.compile(storedFormSchema(schema))
+        storedValidators.set(key, validator)
+      }
+      return validator(payload) ? [] : issuesFromAjv(validator.errors, payload)
+    },
     validate(name: SchemaName, value: unknown): ValidationIssue[] {
       const validator = validatorOf(name)
       return validator(value) ? [] : issuesFromAjv(validator.errors, value)

@@ -29,12 +29,5 @@ export type {
 } from './ledger-types.ts'
 export { CAPABILITY_TIERS, LEDGER_DECISIONS, LEDGER_OUTCOMES } from './ledger-types.ts'
 export { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE } from './signing-keys.ts'
-export { UNWITNESSED_TAIL_REASON } from './tail-account.ts'
-export type { TailResolution, TailResolutionOptions } from './unwitnessed-tail.ts'
-export {
-  ADOPT_ACTION,
-  ARCHIVE_DIR_NAME,
-  adoptUnwitnessedTail,
-  recoverUnwitnessedTail,
-} from './unwitnessed-tail.ts'
-export type { VerifyOptions } from './verify-chain.ts'
+export type { TailResolution } from './unwitnessed-tail.ts'
+export { adoptUnwitnessedTail, recoverUnwitnessedTail } from './unwitnessed-tail.ts'

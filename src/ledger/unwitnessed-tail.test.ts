@@ -6,17 +6,10 @@ import { describe, test } from 'node:test'
 import Database from 'better-sqlite3'
 import canonicalize from 'canonicalize'
 import type { HubError } from '../contracts/index.ts'
-import {
-  ADOPT_ACTION,
-  adoptUnwitnessedTail,
-  type LedgerEntry,
-  openLedger,
-  openLedgerReader,
-  recoverUnwitnessedTail,
-  UNWITNESSED_TAIL_REASON,
-  type VerifyReport,
-} from './index.ts'
+import { type LedgerEntry, openLedger, openLedgerReader, type VerifyReport } from './index.ts'
 import { draft, tamper, tempDataDir } from './ledger-test-kit.ts'
+import { UNWITNESSED_TAIL_REASON } from './tail-account.ts'
+import { ADOPT_ACTION, adoptUnwitnessedTail, recoverUnwitnessedTail } from './unwitnessed-tail.ts'
 
 type Context = { after: (fn: () => void) => void }
 

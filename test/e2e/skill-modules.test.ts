@@ -66,10 +66,10 @@ async function hubWith(manifestText: string, t: { after: (fn: () => Promise<void
 
 async function health(hub: RunningHub) {
   const response = await fetch(`${hub.url}/health`, { headers: { authorization: `Bearer ${hub.token}` } })
-  return (await response.json()).data as {
-    status: string
-    skills: { id: string; status: string; reason?: string }[]
+  const body = (await response.json()) as {
+    data: { status: string; skills: { id: string; status: string; reason?: string }[] }
   }
+  return body.data
 }
 
 describe('the worked example of docs/adding-a-skill.md', () => {
@@ -157,6 +157,60 @@ describe('the pipeline runner', () => {
       .filter((frame) => frame.type === 'pipeline.status')
       .map((frame) => frame.payload.step)
     assert.ok(statuses.includes('2.0 call:skill.probe'), JSON.stringify(statuses))
+  })
+
+  test('a waiting run is listed by GET /runs and ended by POST /runs/cancel; bad cancel bodies are refused', async (t) => {
+    const temp = makeTempDir()
+    t.after(() => temp.remove())
+    const { hub } = await hubWith(
+      probeManifest({
+        skills: [{ id: 'skill.probe', config: { log: join(temp.path, 'log') } }],
+        pipelines: `  - id: pipeline.ws.probe
+    steps:
+      - { recv: "voice.start", via: "kernel.ws:/ws/probe" }
+      - { recv: "voice.end" }
+      - { call: "skill.probe" }`,
+      }),
+      t,
+    )
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${hub.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      return {
+        status: response.status,
+        body: (await response.json()) as { ok: boolean; data?: unknown; error?: { code: string } },
+      }
+    }
+    const errors = await watchEvents(hub.bus, 'error.raised')
+    const socket = new WebSocket(`${hub.url.replace('http', 'ws')}/ws/probe`, {
+      headers: { authorization: `Bearer ${hub.token}` },
+    })
+    t.after(() => socket.close())
+    await new Promise((done) => socket.once('open', done))
+    const started = await watchEvents(hub.bus, 'pipeline.status')
+    socket.send(
+      JSON.stringify({ type: 'voice.start', payload: { sampleRate: 16000, format: 'pcm16', channels: 1 } }),
+    )
+    await started.next(
+      (event) => (event.payload as { step: string }).step === '1 recv:voice.end',
+      'the run waiting',
+    )
+    const runs = (await call('GET', '/runs')).body.data as { traceId: string; trigger: string }[]
+    assert.equal(runs.length, 1)
+    assert.equal(runs[0]!.trigger, 'ws')
+    for (const bad of [{}, { traceID: 'x' }, { traceId: 7 }, []]) {
+      const refused = await call('POST', '/runs/cancel', bad)
+      assert.equal(refused.status, 422, JSON.stringify(bad))
+      assert.equal(refused.body.error?.code, 'E_VALIDATION')
+    }
+    const cancelled = await call('POST', '/runs/cancel', { traceId: runs[0]!.traceId })
+    assert.deepEqual(cancelled.body.data, { cancelled: 1 })
+    const error = await errors.next((event) => event.traceId === runs[0]!.traceId, 'the cancelled run ending')
+    assert.equal((error.payload as { code: string }).code, 'E_TIMEOUT')
+    assert.deepEqual((await call('GET', '/runs')).body.data, [])
   })
 
   test('a skill that publishes a type outside its provides is refused, in a run and on the bus', async (t) => {

@@ -252,7 +252,7 @@ describe('a real hub stores, replays and broadcasts no secret', { timeout: 120_0
     }
     for (let index = 0; index < corpus.positives.length; index++) {
       const event = byTrace.get(`hostile-value-${index}`)!
-      const secrets = (event.payload._guardrails as { secrets: string[] }).secrets
+      const secrets = (event.payload._guardrails as { replaced: string[] }).replaced
       assert.ok(secrets.includes('/payload/inputs/text'), corpus.positives[index]!.text)
       assert.ok(secrets.includes('/meta/note'))
     }
@@ -263,7 +263,7 @@ describe('a real hub stores, replays and broadcasts no secret', { timeout: 120_0
     for (const field of ENVELOPE_FIELDS) {
       const event = envelopeEvents.find((item) => String(item[field]).startsWith('run [REDACTED:openai:'))
       assert.ok(event, `${field} holds the marker`)
-      assert.ok((event.payload._guardrails as { secrets: string[] }).secrets.includes(`/${field}`))
+      assert.ok((event.payload._guardrails as { replaced: string[] }).replaced.includes(`/${field}`))
     }
   })
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -48,6 +48,7 @@ test('memory scrub rewrites secrets an older hub stored and reports how many', a
 
 test('memory scrub without a store reports nothing and creates nothing; extra arguments are usage errors', async () => {
   assert.match((await cli(['scrub', '--data', 'nowhere'])).stdout, /^removed 0 secrets/)
+  assert.equal(existsSync(join(root, 'nowhere')), false)
   const wrong = await cli(['scrub', 'extra'])
   assert.equal(wrong.code, 2)
   assert.match(wrong.stderr, /usage: localhub memory/)

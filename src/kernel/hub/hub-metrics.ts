@@ -29,7 +29,7 @@ export function createHubMetrics(): HubMetrics {
       new Histogram({
         name: `localhub_${name}`,
         help: `Seed 000 metric ${name} (milliseconds)`,
-        labelNames: ['skill', 'outcome'],
+        labelNames: ['skill', 'outcome', 'pipeline'],
         buckets: STEP_BUCKETS_MS,
         registers: [registry],
       }),

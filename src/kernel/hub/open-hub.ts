@@ -23,6 +23,7 @@ import { CHAT_PIPELINE_ID, DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, type HubOpti
 import { createHubPort } from './hub-port.ts'
 import { loadHubManifest } from './load-hub-manifest.ts'
 import { startBusTriggers, wsEntryRoutes } from './pipeline-triggers.ts'
+import { runRoutes } from './run-routes.ts'
 import { createToolService, toolPortOf } from './tool-service.ts'
 import { withDataDirRoots } from './workspace-roots.ts'
 
@@ -157,6 +158,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
         routes: [
           ...(memory === undefined ? [] : [memoryRoutes(memory)]),
           deadLetterRoutes(bus),
+          runRoutes(runner),
           actionRoutes(actions, toolService),
           ...skills.routes,
           ...wsEntryRoutes(bus, runner, manifest.pipelines),

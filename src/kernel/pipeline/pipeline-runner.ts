@@ -206,7 +206,10 @@ export class PipelineRunner {
       span?.setStatus({ code: SpanStatusCode.ERROR, message: `${run.error.code}: ${run.error.message}` })
     span?.setAttribute('localhub.outcome', run.outcome ?? 'ok')
     span?.end()
-    options.metrics.observe('turn_ms', now() - run.startedAt, { outcome: run.outcome ?? 'ok' })
+    options.metrics.observe('turn_ms', now() - run.startedAt, {
+      outcome: run.outcome ?? 'ok',
+      pipeline: run.pipelineId,
+    })
     return run
   }
 

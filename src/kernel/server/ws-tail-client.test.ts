@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { waitFor } from '../../../test/kit/wait-for.ts'
 import type { Envelope } from '../../contracts/index.ts'
 import { type TailSocket, WS_CLOSE_SLOW_CONSUMER, WsTailClient } from './ws-tail-client.ts'
 
@@ -131,8 +132,7 @@ describe('WsTailClient', () => {
     await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, 500))])
     assert.equal(socket.closedWith?.code, WS_CLOSE_SLOW_CONSUMER)
     assert.match(socket.closedWith?.reason ?? '', /from=\d+$/)
-    await new Promise((resolve) => setTimeout(resolve, 60))
-    assert.equal(socket.terminated, true)
+    await waitFor(() => socket.terminated, 'the socket cut after the grace time', 2000)
     client.offer(event(1_000))
     assert.equal(socket.sent.filter((text) => text.includes('"seq":1000')).length, 0)
   })

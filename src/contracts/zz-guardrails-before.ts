@@ -1,23 +1,16 @@
+import * as crypto from 'node:crypto'
+
+// crypto.hash (Node ≥ 20.12) hashes in one call, several times cheaper than createHash for short text.
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash
+const { createHash } = crypto
+
 import canonicalize from 'canonicalize'
-import { codePointLength, sha256Hex, toWellFormed } from './digest.ts'
 import type { Envelope } from './envelope.ts'
 import { pointerJoin } from './issue-format.ts'
 import { collectRedactionRules, type RedactionRule } from './redaction-rules.ts'
 import { entryKey, type RegistryDocument } from './registry-types.ts'
-import { mayHoldSecret, scrubSecrets, secretMarker } from './secret-detectors.ts'
-import {
-  isRandomByNatureKey,
-  keyNameMatches,
-  normalizeKeyNames,
-  SECRET_KEY_NAMES,
-} from './secret-key-names.ts'
 
-export { codePointLength, sha256Hex }
-
-/**
- * Seed 003's denied keys: dropped wherever they appear in a payload or in meta, matched whole
- * (case and separators ignored). Secrets are matched more widely by SECRET_KEY_NAMES.
- */
+/** Seed 003's denied keys: dropped wherever they appear in a payload or in meta. */
 export const DEFAULT_DENIED_KEYS: readonly string[] = Object.freeze([
   'authorization',
   'token',
@@ -34,88 +27,61 @@ export const DEFAULT_MAX_LIST_ITEMS = 256
 
 export interface GuardrailOptions {
   deniedKeys?: readonly string[]
-  /** Key names matched as a suffix (see SECRET_KEY_NAMES, the default). */
-  secretKeyNames?: readonly string[]
   maxStringChars?: number
   maxListItems?: number
 }
 
-/**
- * What guardrails changed, as JSON pointers from the envelope root (`/payload/…`, `/meta/…`,
- * `/traceId`). `secrets` has one pointer per secret value replaced by a marker (a string holding
- * two secrets is listed twice).
- */
+/** What guardrails changed, as JSON pointers into the payload (or meta, prefixed /meta). */
 export interface GuardrailSummary {
   dropped: string[]
   hashed: string[]
   capped: string[]
-  secrets: string[]
 }
-
-/**
- * Envelope fields a producer fills with free strings: secrets in them are replaced by markers
- * (the generic high-entropy detector is off here, ids are random by nature).
- */
-export const ENVELOPE_STRING_FIELDS = Object.freeze([
-  'source',
-  'traceId',
-  'causationId',
-  'sessionId',
-  'tenant',
-  'idempotencyKey',
-] as const)
-/** The smallest maxLength among those fields in catalog/envelope.schema.json. */
-const ENVELOPE_FIELD_MAX_CHARS = 200
 
 const NO_RULES: readonly RedactionRule[] = Object.freeze([])
 
 export type Guardrails = (envelope: Envelope) => Envelope
 
-// canonicalize refuses lone UTF-16 surrogates ("x\ud800y"); guardrails must never throw on a
-// validated envelope, so such values are hashed with U+FFFD in their place.
-function canonicalJson(value: unknown): string {
-  try {
-    return canonicalize(value) ?? 'null'
-  } catch {
-    return canonicalize(wellFormedDeep(value)) ?? 'null'
+/** Number of Unicode code points, so `_len` agrees with Python's len() and other languages. */
+export function codePointLength(text: string): number {
+  let count = text.length
+  for (let index = 0; index < text.length; index++) {
+    const unit = text.charCodeAt(index)
+    if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length) {
+      const next = text.charCodeAt(index + 1)
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--
+        index++
+      }
+    }
   }
+  return count
 }
 
-function wellFormedDeep(value: unknown): unknown {
-  if (typeof value === 'string') return toWellFormed(value)
-  if (Array.isArray(value)) return value.map(wellFormedDeep)
-  if (value === null || typeof value !== 'object') return value
-  const result: Record<string, unknown> = {}
-  for (const key in value as Record<string, unknown>) {
-    if (Object.hasOwn(value, key))
-      setOwn(result, toWellFormed(key), wellFormedDeep((value as Record<string, unknown>)[key]))
-  }
-  return result
+export function sha256Hex(text: string): string {
+  return oneShotHash === undefined
+    ? createHash('sha256').update(text, 'utf8').digest('hex')
+    : oneShotHash('sha256', text, 'hex')
 }
 
 function hashValue(value: unknown): { sha256: string; length: number } {
-  const text = typeof value === 'string' ? value : canonicalJson(value)
+  const text = typeof value === 'string' ? value : (canonicalize(value) ?? 'null')
   return { sha256: sha256Hex(text), length: codePointLength(text) }
 }
 
 /**
  * Builds the pure function from an envelope to its persisted and broadcast form: declared
- * x-redact rules first (drop, hash to <field>_sha256 + <field>_len, cap:n), then denied and
- * secret-named keys anywhere, secret values replaced by markers (payload, meta and the envelope's
- * string fields), then the general caps. The input is never mutated; nothing throws.
+ * x-redact rules first (drop, hash to <field>_sha256 + <field>_len, cap:n), then denied keys
+ * anywhere, then the general caps. The input is never mutated.
  */
 export function createGuardrails(registry: RegistryDocument, options: GuardrailOptions = {}): Guardrails {
   const settings = Object.freeze({
     deniedKeys: DEFAULT_DENIED_KEYS,
-    secretKeyNames: SECRET_KEY_NAMES,
     maxStringChars: DEFAULT_MAX_STRING_CHARS,
     maxListItems: DEFAULT_MAX_LIST_ITEMS,
     ...options,
   })
-  const keyNames = indexKeyNames(
-    normalizeKeyNames(settings.deniedKeys),
-    normalizeKeyNames(settings.secretKeyNames),
-  )
+  const denied = new Set(settings.deniedKeys.map((key) => key.toLowerCase()))
   // type -> version -> rules; two lookups avoid building a key string per event.
   const rulesByEntry = new Map<string, Map<number, readonly RedactionRule[]>>()
   for (const entry of registry.entries) {
@@ -125,50 +91,26 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
   }
 
   return function applyGuardrails(envelope: Envelope): Envelope {
-    const summary: GuardrailSummary = { dropped: [], hashed: [], capped: [], secrets: [] }
+    const summary: GuardrailSummary = { dropped: [], hashed: [], capped: [] }
     const rules = rulesByEntry.get(envelope.type)?.get(envelope.version) ?? NO_RULES
     let payload = envelope.payload as unknown
     for (const rule of rules) payload = applyRule(payload, rule.path, 0, rule, '/payload', summary)
     // Digests written by hash rules are never capped by the general string limit.
     const limits: Limits = {
-      keyNames,
+      denied,
       maxStringChars: settings.maxStringChars,
       maxListItems: settings.maxListItems,
       hashed: summary.hashed,
     }
     payload = sanitize(payload, ['payload'], summary, limits)
     const meta = envelope.meta === undefined ? undefined : sanitize(envelope.meta, ['meta'], summary, limits)
-    const fields = scrubEnvelopeFields(envelope, summary)
-    const changed =
-      summary.dropped.length + summary.hashed.length + summary.capped.length + summary.secrets.length > 0
+    const changed = summary.dropped.length + summary.hashed.length + summary.capped.length > 0
     if (!changed) return envelope
-    const persisted: Envelope = {
-      ...envelope,
-      ...fields,
-      payload: { ...(payload as Record<string, unknown>), _guardrails: summary },
-    }
-    if (meta !== undefined) persisted.meta = meta as Record<string, unknown>
-    return persisted
+    const persisted = { ...(payload as Record<string, unknown>), _guardrails: summary }
+    return meta === undefined
+      ? { ...envelope, payload: persisted }
+      : { ...envelope, payload: persisted, meta: meta as Record<string, unknown> }
   }
-}
-
-/**
- * Secrets in source, traceId, sessionId… are replaced in place by markers (deterministic, so
- * events of one session still share one sessionId). When the markers would make the field longer
- * than the envelope schema allows, the whole field becomes one marker.
- */
-function scrubEnvelopeFields(envelope: Envelope, summary: GuardrailSummary): Partial<Envelope> | undefined {
-  let fields: Record<string, string> | undefined
-  for (const field of ENVELOPE_STRING_FIELDS) {
-    const value = envelope[field]
-    if (typeof value !== 'string' || !mayHoldSecret(value)) continue
-    const { text, findings } = scrubSecrets(value, { highEntropy: false })
-    if (findings.length === 0) continue
-    fields ??= {}
-    fields[field] = text.length <= ENVELOPE_FIELD_MAX_CHARS ? text : secretMarker(findings[0]!.kind, value)
-    for (const _finding of findings) summary.secrets.push(`/${field}`)
-  }
-  return fields as Partial<Envelope> | undefined
 }
 
 // Plain assignment of a key such as `__proto__` (legal in parsed JSON) would change the prototype.
@@ -216,14 +158,8 @@ function applyRule(
       [`${token}_len`, length],
     ])
   }
-  let field = value[token] as string | unknown[]
+  const field = value[token]
   if ((typeof field === 'string' || Array.isArray(field)) && field.length > action.limit) {
-    // Secrets are replaced before the cut, which could otherwise leave half a key behind.
-    if (typeof field === 'string' && mayHoldSecret(field)) {
-      const scrubbed = scrubSecrets(field)
-      for (const _finding of scrubbed.findings) summary.secrets.push(here)
-      field = scrubbed.text
-    }
     summary.capped.push(here)
     return rebuild(value, token, [[token, field.slice(0, action.limit)]])
   }
@@ -246,77 +182,12 @@ function rebuild(
   return result
 }
 
-/** Denied names (matched whole) and secret names (matched as a suffix), bucketed by last character. */
-type KeyNameIndex = ({ name: string; exact: boolean }[] | undefined)[]
-
-function indexKeyNames(denied: string[], secret: string[]): KeyNameIndex {
-  const index: KeyNameIndex = []
-  const add = (name: string, exact: boolean) => {
-    const last = name.charCodeAt(name.length - 1)
-    const bucket = index[last] ?? []
-    bucket.push({ name, exact })
-    index[last] = bucket
-  }
-  for (const name of denied) add(name, true)
-  for (const name of secret) add(name, false)
-  return index
-}
-
-function isDeniedKey(key: string, index: KeyNameIndex): boolean {
-  let position = key.length - 1
-  let code = 0
-  for (; position >= 0; position--) {
-    code = key.charCodeAt(position)
-    if (code >= 65 && code <= 90) code += 32
-    if ((code >= 48 && code <= 57) || (code >= 97 && code <= 122)) break
-  }
-  if (position < 0) return false
-  const bucket = index[code]
-  if (bucket === undefined) return false
-  for (const { name, exact } of bucket) if (keyNameMatches(key, name, exact)) return true
-  return false
-}
-
 interface Limits {
-  keyNames: KeyNameIndex
+  denied: Set<string>
   maxStringChars: number
   maxListItems: number
   /** Pointers hashed by rules: their `_sha256` digests are exempt from the string cap. */
   hashed: string[]
-}
-
-/** Key names shorter than this cannot hold a secret shape worth looking for. */
-const MIN_SECRET_KEY_CHARS = 16
-
-// The nearest key above a value (array positions skipped), to tell ids and digests from secrets.
-function nearestKey(trail: (string | number)[]): string {
-  for (let index = trail.length - 1; index >= 0; index--) {
-    const token = trail[index]
-    if (typeof token === 'string') return token
-  }
-  return ''
-}
-
-function sanitizeString(
-  value: string,
-  trail: (string | number)[],
-  summary: GuardrailSummary,
-  limits: Limits,
-): string {
-  let text = value
-  if (mayHoldSecret(text)) {
-    const scrubbed = scrubSecrets(text, { highEntropy: !isRandomByNatureKey(nearestKey(trail)) })
-    if (scrubbed.findings.length > 0) {
-      const pointer = pointerJoin('', ...trail)
-      for (const _finding of scrubbed.findings) summary.secrets.push(pointer)
-      text = scrubbed.text
-    }
-  }
-  if (text.length <= limits.maxStringChars) return text
-  const pointer = pointerJoin('', ...trail)
-  if (pointer.endsWith('_sha256') && limits.hashed.includes(pointer.slice(0, -'_sha256'.length))) return text
-  summary.capped.push(pointer)
-  return text.slice(0, limits.maxStringChars)
 }
 
 // `trail` holds the keys from the root; pointers are only built when something changes, so the
@@ -327,7 +198,14 @@ function sanitize(
   summary: GuardrailSummary,
   limits: Limits,
 ): unknown {
-  if (typeof value === 'string') return sanitizeString(value, trail, summary, limits)
+  if (typeof value === 'string') {
+    if (value.length <= limits.maxStringChars) return value
+    const pointer = pointerJoin('', ...trail)
+    if (pointer.endsWith('_sha256') && limits.hashed.includes(pointer.slice(0, -'_sha256'.length)))
+      return value
+    summary.capped.push(pointer)
+    return value.slice(0, limits.maxStringChars)
+  }
   if (value === null || typeof value !== 'object') return value
   if (Array.isArray(value)) {
     let items = value
@@ -352,26 +230,13 @@ function sanitize(
   const record = value as Record<string, unknown>
   for (const key in record) {
     if (!Object.hasOwn(record, key)) continue
-    if (isDeniedKey(key, limits.keyNames)) {
+    if (limits.denied.has(key.toLowerCase())) {
       result = rebuild(result ?? record, key, [])
       summary.dropped.push(pointerJoin('', ...trail, key))
       continue
     }
-    if (key.length >= MIN_SECRET_KEY_CHARS && mayHoldSecret(key)) {
-      // A secret used as a key: the entry goes, and its pointer names the marker, not the key.
-      const scrubbed = scrubSecrets(key)
-      if (scrubbed.findings.length > 0) {
-        result = rebuild(result ?? record, key, [])
-        const pointer = pointerJoin('', ...trail, scrubbed.text)
-        for (const _finding of scrubbed.findings) summary.secrets.push(pointer)
-        continue
-      }
-    }
     const child = record[key]
-    if (
-      typeof child !== 'object' &&
-      (typeof child !== 'string' || (child.length <= limits.maxStringChars && !mayHoldSecret(child)))
-    )
+    if (typeof child !== 'object' && (typeof child !== 'string' || child.length <= limits.maxStringChars))
       continue
     trail.push(key)
     const next = sanitize(child, trail, summary, limits)

@@ -54,9 +54,14 @@ describe('Denis stored events <-> canonical', () => {
     assert.equal(envelope.source, 'denis_persona')
     assert.equal(envelope.traceId, 'trace-1')
     assert.equal(envelope.type, 'chat.message')
-    // channel and turn_id follow from type and correlation_id here, so meta holds only the UI hint.
+    // channel and turn_id follow from type and correlation_id here, so meta holds only the UI hint
+    // and that the payload is seed 003's stored (redacted) form.
     assert.deepEqual(envelope.meta, {
-      denis: { ui: chatMessage.ui, defaulted: ['id', 'version', 'severity', 'tenant'] },
+      denis: {
+        ui: chatMessage.ui,
+        defaulted: ['id', 'version', 'severity', 'tenant'],
+        payload_form: 'stored',
+      },
     })
   })
 

@@ -11,6 +11,7 @@ import {
 import { derivedUuid } from './derived-id.ts'
 import { invalid, reject } from './issues.ts'
 import { compact } from './json-guard.ts'
+import { looksStored } from './stored-form.ts'
 import type { CodecContext, DialectCodec, JsonObject } from './types.ts'
 
 const NAMESPACE = 'denis'
@@ -68,6 +69,19 @@ function toCanonical(input: JsonObject, context: CodecContext): Envelope {
   const name =
     input.stored === true ? `${String(input.conversation_id)}\n${eventId}` : (canonicalize(input) ?? '')
   stash.defaulted = ['id', 'version', 'severity', 'tenant']
+  // Seed 003 persists and replays payloads in their redacted form (`content_sha256` + `content_len`
+  // for `content`): checked against that form and marked, never re-inflated (decision 1321).
+  const payloadSchema = context.schemas.payloadSchema(type, CANONICAL_DEFAULTS.version)
+  if (payloadSchema !== undefined && looksStored(payloadSchema, input.payload)) {
+    const problems = context.schemas.validateStoredPayload(type, CANONICAL_DEFAULTS.version, input.payload)
+    if (problems.length > 0) {
+      throw invalid(
+        `the payload is not the stored form of ${type}`,
+        problems.map((problem) => ({ ...problem, path: `/payload${problem.path}` })),
+      )
+    }
+    stash.payload_form = 'stored'
+  }
   return orderEnvelope({
     id: derivedUuid(NAMESPACE, name),
     type,

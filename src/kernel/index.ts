@@ -1,6 +1,7 @@
 export type { HubOptions, RunningHub } from './hub/index.ts'
 export {
   CHAT_PIPELINE_ID,
+  checkHubManifest,
   DEFAULT_DATA_DIR,
   DEFAULT_MANIFEST_PATH,
   HUB_VERSION,

@@ -399,7 +399,7 @@ describe('storage and RAG config', { timeout: 60_000 }, () => {
     await hub.bus.publish({
       type: 'index.request',
       traceId: 'trace-topk',
-      payload: { paths: [setup.workspace] },
+      payload: { paths: [setup.workspace], mode: 'full' },
     })
     await progress.next(
       (event) =>

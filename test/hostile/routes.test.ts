@@ -51,6 +51,24 @@ describe('hostile requests to the routes', { timeout: 60_000 }, () => {
     assert.equal(paired.body.error.details.issues[0].path, '/extra', 'a proper pair is text like any other')
   })
 
+  test('POST /events refuses an event with a lone surrogate, with the pointer, and keeps the others', async () => {
+    const good = '{"type":"ui.command","payload":{"command":"ok"}}'
+    const bad = '{"type":"ui.command","payload":{"command":"x\\ud800"}}'
+    const answer = await fixture.call('POST', '/events', `${good}\n${bad}\n`, {
+      'content-type': 'application/x-ndjson',
+    })
+    assert.equal(answer.status, 200, JSON.stringify(answer.body))
+    // NDJSON in, NDJSON out: one result envelope per line.
+    const results = String(answer.body)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    assert.equal(results[0].ok, true, JSON.stringify(results))
+    assert.equal(results[1].ok, false)
+    assert.equal(results[1].error.code, 'E_VALIDATION')
+    assert.equal(results[1].error.details.issues[0].path, '/payload/command')
+  })
+
   test('a grant for a folder outside every workspace root is refused; inside one it is made', async () => {
     const outside = await fixture.call('POST', '/grants', { scope: { pathPrefix: fixture.outside } })
     assert.equal(outside.status, 403, JSON.stringify(outside.body))

@@ -33,10 +33,21 @@ describe('localhub manifest validate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'localhub-manifest-cli-'))
   after(() => rmSync(dir, { recursive: true, force: true }))
 
+  test('checks what the skill modules require: an unknown condition is reported with its line', async () => {
+    const text = readFileSync(resolve(repoRoot, 'examples/skills/fs-nudge/manifest.yaml'), 'utf8')
+      .replace('./index.ts', resolve(repoRoot, 'examples/skills/fs-nudge/index.ts'))
+      .replace('if: "touches_watched_file"', 'if: "touches_watched_fiel"')
+    const file = join(dir, 'typo.yaml')
+    writeFileSync(file, text)
+    const result = await invoke(['validate', file])
+    assert.equal(result.code, 1)
+    assert.match(result.stderr, /typo\.yaml:\d+:\d+ \/pipelines\/0\/steps\/2\/if: no enabled skill registers the condition touches_watched_fiel — use one of: touches_watched_file/)
+  })
+
   test('prints ok with the counts for the default manifest (path relative to cwd)', async () => {
     const result = await invoke(['validate', 'manifests/default.yaml'])
     assert.equal(result.code, 0)
-    assert.equal(result.stdout, 'ok: manifests/default.yaml (12 skills, 3 pipelines)\n')
+    assert.equal(result.stdout, 'ok: manifests/default.yaml (7 skills, 1 pipelines)\n')
     assert.equal(result.stderr, '')
   })
 

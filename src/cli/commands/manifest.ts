@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { fail, HubError, ok, toHubError } from '../../contracts/index.ts'
+import { checkHubManifest } from '../../kernel/index.ts'
 import {
   DEFAULT_REGISTRY_YAML_PATH,
   formatIssue,
@@ -62,10 +63,12 @@ function knownTypesFor(args: ValidateArgs, io: CommandIo): ReadonlySet<string> |
 async function validate(args: ValidateArgs, io: CommandIo): Promise<number> {
   try {
     const knownTypes = knownTypesFor(args, io)
-    const manifest = await loadManifest(
-      resolve(io.cwd, args.file),
-      knownTypes === undefined ? {} : { knownTypes },
-    )
+    const path = resolve(io.cwd, args.file)
+    // With the package's catalog, check what the skill modules require too, as `serve` would.
+    const manifest =
+      knownTypes !== undefined && args.catalog === undefined
+        ? await checkHubManifest(path)
+        : await loadManifest(path, knownTypes === undefined ? {} : { knownTypes })
     const summary = {
       file: args.file,
       skills: manifest.skills.length,

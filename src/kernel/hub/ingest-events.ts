@@ -1,5 +1,5 @@
 import type { BusClient, PublishReceipt } from '../../bus/index.ts'
-import { fail, HubError, ok, type Result, toHubError } from '../../contracts/index.ts'
+import { assertNoLoneSurrogate, fail, HubError, ok, type Result, toHubError } from '../../contracts/index.ts'
 import { detectDialect, fromHttpRequest, isDialectName, toCanonical } from '../../dialects/index.ts'
 import type { IngestBody } from '../server/index.ts'
 
@@ -35,6 +35,8 @@ function toDraft(value: unknown, hint: string | undefined): unknown {
 
 async function publishOne(bus: BusClient, draft: unknown, line?: number): Promise<Result<PublishReceipt>> {
   try {
+    // Not well-formed Unicode cannot be hashed or stored faithfully: refused, with where.
+    assertNoLoneSurrogate(draft, 'the event')
     return ok(await bus.publishUntyped(draft))
   } catch (error) {
     const failure = fail(error)

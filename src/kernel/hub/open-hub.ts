@@ -43,6 +43,18 @@ const FALLBACK_STATE_MACHINE: StateMachine = {
   ],
 }
 
+/**
+ * Loads a manifest as the hub would: schema, semantics, and what the skill modules it names
+ * require (`localhub manifest validate` uses it). Throws HubError with details.issues.
+ */
+export async function checkHubManifest(manifestPath: string): Promise<HubManifest> {
+  const loaded = await loadHubManifest(manifestPath, loadRegistry(), {
+    builtinDirectory: BUILTIN_SKILLS_DIRECTORY,
+    manifestDirectory: dirname(resolve(manifestPath)),
+  })
+  return loaded.manifest
+}
+
 export interface RunningHub {
   readonly url: string
   readonly loginUrl: string
@@ -101,7 +113,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     const services = createSkillServices()
     const actions = await openHubActions({ dataDir, manifest, bus })
     closers.unshift(() => actions.close())
-    const toolService = createToolService(bus, actions)
+    const toolService = createToolService(bus, actions, { metrics })
     closers.unshift(() => toolService.close())
     const sessions = new SessionRegistry(
       compileStateMachine(manifest.kernel?.stateMachine ?? FALLBACK_STATE_MACHINE),

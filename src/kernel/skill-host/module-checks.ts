@@ -76,11 +76,18 @@ export function moduleProblems(manifest: HubManifest, resolved: readonly Resolve
     }
     for (const name of module.conditions ?? []) conditions.set(name, skill.id)
   }
+  const missing = new Set(
+    resolved.filter((entry) => entry.kind === 'unavailable').map((entry) => entry.skill.id),
+  )
   for (const [pipelineIndex, pipeline] of manifest.pipelines.entries()) {
     const base = `/pipelines/${pipelineIndex}/steps`
     const emitted = new Set<string>(RUNNER_EMITTED_TYPES)
-    for (const [step, path] of walkSteps(pipeline.steps, base)) {
-      if ('if' in step && !conditions.has(step.if)) {
+    // A pipeline that calls a skill this hub has no module for cannot run (its call step fails
+    // first and /health says why); the conditions that skill would register are not known here.
+    const steps = [...walkSteps(pipeline.steps, base)]
+    const runnable = !steps.some(([step]) => 'call' in step && missing.has(step.call))
+    for (const [step, path] of steps) {
+      if ('if' in step && runnable && !conditions.has(step.if)) {
         problems.push({
           path: `${path}/if`,
           problem: `no enabled skill registers the condition ${step.if}`,

@@ -1,3 +1,0 @@
-export { actionRoutes } from './action-routes.ts'
-export { deadLetterRoutes } from './dead-letter-routes.ts'
-export { memoryRoutes } from './memory-routes.ts'

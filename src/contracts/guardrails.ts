@@ -65,6 +65,8 @@ export const ENVELOPE_STRING_FIELDS = Object.freeze([
   'tenant',
   'idempotencyKey',
 ] as const)
+const ID_SCAN = Object.freeze({ highEntropy: false })
+const FULL_SCAN = Object.freeze({ highEntropy: true })
 /** The smallest maxLength among those fields in catalog/envelope.schema.json. */
 const ENVELOPE_FIELD_MAX_CHARS = 200
 
@@ -162,8 +164,8 @@ function scrubEnvelopeFields(envelope: Envelope, summary: GuardrailSummary): Par
   let fields: Record<string, string> | undefined
   for (const field of ENVELOPE_STRING_FIELDS) {
     const value = envelope[field]
-    if (typeof value !== 'string' || !mayHoldSecret(value)) continue
-    const { text, findings } = scrubSecrets(value, { highEntropy: false })
+    if (typeof value !== 'string' || !mayHoldSecret(value, ID_SCAN)) continue
+    const { text, findings } = scrubSecrets(value, ID_SCAN)
     if (findings.length === 0) continue
     fields ??= {}
     fields[field] = text.length <= ENVELOPE_FIELD_MAX_CHARS ? text : secretMarker(findings[0]!.kind, value)
@@ -306,7 +308,7 @@ function sanitizeString(
 ): string {
   let text = value
   if (mayHoldSecret(text)) {
-    const scrubbed = scrubSecrets(text, { highEntropy: !isRandomByNatureKey(nearestKey(trail)) })
+    const scrubbed = scrubSecrets(text, isRandomByNatureKey(nearestKey(trail)) ? ID_SCAN : FULL_SCAN)
     if (scrubbed.findings.length > 0) {
       const pointer = pointerJoin('', ...trail)
       for (const _finding of scrubbed.findings) summary.replaced.push(pointer)

@@ -46,11 +46,13 @@ export const HIGH_ENTROPY_MAX_CHARS = 512
 const BINARY_MAGIC =
   /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|JVBERi0|UEsDB|UklGR|T2dnUw|SUQz|AAAA[A-Za-z0-9+/]{2}ZnR5c)/
 
-// Every detector needs a run of 16 token characters or, for the free-text ones, one of these
-// words next to a `:`, `=`, `@` or a space: see mayHoldSecret.
+// The literal starts of the provider shapes: looked for only when a long enough run of token
+// characters exists. The free-text detectors need one of KEYWORDS next to a `:`, `=`, `@` or space.
+const SHAPE_PREFIXES =
+  /sk-|[rs]k_|gh[pousr]_|github_pat_|glpat-|A(?:KIA|SIA|BIA|CCA)|xox[abposre]-|hooks\.slack|AIza|npm_|hf_|eyJ|BEGIN/
 const KEYWORDS = /pass|pwd|secret|token|key|auth|bearer|basic|cookie|credential|:\/\//i
-/** Shortest run of token characters any shape detector needs. */
-const MIN_TOKEN_RUN = 16
+/** Shortest run of token characters a provider shape needs (a minimal JWT header: 13). */
+const MIN_SHAPE_RUN = 12
 const HEX_ONLY = /^[0-9a-fA-F]+$/
 const MARKER_PREFIX = '[REDACTED:'
 const MARKER = /\[REDACTED:[a-z0-9-]+:sha256=[0-9a-f]{64}:len=\d+\]/g
@@ -261,33 +263,41 @@ const WORD_LIKE = /[A-Z]?[a-z]{3,}/g
 const NO_FINDINGS: readonly SecretFinding[] = Object.freeze([])
 
 /**
- * Cheap check, one pass over the characters: false means no detector can match. Most strings in
- * events (ids, names, enum values, short phrases) end here without a regex or an allocation.
+ * Cheap check, one pass over the characters and at most two regex tests: false means no detector
+ * can match. Most strings in events (ids, names, timestamps, short phrases) end here without an
+ * allocation. Without `highEntropy`, long mixed-case runs alone are not a reason to look closer.
  */
-export function mayHoldSecret(text: string): boolean {
+export function mayHoldSecret(text: string, options: SecretScanOptions = {}): boolean {
   if (text.length < MIN_SECRET_TEXT_CHARS) return false
   let run = 0
-  let hexOnly = true
+  let classes = 0 // bits: 1 lower, 2 upper, 4 digit, 8 not hex
+  let shapeRun = false
+  let randomRun = false
   let separator = false
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index)
-    const letter = (code >= 97 && code <= 122) || (code >= 65 && code <= 90)
-    if (letter || (code >= 48 && code <= 57) || code === 95 || code === 45 || code === 43 || code === 47) {
-      // Runs of hex digits and dashes only are digests and UUIDs, which no detector flags.
-      if (letter ? (code | 32) > 102 : code !== 45 && (code < 48 || code > 57)) hexOnly = false
-      if (++run >= MIN_TOKEN_RUN && !hexOnly) return true
-    } else {
-      run = 0
-      hexOnly = true
+  for (let index = 0; index <= text.length; index++) {
+    const code = index < text.length ? text.charCodeAt(index) : 0
+    if (code >= 97 && code <= 122) classes |= code > 102 ? 9 : 1
+    else if (code >= 65 && code <= 90) classes |= code > 70 ? 10 : 2
+    else if (code >= 48 && code <= 57) classes |= 4
+    else if (code === 95 || code === 43 || code === 47) classes |= 8
+    else if (code !== 45) {
+      // The run ends here (hex digits and dashes only: digests and UUIDs, which nothing flags).
+      if (run >= MIN_SHAPE_RUN && (classes & 8) !== 0) shapeRun = true
+      if (run >= HIGH_ENTROPY_MIN_CHARS && (classes & 7) === 7) randomRun = true
       if (code === 58 || code === 61 || code === 64 || code === 32 || code === 9) separator = true
+      run = 0
+      classes = 0
+      continue
     }
+    run++
   }
-  return separator && KEYWORDS.test(text)
+  if (randomRun && options.highEntropy !== false) return true
+  return (shapeRun && SHAPE_PREFIXES.test(text)) || (separator && KEYWORDS.test(text))
 }
 
 /** Every secret in `text`, left to right, without overlaps; existing redaction markers are skipped. */
 export function findSecrets(text: string, options: SecretScanOptions = {}): readonly SecretFinding[] {
-  if (!mayHoldSecret(text)) return NO_FINDINGS
+  if (!mayHoldSecret(text, options)) return NO_FINDINGS
   const highEntropy = options.highEntropy !== false
   const candidates: SecretFinding[] = []
   const protectedSpans: [number, number][] = []

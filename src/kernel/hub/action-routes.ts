@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { createApprovalsHttpApi } from '../../approvals/index.ts'
 import { HubError, ok } from '../../contracts/index.ts'
 import { DEFAULT_SHOW_LIMIT, MAX_SHOW_LIMIT } from '../../ledger/index.ts'
-import type { HubActions } from '../hub/actions.ts'
-import type { ToolService } from '../hub/tool-service.ts'
+import type { HubActions } from './actions.ts'
+import type { ToolService } from './tool-service.ts'
 
 /** Decisions made through the HTTP API are recorded as the token holder. */
 const HTTP_DECIDER = 'user:owner'

@@ -8,16 +8,14 @@ import { loadRegistry } from '../../catalog/index.ts'
 import { HubError } from '../../contracts/index.ts'
 import type { HubManifest, StateMachine } from '../../manifest/index.ts'
 import { type HealthProbe, SERVICE_NAMES, type SkillLogger } from '../../skill-api/index.ts'
-import type { MemoryStore } from '../../skills/memory/index.ts'
 import { ChatService } from '../chat/index.ts'
 import { PipelineRunner } from '../pipeline/index.ts'
-import { actionRoutes } from '../routes/action-routes.ts'
-import { deadLetterRoutes } from '../routes/dead-letter-routes.ts'
-import { memoryRoutes } from '../routes/memory-routes.ts'
 import { createServer, OWNER_PRINCIPAL_ID, type RunningServer } from '../server/index.ts'
 import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
 import { createSkillServices, openSkillHost, skillPermissions } from '../skill-host/index.ts'
+import { actionRoutes } from './action-routes.ts'
 import { openHubActions } from './actions.ts'
+import { deadLetterRoutes } from './dead-letter-routes.ts'
 import { createHubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID, DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, type HubOptions } from './hub-options.ts'
 import { createHubPort } from './hub-port.ts'
@@ -158,7 +156,6 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     })
     const model = services.get<HealthProbe>(SERVICE_NAMES.modelHealth)
     const port = createHubPort({ bus, chat, runner, sessions, skills, model, metrics })
-    const memory = services.get<MemoryStore>('memory.store')
     const server: RunningServer = await createServer(
       {
         dataDir,
@@ -168,7 +165,6 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
         env,
         registry: metrics.registry,
         routes: [
-          ...(memory === undefined ? [] : [memoryRoutes(memory)]),
           deadLetterRoutes(bus),
           runRoutes(runner),
           actionRoutes(actions, toolService),

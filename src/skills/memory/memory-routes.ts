@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { HubError, ok, pointerJoin, renderValue, type ValidationIssue } from '../../contracts/index.ts'
-import type { MemoryStore } from '../../skills/memory/index.ts'
+import type { MemoryStore } from './memory-store.ts'
 
 const FORGET_FIELDS = new Set(['sessionId', 'all'])
 const FORGET_SHAPE = '{"sessionId": "…"} or {"all": true}'

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { defineSkill } from '../../skill-api/index.ts'
+import { memoryRoutes } from './memory-routes.ts'
 import { createMemoryStep } from './memory-step.ts'
 import { openMemoryStore } from './memory-store.ts'
 
@@ -18,9 +19,10 @@ export const memorySkillModule = defineSkill({
   open(context) {
     const store = openMemoryStore({ path: join(context.dataDir, MEMORY_STORE_FILE) })
     const step = createMemoryStep({ id: context.skill.id, store })
-    context.services.provide('memory.store', store)
     return {
       runtime: { status: step.status, invoke: step.invoke },
+      // GET /memory and POST /memory/forget: the person lists and erases what is kept.
+      routes: [memoryRoutes(store)],
       beforeEmit: async (type, { run, emitter }) => {
         if (type === 'turn.end') await step.recordTurn(run, emitter)
       },

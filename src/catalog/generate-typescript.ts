@@ -8,6 +8,11 @@ function quote(text: string): string {
   return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'").replaceAll('\n', '\\n').replaceAll('\r', '\\r')}'`
 }
 
+/** A `${...}` placeholder of a template literal type in the generated text. */
+function hole(text: string): string {
+  return `$\{${text}}`
+}
+
 function propertyKey(name: string): string {
   return IDENTIFIER.test(name) ? name : quote(name)
 }
@@ -176,10 +181,10 @@ export function generateTypeScript(models: CatalogModels): string {
     'export type AnyDraft = { [T in EventType]: DraftOf<T> }[EventType]',
     '',
     '/** `chat.query@1` -> `chat.query`. */',
-    'export type TypeOfKey<K extends EventTypeWithVersion> = K extends `${infer T}@${number}` ? T : never',
+    `export type TypeOfKey<K extends EventTypeWithVersion> = K extends \`${hole('infer T')}@${hole('number')}\` ? T : never`,
     '',
     '/** `chat.query@1` -> `1`. */',
-    'export type VersionOfKey<K extends EventTypeWithVersion> = K extends `${string}@${infer V extends number}`',
+    `export type VersionOfKey<K extends EventTypeWithVersion> = K extends \`${hole('string')}@${hole('infer V extends number')}\``,
     '  ? V',
     '  : never',
     '',

@@ -46,13 +46,8 @@ export const HIGH_ENTROPY_MAX_CHARS = 512
 const BINARY_MAGIC =
   /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|JVBERi0|UEsDB|UklGR|T2dnUw|SUQz|AAAA[A-Za-z0-9+/]{2}ZnR5c)/
 
-// The literal starts of the provider shapes: looked for only when a long enough run of token
-// characters exists. The free-text detectors need one of KEYWORDS next to a `:`, `=`, `@` or space.
-const SHAPE_PREFIXES =
-  /sk-|[rs]k_|gh[pousr]_|github_pat_|glpat-|A(?:KIA|SIA|BIA|CCA)|xox[abposre]-|hooks\.slack|AIza|npm_|hf_|eyJ|BEGIN/
+// The free-text detectors need one of these words next to a `:`, `=`, `@` or a space.
 const KEYWORDS = /pass|pwd|secret|token|key|auth|bearer|basic|cookie|credential|:\/\//i
-/** Shortest run of token characters a provider shape needs (a minimal JWT header: 13). */
-const MIN_SHAPE_RUN = 12
 const HEX_ONLY = /^[0-9a-fA-F]+$/
 const MARKER_PREFIX = '[REDACTED:'
 const MARKER = /\[REDACTED:[a-z0-9-]+:sha256=[0-9a-f]{64}:len=\d+\]/g
@@ -263,36 +258,80 @@ const WORD_LIKE = /[A-Z]?[a-z]{3,}/g
 const NO_FINDINGS: readonly SecretFinding[] = Object.freeze([])
 
 /**
- * Cheap check, one pass over the characters and at most two regex tests: false means no detector
+ * Whether a provider shape starts at `index` (a word start): sk-, sk_/rk_, ghp_…, github_pat_,
+ * glpat-, AKIA…, AIza, xox?-, hooks.slack, hf_, npm_, eyJ, BEGIN. Kept in step with DETECTORS.
+ */
+function startsShape(text: string, index: number): boolean {
+  const next = (offset: number) => text.charCodeAt(index + offset)
+  switch (next(0)) {
+    case 115: // s
+      return next(1) === 107 && (next(2) === 45 || next(2) === 95)
+    case 114: // r
+      return next(1) === 107 && next(2) === 95
+    case 103: // g
+      return (
+        (next(1) === 104 && next(3) === 95 && [112, 111, 117, 115, 114].includes(next(2))) ||
+        text.startsWith('github_pat_', index) ||
+        text.startsWith('glpat-', index)
+      )
+    case 65: // A
+      return ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AIza'].some((prefix) => text.startsWith(prefix, index))
+    case 120: // x
+      return next(1) === 111 && next(2) === 120
+    case 104: // h
+      return (next(1) === 102 && next(2) === 95) || text.startsWith('hooks.slack', index)
+    case 110: // n
+      return text.startsWith('npm_', index)
+    case 101: // e
+      return next(1) === 121 && next(2) === 74
+    case 66: // B
+      return text.startsWith('BEGIN', index)
+    default:
+      return false
+  }
+}
+
+function isAlphanumeric(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57)
+}
+
+/**
+ * Cheap check, one pass over the characters and at most one regex test: false means no detector
  * can match. Most strings in events (ids, names, timestamps, short phrases) end here without an
  * allocation. Without `highEntropy`, long mixed-case runs alone are not a reason to look closer.
  */
 export function mayHoldSecret(text: string, options: SecretScanOptions = {}): boolean {
   if (text.length < MIN_SECRET_TEXT_CHARS) return false
   let run = 0
-  let classes = 0 // bits: 1 lower, 2 upper, 4 digit, 8 not hex
-  let shapeRun = false
+  let classes = 0 // bits: 1 lower, 2 upper, 4 digit
+  let letters = 0
+  let wordy = false
   let randomRun = false
   let separator = false
+  let previous = 0
   for (let index = 0; index <= text.length; index++) {
     const code = index < text.length ? text.charCodeAt(index) : 0
-    if (code >= 97 && code <= 122) classes |= code > 102 ? 9 : 1
-    else if (code >= 65 && code <= 90) classes |= code > 70 ? 10 : 2
+    if (isAlphanumeric(code) && !isAlphanumeric(previous) && startsShape(text, index)) return true
+    previous = code
+    if (code >= 97 && code <= 122) classes |= 1
+    else if (code >= 65 && code <= 90) classes |= 2
     else if (code >= 48 && code <= 57) classes |= 4
-    else if (code === 95 || code === 43 || code === 47) classes |= 8
-    else if (code !== 45) {
-      // The run ends here (hex digits and dashes only: digests and UUIDs, which nothing flags).
-      if (run >= MIN_SHAPE_RUN && (classes & 8) !== 0) shapeRun = true
-      if (run >= HIGH_ENTROPY_MIN_CHARS && (classes & 7) === 7) randomRun = true
+    else if (code !== 95 && code !== 43 && code !== 47 && code !== 45) {
+      if (run >= HIGH_ENTROPY_MIN_CHARS && classes === 7) randomRun = true
       if (code === 58 || code === 61 || code === 64 || code === 32 || code === 9) separator = true
       run = 0
       classes = 0
+      letters = 0
       continue
     }
     run++
+    // Every keyword has three letters in a row; timestamps and numbers have none.
+    if ((code | 32) >= 97 && (code | 32) <= 122) {
+      if (++letters >= 3) wordy = true
+    } else letters = 0
   }
   if (randomRun && options.highEntropy !== false) return true
-  return (shapeRun && SHAPE_PREFIXES.test(text)) || (separator && KEYWORDS.test(text))
+  return separator && wordy && KEYWORDS.test(text)
 }
 
 /** Every secret in `text`, left to right, without overlaps; existing redaction markers are skipped. */

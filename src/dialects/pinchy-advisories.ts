@@ -23,7 +23,7 @@ function keyWarning(value: unknown, algorithm: 'ed25519' | 'x25519'): string | u
   if (typeof value !== 'string') return undefined
   const bytes = BASE64.test(value) && value.length % 4 === 0 ? Buffer.from(value, 'base64') : undefined
   if (bytes?.length === RAW_KEY_BYTES) return undefined
-  if (bytes !== undefined && bytes.toString('hex').startsWith(SPKI_PREFIX[algorithm]!)) {
+  if (bytes?.toString('hex').startsWith(SPKI_PREFIX[algorithm]!)) {
     return `an SPKI DER ${algorithm} key (${bytes.length} bytes); the raw ${RAW_KEY_BYTES}-byte key is its last ${RAW_KEY_BYTES} bytes`
   }
   return `not a base64 ${RAW_KEY_BYTES}-byte ${algorithm} key`

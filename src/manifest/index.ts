@@ -1,14 +1,5 @@
-export type { BuiltinModule } from './builtin-modules.ts'
-export { BUILTIN_MODULES, builtinModuleOf } from './builtin-modules.ts'
-export type { KernelRoute, KernelWsRoute, ServerAddress, SkillWsRoute } from './kernel-api.ts'
-export {
-  HOST_ENV,
-  KERNEL_HTTP_ROUTES,
-  KERNEL_WS_ROUTES,
-  PORT_ENV,
-  SKILL_WS_ROUTES,
-  serverAddressOf,
-} from './kernel-api.ts'
+export type { ServerAddress } from './kernel-api.ts'
+export { KERNEL_HTTP_ROUTES, serverAddressOf } from './kernel-api.ts'
 export {
   DEFAULT_REGISTRY_YAML_PATH,
   knownTypesFromEntries,
@@ -73,5 +64,5 @@ export {
   readManifestSchema,
 } from './schema-validator.ts'
 export { storagePathOf } from './storage-path.ts'
-export type { BuiltinTool, ToolPolicy } from './tool-policy.ts'
-export { BUILTIN_TOOLS, isToolsSkill, TOOLS_MODULE, toolPolicyOf } from './tool-policy.ts'
+export type { ToolPolicy } from './tool-policy.ts'
+export { BUILTIN_TOOLS, toolPolicyOf } from './tool-policy.ts'

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { BusClient, Clock, EventHandler, SubscribeOptions } from '../bus/index.ts'
-import type { Envelope, Severity } from '../contracts/index.ts'
+import type { Envelope, EventType, PayloadOf, Severity } from '../contracts/index.ts'
 import type { CallStep, HubManifest, Pipeline, Skill } from '../manifest/index.ts'
 import type { RunPart, RunState } from './run-state.ts'
 
@@ -18,7 +18,10 @@ export interface EmitOptions {
 
 /** Publishes events in a run's causal chain (traceId, sessionId, causationId filled in). */
 export interface RunEmitter {
-  emit(type: string, payload: Record<string, unknown>, options?: EmitOptions): Promise<Envelope>
+  /** A catalog type with its payload, checked by the compiler against the generated types. */
+  emit<T extends EventType>(type: T, payload: PayloadOf<T>, options?: EmitOptions): Promise<Envelope>
+  /** A type known only at run time (a manifest's emit step, a remote skill's answer); checked by the bus. */
+  emitUntyped(type: string, payload: Record<string, unknown>, options?: EmitOptions): Promise<Envelope>
 }
 
 /** What a skill gets when a `call` step reaches it. */

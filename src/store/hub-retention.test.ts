@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
-import type { Bus, DeadLetterEntry } from '../bus/index.ts'
-import { openBus } from '../bus-factory/index.ts'
 import { ManualClock } from '../../test/kit/manual-clock.ts'
 import { makeTempDir } from '../../test/kit/temp-dir.ts'
+import type { Bus, DeadLetterEntry } from '../bus/index.ts'
+import { openBus } from '../bus-factory/index.ts'
 import { applyRetention, startRetention } from './hub-retention.ts'
 
 const DAY = 24 * 60 * 60 * 1000
@@ -75,7 +75,11 @@ describe('retention of the event log', () => {
     const { bus, eventsPath } = await sqliteBus(t, clock)
     await publishQueries(bus, ['a'])
     clock.advance(100 * DAY)
-    const controlled = await applyRetention({ bus, eventsPath }, { events: { userControlled: true } }, clock.now())
+    const controlled = await applyRetention(
+      { bus, eventsPath },
+      { events: { userControlled: true } },
+      clock.now(),
+    )
     assert.equal(controlled.deleted, 0)
     const noFile = await applyRetention({ bus }, { events: { maxAgeDays: 1 } }, clock.now())
     assert.deepEqual(noFile.stores, [])

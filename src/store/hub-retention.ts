@@ -72,7 +72,10 @@ function checkLimit(name: string, limit: RetentionLimit | undefined): void {
   for (const key of ['maxAgeDays', 'maxCount'] as const) {
     const value = limit[key]
     if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
-      throw new HubError('E_BAD_REQUEST', `retention.${name}.${key} must be a number ≥ 0, got ${String(value)}`)
+      throw new HubError(
+        'E_BAD_REQUEST',
+        `retention.${name}.${key} must be a number ≥ 0, got ${String(value)}`,
+      )
     }
   }
 }
@@ -90,7 +93,12 @@ function openEventsDatabase(path: string, dedupeWindowMs: number): SqliteDatabas
   return openDatabase(eventStoreSettings({ path, dedupeWindowMs }))
 }
 
-function deleteEvents(db: SqliteDatabase, limit: RetentionLimit, now: number, dedupeWindowMs: number): number {
+function deleteEvents(
+  db: SqliteDatabase,
+  limit: RetentionLimit,
+  now: number,
+  dedupeWindowMs: number,
+): number {
   const rule = {
     ...(limit.maxAgeDays === undefined ? {} : { maxAgeMs: limit.maxAgeDays * MILLISECONDS_PER_DAY }),
     ...(limit.maxCount === undefined ? {} : { maxCount: limit.maxCount }),

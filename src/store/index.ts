@@ -5,6 +5,8 @@ export { createEventReader } from './event-reader.ts'
 export type { EventStore } from './event-store.ts'
 export { openEventStore } from './event-store.ts'
 export { EventWriter } from './event-writer.ts'
+export type { RetentionOutcome, RetentionRules, RetentionRunner, RetentionTargets } from './hub-retention.ts'
+export { applyRetention, startRetention } from './hub-retention.ts'
 export { checkpoint } from './maintenance.ts'
 export type { SqliteDatabase } from './open-database.ts'
 export { checkDatabaseFile, openDatabase } from './open-database.ts'
@@ -32,12 +34,3 @@ export {
   DEFAULT_WAL_LIMIT_BYTES,
   eventStoreSettings,
 } from './store-options.ts'
-export type {
-  RetentionLimit,
-  RetentionOutcome,
-  RetentionRules,
-  RetentionRunner,
-  RetentionRunnerOptions,
-  RetentionTargets,
-} from './hub-retention.ts'
-export { applyRetention, startRetention } from './hub-retention.ts'

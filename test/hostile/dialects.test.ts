@@ -81,7 +81,7 @@ describe('hostile: dialects accept what the source schema accepts', () => {
   test('Pinchy tightenings the source does not make become warnings in meta, not rejections', () => {
     const pairing = converter.toCanonical('auto', pairingWithSpkiKey)
     assert.equal(pairing.payload.remote_public_key_ed25519, spkiEd25519, 'the key is kept as given')
-    const warnings = (pairing.meta?.pinchy as { warnings: { path: string; message: string }[] }).warnings
+    const warnings = (pairing.meta!.pinchy as { warnings: { path: string; message: string }[] }).warnings
     assert.deepEqual(
       warnings.map((warning) => warning.path),
       ['/payload/remote_public_key_ed25519'],
@@ -96,7 +96,7 @@ describe('hostile: dialects accept what the source schema accepts', () => {
   test('a Denis stored event is read in its stored form, and a broken stored form is named', () => {
     const envelope = converter.toCanonical('auto', storedChatMessage)
     assert.deepEqual(envelope.payload, storedChatMessage.payload)
-    assert.equal((envelope.meta?.denis as { payload_form?: string }).payload_form, 'stored')
+    assert.equal((envelope.meta!.denis as { payload_form?: string }).payload_form, 'stored')
     assert.throws(
       () =>
         converter.toCanonical('denis', {

@@ -227,7 +227,7 @@ export function toolPortOf(
           { tool: name, params: args, traceId: context.run.traceId, sessionId: context.run.sessionId },
           {
             publish: async (type, payload, options) =>
-              emitter.emit(
+              emitter.emitUntyped(
                 type,
                 payload,
                 options.severity === undefined ? {} : { severity: options.severity },

@@ -117,7 +117,8 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
   try {
     if ('emit' in step) {
       await options.beforeEmit?.(step.emit)
-      await emitter.emit(step.emit, payloadForEmit(step.emit, options.run, now()))
+      // The manifest names the type, so only the bus can check its payload.
+      await emitter.emitUntyped(step.emit, payloadForEmit(step.emit, options.run, now()))
     } else if ('call' in step) {
       const skill = options.skills.get(step.call)!
       await skill.invoke({

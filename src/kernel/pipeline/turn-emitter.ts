@@ -1,5 +1,11 @@
 import { uuidV7 } from '../../bus/index.ts'
-import { type Contracts, type Envelope, HubError } from '../../contracts/index.ts'
+import {
+  type Contracts,
+  type Envelope,
+  type EventType,
+  HubError,
+  type PayloadOf,
+} from '../../contracts/index.ts'
 import type { EmitOptions, RunEmitter } from '../../skill-api/index.ts'
 import type { SessionRegistry } from '../sessions/index.ts'
 import type { EventPublisher } from './pipeline-types.ts'
@@ -43,7 +49,11 @@ export class TurnEmitter implements RunEmitter {
     return this.#lastStoredId
   }
 
-  emit(type: string, payload: Record<string, unknown>, options: EmitOptions = {}): Promise<Envelope> {
+  emit<T extends EventType>(type: T, payload: PayloadOf<T>, options: EmitOptions = {}): Promise<Envelope> {
+    return this.emitUntyped(type, payload as Record<string, unknown>, options)
+  }
+
+  emitUntyped(type: string, payload: Record<string, unknown>, options: EmitOptions = {}): Promise<Envelope> {
     const next = this.#queue.then(() => this.#emitNow(type, payload, options))
     this.#queue = next.catch(() => undefined)
     return next

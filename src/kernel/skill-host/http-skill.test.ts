@@ -24,7 +24,10 @@ function recorder(): RunEmitter & { events: Envelope[] } {
   const events: Envelope[] = []
   return {
     events,
-    async emit(type, payload, options = {}) {
+    emit(type, payload, options) {
+      return this.emitUntyped(type, payload as Record<string, unknown>, options)
+    },
+    async emitUntyped(type, payload, options = {}) {
       const envelope = {
         id: '0190b7e4-1c2a-7abc-8def-0123456789ab',
         type,

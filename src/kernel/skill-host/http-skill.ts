@@ -99,7 +99,7 @@ export function createHttpSkill(options: { id: string; url: string; timeoutMs?: 
       const events = lines.map((line, index) => parseLine(line, index + 1, options.id))
       let seq = 0
       for (const event of events) {
-        await emitter.emit(event.type, event.payload, {
+        await emitter.emitUntyped(event.type, event.payload, {
           source: options.id,
           ...(event.severity === undefined ? {} : { severity: event.severity }),
         })

@@ -189,16 +189,21 @@ export async function openSkillHost(options: SkillHostOptions): Promise<SkillHos
   const consumersOf = (type: string) =>
     hosted.filter((host) => host.opened?.beforeEmit !== undefined && host.consumes.includes(type))
 
-  const emitterFor = (skillId: string, emitter: RunEmitter): RunEmitter => ({
-    emit(type, payload, emitOptions = {}) {
+  const emitterFor = (skillId: string, emitter: RunEmitter): RunEmitter => {
+    const emitUntyped: RunEmitter['emitUntyped'] = (type, payload, emitOptions = {}) => {
       try {
         options.permissions.checkPublish(skillId, type)
       } catch (error) {
         return Promise.reject(error)
       }
-      return emitter.emit(type, payload, { source: skillId, ...emitOptions })
-    },
-  })
+      return emitter.emitUntyped(type, payload, { source: skillId, ...emitOptions })
+    }
+    return {
+      emit: (type, payload, emitOptions) =>
+        emitUntyped(type, payload as Record<string, unknown>, emitOptions),
+      emitUntyped,
+    }
+  }
 
   return {
     runtimes,

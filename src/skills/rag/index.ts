@@ -21,7 +21,6 @@ export {
   DEFAULT_TOP_K,
   MAX_TOP_K,
 } from './rag-options.ts'
-export type { RagSkillOptions } from './rag-skill-options.ts'
 export { ragOptionsOf } from './rag-skill-options.ts'
 export type { RagStats, RagStore } from './rag-store.ts'
 export { openRagStore } from './rag-store.ts'

@@ -1,6 +1,7 @@
-import { join } from 'node:path'
+import { storagePathOf } from '../../manifest/index.ts'
 import { defineSkill } from '../../skill-api/index.ts'
 import { indexRequestHandler } from './index-requests.ts'
+import { ragOptionsOf } from './rag-skill-options.ts'
 import { createRagStep } from './rag-step.ts'
 import { openRagStore } from './rag-store.ts'
 
@@ -16,13 +17,13 @@ export const ragSkillModule = defineSkill({
   emits: ['rag.query', 'rag.context', 'index.progress'],
   configKeys: ['topK', 'chunking'],
   open(context) {
-    const store = openRagStore({ path: join(context.dataDir, RAG_STORE_FILE) })
-    const topK = context.config.topK
-    const step = createRagStep({
-      id: context.skill.id,
-      store,
-      ...(typeof topK === 'number' ? { topK } : {}),
+    // storage.path and config { topK, chunking } as the manifest says (docs/decisions/1402).
+    const options = ragOptionsOf(context.config)
+    const store = openRagStore({
+      path: storagePathOf(context.skill, context.dataDir, RAG_STORE_FILE),
+      ...options.store,
     })
+    const step = createRagStep({ id: context.skill.id, store, topK: options.topK })
     return {
       runtime: { status: step.status, invoke: step.invoke },
       subscriptions: [

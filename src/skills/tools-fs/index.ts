@@ -1,12 +1,5 @@
 export { createFsTools } from './fs-tools.ts'
-export type {
-  AuditSink,
-  FsClock,
-  FsToolsOptions,
-  WorkspaceAccess,
-  WorkspaceRoot,
-  WorkspaceRootOption,
-} from './fs-tools-options.ts'
+export type { AuditSink, FsClock, FsToolsOptions, WorkspaceRoot } from './fs-tools-options.ts'
 export {
   DEFAULT_ACTOR_SKILL,
   DEFAULT_MAX_LIST_ENTRIES,

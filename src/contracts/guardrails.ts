@@ -71,6 +71,7 @@ const FULL_SCAN = Object.freeze({ highEntropy: true })
 const ENVELOPE_FIELD_MAX_CHARS = 200
 
 const NO_RULES: readonly RedactionRule[] = Object.freeze([])
+const NO_DIGESTS: string[] = []
 
 export type Guardrails = (envelope: Envelope) => Envelope
 
@@ -127,21 +128,27 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
     rulesByEntry.set(entry.type, versions)
   }
 
+  // The last value of each envelope field found clean: a session's events repeat the same
+  // sessionId, traceId, source and tenant, so most events skip the scan.
+  const cleanFields: (string | undefined)[] = ENVELOPE_STRING_FIELDS.map(() => undefined)
+
   return function applyGuardrails(envelope: Envelope): Envelope {
     const summary: GuardrailSummary = { dropped: [], hashed: [], capped: [], replaced: [] }
     const rules = rulesByEntry.get(envelope.type)?.get(envelope.version) ?? NO_RULES
     let payload = envelope.payload as unknown
-    for (const rule of rules) payload = applyRule(payload, rule.path, 0, rule, '/payload', summary)
+    const digests = rules.length === 0 ? NO_DIGESTS : []
+    for (const rule of rules) payload = applyRule(payload, rule.path, 0, rule, '/payload', summary, digests)
     // Digests written by hash rules are never capped by the general string limit.
     const limits: Limits = {
       keyNames,
       maxStringChars: settings.maxStringChars,
       maxListItems: settings.maxListItems,
       hashed: summary.hashed,
+      digests,
     }
     payload = sanitize(payload, ['payload'], summary, limits)
     const meta = envelope.meta === undefined ? undefined : sanitize(envelope.meta, ['meta'], summary, limits)
-    const fields = scrubEnvelopeFields(envelope, summary)
+    const fields = scrubEnvelopeFields(envelope, summary, cleanFields)
     const changed =
       summary.dropped.length + summary.hashed.length + summary.capped.length + summary.replaced.length > 0
     if (!changed) return envelope
@@ -160,11 +167,20 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
  * events of one session still share one sessionId). When the markers would make the field longer
  * than the envelope schema allows, the whole field becomes one marker.
  */
-function scrubEnvelopeFields(envelope: Envelope, summary: GuardrailSummary): Partial<Envelope> | undefined {
+function scrubEnvelopeFields(
+  envelope: Envelope,
+  summary: GuardrailSummary,
+  cleanFields: (string | undefined)[],
+): Partial<Envelope> | undefined {
   let fields: Record<string, string> | undefined
-  for (const field of ENVELOPE_STRING_FIELDS) {
+  for (let index = 0; index < ENVELOPE_STRING_FIELDS.length; index++) {
+    const field = ENVELOPE_STRING_FIELDS[index]!
     const value = envelope[field]
-    if (typeof value !== 'string' || !mayHoldSecret(value, ID_SCAN)) continue
+    if (typeof value !== 'string' || value === cleanFields[index]) continue
+    if (!mayHoldSecret(value, ID_SCAN)) {
+      cleanFields[index] = value
+      continue
+    }
     const { text, findings } = scrubSecrets(value, ID_SCAN)
     if (findings.length === 0) continue
     fields ??= {}
@@ -192,19 +208,22 @@ function applyRule(
   rule: RedactionRule,
   pointer: string,
   summary: GuardrailSummary,
+  digests: string[],
 ): unknown {
   const token = path[index]!
   const last = index === path.length - 1
   if (token === '*') {
     if (!Array.isArray(value)) return value
     return value.map((item, position) =>
-      last ? item : applyRule(item, path, index + 1, rule, pointerJoin(pointer, position), summary),
+      last ? item : applyRule(item, path, index + 1, rule, pointerJoin(pointer, position), summary, digests),
     )
   }
   if (!isPlainObject(value) || !Object.hasOwn(value, token)) return value
   const here = pointerJoin(pointer, token)
   if (!last) {
-    return rebuild(value, token, [[token, applyRule(value[token], path, index + 1, rule, here, summary)]])
+    return rebuild(value, token, [
+      [token, applyRule(value[token], path, index + 1, rule, here, summary, digests)],
+    ])
   }
   const action = rule.action
   if (action.kind === 'drop') {
@@ -214,6 +233,7 @@ function applyRule(
   if (action.kind === 'hash') {
     const { sha256, length } = hashValue(value[token])
     summary.hashed.push(here)
+    digests.push(sha256)
     return rebuild(value, token, [
       [`${token}_sha256`, sha256],
       [`${token}_len`, length],
@@ -282,6 +302,8 @@ function isDeniedKey(key: string, index: KeyNameIndex): boolean {
 
 interface Limits {
   keyNames: KeyNameIndex
+  /** Digests written by hash rules: hex, never a secret, so not scanned. */
+  digests: string[]
   maxStringChars: number
   maxListItems: number
   /** Pointers hashed by rules: their `_sha256` digests are exempt from the string cap. */
@@ -371,6 +393,7 @@ function sanitize(
       }
     }
     const child = record[key]
+    if (typeof child === 'string' && limits.digests.length > 0 && limits.digests.includes(child)) continue
     if (
       typeof child !== 'object' &&
       (typeof child !== 'string' || (child.length <= limits.maxStringChars && !mayHoldSecret(child)))

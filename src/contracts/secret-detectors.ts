@@ -262,38 +262,61 @@ const NO_FINDINGS: readonly SecretFinding[] = Object.freeze([])
  * glpat-, AKIA…, AIza, xox?-, hooks.slack, hf_, npm_, eyJ, BEGIN. Kept in step with DETECTORS.
  */
 function startsShape(text: string, index: number): boolean {
-  const next = (offset: number) => text.charCodeAt(index + offset)
-  switch (next(0)) {
-    case 115: // s
-      return next(1) === 107 && (next(2) === 45 || next(2) === 95)
-    case 114: // r
-      return next(1) === 107 && next(2) === 95
-    case 103: // g
+  const first = text.charCodeAt(index)
+  const second = text.charCodeAt(index + 1)
+  const third = text.charCodeAt(index + 2)
+  switch (first) {
+    case 115: // sk- sk_
+      return second === 107 && (third === 45 || third === 95)
+    case 114: // rk_
+      return second === 107 && third === 95
+    case 103: // ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ glpat-
+      if (second === 104 && text.charCodeAt(index + 3) === 95)
+        return third === 112 || third === 111 || third === 117 || third === 115 || third === 114
+      return text.startsWith('github_pat_', index) || text.startsWith('glpat-', index)
+    case 65: // AKIA ASIA ABIA ACCA AIza
       return (
-        (next(1) === 104 && next(3) === 95 && [112, 111, 117, 115, 114].includes(next(2))) ||
-        text.startsWith('github_pat_', index) ||
-        text.startsWith('glpat-', index)
+        text.startsWith('AKIA', index) ||
+        text.startsWith('ASIA', index) ||
+        text.startsWith('ABIA', index) ||
+        text.startsWith('ACCA', index) ||
+        text.startsWith('AIza', index)
       )
-    case 65: // A
-      return ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AIza'].some((prefix) => text.startsWith(prefix, index))
-    case 120: // x
-      return next(1) === 111 && next(2) === 120
-    case 104: // h
-      return (next(1) === 102 && next(2) === 95) || text.startsWith('hooks.slack', index)
-    case 110: // n
+    case 120: // xox
+      return second === 111 && third === 120
+    case 104: // hf_ hooks.slack
+      return (second === 102 && third === 95) || text.startsWith('hooks.slack', index)
+    case 110: // npm_
       return text.startsWith('npm_', index)
-    case 101: // e
-      return next(1) === 121 && next(2) === 74
-    case 66: // B
+    case 101: // eyJ
+      return second === 121 && third === 74
+    case 66: // BEGIN
       return text.startsWith('BEGIN', index)
     default:
       return false
   }
 }
 
-function isAlphanumeric(code: number): boolean {
-  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57)
-}
+const LOWER = 1
+const UPPER = 2
+const LETTER = LOWER | UPPER
+const DIGIT = 4
+const ALPHANUMERIC = LETTER | DIGIT
+/** `_ + / -`: inside tokens, but a word start follows them. */
+const TOKEN_SYMBOL = 8
+/** `: = @`, space, tab: what the free-text detectors need next to a keyword. */
+const SEPARATOR = 16
+const CHARACTER_CLASSES = (() => {
+  const table = new Uint8Array(128)
+  for (let code = 0; code < 128; code++) {
+    if (code >= 97 && code <= 122) table[code] = LOWER
+    else if (code >= 65 && code <= 90) table[code] = UPPER
+    else if (code >= 48 && code <= 57) table[code] = DIGIT
+  }
+  for (const symbol of '_+/-') table[symbol.charCodeAt(0)] = TOKEN_SYMBOL
+  for (const symbol of ':=@ \t') table[symbol.charCodeAt(0)] = SEPARATOR
+  return table
+})()
 
 /**
  * Cheap check, one pass over the characters and at most one regex test: false means no detector
@@ -301,35 +324,40 @@ function isAlphanumeric(code: number): boolean {
  * allocation. Without `highEntropy`, long mixed-case runs alone are not a reason to look closer.
  */
 export function mayHoldSecret(text: string, options: SecretScanOptions = {}): boolean {
-  if (text.length < MIN_SECRET_TEXT_CHARS) return false
+  const length = text.length
+  if (length < MIN_SECRET_TEXT_CHARS) return false
   let run = 0
-  let classes = 0 // bits: 1 lower, 2 upper, 4 digit
+  let classes = 0
   let letters = 0
   let wordy = false
   let randomRun = false
   let separator = false
-  let previous = 0
-  for (let index = 0; index <= text.length; index++) {
-    const code = index < text.length ? text.charCodeAt(index) : 0
-    if (isAlphanumeric(code) && !isAlphanumeric(previous) && startsShape(text, index)) return true
-    previous = code
-    if (code >= 97 && code <= 122) classes |= 1
-    else if (code >= 65 && code <= 90) classes |= 2
-    else if (code >= 48 && code <= 57) classes |= 4
-    else if (code !== 95 && code !== 43 && code !== 47 && code !== 45) {
-      if (run >= HIGH_ENTROPY_MIN_CHARS && classes === 7) randomRun = true
-      if (code === 58 || code === 61 || code === 64 || code === 32 || code === 9) separator = true
-      run = 0
-      classes = 0
-      letters = 0
+  let wordStart = true
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index)
+    const kind = code < 128 ? CHARACTER_CLASSES[code]! : 0
+    if ((kind & ALPHANUMERIC) !== 0) {
+      if (wordStart && startsShape(text, index)) return true
+      wordStart = false
+      classes |= kind
+      run++
+      // Every keyword has three letters in a row; timestamps and numbers have none.
+      letters = (kind & LETTER) !== 0 ? letters + 1 : 0
+      if (letters === 3) wordy = true
       continue
     }
-    run++
-    // Every keyword has three letters in a row; timestamps and numbers have none.
-    if ((code | 32) >= 97 && (code | 32) <= 122) {
-      if (++letters >= 3) wordy = true
-    } else letters = 0
+    wordStart = true
+    letters = 0
+    if (kind === TOKEN_SYMBOL) {
+      run++
+      continue
+    }
+    if (run >= HIGH_ENTROPY_MIN_CHARS && classes === ALPHANUMERIC) randomRun = true
+    if (kind === SEPARATOR) separator = true
+    run = 0
+    classes = 0
   }
+  if (run >= HIGH_ENTROPY_MIN_CHARS && classes === ALPHANUMERIC) randomRun = true
   if (randomRun && options.highEntropy !== false) return true
   return separator && wordy && KEYWORDS.test(text)
 }

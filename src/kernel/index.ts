@@ -1,10 +1,15 @@
-export type { HubOptions, RunningHub } from './hub/index.ts'
+export type { DataDirChoice, HubOptions, RunningHub } from './hub/index.ts'
 export {
   CHAT_PIPELINE_ID,
   checkHubManifest,
-  DEFAULT_DATA_DIR,
+  chooseDataDir,
+  DATA_DIR_ENV_VARIABLE,
+  DATA_HOME_FOLDER,
   DEFAULT_MANIFEST_PATH,
+  defaultDataDir,
   HUB_VERSION,
+  LEGACY_DATA_DIR,
+  looksLikeHubData,
   openHub,
 } from './hub/index.ts'
 export type {

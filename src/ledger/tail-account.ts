@@ -1,3 +1,4 @@
+import { dirname } from 'node:path'
 import { HubError } from '../contracts/index.ts'
 import { GENESIS_PREV_HASH } from './entry-hash.ts'
 import { type HeadWitness, readHeadWitness } from './head-witness.ts'
@@ -114,18 +115,19 @@ export function unwitnessedTailError(
 ): HubError {
   const range =
     account.from === account.to ? `entry ${account.from}` : `entries ${account.from}..${account.to}`
+  const data = `--data ${JSON.stringify(dirname(path))}`
   return new HubError(
     'E_IO',
     `[${UNWITNESSED_TAIL_REASON}] ledger ${path}: ${range} cannot be accounted for (${account.reason}); ` +
-      'the hub will not sign or extend them. Inspect with `localhub ledger verify`, then either ' +
-      '`localhub ledger recover` (archive and remove them) or `localhub ledger adopt` (vouch for them)',
+      `the hub will not sign or extend them. Inspect with \`localhub ledger verify ${data}\`, then either ` +
+      `\`localhub ledger recover ${data}\` (archive and remove them) or \`localhub ledger adopt ${data}\` (vouch for them)`,
     {
       details: {
         reason: UNWITNESSED_TAIL_REASON,
         from: account.from,
         to: account.to,
-        recover: 'localhub ledger recover',
-        adopt: 'localhub ledger adopt',
+        recover: `localhub ledger recover ${data}`,
+        adopt: `localhub ledger adopt ${data}`,
       },
     },
   )

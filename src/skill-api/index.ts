@@ -1,4 +1,6 @@
 export { defineSkill, isSkillModule } from './define-skill.ts'
+export type { RunInbox } from './run-inbox.ts'
+export { attachRunInbox, runInbox } from './run-inbox.ts'
 export type {
   ChatMessage,
   MemoryItem,

@@ -216,7 +216,12 @@ describe('federation: root + two hubs as leafnodes', () => {
       'the allowed message and two violations',
       5000,
     )
-    assert.deepEqual(got, ['hub.h1.chat.message'])
+    // The hub's own bus events (hub.h1.bus.*) may land here too: the raw 'local only' message of
+    // the test before is dead-lettered by the hub's consumer whenever that happens to run.
+    assert.deepEqual(
+      got.filter((subject) => !subject.startsWith('hub.h1.bus.')),
+      ['hub.h1.chat.message'],
+    )
     assert.ok(
       violations.some((text) => /permissions violation.*hub\.h2\.chat\.message/i.test(text)),
       violations.join('\n'),

@@ -2,7 +2,7 @@
 // runs (it executes approved actions and publishes the events), else open <data>/approvals.sqlite
 // directly (decisions are ledgered; approved actions wait for the hub's next start).
 import { existsSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import {
   APPROVALS_FILE_NAME,
   type ApprovalService,
@@ -14,14 +14,10 @@ import {
   type PublishPort,
 } from '../../approvals/index.ts'
 import { HubError, isErrorCode } from '../../contracts/index.ts'
-import {
-  AUTH_TOKEN_FILE,
-  DEFAULT_DATA_DIR,
-  findRunningServer,
-  TOKEN_ENV_VARIABLE,
-} from '../../kernel/index.ts'
+import { AUTH_TOKEN_FILE, findRunningServer, TOKEN_ENV_VARIABLE } from '../../kernel/index.ts'
 import { openLedger } from '../../ledger/index.ts'
 import { type CommandIo, writeLine } from '../io.ts'
+import { dataDirFor } from './data-dir.ts'
 import { openLocalBus } from './events-bus-access.ts'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
@@ -40,7 +36,7 @@ export interface ApprovalsAccess {
 }
 
 export function dataDirFrom(value: string | undefined, io: CommandIo): string {
-  return resolve(io.cwd, value ?? DEFAULT_DATA_DIR)
+  return dataDirFor(value, io)
 }
 
 async function serverAccess(url: string, token: string): Promise<ApprovalsAccess> {

@@ -12,7 +12,7 @@ const USAGE = [
   '                                              a token, then runs only with --confirm TOKEN',
   '  deny ID [--reason R]                        deny (final; nothing runs)',
   '',
-  'Uses the running hub when there is one (--data DIR, default ./data), else <data>/approvals.sqlite;',
+  'Uses the running hub when there is one (--data DIR, default ~/.local/share/localhub), else <data>/approvals.sqlite;',
   'actions approved without a running hub run when it next starts. --by NAME records who decided',
   'when working on the file (the hub records its own login).',
 ].join('\n')

@@ -1,22 +1,18 @@
 import { readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import {
-  AUTH_TOKEN_FILE,
-  DEFAULT_DATA_DIR,
-  findRunningServer,
-  TOKEN_ENV_VARIABLE,
-} from '../../kernel/index.ts'
+import { AUTH_TOKEN_FILE, findRunningServer, TOKEN_ENV_VARIABLE } from '../../kernel/index.ts'
 import { SseParser } from '../../skills/llm/index.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
+import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 
 const USAGE = `usage: localhub chat [message...] [options]
 
 Streams answers from the running hub (start it with \`localhub serve\`). With a message, asks once
 and exits; without one, reads a message per line until end of input (Ctrl+D).
 
-  --data DIR       data directory of the running hub (default ${DEFAULT_DATA_DIR})
+  --data DIR       data directory of the running hub (${DATA_DIR_HELP})
   --url URL        the hub's URL instead of the one recorded in the data directory
   --session ID     continue a session (default: one new session for this run)
   --json           print the raw SSE events as JSON lines`
@@ -27,7 +23,7 @@ interface Target {
 }
 
 async function findTarget(values: Record<string, unknown>, io: CommandIo): Promise<Target | string> {
-  const dataDir = resolve(io.cwd, String(values.data ?? DEFAULT_DATA_DIR))
+  const dataDir = dataDirFor(values.data === undefined ? undefined : String(values.data), io)
   let url = values.url === undefined ? undefined : String(values.url)
   if (url === undefined) {
     const running = await findRunningServer(dataDir)

@@ -7,11 +7,10 @@ import { openBus } from '../../bus-factory/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
 import { type Envelope, toHubError } from '../../contracts/index.ts'
 import { type CommandIo, writeLine } from '../io.ts'
-
-export const DEFAULT_DATA_DIR = './data'
+import { dataDirFor } from './data-dir.ts'
 
 export function dataDirOf(value: string | undefined, io: CommandIo): string {
-  return resolve(io.cwd, value ?? DEFAULT_DATA_DIR)
+  return dataDirFor(value, io)
 }
 
 /** The running server for this data dir, if any (server.json with a live pid). */

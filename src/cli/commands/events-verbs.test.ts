@@ -32,13 +32,13 @@ function setup(t: { after(fn: () => void): void }) {
   t.after(() => dir.remove())
   const registryPath = join(dir.path, 'registry.json')
   writeFileSync(registryPath, JSON.stringify(testRegistry()))
-  const env = { ...process.env, LOCALHUB_REGISTRY: registryPath }
+  // Without --data the verbs use $LOCALHUB_DATA: here, never the real home's data directory.
+  const env = { ...process.env, LOCALHUB_REGISTRY: registryPath, LOCALHUB_DATA: join(dir.path, 'data') }
   const call = async (args: string[], input = '') => {
     const { io, out, err } = memoryIo(dir.path, env, input)
     const code = await events(args, io)
     return { code, out: out(), err: err() }
   }
-  // The verbs default to ./data under the working directory.
   return { dir: join(dir.path, 'data'), env, call }
 }
 

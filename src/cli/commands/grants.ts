@@ -11,7 +11,7 @@ const USAGE = [
   '',
   'A grant lets writes (write_local_confirm) under one folder run without asking, for one session or',
   'all, until it expires. Destructive actions are never covered. Uses the running hub when there is',
-  'one (--data DIR, default ./data), else <data>/approvals.sqlite.',
+  'one (--data DIR, default ~/.local/share/localhub), else <data>/approvals.sqlite.',
 ].join('\n')
 
 const OPTIONS = {

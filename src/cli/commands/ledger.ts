@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import {
   adoptUnwitnessedTail,
@@ -11,6 +11,7 @@ import {
   type TailResolution,
 } from '../../ledger/index.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
+import { dataDirFor } from './data-dir.ts'
 
 const USAGE = [
   'usage: localhub ledger <verb> [options]',
@@ -20,7 +21,7 @@ const USAGE = [
   '  recover [--json]                                  archive, then remove, entries after the witnessed head',
   '  adopt   [--by NAME] [--json]                      vouch for entries after the witnessed head (signed entry)',
   '',
-  'verify and show read <data>/ledger.sqlite and <data>/keys (--data DIR, default ./data) without',
+  'verify and show read <data>/ledger.sqlite and <data>/keys (--data DIR, default ~/.local/share/localhub) without',
   'changing them. verify exits 0 when the ledger is intact and 1 with the first broken entry otherwise;',
   'entries after the witnessed head (rows the hub did not write) count as broken unless',
   '--allow-unwitnessed-tail. The hub refuses to start on such a ledger (LEDGER_UNWITNESSED_TAIL):',
@@ -75,7 +76,7 @@ async function execute(args: string[], io: CommandIo): Promise<number> {
   if (verb === undefined) throw new UsageError('missing verb')
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`)
   if (!VERBS.has(verb)) throw new UsageError(`unknown verb '${verb}'`)
-  const dataDir = resolve(io.cwd, values.data ?? 'data')
+  const dataDir = dataDirFor(values.data, io)
   const limit = integerOption(values.limit, 'limit')
   const from = integerOption(values.from, 'from')
   if (!existsSync(join(dataDir, LEDGER_FILE_NAME))) {

@@ -41,7 +41,10 @@ describe('localhub manifest validate', () => {
     writeFileSync(file, text)
     const result = await invoke(['validate', file])
     assert.equal(result.code, 1)
-    assert.match(result.stderr, /typo\.yaml:\d+:\d+ \/pipelines\/0\/steps\/2\/if: no enabled skill registers the condition touches_watched_fiel — use one of: touches_watched_file/)
+    assert.match(
+      result.stderr,
+      /typo\.yaml:\d+:\d+ \/pipelines\/0\/steps\/2\/if: no enabled skill registers the condition touches_watched_fiel — use one of: touches_watched_file/,
+    )
   })
 
   test('prints ok with the counts for the default manifest (path relative to cwd)', async () => {
@@ -67,7 +70,8 @@ describe('localhub manifest validate', () => {
     assert.equal(result.code, 1)
     assert.equal(result.stdout, '')
     const lines = result.stderr.trimEnd().split('\n')
-    assert.equal(lines.length, 6)
+    // 6 schema defects + 5 keys that would not act (/ws/avatar, storage paths and engine; decision 1400)
+    assert.equal(lines.length, 11)
     for (const line of lines) {
       assert.ok(line.startsWith(`${seedManifest}:`))
       assert.match(line, /:\d+:\d+ \/\S+: .+ — .+$/)

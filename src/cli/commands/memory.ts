@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type MemoryEntry, type MemoryStore, openMemoryStore } from '../../skills/memory/index.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
+import { dataDirFor } from './data-dir.ts'
 import { SCRUB_USAGE_LINE, scrubVerb } from './memory-scrub.ts'
 
 const USAGE = [
@@ -13,7 +14,7 @@ const USAGE = [
   '  forget [--session S]                                     delete everything, or one session',
   SCRUB_USAGE_LINE,
   '',
-  'Works directly on <data>/memory.sqlite (--data DIR, default ./data). Memory is the one place the',
+  'Works directly on <data>/memory.sqlite (--data DIR, default ~/.local/share/localhub). Memory is the one place the',
   'hub keeps raw conversation text; deleting here removes the bytes from the file.',
 ].join('\n')
 
@@ -50,7 +51,7 @@ async function execute(args: string[], io: CommandIo): Promise<number> {
     return 0
   }
   if (verb === undefined) throw new UsageError('missing verb')
-  const path = join(resolve(io.cwd, values.data ?? 'data'), 'memory.sqlite')
+  const path = join(dataDirFor(values.data, io), 'memory.sqlite')
   const present = existsSync(path)
   const withStore = <T>(use: (store: MemoryStore) => T): T => {
     const store = openMemoryStore({ path })

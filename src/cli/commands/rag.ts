@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { MAX_TOP_K, openRagStore, type RagHit } from '../../skills/rag/index.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
+import { dataDirFor } from './data-dir.ts'
 
 const USAGE = [
   'usage: localhub rag <verb> [options]',
@@ -12,7 +13,7 @@ const USAGE = [
   '  search QUERY [--top-k N] [--json]',
   '        BM25 search over the indexed chunks (hybrid with vectors when the running hub embeds)',
   '',
-  'Works directly on <data>/rag.sqlite (--data DIR, default ./data).',
+  'Works directly on <data>/rag.sqlite (--data DIR, default ~/.local/share/localhub).',
 ].join('\n')
 
 const OPTIONS = {
@@ -48,7 +49,7 @@ async function execute(args: string[], io: CommandIo): Promise<number> {
     return 0
   }
   if (verb === undefined) throw new UsageError('missing verb')
-  const path = join(resolve(io.cwd, values.data ?? 'data'), 'rag.sqlite')
+  const path = join(dataDirFor(values.data, io), 'rag.sqlite')
 
   if (verb === 'index') {
     if (rest.length === 0) throw new UsageError('index needs at least one PATH')

@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
-import { DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, HUB_VERSION, openHub } from '../../kernel/index.ts'
+import { DEFAULT_MANIFEST_PATH, HUB_VERSION, openHub } from '../../kernel/index.ts'
 import { startTracing, type TracingHandle } from '../../kernel/telemetry/index.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
+import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 
 const USAGE = `usage: localhub serve [options]
 
-  --data DIR          data directory (default ${DEFAULT_DATA_DIR})
+  --data DIR          data directory (${DATA_DIR_HELP})
   --manifest FILE     hub manifest (default manifests/default.yaml)
   --host HOST         address to bind (default 127.0.0.1; anything else exposes the hub)
   --port PORT         port (default 8000; 0 picks a free one)
@@ -95,7 +96,7 @@ export const run: CommandGroup = async (args, io) => {
   let hub: Awaited<ReturnType<typeof openHub>>
   try {
     hub = await openHub({
-      dataDir: (values.data as string | undefined) ?? DEFAULT_DATA_DIR,
+      dataDir: dataDirFor(values.data as string | undefined, io),
       manifestPath: (values.manifest as string | undefined) ?? DEFAULT_MANIFEST_PATH,
       ...(values.host === undefined ? {} : { host: String(values.host) }),
       ...(port === undefined ? {} : { port }),

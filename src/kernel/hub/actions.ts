@@ -9,8 +9,8 @@ import {
   openApprovalStore,
 } from '../../approvals/index.ts'
 import type { Bus } from '../../bus/index.ts'
-import { HubError, type PayloadOf } from '../../contracts/index.ts'
-import { type Ledger, type LedgerEntry, openLedger } from '../../ledger/index.ts'
+import { HubError } from '../../contracts/index.ts'
+import { type Ledger, type LedgerEntry, ledgerEntryEvent, openLedger } from '../../ledger/index.ts'
 import { type HubManifest, toolPolicyOf } from '../../manifest/index.ts'
 import {
   createFsTools,
@@ -135,13 +135,7 @@ export async function openHubActions(options: {
   const { roots, missing } = existingRoots(manifest)
   const ledger = openLedger({
     dataDir,
-    publish: (entry: LedgerEntry) =>
-      bus.publish({
-        type: 'ledger.entry',
-        traceId: entry.traceId,
-        source: 'kernel.ledger',
-        payload: entry as unknown as PayloadOf<'ledger.entry'>,
-      }),
+    publish: (entry: LedgerEntry) => bus.publish(ledgerEntryEvent(entry, 'kernel.ledger')),
   })
   // access: read roots refuse changes; only the tools the manifest's tools skills list are served.
   const tools =

@@ -1,8 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import type { LlmConfigInput } from '../../skills/llm/index.ts'
 
-/** Where the hub keeps its files unless told otherwise (DESIGN.md section 6b). */
-export const DEFAULT_DATA_DIR = './data'
 /** Seed 000's manifest, corrected, shipped with the package. */
 export const DEFAULT_MANIFEST_PATH = fileURLToPath(
   new URL('../../../manifests/default.yaml', import.meta.url),
@@ -11,6 +9,7 @@ export const DEFAULT_MANIFEST_PATH = fileURLToPath(
 export const CHAT_PIPELINE_ID = 'pipeline.chat.text'
 
 export interface HubOptions {
+  /** Default: the platform's home for the data, defaultDataDir(env) (data-home.ts). */
   dataDir?: string
   manifestPath?: string
   host?: string

@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { trace } from '@opentelemetry/api'
 import { type Bus, createPermissionChecker, systemClock } from '../../bus/index.ts'
-import { openBus } from '../../bus-factory/index.ts'
+import { EVENTS_FILE_NAME, openBus } from '../../bus-factory/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
 import { HubError } from '../../contracts/index.ts'
-import type { HubManifest, StateMachine } from '../../manifest/index.ts'
+import { type HubManifest, type StateMachine, serverAddressOf } from '../../manifest/index.ts'
 import { type HealthProbe, SERVICE_NAMES, type SkillLogger } from '../../skill-api/index.ts'
+import { startRetention } from '../../store/index.ts'
 import { ChatService } from '../chat/index.ts'
 import { PipelineRunner } from '../pipeline/index.ts'
 import { createServer, OWNER_PRINCIPAL_ID, type RunningServer } from '../server/index.ts'
@@ -15,9 +16,10 @@ import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
 import { createSkillServices, openSkillHost, skillPermissions } from '../skill-host/index.ts'
 import { actionRoutes } from './action-routes.ts'
 import { openHubActions } from './actions.ts'
+import { defaultDataDir } from './data-home.ts'
 import { deadLetterRoutes } from './dead-letter-routes.ts'
 import { createHubMetrics } from './hub-metrics.ts'
-import { CHAT_PIPELINE_ID, DEFAULT_DATA_DIR, DEFAULT_MANIFEST_PATH, type HubOptions } from './hub-options.ts'
+import { CHAT_PIPELINE_ID, DEFAULT_MANIFEST_PATH, type HubOptions } from './hub-options.ts'
 import { createHubPort } from './hub-port.ts'
 import { loadHubManifest } from './load-hub-manifest.ts'
 import { startBusTriggers, wsEntryRoutes } from './pipeline-triggers.ts'
@@ -83,7 +85,7 @@ function consoleFreeLogger(options: HubOptions): SkillLogger {
 export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
   const startedAt = Date.now()
   const env = options.env ?? process.env
-  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR)
+  const dataDir = resolve(options.dataDir ?? defaultDataDir(env))
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const registry = loadRegistry()
   const manifestPath = options.manifestPath ?? DEFAULT_MANIFEST_PATH
@@ -109,6 +111,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
   const closers: (() => Promise<void> | void)[] = [() => bus.close()]
   try {
     const services = createSkillServices()
+    const skillLogger = consoleFreeLogger(options)
     const actions = await openHubActions({ dataDir, manifest, bus })
     closers.unshift(() => actions.close())
     const toolService = createToolService(bus, actions, { metrics })
@@ -126,7 +129,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       env,
       clock: systemClock,
       metrics,
-      logger: consoleFreeLogger(options),
+      logger: skillLogger,
       services,
       overrides: options.llmFlags === undefined ? {} : { llm: { ...options.llmFlags } },
     })
@@ -150,17 +153,37 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     }
     const chatPipeline = manifest.pipelines.find((candidate) => candidate.id === CHAT_PIPELINE_ID)
     const chat = chatPipeline === undefined ? undefined : new ChatService({ runner, pipeline: chatPipeline })
+    const retention = startRetention(
+      {
+        bus,
+        ...(bus.transportName === 'sqlite' ? { eventsPath: join(dataDir, EVENTS_FILE_NAME) } : {}),
+      },
+      manifest.retention ?? {},
+      {
+        onError: (failure) =>
+          skillLogger.warn('retention pass failed', { code: failure.code, message: failure.message }),
+      },
+    )
+    closers.unshift(() => retention.stop())
     const triggers = await startBusTriggers(bus, runner, manifest.pipelines)
     closers.unshift(async () => {
       for (const subscription of triggers) await subscription.unsubscribe()
     })
     const model = services.get<HealthProbe>(SERVICE_NAMES.modelHealth)
     const port = createHubPort({ bus, chat, runner, sessions, skills, model, metrics })
+    // Flag > environment > the manifest's kernel.api.http.base > default (decision 1404).
+    const address = serverAddressOf(manifest, {
+      flags: {
+        ...(options.host === undefined ? {} : { host: options.host }),
+        ...(options.port === undefined ? {} : { port: options.port }),
+      },
+      env,
+    })
     const server: RunningServer = await createServer(
       {
         dataDir,
-        ...(options.host === undefined ? {} : { host: options.host }),
-        ...(options.port === undefined ? {} : { port: options.port }),
+        host: address.host,
+        port: address.port,
         ...(options.token === undefined ? {} : { token: options.token }),
         env,
         registry: metrics.registry,

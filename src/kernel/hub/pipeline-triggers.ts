@@ -4,6 +4,7 @@ import { type Bus, compileTypePattern, type Subscription, uuidV7 } from '../../b
 import { type Envelope, HubError, toHubError } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
 import type { PipelineRunner } from '../pipeline/index.ts'
+import { voiceEntryRoute } from './voice-entry.ts'
 
 /** Largest message a WS entry accepts, in bytes. */
 export const DEFAULT_WS_ENTRY_MAX_MESSAGE_BYTES = 1024 * 1024
@@ -14,6 +15,7 @@ export const DEFAULT_WS_ENTRY_MAX_QUEUED = 1_000
 export const DEFAULT_BUS_RUN_ACK_WAIT_MS = 10 * 60_000
 
 const WS_VIA_PREFIX = 'kernel.ws:'
+const VOICE_CHUNK_TYPE = 'voice.chunk'
 
 /** How a pipeline starts, from its first step. */
 export type PipelineTrigger =
@@ -59,7 +61,7 @@ export async function startBusTriggers(
 }
 
 /** A queue of events for one run's recv steps. */
-class Inbox {
+export class Inbox {
   readonly #events: Envelope[] = []
   readonly #waiters: { matches: (type: string) => boolean; resolve: (event: Envelope) => void }[] = []
 
@@ -92,13 +94,21 @@ class Inbox {
   }
 }
 
-function send(socket: WebSocket, value: unknown): void {
+export function send(socket: WebSocket, value: unknown): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(value))
 }
 
-function errorFrame(error: unknown, where: string) {
+export function errorFrame(error: unknown, where: string) {
   const failure = toHubError(error)
-  return { type: 'error.raised', payload: { code: failure.code, message: failure.message, where } }
+  return {
+    type: 'error.raised',
+    payload: {
+      code: failure.code,
+      message: failure.message,
+      where,
+      ...(failure.details === undefined ? {} : { details: failure.details }),
+    },
+  }
 }
 
 /**
@@ -117,7 +127,20 @@ export function wsEntryRoutes(
     const trigger = triggerOf(pipeline)
     return trigger.kind === 'ws' ? [{ pipeline, trigger }] : []
   })
-  return entries.map(({ pipeline, trigger }) => (app: FastifyInstance) => {
+  return entries.map(({ pipeline, trigger }) => {
+    // A pipeline that receives audio chunks speaks the voice protocol (docs/voice.md).
+    if (trigger.pattern === VOICE_CHUNK_TYPE) return voiceEntryRoute(runner, pipeline, trigger.route)
+    return genericEntryRoute(bus, runner, pipeline, trigger)
+  })
+}
+
+function genericEntryRoute(
+  bus: Bus,
+  runner: PipelineRunner,
+  pipeline: Pipeline,
+  trigger: { route: string; pattern: string },
+): (app: FastifyInstance) => void {
+  return (app: FastifyInstance) => {
     const starts = compileTypePattern(trigger.pattern)
     app.get(trigger.route, { websocket: true }, (socket: WebSocket) => {
       let active:
@@ -195,5 +218,5 @@ export function wsEntryRoutes(
       }
       socket.on('close', () => active?.controller.abort(new HubError('E_TIMEOUT', 'the client went away')))
     })
-  })
+  }
 }

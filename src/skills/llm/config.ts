@@ -57,6 +57,8 @@ export interface LlmConfig {
   /** Ollama or OpenAI-compatible base URL (unused by llamacpp). */
   readonly baseUrl: string
   readonly apiKey: string | undefined
+  /** The environment variable the key is read from (named in error hints). */
+  readonly apiKeyEnv: string
   readonly ggufPath: string | undefined
   readonly threads: number
   readonly contextTokens: number
@@ -254,6 +256,7 @@ export function resolveLlmConfig(sources: LlmConfigSources = {}): LlmConfig {
     baseUrl,
     baseUrlSource: source,
     apiKey: provider === 'openai' ? apiKey : undefined,
+    apiKeyEnv,
     ggufPath: pick('ggufPath', flags, manifest),
     threads: number('threads', Math.max(1, Math.min(DEFAULT_LLAMACPP_MAX_THREADS, availableParallelism()))),
     contextTokens: number('contextTokens', DEFAULT_LLAMACPP_CONTEXT_TOKENS),

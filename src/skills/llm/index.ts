@@ -28,12 +28,14 @@ export {
   llamaNodeLoader,
   loadLlamaNode,
 } from './llamacpp-provider.ts'
+export { createLlmStep } from './llm-step.ts'
 export { DEFAULT_MAX_LINE_CHARS, NdjsonParser } from './ndjson-parser.ts'
 export { DEFAULT_OLLAMA_HOST, DEFAULT_OLLAMA_PORT, normalizeOllamaHost } from './ollama-host.ts'
 export { createOllamaProvider } from './ollama-provider.ts'
 export { createOpenAiProvider } from './openai-provider.ts'
 export type { LlmSkillManifest } from './skill-config.ts'
 export { llmConfigFromSkill } from './skill-config.ts'
+export { llmInputOf, llmSkillModule as skillModule } from './skill-module.ts'
 export type { SseEvent } from './sse-parser.ts'
 export { DEFAULT_MAX_EVENT_CHARS, SseParser } from './sse-parser.ts'
 export { DEFAULT_MAX_TOOL_ARGUMENTS_CHARS, DEFAULT_MAX_TOOL_CALLS } from './tool-calls.ts'
@@ -51,5 +53,3 @@ export type {
   LlmToolDefinition,
   LlmUsage,
 } from './types.ts'
-export { llmSkillModule as skillModule } from './skill-module.ts'
-export { createLlmStep } from './llm-step.ts'

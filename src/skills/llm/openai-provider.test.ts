@@ -174,6 +174,16 @@ describe('OpenAI-compatible provider: errors', () => {
     assert.equal(server.requests.length, 1)
   })
 
+  test('wrong key with llm.apiKeyEnv: the message names that variable', async (t) => {
+    const { provider } = await setup(t, { apiKey: 'right' }, { apiKey: 'wrong', apiKeyEnv: 'MY_LLAMA_KEY' })
+    await assert.rejects(collect(provider), (error: unknown) => {
+      assert.ok(error instanceof HubError)
+      assert.match(error.message, /set MY_LLAMA_KEY/)
+      assert.doesNotMatch(error.message, /OPENAI_API_KEY/)
+      return true
+    })
+  })
+
   test('unknown model: 404 model_not_found', async (t) => {
     const { provider } = await setup(t, {}, { model: 'gpt-nope' })
     await assert.rejects(collect(provider), (error: unknown) => {

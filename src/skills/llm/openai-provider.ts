@@ -26,13 +26,13 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024
 // Rough characters-per-token ratio, only used when a server reports no usage at all.
 const ESTIMATED_CHARS_PER_TOKEN = 4
 
-export function openAiTarget(baseUrl: string): ServiceTarget {
+export function openAiTarget(baseUrl: string, apiKeyEnv = 'OPENAI_API_KEY'): ServiceTarget {
   return {
     service: 'OpenAI-compatible server',
     url: baseUrl,
     startHint:
       'start an OpenAI-compatible server there (for example `llama-server -m model.gguf --port 8080`) or set OPENAI_BASE_URL',
-    authHint: 'set OPENAI_API_KEY (or the manifest apiKey) to a key this server accepts',
+    authHint: `set ${apiKeyEnv} to a key this server accepts`,
     modelHint: (model) => `check that the server serves model "${model}" and that the base URL ends in /v1`,
   }
 }
@@ -127,7 +127,7 @@ function finalUsage(state: StreamState, request: LlmChatRequest): LlmUsage {
 }
 
 export function createOpenAiProvider(config: LlmConfig): LlmProvider {
-  const target = openAiTarget(config.baseUrl)
+  const target = openAiTarget(config.baseUrl, config.apiKeyEnv)
   const agent = config.baseUrl.startsWith('https:')
     ? new https.Agent({ keepAlive: true })
     : new http.Agent({ keepAlive: true })

@@ -34,6 +34,7 @@ export function llmInputOf(manifest: HubManifest, skill: Skill): LlmConfigInput 
       ? {}
       : { firstTokenTimeoutMs: section.firstTokenTimeoutMs }),
     ...(section?.timeoutMs === undefined ? {} : { requestTimeoutMs: section.timeoutMs }),
+    ...(section?.apiKeyEnv === undefined ? {} : { apiKeyEnv: section.apiKeyEnv }),
   }
 }
 

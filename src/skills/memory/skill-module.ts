@@ -1,4 +1,4 @@
-import { join } from 'node:path'
+import { storagePathOf } from '../../manifest/index.ts'
 import { defineSkill } from '../../skill-api/index.ts'
 import { memoryRoutes } from './memory-routes.ts'
 import { createMemoryStep } from './memory-step.ts'
@@ -17,7 +17,12 @@ export const memorySkillModule = defineSkill({
   emits: ['memory.context', 'memory.write.receipt'],
   configKeys: [],
   open(context) {
-    const store = openMemoryStore({ path: join(context.dataDir, MEMORY_STORE_FILE) })
+    // storage.path and retention.memory.maxAgeDays as the manifest says (decisions 1401, 1402).
+    const retentionDays = context.manifest.retention?.memory?.maxAgeDays
+    const store = openMemoryStore({
+      path: storagePathOf(context.skill, context.dataDir, MEMORY_STORE_FILE),
+      ...(retentionDays === undefined ? {} : { retentionDays }),
+    })
     const step = createMemoryStep({ id: context.skill.id, store })
     return {
       runtime: { status: step.status, invoke: step.invoke },

@@ -1,0 +1,307 @@
+import type { FastifyInstance } from 'fastify'
+import type { WebSocket } from 'ws'
+import { uuidV7 } from '../../bus/index.ts'
+import { type Envelope, HubError } from '../../contracts/index.ts'
+import type { Pipeline } from '../../manifest/index.ts'
+import { attachRunInbox, type RunEmitter, type RunState } from '../../skill-api/index.ts'
+import type { PipelineRunner } from '../pipeline/index.ts'
+import { DEFAULT_WS_ENTRY_MAX_MESSAGE_BYTES, errorFrame, Inbox, send } from './pipeline-triggers.ts'
+import {
+  durationMs,
+  PcmNormalizer,
+  parseVoiceFormat,
+  VOICE_RUN_SAMPLE_RATE_HZ,
+  type VoiceFormat,
+} from './voice-audio.ts'
+
+/** Longest utterance a client may stream, in milliseconds of audio. */
+export const DEFAULT_VOICE_MAX_UTTERANCE_MS = 30_000
+/** Audio bytes a connection may send per second (48 kHz f32 stereo in real time is 384 KiB/s). */
+export const DEFAULT_VOICE_MAX_BYTES_PER_SECOND = 512 * 1024
+/** Voice connections open at once on one entry; each runs at most one turn at a time. */
+export const DEFAULT_VOICE_MAX_CONNECTIONS = 8
+/** WebSocket close code for "try again later" (RFC 6455 registry). */
+const CLOSE_TRY_AGAIN_LATER = 1013
+
+export interface VoiceEntryLimits {
+  maxUtteranceMs: number
+  maxBytesPerSecond: number
+  maxConnections: number
+  maxMessageBytes: number
+}
+
+const DEFAULT_LIMITS: VoiceEntryLimits = {
+  maxUtteranceMs: DEFAULT_VOICE_MAX_UTTERANCE_MS,
+  maxBytesPerSecond: DEFAULT_VOICE_MAX_BYTES_PER_SECOND,
+  maxConnections: DEFAULT_VOICE_MAX_CONNECTIONS,
+  maxMessageBytes: DEFAULT_WS_ENTRY_MAX_MESSAGE_BYTES,
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+interface Turn {
+  readonly traceId: string
+  readonly done: Promise<RunState>
+}
+
+interface Utterance {
+  readonly traceId: string
+  readonly inbox: Inbox
+  readonly emitter: RunEmitter
+  readonly format: VoiceFormat
+  readonly normalizer: PcmNormalizer
+  nextSeq: number
+  audioMs: number
+}
+
+/**
+ * The voice protocol (docs/voice.md) on a pipeline whose first step is `recv: voice.chunk via
+ * kernel.ws:/PATH`: voice.start opens an utterance and starts a run, voice.chunk (JSON, base64) or
+ * binary frames carry its audio, voice.end closes it. The run receives the audio as 16 kHz mono
+ * pcm16 through its inbox; every event of the run goes back to the client. A voice.start while the
+ * previous turn still runs cancels it (barge-in). Bad input answers error.raised; the connection
+ * stays open.
+ */
+export function voiceEntryRoute(
+  runner: PipelineRunner,
+  pipeline: Pipeline,
+  route: string,
+  limits: Partial<VoiceEntryLimits> = {},
+): (app: FastifyInstance) => void {
+  const limit = { ...DEFAULT_LIMITS, ...limits }
+  let connections = 0
+  return (app) => {
+    app.get(route, { websocket: true }, (socket: WebSocket) => {
+      if (connections >= limit.maxConnections) {
+        send(
+          socket,
+          errorFrame(
+            new HubError('E_RESOURCE_LIMIT', `more than ${limit.maxConnections} voice connections are open`),
+            route,
+          ),
+        )
+        socket.close(CLOSE_TRY_AGAIN_LATER, 'too many voice connections')
+        return
+      }
+      connections++
+      const connection = new VoiceConnection(runner, pipeline, route, limit, socket)
+      let queue: Promise<void> = Promise.resolve()
+      socket.on('message', (data: Buffer, isBinary: boolean) => {
+        queue = queue.then(() => connection.handle(data, isBinary))
+      })
+      socket.on('close', () => {
+        connections--
+        connection.close()
+      })
+    })
+  }
+}
+
+class VoiceConnection {
+  readonly #sessionId = `session-${uuidV7()}`
+  #turn: Turn | undefined
+  #utterance: Utterance | undefined
+  #windowStartedAt = 0
+  #windowBytes = 0
+
+  constructor(
+    private readonly runner: PipelineRunner,
+    private readonly pipeline: Pipeline,
+    private readonly route: string,
+    private readonly limit: VoiceEntryLimits,
+    private readonly socket: WebSocket,
+  ) {}
+
+  async handle(data: Buffer, isBinary: boolean): Promise<void> {
+    try {
+      if (data.length > this.limit.maxMessageBytes)
+        throw new HubError('E_RESOURCE_LIMIT', `a message is larger than ${this.limit.maxMessageBytes} bytes`)
+      if (isBinary) return await this.#audio(data, undefined)
+      let message: { type?: unknown; payload?: unknown }
+      try {
+        message = JSON.parse(data.toString('utf8'))
+      } catch {
+        throw new HubError('E_VALIDATION', 'a text frame is a JSON envelope {type, payload}')
+      }
+      if (message === null || typeof message !== 'object' || typeof message.type !== 'string')
+        throw new HubError('E_VALIDATION', 'a message is an envelope with a string type and a payload')
+      const payload = (message.payload ?? {}) as Record<string, unknown>
+      if (message.type === 'voice.start') await this.#start(payload)
+      else if (message.type === 'voice.chunk') await this.#chunk(payload)
+      else if (message.type === 'voice.end') await this.#end(payload)
+      else
+        throw new HubError(
+          'E_BAD_REQUEST',
+          `${this.route} takes voice.start, voice.chunk and voice.end, not ${message.type}`,
+        )
+    } catch (error) {
+      send(this.socket, errorFrame(error, this.route))
+    }
+  }
+
+  close(): void {
+    if (this.#turn !== undefined)
+      this.runner.cancel({ traceId: this.#turn.traceId }, 'ended: the client went away')
+  }
+
+  async #start(payload: Record<string, unknown>): Promise<void> {
+    if (this.#utterance !== undefined)
+      throw new HubError('E_BAD_REQUEST', 'voice.start while an utterance is open: send voice.end first')
+    const format = parseVoiceFormat(payload)
+    if (this.#turn !== undefined) {
+      // Barge-in: the person speaks while the previous turn thinks or speaks.
+      const previous = this.#turn
+      this.runner.cancel({ traceId: previous.traceId }, 'interrupted: the person spoke again (barge-in)')
+      await previous.done
+    }
+    const traceId = uuidV7()
+    const inbox = new Inbox()
+    const done = this.runner.run({
+      pipeline: this.pipeline,
+      trigger: { kind: 'ws', route: this.route },
+      traceId,
+      sessionId: this.#sessionId,
+      signal: new AbortController().signal,
+      receive: (pattern, signal) => inbox.take(pattern, signal),
+      onEvent: (event) => send(this.socket, event),
+    })
+    const turn: Turn = { traceId, done }
+    this.#turn = turn
+    void done.finally(() => {
+      if (this.#turn === turn) this.#turn = undefined
+      if (this.#utterance?.traceId === traceId) this.#utterance = undefined
+    })
+    // The runner registers a run before its first await, so it is listed now.
+    const run = this.runner.active().find((candidate) => candidate.traceId === traceId)
+    const emitter = run === undefined ? undefined : this.runner.emitterOf(run)
+    if (run === undefined || emitter === undefined)
+      throw new HubError('E_UNKNOWN', `the voice run ${traceId} ended before it started`)
+    attachRunInbox(run, inbox)
+    this.#utterance = {
+      traceId,
+      inbox,
+      emitter,
+      format,
+      normalizer: new PcmNormalizer(format),
+      nextSeq: 0,
+      audioMs: 0,
+    }
+    await emitter.emitUntyped('voice.start', { ...format }, { source: 'ws' })
+    inbox.push(
+      this.#envelope('voice.start', traceId, {
+        sampleRate: VOICE_RUN_SAMPLE_RATE_HZ,
+        format: 'pcm16',
+        channels: 1,
+      }),
+    )
+  }
+
+  async #chunk(payload: Record<string, unknown>): Promise<void> {
+    const { seq, bytesB64 } = payload
+    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0)
+      throw new HubError(
+        'E_VALIDATION',
+        `voice.chunk seq must be an integer >= 0, got ${JSON.stringify(seq)}`,
+      )
+    if (typeof bytesB64 !== 'string' || bytesB64.length % 4 !== 0 || !BASE64.test(bytesB64))
+      throw new HubError(
+        'E_VALIDATION',
+        'voice.chunk bytesB64 is not base64 (A-Z a-z 0-9 + /, padded with =)',
+      )
+    await this.#audio(Buffer.from(bytesB64, 'base64'), seq)
+  }
+
+  async #audio(bytes: Buffer, claimedSeq: number | undefined): Promise<void> {
+    const utterance = this.#utterance
+    if (utterance === undefined)
+      throw new HubError('E_BAD_REQUEST', 'audio arrived outside an utterance: send voice.start first')
+    this.#meter(bytes.length, utterance)
+    const seq = claimedSeq ?? utterance.nextSeq
+    if (seq < utterance.nextSeq)
+      throw new HubError(
+        'E_VALIDATION',
+        `voice.chunk seq ${seq} arrived after seq ${utterance.nextSeq - 1}: late or repeated audio is dropped`,
+        { details: { expected: utterance.nextSeq, got: seq, kind: 'reordered' } },
+      )
+    if (seq > utterance.nextSeq)
+      send(
+        this.socket,
+        errorFrame(
+          new HubError(
+            'E_VALIDATION',
+            `voice.chunk seq ${seq} follows seq ${utterance.nextSeq - 1}: ${seq - utterance.nextSeq} chunk(s) missing`,
+            { details: { expected: utterance.nextSeq, got: seq, kind: 'gap' } },
+          ),
+          this.route,
+        ),
+      )
+    utterance.nextSeq = seq + 1
+    const pcm = utterance.normalizer.push(bytes)
+    utterance.audioMs += durationMs(bytes.length, utterance.format)
+    if (utterance.audioMs > this.limit.maxUtteranceMs)
+      this.#abandon(
+        utterance,
+        new HubError('E_RESOURCE_LIMIT', `an utterance is at most ${this.limit.maxUtteranceMs} ms of audio`),
+      )
+    const ms = Math.max(1, Math.round((pcm.length / 2 / VOICE_RUN_SAMPLE_RATE_HZ) * 1000))
+    utterance.inbox.push(
+      this.#envelope('voice.chunk', utterance.traceId, { seq, bytesB64: pcm.toString('base64'), ms }),
+    )
+  }
+
+  async #end(payload: Record<string, unknown>): Promise<void> {
+    const utterance = this.#utterance
+    if (utterance === undefined) throw new HubError('E_BAD_REQUEST', 'voice.end without voice.start')
+    const { totalMs } = payload
+    if (typeof totalMs !== 'number' || !Number.isInteger(totalMs) || totalMs < 0)
+      throw new HubError(
+        'E_VALIDATION',
+        `voice.end totalMs must be an integer >= 0, got ${JSON.stringify(totalMs)}`,
+      )
+    if (utterance.audioMs === 0)
+      this.#abandon(utterance, new HubError('E_VALIDATION', 'the utterance ended without any audio'))
+    this.#utterance = undefined
+    await utterance.emitter.emitUntyped('voice.end', { totalMs }, { source: 'ws' })
+    utterance.inbox.push(this.#envelope('voice.end', utterance.traceId, { totalMs }))
+  }
+
+  /** Bytes per second over one-second windows; over the limit the utterance is abandoned. */
+  #meter(bytes: number, utterance: Utterance): void {
+    const now = Date.now()
+    if (now - this.#windowStartedAt >= 1000) {
+      this.#windowStartedAt = now
+      this.#windowBytes = 0
+    }
+    this.#windowBytes += bytes
+    if (this.#windowBytes > this.limit.maxBytesPerSecond)
+      this.#abandon(
+        utterance,
+        new HubError(
+          'E_RESOURCE_LIMIT',
+          `a connection sends at most ${this.limit.maxBytesPerSecond} audio bytes per second`,
+        ),
+      )
+  }
+
+  /** Ends the utterance and cancels its run, then throws the reason for the client. */
+  #abandon(utterance: Utterance, reason: HubError): never {
+    this.#utterance = undefined
+    this.runner.cancel({ traceId: utterance.traceId }, `stopped: ${reason.message}`)
+    throw reason
+  }
+
+  #envelope(type: string, traceId: string, payload: Record<string, unknown>): Envelope {
+    return {
+      id: uuidV7(),
+      type,
+      version: 1,
+      ts: new Date().toISOString(),
+      source: 'ws',
+      severity: 'info',
+      traceId,
+      sessionId: this.#sessionId,
+      tenant: 'default',
+      payload,
+    } as Envelope
+  }
+}

@@ -1,20 +1,43 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite drives for real. Safe to run again: it only installs
-# what is missing. Needs root (CI and the dev machines run as root); otherwise prints what to install.
+# The Debian packages that the test suite and the built-in skills drive for real. `npm test` runs
+# this first (the pretest script), so the README's two commands stay the whole set-up:
+#   - everything present: returns at once (one `command -v` / `test -e` per requirement; no apt);
+#   - something missing, as root: installs just that (apt-get update only then);
+#   - something missing, not root: prints the one sudo command to run and exits 1.
+# Safe to run again. A new requirement is one line below.
 set -euo pipefail
-PACKAGES=(nats-server chromium ripgrep)
+
+# program on PATH, or an absolute path the package installs : the Debian package
+REQUIREMENTS=(
+  "nats-server:nats-server"
+  "/usr/bin/chromium:chromium"
+  "rg:ripgrep"
+  "pocketsphinx_continuous:pocketsphinx"
+  "/usr/share/pocketsphinx/model/en-us/en-us:pocketsphinx-en-us"
+  "flite:flite"
+)
+
 missing=()
-for package in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+for requirement in "${REQUIREMENTS[@]}"; do
+  thing="${requirement%%:*}"
+  package="${requirement#*:}"
+  if [[ "$thing" == /* ]]; then
+    [ -e "$thing" ] || missing+=("$package")
+  else
+    command -v "$thing" >/dev/null 2>&1 || missing+=("$package")
+  fi
 done
+
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup-system: all of ${PACKAGES[*]} present"
   exit 0
 fi
+
 if [ "$(id -u)" != 0 ]; then
-  echo "setup-system: please install: ${missing[*]} (apt-get install ${missing[*]})" >&2
+  echo "setup-system: missing ${missing[*]}. Install them once with:" >&2
+  echo "  sudo bash $(cd "$(dirname "$0")" && pwd)/setup-system.sh" >&2
   exit 1
 fi
+
 echo "setup-system: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

@@ -374,7 +374,7 @@ class ConfigAppliedPayload(CatalogModel):
     """Seed 004 contract."""
     model_config = ConfigDict(extra="forbid")
     revision_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
-    checksum: Annotated[StrictStr, Field(max_length=200, pattern="^sha256:[0-9a-fA-F]{64}$")]
+    checksum: Annotated[StrictStr, Field(max_length=200)]
     applied_by: Literal["agent", "operator"]
     source_platform: Optional[Annotated[StrictStr, Field(min_length=1, max_length=100)]] = Field(default=None)
     source_channel_id: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
@@ -386,7 +386,7 @@ class ConfigRevertedPayload(CatalogModel):
     model_config = ConfigDict(extra="forbid")
     revision_id: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="The revision that was reverted.")
     restored_revision_id: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="The revision now in force.")
-    checksum: Annotated[StrictStr, Field(max_length=200, pattern="^sha256:[0-9a-fA-F]{64}$")]
+    checksum: Annotated[StrictStr, Field(max_length=200)]
     reverted_by: Literal["agent", "operator"]
     reason: Annotated[StrictStr, Field(max_length=500)] = Field(json_schema_extra={"x-redact": "cap:500"})
 
@@ -837,9 +837,9 @@ class PairingCompletedPayload(CatalogModel):
     pairing_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
     remote_component_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
     remote_component_type: Literal["tool_host", "listener", "subscriber", "provider"]
-    remote_public_key_ed25519: Annotated[StrictStr, Field(max_length=100, pattern="^[A-Za-z0-9+/]{42,43}={0,2}$")] = Field(description="32-byte public key, base64.")
-    remote_public_key_x25519: Annotated[StrictStr, Field(max_length=100, pattern="^[A-Za-z0-9+/]{42,43}={0,2}$")] = Field(description="32-byte public key, base64.")
-    mtls_cert_fingerprint: Annotated[StrictStr, Field(max_length=200, pattern="^sha256:[0-9a-fA-F]{64}$")]
+    remote_public_key_ed25519: Annotated[StrictStr, Field(max_length=100)] = Field(description="32-byte public key, base64.")
+    remote_public_key_x25519: Annotated[StrictStr, Field(max_length=100)] = Field(description="32-byte public key, base64.")
+    mtls_cert_fingerprint: Annotated[StrictStr, Field(max_length=200)]
 
 
 class PairingFailedPayload(CatalogModel):

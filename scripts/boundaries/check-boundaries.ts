@@ -93,7 +93,9 @@ function collectUnusedExports(root: string, imports: Map<string, ResolvedImport[
     const from = contextOf(root, file)
     for (const record of records) {
       const to = contextOf(root, record.target)
-      if (to === undefined || to === from || indexFileOf(root, to) !== record.target) continue
+      if (to === undefined || indexFileOf(root, to) !== record.target) continue
+      // The folder's own code does not count; its tests do (a name may stay exported for them).
+      if (to === from && !isTestFile(file)) continue
       const used = usedByIndex.get(record.target) ?? new Set<string>()
       usedByIndex.set(record.target, used)
       for (const name of record.names) used.add(name)

@@ -1,2 +1,1 @@
-export type { CommandGroup, CommandIo } from './io.ts'
 export { main } from './main.ts'

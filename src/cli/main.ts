@@ -4,6 +4,9 @@ import { type CommandGroup, type CommandIo, processIo, writeLine } from './io.ts
 // stays fast and one broken group cannot stop the others.
 const GROUPS: Readonly<Record<string, string>> = Object.freeze({
   serve: 'start the kernel on localhost (embedded defaults)',
+  doctor: 'check what the hub needs, one line each with a fix',
+  service: 'install, uninstall or show the hub as a systemd user service',
+  data: 'show where the data lives, move an old ./data there',
   chat: 'chat with the running hub from the terminal',
   registry: 'lint, generate and scaffold the event catalog',
   events: 'validate, convert, publish, tail, replay and subscribe to events',
@@ -21,7 +24,8 @@ const USAGE = [
   '',
   ...Object.entries(GROUPS).map(([name, text]) => `  ${name.padEnd(10)} ${text}`),
   '',
-  'Every command takes --data DIR (default ./data). `localhub <command> --help` for more.',
+  'Every command takes --data DIR (default $LOCALHUB_DATA, else $XDG_DATA_HOME/localhub or',
+  '~/.local/share/localhub). `localhub <command> --help` for more.',
 ].join('\n')
 
 export async function main(argv: string[], io: CommandIo = processIo()): Promise<number> {

@@ -94,6 +94,22 @@ describe('secret values in the persisted form', () => {
     }
   })
 
+  test("seed 003's content keys are dropped only by their whole name", () => {
+    const out = guard(
+      envelope({ Prompt: 'p', HTML: 'h', snippet: 's', system_prompt: 'kept', htmlTitle: 'kept' }),
+    )
+    assert.deepEqual(out.payload, {
+      system_prompt: 'kept',
+      htmlTitle: 'kept',
+      _guardrails: {
+        dropped: ['/payload/Prompt', '/payload/HTML', '/payload/snippet'],
+        hashed: [],
+        capped: [],
+        replaced: [],
+      },
+    })
+  })
+
   test('names that only look similar are kept, and an event without secrets is returned as it is', () => {
     const input = envelope({
       max_tokens: 512,
@@ -114,6 +130,7 @@ describe('secret values in the persisted form', () => {
           traceId: KEY,
           sessionId: `s-${KEY}`,
           causationId: 'c',
+          tenant: `t ${GITHUB}`,
           idempotencyKey: `k ${GITHUB}`,
         },
       ),
@@ -123,7 +140,14 @@ describe('secret values in the persisted form', () => {
     assert.equal(out.sessionId, `s-${secretMarker('openai', KEY)}`)
     assert.equal(out.causationId, 'c')
     assert.equal(out.idempotencyKey, `k ${secretMarker('github', GITHUB)}`)
-    assert.deepEqual(summaryOf(out).replaced, ['/source', '/traceId', '/sessionId', '/idempotencyKey'])
+    assert.equal(out.tenant, `t ${secretMarker('github', GITHUB)}`)
+    assert.deepEqual(summaryOf(out).replaced, [
+      '/source',
+      '/traceId',
+      '/sessionId',
+      '/tenant',
+      '/idempotencyKey',
+    ])
     // Three keys in a 200-character sessionId would grow past the limit: one marker for the whole value.
     const crowded = `${KEY} ${KEY.replace('4f', '5f')} ${KEY.replace('4f', '6f')}`
     const long = guard(envelope({ ok: 1 }, { sessionId: crowded }))
@@ -148,6 +172,13 @@ describe('secret values in the persisted form', () => {
     assert.equal(out.payload.note, `${'x'.repeat(30)} ${secretMarker('openai', KEY)}`.slice(0, 40))
     assert.equal(String(out.payload.note).includes(KEY.slice(0, 9)), false)
     assert.deepEqual(summaryOf(out).replaced, ['/payload/note'])
+  })
+
+  test('the general cap also cuts after the secret is replaced', () => {
+    const capped = createGuardrails(registry, { maxStringChars: 40 })
+    const out = capped(envelope({ free: `${'y'.repeat(35)} ${KEY}` }))
+    assert.equal(out.payload.free, `${'y'.repeat(35)} ${secretMarker('openai', KEY)}`.slice(0, 40))
+    assert.deepEqual([summaryOf(out).replaced, summaryOf(out).capped], [['/payload/free'], ['/payload/free']])
   })
 
   test('a secret used as a key is dropped and its pointer names the marker', () => {
@@ -185,6 +216,13 @@ describe('detectors', () => {
         ['openai', KEY],
       ],
     )
+  })
+
+  test('random-looking runs longer than 512 characters are data, not credentials; known shapes still count', () => {
+    const blob = RANDOM.repeat(17)
+    assert.equal(findSecrets(blob).length, 0)
+    assert.equal(findSecrets(`${blob} ${KEY}`).length, 1)
+    assert.equal(findSecrets(RANDOM).length, 1)
   })
 
   test('placeholders and masks after a secret name are left alone', () => {

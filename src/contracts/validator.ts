@@ -8,6 +8,7 @@ import { measureJson } from './measure.ts'
 import { entryKey, type RegistryDocument, type RegistryEntry } from './registry-types.ts'
 import type { ResultError } from './result.ts'
 import { isRfc3339DateTime } from './rfc3339.ts'
+import { looksStored, storedFormSchema } from './stored-form.ts'
 
 /** Largest envelope accepted, in bytes of JSON. Bigger content travels as a stream of chunks. */
 export const DEFAULT_MAX_ENVELOPE_BYTES = 1024 * 1024
@@ -67,6 +68,23 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
   const validateShape = ajv.compile(stripId(registry.envelope))
   const entries = new Map<string, RegistryEntry>()
   const payloadValidators = new Map<string, ValidateFunction>()
+  // Seed 003 stores and replays payloads in the guarded form (`<field>_sha256`, `_len`); those are
+  // checked against the stored-form schema derived from the same entry, compiled on first need.
+  const storedValidators = new Map<string, ValidateFunction>()
+  const storedValidatorOf = (key: string): ValidateFunction | undefined => {
+    let validate = storedValidators.get(key)
+    const entry = entries.get(key)
+    if (validate === undefined && entry !== undefined) {
+      validate = ajv.compile(stripId(storedFormSchema(entry.schema as Record<string, unknown>)))
+      storedValidators.set(key, validate)
+    }
+    return validate
+  }
+  const validStoredForm = (key: string, payload: unknown): boolean => {
+    const entry = entries.get(key)
+    if (entry === undefined || !looksStored(entry.schema as Record<string, unknown>, payload)) return false
+    return storedValidatorOf(key)?.(payload) === true
+  }
   const versionsByType = new Map<string, number[]>()
   for (const entry of registry.entries) {
     const key = entryKey(entry.type, entry.version)
@@ -109,7 +127,9 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
         },
       ]
     }
-    return validate(payload) ? [] : issuesFromAjv(validate.errors ?? [], { payload }, '/payload')
+    if (validate(payload)) return []
+    const issues = issuesFromAjv(validate.errors ?? [], { payload }, '/payload')
+    return validStoredForm(entryKey(type, version), payload) ? [] : issues
   }
 
   function parseInput(input: unknown): ValidationOutcome<unknown> {
@@ -198,6 +218,10 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
     if (payloadValidate === undefined)
       return { ok: false, error: validationError([unknownTypeIssue(envelope)]) }
     if (!payloadValidate(envelope.payload)) {
+      const errors = payloadValidate.errors
+      if (validStoredForm(entryKey(envelope.type, envelope.version), envelope.payload))
+        return { ok: true, value: envelope }
+      payloadValidate.errors = errors
       return {
         ok: false,
         error: validationError(issuesFromAjv(payloadValidate.errors ?? [], value, '/payload')),

@@ -1,5 +1,6 @@
 import canonicalize from 'canonicalize'
 import type { Envelope } from '../contracts/index.ts'
+import { looksStored } from '../contracts/index.ts'
 import {
   CANONICAL_DEFAULTS,
   joinMeta,
@@ -11,7 +12,6 @@ import {
 import { derivedUuid } from './derived-id.ts'
 import { invalid, reject } from './issues.ts'
 import { compact } from './json-guard.ts'
-import { looksStored } from './stored-form.ts'
 import type { CodecContext, DialectCodec, JsonObject } from './types.ts'
 
 const NAMESPACE = 'denis'

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { ValidateFunction } from 'ajv'
-import { createAjv, type ValidationIssue } from '../contracts/index.ts'
+import { createAjv, storedFormSchema, type ValidationIssue } from '../contracts/index.ts'
 import { issuesFromAjv } from './issues.ts'
-import { storedFormSchema } from './stored-form.ts'
 
 // Schema files are contract files in catalog/; dialects only read them.
 const CATALOG = new URL('../../catalog/', import.meta.url)

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { createAjv } from '../contracts/index.ts'
+import { createAjv, looksStored, storedFormSchema } from '../contracts/index.ts'
 import { pinchyPayloadWarnings } from './pinchy-advisories.ts'
-import { looksStored, storedFormSchema } from './stored-form.ts'
 
 // In-flight: text hashed, secret dropped, a list of hits whose snippet is dropped, a capped note.
 const inFlight = {

@@ -1,3 +1,5 @@
+export type { DoctorCheck, DoctorOptions, DoctorReport } from './doctor/index.ts'
+export { findExecutable, runDoctor } from './doctor/index.ts'
 export type { DataDirChoice, HubOptions, RunningHub } from './hub/index.ts'
 export {
   CHAT_PIPELINE_ID,

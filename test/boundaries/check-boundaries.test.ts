@@ -120,10 +120,12 @@ test('an index export imported nowhere outside its folder is reported, with its 
   const root = fixture(t, {
     ...LAYERED,
     'src/bus/index.ts':
-      "export { createBus } from './bus.ts'\nexport type { Transport } from './types.ts'\nexport const DEFAULT_UNUSED_MS = 5\nexport { insideOnly } from './inside.ts'\n",
-    'src/bus/inside.ts': 'export const insideOnly = 1\n',
+      "export { createBus } from './bus.ts'\nexport type { Transport } from './types.ts'\nexport const DEFAULT_UNUSED_MS = 5\nexport { forOwnTest, insideOnly } from './inside.ts'\n",
     // used by a sibling inside the folder only: still unused as a public export
     'src/bus/user.ts': "import { insideOnly } from './index.ts'\nexport const twice = insideOnly * 2\n",
+    // the folder's own test may keep a name exported
+    'src/bus/inside.ts': 'export const insideOnly = 1\nexport const forOwnTest = 2\n',
+    'src/bus/inside.test.ts': "import { forOwnTest } from './index.ts'\nforOwnTest\n",
   })
   const report = checkBoundaries(root)
   assert.deepEqual(

@@ -10,6 +10,7 @@ import {
   type Envelope,
   findSecrets,
   isSecretKeyName,
+  SECRET_DETECTOR_KINDS,
   SECRET_KEY_NAMES,
   scrubSecrets,
 } from '../../src/contracts/index.ts'
@@ -43,6 +44,16 @@ describe('secret detection corpus', () => {
       assert.match(scrubbed.text, /\[REDACTED:[a-z0-9-]+:sha256=[0-9a-f]{64}:len=\d+\]/)
       assert.equal(scrubSecrets(scrubbed.text).text, scrubbed.text, 'scrubbing twice changes nothing')
     }
+  })
+
+  test('every detector is exercised by at least one positive', () => {
+    const seen = new Set(
+      corpus.positives.flatMap((positive) => findSecrets(positive.text).map((found) => found.kind)),
+    )
+    assert.deepEqual(
+      SECRET_DETECTOR_KINDS.filter((kind) => !seen.has(kind)),
+      [],
+    )
   })
 
   test('the false-positive rate on negatives is reported and bounded', (t) => {
@@ -86,6 +97,7 @@ describe('secret key names: one list, case and separators ignored', () => {
       'Authorization',
       'aws_secret_access_key',
       'db.password',
+      'stripe_api_key',
     ])
       assert.ok(isSecretKeyName(key), key)
     for (const key of [

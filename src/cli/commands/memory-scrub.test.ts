@@ -36,14 +36,14 @@ test('memory scrub rewrites secrets an older hub stored and reports how many', a
     .run(`I like chess. token ${secret}, password: hunter2`)
   database.close()
 
-  const scrubbed = await cli(['scrub'])
+  const scrubbed = await cli(['scrub', '--data', 'data'])
   assert.equal(scrubbed.code, 0, scrubbed.stderr)
   assert.match(scrubbed.stdout, /^removed 2 secrets from 1 episodes and 0 facts in .*memory\.sqlite\n$/)
-  const listed = await cli(['list', '--json'])
+  const listed = await cli(['list', '--json', '--data', 'data'])
   assert.equal(listed.stdout.includes(secret), false)
   assert.equal(listed.stdout.includes('hunter2'), false)
   assert.match(listed.stdout, /chess/)
-  assert.match((await cli(['scrub'])).stdout, /^removed 0 secrets/)
+  assert.match((await cli(['scrub', '--data', 'data'])).stdout, /^removed 0 secrets/)
 })
 
 test('memory scrub without a store reports nothing and creates nothing; extra arguments are usage errors', async () => {

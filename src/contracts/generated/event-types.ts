@@ -753,10 +753,7 @@ export interface ConfigAppliedPayload {
    * @maxLength 200
    */
   revision_id: string
-  /**
-   * @maxLength 200
-   * @pattern ^sha256:[0-9a-fA-F]{64}$
-   */
+  /** @maxLength 200 */
   checksum: string
   applied_by: 'agent' | 'operator'
   /**
@@ -789,10 +786,7 @@ export interface ConfigRevertedPayload {
    * @maxLength 200
    */
   restored_revision_id: string
-  /**
-   * @maxLength 200
-   * @pattern ^sha256:[0-9a-fA-F]{64}$
-   */
+  /** @maxLength 200 */
   checksum: string
   reverted_by: 'agent' | 'operator'
   /**
@@ -1802,19 +1796,14 @@ export interface PairingCompletedPayload {
   /**
    * 32-byte public key, base64.
    * @maxLength 100
-   * @pattern ^[A-Za-z0-9+/]{42,43}={0,2}$
    */
   remote_public_key_ed25519: string
   /**
    * 32-byte public key, base64.
    * @maxLength 100
-   * @pattern ^[A-Za-z0-9+/]{42,43}={0,2}$
    */
   remote_public_key_x25519: string
-  /**
-   * @maxLength 200
-   * @pattern ^sha256:[0-9a-fA-F]{64}$
-   */
+  /** @maxLength 200 */
   mtls_cert_fingerprint: string
 }
 

@@ -2,7 +2,10 @@ import { accessSync, constants, statSync } from 'node:fs'
 import { delimiter, isAbsolute, join } from 'node:path'
 
 /** The path of `name` on $PATH (or `name` itself when absolute), undefined when it is not there. */
-export function findExecutable(name: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
+export function findExecutable(
+  name: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
   const candidates = isAbsolute(name)
     ? [name]
     : (env.PATH ?? '')

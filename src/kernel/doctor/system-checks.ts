@@ -2,7 +2,12 @@
 import { accessSync, constants, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
-import { DEFAULT_LOW_FREE_BYTES, DEFAULT_MIN_FREE_BYTES, type DoctorCheck, MINIMUM_NODE_VERSION } from './doctor-types.ts'
+import {
+  DEFAULT_LOW_FREE_BYTES,
+  DEFAULT_MIN_FREE_BYTES,
+  type DoctorCheck,
+  MINIMUM_NODE_VERSION,
+} from './doctor-types.ts'
 
 function versionParts(version: string): number[] {
   return version
@@ -21,7 +26,8 @@ function atLeast(version: string, minimum: string): boolean {
 }
 
 export function checkNode(version: string = process.versions.node): DoctorCheck {
-  if (atLeast(version, MINIMUM_NODE_VERSION)) return { id: 'node', status: 'ok', summary: `Node.js ${version}` }
+  if (atLeast(version, MINIMUM_NODE_VERSION))
+    return { id: 'node', status: 'ok', summary: `Node.js ${version}` }
   return {
     id: 'node',
     status: 'fail',
@@ -168,7 +174,9 @@ export async function checkPort(
     return {
       id: 'port',
       status: 'ok',
-      summary: hub.self ? `${where}: this hub listens here` : `${where}: the hub of this data dir listens here`,
+      summary: hub.self
+        ? `${where}: this hub listens here`
+        : `${where}: the hub of this data dir listens here`,
     }
   }
   const failure = await tryListen(address.host, address.port)

@@ -18,6 +18,7 @@ import { actionRoutes } from './action-routes.ts'
 import { openHubActions } from './actions.ts'
 import { defaultDataDir } from './data-home.ts'
 import { deadLetterRoutes } from './dead-letter-routes.ts'
+import { doctorRoutes } from './doctor-routes.ts'
 import { createHubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID, DEFAULT_MANIFEST_PATH, type HubOptions } from './hub-options.ts'
 import { createHubPort } from './hub-port.ts'
@@ -190,6 +191,12 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
         routes: [
           deadLetterRoutes(bus),
           runRoutes(runner),
+          doctorRoutes({
+            manifest,
+            dataDir,
+            env,
+            ...(options.llmFlags === undefined ? {} : { llmFlags: options.llmFlags }),
+          }),
           actionRoutes(actions, toolService),
           ...skills.routes,
           ...wsEntryRoutes(bus, runner, manifest.pipelines),

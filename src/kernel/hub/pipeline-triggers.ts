@@ -80,16 +80,20 @@ export class Inbox {
     const index = this.#events.findIndex((event) => matches(event.type))
     if (index >= 0) return Promise.resolve(this.#events.splice(index, 1)[0]!)
     return new Promise((resolve, reject) => {
-      const waiter = { matches, resolve }
-      this.#waiters.push(waiter)
-      signal.addEventListener(
-        'abort',
-        () => {
-          this.#waiters.splice(this.#waiters.indexOf(waiter), 1)
-          reject(signal.reason)
+      const abort = () => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1)
+        reject(signal.reason)
+      }
+      // A stream reader takes many events on one signal: each take removes its listener.
+      const waiter = {
+        matches,
+        resolve: (event: Envelope) => {
+          signal.removeEventListener('abort', abort)
+          resolve(event)
         },
-        { once: true },
-      )
+      }
+      this.#waiters.push(waiter)
+      signal.addEventListener('abort', abort, { once: true })
     })
   }
 }

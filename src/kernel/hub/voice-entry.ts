@@ -5,7 +5,8 @@ import { type Envelope, HubError } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
 import { attachRunInbox, type RunEmitter, type RunState } from '../../skill-api/index.ts'
 import type { PipelineRunner } from '../pipeline/index.ts'
-import { DEFAULT_WS_ENTRY_MAX_MESSAGE_BYTES, errorFrame, Inbox, send } from './pipeline-triggers.ts'
+// pipeline-triggers.ts imports this file: only functions and classes are used from it, at run time.
+import { errorFrame, Inbox, send } from './pipeline-triggers.ts'
 import {
   durationMs,
   PcmNormalizer,
@@ -20,6 +21,8 @@ export const DEFAULT_VOICE_MAX_UTTERANCE_MS = 30_000
 export const DEFAULT_VOICE_MAX_BYTES_PER_SECOND = 512 * 1024
 /** Voice connections open at once on one entry; each runs at most one turn at a time. */
 export const DEFAULT_VOICE_MAX_CONNECTIONS = 8
+/** Largest WS message, in bytes: a JSON chunk of 0.5 s of 48 kHz f32 stereo fits. */
+export const DEFAULT_VOICE_MAX_MESSAGE_BYTES = 1024 * 1024
 /** WebSocket close code for "try again later" (RFC 6455 registry). */
 const CLOSE_TRY_AGAIN_LATER = 1013
 
@@ -34,7 +37,7 @@ const DEFAULT_LIMITS: VoiceEntryLimits = {
   maxUtteranceMs: DEFAULT_VOICE_MAX_UTTERANCE_MS,
   maxBytesPerSecond: DEFAULT_VOICE_MAX_BYTES_PER_SECOND,
   maxConnections: DEFAULT_VOICE_MAX_CONNECTIONS,
-  maxMessageBytes: DEFAULT_WS_ENTRY_MAX_MESSAGE_BYTES,
+  maxMessageBytes: DEFAULT_VOICE_MAX_MESSAGE_BYTES,
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/

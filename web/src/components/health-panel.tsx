@@ -68,6 +68,49 @@ function DeadLetters({ api }: { api: ApiClient }) {
   )
 }
 
+const DOCTOR_POLL_MS = 30_000
+const DOCTOR_MARKS: Readonly<Record<string, string>> = { ok: '✓', info: 'ℹ', warn: '!', fail: '✗' }
+
+/** GET /doctor: the list `localhub doctor` prints, each line with its fix. */
+function DoctorChecks({ api }: { api: ApiClient }) {
+  const load = useCallback(() => api.get<Row>('/doctor'), [api])
+  const doctor = useApiResource(load, DOCTOR_POLL_MS)
+  const report = doctor.outcome?.kind === 'ok' ? doctor.outcome.data : undefined
+  const checks = report ? listOf(report.checks) : []
+  return (
+    <div>
+      <h3>
+        Checks{' '}
+        {report ? (
+          <span className={`tag status-${report.ok === true ? 'ok' : 'fail'}`} data-testid="doctor-verdict">
+            {report.ok === true ? 'everything enabled can work' : 'something enabled cannot work'}
+          </span>
+        ) : null}{' '}
+        <button type="button" onClick={() => doctor.reload()}>
+          Check again
+        </button>
+      </h3>
+      <OutcomeNotice outcome={doctor.outcome} what="the checks" />
+      <ul className="doctor-list">
+        {checks.map((check, index) => (
+          <li key={`${text(check.id)}-${index}`} data-testid="doctor-check" data-status={text(check.status)}>
+            <span className={`status-${text(check.status)}`} aria-label={text(check.status)}>
+              {DOCTOR_MARKS[text(check.status)] ?? '?'}
+            </span>{' '}
+            <strong>{text(check.id)}</strong> {text(check.summary, 400)}
+            {check.fix === undefined ? null : <span className="fix">fix: {text(check.fix, 400)}</span>}
+          </li>
+        ))}
+      </ul>
+    </div>
+  )
+}
+
+/** A skill the manifest turns off is shown as such, never as a failure. */
+function skillState(skill: Row): string {
+  return skill.enabled === false ? 'disabled' : text(skill.status)
+}
+
 export function HealthPanel({ api, status }: { api: ApiClient; status: StreamStatus }) {
   const load = useCallback(() => api.get<Row>('/health'), [api])
   const health = useApiResource(load, POLL_MS)
@@ -121,13 +164,14 @@ export function HealthPanel({ api, status }: { api: ApiClient; status: StreamSta
             {skills.map((skill) => (
               <tr key={text(skill.id)} data-testid="skill-row">
                 <th scope="row">{text(skill.id)}</th>
-                <td className={`status-${text(skill.status)}`}>{text(skill.status)}</td>
-                <td>{text(skill.reason, 200)}</td>
+                <td className={`status-${skillState(skill)}`}>{skillState(skill)}</td>
+                <td>{skill.enabled === false ? 'turned off in the manifest' : text(skill.reason, 200)}</td>
               </tr>
             ))}
           </tbody>
         </table>
       ) : null}
+      <DoctorChecks api={api} />
       <DeadLetters api={api} />
       <h3>Metrics</h3>
       <MetricsView api={api} />

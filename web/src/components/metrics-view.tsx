@@ -1,6 +1,14 @@
 import { useEffect, useState } from 'react'
 import type { ApiClient, ApiOutcome } from '../lib/api-client.ts'
-import { isCumulative, parsePrometheusText } from '../lib/prometheus.ts'
+import {
+  bucketDelta,
+  formatMs,
+  type HistogramTotals,
+  histogramQuantile,
+  isCumulative,
+  parseHistograms,
+  parsePrometheusText,
+} from '../lib/prometheus.ts'
 import { OutcomeNotice } from './not-available.tsx'
 import { Sparkline } from './sparkline.tsx'
 
@@ -14,9 +22,20 @@ interface Series {
   cumulative: boolean
 }
 
-/** Polls GET /metrics; counters and histogram counts become per-second rates, gauges stay levels. */
+interface Latency {
+  /** p95 of what each poll added (the last value again when nothing was observed). */
+  values: number[]
+  latest: HistogramTotals
+}
+
+/**
+ * Polls GET /metrics. Latency histograms (the seed metrics ttft_ms, rag_ms, tool_ms, …) show p50
+ * and p95 in ms since the hub started, with a sparkline of each poll's p95; counters become
+ * per-second rates; gauges stay levels.
+ */
 export function MetricsView({ api }: { api: ApiClient }) {
   const [series, setSeries] = useState<Record<string, Series>>({})
+  const [latencies, setLatencies] = useState<Record<string, Latency>>({})
   const [outcome, setOutcome] = useState<ApiOutcome<string> | undefined>(undefined)
   useEffect(() => {
     let cancelled = false
@@ -26,9 +45,22 @@ export function MetricsView({ api }: { api: ApiClient }) {
       setOutcome(result)
       if (result.kind !== 'ok') return
       const { types, values } = parsePrometheusText(result.data)
+      const histograms = parseHistograms(result.data)
+      setLatencies((previous) => {
+        const next: Record<string, Latency> = {}
+        for (const [name, totals] of Object.entries(histograms)) {
+          const old = previous[name]
+          const added = histogramQuantile(bucketDelta(totals.buckets, old?.latest.buckets), 0.95)
+          const point = added ?? old?.values.at(-1) ?? 0
+          next[name] = { latest: totals, values: [...(old?.values ?? []), point].slice(-SAMPLES) }
+        }
+        return next
+      })
       setSeries((previous) => {
         const next: Record<string, Series> = {}
         for (const [name, value] of Object.entries(values)) {
+          // A histogram's count is shown as its latency, not as a rate.
+          if (name.endsWith('_count') && types[name.slice(0, -'_count'.length)] === 'histogram') continue
           const old = previous[name]
           const cumulative = isCumulative(name, types)
           const point = cumulative
@@ -48,10 +80,35 @@ export function MetricsView({ api }: { api: ApiClient }) {
       clearInterval(timer)
     }
   }, [api])
+  const latencyNames = Object.keys(latencies).sort()
   const names = Object.keys(series).sort()
+  const label = (name: string) => name.replace(/^localhub_/, '')
   return (
     <div className="metrics">
       <OutcomeNotice outcome={outcome?.kind === 'ok' ? { kind: 'ok', data: '' } : outcome} what="metrics" />
+      {latencyNames.length > 0 ? (
+        <ul className="metric-list latency-list">
+          {latencyNames.map((name) => {
+            const entry = latencies[name]!
+            const p50 = histogramQuantile(entry.latest.buckets, 0.5)
+            const p95 = histogramQuantile(entry.latest.buckets, 0.95)
+            return (
+              <li key={name} data-testid="latency-metric" data-metric={label(name)}>
+                <code>{label(name)}</code>
+                <Sparkline
+                  values={entry.values}
+                  label={`${label(name)} p95 over the last ${entry.values.length} samples`}
+                />
+                <span className="value" data-testid="latency-value">
+                  {entry.latest.count === 0
+                    ? 'no samples yet'
+                    : `p50 ${formatMs(p50)} · p95 ${formatMs(p95)} · ${entry.latest.count}×`}
+                </span>
+              </li>
+            )
+          })}
+        </ul>
+      ) : null}
       {names.length > 0 ? (
         <ul className="metric-list">
           {names.map((name) => {
@@ -59,7 +116,7 @@ export function MetricsView({ api }: { api: ApiClient }) {
             const latest = entry.values.at(-1) ?? 0
             return (
               <li key={name} data-testid="metric">
-                <code>{name.replace(/^localhub_/, '')}</code>
+                <code>{label(name)}</code>
                 <Sparkline
                   values={entry.values}
                   label={`${name} over the last ${entry.values.length} samples`}

@@ -58,3 +58,98 @@ export function sparklinePoints(values: readonly number[], width: number, height
     )
     .join(' ')
 }
+
+/** One histogram family summed over its label sets: cumulative counts per upper bound, ascending. */
+export interface HistogramTotals {
+  /** [upper bound `le`, cumulative count]; the last bound is Infinity (`+Inf`). */
+  buckets: [number, number][]
+  count: number
+  sum: number
+}
+
+const LE_LABEL = /(?:^|[{,])\s*le="([^"]*)"/
+
+/** The histogram families of a /metrics text (seed metrics ttft_ms, rag_ms, tool_ms, …). */
+export function parseHistograms(text: string, prefix = 'localhub_'): Record<string, HistogramTotals> {
+  const types: Record<string, string> = Object.create(null)
+  const bounds: Record<string, Map<number, number>> = Object.create(null)
+  const result: Record<string, HistogramTotals> = Object.create(null)
+  const lines = text.split('\n', MAX_METRIC_LINES)
+  const family = (name: string): HistogramTotals => {
+    const existing = result[name]
+    if (existing !== undefined) return existing
+    const created: HistogramTotals = { buckets: [], count: 0, sum: 0 }
+    result[name] = created
+    return created
+  }
+  for (const raw of lines) {
+    const line = raw.trim()
+    const type = /^#\s*TYPE\s+(\S+)\s+(\S+)/.exec(line)
+    if (type !== null) {
+      if (type[1]!.startsWith(prefix)) types[type[1]!] = type[2]!
+      continue
+    }
+    const match = SAMPLE.exec(line)
+    if (match === null) continue
+    const value = Number(match[3])
+    if (!Number.isFinite(value)) continue
+    const sample = match[1]!
+    const suffix = /_(bucket|count|sum)$/.exec(sample)
+    if (suffix === null) continue
+    const name = sample.slice(0, -suffix[0].length)
+    if (types[name] !== 'histogram') continue
+    if (suffix[1] === 'count') family(name).count += value
+    else if (suffix[1] === 'sum') family(name).sum += value
+    else {
+      const le = LE_LABEL.exec(match[2] ?? '')?.[1]
+      const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le)
+      if (le === undefined || Number.isNaN(bound)) continue
+      const counts = bounds[name] ?? new Map<number, number>()
+      bounds[name] = counts
+      counts.set(bound, (counts.get(bound) ?? 0) + value)
+    }
+  }
+  for (const [name, map] of Object.entries(bounds)) {
+    family(name).buckets = [...map.entries()].sort((a, b) => a[0] - b[0])
+  }
+  return result
+}
+
+/** The buckets observed between two readings (the later minus the earlier, per bound). */
+export function bucketDelta(
+  later: readonly [number, number][],
+  earlier: readonly [number, number][] | undefined,
+): [number, number][] {
+  const before = new Map(earlier ?? [])
+  return later.map(([bound, count]) => [bound, Math.max(0, count - (before.get(bound) ?? 0))])
+}
+
+/**
+ * The q-quantile (0..1) of cumulative buckets, interpolated inside the bucket that holds it as
+ * Prometheus' histogram_quantile does; undefined with no observations. A quantile in the +Inf
+ * bucket is reported as the highest finite bound.
+ */
+export function histogramQuantile(buckets: readonly [number, number][], q: number): number | undefined {
+  const total = buckets.at(-1)?.[1] ?? 0
+  if (total <= 0) return undefined
+  const rank = q * total
+  let previousBound = 0
+  let previousCount = 0
+  for (const [bound, count] of buckets) {
+    if (count >= rank && count > previousCount) {
+      if (bound === Number.POSITIVE_INFINITY) return previousBound
+      return previousBound + (bound - previousBound) * ((rank - previousCount) / (count - previousCount))
+    }
+    if (bound !== Number.POSITIVE_INFINITY) previousBound = bound
+    previousCount = count
+  }
+  return previousBound
+}
+
+/** Milliseconds for people: 0.42 ms, 12 ms, 1.3 s. */
+export function formatMs(value: number | undefined): string {
+  if (value === undefined) return '–'
+  if (value >= 1_000) return `${(value / 1_000).toFixed(1)} s`
+  if (value >= 10) return `${Math.round(value)} ms`
+  return `${value.toFixed(1)} ms`
+}

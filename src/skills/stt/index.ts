@@ -1,0 +1,1 @@
+export { sttSkillModule as skillModule } from './skill-module.ts'

@@ -1,0 +1,44 @@
+import { defineSkill, type SkillHealth } from '../../skill-api/index.ts'
+import { findExecutable } from './find-executable.ts'
+import { DEFAULT_POCKETSPHINX_BINARY, POCKETSPHINX_INSTALL_HINT, startPocketsphinx } from './pocketsphinx.ts'
+import { transcribeRun } from './stt-step.ts'
+
+/** The engines this module runs; whisper.cpp and Wyoming are not built yet (docs/voice.md). */
+const ENGINES = ['pocketsphinx'] as const
+const LANGUAGES = ['en-us'] as const
+
+/**
+ * Speech to text: the embedded engine is Debian's pocketsphinx with its US English model. The step
+ * reads the run's audio stream (16 kHz mono pcm16 from the voice entry) and sets `run.text`.
+ */
+export const sttSkillModule = defineSkill({
+  name: 'stt',
+  configKeys: ['engine', 'language', 'binary'],
+  emits: ['stt.partial', 'stt.final'],
+  open(context) {
+    const engine = String(context.config.engine ?? 'pocketsphinx')
+    const language = String(context.config.language ?? 'en-us')
+    const binary = String(context.config.binary ?? DEFAULT_POCKETSPHINX_BINARY)
+    const status = (): SkillHealth => {
+      if (!(ENGINES as readonly string[]).includes(engine))
+        return { state: 'unavailable', reason: `engine ${engine} is not built in; use ${ENGINES.join(', ')}` }
+      if (!(LANGUAGES as readonly string[]).includes(language))
+        return {
+          state: 'unavailable',
+          reason: `language ${language} has no model here; use ${LANGUAGES.join(', ')}`,
+        }
+      const found = findExecutable(binary, context.env.PATH)
+      if (found === undefined)
+        return { state: 'unavailable', reason: `${binary} is not installed: ${POCKETSPHINX_INSTALL_HINT}` }
+      return { state: 'ready' }
+    }
+    return {
+      runtime: {
+        status,
+        async invoke(step) {
+          await transcribeRun(step, (signal, onSegment) => startPocketsphinx(binary, signal, onSegment))
+        },
+      },
+    }
+  },
+})

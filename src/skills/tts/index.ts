@@ -1,0 +1,1 @@
+export { ttsSkillModule as skillModule } from './skill-module.ts'

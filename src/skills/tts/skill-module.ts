@@ -1,0 +1,41 @@
+import { defineSkill, type SkillHealth } from '../../skill-api/index.ts'
+import { findExecutable } from './find-executable.ts'
+import { DEFAULT_FLITE_BINARY, DEFAULT_FLITE_VOICE, FLITE_INSTALL_HINT, speakWithFlite } from './flite.ts'
+import { speakRun } from './tts-step.ts'
+
+/** Engines this module runs; espeak-ng, festival and Wyoming are not built yet (docs/voice.md). */
+const ENGINES = ['flite'] as const
+/** Voices compiled into Debian's flite 2.2. */
+const FLITE_VOICES = ['slt', 'kal', 'kal16', 'awb', 'rms', 'awb_time'] as const
+
+/**
+ * Text to speech: the embedded engine is Debian's flite, whose phone durations become viseme
+ * timings. The step speaks `run.answer`.
+ */
+export const ttsSkillModule = defineSkill({
+  name: 'tts',
+  configKeys: ['engine', 'voicePreset', 'binary'],
+  emits: ['llm.text', 'tts.start', 'tts.audio', 'tts.viseme_timing', 'tts.end'],
+  open(context) {
+    const engine = String(context.config.engine ?? 'flite')
+    const voice = String(context.config.voicePreset ?? DEFAULT_FLITE_VOICE)
+    const binary = String(context.config.binary ?? DEFAULT_FLITE_BINARY)
+    const status = (): SkillHealth => {
+      if (!(ENGINES as readonly string[]).includes(engine))
+        return { state: 'unavailable', reason: `engine ${engine} is not built in; use ${ENGINES.join(', ')}` }
+      if (!(FLITE_VOICES as readonly string[]).includes(voice))
+        return { state: 'unavailable', reason: `flite has no voice ${voice}; use ${FLITE_VOICES.join(', ')}` }
+      if (findExecutable(binary, context.env.PATH) === undefined)
+        return { state: 'unavailable', reason: `${binary} is not installed: ${FLITE_INSTALL_HINT}` }
+      return { state: 'ready' }
+    }
+    return {
+      runtime: {
+        status,
+        async invoke(step) {
+          await speakRun(step, (text, signal) => speakWithFlite(binary, voice, text, signal), voice)
+        },
+      },
+    }
+  },
+})

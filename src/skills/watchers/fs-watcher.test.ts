@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+import { makeTempDir } from '../../../test/kit/temp-dir.ts'
+import { waitFor } from '../../../test/kit/wait-for.ts'
+import { systemClock } from '../../bus/index.ts'
+import type { FileChange } from './change-buffer.ts'
+import { RootWatcher } from './fs-watcher.ts'
+
+const quiet = { warn: () => undefined, info: () => undefined, error: () => undefined }
+
+async function watchRoot(
+  t: { after: (fn: () => Promise<void> | void) => void },
+  prepare?: (root: string) => void,
+) {
+  const temp = makeTempDir()
+  const root = join(temp.path, 'projects')
+  mkdirSync(root)
+  prepare?.(root)
+  const changes: FileChange[] = []
+  const watcher = new RootWatcher({
+    root,
+    clock: systemClock,
+    debounceMs: 100,
+    maxPendingPaths: 1000,
+    stormSummaryEveryMs: 5000,
+    ignorePatterns: ['*.tmp'],
+    excludedFolders: [join(root, 'hub-data')],
+    rootCheckEveryMs: 100,
+    logger: quiet,
+    emit: (change) => changes.push(change),
+  })
+  t.after(async () => {
+    await watcher.close()
+    temp.remove()
+  })
+  await watcher.start()
+  return { root, changes, watcher }
+}
+
+describe('filesystem watcher', () => {
+  test('reports a written file relative to the root; ignores node_modules, .gitignore, manifest patterns and the data dir', async (t) => {
+    const { root, changes } = await watchRoot(t, (root) => {
+      writeFileSync(join(root, '.gitignore'), 'build/\nsecret.txt\n')
+      mkdirSync(join(root, 'node_modules'))
+      mkdirSync(join(root, 'build'))
+      mkdirSync(join(root, 'hub-data'))
+      mkdirSync(join(root, 'notes'))
+    })
+    writeFileSync(join(root, 'node_modules', 'dep.js'), 'x')
+    writeFileSync(join(root, 'build', 'out.js'), 'x')
+    writeFileSync(join(root, 'secret.txt'), 'x')
+    writeFileSync(join(root, 'scratch.tmp'), 'x')
+    writeFileSync(join(root, 'hub-data', 'events.sqlite'), 'x')
+    const started = Date.now()
+    writeFileSync(join(root, 'notes', 'plan.md'), '# plan')
+    await waitFor(
+      () => changes.some((change) => change.path === 'notes/plan.md'),
+      'the change of notes/plan.md',
+    )
+    assert.ok(Date.now() - started < 2000)
+    // Anything ignored would have been reported by now, in the same debounce.
+    writeFileSync(join(root, 'last.md'), 'x')
+    await waitFor(() => changes.some((change) => change.path === 'last.md'), 'the last change')
+    assert.deepEqual(changes.map((change) => `${change.kind} ${change.path}`).sort(), [
+      'create last.md',
+      'create notes/plan.md',
+    ])
+  })
+
+  test('a watched folder deleted and re-created is watched again', async (t) => {
+    const { root, changes, watcher } = await watchRoot(t)
+    rmSync(root, { recursive: true })
+    await waitFor(() => !watcher.watching, 'the watcher to notice the folder is gone')
+    mkdirSync(root)
+    await waitFor(() => watcher.watching, 'the watcher to come back')
+    writeFileSync(join(root, 'again.md'), 'x')
+    await waitFor(() => changes.some((change) => change.path === 'again.md'), 'a change after re-creation')
+  })
+})

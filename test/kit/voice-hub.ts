@@ -1,0 +1,39 @@
+// A real hub (in process, port 0) running the voice turn of manifests/examples/full.yaml against a
+// loopback model server: the shipped voice configuration, without the skills that have no module.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parse, stringify } from 'yaml'
+import { openHub, type RunningHub } from '../../src/kernel/index.ts'
+
+const FULL_MANIFEST = resolve(import.meta.dirname, '../../manifests/examples/full.yaml')
+const VOICE_SKILLS = new Set([
+  'skill.llm',
+  'skill.voice.stt',
+  'skill.voice.tts',
+  'skill.avatar',
+  'skill.memory.episodic',
+  'skill.rag',
+])
+
+/** full.yaml's voice pipeline with the model at `llmBaseUrl` (Ollama protocol, model `tiny`). */
+export function voiceManifestText(llmBaseUrl: string, workspace: string): string {
+  const manifest = parse(readFileSync(FULL_MANIFEST, 'utf8')) as {
+    skills: { id: string }[]
+    pipelines: { id: string }[]
+    llm: Record<string, unknown>
+    workspace: unknown
+  }
+  manifest.skills = manifest.skills.filter((skill) => VOICE_SKILLS.has(skill.id))
+  manifest.pipelines = manifest.pipelines.filter((pipeline) => pipeline.id === 'pipeline.voice.turn')
+  manifest.llm = { ...manifest.llm, provider: 'ollama', baseUrl: llmBaseUrl, model: 'tiny' }
+  manifest.workspace = { roots: [{ name: 'workspace', path: workspace, access: 'read_write' }] }
+  return stringify(manifest)
+}
+
+export async function openVoiceHub(folder: string, llmBaseUrl: string): Promise<RunningHub> {
+  const workspace = join(folder, 'workspace')
+  mkdirSync(workspace, { recursive: true })
+  const manifestPath = join(folder, 'voice.yaml')
+  writeFileSync(manifestPath, voiceManifestText(llmBaseUrl, workspace))
+  return openHub({ dataDir: join(folder, 'data'), manifestPath, port: 0, transport: 'memory', logger: false })
+}

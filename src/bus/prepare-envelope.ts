@@ -95,5 +95,7 @@ export function prepareEnvelope(
   const found = entry ?? settings.contracts.entry(full.type, full.version)!
   const persisted = settings.guardrails(full)
   const timeMs = draft.ts === undefined ? nowMs : undefined
-  return { ok: true, value: { entry: found, full, persisted, dedupeKeys: dedupeKeysOf(full), timeMs } }
+  // Keys come from the guarded form: an idempotency key holding a secret is stored as its marker
+  // (the same marker for the same secret, so deduplication still holds).
+  return { ok: true, value: { entry: found, full, persisted, dedupeKeys: dedupeKeysOf(persisted), timeMs } }
 }

@@ -5,9 +5,9 @@ import { after, before, describe, test } from 'node:test'
 import type { RunningHub } from '../../src/kernel/index.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
-import { waitForAsync } from '../kit/wait-for.ts'
 import { speakToWave, streamUtterance, VoiceClient } from '../kit/voice-client.ts'
 import { openVoiceHub } from '../kit/voice-hub.ts'
+import { waitForAsync } from '../kit/wait-for.ts'
 
 /** The model answers only after this long, so a turn is still thinking when the person speaks again. */
 const FIRST_TOKEN_DELAY_MS = 2_000
@@ -49,13 +49,37 @@ describe('the voice protocol under bad input and limits', { timeout: 180_000 }, 
     const cases: [string | Buffer, string, RegExp][] = [
       ['not json', 'E_VALIDATION', /JSON envelope/],
       [JSON.stringify({ type: 'chat.query', payload: {} }), 'E_BAD_REQUEST', /takes voice\.start/],
-      [JSON.stringify({ type: 'voice.chunk', payload: { seq: 0, bytesB64: 'AAAA', ms: 1 } }), 'E_BAD_REQUEST', /send voice\.start first/],
+      [
+        JSON.stringify({ type: 'voice.chunk', payload: { seq: 0, bytesB64: 'AAAA', ms: 1 } }),
+        'E_BAD_REQUEST',
+        /send voice\.start first/,
+      ],
       [Buffer.from([1, 2, 3, 4]), 'E_BAD_REQUEST', /send voice\.start first/],
-      [JSON.stringify({ type: 'voice.end', payload: { totalMs: 1 } }), 'E_BAD_REQUEST', /without voice\.start/],
-      [JSON.stringify({ type: 'voice.start', payload: { ...START_16K, sampleRate: 4000 } }), 'E_VALIDATION', /sampleRate must be/],
-      [JSON.stringify({ type: 'voice.start', payload: { ...START_16K, sampleRate: 96_000 } }), 'E_VALIDATION', /sampleRate must be/],
-      [JSON.stringify({ type: 'voice.start', payload: { ...START_16K, format: 'mp3' } }), 'E_VALIDATION', /format must be/],
-      [JSON.stringify({ type: 'voice.start', payload: { ...START_16K, channels: 0 } }), 'E_VALIDATION', /channels must be/],
+      [
+        JSON.stringify({ type: 'voice.end', payload: { totalMs: 1 } }),
+        'E_BAD_REQUEST',
+        /without voice\.start/,
+      ],
+      [
+        JSON.stringify({ type: 'voice.start', payload: { ...START_16K, sampleRate: 4000 } }),
+        'E_VALIDATION',
+        /sampleRate must be/,
+      ],
+      [
+        JSON.stringify({ type: 'voice.start', payload: { ...START_16K, sampleRate: 96_000 } }),
+        'E_VALIDATION',
+        /sampleRate must be/,
+      ],
+      [
+        JSON.stringify({ type: 'voice.start', payload: { ...START_16K, format: 'mp3' } }),
+        'E_VALIDATION',
+        /format must be/,
+      ],
+      [
+        JSON.stringify({ type: 'voice.start', payload: { ...START_16K, channels: 0 } }),
+        'E_VALIDATION',
+        /channels must be/,
+      ],
     ]
     for (const [message, code, pattern] of cases) {
       const from = client.frames.length
@@ -75,11 +99,29 @@ describe('the voice protocol under bad input and limits', { timeout: 180_000 }, 
     nan.writeFloatLE(Number.NaN, 0)
     const checks: [() => void, string, RegExp, string?][] = [
       [() => client.sendRaw(Buffer.alloc(6), true), 'E_VALIDATION', /multiple of 8 bytes, got 6/],
-      [() => client.send('voice.chunk', { seq: 0, bytesB64: '@@not base64@@', ms: 1 }), 'E_VALIDATION', /not base64/],
+      [
+        () => client.send('voice.chunk', { seq: 0, bytesB64: '@@not base64@@', ms: 1 }),
+        'E_VALIDATION',
+        /not base64/,
+      ],
       [() => client.send('voice.chunk', { seq: -1, bytesB64: '', ms: 1 }), 'E_VALIDATION', /seq must be/],
-      [() => client.send('voice.chunk', { seq: 0, bytesB64: nan.toString('base64'), ms: 1 }), 'E_VALIDATION', /NaN, not a number/],
-      [() => client.send('voice.chunk', { seq: 5, bytesB64: Buffer.alloc(8).toString('base64'), ms: 1 }), 'E_VALIDATION', /4 chunk\(s\) missing/, 'gap'],
-      [() => client.send('voice.chunk', { seq: 3, bytesB64: Buffer.alloc(8).toString('base64'), ms: 1 }), 'E_VALIDATION', /late or repeated/, 'reordered'],
+      [
+        () => client.send('voice.chunk', { seq: 0, bytesB64: nan.toString('base64'), ms: 1 }),
+        'E_VALIDATION',
+        /NaN, not a number/,
+      ],
+      [
+        () => client.send('voice.chunk', { seq: 5, bytesB64: Buffer.alloc(8).toString('base64'), ms: 1 }),
+        'E_VALIDATION',
+        /4 chunk\(s\) missing/,
+        'gap',
+      ],
+      [
+        () => client.send('voice.chunk', { seq: 3, bytesB64: Buffer.alloc(8).toString('base64'), ms: 1 }),
+        'E_VALIDATION',
+        /late or repeated/,
+        'reordered',
+      ],
       [() => client.send('voice.start', START_16K), 'E_BAD_REQUEST', /send voice\.end first/],
     ]
     for (const [send, code, pattern, kind] of checks) {

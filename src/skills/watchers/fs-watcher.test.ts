@@ -13,6 +13,7 @@ const quiet = { warn: () => undefined, info: () => undefined, error: () => undef
 async function watchRoot(
   t: { after: (fn: () => Promise<void> | void) => void },
   prepare?: (root: string) => void,
+  maxPendingPaths = 1000,
 ) {
   const temp = makeTempDir()
   const root = join(temp.path, 'projects')
@@ -23,7 +24,7 @@ async function watchRoot(
     root,
     clock: systemClock,
     debounceMs: 100,
-    maxPendingPaths: 1000,
+    maxPendingPaths,
     stormSummaryEveryMs: 5000,
     ignorePatterns: ['*.tmp'],
     excludedFolders: [join(root, 'hub-data')],
@@ -77,5 +78,22 @@ describe('filesystem watcher', () => {
     await waitFor(() => watcher.watching, 'the watcher to come back')
     writeFileSync(join(root, 'again.md'), 'x')
     await waitFor(() => changes.some((change) => change.path === 'again.md'), 'a change after re-creation')
+  })
+
+  test('a storm of real files (a checkout) gives one summary, not one event per file', async (t) => {
+    const { root, changes } = await watchRoot(t, undefined, 200)
+    const files = 3000
+    for (let folder = 0; folder < 30; folder++) {
+      const path = join(root, 'checkout', `package-${folder}`)
+      mkdirSync(path, { recursive: true })
+      for (let index = 0; index < files / 30; index++) writeFileSync(join(path, `file-${index}.ts`), 'x')
+    }
+    await waitFor(
+      () => changes.reduce((sum, change) => sum + (change.summary?.count ?? 1), 0) >= files,
+      'every file counted',
+      20_000,
+    )
+    assert.ok(changes.length < 200, `${changes.length} events for ${files} files`)
+    assert.ok(changes.some((change) => change.summary !== undefined && change.path === 'checkout'))
   })
 })

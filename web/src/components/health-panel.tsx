@@ -92,10 +92,14 @@ function DoctorChecks({ api }: { api: ApiClient }) {
       </h3>
       <OutcomeNotice outcome={doctor.outcome} what="the checks" />
       <ul className="doctor-list">
-        {checks.map((check, index) => (
-          <li key={`${text(check.id)}-${index}`} data-testid="doctor-check" data-status={text(check.status)}>
-            <span className={`status-${text(check.status)}`} aria-label={text(check.status)}>
-              {DOCTOR_MARKS[text(check.status)] ?? '?'}
+        {checks.map((check) => (
+          <li
+            key={`${text(check.id)}: ${text(check.summary)}`}
+            data-testid="doctor-check"
+            data-status={text(check.status)}
+          >
+            <span className={`status-${text(check.status)}`}>
+              <span aria-hidden="true">{DOCTOR_MARKS[text(check.status)] ?? '?'}</span> {text(check.status)}
             </span>{' '}
             <strong>{text(check.id)}</strong> {text(check.summary, 400)}
             {check.fix === undefined ? null : <span className="fix">fix: {text(check.fix, 400)}</span>}

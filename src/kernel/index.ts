@@ -1,17 +1,14 @@
-export type { DoctorCheck, DoctorOptions, DoctorReport } from './doctor/index.ts'
+export type { DoctorCheck, DoctorReport } from './doctor/index.ts'
 export { findExecutable, runDoctor } from './doctor/index.ts'
-export type { DataDirChoice, HubOptions, RunningHub } from './hub/index.ts'
+export type { HubOptions, RunningHub } from './hub/index.ts'
 export {
   CHAT_PIPELINE_ID,
   checkHubManifest,
   chooseDataDir,
-  DATA_DIR_ENV_VARIABLE,
-  DATA_HOME_FOLDER,
   DEFAULT_MANIFEST_PATH,
   defaultDataDir,
   HUB_VERSION,
   LEGACY_DATA_DIR,
-  looksLikeHubData,
   openHub,
 } from './hub/index.ts'
 export type {

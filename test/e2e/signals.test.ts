@@ -201,6 +201,53 @@ ${TRIAGE}`),
     assert.equal((afterRestart.payload as { rateLimited: boolean }).rateLimited, true)
   })
 
+  test('an .ics item starting soon becomes calendar.event upcoming and, through its own pipeline, a toast', async (t) => {
+    const temp = makeTempDir()
+    t.after(() => temp.remove())
+    const stamp = (ms: number) =>
+      new Date(ms)
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z')
+    const startsAt = Date.now() + 5 * 60_000
+    writeFileSync(
+      join(temp.path, 'work.ics'),
+      [
+        'BEGIN:VCALENDAR',
+        'VERSION:2.0',
+        'BEGIN:VEVENT',
+        'UID:review',
+        `DTSTART:${stamp(startsAt)}`,
+        `DTEND:${stamp(startsAt + 30 * 60_000)}`,
+        'SUMMARY:Design review',
+        'END:VEVENT',
+        'END:VCALENDAR',
+      ].join('\r\n'),
+    )
+    const text = manifest(`  - id: skill.watcher.calendar
+    version: "0.2"
+    role: "signals.calendar"
+    transport: { type: inproc, module: watchers }
+    provides: [calendar.event]
+    consumes: []
+    latencyClass: background
+    config: { calendarPaths: [${JSON.stringify(temp.path)}], leadMinutes: 10 }
+${TRIAGE.replace('consumes: [', 'consumes: [calendar.event, ')}`).concat(`  - id: pipeline.proactive.calendar
+    steps:
+      - { recv: "calendar.event" }
+      - { call: "skill.proactive.triage" }
+      - { if: "needs_user_attention", then: "emit:nudge.dispatch" }
+`)
+    const { hub } = await hubWith(text, t)
+    const items = await watchEvents(hub().bus, 'calendar.event', { from: 'first' })
+    const dispatches = await watchEvents(hub().bus, 'nudge.dispatch', { from: 'first' })
+    const item = await items.next(() => true, 'the upcoming item')
+    assert.equal((item.payload as { change: string }).change, 'upcoming')
+    assert.equal((item.payload as { calendar: string }).calendar, 'work')
+    const dispatch = await dispatches.next(() => true, 'a dispatch for the item')
+    assert.equal(channelOf(dispatch), 'toast')
+  })
+
   test('the scheduler publishes heartbeat.tick and timer.tick, and lists its timers with their next run', async (t) => {
     const { hub } = await hubWith(
       manifest(`  - id: skill.scheduler

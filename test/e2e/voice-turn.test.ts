@@ -151,6 +151,13 @@ describe('a voice turn over /ws/voice', { timeout: 180_000 }, () => {
     assert.ok(recognisesQuestion(final.payload.text), String(final.payload.text))
   })
 
+  test('/health shows the voice skills ready (setup-system.sh installed their engines)', async () => {
+    const response = await fetch(`${hub.url}/health`, { headers: { authorization: `Bearer ${hub.token}` } })
+    const body = (await response.json()) as { data: { skills: { id: string; status: string }[] } }
+    for (const id of ['skill.voice.stt', 'skill.voice.tts'])
+      assert.equal(body.data.skills.find((skill) => skill.id === id)?.status, 'ready', id)
+  })
+
   test('the log keeps the transcript as a hash and no audio', async () => {
     const response = await fetch(`${hub.url}/events?filter=stt.>&limit=100`, {
       headers: { authorization: `Bearer ${hub.token}` },

@@ -16,7 +16,13 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   const chunks = { stdout: '', stderr: '' }
   stdout.on('data', (data) => (chunks.stdout += data))
   stderr.on('data', (data) => (chunks.stderr += data))
-  const io: CommandIo = { stdin: new PassThrough(), stdout, stderr, env: {}, cwd: root }
+  const io: CommandIo = {
+    stdin: new PassThrough(),
+    stdout,
+    stderr,
+    env: { LOCALHUB_DATA: join(root, 'data') },
+    cwd: root,
+  }
   const code = await run(args, io)
   return { code, ...chunks }
 }

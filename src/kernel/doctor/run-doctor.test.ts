@@ -3,14 +3,15 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { startOllamaServer } from '../../../test/kit/llm-servers/index.ts'
+import { startOllamaServer, startOpenAiServer, writeTinyGguf } from '../../../test/kit/llm-servers/index.ts'
 import { makeTempDir } from '../../../test/kit/temp-dir.ts'
-import type { HubManifest, Skill } from '../../manifest/index.ts'
-import { checkHubManifest, DEFAULT_MANIFEST_PATH } from '../hub/index.ts'
+import { type HubManifest, loadManifest, type Skill } from '../../manifest/index.ts'
+import { DEFAULT_MANIFEST_PATH } from '../hub/index.ts'
 import type { DoctorCheck, DoctorReport } from './doctor-types.ts'
 import { runDoctor } from './run-doctor.ts'
 
-const manifest = await checkHubManifest(DEFAULT_MANIFEST_PATH)
+// The shipped manifest as parsed and validated; the skill modules it names are not opened here.
+const manifest = await loadManifest(DEFAULT_MANIFEST_PATH)
 
 function withLlm(base: HubManifest, llm: Record<string, unknown>): HubManifest {
   return { ...base, llm: { ...base.llm, ...llm } } as HubManifest
@@ -240,4 +241,49 @@ test('file tools with no workspace root left: fail', async (t) => {
   const check = only(report, 'workspace')
   assert.equal(check.status, 'fail')
   assert.match(check.fix ?? '', /mkdir -p/)
+})
+
+test('an OpenAI-compatible server: its /v1/models must list the model', async (t) => {
+  const { temp, env } = setup(t)
+  const server = await startOpenAiServer({ models: ['tiny'] })
+  t.after(() => server.close())
+  const base = { dataDir: temp, env, address: { host: '127.0.0.1', port: 0 } }
+  const present = await runDoctor({
+    ...base,
+    manifest: withLlm(manifest, { provider: 'openai', baseUrl: server.baseUrl, model: 'tiny' }),
+  })
+  assert.equal(only(present, 'model').status, 'ok')
+  const missing = only(
+    await runDoctor({
+      ...base,
+      manifest: withLlm(manifest, { provider: 'openai', baseUrl: server.baseUrl, model: 'other' }),
+    }),
+    'model',
+  )
+  assert.equal(missing.status, 'fail')
+  assert.match(missing.summary, /has no model other/)
+  assert.match(missing.fix ?? '', /one it lists: tiny/)
+})
+
+test('llamacpp: the GGUF file is read (never loaded) and a missing one is a failure', async (t) => {
+  const { temp, env } = setup(t)
+  const base = { dataDir: temp, env, address: { host: '127.0.0.1', port: 0 } }
+  const absent = only(
+    await runDoctor({
+      ...base,
+      manifest: withLlm(manifest, { provider: 'llamacpp', ggufPath: join(temp, 'none.gguf') }),
+    }),
+    'model',
+  )
+  assert.equal(absent.status, 'fail')
+  assert.match(absent.summary, /none\.gguf/)
+  assert.match(absent.fix ?? '', /ggufPath|--gguf/)
+  const file = await writeTinyGguf(join(temp, 'tiny.gguf'))
+  const present = only(
+    await runDoctor({ ...base, manifest: withLlm(manifest, { provider: 'llamacpp', ggufPath: file }) }),
+    'model',
+  )
+  // ok when @fugood/llama.node loads here; otherwise the file passed and the runtime is what is named.
+  assert.match(present.summary, /tiny\.gguf/)
+  if (present.status !== 'ok') assert.match(present.summary, /runtime does not load/)
 })

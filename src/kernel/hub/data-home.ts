@@ -8,8 +8,15 @@ export const LEGACY_DATA_DIR = './data'
 export const DATA_DIR_ENV_VARIABLE = 'LOCALHUB_DATA'
 /** The folder under $XDG_DATA_HOME (or ~/.local/share) that is the hub's home. */
 export const DATA_HOME_FOLDER = 'localhub'
-/** Files only a hub writes: a `./data` with one of them is an older hub's data, not any folder. */
-const HUB_MARKER_FILES = ['events.sqlite', 'auth-token', 'server.json'] as const
+/** Files only localhub writes: a `./data` with one of them is an older hub's data, not any folder. */
+const HUB_MARKER_FILES = [
+  'events.sqlite',
+  'auth-token',
+  'server.json',
+  'memory.sqlite',
+  'rag.sqlite',
+  'ledger.sqlite',
+] as const
 
 type Environment = Readonly<Record<string, string | undefined>>
 

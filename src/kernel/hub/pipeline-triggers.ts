@@ -79,6 +79,8 @@ export class Inbox {
     const matches = compileTypePattern(pattern)
     const index = this.#events.findIndex((event) => matches(event.type))
     if (index >= 0) return Promise.resolve(this.#events.splice(index, 1)[0]!)
+    // Cancelled before the recv step began waiting: an abort listener added now would never fire.
+    if (signal.aborted) return Promise.reject(signal.reason)
     return new Promise((resolve, reject) => {
       const abort = () => {
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1)

@@ -55,16 +55,41 @@ export function durationMs(bytes: number, format: VoiceFormat): number {
   return (bytes / frameBytes(format) / format.sampleRate) * 1000
 }
 
+/** Taps of the low-pass filter per unit of rate ratio (48 kHz → 16 kHz: 73 taps). */
+const FILTER_TAPS_PER_RATIO = 24
+/** Where the low-pass filter is down 6 dB, as a fraction of the output rate (Nyquist is 0.5). */
+const FILTER_CUTOFF_OF_TARGET = 0.45
+
+/** A Blackman-windowed sinc low-pass (about 74 dB down in its stop band), normalised to unit gain. */
+function lowPass(taps: number, cutoff: number): Float64Array {
+  const kernel = new Float64Array(taps)
+  const middle = (taps - 1) / 2
+  let sum = 0
+  for (let index = 0; index < taps; index++) {
+    const x = index - middle
+    const sinc = x === 0 ? 2 * cutoff : Math.sin(2 * Math.PI * cutoff * x) / (Math.PI * x)
+    const window =
+      0.42 -
+      0.5 * Math.cos((2 * Math.PI * index) / (taps - 1)) +
+      0.08 * Math.cos((4 * Math.PI * index) / (taps - 1))
+    kernel[index] = sinc * window
+    sum += kernel[index]!
+  }
+  for (let index = 0; index < taps; index++) kernel[index]! /= sum
+  return kernel
+}
+
 /**
  * Turns a client's audio (pcm16 or f32, 1–8 channels, 8–48 kHz) into 16 kHz mono pcm16, chunk by
- * chunk: channels are averaged, a box filter as wide as the rate ratio keeps most aliasing out
- * when downsampling, and linear interpolation carries its position across chunk boundaries.
+ * chunk: channels are averaged; when downsampling, a windowed-sinc low-pass keeps what lies above
+ * the new Nyquist frequency from folding into the speech band; linear interpolation then picks the
+ * output samples, carrying its position (and the filter its history) across chunk boundaries.
  */
 export class PcmNormalizer {
   readonly #format: VoiceFormat
   readonly #step: number
-  readonly #box: number[] = []
-  readonly #boxWidth: number
+  readonly #kernel: Float64Array | undefined
+  #history: Float64Array
   #previous: number | undefined
   // Position of the next output sample, in input samples from the start of the next chunk.
   #position = 0
@@ -72,7 +97,11 @@ export class PcmNormalizer {
   constructor(format: VoiceFormat, targetRate: number = VOICE_RUN_SAMPLE_RATE_HZ) {
     this.#format = format
     this.#step = format.sampleRate / targetRate
-    this.#boxWidth = Math.max(1, Math.round(this.#step))
+    if (this.#step > 1) {
+      const taps = 2 * Math.round(FILTER_TAPS_PER_RATIO * this.#step * 0.5) + 1
+      this.#kernel = lowPass(taps, (FILTER_CUTOFF_OF_TARGET * targetRate) / format.sampleRate)
+    }
+    this.#history = new Float64Array(this.#kernel === undefined ? 0 : this.#kernel.length - 1)
   }
 
   /** Converts one chunk; throws E_VALIDATION for a partial frame or a sample that is not a number. */
@@ -108,18 +137,20 @@ export class PcmNormalizer {
   }
 
   #filter(samples: Float64Array): Float64Array {
-    if (this.#boxWidth === 1) return samples
+    const kernel = this.#kernel
+    if (kernel === undefined || samples.length === 0) return samples
+    const input = new Float64Array(this.#history.length + samples.length)
+    input.set(this.#history)
+    input.set(samples, this.#history.length)
     const out = new Float64Array(samples.length)
     for (let index = 0; index < samples.length; index++) {
-      this.#box.push(samples[index]!)
-      if (this.#box.length > this.#boxWidth) this.#box.shift()
       let sum = 0
-      for (const value of this.#box) sum += value
-      out[index] = sum / this.#box.length
+      for (let tap = 0; tap < kernel.length; tap++) sum += kernel[tap]! * input[index + tap]!
+      out[index] = sum
     }
+    this.#history = input.slice(input.length - this.#history.length)
     return out
   }
-
   #resample(samples: Float64Array): Buffer {
     const count = samples.length
     if (count === 0) return Buffer.alloc(0)

@@ -226,6 +226,8 @@ class VoiceConnection {
         `voice.chunk seq ${seq} arrived after seq ${utterance.nextSeq - 1}: late or repeated audio is dropped`,
         { details: { expected: utterance.nextSeq, got: seq, kind: 'reordered' } },
       )
+    // Checked before the seq is counted: a refused chunk leaves no gap.
+    const pcm = utterance.normalizer.push(bytes)
     if (seq > utterance.nextSeq)
       send(
         this.socket,
@@ -239,7 +241,6 @@ class VoiceConnection {
         ),
       )
     utterance.nextSeq = seq + 1
-    const pcm = utterance.normalizer.push(bytes)
     utterance.audioMs += durationMs(bytes.length, utterance.format)
     if (utterance.audioMs > this.limit.maxUtteranceMs)
       this.#abandon(

@@ -9,13 +9,15 @@ export type NudgeSeverity = (typeof NUDGE_SEVERITIES)[number]
 /**
  * One rule of the manifest's `rules`: which signals it matches and the nudge it proposes. A signal
  * matches when its type matches `match` and, when given, its envelope severity is in
- * `envelopeSeverity` or one of its numeric payload fields is at least `anyFieldAtLeast`.
+ * `envelopeSeverity` or one of its numeric payload fields is at least `anyFieldAtLeast`, and every
+ * field of `payloadEquals` has that value.
  */
 export interface TriageRule {
   readonly id: string
   readonly match: string
   readonly envelopeSeverity?: readonly Severity[]
   readonly anyFieldAtLeast?: number
+  readonly payloadEquals?: Readonly<Record<string, string | number | boolean>>
   readonly severity: NudgeSeverity
   readonly actionable: boolean
   /** Templates: `{field}` is the payload's field, `{field%}` a 0..1 fraction as a percentage. */
@@ -59,6 +61,17 @@ export const DEFAULT_TRIAGE_RULES: readonly TriageRule[] = Object.freeze([
     suggestedActions: ['open the build log'],
     coalesceBy: 'project',
   },
+  {
+    // The title is hashed in the stored event, so the nudge names the time and the calendar.
+    id: 'calendar-upcoming',
+    match: 'calendar.event',
+    payloadEquals: { change: 'upcoming' },
+    severity: 'medium',
+    actionable: false,
+    title: 'A calendar item starts at {startsAt}',
+    reason: 'from the {calendar} calendar',
+    coalesceBy: 'eventId',
+  },
 ])
 
 /** What a matching rule proposes for one signal, before the ladder and the limits. */
@@ -80,12 +93,14 @@ function fill(template: string, payload: Record<string, unknown>): string {
 }
 
 function conditionHolds(rule: TriageRule, signal: Envelope): boolean {
+  const payload = (signal.payload ?? {}) as Record<string, unknown>
+  const equals = Object.entries(rule.payloadEquals ?? {})
+  if (!equals.every(([field, value]) => payload[field] === value)) return false
   const bySeverity = rule.envelopeSeverity
   const byField = rule.anyFieldAtLeast
   if (bySeverity === undefined && byField === undefined) return true
   if (bySeverity?.includes(signal.severity) === true) return true
   if (byField === undefined) return false
-  const payload = (signal.payload ?? {}) as Record<string, unknown>
   return Object.values(payload).some((value) => typeof value === 'number' && value >= byField)
 }
 

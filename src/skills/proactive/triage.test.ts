@@ -72,6 +72,17 @@ describe('triage', () => {
     })
     const warn = triage.decide(health(0.5, 'warn'), start + 4)
     assert.equal(warn.kind === 'nudge' && warn.channel, 'toast')
+    const calendarItem = (change: string) =>
+      signal('calendar.event', {
+        eventId: 'review@x',
+        change,
+        startsAt: '2026-12-05T10:00:00.000Z',
+        calendar: 'work',
+      })
+    const upcoming = triage.decide(calendarItem('upcoming'), start + 5)
+    assert.equal(upcoming.kind === 'nudge' && upcoming.channel, 'toast')
+    assert.equal(upcoming.kind === 'nudge' && upcoming.proposal.reason, 'from the work calendar')
+    assert.deepEqual(triage.decide(calendarItem('started'), start + 6), { kind: 'ignored' })
   })
 
   test('a limited nudge degrades one rung with rateLimited, never disappears; the window slides', (t) => {

@@ -1,7 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process'
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { spawn } from 'node:child_process'
 import { HubError } from '../../contracts/index.ts'
 
 /** The Debian binary (package pocketsphinx) and its English model (package pocketsphinx-en-us). */
@@ -66,26 +63,29 @@ export class HypothesisReader {
   }
 }
 
-/** Starts pocketsphinx_continuous reading raw audio from its stdin; aborting kills it. */
+/**
+ * Starts pocketsphinx_continuous reading raw audio from its stdin; aborting kills it. It opens its
+ * input by name (`/dev/stdin`), which fails on the sockets node gives a child as stdin, so a `cat`
+ * in front of it turns the socket into a pipe; both run in their own process group.
+ */
 export function startPocketsphinx(
   binary: string,
   signal: AbortSignal,
   onSegment: (textSoFar: string) => void,
 ): RecognitionSession {
-  // pocketsphinx_continuous opens its input by name, and node's stdin pipes are sockets it cannot
-  // open; a FIFO is a file it can. Opened read-write here, so the open never waits for the reader.
-  const folder = mkdtempSync(join(tmpdir(), 'localhub-stt-'))
-  const fifo = join(folder, 'audio.raw')
-  execFileSync('mkfifo', ['-m', '600', fifo])
-  const input = createWriteStream(fifo, { flags: 'r+' })
-  const child = spawn(binary, ['-infile', fifo, '-logfn', '/dev/null', '-time', 'yes'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    signal,
+  const child = spawn('sh', ['-c', 'cat | exec "$0" -infile /dev/stdin -logfn /dev/null -time yes', binary], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
   })
-  child.once('close', () => {
-    input.destroy()
-    rmSync(folder, { recursive: true, force: true })
-  })
+  const kill = () => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null)
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+  }
+  signal.addEventListener('abort', kill, { once: true })
   const reader = new HypothesisReader(onSegment)
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => reader.push(chunk))
@@ -93,21 +93,22 @@ export function startPocketsphinx(
     stderr = (stderr + chunk).slice(-2000)
   })
   // A dead engine is reported by `finish`; writes to it must not throw EPIPE elsewhere.
-  input.on('error', () => undefined)
+  child.stdin.on('error', () => undefined)
   const exited = new Promise<Transcript>((resolve, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) => {
+    child.once('error', (error) =>
+      reject(new HubError('E_IO', `sh failed to start ${binary}: ${error.message}`)),
+    )
+    child.once('close', (code) => {
+      signal.removeEventListener('abort', kill)
       if (signal.aborted) reject(signal.reason)
-      else if (error.code === 'ENOENT')
+      // 127: the shell found no such command.
+      else if (code === 127)
         reject(
           new HubError(
             'E_DEPENDENCY_UNAVAILABLE',
             `${binary} is not installed: ${POCKETSPHINX_INSTALL_HINT}`,
           ),
         )
-      else reject(new HubError('E_IO', `${binary} failed: ${error.message}`))
-    })
-    child.once('close', (code) => {
-      if (signal.aborted) reject(signal.reason)
       else if (code !== 0)
         reject(
           new HubError('E_DEPENDENCY_UNAVAILABLE', `${binary} exited with ${code}: ${stderr.trim()}`.trim(), {
@@ -121,15 +122,15 @@ export function startPocketsphinx(
   exited.catch(() => undefined)
   return {
     async write(pcm) {
-      if (pcm.length === 0 || input.destroyed) return
-      if (!input.write(pcm))
+      if (pcm.length === 0 || child.stdin.destroyed) return
+      if (!child.stdin.write(pcm))
         await new Promise<void>((resolve) => {
-          input.once('drain', resolve)
+          child.stdin.once('drain', resolve)
           child.once('close', resolve)
         })
     },
     finish() {
-      input.end()
+      child.stdin.end()
       return exited
     },
   }

@@ -1,11 +1,19 @@
 import { resolve } from 'node:path'
 import { HubError } from '../../contracts/index.ts'
 import { defineSkill, type OpenedSkill, type SkillContext } from '../../skill-api/index.ts'
+import { CalendarWatcher, DEFAULT_CALENDAR_START_DELAY_MS } from './calendar-watcher.ts'
 import { DEFAULT_STORM_SUMMARY_EVERY_MS, type FileChange } from './change-buffer.ts'
 import { DEFAULT_READY_WAIT_MS, DEFAULT_ROOT_CHECK_EVERY_MS, RootWatcher } from './fs-watcher.ts'
 import { createSystemSampler } from './system-sampler.ts'
 import { SystemWatcher } from './system-watcher.ts'
-import { FILESYSTEM_KEYS, filesystemSettings, SYSTEM_KEYS, systemSettings } from './watcher-config.ts'
+import {
+  CALENDAR_KEYS,
+  calendarSettings,
+  FILESYSTEM_KEYS,
+  filesystemSettings,
+  SYSTEM_KEYS,
+  systemSettings,
+} from './watcher-config.ts'
 
 async function openFilesystem(context: SkillContext): Promise<OpenedSkill> {
   const settings = filesystemSettings(context.config, context.dataDir, context.env.HOME)
@@ -78,30 +86,70 @@ function openSystem(context: SkillContext): OpenedSkill {
       })
     },
   })
-  watcher.start()
+  // The first sample comes a sample interval after open: the cpu share needs an interval to
+  // measure, and the hub's pipelines are subscribed by then (a report during open would reach none).
+  watcher.start(settings.sampleEveryMs)
   return {
     runtime: { status: () => ({ state: 'ready' }), invoke: async () => undefined },
     close: () => watcher.close(),
   }
 }
 
+function openCalendar(context: SkillContext): OpenedSkill {
+  const settings = calendarSettings(context.config, context.dataDir, context.env.HOME)
+  const watcher = new CalendarWatcher({
+    clock: context.clock,
+    paths: settings.paths,
+    leadMs: settings.leadMs,
+    checkEveryMs: settings.checkEveryMs,
+    defaultZone: settings.timezone,
+    logger: context.logger,
+    publish: async (occurrence, change, calendar) => {
+      await context.bus.publish({
+        type: 'calendar.event',
+        // A restart announces nothing twice: the bus drops a repeated key.
+        idempotencyKey: `calendar:${change}:${calendar}:${occurrence.eventId}`,
+        payload: {
+          eventId: occurrence.eventId,
+          change,
+          title: occurrence.title,
+          startsAt: new Date(occurrence.startsAt).toISOString(),
+          endsAt: new Date(occurrence.endsAt).toISOString(),
+          calendar: calendar.slice(0, 200),
+          ...(occurrence.location === undefined ? {} : { location: occurrence.location.slice(0, 500) }),
+        },
+      })
+    },
+  })
+  // Skills open before the hub subscribes its pipelines (from new): an item announced during open
+  // would reach no pipeline.
+  watcher.start(DEFAULT_CALENDAR_START_DELAY_MS)
+  return {
+    runtime: { status: () => ({ state: 'ready' }), invoke: async () => undefined },
+    close: () => watcher.close(),
+  }
+}
+
+/** What each watcher publishes; an entry provides exactly one of them. */
+const WATCHED_SIGNALS = ['event.fs.changed', 'event.system.health', 'calendar.event'] as const
+
 /**
- * The watchers: one module for skill.watcher.filesystem (provides event.fs.changed) and
- * skill.watcher.system (provides event.system.health); the entry's `provides` says which runs.
+ * The watchers: one module for skill.watcher.filesystem (provides event.fs.changed),
+ * skill.watcher.system (event.system.health) and skill.watcher.calendar (calendar.event); the
+ * entry's `provides` says which runs.
  * Each refuses the other's settings, so a misplaced key is an error rather than silence.
  */
 export const watchersSkillModule = defineSkill({
   name: 'watchers',
-  configKeys: [...FILESYSTEM_KEYS, ...SYSTEM_KEYS],
+  configKeys: [...FILESYSTEM_KEYS, ...SYSTEM_KEYS, ...CALENDAR_KEYS],
   async open(context) {
-    const provides = context.skill.provides
-    const files = provides.includes('event.fs.changed')
-    const system = provides.includes('event.system.health')
-    if (files === system)
+    const provided = WATCHED_SIGNALS.filter((type) => context.skill.provides.includes(type))
+    if (provided.length !== 1)
       throw new HubError(
         'E_VALIDATION',
-        `${context.skill.id} must provide exactly one of event.fs.changed (filesystem watcher) or event.system.health (system watcher)`,
+        `${context.skill.id} must provide exactly one of event.fs.changed (filesystem watcher), event.system.health (system watcher) or calendar.event (calendar watcher)`,
       )
-    return files ? openFilesystem(context) : openSystem(context)
+    if (provided[0] === 'event.fs.changed') return openFilesystem(context)
+    return provided[0] === 'event.system.health' ? openSystem(context) : openCalendar(context)
   },
 })

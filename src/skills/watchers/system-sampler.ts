@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { statfs } from 'node:fs/promises'
-import { cpus, freemem, totalmem } from 'node:os'
+import { cpus, freemem, loadavg, totalmem } from 'node:os'
 
 /** Fractions in use, 0..1; vram is undefined where no nvidia-smi answers. */
 export interface SystemSample {
@@ -13,15 +13,19 @@ export interface SystemSample {
 /** nvidia-smi gets this long to answer, in milliseconds. */
 export const DEFAULT_NVIDIA_SMI_TIMEOUT_MS = 2_000
 
-function cpuTimes(): { idle: number; total: number } {
+/** Cpu time per core below which the busy share is not measured yet, in milliseconds. */
+export const MIN_CPU_SAMPLE_MS = 200
+
+function cpuTimes(): { idle: number; total: number; cores: number } {
   let idle = 0
   let total = 0
-  for (const cpu of cpus()) {
+  const all = cpus()
+  for (const cpu of all) {
     const times = cpu.times
     idle += times.idle
     total += times.user + times.nice + times.sys + times.idle + times.irq
   }
-  return { idle, total }
+  return { idle, total, cores: all.length }
 }
 
 function clampFraction(value: number): number {
@@ -61,8 +65,12 @@ export function createSystemSampler(diskPath: string): () => Promise<SystemSampl
   return async () => {
     const current = cpuTimes()
     const total = current.total - previous.total
-    const cpu = total > 0 ? 1 - (current.idle - previous.idle) / total : 0
-    previous = current
+    // Right after open there is no interval to measure yet: the load average stands in.
+    const measured = total >= MIN_CPU_SAMPLE_MS * current.cores
+    const cpu = measured
+      ? 1 - (current.idle - previous.idle) / total
+      : (loadavg()[0] ?? 0) / Math.max(1, current.cores)
+    if (measured) previous = current
     const disk = await statfs(diskPath)
       .then((stats) => (stats.blocks > 0 ? 1 - stats.bavail / stats.blocks : 0))
       .catch(() => 0)

@@ -66,8 +66,10 @@ export class SystemWatcher {
     this.#options = options
   }
 
-  start(): void {
-    void this.tick()
+  /** The first sample after `delayMs` (the skill waits a sample interval: see skill-module.ts). */
+  start(delayMs = 0): void {
+    if (delayMs <= 0) void this.tick()
+    else this.#timer = this.#options.clock.setTimeout(() => void this.tick(), delayMs)
   }
 
   close(): void {

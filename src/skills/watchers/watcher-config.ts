@@ -1,7 +1,9 @@
 import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import { HubError } from '../../contracts/index.ts'
+import { DEFAULT_CALENDAR_CHECK_EVERY_SEC, DEFAULT_LEAD_MINUTES } from './calendar-watcher.ts'
 import { DEFAULT_DEBOUNCE_MS, DEFAULT_MAX_PENDING_PATHS } from './change-buffer.ts'
+import { isTimeZone } from './ical-occurrences.ts'
 import {
   DEFAULT_HYSTERESIS,
   DEFAULT_REPORT_EVERY_SEC,
@@ -21,6 +23,8 @@ export const SYSTEM_KEYS = [
   'hysteresis',
   'diskPath',
 ] as const
+/** Settings of the calendar watcher (skill.watcher.calendar). */
+export const CALENDAR_KEYS = ['calendarPaths', 'leadMinutes', 'checkEverySec', 'timezone'] as const
 
 function positiveNumber(value: unknown, fallback: number, name: string): number {
   if (value === undefined) return fallback
@@ -122,5 +126,33 @@ export function systemSettings(config: Readonly<Record<string, unknown>>, dataDi
     hysteresis,
     diskPath:
       typeof config.diskPath === 'string' ? resolveWatchPath(config.diskPath, dataDir) : resolve(dataDir),
+  }
+}
+
+export interface CalendarSettings {
+  readonly paths: string[]
+  readonly leadMs: number
+  readonly checkEveryMs: number
+  readonly timezone: string
+}
+
+export function calendarSettings(
+  config: Readonly<Record<string, unknown>>,
+  dataDir: string,
+  home?: string,
+): CalendarSettings {
+  refuseOtherKeys(config, CALENDAR_KEYS, 'calendar')
+  const paths = stringList(config.calendarPaths, 'calendarPaths')
+  if (paths.length === 0)
+    throw new HubError('E_VALIDATION', 'calendarPaths must name at least one .ics file or folder')
+  const timezone = config.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone
+  if (typeof timezone !== 'string' || !isTimeZone(timezone))
+    throw new HubError('E_VALIDATION', `timezone must be an IANA time zone, got ${JSON.stringify(timezone)}`)
+  return {
+    paths: paths.map((path) => resolveWatchPath(path, dataDir, home)),
+    leadMs: positiveNumber(config.leadMinutes, DEFAULT_LEAD_MINUTES, 'leadMinutes') * 60_000,
+    checkEveryMs:
+      positiveNumber(config.checkEverySec, DEFAULT_CALENDAR_CHECK_EVERY_SEC, 'checkEverySec') * 1000,
+    timezone,
   }
 }

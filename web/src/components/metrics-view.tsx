@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import type { ApiClient, ApiOutcome } from '../lib/api-client.ts'
 import {
   bucketDelta,
+  durationScaleMs,
   formatMs,
   type HistogramTotals,
   histogramQuantile,
@@ -23,9 +24,11 @@ interface Series {
 }
 
 interface Latency {
-  /** p95 of what each poll added (the last value again when nothing was observed). */
+  /** p95 in ms of what each poll added (the last value again when nothing was observed). */
   values: number[]
   latest: HistogramTotals
+  /** Milliseconds per unit of the histogram (1 for *_ms, 1000 for *_seconds). */
+  scale: number
 }
 
 /**
@@ -49,18 +52,26 @@ export function MetricsView({ api }: { api: ApiClient }) {
       setLatencies((previous) => {
         const next: Record<string, Latency> = {}
         for (const [name, totals] of Object.entries(histograms)) {
+          const scale = durationScaleMs(name)
+          if (scale === undefined) continue
           const old = previous[name]
           const added = histogramQuantile(bucketDelta(totals.buckets, old?.latest.buckets), 0.95)
-          const point = added ?? old?.values.at(-1) ?? 0
-          next[name] = { latest: totals, values: [...(old?.values ?? []), point].slice(-SAMPLES) }
+          const point = added === undefined ? (old?.values.at(-1) ?? 0) : added * scale
+          next[name] = { latest: totals, scale, values: [...(old?.values ?? []), point].slice(-SAMPLES) }
         }
         return next
       })
       setSeries((previous) => {
         const next: Record<string, Series> = {}
         for (const [name, value] of Object.entries(values)) {
-          // A histogram's count is shown as its latency, not as a rate.
-          if (name.endsWith('_count') && types[name.slice(0, -'_count'.length)] === 'histogram') continue
+          // A duration histogram's count is shown as its latency, not as a rate.
+          const family = name.slice(0, -'_count'.length)
+          if (
+            name.endsWith('_count') &&
+            types[family] === 'histogram' &&
+            durationScaleMs(family) !== undefined
+          )
+            continue
           const old = previous[name]
           const cumulative = isCumulative(name, types)
           const point = cumulative
@@ -90,8 +101,10 @@ export function MetricsView({ api }: { api: ApiClient }) {
         <ul className="metric-list latency-list">
           {latencyNames.map((name) => {
             const entry = latencies[name]!
-            const p50 = histogramQuantile(entry.latest.buckets, 0.5)
-            const p95 = histogramQuantile(entry.latest.buckets, 0.95)
+            const inMs = (value: number | undefined) =>
+              value === undefined ? undefined : value * entry.scale
+            const p50 = inMs(histogramQuantile(entry.latest.buckets, 0.5))
+            const p95 = inMs(histogramQuantile(entry.latest.buckets, 0.95))
             return (
               <li key={name} data-testid="latency-metric" data-metric={label(name)}>
                 <code>{label(name)}</code>

@@ -124,6 +124,7 @@ const GLYPH_BY_ICON: Readonly<Record<string, GlyphName>> = {
   'text-cursor': 'cursor',
   'thumbs-up': 'smile',
   trash: 'trash',
+  'trash-2': 'trash',
   'triangle-alert': 'alert',
   undo: 'refresh',
   unlink: 'link',

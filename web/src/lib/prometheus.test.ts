@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { bucketDelta, formatMs, histogramQuantile, parseHistograms } from './prometheus.ts'
+import { bucketDelta, durationScaleMs, formatMs, histogramQuantile, parseHistograms } from './prometheus.ts'
 
 const METRICS = `# HELP localhub_ttft_ms Seed 000 metric ttft_ms (milliseconds)
 # TYPE localhub_ttft_ms histogram
@@ -76,4 +76,7 @@ test('the buckets one poll added, and milliseconds for people', () => {
   assert.equal(formatMs(48.6), '49 ms')
   assert.equal(formatMs(1_250), '1.3 s')
   assert.equal(formatMs(undefined), '–')
+  assert.equal(durationScaleMs('localhub_ttft_ms'), 1)
+  assert.equal(durationScaleMs('localhub_http_request_duration_seconds'), 1_000)
+  assert.equal(durationScaleMs('localhub_payload_bytes'), undefined)
 })

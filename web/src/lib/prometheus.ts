@@ -153,3 +153,10 @@ export function formatMs(value: number | undefined): string {
   if (value >= 10) return `${Math.round(value)} ms`
   return `${value.toFixed(1)} ms`
 }
+
+/** Milliseconds per unit of a duration histogram, read from its name; undefined when not a duration. */
+export function durationScaleMs(name: string): number | undefined {
+  if (name.endsWith('_ms')) return 1
+  if (name.endsWith('_seconds')) return 1_000
+  return undefined
+}

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { SkillContext } from '../../skill-api/index.ts'
+import { skillModule as tts } from '../tts/index.ts'
+import { skillModule as stt } from './index.ts'
+
+function context(config: Record<string, unknown>, path: string): SkillContext {
+  return { config, env: { PATH: path } } as unknown as SkillContext
+}
+
+test('a missing engine binary makes the voice skills unavailable with the apt command', async () => {
+  for (const [module, binary, packages] of [
+    [stt, 'pocketsphinx_continuous', 'apt-get install -y pocketsphinx pocketsphinx-en-us'],
+    [tts, 'flite', 'apt-get install -y flite'],
+  ] as const) {
+    const opened = await module.open(context({}, '/nonexistent'))
+    const status = opened.runtime!.status()
+    assert.equal(status.state, 'unavailable')
+    assert.ok(status.reason?.includes(`${binary} is not installed`), status.reason)
+    assert.ok(status.reason?.includes(packages), status.reason)
+  }
+})
+
+test('engines and voices that are not built in are unavailable, naming what is', async () => {
+  const whisper = await stt.open(context({ engine: 'whisper' }, '/usr/bin'))
+  assert.match(whisper.runtime!.status().reason ?? '', /engine whisper is not built in; use pocketsphinx/)
+  const voice = await tts.open(context({ voicePreset: 'nobody' }, '/usr/bin'))
+  assert.match(voice.runtime!.status().reason ?? '', /no voice nobody/)
+})

@@ -39,6 +39,9 @@ export const KERNEL_HTTP_ROUTES: readonly KernelRoute[] = Object.freeze([
   { method: 'GET', path: '/memory' },
   { method: 'DELETE', path: '/memory/:id' },
   { method: 'POST', path: '/memory/forget' },
+  { method: 'GET', path: '/runs' },
+  { method: 'POST', path: '/runs/cancel' },
+  { method: 'GET', path: '/doctor' },
 ] satisfies KernelRoute[])
 
 export interface KernelWsRoute {

@@ -56,15 +56,17 @@ test('a fresh clone: serve from one folder, doctor and chat from another find it
   mkdirSync(otherFolder)
   const ollama = await startOllamaServer({ models: ['tiny'] })
   t.after(() => ollama.close())
-  // Nothing of whoever runs the tests: their home, data dir, token or model server.
-  const {
-    LOCALHUB_TOKEN: _token,
-    LOCALHUB_DATA: _data,
-    XDG_DATA_HOME: _xdg,
-    LOCALHUB_PORT: _port,
-    ...inherited
-  } = process.env
-  const env = { ...inherited, HOME: home, OLLAMA_HOST: ollama.url }
+  // Nothing of whoever runs the tests (or of the test runner): their home, data dir, token, port or
+  // model server. spawn leaves out variables whose value is undefined.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: home,
+    OLLAMA_HOST: ollama.url,
+    LOCALHUB_TOKEN: undefined,
+    LOCALHUB_DATA: undefined,
+    XDG_DATA_HOME: undefined,
+    LOCALHUB_PORT: undefined,
+  }
   const bin = join(clone, 'bin', 'localhub.js')
 
   const hub = spawn(

@@ -213,6 +213,15 @@ describe('the voice protocol under bad input and limits', { timeout: 180_000 }, 
     assert.ok(Number(answered.payload.totalMs) > 0)
   })
 
+  test('an endOfSpeechMs out of range is refused with E_VALIDATION and close 1008', async () => {
+    for (const value of ['50', '9000', 'soon']) {
+      const client = await VoiceClient.connect(hub.url, hub.token, `/ws/voice?endOfSpeechMs=${value}`)
+      const error = await client.entryError(0, `the refusal of ${value}`, 'E_VALIDATION')
+      assert.match(String(error.payload.message), /endOfSpeechMs must be an integer from 200 to 5000/)
+      assert.equal(await client.closed(), 1008)
+    }
+  })
+
   test('more voice connections than the limit are refused with E_RESOURCE_LIMIT and close 1013', async (t) => {
     const open: VoiceClient[] = []
     for (let index = 0; index < 8; index++) open.push(await connect(t))

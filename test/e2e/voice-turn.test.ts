@@ -151,6 +151,33 @@ describe('a voice turn over /ws/voice', { timeout: 180_000 }, () => {
     assert.ok(recognisesQuestion(final.payload.text), String(final.payload.text))
   })
 
+  test('hands-free: with ?endOfSpeechMs the hub finds the end of speech itself (WebRTC VAD)', async (t) => {
+    const client = await VoiceClient.connect(hub.url, hub.token, '/ws/voice?endOfSpeechMs=600')
+    t.after(() => client.close())
+    const silence = Buffer.alloc(16_000 * 2 * 2)
+    client.send('voice.start', { sampleRate: 16_000, format: 'pcm16', channels: 1 })
+    const audio = Buffer.concat([silence.subarray(0, 16_000), question.pcm, silence])
+    for (let offset = 0; offset < audio.length; offset += 3200)
+      client.sendRaw(audio.subarray(offset, offset + 3200), true)
+    const end = await client.next((frame) => frame.type === 'voice.end', 'the hub ending the utterance')
+    // Ended after the speech and 600 ms of silence, before the 2 s of trailing silence were over.
+    const speechEndMs = ((16_000 + question.pcm.length) / 2 / 16_000) * 1000
+    const totalMs = Number(end.payload.totalMs)
+    assert.ok(
+      totalMs >= speechEndMs && totalMs < speechEndMs + 1500,
+      `${totalMs} ms, speech ended at ${speechEndMs}`,
+    )
+    client.send('voice.end', { totalMs: 3000 })
+    const frames = await turn(client, 0)
+    const final = frames.find((frame) => frame.type === 'stt.final')
+    assert.ok(recognisesQuestion(final?.payload.text), String(final?.payload.text))
+    assert.deepEqual(
+      client.frames.filter((frame) => frame.type === 'error.raised'),
+      [],
+      'the audio after the end of speech and the client’s voice.end are dropped quietly',
+    )
+  })
+
   test('/health shows the voice skills ready (setup-system.sh installed their engines)', async () => {
     const response = await fetch(`${hub.url}/health`, { headers: { authorization: `Bearer ${hub.token}` } })
     const body = (await response.json()) as { data: { skills: { id: string; status: string }[] } }

@@ -221,6 +221,17 @@ test('a NATS bus: nats-server installed and the server reachable', async (t) => 
   })
   assert.equal(only(up, 'nats-server').status, 'ok')
   assert.equal(only(up, 'nats').status, 'ok')
+  // A skill on a nats transport needs the server too; NATS_URL says where it is.
+  const remote = withSkill(manifest, {
+    id: 'skill.remote',
+    transport: { type: 'nats', subject: 'skill.remote' },
+  })
+  const viaSkill = await runDoctor({
+    ...base,
+    manifest: remote,
+    env: { ...env, NATS_URL: `nats://127.0.0.1:${port}` },
+  })
+  assert.match(only(viaSkill, 'nats').summary, new RegExp(`127\\.0\\.0\\.1:${port} is not reachable`))
   // Without NATS in the manifest, nothing about it.
   const plain = await runDoctor({ ...base, manifest, env })
   assert.equal(checksOf(plain, 'nats').length, 0)

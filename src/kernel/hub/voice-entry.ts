@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
 import { uuidV7 } from '../../bus/index.ts'
 import { type Envelope, HubError } from '../../contracts/index.ts'
@@ -14,6 +14,7 @@ import {
   VOICE_RUN_SAMPLE_RATE_HZ,
   type VoiceFormat,
 } from './voice-audio.ts'
+import { createEndpointer, type Endpointer, parseEndOfSpeechMs } from './voice-endpointer.ts'
 
 /** Longest utterance a client may stream, in milliseconds of audio. */
 export const DEFAULT_VOICE_MAX_UTTERANCE_MS = 30_000
@@ -23,8 +24,9 @@ export const DEFAULT_VOICE_MAX_BYTES_PER_SECOND = 512 * 1024
 export const DEFAULT_VOICE_MAX_CONNECTIONS = 8
 /** Largest WS message, in bytes: a JSON chunk of 0.5 s of 48 kHz f32 stereo fits. */
 export const DEFAULT_VOICE_MAX_MESSAGE_BYTES = 1024 * 1024
-/** WebSocket close code for "try again later" (RFC 6455 registry). */
+/** WebSocket close codes (RFC 6455 registry): "try again later" and "policy violation". */
 const CLOSE_TRY_AGAIN_LATER = 1013
+const CLOSE_POLICY_VIOLATION = 1008
 
 export interface VoiceEntryLimits {
   maxUtteranceMs: number
@@ -53,6 +55,8 @@ interface Utterance {
   readonly emitter: RunEmitter
   readonly format: VoiceFormat
   readonly normalizer: PcmNormalizer
+  /** Present when the connection asked the hub to find the end of speech (`?endOfSpeechMs=`). */
+  readonly endpointer: Endpointer | undefined
   nextSeq: number
   audioMs: number
 }
@@ -74,7 +78,15 @@ export function voiceEntryRoute(
   const limit = { ...DEFAULT_LIMITS, ...limits }
   let connections = 0
   return (app) => {
-    app.get(route, { websocket: true }, (socket: WebSocket) => {
+    app.get(route, { websocket: true }, (socket: WebSocket, request: FastifyRequest) => {
+      let endOfSpeechMs: number | undefined
+      try {
+        endOfSpeechMs = parseEndOfSpeechMs((request.query as Record<string, unknown>).endOfSpeechMs)
+      } catch (error) {
+        send(socket, errorFrame(error, route))
+        socket.close(CLOSE_POLICY_VIOLATION, 'bad endOfSpeechMs')
+        return
+      }
       if (connections >= limit.maxConnections) {
         send(
           socket,
@@ -87,7 +99,7 @@ export function voiceEntryRoute(
         return
       }
       connections++
-      const connection = new VoiceConnection(runner, pipeline, route, limit, socket)
+      const connection = new VoiceConnection(runner, pipeline, route, limit, socket, endOfSpeechMs)
       let queue: Promise<void> = Promise.resolve()
       socket.on('message', (data: Buffer, isBinary: boolean) => {
         queue = queue.then(() => connection.handle(data, isBinary))
@@ -106,6 +118,9 @@ class VoiceConnection {
   #utterance: Utterance | undefined
   #windowStartedAt = 0
   #windowBytes = 0
+  // The hub ended the last utterance (end of speech found): its trailing audio and the client's
+  // own voice.end are dropped without an error, until the next voice.start.
+  #endedByHub = false
 
   constructor(
     private readonly runner: PipelineRunner,
@@ -113,6 +128,7 @@ class VoiceConnection {
     private readonly route: string,
     private readonly limit: VoiceEntryLimits,
     private readonly socket: WebSocket,
+    private readonly endOfSpeechMs: number | undefined,
   ) {}
 
   async handle(data: Buffer, isBinary: boolean): Promise<void> {
@@ -143,6 +159,7 @@ class VoiceConnection {
   }
 
   close(): void {
+    this.#utterance?.endpointer?.close()
     if (this.#turn !== undefined)
       this.runner.cancel({ traceId: this.#turn.traceId }, 'ended: the client went away')
   }
@@ -151,6 +168,9 @@ class VoiceConnection {
     if (this.#utterance !== undefined)
       throw new HubError('E_BAD_REQUEST', 'voice.start while an utterance is open: send voice.end first')
     const format = parseVoiceFormat(payload)
+    const endpointer =
+      this.endOfSpeechMs === undefined ? undefined : await createEndpointer(this.endOfSpeechMs)
+    this.#endedByHub = false
     if (this.#turn !== undefined) {
       // Barge-in: the person speaks while the previous turn thinks or speaks.
       const previous = this.#turn
@@ -186,6 +206,7 @@ class VoiceConnection {
       emitter,
       format,
       normalizer: new PcmNormalizer(format),
+      endpointer,
       nextSeq: 0,
       audioMs: 0,
     }
@@ -216,6 +237,7 @@ class VoiceConnection {
 
   async #audio(bytes: Buffer, claimedSeq: number | undefined): Promise<void> {
     const utterance = this.#utterance
+    if (utterance === undefined && this.#endedByHub) return
     if (utterance === undefined)
       throw new HubError('E_BAD_REQUEST', 'audio arrived outside an utterance: send voice.start first')
     this.#meter(bytes.length, utterance)
@@ -251,10 +273,15 @@ class VoiceConnection {
     utterance.inbox.push(
       this.#envelope('voice.chunk', utterance.traceId, { seq, bytesB64: pcm.toString('base64'), ms }),
     )
+    if (utterance.endpointer?.push(pcm) === true) {
+      this.#endedByHub = true
+      await this.#finish(utterance, Math.round(utterance.audioMs))
+    }
   }
 
   async #end(payload: Record<string, unknown>): Promise<void> {
     const utterance = this.#utterance
+    if (utterance === undefined && this.#endedByHub) return
     if (utterance === undefined) throw new HubError('E_BAD_REQUEST', 'voice.end without voice.start')
     const { totalMs } = payload
     if (typeof totalMs !== 'number' || !Number.isInteger(totalMs) || totalMs < 0)
@@ -264,7 +291,13 @@ class VoiceConnection {
       )
     if (utterance.audioMs === 0)
       this.#abandon(utterance, new HubError('E_VALIDATION', 'the utterance ended without any audio'))
+    await this.#finish(utterance, totalMs)
+  }
+
+  /** Closes the utterance: voice.end in the run's chain and in its inbox. */
+  async #finish(utterance: Utterance, totalMs: number): Promise<void> {
     this.#utterance = undefined
+    utterance.endpointer?.close()
     await utterance.emitter.emitUntyped('voice.end', { totalMs }, { source: 'ws' })
     utterance.inbox.push(this.#envelope('voice.end', utterance.traceId, { totalMs }))
   }
@@ -290,6 +323,7 @@ class VoiceConnection {
   /** Ends the utterance and cancels its run, then throws the reason for the client. */
   #abandon(utterance: Utterance, reason: HubError): never {
     this.#utterance = undefined
+    utterance.endpointer?.close()
     this.runner.cancel({ traceId: utterance.traceId }, `stopped: ${reason.message}`)
     throw reason
   }

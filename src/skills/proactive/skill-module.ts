@@ -137,7 +137,7 @@ export const proactiveSkillModule = defineSkill({
               {
                 pattern: 'ui.interruptibility',
                 handler: onMode,
-                options: { durable: 'proactive-mode', from: 'new' as const },
+                options: { durable: `${context.skill.id}.mode`, from: 'new' as const },
               },
             ]
           : []),
@@ -146,7 +146,7 @@ export const proactiveSkillModule = defineSkill({
               {
                 pattern: 'ui.feedback',
                 handler: onFeedback,
-                options: { durable: 'proactive-feedback', from: 'new' as const },
+                options: { durable: `${context.skill.id}.feedback`, from: 'new' as const },
               },
             ]
           : []),

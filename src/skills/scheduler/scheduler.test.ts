@@ -171,6 +171,33 @@ describe('scheduler', () => {
     )
   })
 
+  test('a run that cannot be published is tried again later, then fires once', async (t) => {
+    const clock = new ManualClock(Date.UTC(2026, 11, 5, 9))
+    const attempts: number[] = []
+    let failing = true
+    const scheduler = new Scheduler({
+      clock,
+      state: new SchedulerState(withState(t)),
+      timers: [parseTimer({ id: 'tick', kind: 'interval', spec: 60_000 }, 'test')],
+      maxCatchUp: 3,
+      lateGraceMs: MINUTE_MS,
+      logger: quiet,
+      fire: async (firing) => {
+        attempts.push(clock.now())
+        if (failing) throw new Error('the bus is away')
+        assert.equal(firing.count, 1)
+      },
+    })
+    t.after(() => scheduler.close())
+    scheduler.start()
+    await advance(clock, 60_000, 1000)
+    assert.equal(attempts.length, 1, 'one try at the due time, no tight loop')
+    failing = false
+    await advance(clock, 5_000, 1000)
+    assert.equal(attempts.length, 2)
+    assert.equal(scheduler.list()[0]!.count, 1)
+  })
+
   test('bad timers are refused with what to fix', () => {
     assert.throws(() => parseTimer({ id: 'x', kind: 'cron', spec: 'not cron' }, 'timers[0]'), /timers\[0\]/)
     assert.throws(() => parseTimer({ id: 'x', kind: 'interval', spec: 10 }, 'timers[0]'), /≥ 1000/)

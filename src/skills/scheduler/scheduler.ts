@@ -10,6 +10,8 @@ export const DEFAULT_MAX_CATCH_UP = 10
 export const DEFAULT_LATE_GRACE_MS = 60_000
 /** The scheduler wakes at least this often, so a wall-clock jump is noticed, in milliseconds. */
 export const DEFAULT_MAX_SLEEP_MS = 60_000
+/** After a run could not be published, the next try waits this long, in milliseconds. */
+export const DEFAULT_RETRY_AFTER_MS = 5_000
 /** Occurrences looked at per timer per wake; beyond this the rest of a long outage is skipped. */
 export const DEFAULT_MAX_SCAN = 100_000
 
@@ -130,9 +132,14 @@ export class Scheduler {
   /** Handles everything due now; the clock's timer calls it, tests may too. */
   wake(): Promise<void> {
     this.#running = this.#running
-      .then(() => this.#handleDue())
+      .then(async () => {
+        await this.#handleDue()
+        this.#schedule(this.#nextDelay())
+      })
       .catch((error: Error) => {
+        // The run was not saved as done: it is tried again a little later, not in a tight loop.
         this.#options.logger.error('scheduler wake failed', { error: error.message })
+        this.#schedule(DEFAULT_RETRY_AFTER_MS)
       })
     return this.#running
   }
@@ -177,7 +184,6 @@ export class Scheduler {
       progress.last = scanned >= DEFAULT_MAX_SCAN ? now : newest
       state.save()
     }
-    this.#schedule(this.#nextDelay())
   }
 
   #nextDelay(): number {

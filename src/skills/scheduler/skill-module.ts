@@ -104,7 +104,7 @@ export const schedulerSkillModule = defineSkill({
     if (context.skill.consumes.includes('timer.schedule')) {
       subscriptions.push({
         pattern: 'timer.schedule',
-        options: { durable: 'scheduler-requests', from: 'new' },
+        options: { durable: `${context.skill.id}.requests`, from: 'new' },
         handler: async (event: Envelope, delivery) => {
           try {
             const timer = scheduledTimer(event.payload as Record<string, unknown>)

@@ -1,5 +1,5 @@
 import { type Envelope, HubError } from '../../contracts/index.ts'
-import { runInbox, type StepContext } from '../../skill-api/index.ts'
+import { type RunInbox, runInbox, type StepContext } from '../../skill-api/index.ts'
 import type { RecognitionSession, Transcript } from './pocketsphinx.ts'
 
 /** The audio format the voice entry delivers to a run (docs/voice.md). */
@@ -17,7 +17,7 @@ export type StartRecognition = (
  */
 export async function transcribeRun(context: StepContext, start: StartRecognition): Promise<Transcript> {
   const { run, emitter, signal, metrics } = context
-  const inbox = runInbox(run)
+  const inbox: RunInbox | undefined = runInbox(run)
   if (inbox === undefined)
     throw new HubError(
       'E_BAD_REQUEST',

@@ -33,6 +33,10 @@ test('an answer is spoken sentence by sentence; pieces without words are skipped
     'done ...',
   ])
   assert.deepEqual(sentencesOf(' ... \n'), [])
+  const long = sentencesOf(`${'word '.repeat(100)}end`, 42)
+  assert.ok(long.length > 10 && long.every((piece) => piece.length <= 42))
+  assert.equal(long.join(' '), `${'word '.repeat(100)}end`)
+  assert.deepEqual(sentencesOf('x'.repeat(50), 20), ['x'.repeat(20), 'x'.repeat(20), 'x'.repeat(10)])
 })
 
 test('a WAVE file: format and data chunks are found past other chunks; other formats are refused', () => {

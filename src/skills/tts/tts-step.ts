@@ -7,12 +7,23 @@ export const DEFAULT_TTS_CHUNK_MS = 200
 
 export type Speak = (text: string, signal: AbortSignal) => Promise<Speech>
 
-/** The answer split into sentences, each spoken as soon as it is synthesised. */
-export function sentencesOf(text: string): string[] {
-  return text
-    .split(/(?<=[.!?;:])\s+|\n+/)
-    .map((sentence) => sentence.trim())
-    .filter((sentence) => /[\p{L}\p{N}]/u.test(sentence))
+/** Longest piece spoken at once, in characters: an answer without punctuation still streams. */
+export const DEFAULT_TTS_MAX_SENTENCE_CHARS = 300
+
+/** The answer split into sentences (long ones at spaces), each spoken as soon as it is synthesised. */
+export function sentencesOf(text: string, maxChars: number = DEFAULT_TTS_MAX_SENTENCE_CHARS): string[] {
+  const pieces: string[] = []
+  for (const sentence of text.split(/(?<=[.!?;:])\s+|\n+/)) {
+    let rest = sentence.trim()
+    while (rest.length > maxChars) {
+      const space = rest.lastIndexOf(' ', maxChars)
+      const cut = space > 0 ? space : maxChars
+      pieces.push(rest.slice(0, cut).trim())
+      rest = rest.slice(cut).trim()
+    }
+    pieces.push(rest)
+  }
+  return pieces.filter((piece) => /[\p{L}\p{N}]/u.test(piece))
 }
 
 /**

@@ -96,4 +96,21 @@ describe('filesystem watcher', () => {
     assert.ok(changes.length < 200, `${changes.length} events for ${files} files`)
     assert.ok(changes.some((change) => change.summary !== undefined && change.path === 'checkout'))
   })
+
+  test('a folder deleted and re-created at once (between two checks) is still watched', async (t) => {
+    const { root, changes } = await watchRoot(t)
+    rmSync(root, { recursive: true })
+    mkdirSync(root)
+    // Keep writing until the watcher has noticed the new folder: no fixed wait.
+    let round = 0
+    await waitFor(
+      () => {
+        if (changes.some((change) => change.path.startsWith('fresh-'))) return true
+        if (round++ % 25 === 0) writeFileSync(join(root, `fresh-${round}.md`), 'x')
+        return false
+      },
+      'a change in the re-created folder',
+      5000,
+    )
+  })
 })

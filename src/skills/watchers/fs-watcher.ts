@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { relative, sep } from 'node:path'
 import { type FSWatcher, watch } from 'chokidar'
 import type { Clock } from '../../bus/index.ts'
@@ -27,11 +27,13 @@ export interface RootWatcherOptions {
 
 const KINDS: Record<string, ChangeKind> = { add: 'create', change: 'modify', unlink: 'delete' }
 
-function isDirectory(path: string): boolean {
+/** The folder's identity (device and inode), or undefined when it is not a folder. */
+function folderIdentity(path: string): string | undefined {
   try {
-    return statSync(path).isDirectory()
+    const stats = statSync(path)
+    return stats.isDirectory() ? `${stats.dev}:${stats.ino}` : undefined
   } catch {
-    return false
+    return undefined
   }
 }
 
@@ -49,6 +51,7 @@ export class RootWatcher {
   #check: unknown
   #closed = false
   #scanned = false
+  #identity: string | undefined
 
   constructor(options: RootWatcherOptions) {
     this.#options = options
@@ -69,7 +72,7 @@ export class RootWatcher {
 
   /** Resolves once the first scan is done (or the root is missing). */
   start(): Promise<void> {
-    if (existsSync(this.#options.root) && isDirectory(this.#options.root)) this.#open()
+    if (folderIdentity(this.#options.root) !== undefined) this.#open()
     this.#schedule()
     return this.#ready
   }
@@ -91,7 +94,14 @@ export class RootWatcher {
   }
 
   async #checkRoot(): Promise<void> {
-    const present = isDirectory(this.#options.root)
+    const identity = folderIdentity(this.#options.root)
+    const present = identity !== undefined
+    // Deleted and re-created between two checks: the old watcher holds a folder that is gone.
+    if (present && this.#watcher !== undefined && identity !== this.#identity) {
+      const stale = this.#watcher
+      this.#watcher = undefined
+      await stale.close()
+    }
     if (present && this.#watcher === undefined) {
       this.#open()
       await this.#ready
@@ -109,6 +119,7 @@ export class RootWatcher {
 
   #open(): void {
     const { root } = this.#options
+    this.#identity = folderIdentity(root)
     const watcher = watch(root, {
       ignoreInitial: true,
       followSymlinks: false,

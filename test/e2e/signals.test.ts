@@ -14,7 +14,7 @@ const TRIAGE = `  - id: skill.proactive.triage
     version: "0.2"
     role: "attention-manager"
     transport: { type: inproc, module: proactive }
-    provides: [nudge.proposal, nudge.dispatch]
+    provides: [nudge.proposal, nudge.dispatch, ui.nudge]
     consumes: [event.fs.changed, event.system.health, event.git.build_failed, ui.interruptibility, ui.feedback]
     latencyClass: hybrid
     config:
@@ -167,6 +167,14 @@ ${TRIAGE}`),
     assert.equal(proposals.length, 52)
     const ids = new Set(proposals.map((event) => event.id))
     assert.ok(all.every((event) => ids.has((event.payload as { proposalId: string }).proposalId)))
+    // The dashboard's list: a ui.nudge per proposal, on the channel it was delivered on.
+    const shown = await watchEvents(hub().bus, 'ui.nudge', { from: 'first' })
+    await shown.count(52, 'a ui.nudge per proposal')
+    assert.deepEqual(
+      shown.events.map((event) => (event.payload as { proposalId: string }).proposalId).sort(),
+      [...ids].sort(),
+    )
+    assert.equal(shown.events.filter((event) => channelOf(event) === 'voice').length, 2)
     const attention = await getJson<{ used: { voice: number; toast: number } }>(hub(), '/attention')
     assert.deepEqual(attention.used, { voice: 2, toast: 6 })
   })
@@ -281,5 +289,24 @@ ${TRIAGE}`),
     assert.match(data.nextFireAt, /T0[78]:00:00/)
     const listed = await getJson<{ id: string }[]>(hub(), '/timers')
     assert.ok(listed.some((timer) => timer.id === data.timerId))
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`${hub().url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${hub().token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+    const refused = await call('POST', '/timers', { id: 'bad', kind: 'cron', spec: 'every day' })
+    assert.equal(refused.status, 422)
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'E_VALIDATION')
+    const added = await call('POST', '/timers', { id: 'tea', kind: 'interval', spec: 3_600_000 })
+    assert.equal(added.status, 200)
+    const fired = await call('POST', '/timers/tea/run')
+    assert.equal(((await fired.json()) as { data: { count: number } }).data.count, 1)
+    await ticks.next((event) => (event.payload as { timerId: string }).timerId === 'tea', 'the manual tick')
+    assert.equal((await call('DELETE', '/timers/tea')).status, 200)
+    assert.equal((await call('DELETE', '/timers/heartbeat')).status, 400, 'manifest timers stay')
   })
 })

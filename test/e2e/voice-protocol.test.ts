@@ -170,6 +170,18 @@ describe('the voice protocol under bad input and limits', { timeout: 180_000 }, 
     await waitForAsync(async () => (await runs()).length === 0, 'no run left')
   })
 
+  test('a client that stops sending mid-utterance: the utterance ends with E_TIMEOUT after the idle limit', async (t) => {
+    const client = await connect(t)
+    client.send('voice.start', START_16K)
+    client.sendRaw(question.pcm.subarray(0, 3200), true)
+    const started = performance.now()
+    const error = await client.entryError(0, 'the idle timeout', 'E_TIMEOUT')
+    assert.match(String(error.payload.message), /no audio for 5000 ms/)
+    assert.ok(performance.now() - started >= 4_900)
+    await client.next((frame) => frame.type === 'turn.end', 'the turn ending')
+    await waitForAsync(async () => (await runs()).length === 0, 'no run left')
+  })
+
   test('a message over the server limit closes that connection only; a disconnect mid-turn ends its run', async (t) => {
     const big = await connect(t)
     big.sendRaw(JSON.stringify({ type: 'voice.chunk', payload: { seq: 0, bytesB64: 'A'.repeat(64 * 1024) } }))

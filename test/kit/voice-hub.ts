@@ -16,7 +16,11 @@ const VOICE_SKILLS = new Set([
 ])
 
 /** full.yaml's voice pipeline with the model at `llmBaseUrl` (Ollama protocol, model `tiny`). */
-export function voiceManifestText(llmBaseUrl: string, workspace: string): string {
+export function voiceManifestText(
+  llmBaseUrl: string,
+  workspace: string,
+  sttConfig?: Record<string, unknown>,
+): string {
   const manifest = parse(readFileSync(FULL_MANIFEST, 'utf8')) as {
     skills: { id: string }[]
     pipelines: { id: string }[]
@@ -24,16 +28,22 @@ export function voiceManifestText(llmBaseUrl: string, workspace: string): string
     workspace: unknown
   }
   manifest.skills = manifest.skills.filter((skill) => VOICE_SKILLS.has(skill.id))
+  const stt = manifest.skills.find((skill) => skill.id === 'skill.voice.stt') as { config?: unknown }
+  if (sttConfig !== undefined) stt.config = sttConfig
   manifest.pipelines = manifest.pipelines.filter((pipeline) => pipeline.id === 'pipeline.voice.turn')
   manifest.llm = { ...manifest.llm, provider: 'ollama', baseUrl: llmBaseUrl, model: 'tiny' }
   manifest.workspace = { roots: [{ name: 'workspace', path: workspace, access: 'read_write' }] }
   return stringify(manifest)
 }
 
-export async function openVoiceHub(folder: string, llmBaseUrl: string): Promise<RunningHub> {
+export async function openVoiceHub(
+  folder: string,
+  llmBaseUrl: string,
+  sttConfig?: Record<string, unknown>,
+): Promise<RunningHub> {
   const workspace = join(folder, 'workspace')
   mkdirSync(workspace, { recursive: true })
   const manifestPath = join(folder, 'voice.yaml')
-  writeFileSync(manifestPath, voiceManifestText(llmBaseUrl, workspace))
+  writeFileSync(manifestPath, voiceManifestText(llmBaseUrl, workspace, sttConfig))
   return openHub({ dataDir: join(folder, 'data'), manifestPath, port: 0, transport: 'memory', logger: false })
 }

@@ -22,6 +22,8 @@ export const DEFAULT_VOICE_MAX_UTTERANCE_MS = 30_000
 export const DEFAULT_VOICE_MAX_BYTES_PER_SECOND = 512 * 1024
 /** Voice connections open at once on one entry; each runs at most one turn at a time. */
 export const DEFAULT_VOICE_MAX_CONNECTIONS = 8
+/** An open utterance that gets no audio message for this long ends with E_TIMEOUT (a stalled client). */
+export const DEFAULT_VOICE_IDLE_MS = 5_000
 /** Largest WS message, in bytes: a JSON chunk of 0.5 s of 48 kHz f32 stereo fits. */
 export const DEFAULT_VOICE_MAX_MESSAGE_BYTES = 1024 * 1024
 /** WebSocket close codes (RFC 6455 registry): "try again later" and "policy violation". */
@@ -30,6 +32,7 @@ const CLOSE_POLICY_VIOLATION = 1008
 
 export interface VoiceEntryLimits {
   maxUtteranceMs: number
+  idleMs: number
   maxBytesPerSecond: number
   maxConnections: number
   maxMessageBytes: number
@@ -37,6 +40,7 @@ export interface VoiceEntryLimits {
 
 const DEFAULT_LIMITS: VoiceEntryLimits = {
   maxUtteranceMs: DEFAULT_VOICE_MAX_UTTERANCE_MS,
+  idleMs: DEFAULT_VOICE_IDLE_MS,
   maxBytesPerSecond: DEFAULT_VOICE_MAX_BYTES_PER_SECOND,
   maxConnections: DEFAULT_VOICE_MAX_CONNECTIONS,
   maxMessageBytes: DEFAULT_VOICE_MAX_MESSAGE_BYTES,
@@ -100,10 +104,7 @@ export function voiceEntryRoute(
       }
       connections++
       const connection = new VoiceConnection(runner, pipeline, route, limit, socket, endOfSpeechMs)
-      let queue: Promise<void> = Promise.resolve()
-      socket.on('message', (data: Buffer, isBinary: boolean) => {
-        queue = queue.then(() => connection.handle(data, isBinary))
-      })
+      socket.on('message', (data: Buffer, isBinary: boolean) => connection.receive(data, isBinary))
       socket.on('close', () => {
         connections--
         connection.close()
@@ -121,6 +122,10 @@ class VoiceConnection {
   // The hub ended the last utterance (end of speech found): its trailing audio and the client's
   // own voice.end are dropped without an error, until the next voice.start.
   #endedByHub = false
+  #closed = false
+  #idleTimer: NodeJS.Timeout | undefined
+  // Messages (and the idle timer) are handled one after another, in the order they arrived.
+  #queue: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly runner: PipelineRunner,
@@ -131,7 +136,11 @@ class VoiceConnection {
     private readonly endOfSpeechMs: number | undefined,
   ) {}
 
-  async handle(data: Buffer, isBinary: boolean): Promise<void> {
+  receive(data: Buffer, isBinary: boolean): void {
+    this.#queue = this.#queue.then(() => this.#handle(data, isBinary))
+  }
+
+  async #handle(data: Buffer, isBinary: boolean): Promise<void> {
     try {
       if (data.length > this.limit.maxMessageBytes)
         throw new HubError('E_RESOURCE_LIMIT', `a message is larger than ${this.limit.maxMessageBytes} bytes`)
@@ -159,6 +168,8 @@ class VoiceConnection {
   }
 
   close(): void {
+    this.#closed = true
+    clearTimeout(this.#idleTimer)
     this.#utterance?.endpointer?.close()
     if (this.#turn !== undefined)
       this.runner.cancel({ traceId: this.#turn.traceId }, 'ended: the client went away')
@@ -177,6 +188,8 @@ class VoiceConnection {
       this.runner.cancel({ traceId: previous.traceId }, 'interrupted: the person spoke again (barge-in)')
       await previous.done
     }
+    // The client may have gone while this voice.start waited for the previous turn to end.
+    if (this.#closed) return endpointer?.close()
     const traceId = uuidV7()
     const inbox = new Inbox()
     const done = this.runner.run({
@@ -210,6 +223,7 @@ class VoiceConnection {
       nextSeq: 0,
       audioMs: 0,
     }
+    this.#watchIdle()
     await emitter.emitUntyped('voice.start', { ...format }, { source: 'ws' })
     inbox.push(
       this.#envelope('voice.start', traceId, {
@@ -240,6 +254,7 @@ class VoiceConnection {
     if (utterance === undefined && this.#endedByHub) return
     if (utterance === undefined)
       throw new HubError('E_BAD_REQUEST', 'audio arrived outside an utterance: send voice.start first')
+    this.#watchIdle()
     this.#meter(bytes.length, utterance)
     const seq = claimedSeq ?? utterance.nextSeq
     if (seq < utterance.nextSeq)
@@ -294,8 +309,29 @@ class VoiceConnection {
     await this.#finish(utterance, totalMs)
   }
 
+  /** Ends the open utterance with E_TIMEOUT when no audio message comes for `idleMs`. */
+  #watchIdle(): void {
+    clearTimeout(this.#idleTimer)
+    const utterance = this.#utterance
+    this.#idleTimer = setTimeout(() => {
+      this.#queue = this.#queue.then(() => {
+        if (this.#utterance !== utterance || utterance === undefined) return
+        try {
+          this.#abandon(
+            utterance,
+            new HubError('E_TIMEOUT', `no audio for ${this.limit.idleMs} ms: the utterance ended`),
+          )
+        } catch (error) {
+          send(this.socket, errorFrame(error, this.route))
+        }
+      })
+    }, this.limit.idleMs)
+    this.#idleTimer.unref()
+  }
+
   /** Closes the utterance: voice.end in the run's chain and in its inbox. */
   async #finish(utterance: Utterance, totalMs: number): Promise<void> {
+    clearTimeout(this.#idleTimer)
     this.#utterance = undefined
     utterance.endpointer?.close()
     await utterance.emitter.emitUntyped('voice.end', { totalMs }, { source: 'ws' })
@@ -322,6 +358,7 @@ class VoiceConnection {
 
   /** Ends the utterance and cancels its run, then throws the reason for the client. */
   #abandon(utterance: Utterance, reason: HubError): never {
+    clearTimeout(this.#idleTimer)
     this.#utterance = undefined
     utterance.endpointer?.close()
     this.runner.cancel({ traceId: utterance.traceId }, `stopped: ${reason.message}`)

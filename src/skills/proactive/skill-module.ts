@@ -81,8 +81,9 @@ function decisionOf(run: RunState): TriageDecision | undefined {
 
 /**
  * skill.proactive.triage: a `call` step scores the run's signal with the manifest's rules, climbs
- * the ladder, applies the person's mode and the rate limits, publishes the nudge.proposal (so the
- * dashboard lists every one) and prepares the nudge.dispatch the pipeline's `if` step emits.
+ * the ladder, applies the person's mode and the rate limits, publishes the nudge.proposal and,
+ * when the entry provides it, the ui.nudge the dashboard lists, and prepares the nudge.dispatch
+ * the pipeline's `if` step emits.
  */
 export const proactiveSkillModule = defineSkill({
   name: 'proactive',
@@ -101,6 +102,8 @@ export const proactiveSkillModule = defineSkill({
       if (typeof target === 'string' && typeof helpful === 'boolean') triage.feedback(target, helpful)
     }
     const consumes = context.skill.consumes
+    // ui.nudge is optional (seed 000's manifest does not name it): published when provided.
+    const showsNudges = context.skill.provides.includes('ui.nudge')
     return {
       runtime: {
         status: () => ({ state: 'ready' }),
@@ -119,6 +122,15 @@ export const proactiveSkillModule = defineSkill({
             channel: decision.channel,
             rateLimited: decision.rateLimited,
           })
+          // What the dashboard lists (and a voice skill may speak), on the channel triage chose.
+          if (showsNudges)
+            await emitter.emit('ui.nudge', {
+              proposalId: proposal.id,
+              channel: decision.channel,
+              title: decision.proposal.title,
+              severity: decision.proposal.severity,
+              ...(decision.proposal.reason === '' ? {} : { body: decision.proposal.reason }),
+            })
         },
       },
       conditions: {

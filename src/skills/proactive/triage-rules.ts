@@ -117,6 +117,17 @@ export class TriageRuleBook {
         throw new HubError('E_VALIDATION', `${where}.severity must be one of ${NUDGE_SEVERITIES.join(', ')}`)
       if (typeof rule.title !== 'string' || rule.title === '')
         throw new HubError('E_VALIDATION', `${where} needs a title`)
+      if (rule.envelopeSeverity !== undefined && !Array.isArray(rule.envelopeSeverity))
+        throw new HubError('E_VALIDATION', `${where}.envelopeSeverity must be a list of severities`)
+      if (rule.anyFieldAtLeast !== undefined && typeof rule.anyFieldAtLeast !== 'number')
+        throw new HubError('E_VALIDATION', `${where}.anyFieldAtLeast must be a number`)
+      if (
+        rule.payloadEquals !== undefined &&
+        (rule.payloadEquals === null ||
+          typeof rule.payloadEquals !== 'object' ||
+          Array.isArray(rule.payloadEquals))
+      )
+        throw new HubError('E_VALIDATION', `${where}.payloadEquals must map fields to values`)
       return {
         rule: { ...rule, actionable: rule.actionable === true },
         matches: compileTypePattern(rule.match),

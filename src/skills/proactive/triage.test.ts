@@ -171,6 +171,25 @@ describe('triage', () => {
     assert.equal(triage.feedback('unknown', true), undefined)
   })
 
+  test('rules from the manifest are checked when the skill opens', () => {
+    const rule = {
+      id: 'r',
+      match: 'event.>',
+      severity: 'low',
+      actionable: false,
+      title: 't',
+      reason: '',
+    } as const
+    assert.throws(
+      () => new TriageRuleBook([{ ...rule, severity: 'urgent' as never }]),
+      /rules\[0\]\.severity/,
+    )
+    assert.throws(() => new TriageRuleBook([{ ...rule, payloadEquals: [] as never }]), /payloadEquals/)
+    assert.throws(() => new Ladder([{ level: 1, channel: 'pager' as never, when: 'low' }]), /channel/)
+    assert.throws(() => new Ladder([{ level: 1, channel: 'toast', when: 'loud' }]), /when/)
+    assert.deepEqual(new TriageRuleBook([rule]).ids, ['r'])
+  })
+
   test('property: any signals, clock jumps and mode changes never exceed a limit in any sliding hour, never voice in dnd', (t) => {
     const temp = makeTempDir()
     t.after(() => temp.remove())

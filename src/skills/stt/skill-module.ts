@@ -1,27 +1,45 @@
 import { defineSkill, type SkillHealth } from '../../skill-api/index.ts'
+import { parseWyomingUri } from '../../wyoming/index.ts'
 import { findExecutable } from './find-executable.ts'
 import { DEFAULT_POCKETSPHINX_BINARY, POCKETSPHINX_INSTALL_HINT, startPocketsphinx } from './pocketsphinx.ts'
 import { transcribeRun } from './stt-step.ts'
+import { startWyomingStt } from './wyoming.ts'
 
-/** The engines this module runs; whisper.cpp and Wyoming are not built yet (docs/voice.md). */
-const ENGINES = ['pocketsphinx'] as const
+/** The engines this module runs; whisper.cpp is not built yet (docs/voice.md). */
+const ENGINES = ['pocketsphinx', 'wyoming'] as const
 const LANGUAGES = ['en-us'] as const
 
 /**
- * Speech to text: the embedded engine is Debian's pocketsphinx with its US English model. The step
+ * Speech to text: the embedded engine is Debian's pocketsphinx with its US English model; `engine:
+ * wyoming` with `uri: tcp://host:port` uses a Wyoming service instead (faster-whisper). The step
  * reads the run's audio stream (16 kHz mono pcm16 from the voice entry) and sets `run.text`.
  */
 export const sttSkillModule = defineSkill({
   name: 'stt',
-  configKeys: ['engine', 'language', 'binary'],
+  configKeys: ['engine', 'language', 'binary', 'uri'],
   emits: ['stt.partial', 'stt.final'],
   open(context) {
     const engine = String(context.config.engine ?? 'pocketsphinx')
     const language = String(context.config.language ?? 'en-us')
     const binary = String(context.config.binary ?? DEFAULT_POCKETSPHINX_BINARY)
+    const uri = typeof context.config.uri === 'string' ? context.config.uri : undefined
     const status = (): SkillHealth => {
       if (!(ENGINES as readonly string[]).includes(engine))
         return { state: 'unavailable', reason: `engine ${engine} is not built in; use ${ENGINES.join(', ')}` }
+      if (engine === 'wyoming') {
+        if (uri === undefined)
+          return {
+            state: 'unavailable',
+            reason: 'engine wyoming needs config uri: tcp://host:port of the service',
+          }
+        try {
+          parseWyomingUri(uri)
+        } catch (error) {
+          return { state: 'unavailable', reason: (error as Error).message }
+        }
+        // Reachability shows at the first turn: the service may start after the hub.
+        return { state: 'ready' }
+      }
       if (!(LANGUAGES as readonly string[]).includes(language))
         return {
           state: 'unavailable',
@@ -36,7 +54,11 @@ export const sttSkillModule = defineSkill({
       runtime: {
         status,
         async invoke(step) {
-          await transcribeRun(step, (signal, onSegment) => startPocketsphinx(binary, signal, onSegment))
+          await transcribeRun(step, (signal, onSegment) =>
+            engine === 'wyoming'
+              ? startWyomingStt(uri!, language, signal, onSegment)
+              : startPocketsphinx(binary, signal, onSegment),
+          )
         },
       },
     }

@@ -1,28 +1,46 @@
 import { defineSkill, type SkillHealth } from '../../skill-api/index.ts'
+import { parseWyomingUri } from '../../wyoming/index.ts'
 import { findExecutable } from './find-executable.ts'
 import { DEFAULT_FLITE_BINARY, DEFAULT_FLITE_VOICE, FLITE_INSTALL_HINT, speakWithFlite } from './flite.ts'
 import { speakRun } from './tts-step.ts'
+import { speakWithWyoming } from './wyoming-tts.ts'
 
-/** Engines this module runs; espeak-ng, festival and Wyoming are not built yet (docs/voice.md). */
-const ENGINES = ['flite'] as const
+/** Engines this module runs; espeak-ng and festival are not built yet (docs/voice.md). */
+const ENGINES = ['flite', 'wyoming'] as const
 /** Voices compiled into Debian's flite 2.2. */
 const FLITE_VOICES = ['slt', 'kal', 'kal16', 'awb', 'rms', 'awb_time'] as const
 
 /**
  * Text to speech: the embedded engine is Debian's flite, whose phone durations become viseme
- * timings. The step speaks `run.answer`.
+ * timings; `engine: wyoming` with `uri` uses a Wyoming service (Piper), `voicePreset` naming its
+ * voice. The step speaks `run.answer`.
  */
 export const ttsSkillModule = defineSkill({
   name: 'tts',
-  configKeys: ['engine', 'voicePreset', 'binary'],
+  configKeys: ['engine', 'voicePreset', 'binary', 'uri'],
   emits: ['llm.text', 'tts.start', 'tts.audio', 'tts.viseme_timing', 'tts.end'],
   open(context) {
     const engine = String(context.config.engine ?? 'flite')
     const voice = String(context.config.voicePreset ?? DEFAULT_FLITE_VOICE)
     const binary = String(context.config.binary ?? DEFAULT_FLITE_BINARY)
+    const uri = typeof context.config.uri === 'string' ? context.config.uri : undefined
     const status = (): SkillHealth => {
       if (!(ENGINES as readonly string[]).includes(engine))
         return { state: 'unavailable', reason: `engine ${engine} is not built in; use ${ENGINES.join(', ')}` }
+      if (engine === 'wyoming') {
+        if (uri === undefined)
+          return {
+            state: 'unavailable',
+            reason: 'engine wyoming needs config uri: tcp://host:port of the service',
+          }
+        try {
+          parseWyomingUri(uri)
+        } catch (error) {
+          return { state: 'unavailable', reason: (error as Error).message }
+        }
+        // Reachability shows at the first turn: the service may start after the hub.
+        return { state: 'ready' }
+      }
       if (!(FLITE_VOICES as readonly string[]).includes(voice))
         return { state: 'unavailable', reason: `flite has no voice ${voice}; use ${FLITE_VOICES.join(', ')}` }
       if (findExecutable(binary, context.env.PATH) === undefined)
@@ -33,7 +51,14 @@ export const ttsSkillModule = defineSkill({
       runtime: {
         status,
         async invoke(step) {
-          await speakRun(step, (text, signal) => speakWithFlite(binary, voice, text, signal), voice)
+          await speakRun(
+            step,
+            (text, signal) =>
+              engine === 'wyoming'
+                ? speakWithWyoming(uri!, voice, text, signal)
+                : speakWithFlite(binary, voice, text, signal),
+            voice,
+          )
         },
       },
     }

@@ -70,7 +70,8 @@ export async function speakRun(
       if (seq === 1 && endOfSpeech !== undefined)
         metrics.observe('voice_rtt_ms', Date.now() - Date.parse(endOfSpeech.ts), { skill })
     }
-    await emitter.emit('tts.viseme_timing', visemesOf(speech.phones, totalMs))
+    // An engine without phone timings (Wyoming) gives no visemes.
+    if (speech.phones.length > 0) await emitter.emit('tts.viseme_timing', visemesOf(speech.phones, totalMs))
     totalMs += Math.round((speech.pcm.length / 2 / speech.sampleRate) * 1000)
   }
   await emitter.emit('tts.end', { totalMs })

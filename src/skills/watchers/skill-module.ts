@@ -58,7 +58,10 @@ async function openFilesystem(context: SkillContext): Promise<OpenedSkill> {
         const missing = settings.roots.filter((_root, index) => !watchers[index]!.watching)
         return missing.length === 0
           ? { state: 'ready' }
-          : { state: 'degraded', reason: `waiting for ${missing.join(', ')} to exist` }
+          : {
+              state: 'degraded',
+              reason: `not watching ${missing.join(', ')} yet: missing, or its first scan is running`,
+            }
       },
       invoke: async () => undefined,
     },

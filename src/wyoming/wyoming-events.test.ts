@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { encodeWyomingEvent, parseWyomingUri, type WyomingEvent, WyomingReader } from './wyoming-events.ts'
+
+test('the reader reassembles events split anywhere and refuses malformed ones', () => {
+  const wire = Buffer.concat([
+    encodeWyomingEvent('describe'),
+    encodeWyomingEvent('audio-chunk', { rate: 16_000 }, Buffer.from([1, 2, 3, 4])),
+  ])
+  for (let step = 1; step <= wire.length; step += 7) {
+    const reader = new WyomingReader()
+    const events: WyomingEvent[] = []
+    for (let at = 0; at < wire.length; at += step) events.push(...reader.push(wire.subarray(at, at + step)))
+    assert.deepEqual(
+      events.map((event) => [event.type, event.data, event.payload ? [...event.payload] : undefined]),
+      [
+        ['describe', {}, undefined],
+        ['audio-chunk', { rate: 16_000 }, [1, 2, 3, 4]],
+      ],
+    )
+  }
+  for (const [line, pattern] of [
+    ['not json\n', /not JSON/],
+    ['{"data":{}}\n', /no type/],
+    ['{"type":"x","payload_length":-1}\n', /payload_length must be/],
+    ['{"type":"x","data_length":2}\n[]', /not a JSON object/],
+  ] as const)
+    assert.throws(() => new WyomingReader().push(Buffer.from(line)), pattern)
+  assert.throws(() => new WyomingReader().push(Buffer.alloc(70_000, 0x41)), /too long/)
+})
+
+test('a Wyoming uri is tcp://host:port', () => {
+  assert.deepEqual(parseWyomingUri('tcp://127.0.0.1:10300'), { host: '127.0.0.1', port: 10_300 })
+  assert.deepEqual(parseWyomingUri('tcp://[::1]:10300/'), { host: '::1', port: 10_300 })
+  for (const bad of ['http://x:1', 'tcp://x', 'tcp://x:0', 'tcp://x:70000'])
+    assert.throws(() => parseWyomingUri(bad), /tcp:\/\/host:port/)
+})

@@ -20,6 +20,7 @@ export function voiceManifestText(
   llmBaseUrl: string,
   workspace: string,
   sttConfig?: Record<string, unknown>,
+  ttsConfig?: Record<string, unknown>,
 ): string {
   const manifest = parse(readFileSync(FULL_MANIFEST, 'utf8')) as {
     skills: { id: string }[]
@@ -30,6 +31,8 @@ export function voiceManifestText(
   manifest.skills = manifest.skills.filter((skill) => VOICE_SKILLS.has(skill.id))
   const stt = manifest.skills.find((skill) => skill.id === 'skill.voice.stt') as { config?: unknown }
   if (sttConfig !== undefined) stt.config = sttConfig
+  const tts = manifest.skills.find((skill) => skill.id === 'skill.voice.tts') as { config?: unknown }
+  if (ttsConfig !== undefined) tts.config = ttsConfig
   manifest.pipelines = manifest.pipelines.filter((pipeline) => pipeline.id === 'pipeline.voice.turn')
   manifest.llm = { ...manifest.llm, provider: 'ollama', baseUrl: llmBaseUrl, model: 'tiny' }
   manifest.workspace = { roots: [{ name: 'workspace', path: workspace, access: 'read_write' }] }
@@ -40,10 +43,11 @@ export async function openVoiceHub(
   folder: string,
   llmBaseUrl: string,
   sttConfig?: Record<string, unknown>,
+  ttsConfig?: Record<string, unknown>,
 ): Promise<RunningHub> {
   const workspace = join(folder, 'workspace')
   mkdirSync(workspace, { recursive: true })
   const manifestPath = join(folder, 'voice.yaml')
-  writeFileSync(manifestPath, voiceManifestText(llmBaseUrl, workspace, sttConfig))
+  writeFileSync(manifestPath, voiceManifestText(llmBaseUrl, workspace, sttConfig, ttsConfig))
   return openHub({ dataDir: join(folder, 'data'), manifestPath, port: 0, transport: 'memory', logger: false })
 }

@@ -11,6 +11,11 @@ export const DEFAULT_WS_ENTRY_MAX_MESSAGE_BYTES = 1024 * 1024
 /** Events a run may have waiting for its recv steps before the entry refuses more. */
 export const DEFAULT_WS_ENTRY_MAX_QUEUED = 1_000
 
+/** Events kept as published (before guardrails) for the durable delivery that follows. */
+export const DEFAULT_RAW_SIGNAL_CACHE_SIZE = 1_000
+/** How long an event as published is kept for its durable delivery, in milliseconds. */
+export const DEFAULT_RAW_SIGNAL_TTL_MS = 60_000
+
 /** How long a bus-triggered run may take before its event would be redelivered, in milliseconds. */
 export const DEFAULT_BUS_RUN_ACK_WAIT_MS = 10 * 60_000
 
@@ -47,10 +52,30 @@ export async function startBusTriggers(
   for (const pipeline of pipelines) {
     const trigger = triggerOf(pipeline)
     if (trigger.kind !== 'bus') continue
+    // The log keeps the guarded form (a channel message's text as sha256 + length); the run needs
+    // the words. A trusted live handler keeps each event as published, by id, for the durable
+    // delivery that follows; after a restart only the stored form is left (decision 0603).
+    const raw = new Map<string, { event: Envelope; at: number }>()
     subscriptions.push(
       await bus.subscribe(
         trigger.pattern,
-        async (event) => {
+        (event) => {
+          const now = Date.now()
+          raw.set(event.id, { event, at: now })
+          for (const [id, kept] of raw) {
+            if (raw.size <= DEFAULT_RAW_SIGNAL_CACHE_SIZE && now - kept.at < DEFAULT_RAW_SIGNAL_TTL_MS) break
+            raw.delete(id)
+          }
+        },
+        { trusted: true },
+      ),
+    )
+    subscriptions.push(
+      await bus.subscribe(
+        trigger.pattern,
+        async (stored) => {
+          const event = raw.get(stored.id)?.event ?? stored
+          raw.delete(stored.id)
           await runner.run({ pipeline, trigger: { kind: 'bus', event }, signal: stopping.signal })
         },
         { durable: `pipeline.${pipeline.id}`, from: 'new', ackWaitMs: DEFAULT_BUS_RUN_ACK_WAIT_MS },

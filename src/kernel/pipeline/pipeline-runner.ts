@@ -63,6 +63,12 @@ interface ActiveRun {
 
 const INPUT_TYPES = { http: 'text', ws: 'voice', bus: 'event' } as const
 
+/** A bus-triggered run takes the person's words from its signal (an inbound channel message). */
+function textOf(signal: Envelope | undefined): { text?: string } {
+  const text = (signal?.payload as { text?: unknown } | undefined)?.text
+  return typeof text === 'string' ? { text } : {}
+}
+
 /**
  * Runs pipelines, whatever started them: a run begins with turn.start, runs the steps, and ends
  * with turn.end (outcome ok, error or cancelled); a failure is reported as error.raised first. Runs
@@ -130,11 +136,15 @@ export class PipelineRunner {
     const run = createRunState({
       pipelineId: request.pipeline.id,
       traceId: request.traceId ?? signalEvent?.traceId ?? uuidV7(now()),
-      sessionId: request.sessionId ?? signalEvent?.sessionId ?? `session-${uuidV7(now())}`,
+      // Signals without a session share one per pipeline instead of filling /sessions.
+      sessionId:
+        request.sessionId ??
+        signalEvent?.sessionId ??
+        (signalEvent === undefined ? `session-${uuidV7(now())}` : `signals:${request.pipeline.id}`),
       trigger,
       startedAt: now(),
       ...(request.locale === undefined ? {} : { locale: request.locale }),
-      ...(request.text === undefined ? {} : { text: request.text }),
+      ...(request.text === undefined ? textOf(signalEvent) : { text: request.text }),
       ...(signalEvent === undefined ? {} : { signal: signalEvent }),
       ...(request.history === undefined ? {} : { history: request.history }),
     })

@@ -26,4 +26,15 @@ test('engines and voices that are not built in are unavailable, naming what is',
   assert.match(whisper.runtime!.status().reason ?? '', /engine whisper is not built in; use pocketsphinx/)
   const voice = await tts.open(context({ voicePreset: 'nobody' }, '/usr/bin'))
   assert.match(voice.runtime!.status().reason ?? '', /no voice nobody/)
+  for (const module of [stt, tts]) {
+    const noUri = await module.open(context({ engine: 'wyoming' }, '/nonexistent'))
+    assert.match(noUri.runtime!.status().reason ?? '', /needs config uri: tcp:\/\/host:port/)
+    const badUri = await module.open(context({ engine: 'wyoming', uri: 'http://x:1' }, '/nonexistent'))
+    assert.match(badUri.runtime!.status().reason ?? '', /a Wyoming uri is tcp:\/\/host:port/)
+    // No local binary is needed for a service.
+    const ready = await module.open(
+      context({ engine: 'wyoming', uri: 'tcp://127.0.0.1:10300' }, '/nonexistent'),
+    )
+    assert.equal(ready.runtime!.status().state, 'ready')
+  }
 })

@@ -167,6 +167,17 @@ describe('the voice protocol under bad input and limits', { timeout: 180_000 }, 
     const fast = await client.entryError(from, 'the rate limit', 'E_RESOURCE_LIMIT')
     assert.match(String(fast.payload.message), /audio bytes per second/)
     await client.next((frame) => frame.type === 'turn.end', 'the fast turn ending', from)
+    // The rest of that utterance is dropped quietly: one error, not one per frame.
+    client.send('voice.end', { totalMs: 2000 })
+    const after = client.frames.length
+    client.send('voice.start', START_16K)
+    await client.next((frame) => frame.type === 'voice.start', 'the next utterance starting', after)
+    const errors = client.frames
+      .slice(from)
+      .filter((frame) => frame.type === 'error.raised' && frame.payload.where)
+    assert.equal(errors.length, 1, JSON.stringify(errors))
+    client.send('voice.end', { totalMs: 0 })
+    await client.next((frame) => frame.type === 'turn.end', 'the empty turn ending', after)
     await waitForAsync(async () => (await runs()).length === 0, 'no run left')
   })
 

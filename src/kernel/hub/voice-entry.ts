@@ -119,8 +119,9 @@ class VoiceConnection {
   #utterance: Utterance | undefined
   #windowStartedAt = 0
   #windowBytes = 0
-  // The hub ended the last utterance (end of speech found): its trailing audio and the client's
-  // own voice.end are dropped without an error, until the next voice.start.
+  // The hub ended the last utterance (end of speech found, or a limit reached): its trailing audio
+  // and the client's own voice.end are dropped without an error (one was sent, or none was due),
+  // until the next voice.start.
   #endedByHub = false
   #closed = false
   #idleTimer: NodeJS.Timeout | undefined
@@ -360,6 +361,7 @@ class VoiceConnection {
   #abandon(utterance: Utterance, reason: HubError): never {
     clearTimeout(this.#idleTimer)
     this.#utterance = undefined
+    this.#endedByHub = true
     utterance.endpointer?.close()
     this.runner.cancel({ traceId: utterance.traceId }, `stopped: ${reason.message}`)
     throw reason

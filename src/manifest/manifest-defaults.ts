@@ -28,9 +28,10 @@ export const DEFAULT_STATE_MACHINE: StateMachine = Object.freeze({
     [
       { on: 'voice.start', from: 'idle', to: 'listening' },
       { on: 'chat.query', from: Object.freeze(['idle', 'error']), to: 'thinking' },
-      { on: 'stt.final', from: 'listening', to: 'thinking' },
-      { on: 'llm.text', from: 'thinking', to: 'speaking' },
-      { on: 'tts.audio', from: 'speaking', to: 'rendering' },
+      { on: 'voice.end', from: 'listening', to: 'transcribing' },
+      { on: 'stt.final', from: Object.freeze(['listening', 'transcribing']), to: 'thinking' },
+      { on: 'llm.text', from: Object.freeze(['thinking', 'rendering']), to: 'speaking' },
+      { on: 'tts.audio', from: Object.freeze(['speaking', 'rendering']), to: 'rendering' },
       { on: 'avatar.frames', from: 'rendering', to: 'idle' },
       { on: 'tool.request', from: 'thinking', to: 'acting' },
       { on: 'tool.result', from: 'acting', to: 'thinking' },

@@ -272,11 +272,21 @@ describe('kernel.api', () => {
   })
 
   test('/ws/voice and /ws/avatar only with a skill that serves them; unknown ws routes are refused', () => {
-    const voice = only((m) => m.kernel.api.ws.push({ path: '/ws/voice', direction: 'bi', stream: true }))
+    // The default manifest has the voice skills; these cases start from one without them.
+    const withoutVoice = (m: Json) => {
+      m.skills = m.skills.filter((skill: Json) => !skill.consumes.includes('voice.chunk'))
+      m.kernel.api.ws = m.kernel.api.ws.filter((route: Json) => route.path !== '/ws/voice')
+      m.pipelines = m.pipelines.filter((pipeline: Json) => pipeline.id !== 'pipeline.voice.turn')
+    }
+    const voice = only((m) => {
+      withoutVoice(m)
+      m.kernel.api.ws.push({ path: '/ws/voice', direction: 'bi', stream: true })
+    })
     assert.equal(voice.path, '/kernel/api/ws/1/path')
     assert.match(voice.problem, /voice turn \(issue 12\)/)
     assert.equal(voice.fix, 'remove the entry, or enable a skill that consumes voice.chunk')
     accepted((m) => {
+      withoutVoice(m)
       m.kernel.api.ws.push({ path: '/ws/voice', direction: 'bi', stream: true })
       m.skills.push({
         id: 'skill.voice.stt',

@@ -14,6 +14,8 @@ export const NESTED_CONTEXT_PARENTS: ReadonlySet<string> = new Set(['skills', 't
  */
 const LOADED_BY_NAME: ReadonlyArray<{ parent: string; names: ReadonlySet<string> }> = [
   { parent: 'src/skills/', names: new Set(['skillModule', 'default']) },
+  // The API for skill authors: their modules live outside this repository (docs/adding-a-skill.md).
+  { parent: 'src/skill-api', names: new Set(['ToolDefinition', 'SkillStatus', 'StepMetric']) },
 ]
 
 export function isLoadedByName(context: string, name: string): boolean {

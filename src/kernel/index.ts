@@ -2,7 +2,6 @@ export type { DoctorCheck, DoctorReport } from './doctor/index.ts'
 export { findExecutable, runDoctor } from './doctor/index.ts'
 export type { HubOptions, RunningHub } from './hub/index.ts'
 export {
-  CHAT_PIPELINE_ID,
   checkHubManifest,
   chooseDataDir,
   DEFAULT_MANIFEST_PATH,
@@ -17,11 +16,9 @@ export type {
   HealthReport,
   HubPort,
   IngestBody,
-  Principal,
   PublishReceipt,
   ReplayQuery,
   RunningServer,
-  ServerInfo,
   ServerOptions,
   SessionSummary,
   TailListener,
@@ -31,18 +28,7 @@ export type {
 export {
   AUTH_TOKEN_FILE,
   createServer,
-  DEFAULT_HOST,
-  DEFAULT_PORT,
   findRunningServer,
-  generateToken,
-  loadAuthToken,
   readServerInfo,
-  SERVER_INFO_FILE,
-  serverInfoPath,
-  TOKEN_COOKIE,
   TOKEN_ENV_VARIABLE,
-  WS_CLOSE_GOING_AWAY,
-  WS_CLOSE_SLOW_CONSUMER,
 } from './server/index.ts'
-export type { SessionSummary as SessionRecord } from './sessions/index.ts'
-export { compileStateMachine, SessionRegistry } from './sessions/index.ts'

@@ -1,5 +1,5 @@
 export { chooseDataDir, defaultDataDir, LEGACY_DATA_DIR } from './data-home.ts'
 export type { HubOptions } from './hub-options.ts'
-export { CHAT_PIPELINE_ID, DEFAULT_MANIFEST_PATH } from './hub-options.ts'
+export { DEFAULT_MANIFEST_PATH } from './hub-options.ts'
 export type { RunningHub } from './open-hub.ts'
 export { checkHubManifest, HUB_VERSION, openHub } from './open-hub.ts'

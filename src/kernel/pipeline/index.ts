@@ -1,7 +1,1 @@
-export type { PipelineRunOptions } from './pipeline-engine.ts'
-export { runPipeline } from './pipeline-engine.ts'
-export type { PipelineRunnerOptions, RunnerSkills, RunRequest } from './pipeline-runner.ts'
 export { PipelineRunner } from './pipeline-runner.ts'
-export type { EventPublisher } from './pipeline-types.ts'
-export type { TurnEmitterOptions } from './turn-emitter.ts'
-export { TurnEmitter } from './turn-emitter.ts'

@@ -132,6 +132,22 @@ export interface RetentionSection extends Extensions {
   readonly ledger?: RetentionRule
 }
 
+/** Which bus the hub runs on (decision 1600); secrets are named by file or variable, never written here. */
+export interface BusSection extends Extensions {
+  readonly transport?: 'sqlite' | 'nats' | 'memory'
+  readonly servers?: readonly string[]
+  readonly hubId?: string
+  readonly credentials?: {
+    readonly user?: string
+    readonly passwordEnv?: string
+    readonly passwordFile?: string
+    readonly tokenEnv?: string
+    readonly tokenFile?: string
+  }
+  /** Refused for now: the NATS transport takes no TLS settings yet. */
+  readonly tls?: Readonly<Record<string, unknown>>
+}
+
 export interface Transport {
   readonly type: TransportType
   readonly module?: string
@@ -222,6 +238,7 @@ export interface HubManifest extends Extensions {
   readonly llm?: LlmSection
   readonly workspace?: WorkspaceSection
   readonly retention?: RetentionSection
+  readonly bus?: BusSection
   readonly skills: readonly Skill[]
   readonly pipelines: readonly Pipeline[]
   readonly acceptance?: Extensions & { readonly mvp?: readonly string[] }

@@ -1,3 +1,4 @@
+import { busDrafts } from './bus-checks.ts'
 import { asObject, draftAt, type Lookup, list, rawSkills } from './check-kit.ts'
 import {
   baseProblem,
@@ -241,5 +242,11 @@ function contractDrafts(root: unknown): IssueDraft[] {
 }
 
 export function sectionDrafts(root: unknown): IssueDraft[] {
-  return [...apiDrafts(root), ...llmDrafts(root), ...retentionDrafts(root), ...contractDrafts(root)]
+  return [
+    ...apiDrafts(root),
+    ...llmDrafts(root),
+    ...retentionDrafts(root),
+    ...contractDrafts(root),
+    ...busDrafts(root),
+  ]
 }

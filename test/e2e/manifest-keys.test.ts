@@ -463,9 +463,9 @@ describe('kernel.api', { timeout: 60_000 }, () => {
     )
     await refused(
       t,
-      (m) => m.kernel.api.ws.push({ path: '/ws/voice', direction: 'bi', stream: true }),
+      (m) => m.kernel.api.ws.push({ path: '/ws/avatar', direction: 'out', stream: true }),
       `/kernel/api/ws/${lengthOf((m) => m.kernel.api.ws)}/path`,
-      /issue 12/,
+      /issue 13/,
     )
   })
 })

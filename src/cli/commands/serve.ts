@@ -15,7 +15,10 @@ const USAGE = `usage: localhub serve [options]
   --llm-provider P    ollama | openai | llamacpp
   --model NAME        model name
   --gguf FILE         GGUF model file for the in-process llama.cpp provider
-  --memory-bus        keep events in memory only (nothing survives a restart)
+  --bus BUS           sqlite | memory | nats://HOST:PORT[,…] (overrides LOCALHUB_BUS and the
+                      manifest's bus: section; default sqlite in the data directory)
+  --hub-id ID         this hub's id on NATS (subjects hub.<ID>.>; overrides LOCALHUB_HUB_ID)
+  --memory-bus        keep events in memory only (same as --bus memory)
   --log-level LEVEL   fatal | error | warn | info | debug | trace | silent (default info)
 
 Tracing: OTEL_TRACES_EXPORTER=otlp|console and OTEL_EXPORTER_OTLP_ENDPOINT export the hub's spans
@@ -37,6 +40,8 @@ export const run: CommandGroup = async (args, io) => {
         'llm-provider': { type: 'string' },
         model: { type: 'string' },
         gguf: { type: 'string' },
+        bus: { type: 'string' },
+        'hub-id': { type: 'string' },
         'memory-bus': { type: 'boolean' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -68,6 +73,14 @@ export const run: CommandGroup = async (args, io) => {
   if (provider !== undefined && !['ollama', 'openai', 'llamacpp'].includes(provider)) {
     writeLine(io.stderr, 'localhub serve: --llm-provider must be ollama, openai or llamacpp')
     return 2
+  }
+  if (values['memory-bus'] && values.bus !== undefined && values.bus !== 'memory') {
+    writeLine(io.stderr, 'localhub serve: --memory-bus and --bus name two different buses; give one')
+    return 2
+  }
+  const busFlags = {
+    ...(values.bus === undefined ? {} : { bus: String(values.bus) }),
+    ...(values['hub-id'] === undefined ? {} : { hubId: String(values['hub-id']) }),
   }
   const llmFlags = {
     ...(provider === undefined ? {} : { provider: provider as 'ollama' | 'openai' | 'llamacpp' }),
@@ -101,6 +114,7 @@ export const run: CommandGroup = async (args, io) => {
       ...(values.host === undefined ? {} : { host: String(values.host) }),
       ...(port === undefined ? {} : { port }),
       ...(values['memory-bus'] ? { transport: 'memory' as const } : {}),
+      bus: busFlags,
       env: io.env,
       llmFlags,
       logger: { level: level as 'info', stream: io.stderr },
@@ -117,7 +131,7 @@ export const run: CommandGroup = async (args, io) => {
   writeLine(io.stdout, `Open the dashboard (this URL logs you in; keep it private): ${hub.loginUrl}`)
   writeLine(
     io.stdout,
-    `Data: ${hub.dataDir} · LLM: ${hub.model === undefined ? 'none' : `${hub.model.name} ${hub.model.model ?? ''}`} · stop with Ctrl+C`,
+    `Data: ${hub.dataDir} · Bus: ${hub.bus.transportName} ${hub.bus.subjectPrefix} · LLM: ${hub.model === undefined ? 'none' : `${hub.model.name} ${hub.model.model ?? ''}`} · stop with Ctrl+C`,
   )
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -57,13 +57,19 @@ function stringOf(value: unknown): string | undefined {
 }
 
 /**
- * The NATS server the manifest needs, if any: a `bus:` section naming nats (its url/servers), or an
- * enabled skill on a nats transport. NATS_URL, then the local default, when none names a URL.
+ * The NATS server the hub needs, if any: LOCALHUB_BUS naming nats (it wins over the manifest, as
+ * for `localhub serve`), a `bus:` section naming nats (its servers), or an enabled skill on a nats
+ * transport. NATS_URL, then the local default, when none names a URL.
  */
 export function natsUrlOf(manifest: HubManifest, env: Environment): string | undefined {
+  const chosen = env.LOCALHUB_BUS?.trim()
+  if (chosen?.startsWith('nats://') === true) return chosen.split(',')[0]
   const bus = (manifest as { bus?: unknown }).bus
   const section = bus !== null && typeof bus === 'object' ? (bus as Record<string, unknown>) : undefined
-  const busUsesNats = section !== undefined && (section.transport === 'nats' || section.type === 'nats')
+  const envChoosesOther = chosen !== undefined && chosen !== '' && chosen !== 'nats'
+  const busUsesNats =
+    chosen === 'nats' ||
+    (!envChoosesOther && section !== undefined && (section.transport === 'nats' || section.type === 'nats'))
   const skillUsesNats = manifest.skills.some(
     (skill) => skill.enabled !== false && skill.transport?.type === 'nats',
   )

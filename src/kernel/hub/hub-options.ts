@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import type { BusFlags } from '../../bus-factory/index.ts'
 import type { LlmConfigInput } from '../../skills/llm/index.ts'
 
 /** Seed 000's manifest, corrected, shipped with the package. */
@@ -14,8 +15,13 @@ export interface HubOptions {
   manifestPath?: string
   host?: string
   port?: number
-  /** The bus transport; the embedded default is SQLite in the data directory. */
-  transport?: 'sqlite' | 'memory'
+  /**
+   * The bus transport; the embedded default is SQLite in the data directory. 'nats' connects to
+   * the servers of `bus` or the manifest's `bus:` section (decision 1600).
+   */
+  transport?: 'sqlite' | 'memory' | 'nats'
+  /** `--bus` / `--hub-id` of `localhub serve`: they win over LOCALHUB_BUS, LOCALHUB_HUB_ID and the manifest. */
+  bus?: BusFlags
   env?: Readonly<Record<string, string | undefined>>
   /** Command-line LLM overrides (they win over environment and manifest). */
   llmFlags?: LlmConfigInput

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { trace } from '@opentelemetry/api'
 import { type Bus, createPermissionChecker, systemClock } from '../../bus/index.ts'
-import { EVENTS_FILE_NAME, openBus } from '../../bus-factory/index.ts'
+import { chooseBus, EVENTS_FILE_NAME, openChosenBus } from '../../bus-factory/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
 import { HubError } from '../../contracts/index.ts'
 import { type HubManifest, type StateMachine, serverAddressOf } from '../../manifest/index.ts'
@@ -102,10 +102,16 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     // One token today, so one principal: the owner may publish and subscribe to everything.
     [OWNER_PRINCIPAL_ID]: { publish: ['>'], subscribe: ['>'] },
   }
-  const bus = await openBus({
-    transport: options.transport ?? 'sqlite',
+  // Flag > environment > the manifest's bus: section > SQLite in the data directory (decision 1600).
+  const busChoice = chooseBus({
+    section: manifest.bus,
+    flags: { ...(options.transport === undefined ? {} : { bus: options.transport }), ...options.bus },
+    env,
+    dataDir,
+    ...(manifest.retention?.events === undefined ? {} : { eventsRetention: manifest.retention.events }),
+  })
+  const bus = await openChosenBus(busChoice, {
     registry,
-    ...(options.transport === 'memory' ? {} : { dataDir }),
     defaultSource: 'kernel',
     permissions: permissionTable,
   })
@@ -210,7 +216,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       await server.close()
       await runner.drain()
     })
-    await reportBoot(bus, manifest, skills.report(), startedAt, options.transport ?? 'sqlite')
+    await reportBoot(bus, manifest, skills.report(), startedAt, busChoice.transport)
     let closed = false
     return {
       url: server.url,
@@ -239,7 +245,7 @@ async function reportBoot(
   manifest: HubManifest,
   report: readonly { id: string; status: string; reason?: string; enabled: boolean }[],
   startedAt: number,
-  transport: NonNullable<HubOptions['transport']>,
+  transport: 'sqlite' | 'memory' | 'nats',
 ): Promise<void> {
   const notReady = report.filter((skill) => skill.enabled && skill.status !== 'ready')
   for (const skill of notReady) {

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { makeTempDir } from '../../test/kit/temp-dir.ts'
+import { chooseBus } from './bus-choice.ts'
+
+const DATA = '/tmp/localhub-data'
+
+test('with nothing named the hub runs on SQLite in its data directory', () => {
+  const choice = chooseBus({ env: {}, dataDir: DATA })
+  assert.equal(choice.transport, 'sqlite')
+  assert.equal(choice.from, 'default')
+  assert.deepEqual(choice.open, { transport: 'sqlite', dataDir: DATA })
+})
+
+test('flag > environment > manifest, for the bus and for the hub id', () => {
+  const section = { transport: 'nats' as const, servers: ['nats://10.0.0.2:4222'], hubId: 'manifest' }
+  const fromManifest = chooseBus({ section, env: {}, dataDir: DATA })
+  assert.deepEqual(
+    [fromManifest.from, fromManifest.servers, fromManifest.hubId],
+    ['manifest', ['nats://10.0.0.2:4222'], 'manifest'],
+  )
+  const env = { LOCALHUB_BUS: 'nats://127.0.0.1:5000', LOCALHUB_HUB_ID: 'fromenv' }
+  const fromEnv = chooseBus({ section, env, dataDir: DATA })
+  assert.deepEqual(
+    [fromEnv.from, fromEnv.servers, fromEnv.hubId],
+    ['environment', ['nats://127.0.0.1:5000'], 'fromenv'],
+  )
+  const fromFlag = chooseBus({ section, env, dataDir: DATA, flags: { bus: 'memory' } })
+  assert.deepEqual([fromFlag.transport, fromFlag.from], ['memory', 'flag'])
+  assert.throws(() => chooseBus({ section, env, dataDir: DATA, flags: { bus: 'memory', hubId: 'x' } }), {
+    code: 'E_BAD_REQUEST',
+    message: /--hub-id names a hub id, which only the NATS bus uses/,
+  })
+  const flagged = chooseBus({ section, env, dataDir: DATA, flags: { bus: 'nats://h:1', hubId: 'desk' } })
+  assert.deepEqual(flagged.open, {
+    transport: 'nats',
+    hubId: 'desk',
+    transportOptions: { servers: ['nats://h:1'], name: 'localhub-desk' },
+  })
+})
+
+test('a bus value it cannot read is refused, naming where it came from', () => {
+  assert.throws(() => chooseBus({ env: { LOCALHUB_BUS: 'kafka://x' }, dataDir: DATA }), {
+    code: 'E_BAD_REQUEST',
+    message: /LOCALHUB_BUS must be sqlite, memory, nats or nats:\/\/HOST:PORT/,
+  })
+  assert.throws(() => chooseBus({ env: {}, dataDir: DATA, flags: { bus: 'nats', hubId: 'a.b' } }), {
+    message: /--hub-id must be 1-64 letters/,
+  })
+})
+
+test('credentials come from the named variable or file, never from the manifest itself', (t) => {
+  const dir = makeTempDir()
+  t.after(() => dir.remove())
+  writeFileSync(join(dir.path, 'nats.password'), 's3cret\n')
+  const byFile = chooseBus({
+    section: { transport: 'nats', credentials: { user: 'hub', passwordFile: 'nats.password' } },
+    env: {},
+    dataDir: dir.path,
+  })
+  assert.equal(byFile.open.transportOptions?.pass, 's3cret')
+  assert.equal(byFile.open.transportOptions?.user, 'hub')
+  const byEnv = chooseBus({
+    section: { transport: 'nats', credentials: { tokenEnv: 'NATS_TOKEN' } },
+    env: { NATS_TOKEN: 't0ken' },
+    dataDir: dir.path,
+  })
+  assert.equal(byEnv.open.transportOptions?.token, 't0ken')
+  assert.throws(
+    () =>
+      chooseBus({
+        section: { transport: 'nats', credentials: { tokenEnv: 'NATS_TOKEN' } },
+        env: {},
+        dataDir: dir.path,
+      }),
+    { message: /tokenEnv names NATS_TOKEN, which is not set/ },
+  )
+})

@@ -1,0 +1,217 @@
+import { readFileSync } from 'node:fs'
+import { isAbsolute, join } from 'node:path'
+import type { Bus } from '../bus/index.ts'
+import { HubError } from '../contracts/index.ts'
+import type { NatsTransportOptions } from '../transports/nats/index.ts'
+import { applyNatsEventsRetention, type EventsRetentionRule } from './nats-stream-limits.ts'
+import { type OpenBusOptions, openBus, type TransportName } from './open-bus.ts'
+
+// Which bus a hub runs on (decision 1600): flag > environment > manifest `bus:` > SQLite in the
+// data directory. Secrets never sit in the manifest: it names a file or an environment variable.
+
+/** Environment variables read here (the flags win over them). */
+export const BUS_ENVIRONMENT = { bus: 'LOCALHUB_BUS', hubId: 'LOCALHUB_HUB_ID' } as const
+export const DEFAULT_BUS_TRANSPORT: TransportName = 'sqlite'
+/** The NATS subject prefix hub.<id> when neither flag, environment nor manifest names one. */
+export const DEFAULT_NATS_HUB_ID = 'local'
+
+/** The manifest's `bus:` section as this module reads it (validated by src/manifest before). */
+export interface BusSection {
+  readonly transport?: TransportName
+  readonly servers?: readonly string[]
+  readonly hubId?: string
+  readonly credentials?: {
+    readonly user?: string
+    readonly passwordEnv?: string
+    readonly passwordFile?: string
+    readonly tokenEnv?: string
+    readonly tokenFile?: string
+  }
+}
+
+/** `--bus` (sqlite | memory | nats | nats://host:port[,…]) and `--hub-id`. */
+export interface BusFlags {
+  readonly bus?: string
+  readonly hubId?: string
+}
+
+export interface BusChoiceInput {
+  readonly section?: BusSection
+  readonly flags?: BusFlags
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Relative credential files are read from here. */
+  readonly dataDir: string
+  /** The manifest's retention.events: on NATS it becomes the log stream's limits. */
+  readonly eventsRetention?: EventsRetentionRule
+}
+
+export interface BusChoice {
+  readonly transport: TransportName
+  /** Where the transport came from, for the serve banner and doctor. */
+  readonly from: 'flag' | 'environment' | 'manifest' | 'default'
+  readonly servers: readonly string[]
+  readonly hubId: string | undefined
+  /** What openBus needs besides the registry and the bus's own options. */
+  readonly open: Pick<OpenBusOptions, 'transport' | 'dataDir' | 'transportOptions' | 'hubId'>
+  /** NATS only: retention.events, set as stream limits once the bus is open. */
+  readonly streamLimits: EventsRetentionRule | undefined
+}
+
+interface Named {
+  transport: TransportName
+  servers: string[]
+}
+
+const NATS_URL = /^nats:\/\/[^\s/,]+(:\d{1,5})?\/?$/
+const HUB_ID = /^[A-Za-z0-9_-]{1,64}$/
+
+/** Parses a `--bus` / LOCALHUB_BUS value; `where` names it in the error. */
+export function parseBusValue(value: string, where: string): Named {
+  const text = value.trim()
+  if (text === 'sqlite' || text === 'memory' || text === 'nats') return { transport: text, servers: [] }
+  const servers = text.split(',').map((part) => part.trim())
+  if (servers.length > 0 && servers.every((server) => NATS_URL.test(server)))
+    return { transport: 'nats', servers }
+  throw new HubError(
+    'E_BAD_REQUEST',
+    `${where} must be sqlite, memory, nats or nats://HOST:PORT[,nats://…], got ${JSON.stringify(value)}`,
+  )
+}
+
+/** How strong a source is: a stronger transport choice overrides a weaker hub id's setup. */
+const RANK: Readonly<Record<BusChoice['from'], number>> = { flag: 3, environment: 2, manifest: 1, default: 0 }
+
+function hubIdOf(
+  input: BusChoiceInput,
+): { hubId: string; where: string; from: BusChoice['from'] } | undefined {
+  const { flags, env, section } = input
+  const candidates: [string | undefined, string, BusChoice['from']][] = [
+    [flags?.hubId, '--hub-id', 'flag'],
+    [env[BUS_ENVIRONMENT.hubId], BUS_ENVIRONMENT.hubId, 'environment'],
+    [section?.hubId, 'bus.hubId of the manifest', 'manifest'],
+  ]
+  for (const [hubId, where, from] of candidates) {
+    if (hubId === undefined || hubId === '') continue
+    if (!HUB_ID.test(hubId))
+      throw new HubError(
+        'E_BAD_REQUEST',
+        `${where} must be 1-64 letters, digits, _ or -, got ${JSON.stringify(hubId)}`,
+      )
+    return { hubId, where, from }
+  }
+  return undefined
+}
+
+function secretOf(
+  input: BusChoiceInput,
+  fromEnv: string | undefined,
+  fromFile: string | undefined,
+  key: string,
+): string | undefined {
+  if (fromEnv !== undefined) {
+    const value = input.env[fromEnv]
+    if (value === undefined || value === '')
+      throw new HubError(
+        'E_BAD_REQUEST',
+        `bus.credentials.${key}Env names ${fromEnv}, which is not set in the hub's environment`,
+      )
+    return value
+  }
+  if (fromFile === undefined) return undefined
+  const file = isAbsolute(fromFile) ? fromFile : join(input.dataDir, fromFile)
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (cause) {
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `bus.credentials.${key}File ${file} cannot be read: ${(cause as Error).message}`,
+      { cause },
+    )
+  }
+  const secret = text.trim()
+  if (secret === '') throw new HubError('E_BAD_REQUEST', `bus.credentials.${key}File ${file} is empty`)
+  return secret
+}
+
+function credentialsOf(input: BusChoiceInput): Partial<NatsTransportOptions> {
+  const credentials = input.section?.credentials
+  if (credentials === undefined) return {}
+  const pass = secretOf(input, credentials.passwordEnv, credentials.passwordFile, 'password')
+  const token = secretOf(input, credentials.tokenEnv, credentials.tokenFile, 'token')
+  return {
+    ...(credentials.user === undefined ? {} : { user: credentials.user }),
+    ...(pass === undefined ? {} : { pass }),
+    ...(token === undefined ? {} : { token }),
+  }
+}
+
+function namedTransport(input: BusChoiceInput): Named & { from: BusChoice['from'] } {
+  if (input.flags?.bus !== undefined) return { ...parseBusValue(input.flags.bus, '--bus'), from: 'flag' }
+  const fromEnv = input.env[BUS_ENVIRONMENT.bus]
+  if (fromEnv !== undefined && fromEnv !== '')
+    return { ...parseBusValue(fromEnv, BUS_ENVIRONMENT.bus), from: 'environment' }
+  const section = input.section
+  if (section?.transport !== undefined)
+    return { transport: section.transport, servers: [...(section.servers ?? [])], from: 'manifest' }
+  return { transport: DEFAULT_BUS_TRANSPORT, servers: [], from: 'default' }
+}
+
+/** Resolves the bus of a hub; throws HubError E_BAD_REQUEST on a choice the hub cannot honour. */
+export function chooseBus(input: BusChoiceInput): BusChoice {
+  const named = namedTransport(input)
+  const hub = hubIdOf(input)
+  if (named.transport !== 'nats') {
+    // A hub id from a weaker source belongs to a NATS setup the stronger choice replaced.
+    if (hub !== undefined && RANK[hub.from] >= RANK[named.from])
+      throw new HubError(
+        'E_BAD_REQUEST',
+        `${hub.where} names a hub id, which only the NATS bus uses (subjects hub.<id>.>); the ${named.transport} bus is this hub's alone: drop it, or choose --bus nats://HOST:PORT`,
+      )
+    return {
+      transport: named.transport,
+      from: named.from,
+      servers: [],
+      hubId: undefined,
+      streamLimits: undefined,
+      open:
+        named.transport === 'sqlite'
+          ? { transport: 'sqlite', dataDir: input.dataDir }
+          : { transport: named.transport },
+    }
+  }
+  // Servers: those the flag or environment named, else the manifest's, else the transport default.
+  const servers = named.servers.length > 0 ? named.servers : [...(input.section?.servers ?? [])]
+  const hubId = hub?.hubId ?? DEFAULT_NATS_HUB_ID
+  const transportOptions: NatsTransportOptions = {
+    ...(servers.length === 0 ? {} : { servers }),
+    name: `localhub-${hubId}`,
+    ...credentialsOf(input),
+  }
+  return {
+    transport: 'nats',
+    from: named.from,
+    servers,
+    hubId,
+    open: { transport: 'nats', hubId, transportOptions: transportOptions as Record<string, unknown> },
+    streamLimits: input.eventsRetention,
+  }
+}
+
+/** Opens the chosen bus; on NATS, then sets retention.events as the log stream's limits. */
+export async function openChosenBus(
+  choice: BusChoice,
+  options: Omit<OpenBusOptions, 'transport' | 'dataDir' | 'transportOptions' | 'hubId'>,
+): Promise<Bus> {
+  const bus = await openBus({ ...options, ...choice.open })
+  const limits = choice.streamLimits
+  if (choice.hubId === undefined || limits === undefined) return bus
+  if (limits.maxAgeDays === undefined && limits.maxCount === undefined) return bus
+  try {
+    await applyNatsEventsRetention(choice.open.transportOptions as NatsTransportOptions, choice.hubId, limits)
+  } catch (error) {
+    await bus.close()
+    throw error
+  }
+  return bus
+}

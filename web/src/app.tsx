@@ -9,6 +9,7 @@ import { LoginScreen } from './components/login-screen.tsx'
 import { NavBar } from './components/nav-bar.tsx'
 import { NudgesPanel } from './components/nudges-panel.tsx'
 import { TimelinePanel } from './components/timeline-panel.tsx'
+import { VoicePanel } from './components/voice-panel.tsx'
 import { useHashRoute } from './hooks/use-hash-route.ts'
 import { useHubStream } from './hooks/use-hub-stream.ts'
 import { createApiClient } from './lib/api-client.ts'
@@ -47,7 +48,10 @@ export function App() {
       <NavBar current={route.view} badges={{ nudges: stream.live.nudges.length }} />
       <main className="content">
         {route.view === 'chat' ? (
-          <ChatPanel sessions={stream.live.sessions} onUnauthorised={requireLogin} />
+          <>
+            <VoicePanel />
+            <ChatPanel sessions={stream.live.sessions} onUnauthorised={requireLogin} />
+          </>
         ) : null}
         {route.view === 'events' ? <EventsPanel stream={stream} /> : null}
         {route.view === 'timeline' ? (

@@ -52,8 +52,8 @@ export async function callTimers<T>(
     parsed = undefined
   }
   if (response.ok && parsed?.ok === true) return parsed.data as T
-  // Fastify's own 404 (no such route) means the hub runs without the scheduler skill.
-  if (response.status === 404 && parsed?.ok === undefined)
+  // The hub's 404 for a route it does not serve: it runs without the scheduler skill.
+  if (response.status === 404 && parsed?.error?.message?.startsWith('no route ') !== false)
     throw new HubError(
       'E_DEPENDENCY_UNAVAILABLE',
       `the hub at ${server.url} has no timers: enable skill.scheduler (module scheduler) in its manifest`,

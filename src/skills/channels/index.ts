@@ -1,0 +1,1 @@
+export { channelsSkillModule as skillModule } from './skill-module.ts'

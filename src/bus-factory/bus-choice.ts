@@ -53,7 +53,7 @@ export interface BusChoice {
   readonly hubId: string | undefined
   /** What openBus needs besides the registry and the bus's own options. */
   readonly open: Pick<OpenBusOptions, 'transport' | 'dataDir' | 'transportOptions' | 'hubId'>
-  /** NATS only: retention.events, set as stream limits once the bus is open. */
+  /** NATS only: retention.events, set as stream limits once the bus is open (absent: none). */
   readonly streamLimits: EventsRetentionRule | undefined
 }
 
@@ -204,9 +204,9 @@ export async function openChosenBus(
   options: Omit<OpenBusOptions, 'transport' | 'dataDir' | 'transportOptions' | 'hubId'>,
 ): Promise<Bus> {
   const bus = await openBus({ ...options, ...choice.open })
-  const limits = choice.streamLimits
-  if (choice.hubId === undefined || limits === undefined) return bus
-  if (limits.maxAgeDays === undefined && limits.maxCount === undefined) return bus
+  if (choice.hubId === undefined) return bus
+  // The manifest is the source of truth: no rule means no limits (events kept until deleted).
+  const limits = choice.streamLimits ?? {}
   try {
     await applyNatsEventsRetention(choice.open.transportOptions as NatsTransportOptions, choice.hubId, limits)
   } catch (error) {

@@ -2,7 +2,7 @@ import { HubError } from '../contracts/index.ts'
 import type { NatsTransportOptions } from '../transports/nats/index.ts'
 
 // retention.events on NATS (decision 1601): the server enforces it as the limits of the hub's log
-// stream LH_<hubId> (max_age, max_msgs), so nothing in the hub has to sweep a remote log.
+// stream LH_<hubId> (max_age, max_msgs_per_subject), so nothing in the hub sweeps a remote log.
 
 export interface EventsRetentionRule {
   readonly maxAgeDays?: number
@@ -40,9 +40,10 @@ export async function applyNatsEventsRetention(
     const stream = natsLogStreamOf(hubId)
     const info = await manager.streams.info(stream)
     const maxAge = rule.maxAgeDays === undefined ? 0 : Math.round(rule.maxAgeDays * NANOSECONDS_PER_DAY)
-    const maxMessages = rule.maxCount ?? -1
-    if (info.config.max_age === maxAge && info.config.max_msgs === maxMessages) return
-    await manager.streams.update(stream, { ...info.config, max_age: maxAge, max_msgs: maxMessages })
+    // Per subject, and a subject is one event type: maxCount counts per type, as on SQLite.
+    const perType = rule.maxCount ?? -1
+    if (info.config.max_age === maxAge && info.config.max_msgs_per_subject === perType) return
+    await manager.streams.update(stream, { ...info.config, max_age: maxAge, max_msgs_per_subject: perType })
   } catch (cause) {
     throw new HubError(
       'E_DEPENDENCY_UNAVAILABLE',

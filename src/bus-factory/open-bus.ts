@@ -39,11 +39,13 @@ async function loadNatsTransport(): Promise<(options: NatsTransportOptions) => T
   }
 }
 
-type Placement = Pick<OpenBusOptions, 'path' | 'dataDir' | 'transportOptions'>
+type Placement = Pick<OpenBusOptions, 'path' | 'dataDir' | 'transportOptions'> & {
+  registry: RegistryDocument
+}
 
 async function transportFor(
   transport: OpenBusOptions['transport'],
-  { path, dataDir, transportOptions = {} }: Placement,
+  { path, dataDir, transportOptions = {}, registry }: Placement,
 ): Promise<TransportFactory> {
   if (typeof transport === 'function') return transport
   if (transport === 'memory') {
@@ -60,7 +62,11 @@ async function transportFor(
     if (file === undefined) throw new HubError('E_BAD_REQUEST', 'the sqlite transport needs path or dataDir')
     return sqliteTransport({ ...(transportOptions as Partial<SqliteTransportOptions>), path: file })
   }
-  if (transport === 'nats') return (await loadNatsTransport())(transportOptions as NatsTransportOptions)
+  if (transport === 'nats') {
+    // The stream's subjects come from the catalog: the bus's own, unless the options name another.
+    const natsOptions = { registry, ...transportOptions } as NatsTransportOptions
+    return (await loadNatsTransport())(natsOptions)
+  }
   throw new HubError(
     'E_BAD_REQUEST',
     `unknown transport ${JSON.stringify(transport)}; use memory, sqlite or nats`,
@@ -70,6 +76,7 @@ async function transportFor(
 /** Opens a bus on a named transport (or a factory), with the shipped catalog unless one is given. */
 export async function openBus(options: OpenBusOptions): Promise<Bus> {
   const { transport, registry, path, dataDir, transportOptions, ...busOptions } = options
-  const factory = await transportFor(transport, { path, dataDir, transportOptions })
-  return createBus({ ...busOptions, registry: registry ?? loadRegistry(), transport: factory })
+  const catalog = registry ?? loadRegistry()
+  const factory = await transportFor(transport, { path, dataDir, transportOptions, registry: catalog })
+  return createBus({ ...busOptions, registry: catalog, transport: factory })
 }

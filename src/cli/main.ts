@@ -14,7 +14,7 @@ const GROUPS: Readonly<Record<string, string>> = Object.freeze({
   registry: 'lint, generate and scaffold the event catalog',
   events: 'validate, convert, publish, tail, replay and subscribe to events',
   manifest: 'validate a hub manifest',
-  nats: 'write nats-server configuration for a root or a hub',
+  nats: 'start, stop or configure a nats-server for the hub (up, down, status, config)',
   memory: 'list and forget episodic memory',
   rag: 'index documents and search them',
   approvals: 'list, approve and deny pending actions',

@@ -81,7 +81,9 @@ describe('a hub on NATS JetStream', { timeout: 120_000 }, () => {
       `path: ${JSON.stringify(workspace)}`,
     )
     // One hub chooses NATS in its manifest; the other by the serve flags, on the same server.
-    const onNats = `${base.trimEnd()}\nbus:\n  transport: nats\n  servers: [${nats.url}]\n  hubId: desk\n`
+    const limited = base.replace('events: { maxAgeDays: 30 }', 'events: { maxAgeDays: 30, maxCount: 5000 }')
+    assert.notEqual(limited, base, 'the default manifest keeps events 30 days')
+    const onNats = `${limited.trimEnd()}\nbus:\n  transport: nats\n  servers: [${nats.url}]\n  hubId: desk\n`
     writeFileSync(join(temp.path, 'desk.yaml'), onNats)
     writeFileSync(join(temp.path, 'laptop.yaml'), base)
     ollama = await startOllamaServer({
@@ -137,9 +139,10 @@ describe('a hub on NATS JetStream', { timeout: 120_000 }, () => {
       const names: string[] = []
       for await (const stream of manager.streams.list()) names.push(stream.config.name)
       assert.ok(names.includes('LH_desk') && names.includes('LH_laptop'), names.join(', '))
-      // The default manifest keeps events 30 days: on NATS that is the stream's max_age.
+      // retention.events: 30 days and 5000 per type become the stream's max_age and per-subject limit.
       const info = await manager.streams.info('LH_desk')
       assert.equal(info.config.max_age, 30 * 86_400 * 1e9)
+      assert.equal(info.config.max_msgs_per_subject, 5000)
     } finally {
       await connection.close()
     }

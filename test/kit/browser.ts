@@ -66,13 +66,14 @@ export async function ensureDashboardBuilt(): Promise<{ built: boolean; ms: numb
 
 /**
  * Headless Chromium with a fresh profile: Playwright's launch() gives every browser its own
- * temporary --user-data-dir and removes it on close.
+ * temporary --user-data-dir and removes it on close. `extraArgs` are for one suite's needs (a fake
+ * microphone, say).
  */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [...CHROMIUM_ARGS],
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     timeout: 60_000,
   })
 }

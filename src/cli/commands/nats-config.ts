@@ -26,7 +26,9 @@ export const CONFIG_OPTIONS = {
 } as const
 
 export type ConfigValues = {
-  [K in keyof typeof CONFIG_OPTIONS]?: (typeof CONFIG_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string
+  -readonly [K in keyof typeof CONFIG_OPTIONS]?: (typeof CONFIG_OPTIONS)[K]['type'] extends 'boolean'
+    ? boolean
+    : string
 }
 
 export const DEFAULT_PORTS = {
@@ -39,7 +41,7 @@ export function derivedPassword(secret: string, purpose: string): string {
   return createHash('sha256').update(`${purpose}\0${secret}`).digest('base64url').slice(0, 24)
 }
 
-/** A TCP port option; `allowZero` lets `nats up` take 0 as "pick a free one" (resolved before). */
+/** A TCP port option (`nats up` turns 0 into a free port before it gets here). */
 export function portOption(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback
   const parsed = Number(value)

@@ -16,7 +16,13 @@ import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
 import { type CommandIo, writeLine } from '../io.ts'
 import { dataDirFor } from './data-dir.ts'
-import { CONFIG_OPTIONS, type ConfigValues, DEFAULT_PORTS, derivedPassword, writeServerConfig } from './nats-config.ts'
+import {
+  CONFIG_OPTIONS,
+  type ConfigValues,
+  DEFAULT_PORTS,
+  derivedPassword,
+  writeServerConfig,
+} from './nats-config.ts'
 
 // `localhub nats up|down|status` (decision 1602): Debian's nats-server on the generated
 // configuration, everything under <data>/nats (config, store, log, secret, state), started in the
@@ -46,7 +52,8 @@ function natsDirectoryOf(dataDir: string): string {
 
 /** nats-server: LOCALHUB_NATS_SERVER, else on PATH, else Debian's /usr/sbin. */
 function natsServerBinary(env: CommandIo['env']): string {
-  if (env.LOCALHUB_NATS_SERVER !== undefined && env.LOCALHUB_NATS_SERVER !== '') return env.LOCALHUB_NATS_SERVER
+  if (env.LOCALHUB_NATS_SERVER !== undefined && env.LOCALHUB_NATS_SERVER !== '')
+    return env.LOCALHUB_NATS_SERVER
   const directories = [...(env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin']
   for (const directory of directories) {
     if (directory === '') continue
@@ -84,15 +91,20 @@ function freePort(): Promise<number> {
 async function settlePorts(values: ConfigValues): Promise<ConfigValues> {
   const role = values.role === 'root' ? 'root' : 'hub'
   const settled: ConfigValues = { ...values }
-  const names = role === 'root' ? (['port', 'monitor-port', 'leaf-port'] as const) : (['port', 'monitor-port'] as const)
+  const names =
+    role === 'root' ? (['port', 'monitor-port', 'leaf-port'] as const) : (['port', 'monitor-port'] as const)
   for (const name of names) {
     if (settled[name] === '0') settled[name] = String(await freePort())
-    const fallback = { port: DEFAULT_PORTS[role].client, 'monitor-port': DEFAULT_PORTS[role].monitor, 'leaf-port': DEFAULT_PORTS.root.leaf }[name]
+    const fallback = {
+      port: DEFAULT_PORTS[role].client,
+      'monitor-port': DEFAULT_PORTS[role].monitor,
+      'leaf-port': DEFAULT_PORTS.root.leaf,
+    }[name]
     const port = Number(settled[name] ?? fallback)
     const problem = await portProblem(port)
     if (problem !== undefined)
       throw new HubError(
-        'E_CONFLICT',
+        'E_BAD_REQUEST',
         `--${name} ${port} cannot be used (${problem}); another server may hold it: give another port, or 0 to pick a free one`,
       )
   }
@@ -157,8 +169,13 @@ export async function natsUp(args: string[], io: CommandIo, usage: string): Prom
     writeLine(io.stdout, usage)
     return 0
   }
+  if (values.role !== 'root' && values.role !== 'hub')
+    throw new HubError('E_BAD_REQUEST', '--role must be root or hub')
   if (values.out !== undefined || values['store-dir'] !== undefined)
-    throw new HubError('E_BAD_REQUEST', 'nats up keeps its files under <data>/nats; drop --out and --store-dir')
+    throw new HubError(
+      'E_BAD_REQUEST',
+      'nats up keeps its files under <data>/nats; drop --out and --store-dir',
+    )
   const directory = natsDirectoryOf(dataDirFor(values.data, io))
   mkdirSync(directory, { recursive: true, mode: 0o700 })
   const binary = natsServerBinary(io.env)
@@ -170,7 +187,7 @@ export async function natsUp(args: string[], io: CommandIo, usage: string): Prom
   }
   const secret = secretFor(values, io.env, directory)
   const settled = await settlePorts(values)
-  const written = writeServerConfig({ ...settled, out: directory }, secret, { ...io, cwd: io.cwd })
+  const written = writeServerConfig({ ...settled, out: directory }, secret, io)
   const logFile = join(directory, `${written.name}.log`)
   const log = openSync(logFile, 'a')
   const child = spawn(binary, ['-c', written.file], { detached: true, stdio: ['ignore', log, log] })
@@ -207,7 +224,7 @@ export async function natsUp(args: string[], io: CommandIo, usage: string): Prom
     writeFileSync(passwordFile, `${derivedPassword(secret, 'user:hub')}\n`, { mode: 0o600 })
     writeLine(
       io.stdout,
-      `run the hub on it: localhub serve --bus ${state.url} --hub-id ${written.hubId}, with this in the manifest:\n` +
+      "run the hub on it: put this in the hub's manifest (the password is read from the file), then `localhub serve`:\n" +
         `bus: { transport: nats, servers: [${state.url}], hubId: ${written.hubId}, credentials: { user: hub, passwordFile: ${passwordFile} } }`,
     )
   }
@@ -236,7 +253,9 @@ function pickStates(args: string[], io: CommandIo): { directory: string; states:
     strict: true,
   })
   const directory = natsDirectoryOf(dataDirFor(values.data, io))
-  const states = readStates(directory).filter((state) => values.name === undefined || state.name === values.name)
+  const states = readStates(directory).filter(
+    (state) => values.name === undefined || state.name === values.name,
+  )
   return { directory, states }
 }
 

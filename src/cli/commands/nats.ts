@@ -3,6 +3,7 @@ import { HubError } from '../../contracts/index.ts'
 import { rootSourceStream } from '../../transports/nats/index.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { CONFIG_OPTIONS, derivedPassword, writeServerConfig } from './nats-config.ts'
+import { natsDown, natsStatus, natsUp } from './nats-up.ts'
 
 const USAGE = [
   'usage: localhub nats config --role root|hub --secret S [options]',
@@ -22,6 +23,16 @@ const USAGE = [
   '  --out DIR              where <name>.conf goes (default .)',
   '',
   'Writes nats-server configuration; start it with `nats-server -c <file>`. See docs/nats.md.',
+  '',
+  'usage: localhub nats up --role root|hub [--data DIR] [config options without --out/--store-dir]',
+  '       localhub nats down|status [--data DIR] [--name root|hub-<id>]',
+  '',
+  '  up      writes the configuration under <data>/nats and starts nats-server on it in the',
+  '          background (store, log, state and a generated secret there too); waits for /healthz.',
+  '          --port/--monitor-port/--leaf-port 0 pick free ports; a busy port is refused.',
+  '          For a hub it writes <data>/nats/hub.password and prints the bus: section to use.',
+  '  down    stops the servers `up` started from this data directory (by their recorded pid)',
+  '  status  says whether they run (exit 3 when one does not)',
 ].join('\n')
 
 async function config(args: string[], io: CommandIo): Promise<number> {
@@ -61,15 +72,23 @@ export const run: CommandGroup = async (args, io) => {
     writeLine(io.stdout, USAGE)
     return verb === undefined ? 2 : 0
   }
-  if (verb !== 'config') {
+  const verbs: Record<string, () => Promise<number>> = {
+    config: () => config(rest, io),
+    up: () => natsUp(rest, io, USAGE),
+    down: () => natsDown(rest, io),
+    status: () => natsStatus(rest, io),
+  }
+  const chosen = verbs[verb]
+  if (chosen === undefined) {
     writeLine(io.stderr, `localhub nats: unknown verb '${verb}'\n\n${USAGE}`)
     return 2
   }
   try {
-    return await config(rest, io)
+    return await chosen()
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    writeLine(io.stderr, `localhub nats config: ${message}`)
-    return error instanceof HubError && error.code === 'E_VALIDATION' ? 65 : 2
+    writeLine(io.stderr, `localhub nats ${verb}: ${message}`)
+    if (error instanceof HubError && error.code === 'E_VALIDATION') return 65
+    return error instanceof HubError && error.code === 'E_DEPENDENCY_UNAVAILABLE' ? 1 : 2
   }
 }

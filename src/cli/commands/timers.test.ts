@@ -36,7 +36,7 @@ async function hubWith(skills: string, t: After): Promise<{ hub: RunningHub; dat
   const manifestPath = join(temp.path, 'manifest.yaml')
   writeFileSync(
     manifestPath,
-    `manifestVersion: "0.2"\nsystem: { id: timers-cli, name: "timers", mode: local-first }\nskills:\n${skills}\npipelines:\n  - id: pipeline.ticks\n    steps:\n      - { recv: \"timer.tick\" }\n`,
+    `manifestVersion: "0.2"\nsystem: { id: timers-cli, name: "timers", mode: local-first }\nskills:\n${skills}\npipelines:\n  - id: pipeline.ticks\n    steps:\n      - { recv: "timer.tick" }\n`,
   )
   const hub = await openHub({ dataDir, manifestPath, port: 0, transport: 'memory', logger: false })
   t.after(async () => {

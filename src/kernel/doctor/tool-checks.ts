@@ -83,7 +83,8 @@ export function natsUrlOf(manifest: HubManifest, env: Environment): string | und
     stringOf(section?.servers) ??
     stringOf(nats.url) ??
     stringOf(nats.servers) ??
-    stringOf(env.NATS_URL) ??
+    // The hub's own bus does not read NATS_URL (decision 1600); skills on NATS do.
+    (busUsesNats ? undefined : stringOf(env.NATS_URL)) ??
     DEFAULT_NATS_URL
   )
 }

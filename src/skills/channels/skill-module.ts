@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import type { Envelope } from '../../contracts/index.ts'
+import { join } from 'node:path'
+import { uuidV7 } from '../../bus/index.ts'
+import { type Envelope, HubError } from '../../contracts/index.ts'
 import { defineSkill, type RunState, type SkillContext } from '../../skill-api/index.ts'
+import { outboxRoutes } from './outbox-routes.ts'
+import { DEFAULT_OUTBOX_DATABASE, DEFAULT_OUTBOX_RETENTION_MS, ReplyOutbox } from './reply-outbox.ts'
 import { type InboundRouting, inboundRoutingOf, LastActiveChannels, replyTargetFor } from './reply-target.ts'
 
 /** The call step's mode that opens a channel turn (agent.turn.started); any other mode answers it. */
@@ -18,6 +22,7 @@ interface ChannelTurn {
   readonly sessionId: string
   readonly traceId: string
   readonly startedAt: number
+  readonly tenant: string
   /** meta of every agent.* event of the turn: the Pinchy routing a consumer converts back. */
   readonly meta: Record<string, unknown>
 }
@@ -44,7 +49,7 @@ function routingMeta(inbound: InboundRouting, run: RunState, channels: LastActiv
  */
 export const channelsSkillModule = defineSkill({
   name: 'channels',
-  configKeys: [],
+  configKeys: ['outbox', 'outboxRetentionHours'],
   emits: ['agent.turn.started', 'agent.response.created', 'agent.turn.completed', 'agent.turn.failed'],
   open(context: SkillContext) {
     const { bus, clock } = context
@@ -52,21 +57,40 @@ export const channelsSkillModule = defineSkill({
     const open = new Map<string, ChannelTurn>()
     const errors = new Map<string, { code: string; message: string }>()
 
-    const publish = (
+    const outbox = openOutbox(context)
+
+    const envelopeOf = (
+      turn: ChannelTurn,
+      type: string,
+      payload: Record<string, unknown>,
+      extra: { causationId?: string; idempotencyKey?: string } = {},
+    ) => {
+      const now = clock.now()
+      return {
+        id: uuidV7(now),
+        type,
+        version: 1,
+        ts: new Date(now).toISOString(),
+        source: context.skill.id,
+        severity: 'info',
+        traceId: turn.traceId,
+        sessionId: turn.sessionId,
+        tenant: turn.tenant,
+        ...extra,
+        payload,
+        meta: turn.meta,
+      }
+    }
+    const publish = async (
       turn: ChannelTurn,
       type: string,
       payload: Record<string, unknown>,
       causationId?: string,
-    ) =>
-      bus.publishUntyped({
-        type,
-        payload,
-        traceId: turn.traceId,
-        sessionId: turn.sessionId,
-        source: context.skill.id,
-        meta: turn.meta,
-        ...(causationId === undefined ? {} : { causationId }),
-      })
+    ) => {
+      await bus.publishUntyped(
+        envelopeOf(turn, type, payload, causationId === undefined ? {} : { causationId }),
+      )
+    }
 
     const start = async (run: RunState) => {
       const turn: ChannelTurn = {
@@ -74,6 +98,7 @@ export const channelsSkillModule = defineSkill({
         sessionId: run.sessionId,
         traceId: run.traceId,
         startedAt: clock.now(),
+        tenant: run.signal?.tenant ?? 'default',
         meta: routingMeta(inboundRoutingOf(run.signal), run, channels),
       }
       run.data.set(TURN_KEY, turn)
@@ -100,11 +125,21 @@ export const channelsSkillModule = defineSkill({
         ...(run.usage?.promptTokens === undefined ? {} : { input_tokens: run.usage.promptTokens }),
         ...(run.usage?.completionTokens === undefined ? {} : { output_tokens: run.usage.completionTokens }),
       }
-      await publish(turn, 'agent.response.created', {
-        response_id: responseId,
-        content: run.answer === '' ? [] : [{ type: 'text', text: run.answer }],
-        ...(Object.keys(usage).length === 0 ? {} : { usage }),
-      })
+      const response = envelopeOf(
+        turn,
+        'agent.response.created',
+        {
+          response_id: responseId,
+          content: run.answer === '' ? [] : [{ type: 'text', text: run.answer }],
+          ...(Object.keys(usage).length === 0 ? {} : { usage }),
+        },
+        // A reply published again after a crash is dropped by the bus.
+        { idempotencyKey: `channel-reply:${responseId}` },
+      )
+      // Written before it is published: a crash in between publishes it on the next start.
+      outbox?.add(responseId, response, clock.now())
+      await bus.publishUntyped(response)
+      outbox?.markPublished(responseId)
       open.delete(turn.traceId)
       errors.delete(turn.traceId)
       await publish(turn, 'agent.turn.completed', {
@@ -146,6 +181,17 @@ export const channelsSkillModule = defineSkill({
       )
     }
 
+    // Replies a crash left unpublished go out now, in their order; the outbox keeps them for the gateway.
+    const republished = (async () => {
+      for (const reply of outbox?.pending(Number.MAX_SAFE_INTEGER) ?? []) {
+        if (reply.published) continue
+        await bus.publishUntyped(reply.envelope)
+        outbox!.markPublished(reply.responseId)
+      }
+    })().catch((error: Error) =>
+      context.logger.warn('channel replies left by a crash could not be published', { error: error.message }),
+    )
+
     const consumes = context.skill.consumes
     return {
       runtime: {
@@ -163,6 +209,29 @@ export const channelsSkillModule = defineSkill({
           ? [{ pattern: 'turn.end', handler: onTurnEnd, options: { from: 'new' as const } }]
           : []),
       ],
+      routes: outbox === undefined ? [] : [outboxRoutes(outbox)],
+      async close() {
+        await republished
+        outbox?.close()
+      },
     }
   },
 })
+
+/** The outbox when `config.outbox` is true (it keeps answers' words on disk until acknowledged). */
+function openOutbox(context: SkillContext): ReplyOutbox | undefined {
+  const { outbox, outboxRetentionHours } = context.config
+  if (outbox !== undefined && typeof outbox !== 'boolean')
+    throw new HubError('E_VALIDATION', `outbox must be true or false, got ${JSON.stringify(outbox)}`)
+  if (
+    outboxRetentionHours !== undefined &&
+    (typeof outboxRetentionHours !== 'number' || !(outboxRetentionHours > 0))
+  )
+    throw new HubError('E_VALIDATION', 'outboxRetentionHours must be a number of hours > 0')
+  if (outbox !== true) return undefined
+  const store = new ReplyOutbox(join(context.dataDir, DEFAULT_OUTBOX_DATABASE))
+  const retentionMs =
+    outboxRetentionHours === undefined ? DEFAULT_OUTBOX_RETENTION_MS : outboxRetentionHours * 3_600_000
+  store.prune(context.clock.now() - retentionMs)
+  return store
+}

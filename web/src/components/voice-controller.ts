@@ -23,6 +23,12 @@ export interface VoiceView {
   sessionState: string
   playback: PlaybackState
   playedMs: number
+  /** Runs started on this connection (counted at turn.start) and the last one that ended. */
+  turn: number
+  finishedTurn: number
+  /** The turns the shown transcript and answer, and `playback`, are about. */
+  resultTurn: number
+  playbackTurn: number
   capture: Microphone['kind'] | ''
 }
 
@@ -38,6 +44,10 @@ export const INITIAL_VOICE_VIEW: VoiceView = Object.freeze({
   sessionState: 'idle',
   playback: 'none',
   playedMs: 0,
+  turn: 0,
+  finishedTurn: 0,
+  resultTurn: 0,
+  playbackTurn: 0,
   capture: '',
 })
 
@@ -65,6 +75,8 @@ export class VoiceController {
   // After our voice.start, frames of the run it interrupted (its error and turn.end) still arrive:
   // they are skipped until the new run's turn.start.
   #awaitingTurnStart = false
+  // The last turn stays on screen until the next one has something to show.
+  #clearOnFirstResult = false
 
   constructor(private readonly onView: (view: VoiceView) => void) {}
 
@@ -99,7 +111,7 @@ export class VoiceController {
       payload: { sampleRate: this.#microphone!.sampleRate, format: 'pcm16', channels: 1 },
     })
     this.#listening = true
-    this.#update({ phase: 'listening', partial: '', partials: 0, final: '', answer: '', error: '' })
+    this.#update({ phase: 'listening' })
   }
 
   /** Push-to-talk released: the rest of the audio, then voice.end. */
@@ -190,7 +202,10 @@ export class VoiceController {
     const socket = this.#socket
     this.#socket = undefined
     this.#socketMode = undefined
-    socket?.close()
+    if (socket === undefined) return
+    // Frames still in flight on a connection we left belong to no turn we show.
+    socket.onmessage = null
+    socket.close()
   }
 
   #send(frame: Frame): void {
@@ -223,6 +238,22 @@ export class VoiceController {
     if (this.#awaitingTurnStart) {
       if (frame.type !== 'turn.start') return
       this.#awaitingTurnStart = false
+      this.#clearOnFirstResult = true
+      this.#update({ turn: this.#view.turn + 1 })
+    }
+    if (
+      this.#clearOnFirstResult &&
+      ['stt.partial', 'stt.final', 'llm.text', 'error.raised'].includes(frame.type)
+    ) {
+      this.#clearOnFirstResult = false
+      this.#update({
+        partial: '',
+        partials: 0,
+        final: '',
+        answer: '',
+        error: '',
+        resultTurn: this.#view.turn,
+      })
     }
     switch (frame.type) {
       case 'voice.end':
@@ -246,6 +277,7 @@ export class VoiceController {
         this.#update({ answer: `${this.#view.answer} ${String(payload.text ?? '')}`.trim() })
         break
       case 'tts.start':
+        this.#update({ playbackTurn: this.#view.turn })
         this.#player?.begin(Number(payload.sampleRate))
         break
       case 'tts.audio':
@@ -258,7 +290,7 @@ export class VoiceController {
         this.#update({ error: `${String(payload.code)}: ${String(payload.message)}` })
         break
       case 'turn.end':
-        this.#update({ phase: 'ready' })
+        this.#update({ phase: this.#listening ? 'listening' : 'ready', finishedTurn: this.#view.turn })
         this.#listenAgainWhenQuiet()
         break
     }

@@ -26,7 +26,12 @@ export function VoicePanel() {
   }
 
   return (
-    <section className="panel voice" aria-labelledby="voice-title" data-testid="voice-panel">
+    <section
+      className="panel voice"
+      aria-labelledby="voice-title"
+      data-testid="voice-panel"
+      data-capture={view.capture}
+    >
       <header className="panel-head">
         <h2 id="voice-title">Voice</h2>
         <label className="inline">
@@ -72,6 +77,7 @@ export function VoicePanel() {
         <dt>Heard</dt>
         <dd
           data-testid="voice-heard"
+          data-turn={view.resultTurn}
           data-partials={view.partials}
           data-final={view.final === '' ? 'no' : 'yes'}
         >
@@ -80,7 +86,12 @@ export function VoicePanel() {
         <dt>Answer</dt>
         <dd data-testid="voice-answer">{view.answer || '—'}</dd>
         <dt>Audio</dt>
-        <dd data-testid="voice-playback" data-state={view.playback} data-played-ms={view.playedMs}>
+        <dd
+          data-testid="voice-playback"
+          data-state={view.playback}
+          data-played-ms={view.playedMs}
+          data-turn={view.playbackTurn}
+        >
           {view.playback === 'none' ? '—' : `${view.playback} (${(view.playedMs / 1000).toFixed(1)} s)`}
         </dd>
       </dl>

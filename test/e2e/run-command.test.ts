@@ -73,6 +73,7 @@ describe('localhub run', { timeout: 60_000 }, () => {
     assert.match(log, /compiling/)
     assert.match(log, /error TS2322: boom/)
     assert.match(result.err, new RegExp(`log: ${payload.logPath}`))
+    assert.match(result.err, /published to the log in .* \(no hub running\)/)
   })
 
   test('a command that succeeds publishes nothing and exits 0; its output is still kept', async (t) => {
@@ -158,7 +159,7 @@ pipelines:
     const proposals = await watchEvents(hub.bus, 'nudge.proposal')
     const result = await localhub(['run', '--', process.execPath, '-e', FAILING_BUILD], dataDir, project)
     assert.equal(result.code, 3, result.err)
-    assert.match(result.err, new RegExp(`told the hub at ${hub.url}`))
+    assert.match(result.err, new RegExp(`published to the hub at ${hub.url}`))
     const event = await failures.next(() => true, 'the build failure on the hub')
     assert.equal((event.payload as { project: string }).project, 'app')
     const proposal = await proposals.next(() => true, 'a nudge for the failed build')

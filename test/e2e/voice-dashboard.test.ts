@@ -188,4 +188,25 @@ describe('the dashboard microphone in Chromium', {
     await screenshot(page, 'voice-dashboard-push-to-talk')
     assert.deepEqual(pageErrors, [])
   })
+
+  test('without AudioWorklet the ScriptProcessor fallback captures the question', async () => {
+    const context = await browser.newContext({ permissions: ['microphone'] })
+    try {
+      await context.addInitScript(() => {
+        const scope = globalThis as unknown as { AudioWorklet: { prototype: { addModule: unknown } } }
+        scope.AudioWorklet.prototype.addModule = () => Promise.reject(new Error('no worklets here'))
+      })
+      const other = await context.newPage()
+      await other.goto(hub.loginUrl)
+      await other.getByTestId('voice-hands-free-mode').check()
+      await other.getByTestId('voice-hands-free').click()
+      const view = await answeredTurn(other, 0)
+      assert.equal(view.capture, 'script-processor')
+      assert.match(view.heard.toLowerCase(), /weather/, `heard "${view.heard}"`)
+      assert.equal(view.answer, ANSWER)
+      assert.ok(view.playedMs > 1_000, `the answer's audio played for ${view.playedMs} ms`)
+    } finally {
+      await context.close()
+    }
+  })
 })

@@ -30,7 +30,7 @@ export async function publishBuildFailure(
     const bus = await openLocalBus(dataDir, io)
     try {
       const receipt = await bus.publish(draft)
-      return ok({ where: `the log in ${dataDir}`, id: receipt.id })
+      return ok({ where: `the log in ${dataDir} (no hub running)`, id: receipt.id })
     } finally {
       await bus.close()
     }

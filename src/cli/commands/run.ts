@@ -58,10 +58,12 @@ function runTeed(
       env: io.env,
       stdio: [io.stdin === process.stdin ? 'inherit' : 'ignore', 'pipe', 'pipe'],
     })
-    // Ctrl+C reaches the child through the terminal's process group; this process waits for it.
+    // Ctrl+C reaches the child through the terminal's process group, so this process only waits;
+    // a SIGTERM sent to this process alone is passed on, so the child is not left running.
     const ignore = () => {}
+    const forward = () => child.kill('SIGTERM')
     process.on('SIGINT', ignore)
-    process.on('SIGTERM', ignore)
+    process.on('SIGTERM', forward)
     child.stdout.on('data', (chunk: Buffer) => {
       io.stdout.write(chunk)
       log.write(chunk)
@@ -75,7 +77,7 @@ function runTeed(
       if (settled) return
       settled = true
       process.off('SIGINT', ignore)
-      process.off('SIGTERM', ignore)
+      process.off('SIGTERM', forward)
       resolveCode(code)
     }
     child.on('error', (error) => {
@@ -125,7 +127,10 @@ const execute: CommandGroup = async (args, io) => {
   if (exitCode === 0) return 0
   const outcome = await publishBuildFailure(dataDir, { project, logPath, exitCode }, io)
   if (outcome.ok)
-    writeLine(io.stderr, `localhub run: exit code ${exitCode}; told ${outcome.data.where} (log: ${logPath})`)
+    writeLine(
+      io.stderr,
+      `localhub run: exit code ${exitCode}; event.git.build_failed published to ${outcome.data.where} (log: ${logPath})`,
+    )
   else
     writeLine(
       io.stderr,

@@ -58,6 +58,8 @@ export const channelsSkillModule = defineSkill({
     const errors = new Map<string, { code: string; message: string }>()
 
     const outbox = openOutbox(context)
+    const consumes = context.skill.consumes
+    const watchesTurnEnds = consumes.includes('turn.end')
 
     const envelopeOf = (
       turn: ChannelTurn,
@@ -102,7 +104,8 @@ export const channelsSkillModule = defineSkill({
         meta: routingMeta(inboundRoutingOf(run.signal), run, channels),
       }
       run.data.set(TURN_KEY, turn)
-      open.set(turn.traceId, turn)
+      // Kept for agent.turn.failed only where turn.end is seen, which also forgets it.
+      if (watchesTurnEnds) open.set(turn.traceId, turn)
       await publish(
         turn,
         'agent.turn.started',
@@ -192,7 +195,6 @@ export const channelsSkillModule = defineSkill({
       context.logger.warn('channel replies left by a crash could not be published', { error: error.message }),
     )
 
-    const consumes = context.skill.consumes
     return {
       runtime: {
         status: () => ({ state: 'ready' }),
@@ -205,7 +207,7 @@ export const channelsSkillModule = defineSkill({
         ...(consumes.includes('error.raised')
           ? [{ pattern: 'error.raised', handler: onError, options: { from: 'new' as const } }]
           : []),
-        ...(consumes.includes('turn.end')
+        ...(watchesTurnEnds
           ? [{ pattern: 'turn.end', handler: onTurnEnd, options: { from: 'new' as const } }]
           : []),
       ],

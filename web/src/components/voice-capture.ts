@@ -5,7 +5,7 @@
 /** One message of audio: 100 ms at 48 kHz pcm16 is 9.6 KB, under the hub's 16 KiB per message. */
 export const DEFAULT_CAPTURE_CHUNK_MS = 100
 const SCRIPT_PROCESSOR_FRAMES = 2048
-const WORKLET_URL = new URL('./voice-capture-worklet.js', import.meta.url)
+const WORKLET_URL = new URL('./voice-capture-worklet.js?no-inline', import.meta.url)
 
 export interface Microphone {
   readonly kind: 'audio-worklet' | 'script-processor'

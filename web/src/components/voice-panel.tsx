@@ -31,6 +31,8 @@ export function VoicePanel() {
       aria-labelledby="voice-title"
       data-testid="voice-panel"
       data-capture={view.capture}
+      data-turn={view.turn}
+      data-finished-turn={view.finishedTurn}
     >
       <header className="panel-head">
         <h2 id="voice-title">Voice</h2>

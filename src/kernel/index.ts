@@ -1,5 +1,5 @@
 export type { DoctorCheck, DoctorReport } from './doctor/index.ts'
-export { findExecutable, runDoctor } from './doctor/index.ts'
+export { runDoctor } from './doctor/index.ts'
 export type { HubOptions, RunningHub } from './hub/index.ts'
 export {
   checkHubManifest,

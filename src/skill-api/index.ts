@@ -1,4 +1,5 @@
 export { defineSkill, isSkillModule } from './define-skill.ts'
+export { findExecutable } from './find-executable.ts'
 export type { RunInbox } from './run-inbox.ts'
 export { attachRunInbox, runInbox } from './run-inbox.ts'
 export type {

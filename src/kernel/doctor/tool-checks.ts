@@ -2,8 +2,8 @@
 // the bus or a skill runs over it.
 import { connect } from 'node:net'
 import type { HubManifest } from '../../manifest/index.ts'
+import { findExecutable } from '../../skill-api/index.ts'
 import type { DoctorCheck } from './doctor-types.ts'
-import { findExecutable } from './find-executable.ts'
 import { enabledSkillsOf } from './skills-of.ts'
 
 type Environment = Readonly<Record<string, string | undefined>>

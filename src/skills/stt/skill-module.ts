@@ -1,6 +1,5 @@
-import { defineSkill, type SkillHealth } from '../../skill-api/index.ts'
+import { defineSkill, findExecutable, type SkillHealth } from '../../skill-api/index.ts'
 import { parseWyomingUri } from '../../wyoming/index.ts'
-import { findExecutable } from './find-executable.ts'
 import { DEFAULT_POCKETSPHINX_BINARY, POCKETSPHINX_INSTALL_HINT, startPocketsphinx } from './pocketsphinx.ts'
 import { transcribeRun } from './stt-step.ts'
 import { startWyomingStt } from './wyoming.ts'
@@ -45,7 +44,7 @@ export const sttSkillModule = defineSkill({
           state: 'unavailable',
           reason: `language ${language} has no model here; use ${LANGUAGES.join(', ')}`,
         }
-      const found = findExecutable(binary, context.env.PATH)
+      const found = findExecutable(binary, context.env)
       if (found === undefined)
         return { state: 'unavailable', reason: `${binary} is not installed: ${POCKETSPHINX_INSTALL_HINT}` }
       return { state: 'ready' }

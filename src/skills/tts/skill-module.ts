@@ -1,6 +1,5 @@
-import { defineSkill, type SkillHealth } from '../../skill-api/index.ts'
+import { defineSkill, findExecutable, type SkillHealth } from '../../skill-api/index.ts'
 import { parseWyomingUri } from '../../wyoming/index.ts'
-import { findExecutable } from './find-executable.ts'
 import { DEFAULT_FLITE_BINARY, DEFAULT_FLITE_VOICE, FLITE_INSTALL_HINT, speakWithFlite } from './flite.ts'
 import { speakRun } from './tts-step.ts'
 import { speakWithWyoming } from './wyoming-tts.ts'
@@ -43,7 +42,7 @@ export const ttsSkillModule = defineSkill({
       }
       if (!(FLITE_VOICES as readonly string[]).includes(voice))
         return { state: 'unavailable', reason: `flite has no voice ${voice}; use ${FLITE_VOICES.join(', ')}` }
-      if (findExecutable(binary, context.env.PATH) === undefined)
+      if (findExecutable(binary, context.env) === undefined)
         return { state: 'unavailable', reason: `${binary} is not installed: ${FLITE_INSTALL_HINT}` }
       return { state: 'ready' }
     }

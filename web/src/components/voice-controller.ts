@@ -77,6 +77,10 @@ export class VoiceController {
   #awaitingTurnStart = false
   // The last turn stays on screen until the next one has something to show.
   #clearOnFirstResult = false
+  // A press released while the microphone or connection was still opening (the first press waits
+  // for the permission prompt): the utterance ends as soon as it has started.
+  #starting = false
+  #releasedWhileStarting = false
 
   constructor(private readonly onView: (view: VoiceView) => void) {}
 
@@ -89,12 +93,15 @@ export class VoiceController {
 
   /** Push-to-talk pressed (or hands-free started): stop any answer playing and open an utterance. */
   async startUtterance(): Promise<void> {
-    if (this.#listening) return
+    if (this.#listening || this.#starting) return
+    this.#starting = true
+    this.#releasedWhileStarting = false
     try {
       if (this.#view.phase === 'off') this.#update({ phase: 'starting' })
       await this.#ensureAudio()
       await this.#ensureSocket()
     } catch (error) {
+      this.#starting = false
       this.#update({
         phase: 'off',
         handsFreeActive: false,
@@ -111,11 +118,14 @@ export class VoiceController {
       payload: { sampleRate: this.#microphone!.sampleRate, format: 'pcm16', channels: 1 },
     })
     this.#listening = true
+    this.#starting = false
     this.#update({ phase: 'listening' })
+    if (this.#releasedWhileStarting) this.endUtterance()
   }
 
   /** Push-to-talk released: the rest of the audio, then voice.end. */
   endUtterance(): void {
+    if (this.#starting) this.#releasedWhileStarting = true
     if (!this.#listening) return
     const rest = this.#batcher?.flush()
     if (rest !== undefined) this.#sendAudio(rest)

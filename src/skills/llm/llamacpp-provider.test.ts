@@ -71,6 +71,36 @@ describe('llama.cpp provider: when it cannot run', () => {
     assert.match(health.error?.message ?? '', /node-llama-cpp/)
   })
 
+  test('tokens whose callbacks arrive after the completion resolves are streamed, not lost', async (t) => {
+    const dir = await tempDir(t)
+    const path = await writeTinyGguf(join(dir, 'model.gguf'))
+    // As seen under load: the native promise settles first, the token callbacks trail it.
+    const trailing = {
+      async loadModel() {
+        return {
+          completion(_options: Record<string, unknown>, onToken: (token: { token: string }) => void) {
+            setImmediate(() => onToken({ token: 'Hel' }))
+            setImmediate(() => setImmediate(() => onToken({ token: 'lo' })))
+            return Promise.resolve({ text: 'Hello!', timings: { prompt_n: 3, predicted_n: 3 } })
+          },
+          stopCompletion() {},
+          async release() {},
+        }
+      },
+    }
+    const provider = createLlamaCppProvider(
+      resolveLlmConfig({ manifest: { provider: 'llamacpp', ggufPath: path } }),
+      { loadModule: async () => trailing },
+    )
+    t.after(() => provider.close())
+    const parts = await collect(provider, 6)
+    const text = parts.map((part) => (part.type === 'token' ? part.text : '')).join('')
+    assert.equal(text, 'Hello!', 'late callbacks are waited for and the rest comes from the result')
+    const done = parts.at(-1)
+    assert.ok(done?.type === 'done')
+    assert.equal(done.usage.completionTokens, 3)
+  })
+
   test('a package that loads but lacks loadModel, or whose binary fails, is reported as failed to load', async () => {
     await assert.rejects(llamaNodeLoader(async () => ({ something: 1 }))(), (error: unknown) => {
       return (

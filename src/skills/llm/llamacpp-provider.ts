@@ -11,11 +11,19 @@ import type { LlmChatRequest, LlmDelta, LlmHealth, LlmProvider } from './types.t
 export const LLAMA_NODE_PACKAGE = '@fugood/llama.node'
 
 /** The part of @fugood/llama.node this provider uses (structural, so tests can pass a fake). */
+/** Event-loop turns to wait for token callbacks that trail the completion's promise. */
+export const DEFAULT_TOKEN_DRAIN_TURNS = 50
+
 export interface LlamaContextLike {
   completion(
     options: Record<string, unknown>,
     onToken: (token: { token: string; content?: string }) => void,
-  ): Promise<{ interrupted?: boolean; context_full?: boolean; timings?: { prompt_n?: number } }>
+  ): Promise<{
+    interrupted?: boolean
+    context_full?: boolean
+    text?: string
+    timings?: { prompt_n?: number; predicted_n?: number }
+  }>
   stopCompletion(): void
   release(): Promise<void>
 }
@@ -159,19 +167,37 @@ export function createLlamaCppProvider(
       if (options.stop !== undefined) settings.stop = options.stop
       const started = performance.now()
       let streamed = 0
+      let streamedText = ''
       const onAbort = (): void => ctx.stopCompletion()
       signal.addEventListener('abort', onAbort, { once: true })
       const completion = ctx.completion(settings, (token) => {
         streamed++
+        streamedText += token.token
         queue.push(token.token)
       })
       completion.then(
-        () => queue.end(),
+        async (result) => {
+          // Token callbacks cross over from llama.cpp's thread and can arrive after the promise
+          // resolves (seen under load): give them a few turns of the event loop before ending.
+          const expected = result.timings?.predicted_n ?? 0
+          for (let turn = 0; turn < DEFAULT_TOKEN_DRAIN_TURNS && streamed < expected; turn++)
+            await new Promise((resolve) => setImmediate(resolve))
+          queue.end()
+        },
         (error: unknown) => queue.fail(error),
       )
       try {
         for await (const text of queue) yield { type: 'token', text }
         const result = await completion
+        // Whatever text the callbacks still did not deliver is not lost: the result carries it all.
+        if (
+          typeof result.text === 'string' &&
+          result.text.length > streamedText.length &&
+          result.text.startsWith(streamedText)
+        ) {
+          streamed++
+          yield { type: 'token', text: result.text.slice(streamedText.length) }
+        }
         if (signal.aborted || result.interrupted)
           throw signal.aborted ? signal.reason : new HubError('E_IO', 'llama.cpp generation was interrupted')
         const limitReached = options.maxTokens !== undefined && streamed >= options.maxTokens

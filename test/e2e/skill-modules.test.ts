@@ -45,7 +45,11 @@ ${options.pipelines}
 `
 }
 
-async function hubWith(manifestText: string, t: { after: (fn: () => Promise<void> | void) => void }) {
+interface TestContextLike {
+  after(fn: () => Promise<void> | void): void
+}
+
+async function hubWith(manifestText: string, t: TestContextLike) {
   const temp = makeTempDir()
   const manifestPath = join(temp.path, 'manifest.yaml')
   writeFileSync(manifestPath, manifestText)
@@ -70,6 +74,25 @@ async function health(hub: RunningHub) {
     data: { status: string; skills: { id: string; status: string; reason?: string }[] }
   }
   return body.data
+}
+
+/** A hub with one probe skill (logging to a temp file) and the given pipelines. */
+async function probeHub(t: TestContextLike, pipelines: string) {
+  const temp = makeTempDir()
+  t.after(() => temp.remove())
+  return hubWith(
+    probeManifest({ skills: [{ id: 'skill.probe', config: { log: join(temp.path, 'log') } }], pipelines }),
+    t,
+  )
+}
+
+/** A WebSocket to the hub's /ws/probe entry, closed after the test. */
+function probeSocket(t: TestContextLike, hub: RunningHub): WebSocket {
+  const socket = new WebSocket(`${hub.url.replace('http', 'ws')}/ws/probe`, {
+    headers: { authorization: `Bearer ${hub.token}` },
+  })
+  t.after(() => socket.close())
+  return socket
 }
 
 describe('the worked example of docs/adding-a-skill.md', () => {
@@ -111,24 +134,16 @@ describe('the worked example of docs/adding-a-skill.md', () => {
 
 describe('the pipeline runner', () => {
   test('a WS entry starts a run on its recv type; later messages feed recv steps; if/then reads a skill condition', async (t) => {
-    const temp = makeTempDir()
-    t.after(() => temp.remove())
-    const { hub } = await hubWith(
-      probeManifest({
-        skills: [{ id: 'skill.probe', config: { log: join(temp.path, 'log') } }],
-        pipelines: `  - id: pipeline.ws.probe
+    const { hub } = await probeHub(
+      t,
+      `  - id: pipeline.ws.probe
     steps:
       - { recv: "voice.start", via: "kernel.ws:/ws/probe" }
       - { recv: "voice.end" }
       - { if: "received_two", then: "call:skill.probe" }
       - { emit: "turn.end" }`,
-      }),
-      t,
     )
-    const socket = new WebSocket(`${hub.url.replace('http', 'ws')}/ws/probe`, {
-      headers: { authorization: `Bearer ${hub.token}` },
-    })
-    t.after(() => socket.close())
+    const socket = probeSocket(t, hub)
     const frames: { type: string; payload: Record<string, unknown> }[] = []
     const ended = new Promise<void>((done) =>
       socket.on('message', (data) => {
@@ -160,18 +175,13 @@ describe('the pipeline runner', () => {
   })
 
   test('a waiting run is listed by GET /runs and ended by POST /runs/cancel; bad cancel bodies are refused', async (t) => {
-    const temp = makeTempDir()
-    t.after(() => temp.remove())
-    const { hub } = await hubWith(
-      probeManifest({
-        skills: [{ id: 'skill.probe', config: { log: join(temp.path, 'log') } }],
-        pipelines: `  - id: pipeline.ws.probe
+    const { hub } = await probeHub(
+      t,
+      `  - id: pipeline.ws.probe
     steps:
       - { recv: "voice.start", via: "kernel.ws:/ws/probe" }
       - { recv: "voice.end" }
       - { call: "skill.probe" }`,
-      }),
-      t,
     )
     const call = async (method: string, path: string, body?: unknown) => {
       const response = await fetch(`${hub.url}${path}`, {
@@ -185,10 +195,7 @@ describe('the pipeline runner', () => {
       }
     }
     const errors = await watchEvents(hub.bus, 'error.raised')
-    const socket = new WebSocket(`${hub.url.replace('http', 'ws')}/ws/probe`, {
-      headers: { authorization: `Bearer ${hub.token}` },
-    })
-    t.after(() => socket.close())
+    const socket = probeSocket(t, hub)
     await new Promise((done) => socket.once('open', done))
     const started = await watchEvents(hub.bus, 'pipeline.status')
     socket.send(

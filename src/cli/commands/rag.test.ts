@@ -2,29 +2,15 @@ import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { after, test } from 'node:test'
-import type { CommandIo } from '../io.ts'
+import { type CommandOutcome, runCommand } from '../../../test/kit/cli-io.ts'
 import { run } from './rag.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'localhub-cli-rag-'))
 after(() => rmSync(root, { recursive: true, force: true }))
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const chunks = { stdout: '', stderr: '' }
-  stdout.on('data', (data) => (chunks.stdout += data))
-  stderr.on('data', (data) => (chunks.stderr += data))
-  const io: CommandIo = {
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    env: { LOCALHUB_DATA: join(root, 'data') },
-    cwd: root,
-  }
-  const code = await run(args, io)
-  return { code, ...chunks }
+function cli(args: string[]): Promise<CommandOutcome> {
+  return runCommand(run, args, { cwd: root, dataDir: join(root, 'data') })
 }
 
 test('index then search, as text and JSON', async () => {

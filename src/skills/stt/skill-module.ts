@@ -1,5 +1,5 @@
 import { defineSkill, findExecutable, type SkillHealth } from '../../skill-api/index.ts'
-import { parseWyomingUri } from '../../wyoming/index.ts'
+import { engineChoiceHealth } from '../../wyoming/index.ts'
 import { DEFAULT_POCKETSPHINX_BINARY, POCKETSPHINX_INSTALL_HINT, startPocketsphinx } from './pocketsphinx.ts'
 import { transcribeRun } from './stt-step.ts'
 import { startWyomingStt } from './wyoming.ts'
@@ -23,22 +23,8 @@ export const sttSkillModule = defineSkill({
     const binary = String(context.config.binary ?? DEFAULT_POCKETSPHINX_BINARY)
     const uri = typeof context.config.uri === 'string' ? context.config.uri : undefined
     const status = (): SkillHealth => {
-      if (!(ENGINES as readonly string[]).includes(engine))
-        return { state: 'unavailable', reason: `engine ${engine} is not built in; use ${ENGINES.join(', ')}` }
-      if (engine === 'wyoming') {
-        if (uri === undefined)
-          return {
-            state: 'unavailable',
-            reason: 'engine wyoming needs config uri: tcp://host:port of the service',
-          }
-        try {
-          parseWyomingUri(uri)
-        } catch (error) {
-          return { state: 'unavailable', reason: (error as Error).message }
-        }
-        // Reachability shows at the first turn: the service may start after the hub.
-        return { state: 'ready' }
-      }
+      const choice = engineChoiceHealth(engine, ENGINES, uri)
+      if (choice !== undefined) return choice
       if (!(LANGUAGES as readonly string[]).includes(language))
         return {
           state: 'unavailable',

@@ -1,5 +1,5 @@
 import { defineSkill, findExecutable, type SkillHealth } from '../../skill-api/index.ts'
-import { parseWyomingUri } from '../../wyoming/index.ts'
+import { engineChoiceHealth } from '../../wyoming/index.ts'
 import { DEFAULT_FLITE_BINARY, DEFAULT_FLITE_VOICE, FLITE_INSTALL_HINT, speakWithFlite } from './flite.ts'
 import { speakRun } from './tts-step.ts'
 import { speakWithWyoming } from './wyoming-tts.ts'
@@ -24,22 +24,8 @@ export const ttsSkillModule = defineSkill({
     const binary = String(context.config.binary ?? DEFAULT_FLITE_BINARY)
     const uri = typeof context.config.uri === 'string' ? context.config.uri : undefined
     const status = (): SkillHealth => {
-      if (!(ENGINES as readonly string[]).includes(engine))
-        return { state: 'unavailable', reason: `engine ${engine} is not built in; use ${ENGINES.join(', ')}` }
-      if (engine === 'wyoming') {
-        if (uri === undefined)
-          return {
-            state: 'unavailable',
-            reason: 'engine wyoming needs config uri: tcp://host:port of the service',
-          }
-        try {
-          parseWyomingUri(uri)
-        } catch (error) {
-          return { state: 'unavailable', reason: (error as Error).message }
-        }
-        // Reachability shows at the first turn: the service may start after the hub.
-        return { state: 'ready' }
-      }
+      const choice = engineChoiceHealth(engine, ENGINES, uri)
+      if (choice !== undefined) return choice
       if (!(FLITE_VOICES as readonly string[]).includes(voice))
         return { state: 'unavailable', reason: `flite has no voice ${voice}; use ${FLITE_VOICES.join(', ')}` }
       if (findExecutable(binary, context.env) === undefined)

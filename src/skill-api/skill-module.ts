@@ -105,8 +105,11 @@ export type SkillRoutes = (app: FastifyInstance) => void | Promise<void>
 
 /** What a module's open() returns. Every part is optional. */
 export interface OpenedSkill {
-  /** Serves `call` steps and reports health; without it the skill is not callable. */
-  readonly runtime?: Omit<SkillRuntime, 'id'>
+  /**
+   * Reports health and, with `invoke`, serves `call` steps. A skill without `invoke` (a watcher, a
+   * skill that only subscribes or serves routes) refuses a `call` step with E_BAD_REQUEST.
+   */
+  readonly runtime?: Omit<SkillRuntime, 'id' | 'invoke'> & { invoke?: SkillRuntime['invoke'] }
   readonly routes?: readonly SkillRoutes[]
   readonly subscriptions?: readonly SkillSubscription[]
   /** Implementations of the conditions the module declared. */

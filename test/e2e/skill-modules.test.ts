@@ -220,6 +220,33 @@ describe('the pipeline runner', () => {
     assert.deepEqual((await call('GET', '/runs')).body.data, [])
   })
 
+  test('a call step to a skill that serves no steps fails the run with E_BAD_REQUEST', async (t) => {
+    const { hub } = await hubWith(
+      `manifestVersion: "0.2"
+system: { id: no-step-hub, name: "no step", mode: local-first }
+skills:
+  - id: skill.ui.dashboard
+    version: "0.1"
+    role: "command-center"
+    transport: { type: inproc, module: dashboard }
+    provides: []
+    consumes: [event.fs.changed]
+    latencyClass: realtime_text
+pipelines:
+  - id: pipeline.no-step
+    steps:
+      - { recv: "event.fs.changed" }
+      - { call: "skill.ui.dashboard" }
+`,
+      t,
+    )
+    const errors = await watchEvents(hub.bus, 'error.raised')
+    await hub.bus.publish(fsChanged('a.md'))
+    const error = await errors.next(() => true, 'the refused call')
+    assert.equal((error.payload as { code: string }).code, 'E_BAD_REQUEST')
+    assert.match((error.payload as { message: string }).message, /skill\.ui\.dashboard has no step to call/)
+  })
+
   test('a skill that publishes a type outside its provides is refused, in a run and on the bus', async (t) => {
     const temp = makeTempDir()
     t.after(() => temp.remove())

@@ -19,7 +19,6 @@ export const dashboardSkillModule = defineSkill({
           existsSync(DASHBOARD_INDEX)
             ? { state: 'ready' }
             : { state: 'unavailable', reason: 'the dashboard is not built; run npm run build:web' },
-        invoke: async () => undefined,
       },
     }
   },

@@ -78,7 +78,7 @@ async function triageRun(opened: OpenedSkill, signal: Envelope, clock: ManualClo
     signal,
   })
   const { emitted, emitter } = recordingEmitter()
-  await opened.runtime!.invoke({ run, emitter } as unknown as StepContext)
+  await opened.runtime!.invoke!({ run, emitter } as unknown as StepContext)
   const attention = await opened.conditions!.needs_user_attention!(run)
   return { run, emitted, attention, dispatch: run.data.get('payload:nudge.dispatch') }
 }

@@ -124,7 +124,7 @@ export const schedulerSkillModule = defineSkill({
       })
     }
     return {
-      runtime: { status: () => ({ state: 'ready' }), invoke: async () => undefined },
+      runtime: { status: () => ({ state: 'ready' }) },
       subscriptions,
       routes: [timerRoutes(scheduler)],
       close: () => scheduler.close(),

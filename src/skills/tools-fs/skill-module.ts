@@ -33,8 +33,6 @@ export const toolsFsSkillModule = defineSkill({
             return { state: 'unavailable', reason: 'this hub offers no tool service' }
           return { state: 'ready' }
         },
-        // Tool calls come from the model through the tool service, not from pipeline steps.
-        invoke: async () => undefined,
       },
     }
   },

@@ -63,7 +63,6 @@ async function openFilesystem(context: SkillContext): Promise<OpenedSkill> {
               reason: `not watching ${missing.join(', ')} yet: missing, or its first scan is running`,
             }
       },
-      invoke: async () => undefined,
     },
     async close() {
       await Promise.all(watchers.map((watcher) => watcher.close()))
@@ -93,7 +92,7 @@ function openSystem(context: SkillContext): OpenedSkill {
   // measure, and the hub's pipelines are subscribed by then (a report during open would reach none).
   watcher.start(settings.sampleEveryMs)
   return {
-    runtime: { status: () => ({ state: 'ready' }), invoke: async () => undefined },
+    runtime: { status: () => ({ state: 'ready' }) },
     close: () => watcher.close(),
   }
 }
@@ -128,7 +127,7 @@ function openCalendar(context: SkillContext): OpenedSkill {
   // would reach no pipeline.
   watcher.start(DEFAULT_CALENDAR_START_DELAY_MS)
   return {
-    runtime: { status: () => ({ state: 'ready' }), invoke: async () => undefined },
+    runtime: { status: () => ({ state: 'ready' }) },
     close: () => watcher.close(),
   }
 }

@@ -3,7 +3,7 @@
 // everything a real turn does before the model call (RAG search, memory read, prompt assembly and
 // every event up to stream.start, durably committed to SQLite).
 
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -48,8 +48,15 @@ function timeToFirstLine(
   })
 }
 
-/** RSS of a real `localhub serve` process, idle 10 s after start (read from /proc). */
-async function idleServeRss() {
+/**
+ * RSS of a real `localhub serve` process, idle 10 s after start (read from /proc): compiled
+ * (dist/, what `npm ci` builds) or from the TypeScript sources through tsx.
+ */
+async function idleServeRss(runtime: 'compiled' | 'sources') {
+  if (runtime === 'compiled') {
+    const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { stdio: 'ignore' })
+    if (build.status !== 0) throw new Error('scripts/build-server.mjs failed')
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'localhub-rss-'))
   const bin = fileURLToPath(new URL('../bin/localhub.js', import.meta.url))
   const child = spawn(
@@ -57,6 +64,7 @@ async function idleServeRss() {
     [bin, 'serve', '--port', '0', '--data', dataDir, '--log-level', 'warn'],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOCALHUB_RUNTIME: runtime },
     },
   )
   try {
@@ -73,11 +81,11 @@ async function idleServeRss() {
       samples.push(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024)
     }
     return {
-      bench: 'kernel.rss.idle-serve',
+      bench: `kernel.rss.idle-serve.${runtime}`,
       unit: 'MB',
       median: +(median(samples) / 1e6).toFixed(1),
       max: +(Math.max(...samples) / 1e6).toFixed(1),
-      target: '< 150 MB',
+      target: '< 120 MB',
     }
   } finally {
     child.kill('SIGTERM')
@@ -143,7 +151,8 @@ try {
     median: +(process.memoryUsage().rss / 1e6).toFixed(1),
     note: 'hub + loopback LLM server + client in one process, after the TTFT runs',
   })
-  report(await idleServeRss())
+  report(await idleServeRss('compiled'))
+  report(await idleServeRss('sources'))
 } finally {
   await hub.close()
   await ollama.close()

@@ -1,7 +1,11 @@
-// `npm ci` and `npm install` run this (the `prepare` script): it builds the dashboard, so the
-// README's first command, `npm ci && npx localhub serve`, serves it at once.
+// `npm ci` and `npm install` run this (the `prepare` script): it compiles the server to dist/ and
+// builds the dashboard, so the README's first command, `npm ci && npx localhub serve`, runs the
+// compiled hub and serves the dashboard at once.
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
+
+const server = spawnSync(process.execPath, ['scripts/build-server.mjs'], { stdio: 'inherit' })
+if (server.status !== 0) process.exit(server.status ?? 1)
 
 const require = createRequire(import.meta.url)
 try {

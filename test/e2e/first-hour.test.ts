@@ -1,6 +1,6 @@
 // A newcomer's first hour, cheaply: a clean `git clone` of this repository (plus the work tree's
 // uncommitted changes, so the test checks what is being built), node_modules linked instead of
-// `npm ci`, no ./data anywhere. `localhub serve` runs from one folder; `localhub doctor` and
+// `npm ci` and the server compiled to dist/ as `npm ci`'s prepare script does, no ./data anywhere. `localhub serve` runs from one folder; `localhub doctor` and
 // `localhub chat` run from another and find it through the platform's data home.
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
@@ -47,6 +47,8 @@ test('a fresh clone: serve from one folder, doctor and chat from another find it
   const clone = join(temp.path, 'localhub')
   cloneWorkTree(clone)
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules'))
+  const compiled = await runToEnd(process.execPath, ['scripts/build-server.mjs'], { cwd: clone })
+  assert.equal(compiled.code, 0, compiled.stderr)
   assert.equal(existsSync(join(clone, 'data')), false, 'a clone has no ./data')
   const home = join(temp.path, 'home')
   mkdirSync(join(home, 'projects'), { recursive: true })
@@ -122,6 +124,11 @@ test('a fresh clone: serve from one folder, doctor and chat from another find it
     checks: { id: string; status: string; summary: string }[]
   }
   assert.equal(report.dataDir, dataHome)
+  assert.deepEqual(
+    report.checks.find((check) => check.id === 'runtime'),
+    { id: 'runtime', status: 'ok', summary: 'compiled JavaScript (dist/)' },
+    'npm ci compiles the server, and bin/localhub.js runs what it compiled',
+  )
   const hubCheck = report.checks.find((check) => check.id === 'hub')
   assert.equal(hubCheck?.status, 'ok')
   assert.match(hubCheck?.summary ?? '', new RegExp(`running at ${url}`))
@@ -129,6 +136,14 @@ test('a fresh clone: serve from one folder, doctor and chat from another find it
     report.checks.find((check) => check.id === 'port')?.summary ?? '',
     /the hub of this data dir listens here/,
   )
+
+  // A compiled hub still loads a user's TypeScript skill module (tsx registered on demand).
+  const validate = await runToEnd(
+    process.execPath,
+    [bin, 'manifest', 'validate', join(clone, 'examples', 'skills', 'fs-nudge', 'manifest.yaml')],
+    { env, cwd: otherFolder },
+  )
+  assert.equal(validate.code, 0, validate.stdout + validate.stderr)
 
   const chat = await runToEnd(process.execPath, [bin, 'chat', 'hello from elsewhere'], {
     env,

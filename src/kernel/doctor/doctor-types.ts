@@ -6,7 +6,7 @@
 export type CheckStatus = 'ok' | 'info' | 'warn' | 'fail'
 
 export interface DoctorCheck {
-  /** Stable name: node, sqlite, data-dir, model, speech.stt, nats, port, workspace, hub, manifest. */
+  /** Stable name: node, runtime, sqlite, data-dir, model, speech.stt, nats, port, workspace, hub, manifest. */
   readonly id: string
   readonly status: CheckStatus
   /** One line: what was found. */

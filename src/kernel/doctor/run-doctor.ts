@@ -3,7 +3,7 @@ import type { LlmConfigInput } from '../../skills/llm/index.ts'
 import { findRunningServer } from '../server/index.ts'
 import { DEFAULT_DOCTOR_TIMEOUT_MS, type DoctorCheck, type DoctorReport } from './doctor-types.ts'
 import { checkModel } from './model-check.ts'
-import { checkDataDir, checkNode, checkPort, checkSqlite } from './system-checks.ts'
+import { checkDataDir, checkNode, checkPort, checkRuntime, checkSqlite } from './system-checks.ts'
 import { checkNats, checkSpeechTools, natsUrlOf } from './tool-checks.ts'
 import { checkWorkspaceRoots } from './workspace-check.ts'
 
@@ -65,6 +65,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [
     ...(options.leading ?? []),
     checkNode(),
+    checkRuntime(),
     sqlite,
     checkDataDir(options.dataDir),
     ...(hub.check === undefined ? [] : [hub.check]),

@@ -36,6 +36,18 @@ export function checkNode(version: string = process.versions.node): DoctorCheck 
   }
 }
 
+/** Which code this process runs: bin/localhub.js picks dist/ while it matches src/ (decision 1710). */
+export function checkRuntime(moduleUrl: string = import.meta.url): DoctorCheck {
+  if (moduleUrl.endsWith('.js'))
+    return { id: 'runtime', status: 'ok', summary: 'compiled JavaScript (dist/)' }
+  return {
+    id: 'runtime',
+    status: 'info',
+    summary: 'TypeScript sources through tsx (dist/ is missing or older than src/)',
+    fix: '`npm run build:server` (npm ci runs it) compiles dist/, which saves about 35 MB of memory',
+  }
+}
+
 export async function checkSqlite(): Promise<DoctorCheck> {
   try {
     const { default: Database } = await import('better-sqlite3')

@@ -28,13 +28,29 @@ function isPath(name: string): boolean {
   return name.startsWith('./') || name.startsWith('../') || isAbsolute(name) || name.startsWith('file:')
 }
 
+// Built-ins are .js files when the hub runs compiled (dist/), .ts files when it runs the sources.
+const RUNS_COMPILED = import.meta.url.endsWith('.js')
+const BUILTIN_EXTENSION = RUNS_COMPILED ? '.js' : '.ts'
+const TYPESCRIPT_FILE = /\.(?:m|c)?ts$/
+let typescriptLoader: Promise<void> | undefined
+
+async function importFile(file: string): Promise<Record<string, unknown>> {
+  const href = file.startsWith('file:') ? file : pathToFileURL(file).href
+  // A compiled hub has no TypeScript loader until a user's .ts module asks for one (registered
+  // before the import: Node remembers a failed import of a URL).
+  if (RUNS_COMPILED && TYPESCRIPT_FILE.test(href)) {
+    typescriptLoader ??= import('tsx/esm/api').then(({ register }) => {
+      register()
+    })
+    await typescriptLoader
+  }
+  return (await import(href)) as Record<string, unknown>
+}
+
 async function importModule(file: string, name: string): Promise<SkillModule> {
   let loaded: Record<string, unknown>
   try {
-    loaded = (await import(file.startsWith('file:') ? file : pathToFileURL(file).href)) as Record<
-      string,
-      unknown
-    >
+    loaded = await importFile(file)
   } catch (cause) {
     throw new HubError(
       'E_DEPENDENCY_UNAVAILABLE',
@@ -55,7 +71,7 @@ async function importModule(file: string, name: string): Promise<SkillModule> {
 }
 
 export interface ResolveOptions {
-  /** Folder of the built-in skills: `<dir>/<name>/index.ts`. */
+  /** Folder of the built-in skills: `<dir>/<name>/index.ts` (`index.js` when compiled). */
   builtinDirectory: string
   /** Relative module paths resolve against the manifest's folder. */
   manifestDirectory: string
@@ -91,12 +107,12 @@ export async function resolveSkillModule(skill: Skill, options: ResolveOptions):
       skill,
       reason: `module ${JSON.stringify(name)} is neither a built-in name nor a path`,
     }
-  const file = join(options.builtinDirectory, name, 'index.ts')
+  const file = join(options.builtinDirectory, name, `index${BUILTIN_EXTENSION}`)
   if (!existsSync(file)) {
     return {
       kind: 'unavailable',
       skill,
-      reason: `this hub has no built-in skill module "${name}" (no ${name}/index.ts among the built-in skills)`,
+      reason: `this hub has no built-in skill module "${name}" (no ${name}/index${BUILTIN_EXTENSION} among the built-in skills)`,
     }
   }
   const module = await importModule(file, name)

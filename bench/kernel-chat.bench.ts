@@ -59,14 +59,11 @@ async function idleServeRss(runtime: 'compiled' | 'sources') {
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'localhub-rss-'))
   const bin = fileURLToPath(new URL('../bin/localhub.js', import.meta.url))
-  const child = spawn(
-    process.execPath,
-    [bin, 'serve', '--port', '0', '--data', dataDir, '--log-level', 'warn'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LOCALHUB_RUNTIME: runtime },
-    },
-  )
+  // Run as a person runs it (`npx localhub`, the systemd unit): through the shebang's node flags.
+  const child = spawn(bin, ['serve', '--port', '0', '--data', dataDir, '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LOCALHUB_RUNTIME: runtime },
+  })
   try {
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {

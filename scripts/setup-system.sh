@@ -15,6 +15,7 @@ REQUIREMENTS=(
   "pocketsphinx_continuous:pocketsphinx"
   "/usr/share/pocketsphinx/model/en-us/en-us:pocketsphinx-en-us"
   "flite:flite"
+  "arecord:alsa-utils"
 )
 
 missing=()

@@ -159,6 +159,14 @@ class AvatarEndPayload(CatalogModel):
     totalFrames: Annotated[StrictInt, Field(ge=0)]
 
 
+class AvatarEndPayloadV2(CatalogModel):
+    """The face's stream of one answer ended: how many frames it sent, why it ended, and how much audio it covered. v2 adds the reason (a barge-in stops the face with the voice)."""
+    model_config = ConfigDict(extra="forbid")
+    totalFrames: Annotated[StrictInt, Field(ge=0)]
+    reason: Literal["completed", "interrupted", "failed"] = Field(description="completed: the answer's audio is covered to its end; interrupted: the run was cancelled (barge-in, the client went away); failed: the run ended with an error.")
+    durationMs: Optional[Annotated[StrictInt, Field(ge=0, le=3600000)]] = Field(default=None, description="Audio covered by the frames, in milliseconds on the answer's audio clock.")
+
+
 class AvatarFramePayload(CatalogModel):
     """A base64 image; seed 000 manifest calls the stream avatar.frames.stream."""
     model_config = ConfigDict(extra="forbid")
@@ -171,6 +179,32 @@ class AvatarFramesPayload(CatalogModel):
     model_config = ConfigDict(extra="forbid")
     frames: Annotated[List[Any], Field(max_length=1000)]
     fromSeq: Annotated[StrictInt, Field(ge=0)]
+
+
+class AvatarFramesV2FramesItemHead(CatalogModel):
+    """Small head motion, in degrees."""
+    model_config = ConfigDict(extra="forbid")
+    yaw: Annotated[StrictFloat, Field(ge=-30, le=30)]
+    pitch: Annotated[StrictFloat, Field(ge=-30, le=30)]
+    roll: Annotated[StrictFloat, Field(ge=-30, le=30)]
+
+
+class AvatarFramesV2FramesItem(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    seq: Annotated[StrictInt, Field(ge=0)]
+    startMs: Annotated[StrictInt, Field(ge=0)]
+    endMs: Annotated[StrictInt, Field(ge=1)]
+    viseme: Literal["sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "I", "O", "U"] = Field(description="The mouth shape (docs/voice.md, the phoneme to viseme table).")
+    weight: Annotated[StrictFloat, Field(ge=0, le=1)] = Field(description="How far the mouth takes the shape, 0 (rest) to 1.")
+    blink: Annotated[StrictFloat, Field(ge=0, le=1)] = Field(description="Eyelid closure, 0 open to 1 closed.")
+    head: AvatarFramesV2FramesItemHead = Field(description="Small head motion, in degrees.")
+
+
+class AvatarFramesPayloadV2(CatalogModel):
+    """Keyframes of the face, one per frame period at avatar.start's fps, numbered from fromSeq without gaps. Times are on the answer's audio clock (milliseconds from the start of its audio), so a client plays them against its own audio playback. v2 types the frames (v1 left them open)."""
+    model_config = ConfigDict(extra="forbid")
+    fromSeq: Annotated[StrictInt, Field(ge=0)]
+    frames: Annotated[List[AvatarFramesV2FramesItem], Field(min_length=1, max_length=1000)]
 
 
 class AvatarStartPayload(CatalogModel):
@@ -1283,6 +1317,23 @@ class SkillStartedPayload(CatalogModel):
     startMs: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
 
 
+class StoreLogCompactedPayload(CatalogModel):
+    """One retention pass over the SQLite event log: what it deleted in how many batches, what it kept because the ledger or an open approval references it, and the space it gave back."""
+    model_config = ConfigDict(extra="forbid")
+    trigger: Literal["schedule", "compact"] = Field(description="The periodic runner, or `localhub events compact`.")
+    deleted: Annotated[StrictInt, Field(ge=0)]
+    batches: Annotated[StrictInt, Field(ge=0)]
+    kept: Annotated[StrictInt, Field(ge=0)] = Field(description="Events past a limit kept because a ledger entry or an open approval names their trace.")
+    bytesBefore: Annotated[StrictInt, Field(ge=0)]
+    bytesAfter: Annotated[StrictInt, Field(ge=0)]
+    reclaimedBytes: Annotated[StrictInt, Field(ge=0)]
+    durationMs: Annotated[StrictFloat, Field(ge=0)]
+    maxAgeDays: Optional[Annotated[StrictFloat, Field(gt=0)]] = Field(default=None)
+    maxCount: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    maxBytes: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    completedAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+
+
 class StoreRetentionAppliedStoresItem(CatalogModel):
     model_config = ConfigDict(extra="forbid")
     store: Literal["events", "deadLetters", "memory", "rag"]
@@ -1676,6 +1727,17 @@ class VoiceTtsRequestedPayload(CatalogModel):
     language: Annotated[StrictStr, Field(min_length=1, max_length=35)]
 
 
+class VoiceWakeDetectedPayload(CatalogModel):
+    """The wake phrase heard by a hands-free source, its score, and the pre-roll that starts the utterance."""
+    model_config = ConfigDict(extra="forbid")
+    phrase: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="The phrase the keyword spotter found.")
+    score: Annotated[StrictFloat, Field(ge=0, le=1)] = Field(description="The spotter's posterior for the phrase.")
+    threshold: Optional[Annotated[StrictFloat, Field(ge=0, le=1)]] = Field(default=None, description="The phrase's detection threshold at the time.")
+    preRollMs: Annotated[StrictInt, Field(ge=0, le=1000)] = Field(description="Audio from just before the detection that starts the utterance.")
+    mode: Optional[Literal["wake_word", "talk"]] = Field(default=None)
+    source: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="Where the audio came from: dashboard, listen (a local microphone), a satellite.")
+
+
 # Payload model of every "type@version".
 TYPE_MAP: Dict[str, Type[BaseModel]] = {
     "action.input@1": ActionInputPayload,
@@ -1688,8 +1750,10 @@ TYPE_MAP: Dict[str, Type[BaseModel]] = {
     "approval.requested@1": ApprovalRequestedPayload,
     "approval.resolved@1": ApprovalResolvedPayload,
     "avatar.end@1": AvatarEndPayload,
+    "avatar.end@2": AvatarEndPayloadV2,
     "avatar.frame@1": AvatarFramePayload,
     "avatar.frames@1": AvatarFramesPayload,
+    "avatar.frames@2": AvatarFramesPayloadV2,
     "avatar.start@1": AvatarStartPayload,
     "bus.backpressure@1": BusBackpressurePayload,
     "bus.dlq.moved@1": BusDlqMovedPayload,
@@ -1783,6 +1847,7 @@ TYPE_MAP: Dict[str, Type[BaseModel]] = {
     "session.transition.rejected@1": SessionTransitionRejectedPayload,
     "skill.failed@1": SkillFailedPayload,
     "skill.started@1": SkillStartedPayload,
+    "store.log.compacted@1": StoreLogCompactedPayload,
     "store.retention.applied@1": StoreRetentionAppliedPayload,
     "stream.chunk@1": StreamChunkPayload,
     "stream.end@1": StreamEndPayload,
@@ -1822,6 +1887,7 @@ TYPE_MAP: Dict[str, Type[BaseModel]] = {
     "voice.tts.audio.ready@1": VoiceTtsAudioReadyPayload,
     "voice.tts.done@1": VoiceTtsDonePayload,
     "voice.tts.requested@1": VoiceTtsRequestedPayload,
+    "voice.wake.detected@1": VoiceWakeDetectedPayload,
 }
 
 # Highest version of every type.
@@ -1835,9 +1901,9 @@ LATEST_VERSIONS: Dict[str, int] = {
     "agent.turn.started": 1,
     "approval.requested": 1,
     "approval.resolved": 1,
-    "avatar.end": 1,
+    "avatar.end": 2,
     "avatar.frame": 1,
-    "avatar.frames": 1,
+    "avatar.frames": 2,
     "avatar.start": 1,
     "bus.backpressure": 1,
     "bus.dlq.moved": 1,
@@ -1931,6 +1997,7 @@ LATEST_VERSIONS: Dict[str, int] = {
     "session.transition.rejected": 1,
     "skill.failed": 1,
     "skill.started": 1,
+    "store.log.compacted": 1,
     "store.retention.applied": 1,
     "stream.chunk": 1,
     "stream.end": 1,
@@ -1970,6 +2037,7 @@ LATEST_VERSIONS: Dict[str, int] = {
     "voice.tts.audio.ready": 1,
     "voice.tts.done": 1,
     "voice.tts.requested": 1,
+    "voice.wake.detected": 1,
 }
 
 
@@ -1995,8 +2063,12 @@ __all__ = [
     "ApprovalRequestedPayload",
     "ApprovalResolvedPayload",
     "AvatarEndPayload",
+    "AvatarEndPayloadV2",
     "AvatarFramePayload",
     "AvatarFramesPayload",
+    "AvatarFramesPayloadV2",
+    "AvatarFramesV2FramesItem",
+    "AvatarFramesV2FramesItemHead",
     "AvatarStartPayload",
     "BusBackpressurePayload",
     "BusDlqMovedPayload",
@@ -2131,6 +2203,7 @@ __all__ = [
     "SkillFailedError",
     "SkillFailedPayload",
     "SkillStartedPayload",
+    "StoreLogCompactedPayload",
     "StoreRetentionAppliedPayload",
     "StoreRetentionAppliedStoresItem",
     "StreamChunkPayload",
@@ -2181,5 +2254,6 @@ __all__ = [
     "VoiceTtsAudioReadyPayload",
     "VoiceTtsDonePayload",
     "VoiceTtsRequestedPayload",
+    "VoiceWakeDetectedPayload",
     "payload_model",
 ]

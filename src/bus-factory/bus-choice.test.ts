@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { makeTempDir } from '../../test/kit/temp-dir.ts'
@@ -77,4 +77,27 @@ test('credentials come from the named variable or file, never from the manifest 
       }),
     { message: /tokenEnv names NATS_TOKEN, which is not set/ },
   )
+})
+
+test('without manifest credentials the hub signs in with the password `nats up` left (decision 1608)', (t) => {
+  const dir = makeTempDir()
+  t.after(() => dir.remove())
+  mkdirSync(join(dir.path, 'nats'))
+  writeFileSync(join(dir.path, 'nats', 'hub.password'), 'from-nats-up\n')
+  const plain = chooseBus({
+    env: {},
+    dataDir: dir.path,
+    flags: { bus: 'nats://127.0.0.1:4301', hubId: 'desk' },
+  })
+  assert.equal(plain.open.transportOptions?.user, 'hub')
+  assert.equal(plain.open.transportOptions?.pass, 'from-nats-up')
+  const named = chooseBus({
+    section: { transport: 'nats', credentials: { tokenEnv: 'NATS_TOKEN' } },
+    env: { NATS_TOKEN: 't0ken' },
+    dataDir: dir.path,
+  })
+  assert.equal(named.open.transportOptions?.user, undefined, 'the manifest wins')
+  assert.equal(named.open.transportOptions?.token, 't0ken')
+  const onSqlite = chooseBus({ env: {}, dataDir: dir.path })
+  assert.equal(onSqlite.transport, 'sqlite')
 })

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import type { Bus } from '../bus/index.ts'
 import { HubError } from '../contracts/index.ts'
@@ -27,6 +27,8 @@ export interface BusSection {
     readonly tokenEnv?: string
     readonly tokenFile?: string
   }
+  /** PEM files, relative to the data directory (decision 1604). */
+  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string }
 }
 
 /** `--bus` (sqlite | memory | nats | nats://host:port[,…]) and `--hub-id`. */
@@ -62,7 +64,7 @@ interface Named {
   servers: string[]
 }
 
-const NATS_URL = /^nats:\/\/[^\s/,]+(:\d{1,5})?\/?$/
+const NATS_URL = /^(nats|tls):\/\/[^\s/,]+(:\d{1,5})?\/?$/
 const HUB_ID = /^[A-Za-z0-9_-]{1,64}$/
 
 /** Parses a `--bus` / LOCALHUB_BUS value; `where` names it in the error. */
@@ -74,7 +76,7 @@ export function parseBusValue(value: string, where: string): Named {
     return { transport: 'nats', servers }
   throw new HubError(
     'E_BAD_REQUEST',
-    `${where} must be sqlite, memory, nats or nats://HOST:PORT[,nats://…], got ${JSON.stringify(value)}`,
+    `${where} must be sqlite, memory, nats or nats://HOST:PORT[,nats://…] (tls:// for TLS), got ${JSON.stringify(value)}`,
   )
 }
 
@@ -134,9 +136,20 @@ function secretOf(
   return secret
 }
 
+/**
+ * The password `localhub nats up --role hub` leaves in the data directory (decision 1603): used as
+ * user `hub` when the manifest names no credentials, so `nats up` + `serve --bus` need no manifest edit.
+ */
+export const NATS_UP_PASSWORD_FILE = join('nats', 'hub.password')
+export const NATS_UP_USER = 'hub'
+
 function credentialsOf(input: BusChoiceInput): Partial<NatsTransportOptions> {
   const credentials = input.section?.credentials
-  if (credentials === undefined) return {}
+  if (credentials === undefined) {
+    const file = join(input.dataDir, NATS_UP_PASSWORD_FILE)
+    if (!existsSync(file)) return {}
+    return { user: NATS_UP_USER, pass: secretOf(input, undefined, file, 'password') }
+  }
   const pass = secretOf(input, credentials.passwordEnv, credentials.passwordFile, 'password')
   const token = secretOf(input, credentials.tokenEnv, credentials.tokenFile, 'token')
   return {
@@ -144,6 +157,21 @@ function credentialsOf(input: BusChoiceInput): Partial<NatsTransportOptions> {
     ...(pass === undefined ? {} : { pass }),
     ...(token === undefined ? {} : { token }),
   }
+}
+
+/** bus.tls with its files resolved against the data directory; each must be readable. */
+function tlsOf(input: BusChoiceInput): Pick<NatsTransportOptions, 'tls'> {
+  const tls = input.section?.tls
+  if (tls === undefined) return {}
+  const files: NonNullable<NatsTransportOptions['tls']> = {}
+  for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
+    const name = tls[key]
+    if (name === undefined) continue
+    const file = isAbsolute(name) ? name : join(input.dataDir, name)
+    if (!existsSync(file)) throw new HubError('E_BAD_REQUEST', `bus.tls.${key} ${file} does not exist`)
+    files[key] = file
+  }
+  return { tls: files }
 }
 
 function namedTransport(input: BusChoiceInput): Named & { from: BusChoice['from'] } {
@@ -187,6 +215,7 @@ export function chooseBus(input: BusChoiceInput): BusChoice {
     ...(servers.length === 0 ? {} : { servers }),
     name: `localhub-${hubId}`,
     ...credentialsOf(input),
+    ...tlsOf(input),
   }
   return {
     transport: 'nats',

@@ -1,5 +1,6 @@
 import { HubError } from '../contracts/index.ts'
 import type { NatsTransportOptions } from '../transports/nats/index.ts'
+import { connectLikeTransport } from './nats-connection.ts'
 
 // retention.events on NATS (decision 1601): the server enforces it as the limits of the hub's log
 // stream LH_<hubId> (max_age, max_msgs_per_subject), so nothing in the hub sweeps a remote log.
@@ -25,16 +26,8 @@ export async function applyNatsEventsRetention(
   hubId: string,
   rule: EventsRetentionRule,
 ): Promise<void> {
-  const { connect } = await import('@nats-io/transport-node')
   const { jetstreamManager } = await import('@nats-io/jetstream')
-  const servers = options.servers === undefined ? undefined : [options.servers].flat()
-  const connection = await connect({
-    ...(servers === undefined ? {} : { servers }),
-    name: `${options.name ?? 'localhub'}-retention`,
-    ...(options.user === undefined ? {} : { user: options.user }),
-    ...(options.pass === undefined ? {} : { pass: options.pass }),
-    ...(options.token === undefined ? {} : { token: options.token }),
-  })
+  const connection = await connectLikeTransport(options, 'retention')
   try {
     const manager = await jetstreamManager(connection)
     const stream = natsLogStreamOf(hubId)

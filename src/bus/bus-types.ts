@@ -76,7 +76,15 @@ export interface Subscription {
 export interface ReplayOptions {
   from?: ReplayPosition
   to?: ReplayPosition
+  /** Type pattern (`chat.*`, `ui.>`). */
   filter?: string
+  /** Exact matches on the envelope's traceId, sessionId, source (decision 1610). */
+  traceId?: string
+  sessionId?: string
+  source?: string
+  /** Time range on the envelope's ts (ISO text, Unix ms or Date), besides a from/to seq. */
+  since?: string | number | Date
+  until?: string | number | Date
   limit?: number
 }
 

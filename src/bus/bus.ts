@@ -28,6 +28,7 @@ import { deferredIterable } from './page-iterator.ts'
 import { createPermissionChecker } from './permissions.ts'
 import { type PreparedEvent, prepareEnvelope } from './prepare-envelope.ts'
 import { PublishQueue } from './publish-queue.ts'
+import { applyQueryKeys, filterQueryKeys, toTimeMs } from './replay-query.ts'
 import { createRequester, replyTypeOf } from './request-reply.ts'
 import { compileTypePattern, hubSubjectPrefix, validatePattern } from './subjects.ts'
 import { systemEvents } from './system-events.ts'
@@ -46,12 +47,7 @@ function defaultOnError(error: Error, where: string): void {
   process.emitWarning(`${where}: ${error.message}`, { code: 'LOCALHUB_BUS' })
 }
 
-/** Milliseconds since the epoch for a replay/subscribe time given as ISO text, ms or Date. */
-export function toTimeMs(time: string | number | Date): number {
-  const ms = time instanceof Date ? time.getTime() : typeof time === 'number' ? time : Date.parse(time)
-  if (!Number.isFinite(ms)) throw new HubError('E_BAD_REQUEST', `not a time: ${JSON.stringify(time)}`)
-  return ms
-}
+export { toTimeMs }
 
 function toDeliverFrom(from: SubscribeOptions['from']): DeliverFrom {
   if (from === undefined || from === 'new' || from === 'first') return from ?? 'new'
@@ -337,8 +333,10 @@ export async function createBus(options: BusOptions): Promise<Bus> {
       const query: ReadQuery = { filter }
       applyPosition(query, replayOptions.from, 'from')
       applyPosition(query, replayOptions.to, 'to')
+      applyQueryKeys(query, replayOptions)
       if (replayOptions.limit !== undefined) query.limit = replayOptions.limit
-      return transport.read(query)
+      if (transport.capabilities.queryKeys === true) return transport.read(query)
+      return filterQueryKeys(query, (narrowed) => transport.read(narrowed))
     })
   }
 

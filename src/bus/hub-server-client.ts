@@ -119,10 +119,15 @@ export interface RemoteReplayQuery {
   from?: number | string
   to?: number | string
   filter?: string
+  traceId?: string
+  sessionId?: string
+  source?: string
+  since?: string
+  until?: string
   limit?: number
 }
 
-/** GET /events?from=&to=&filter=&limit= as NDJSON envelopes. */
+/** GET /events?from=&to=&filter=&traceId=&sessionId=&source=&since=&until=&limit= as NDJSON envelopes. */
 export async function* getEvents(server: HubServer, query: RemoteReplayQuery): AsyncIterable<Envelope> {
   const search = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) if (value !== undefined) search.set(key, String(value))

@@ -13,7 +13,7 @@ export type {
 } from './bus-types.ts'
 export type { Clock } from './clock.ts'
 export { systemClock } from './clock.ts'
-export { DedupeWindow, dedupeKeysOf } from './dedupe-window.ts'
+export { DEFAULT_DEDUPE_WINDOW_MS, DedupeWindow, dedupeKeysOf } from './dedupe-window.ts'
 export type { HubServer } from './hub-server-client.ts'
 export { findHubServer, getEvents, postEvents } from './hub-server-client.ts'
 export { LiveDispatcher } from './live-dispatcher.ts'

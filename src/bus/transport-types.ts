@@ -11,6 +11,11 @@ export interface TransportCapabilities {
   persistent: boolean
   /** Other processes opening the same store see this log (their consumers pick up events). */
   sharedAcrossProcesses: boolean
+  /**
+   * `read` honours traceId, sessionId and source itself (and applies `limit` after them). Without
+   * it the bus filters those keys and applies the limit (decision 1610).
+   */
+  queryKeys?: boolean
 }
 
 /** What the bus hands a transport factory. */
@@ -123,6 +128,10 @@ export interface ReadQuery {
   fromTime?: number
   toTime?: number
   filter?: string
+  /** Exact matches on the envelope's fields (decision 1610). */
+  traceId?: string
+  sessionId?: string
+  source?: string
   limit?: number
 }
 

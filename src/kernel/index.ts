@@ -9,6 +9,7 @@ export {
   HUB_VERSION,
   LEGACY_DATA_DIR,
   openHub,
+  referencedTraceIds,
 } from './hub/index.ts'
 export type {
   ChatInput,

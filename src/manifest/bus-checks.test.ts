@@ -42,11 +42,22 @@ test('NATS keys on the sqlite bus are refused on their own line', () => {
   assert.match(issues[0]!.message, /acts only on the NATS bus/)
 })
 
-test('tls is refused: the transport cannot take it yet', () => {
-  const { issues, firstLine } = issuesOf(['transport: nats', 'tls: { caFile: /etc/ca.pem }'])
+test('tls is taken on the NATS bus; a certificate without its key, or tls on SQLite, is refused', () => {
+  const { result } = withBus([
+    'transport: nats',
+    'servers: [tls://127.0.0.1:4333]',
+    'tls: { caFile: nats/ca.pem }',
+  ])
+  assert.equal(result.ok, true, result.ok ? '' : result.issues.map((issue) => issue.message).join('\n'))
+  const { issues, firstLine } = issuesOf(['transport: nats', 'tls: { certFile: nats/client.pem }'])
   assert.deepEqual(
     issues.map((issue) => [issue.path, issue.line]),
-    [['/bus/tls', firstLine + 1]],
+    [['/bus/tls/certFile', firstLine + 1]],
+  )
+  const onSqlite = issuesOf(['transport: sqlite', 'tls: { caFile: ca.pem }']).issues
+  assert.deepEqual(
+    onSqlite.map((issue) => issue.path),
+    ['/bus/tls'],
   )
 })
 

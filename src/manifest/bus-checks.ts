@@ -2,9 +2,9 @@ import { asObject, draftAt } from './check-kit.ts'
 import type { IssueDraft } from './manifest-issue.ts'
 
 // The bus: section (decision 1600): NATS keys act only on the NATS bus, a credential comes from
-// one place, and TLS is refused until the transport can take it.
+// one place, and a client certificate comes with its key (decision 1604).
 
-const NATS_ONLY_KEYS = ['servers', 'hubId', 'credentials'] as const
+const NATS_ONLY_KEYS = ['servers', 'hubId', 'credentials', 'tls'] as const
 
 function credentialDrafts(root: unknown): IssueDraft[] {
   const credentials = asObject(asObject(asObject(root)?.bus)?.credentials)
@@ -68,14 +68,15 @@ export function busDrafts(root: unknown): IssueDraft[] {
       )
     }
   }
-  if (section.tls !== undefined)
+  const tls = asObject(section.tls)
+  if (tls !== undefined && (tls.certFile === undefined) !== (tls.keyFile === undefined))
     drafts.push(
       draftAt(
         root,
-        '/bus/tls',
-        'the NATS transport takes no TLS settings yet, so the connection would not be what this says',
-        'remove tls; reach a remote server over a tunnel or a leafnode of a local nats-server (docs/nats.md)',
-        'no tls',
+        tls.certFile === undefined ? '/bus/tls/keyFile' : '/bus/tls/certFile',
+        'a client certificate needs its key, and a key its certificate',
+        'give both certFile and keyFile, or neither',
+        'certFile with keyFile',
       ),
     )
   if (transport === 'nats') drafts.push(...credentialDrafts(root))

@@ -23,7 +23,13 @@ export type {
   Skill,
   StateMachine,
   WorkspaceRoot,
+  WyomingServerSection,
 } from './manifest-types.ts'
 export { stepKind } from './manifest-types.ts'
 export { storagePathOf } from './storage-path.ts'
 export { BUILTIN_TOOLS, toolPolicyOf } from './tool-policy.ts'
+export {
+  DEFAULT_WYOMING_END_OF_SPEECH_MS,
+  DEFAULT_WYOMING_SERVER_HOST,
+  isLoopbackHost,
+} from './wyoming-checks.ts'

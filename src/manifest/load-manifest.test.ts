@@ -205,7 +205,7 @@ describe('shipped manifests', () => {
     // chat.message (seed 004): the built-in LLM skill records each answer with it.
     const others = check.ok ? [] : check.issues.filter((issue) => issue.got !== 'string "chat.message"')
     assert.deepEqual(others, [])
-    assert.equal(parseManifest(text).skills.length, 13)
+    assert.equal(parseManifest(text).skills.length, 14)
   })
 
   test('full.yaml keeps the seed: same pipelines, state machine states and acceptance list', async () => {

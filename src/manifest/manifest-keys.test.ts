@@ -282,7 +282,7 @@ describe('kernel.api', () => {
       withoutVoice(m)
       m.kernel.api.ws.push({ path: '/ws/voice', direction: 'bi', stream: true })
     })
-    assert.equal(voice.path, '/kernel/api/ws/1/path')
+    assert.equal(voice.path, '/kernel/api/ws/2/path')
     assert.match(voice.problem, /voice turn \(issue 12\)/)
     assert.equal(voice.fix, 'remove the entry, or enable a skill that consumes voice.chunk')
     accepted((m) => {
@@ -298,7 +298,14 @@ describe('kernel.api', () => {
         latencyClass: 'realtime_audio',
       })
     })
-    const avatar = only((m) => m.kernel.api.ws.push({ path: '/ws/avatar', direction: 'out' }))
+    // The default manifest has the avatar skill; this case starts from one without it.
+    const avatar = only((m) => {
+      m.skills = m.skills.filter((skill: Json) => skill.id !== 'skill.avatar')
+      m.kernel.api.ws = m.kernel.api.ws.filter((route: Json) => route.path !== '/ws/avatar')
+      for (const pipeline of m.pipelines)
+        pipeline.steps = pipeline.steps.filter((step: Json) => step.call !== 'skill.avatar')
+      m.kernel.api.ws.push({ path: '/ws/avatar', direction: 'out' })
+    })
     assert.match(avatar.problem, /issue 13/)
     assert.equal(
       only((m) => m.kernel.api.ws.push({ path: '/ws/event', direction: 'out' })).fix,

@@ -88,8 +88,17 @@ export interface KernelSection extends Extensions {
   readonly api?: {
     readonly http?: { readonly base: string; readonly endpoints?: readonly HttpEndpoint[] }
     readonly ws?: readonly WsEndpoint[]
+    readonly wyoming?: WyomingServerSection
   }
   readonly stateMachine?: StateMachine
+}
+
+/** kernel.api.wyoming: the Wyoming server for satellites (docs/voice.md), off when absent. */
+export interface WyomingServerSection {
+  readonly host?: string
+  readonly port: number
+  readonly allowRemote?: boolean
+  readonly endOfSpeechMs?: number
 }
 
 export interface LlmSection extends Extensions {
@@ -121,6 +130,8 @@ export interface WorkspaceSection extends Extensions {
 export interface RetentionRule {
   readonly maxAgeDays?: number
   readonly maxCount?: number
+  /** Events only: the log's used size cap (decision 1612). */
+  readonly maxBytes?: number
   readonly userControlled?: boolean
 }
 
@@ -144,8 +155,8 @@ export interface BusSection extends Extensions {
     readonly tokenEnv?: string
     readonly tokenFile?: string
   }
-  /** Refused for now: the NATS transport takes no TLS settings yet. */
-  readonly tls?: Readonly<Record<string, unknown>>
+  /** TLS to the NATS server (decision 1604); files relative to the data directory. */
+  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string }
 }
 
 export interface Transport {

@@ -9,6 +9,7 @@ import {
 } from './kernel-api.ts'
 import type { IssueDraft } from './manifest-issue.ts'
 import { suggest } from './manifest-labels.ts'
+import { wyomingDrafts } from './wyoming-checks.ts'
 
 // Sections whose values the kernel reads: kernel.api, llm, retention, contracts
 // (docs/decisions/1400..1406). A value the hub cannot honour is refused here, with its line.
@@ -164,7 +165,7 @@ function llmDrafts(root: unknown): IssueDraft[] {
 }
 
 const RULE_KEYS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  events: ['maxAgeDays', 'maxCount', 'userControlled'],
+  events: ['maxAgeDays', 'maxCount', 'maxBytes', 'userControlled'],
   deadLetters: ['maxAgeDays', 'maxCount', 'userControlled'],
   memory: ['maxAgeDays', 'userControlled'],
   rag: ['userControlled'],
@@ -175,6 +176,7 @@ const WHY_NOT: Readonly<Record<string, string>> = Object.freeze({
   memory: 'memory expires by age only (maxAgeDays); `localhub memory forget` removes the rest',
   rag: 'the RAG index mirrors your workspace files: remove or re-index files to drop them',
   ledger: 'the audit ledger is kept until you delete it; a hash chain cannot lose its old entries',
+  deadLetters: 'dead letters are capped by age and count; a size cap is for the event log',
 })
 
 function retentionDrafts(root: unknown): IssueDraft[] {
@@ -185,7 +187,7 @@ function retentionDrafts(root: unknown): IssueDraft[] {
     const rule = asObject(section[store])
     if (rule === undefined) continue
     const path = `/retention/${store}`
-    for (const key of ['maxAgeDays', 'maxCount'] as const) {
+    for (const key of ['maxAgeDays', 'maxCount', 'maxBytes'] as const) {
       if (rule[key] !== undefined && !allowed.includes(key)) {
         drafts.push(
           draftAt(
@@ -198,7 +200,8 @@ function retentionDrafts(root: unknown): IssueDraft[] {
         )
       }
     }
-    const limited = rule.maxAgeDays !== undefined || rule.maxCount !== undefined
+    const limited =
+      rule.maxAgeDays !== undefined || rule.maxCount !== undefined || rule.maxBytes !== undefined
     if (rule.userControlled === true && limited) {
       drafts.push(
         draftAt(
@@ -248,5 +251,6 @@ export function sectionDrafts(root: unknown): IssueDraft[] {
     ...retentionDrafts(root),
     ...contractDrafts(root),
     ...busDrafts(root),
+    ...wyomingDrafts(root),
   ]
 }

@@ -1,3 +1,10 @@
+export {
+  AnswerStream,
+  answerStreamOf,
+  attachAnswerStream,
+  recordSpokenAnswer,
+  spokenAnswerOf,
+} from './answer-stream.ts'
 export { defineSkill, isSkillModule } from './define-skill.ts'
 export { findExecutable } from './find-executable.ts'
 export type { RunInbox } from './run-inbox.ts'
@@ -11,7 +18,7 @@ export type {
   RunTrigger,
 } from './run-state.ts'
 export { createRunState } from './run-state.ts'
-export type { HealthProbe, ToolDefinition, ToolPort } from './services.ts'
+export type { EmbeddingPort, HealthProbe, SearchPort, ToolDefinition, ToolPort } from './services.ts'
 export { SERVICE_NAMES } from './services.ts'
 export type {
   Condition,

@@ -9,6 +9,12 @@ export const SERVICE_NAMES = Object.freeze({
   tools: 'tools',
   /** HealthProbe of the language model (the LLM skill). */
   modelHealth: 'model.health',
+  /** EmbeddingPort of the language model's provider, when it can embed (the LLM skill). */
+  embeddings: 'embeddings',
+  /** SearchPort over episodic memory (the memory skill); MCP clients search it through the hub. */
+  memorySearch: 'memory.search',
+  /** SearchPort over the indexed documents (the rag skill). */
+  documentSearch: 'rag.search',
 })
 
 /** A tool offered to a model, in the OpenAI function-calling shape the providers use. */
@@ -36,4 +42,17 @@ export interface HealthProbe {
   readonly name: string
   readonly model?: string
   health(signal: AbortSignal): Promise<{ ok: boolean; [key: string]: unknown }>
+}
+
+/** Text embeddings from the model provider (OpenAI /v1/embeddings and Ollama /api/embed on the hub use it). */
+export interface EmbeddingPort {
+  /** The embedding model's name. */
+  readonly model: string
+  /** One vector per input, in input order. */
+  embed(inputs: string[], signal?: AbortSignal): Promise<number[][]>
+}
+
+/** A read-only search a skill offers to the hub's other entries (MCP tools): ranked hits, plain data. */
+export interface SearchPort {
+  search(query: string, limit: number): Promise<unknown[]>
 }

@@ -49,6 +49,11 @@ export interface SkillRuntime {
   readonly id: string
   status(): SkillHealth
   invoke(context: StepContext): Promise<void>
+  /**
+   * The step reads the text of the `stream: true` step before it while that step writes it
+   * (`answerStreamOf(run)`), so the runner starts both together (docs/decisions/1509).
+   */
+  readonly readsAnswerStream?: boolean
 }
 
 /** Named predicates for `if` steps, registered by skills. */

@@ -6,13 +6,17 @@ import {
   type TopicStat,
 } from '../bus/index.ts'
 import type { Envelope } from '../contracts/index.ts'
+import { planRead, type Row } from './event-query.ts'
 import type { SqliteDatabase } from './open-database.ts'
 import { makeRecord, type RecentEvents } from './recent-events.ts'
 import { storeError } from './store-errors.ts'
 
 const PAGE = 1000
+/** Rows fetched per index when several are merged. */
+const MERGED_PAGE = 256
+const MAX_CACHED_STATEMENTS = 256
 
-type Row = [number, string, string | null, string]
+type RecordRow = [number, string, string | null, string]
 
 /** Reads the log: for consumers (LogReader), for replay (paged) and for topic counts. */
 export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file: string) {
@@ -44,13 +48,13 @@ export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file
       const cached = recent.after(afterSeq, limit)
       if (cached !== undefined) return cached
       return guarded('reading events', () =>
-        (s.after.all(afterSeq, limit) as Row[]).map(([seq, type, session, body]) =>
+        (s.after.all(afterSeq, limit) as RecordRow[]).map(([seq, type, session, body]) =>
           makeRecord(seq, type, session, body),
         ),
       )
     },
     readSeq(seq) {
-      const row = guarded('reading an event', () => s.one.get(seq) as Row | undefined)
+      const row = guarded('reading an event', () => s.one.get(seq) as RecordRow | undefined)
       return row === undefined ? undefined : makeRecord(row[0], row[1], row[2], row[3])
     },
     lastSeq: () => guarded('reading the log head', () => s.head.get() as number),
@@ -62,46 +66,67 @@ export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file
     },
   }
 
-  function pageStatement(query: ReadQuery) {
-    const where = ['seq > ?']
-    if (query.toSeq !== undefined) where.push('seq <= ?')
-    if (query.fromTime !== undefined) where.push('ts_ms >= ?')
-    if (query.toTime !== undefined) where.push('ts_ms <= ?')
-    const exact = query.filter !== undefined && !/[*>]/.test(query.filter)
-    if (exact) where.push('type = ?')
-    const statement = db
-      .prepare(`SELECT seq, type, body FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${PAGE}`)
-      .raw()
-    const fixed: unknown[] = []
-    if (query.toSeq !== undefined) fixed.push(query.toSeq)
-    if (query.fromTime !== undefined) fixed.push(query.fromTime)
-    if (query.toTime !== undefined) fixed.push(query.toTime)
-    if (exact) fixed.push(query.filter)
-    return { statement, fixed }
+  interface RawStatement {
+    all(...parameters: unknown[]): unknown[]
+  }
+  const statements = new Map<string, RawStatement>()
+  function prepared(sql: string) {
+    let statement = statements.get(sql)
+    if (statement === undefined) {
+      if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear()
+      statement = db.prepare(sql).raw() as RawStatement
+      statements.set(sql, statement)
+    }
+    return statement
   }
 
-  /** Replays in seq order, a page at a time, so memory stays flat however long the log. */
+  /**
+   * Replays in seq order, a page at a time, so memory stays flat however long the log; the rows
+   * come from the index that planRead chose, merged by seq when it is several (decision 1610).
+   */
   function read(query: ReadQuery): AsyncIterable<Envelope> {
     const matches = compileTypePattern(query.filter ?? '>')
-    const { statement, fixed } = guarded('preparing a replay', () => pageStatement(query))
-    let after = Math.max(0, (query.fromSeq ?? 1) - 1)
+    const plan = guarded('planning a replay', () => planRead(db, query, matches))
+    const check = plan.typePattern === undefined ? undefined : matches
+    const size = plan.streams.length > 1 ? MERGED_PAGE : PAGE
+    const streams = plan.streams.map((spec) => ({
+      statement: guarded('preparing a replay', () => prepared(spec.sql)),
+      params: spec.params,
+      cursor: spec.start,
+      rows: [] as Row[],
+      index: 0,
+      exhausted: false,
+    }))
     let remaining = query.limit ?? Number.POSITIVE_INFINITY
-    let exhausted = false
+    const head = (stream: (typeof streams)[number]): Row | undefined => {
+      if (stream.index >= stream.rows.length && !stream.exhausted) {
+        stream.rows = guarded(
+          'replaying events',
+          () => stream.statement.all(...stream.params, stream.cursor, size) as Row[],
+        )
+        stream.index = 0
+        if (stream.rows.length < size) stream.exhausted = true
+        if (stream.rows.length > 0) stream.cursor = stream.rows[stream.rows.length - 1]![3]
+      }
+      return stream.rows[stream.index]
+    }
     return pagedIterable(() => {
       const page: Envelope[] = []
-      // Loops past pages the filter emptied, so an empty page means the end.
-      while (page.length === 0 && !exhausted && remaining > 0) {
-        const rows = guarded(
-          'replaying events',
-          () => statement.all(after, ...fixed) as [number, string, string][],
-        )
-        if (rows.length < PAGE) exhausted = true
-        for (const [seq, type, body] of rows) {
-          after = seq
-          if (!matches(type)) continue
-          page.push(JSON.parse(body) as Envelope)
-          if (--remaining <= 0) break
+      while (page.length < PAGE && remaining > 0) {
+        let best: (typeof streams)[number] | undefined
+        let bestSeq = Number.POSITIVE_INFINITY
+        for (const stream of streams) {
+          const row = head(stream)
+          if (row !== undefined && row[0] < bestSeq) {
+            best = stream
+            bestSeq = row[0]
+          }
         }
+        if (best === undefined) break
+        const [, type, body] = best.rows[best.index++]!
+        if (check !== undefined && !check(type)) continue
+        page.push(JSON.parse(body) as Envelope)
+        remaining--
       }
       return page
     })

@@ -72,7 +72,7 @@ export class EventWriter {
           'ON CONFLICT (key) DO UPDATE SET id = excluded.id, seq = excluded.seq, session_seq = excluded.session_seq, expires_ms = excluded.expires_ms',
       ),
       insert: db.prepare(
-        'INSERT INTO events (seq, id, type, session_id, session_seq, ts_ms, committed_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
+        'INSERT INTO events (seq, id, type, session_id, session_seq, ts_ms, committed_ms, body, trace_id, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (id) DO NOTHING',
       ),
       floor: db.prepare('UPDATE consumers SET ack_floor = ?, updated_ms = ? WHERE name = ?'),
@@ -223,6 +223,9 @@ export class EventWriter {
       Number.isFinite(timeMs) ? timeMs : null,
       now,
       body,
+      // NULL for the root of its own trace (schema.ts): the trace index holds only followers.
+      envelope.traceId === envelope.id ? null : (envelope.traceId ?? ''),
+      envelope.source ?? null,
     ).changes
     if (inserted === 0) {
       const first = s.byId.get(envelope.id) as DuplicateRow

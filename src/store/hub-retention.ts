@@ -1,7 +1,7 @@
 import type { BusClient, DeadLetterEntry, DeadLetterQuery } from '../bus/index.ts'
 import { HubError, toHubError } from '../contracts/index.ts'
+import { type CompactionReport, compactLog } from './log-compaction.ts'
 import { openDatabase, type SqliteDatabase } from './open-database.ts'
-import { enforceRetention } from './retention.ts'
 import { DEFAULT_RETENTION_INTERVAL_MS, eventStoreSettings } from './store-options.ts'
 
 // The manifest's `retention` section applied to the hub's stores (docs/decisions/1401): old
@@ -19,6 +19,8 @@ export interface RetentionLimit {
   maxAgeDays?: number
   /** For events: per event type, so a flood of one type never pushes out rare ones. */
   maxCount?: number
+  /** Events only: the log's used size in bytes; the oldest events go first (decision 1612). */
+  maxBytes?: number
   /** Nothing is deleted automatically. */
   userControlled?: boolean
 }
@@ -44,7 +46,12 @@ export interface RetentionTargets {
   /** The memory store, opened with `retentionDays` = retention.memory.maxAgeDays. */
   memory?: { applyRetention(): { episodes: number; facts: number } }
   dedupeWindowMs?: number
+  /** Traces the ledger or an open approval references: their events are never deleted. */
+  keepTraceIds?: () => Iterable<string> | Promise<Iterable<string>>
 }
+
+/** What started a pass: the periodic runner, or `localhub events compact`. */
+export type RetentionTrigger = 'schedule' | 'compact'
 
 export interface StoreOutcome {
   store: 'events' | 'deadLetters' | 'memory'
@@ -57,19 +64,26 @@ export interface RetentionOutcome {
   stores: StoreOutcome[]
   deleted: number
   appliedAt: string
+  /** The event log's pass (absent when no events rule acts on a file here). */
+  log?: CompactionReport
 }
 
 function acts(limit: RetentionLimit | undefined): limit is RetentionLimit {
   return (
     limit !== undefined &&
     limit.userControlled !== true &&
-    (limit.maxAgeDays !== undefined || limit.maxCount !== undefined)
+    (limit.maxAgeDays !== undefined || limit.maxCount !== undefined || limit.maxBytes !== undefined)
   )
 }
 
 function checkLimit(name: string, limit: RetentionLimit | undefined): void {
   if (limit === undefined) return
-  for (const key of ['maxAgeDays', 'maxCount'] as const) {
+  if (name !== 'events' && limit.maxBytes !== undefined)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `retention.${name}.maxBytes is not applied: a size cap is for the event log`,
+    )
+  for (const key of ['maxAgeDays', 'maxCount', 'maxBytes'] as const) {
     const value = limit[key]
     if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
       throw new HubError(
@@ -93,17 +107,29 @@ function openEventsDatabase(path: string, dedupeWindowMs: number): SqliteDatabas
   return openDatabase(eventStoreSettings({ path, dedupeWindowMs }))
 }
 
-function deleteEvents(
+async function compactEvents(
   db: SqliteDatabase,
   limit: RetentionLimit,
   now: number,
+  targets: RetentionTargets,
   dedupeWindowMs: number,
-): number {
-  const rule = {
-    ...(limit.maxAgeDays === undefined ? {} : { maxAgeMs: limit.maxAgeDays * MILLISECONDS_PER_DAY }),
-    ...(limit.maxCount === undefined ? {} : { maxCount: limit.maxCount }),
-  }
-  return enforceRetention(db, { default: rule }, now, dedupeWindowMs).deleted
+  signal: AbortSignal | undefined,
+): Promise<CompactionReport> {
+  const keepTraceIds = targets.keepTraceIds === undefined ? undefined : await targets.keepTraceIds()
+  return compactLog(
+    db,
+    {
+      ...(limit.maxAgeDays === undefined ? {} : { maxAgeMs: limit.maxAgeDays * MILLISECONDS_PER_DAY }),
+      ...(limit.maxCount === undefined ? {} : { maxCount: limit.maxCount }),
+      ...(limit.maxBytes === undefined ? {} : { maxBytes: limit.maxBytes }),
+    },
+    {
+      now,
+      dedupeWindowMs,
+      ...(keepTraceIds === undefined ? {} : { keepTraceIds }),
+      ...(signal === undefined ? {} : { signal }),
+    },
+  )
 }
 
 async function purgeDeadLetters(
@@ -133,15 +159,17 @@ function retentionPass(targets: RetentionTargets, rules: RetentionRules) {
   const dedupeWindowMs = targets.dedupeWindowMs ?? DEFAULT_RETENTION_DEDUPE_WINDOW_MS
   let db: SqliteDatabase | undefined
   return {
-    async run(now: number): Promise<RetentionOutcome> {
+    async run(
+      now: number,
+      trigger: RetentionTrigger = 'schedule',
+      signal?: AbortSignal,
+    ): Promise<RetentionOutcome> {
       const stores: StoreOutcome[] = []
+      let log: CompactionReport | undefined
       if (acts(rules.events) && targets.eventsPath !== undefined) {
         db ??= openEventsDatabase(targets.eventsPath, dedupeWindowMs)
-        stores.push({
-          store: 'events',
-          deleted: deleteEvents(db, rules.events, now, dedupeWindowMs),
-          ...limitFields(rules.events),
-        })
+        log = await compactEvents(db, rules.events, now, targets, dedupeWindowMs, signal)
+        stores.push({ store: 'events', deleted: log.deleted, ...limitFields(rules.events) })
       }
       if (acts(rules.deadLetters) && targets.bus !== undefined) {
         stores.push({
@@ -155,12 +183,26 @@ function retentionPass(targets: RetentionTargets, rules: RetentionRules) {
         stores.push({ store: 'memory', deleted: episodes + facts, ...limitFields(rules.memory) })
       }
       const deleted = stores.reduce((sum, store) => sum + store.deleted, 0)
-      const outcome = { stores, deleted, appliedAt: new Date(now).toISOString() }
+      const appliedAt = new Date(now).toISOString()
+      const outcome: RetentionOutcome = { stores, deleted, appliedAt, ...(log === undefined ? {} : { log }) }
       if (deleted > 0 && targets.bus !== undefined) {
         await targets.bus.publish({
           type: 'store.retention.applied',
           source: 'kernel.retention',
-          payload: { ...outcome, stores: stores.filter((store) => store.deleted > 0) },
+          payload: { stores: stores.filter((store) => store.deleted > 0), deleted, appliedAt },
+        })
+      }
+      if (log !== undefined && targets.bus !== undefined && (log.deleted > 0 || trigger === 'compact')) {
+        await targets.bus.publish({
+          type: 'store.log.compacted',
+          source: 'kernel.retention',
+          payload: {
+            trigger,
+            ...log,
+            ...limitFields(rules.events!),
+            ...(rules.events?.maxBytes === undefined ? {} : { maxBytes: rules.events.maxBytes }),
+            completedAt: new Date().toISOString(),
+          },
         })
       }
       return outcome
@@ -180,10 +222,11 @@ export async function applyRetention(
   targets: RetentionTargets,
   rules: RetentionRules,
   now: number,
+  trigger: RetentionTrigger = 'schedule',
 ): Promise<RetentionOutcome> {
   const pass = retentionPass(targets, rules)
   try {
-    return await pass.run(now)
+    return await pass.run(now, trigger)
   } finally {
     pass.close()
   }
@@ -215,9 +258,11 @@ export function startRetention(
   const pass = retentionPass(targets, rules)
   let running: Promise<RetentionOutcome> | undefined
   let stopped = false
+  // stop() ends a long pass between two batches instead of waiting for it.
+  const stopping = new AbortController()
   const runNow = (): Promise<RetentionOutcome> => {
     if (stopped) return Promise.reject(new HubError('E_BAD_REQUEST', 'retention was stopped'))
-    running ??= pass.run(now()).finally(() => {
+    running ??= pass.run(now(), 'schedule', stopping.signal).finally(() => {
       running = undefined
     })
     return running
@@ -234,6 +279,7 @@ export function startRetention(
       if (stopped) return
       stopped = true
       clearInterval(timer)
+      stopping.abort()
       await running?.catch(() => undefined)
       pass.close()
     },

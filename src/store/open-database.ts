@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from '
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { HubError } from '../contracts/index.ts'
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts'
+import { QUERY_INDEX_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts'
 import { migrateSchema } from './schema-migration.ts'
 import { corruptFileError, storeError } from './store-errors.ts'
 import type { EventStoreSettings } from './store-options.ts'
@@ -52,6 +52,8 @@ export function openDatabase(settings: EventStoreSettings): SqliteDatabase {
     throw storeError(error, file, 'opening')
   }
   try {
+    // Only a new, empty file takes this; an older log keeps its mode until `events compact --full`.
+    db.pragma('auto_vacuum = INCREMENTAL')
     db.pragma('journal_mode = WAL')
     db.pragma(`synchronous = ${settings.synchronous}`)
     db.pragma(`journal_size_limit = ${Math.floor(settings.walLimitBytes)}`)
@@ -71,6 +73,7 @@ export function openDatabase(settings: EventStoreSettings): SqliteDatabase {
         `event log ${file} has schema ${row.value}, newer than this localhub understands (${SCHEMA_VERSION})`,
       )
     } else migrateSchema(db, Number(row.value))
+    db.exec(QUERY_INDEX_SQL)
     // Touch the newest page and the head row, so damage at the end of the file shows up now.
     db.prepare('SELECT max(seq) FROM events').get()
     db.prepare('SELECT last_seq FROM log_head WHERE id = 1').get()

@@ -19,8 +19,26 @@ export function migrateSchema(db: SqliteDatabase, from: number): void {
         .get() as number | null
       if (until !== null) raiseRetiredIdsUntil(db, until)
     }
+    if (from < 3) addQueryColumns(db)
     db.prepare("UPDATE store_meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION))
   }).immediate()
+}
+
+/**
+ * Version 3 (decision 1610): trace_id and source become columns, filled from each stored body in
+ * the same transaction, so a crash leaves either the old log or the whole new one. The indexes on
+ * them are created by openDatabase right after (QUERY_INDEX_SQL).
+ */
+function addQueryColumns(db: SqliteDatabase): void {
+  const columns = new Set(
+    (db.prepare('PRAGMA table_info(events)').all() as { name: string }[]).map((column) => column.name),
+  )
+  if (!columns.has('trace_id')) db.exec('ALTER TABLE events ADD COLUMN trace_id TEXT')
+  if (!columns.has('source')) db.exec('ALTER TABLE events ADD COLUMN source TEXT')
+  db.exec(
+    "UPDATE events SET source = body ->> '$.source', trace_id = CASE body ->> '$.traceId' " +
+      "WHEN id THEN NULL ELSE coalesce(body ->> '$.traceId', '') END",
+  )
 }
 
 /** Records that `id:` dedupe keys may exist until `until` (only ever moves forward). */

@@ -1,9 +1,11 @@
 // The event log schema. seq is assigned by the writer from log_head (never reused, even after
-// retention deletes the newest events); body is the stored envelope JSON, seq included. There is
-// no index on ts_ms: it would cost every append, and a time lookup is a rare scan (decision 0604).
+// retention deletes the newest events); body is the stored envelope JSON, seq included.
 // The UNIQUE index on id is the id dedupe (decision 0620): the insert itself finds a duplicate, so
 // the dedupe table only holds idempotency keys and the ids of events retention deleted early.
-export const SCHEMA_VERSION = 2
+// Version 3 (decision 1610) indexes the query keys: type, trace, source and time, so a query's
+// cost follows its matches rather than the log's length. trace_id is NULL when the trace is the
+// event's own id (the root of its trace; most events), so that index holds only followers.
+export const SCHEMA_VERSION = 3
 
 /** store_meta key: until this Unix ms the dedupe table may hold `id:` keys that must still be checked. */
 export const RETIRED_IDS_UNTIL_KEY = 'retired_ids_until'
@@ -20,7 +22,9 @@ CREATE TABLE IF NOT EXISTS events (
   session_seq INTEGER,
   ts_ms INTEGER,
   committed_ms INTEGER NOT NULL,
-  body TEXT NOT NULL
+  body TEXT NOT NULL,
+  trace_id TEXT,
+  source TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (id);
 CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, session_seq) WHERE session_id IS NOT NULL;
@@ -57,4 +61,15 @@ CREATE TABLE IF NOT EXISTS dlq (
   moved_ms INTEGER NOT NULL,
   body TEXT NOT NULL
 );
+`
+
+/**
+ * Indexes on the columns version 3 added; run after the migration, since a version-2 table only
+ * gets those columns there. Each index is (key, seq): SQLite appends the rowid, which is seq.
+ */
+export const QUERY_INDEX_SQL = `
+CREATE INDEX IF NOT EXISTS events_by_type ON events (type);
+CREATE INDEX IF NOT EXISTS events_by_trace ON events (trace_id) WHERE trace_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_by_source ON events (source);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (ts_ms);
 `

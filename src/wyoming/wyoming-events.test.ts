@@ -35,3 +35,22 @@ test('a Wyoming uri is tcp://host:port', () => {
   for (const bad of ['http://x:1', 'tcp://x', 'tcp://x:0', 'tcp://x:70000'])
     assert.throws(() => parseWyomingUri(bad), /tcp:\/\/host:port/)
 })
+
+test('a reader with limits refuses a long header line even with its newline, and a payload over the limit', () => {
+  const reader = new WyomingReader({ maxHeaderBytes: 100, maxPayloadBytes: 10 })
+  assert.throws(
+    () => reader.push(Buffer.from(`{"type":"x","data":{"pad":"${'a'.repeat(200)}"}}\n`)),
+    (error: Error & { code?: string }) =>
+      error.code === 'E_VALIDATION' && /more than 100 bytes/.test(error.message),
+  )
+  assert.throws(
+    () => new WyomingReader({ maxPayloadBytes: 10 }).push(Buffer.from('{"type":"x","payload_length":11}\n')),
+    (error: Error & { code?: string }) =>
+      error.code === 'E_RESOURCE_LIMIT' && /over the limit of 10/.test(error.message),
+  )
+  const partial = new WyomingReader({ maxPayloadBytes: 10 })
+  assert.deepEqual(partial.push(Buffer.from('{"type":"x","payload_length":4}\nab')), [])
+  assert.equal(partial.pending, 2, 'an event whose payload has not all come is pending')
+  assert.equal(partial.push(Buffer.from('cd'))[0]?.payload?.toString(), 'abcd')
+  assert.equal(partial.pending, 0)
+})

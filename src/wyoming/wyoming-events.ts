@@ -30,12 +30,36 @@ export function encodeWyomingEvent(
   return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), body, payload ?? Buffer.alloc(0)])
 }
 
-/** Splits a byte stream into Wyoming events; throws E_VALIDATION on a malformed one. */
+export interface WyomingReaderLimits {
+  /** Largest header line and largest data block, in bytes. */
+  maxHeaderBytes: number
+  /** Largest payload, in bytes. */
+  maxPayloadBytes: number
+}
+
+/**
+ * Splits a byte stream into Wyoming events; throws E_VALIDATION on a malformed one (and
+ * E_RESOURCE_LIMIT on one over the limits). After a throw the stream cannot be resynchronised.
+ */
 export class WyomingReader {
   #buffer: Buffer = Buffer.alloc(0)
   #header:
     | { type: string; data: Record<string, unknown>; dataLength: number; payloadLength: number }
     | undefined
+  readonly #limits: WyomingReaderLimits
+
+  constructor(limits: Partial<WyomingReaderLimits> = {}) {
+    this.#limits = {
+      maxHeaderBytes: DEFAULT_WYOMING_MAX_HEADER_BYTES,
+      maxPayloadBytes: DEFAULT_WYOMING_MAX_PAYLOAD_BYTES,
+      ...limits,
+    }
+  }
+
+  /** Bytes received and not yet part of a whole event. */
+  get pending(): number {
+    return this.#buffer.length
+  }
 
   push(chunk: Buffer): WyomingEvent[] {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk])
@@ -43,12 +67,17 @@ export class WyomingReader {
     for (;;) {
       if (this.#header === undefined) {
         const newline = this.#buffer.indexOf(0x0a)
-        if (newline < 0) {
-          if (this.#buffer.length > DEFAULT_WYOMING_MAX_HEADER_BYTES)
-            throw new HubError('E_VALIDATION', 'a Wyoming header line is too long')
-          return events
-        }
-        this.#header = parseHeader(this.#buffer.subarray(0, newline))
+        if (
+          newline < 0
+            ? this.#buffer.length > this.#limits.maxHeaderBytes
+            : newline > this.#limits.maxHeaderBytes
+        )
+          throw new HubError(
+            'E_VALIDATION',
+            `a Wyoming header line is too long: more than ${this.#limits.maxHeaderBytes} bytes without a newline`,
+          )
+        if (newline < 0) return events
+        this.#header = parseHeader(this.#buffer.subarray(0, newline), this.#limits)
         this.#buffer = this.#buffer.subarray(newline + 1)
       }
       const { type, data, dataLength, payloadLength } = this.#header
@@ -75,12 +104,14 @@ function parseJson(bytes: Buffer, what: string): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
-function parseHeader(line: Buffer) {
+function parseHeader(line: Buffer, limits: WyomingReaderLimits) {
   const header = parseJson(line, 'header')
   const length = (key: string, max: number): number => {
     const value = header[key] ?? 0
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max)
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
       throw new HubError('E_VALIDATION', `Wyoming ${key} must be an integer from 0 to ${max}`)
+    if (value > max)
+      throw new HubError('E_RESOURCE_LIMIT', `Wyoming ${key} ${value} is over the limit of ${max} bytes`)
     return value
   }
   if (typeof header.type !== 'string') throw new HubError('E_VALIDATION', 'a Wyoming event has no type')
@@ -90,8 +121,8 @@ function parseHeader(line: Buffer) {
   return {
     type: header.type,
     data: data as Record<string, unknown>,
-    dataLength: length('data_length', DEFAULT_WYOMING_MAX_HEADER_BYTES),
-    payloadLength: length('payload_length', DEFAULT_WYOMING_MAX_PAYLOAD_BYTES),
+    dataLength: length('data_length', limits.maxHeaderBytes),
+    payloadLength: length('payload_length', limits.maxPayloadBytes),
   }
 }
 

@@ -98,6 +98,11 @@ describe('the Health page', {
     assert.equal(await off.locator('td').first().innerText(), 'disabled')
     assert.equal(await off.locator('td.status-unavailable, td.status-failed').count(), 0)
     assert.equal(await page.getByTestId('health-status').innerText(), 'ok')
+    // The bus and its lag (decision 1603): SQLite's durable consumers against the log head.
+    assert.match(
+      await page.getByTestId('bus-lag').innerText(),
+      /^\d+ pending, \d+ awaiting ack; \d+ of \d+ consumers behind \(log at seq \d+\)$/,
+    )
     const ttft = page.locator('[data-testid="latency-metric"][data-metric="ttft_ms"]')
     await ttft.waitFor()
     assert.match(

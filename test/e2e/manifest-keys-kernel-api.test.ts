@@ -50,10 +50,17 @@ describe('kernel.api', { timeout: 60_000 }, () => {
       `/kernel/api/http/endpoints/${lengthOf((m) => m.kernel.api.http.endpoints)}/path`,
       /serves no POST \/speak/,
     )
+    // The default manifest serves /ws/avatar with skill.avatar: without the skill, the route is refused.
     await refused(
       t,
-      (m) => m.kernel.api.ws.push({ path: '/ws/avatar', direction: 'out', stream: true }),
-      `/kernel/api/ws/${lengthOf((m) => m.kernel.api.ws)}/path`,
+      (m) => {
+        m.skills = m.skills.filter((entry: { id: string }) => entry.id !== 'skill.avatar')
+        m.kernel.api.ws = m.kernel.api.ws.filter((route: { path: string }) => route.path !== '/ws/avatar')
+        for (const pipeline of m.pipelines)
+          pipeline.steps = pipeline.steps.filter((step: { call?: string }) => step.call !== 'skill.avatar')
+        m.kernel.api.ws.push({ path: '/ws/avatar', direction: 'out', stream: true })
+      },
+      `/kernel/api/ws/${lengthOf((m) => m.kernel.api.ws) - 1}/path`,
       /issue 13/,
     )
   })

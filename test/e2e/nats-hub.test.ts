@@ -129,8 +129,18 @@ describe('a hub on NATS JetStream', { timeout: 120_000 }, () => {
   })
 
   test('/health names the NATS bus, and each hub has its own stream with retention as limits', async () => {
-    const health = (await call(desk, 'GET', '/health')).data as { bus: { transport: string } }
+    const health = (await call(desk, 'GET', '/health')).data as {
+      bus: { transport: string; lag: string; lastSeq: number; consumers: { name: string; pending: number }[] }
+    }
     assert.equal(health.bus.transport, 'nats')
+    // The lag is the server's own consumer state on LH_desk (decision 1603).
+    assert.match(
+      health.bus.lag,
+      /^\d+ pending, \d+ awaiting ack; \d+ of \d+ consumers behind \(log at seq \d+\)$/,
+    )
+    assert.ok(health.bus.lastSeq > 0, 'the boot events are in the stream')
+    assert.ok(health.bus.consumers.length > 0, 'the hub has consumers on its stream')
+    assert.ok(health.bus.consumers.every((consumer) => consumer.pending >= 0))
     assert.equal(desk.bus.subjectPrefix, 'hub.desk')
     assert.equal(laptop.bus.subjectPrefix, 'hub.laptop')
     const connection = await connect({ servers: nats.url })

@@ -9,6 +9,8 @@ import { LoginScreen } from './components/login-screen.tsx'
 import { NavBar } from './components/nav-bar.tsx'
 import { NudgesPanel } from './components/nudges-panel.tsx'
 import { TimelinePanel } from './components/timeline-panel.tsx'
+import { TimersPanel } from './components/timers-panel.tsx'
+import { VoiceModeSwitch } from './components/voice-mode-switch.tsx'
 import { VoicePanel } from './components/voice-panel.tsx'
 import { useHashRoute } from './hooks/use-hash-route.ts'
 import { useHubStream } from './hooks/use-hub-stream.ts'
@@ -44,6 +46,7 @@ export function App() {
           </span>
         </h1>
         <InterruptibilityToggle api={api} current={stream.live.interruptibility} />
+        <VoiceModeSwitch api={api} />
       </header>
       <NavBar current={route.view} badges={{ nudges: stream.live.nudges.length }} />
       <main className="content">
@@ -62,6 +65,7 @@ export function App() {
         {route.view === 'nudges' ? (
           <NudgesPanel api={api} nudges={stream.live.nudges} mode={stream.live.interruptibility} />
         ) : null}
+        {route.view === 'timers' ? <TimersPanel api={api} /> : null}
         {route.view === 'health' ? <HealthPanel api={api} status={stream.status} /> : null}
       </main>
     </div>

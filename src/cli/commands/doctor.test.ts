@@ -63,9 +63,10 @@ test('doctor --json: the checks, the data dir, exit 0 when everything works', as
   }
   assert.equal(report.ok, true)
   assert.equal(report.dataDir, join(temp, 'here'))
-  assert.deepEqual(report.checks.map((check) => check.id).slice(0, 6), [
+  assert.deepEqual(report.checks.map((check) => check.id).slice(0, 7), [
     'manifest',
     'node',
+    'runtime',
     'sqlite',
     'data-dir',
     'hub',

@@ -95,3 +95,70 @@ export function untilStopped(): { done: Promise<void>; stop: () => void } {
   })
   return { done, stop }
 }
+
+/** The query flags replay, tail and export share (decision 1610). */
+export const QUERY_FLAGS = {
+  trace: { type: 'string' },
+  session: { type: 'string' },
+  source: { type: 'string' },
+  type: { type: 'string' },
+  filter: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+} as const
+
+export interface QueryFlagValues {
+  trace?: string | undefined
+  session?: string | undefined
+  source?: string | undefined
+  type?: string | undefined
+  filter?: string | undefined
+  since?: string | undefined
+  until?: string | undefined
+}
+
+export interface EventQuery {
+  filter?: string
+  traceId?: string
+  sessionId?: string
+  source?: string
+  since?: string
+  until?: string
+}
+
+function timeFlag(value: string, flag: string): string {
+  const ms = Date.parse(value)
+  if (!Number.isFinite(ms))
+    throw new Error(`${flag} must be a time (e.g. 2030-01-01T00:00:00Z), got ${JSON.stringify(value)}`)
+  return new Date(ms).toISOString()
+}
+
+/** --trace, --session, --source, --type (or --filter), --since, --until as a query. */
+export function eventQueryOf(values: QueryFlagValues, positionalPattern?: string): EventQuery {
+  const patterns = [values.type, values.filter, positionalPattern].filter((value) => value !== undefined)
+  if (patterns.length > 1) throw new Error('give one type pattern (--type, --filter or PATTERN)')
+  for (const [flag, value] of [
+    ['--trace', values.trace],
+    ['--session', values.session],
+    ['--source', values.source],
+  ] as const) {
+    if (value !== undefined && value.length === 0) throw new Error(`${flag} must not be empty`)
+  }
+  return {
+    ...(patterns[0] === undefined ? {} : { filter: patterns[0] }),
+    ...(values.trace === undefined ? {} : { traceId: values.trace }),
+    ...(values.session === undefined ? {} : { sessionId: values.session }),
+    ...(values.source === undefined ? {} : { source: values.source }),
+    ...(values.since === undefined ? {} : { since: timeFlag(values.since, '--since') }),
+    ...(values.until === undefined ? {} : { until: timeFlag(values.until, '--until') }),
+  }
+}
+
+/** Whether an event has the traceId, sessionId and source a query names. */
+export function matchesEventKeys(event: Envelope, query: EventQuery): boolean {
+  return (
+    (query.traceId === undefined || event.traceId === query.traceId) &&
+    (query.sessionId === undefined || event.sessionId === query.sessionId) &&
+    (query.source === undefined || event.source === query.source)
+  )
+}

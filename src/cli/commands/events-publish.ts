@@ -18,8 +18,12 @@ const USAGE = [
   '  server stops answering mid-stream, it says how many events were receipted and exits 1.',
 ].join('\n')
 
-// Lines in flight at once: enough for group commit to batch, small enough to bound memory.
+// Lines per POST /events when a server runs: the server publishes them in batches itself.
 const WINDOW = 1000
+/** Lines per publishManyUntyped call on the data directory: one group commit each. */
+const LOCAL_BATCH = 1000
+/** Batches committing while the next ones are read; bounds memory. */
+const LOCAL_BATCHES_IN_FLIGHT = 4
 
 /** Foreign dialects become canonical here; canonical drafts go to the bus as they are (it fills ids). */
 function toDraft(value: unknown): unknown {
@@ -38,17 +42,47 @@ function printReceipt(io: CommandIo, receipt: PublishReceipt): void {
   writeLine(io.stdout, JSON.stringify(shown))
 }
 
-async function publishLocal(lines: AsyncIterable<string>, dataDir: string, io: CommandIo): Promise<boolean> {
+type LocalItem = { line: number; draft: unknown } | { line: number; error: unknown }
+
+/**
+ * Lines go to the bus a batch at a time (one publishManyUntyped, one group commit per batch), with
+ * a few batches in flight so reading and committing overlap; results print in line order.
+ */
+async function publishLocal(
+  lines: AsyncIterable<string>,
+  dataDir: string,
+  io: CommandIo,
+  onReceipt: (receipt: PublishReceipt) => void,
+): Promise<boolean> {
   const bus = await openLocalBus(dataDir, io)
   let failed = false
-  const window: { line: number; result: Promise<Result<PublishReceipt>> }[] = []
+  const inFlight: { items: LocalItem[]; outcomes: Promise<Result<PublishReceipt>[]> }[] = []
+  let batch: LocalItem[] = []
+  const send = () => {
+    const items = batch
+    batch = []
+    const drafts = items.flatMap((item) => ('draft' in item ? [item.draft] : []))
+    inFlight.push({
+      items,
+      outcomes: drafts.length === 0 ? Promise.resolve([]) : bus.publishManyUntyped(drafts),
+    })
+  }
   const drainOne = async () => {
-    const { line, result } = window.shift()!
-    const outcome = await result
-    if (outcome.ok) printReceipt(io, outcome.data)
-    else {
-      failed = true
-      writeLine(io.stderr, JSON.stringify({ line, error: outcome.error }))
+    const { items, outcomes } = inFlight.shift()!
+    const results = await outcomes
+    let next = 0
+    for (const item of items) {
+      if ('error' in item) {
+        failed = true
+        lineFailure(io, item.line, item.error)
+        continue
+      }
+      const outcome = results[next++]!
+      if (outcome.ok) onReceipt(outcome.data)
+      else {
+        failed = true
+        writeLine(io.stderr, JSON.stringify({ line: item.line, error: outcome.error }))
+      }
     }
   }
   try {
@@ -56,20 +90,18 @@ async function publishLocal(lines: AsyncIterable<string>, dataDir: string, io: C
     for await (const text of lines) {
       number++
       if (text.trim() === '') continue
-      let draft: unknown
       try {
-        draft = toDraft(JSON.parse(text))
+        batch.push({ line: number, draft: toDraft(JSON.parse(text)) })
       } catch (error) {
-        // Earlier lines print first, so output stays in input order.
-        while (window.length > 0) await drainOne()
-        failed = true
-        lineFailure(io, number, error)
-        continue
+        batch.push({ line: number, error })
       }
-      window.push({ line: number, result: bus.publishManyUntyped([draft]).then(([outcome]) => outcome!) })
-      if (window.length >= WINDOW) await drainOne()
+      if (batch.length >= LOCAL_BATCH) {
+        send()
+        if (inFlight.length >= LOCAL_BATCHES_IN_FLIGHT) await drainOne()
+      }
     }
-    while (window.length > 0) await drainOne()
+    if (batch.length > 0) send()
+    while (inFlight.length > 0) await drainOne()
   } finally {
     await bus.close()
   }
@@ -106,7 +138,12 @@ function connectionLost(server: { url: string }, progress: RemoteProgress, cause
   )
 }
 
-async function publishRemote(lines: AsyncIterable<string>, dataDir: string, io: CommandIo): Promise<boolean> {
+async function publishRemote(
+  lines: AsyncIterable<string>,
+  dataDir: string,
+  io: CommandIo,
+  onReceipt: (receipt: PublishReceipt) => void,
+): Promise<boolean> {
   const server = serverFor(dataDir)!
   let failed = false
   let batch: { line: number; text: string }[] = []
@@ -122,7 +159,7 @@ async function publishRemote(lines: AsyncIterable<string>, dataDir: string, io: 
         const line = batch[index++]?.line ?? 0
         if (outcome.ok) {
           progress.receipted++
-          printReceipt(io, outcome.data)
+          onReceipt(outcome.data)
         } else {
           failed = true
           writeLine(io.stderr, JSON.stringify({ line, error: outcome.error }))
@@ -152,6 +189,27 @@ async function publishRemote(lines: AsyncIterable<string>, dataDir: string, io: 
   return !failed
 }
 
+/**
+ * Publishes the NDJSON lines of FILE (or - for stdin) through the running server or the data
+ * directory; failures go to stderr with their line. True when every line was published.
+ */
+export async function publishLines(
+  file: string,
+  dataDir: string,
+  io: CommandIo,
+  onReceipt: (receipt: PublishReceipt) => void,
+): Promise<boolean> {
+  const source = file === '-' ? io.stdin : createReadStream(resolve(io.cwd, file))
+  // The iterator is taken now, so lines read while the bus opens are buffered, not lost.
+  const iterator = createInterface({ input: source, crlfDelay: Number.POSITIVE_INFINITY })[
+    Symbol.asyncIterator
+  ]()
+  const lines: AsyncIterable<string> = { [Symbol.asyncIterator]: () => iterator }
+  return serverFor(dataDir)
+    ? await publishRemote(lines, dataDir, io, onReceipt)
+    : await publishLocal(lines, dataDir, io, onReceipt)
+}
+
 export const run: CommandGroup = async (args, io) => {
   try {
     const { values, positionals } = parseArgs({
@@ -164,16 +222,9 @@ export const run: CommandGroup = async (args, io) => {
       return 0
     }
     if (positionals.length !== 1) throw new Error('give one FILE, or - for stdin')
-    const source = positionals[0] === '-' ? io.stdin : createReadStream(resolve(io.cwd, positionals[0]!))
-    // The iterator is taken now, so lines read while the bus opens are buffered, not lost.
-    const iterator = createInterface({ input: source, crlfDelay: Number.POSITIVE_INFINITY })[
-      Symbol.asyncIterator
-    ]()
-    const lines: AsyncIterable<string> = { [Symbol.asyncIterator]: () => iterator }
-    const dataDir = dataDirOf(values.data, io)
-    const published = serverFor(dataDir)
-      ? await publishRemote(lines, dataDir, io)
-      : await publishLocal(lines, dataDir, io)
+    const published = await publishLines(positionals[0]!, dataDirOf(values.data, io), io, (receipt) =>
+      printReceipt(io, receipt),
+    )
     return published ? 0 : 1
   } catch (error) {
     return reportFailure(io, 'publish', error, USAGE)

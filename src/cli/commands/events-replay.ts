@@ -3,19 +3,23 @@ import { getEvents, type ReplayOptions } from '../../bus/index.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 import {
   dataDirOf,
+  eventQueryOf,
   openLocalBus,
   parseCount,
   parsePosition,
   printEvent,
+  QUERY_FLAGS,
   reportFailure,
   serverFor,
 } from './events-bus-access.ts'
 
 const USAGE = [
-  'usage: localhub events replay [--from SEQ|TIME] [--to SEQ|TIME] [--filter PATTERN] [--limit N] [--json] [--data DIR]',
+  'usage: localhub events replay [--from SEQ|TIME] [--to SEQ|TIME] [--type PATTERN] [--trace ID]',
+  '         [--session ID] [--source NAME] [--since TIME] [--until TIME] [--limit N] [--json] [--data DIR]',
   '',
   '  Prints stored events in seq order (ephemeral events are never stored). PATTERN is a type',
-  '  pattern with NATS wildcards: chat.* (one token), voice.> (the rest). --json prints NDJSON.',
+  '  pattern with NATS wildcards: chat.* (one token), voice.> (the rest); --filter is the same.',
+  '  Each of --trace, --session, --source, --type, --since reads an index. --json prints NDJSON.',
 ].join('\n')
 
 export const run: CommandGroup = async (args, io) => {
@@ -25,7 +29,7 @@ export const run: CommandGroup = async (args, io) => {
       options: {
         from: { type: 'string' },
         to: { type: 'string' },
-        filter: { type: 'string' },
+        ...QUERY_FLAGS,
         limit: { type: 'string' },
         json: { type: 'boolean' },
         data: { type: 'string' },
@@ -39,7 +43,8 @@ export const run: CommandGroup = async (args, io) => {
     const options: ReplayOptions = {}
     if (values.from !== undefined) options.from = parsePosition(values.from, '--from')
     if (values.to !== undefined) options.to = parsePosition(values.to, '--to')
-    if (values.filter !== undefined) options.filter = values.filter
+    const query = eventQueryOf(values)
+    Object.assign(options, query)
     const limit = parseCount(values.limit, '--limit')
     if (limit !== undefined) options.limit = limit
     const dataDir = dataDirOf(values.data, io)
@@ -50,7 +55,7 @@ export const run: CommandGroup = async (args, io) => {
       for await (const event of getEvents(server, {
         from: position(options.from),
         to: position(options.to),
-        filter: options.filter,
+        ...query,
         limit,
       })) {
         printEvent(io.stdout, event, values.json === true)

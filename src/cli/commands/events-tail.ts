@@ -4,20 +4,26 @@ import type { Envelope } from '../../contracts/index.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 import {
   dataDirOf,
+  type EventQuery,
+  eventQueryOf,
+  matchesEventKeys,
   openLocalBus,
   parseCount,
   parsePosition,
   printEvent,
+  QUERY_FLAGS,
   reportFailure,
   serverFor,
   untilStopped,
 } from './events-bus-access.ts'
 
 const USAGE = [
-  'usage: localhub events tail [PATTERN] [--from SEQ|TIME] [--json] [--count N] [--data DIR]',
+  'usage: localhub events tail [PATTERN] [--from SEQ|TIME] [--trace ID] [--session ID] [--source NAME]',
+  '         [--json] [--count N] [--data DIR]',
   '',
   '  Follows stored events as they are committed (by this or any other process), from now or',
-  '  from --from. Stops after --count events, or on Ctrl-C.',
+  '  from --from, narrowed by type PATTERN, trace, session or source. Stops after --count events,',
+  '  or on Ctrl-C.',
 ].join('\n')
 
 const REMOTE_POLL_MS = 250
@@ -25,6 +31,7 @@ const REMOTE_POLL_MS = 250
 async function tailRemote(
   server: HubServer,
   filter: string,
+  keys: EventQuery,
   from: number | string,
   emit: (event: Envelope) => boolean,
   stopped: () => boolean,
@@ -35,6 +42,7 @@ async function tailRemote(
     for await (const event of getEvents(server, {
       from: next,
       filter: filter === '>' ? undefined : filter,
+      ...keys,
       limit: 1000,
     })) {
       got++
@@ -52,6 +60,9 @@ export const run: CommandGroup = async (args, io) => {
       args,
       options: {
         from: { type: 'string' },
+        trace: QUERY_FLAGS.trace,
+        session: QUERY_FLAGS.session,
+        source: QUERY_FLAGS.source,
         json: { type: 'boolean' },
         count: { type: 'string' },
         data: { type: 'string' },
@@ -65,12 +76,14 @@ export const run: CommandGroup = async (args, io) => {
     }
     if (positionals.length > 1) throw new Error('give at most one PATTERN')
     const filter = positionals[0] ?? '>'
+    const keys = eventQueryOf({ trace: values.trace, session: values.session, source: values.source })
     const limit = parseCount(values.count, '--count')
     const from = values.from === undefined ? undefined : parsePosition(values.from, '--from')
     const dataDir = dataDirOf(values.data, io)
     const waiting = untilStopped()
     let printed = 0
     const emit = (event: Envelope): boolean => {
+      if (!matchesEventKeys(event, keys)) return true
       if (limit !== undefined && printed >= limit) return false
       printEvent(io.stdout, event, values.json === true)
       if (limit !== undefined && ++printed >= limit) waiting.stop()
@@ -83,7 +96,7 @@ export const run: CommandGroup = async (args, io) => {
         stopped = true
       })
       const start = from === undefined ? new Date().toISOString() : 'seq' in from ? from.seq : from.time
-      await Promise.race([tailRemote(server, filter, start, emit, () => stopped), waiting.done])
+      await Promise.race([tailRemote(server, filter, keys, start, emit, () => stopped), waiting.done])
       waiting.stop()
       return 0
     }

@@ -10,6 +10,10 @@ const VERBS: Readonly<Record<string, string>> = Object.freeze({
   subscribe: 'durable subscription; --exec CMD runs per event (exit 0 acks)',
   topics: 'event types with counts and last seen',
   dlq: 'dead-letter queue: list | retry | purge',
+  compact: 'run retention now: batches, referenced traces kept, space given back',
+  export: 'write a slice of the log (--trace, --session, --since…) as NDJSON',
+  import: 'publish an exported NDJSON file back (validated, ids deduped)',
+  migrate: "copy this hub's SQLite log into its NATS stream (--to nats://…; seqs kept, resumable)",
 })
 
 export const run: CommandGroup = async (args, io) => {

@@ -50,7 +50,7 @@ describe('localhub manifest validate', () => {
   test('prints ok with the counts for the default manifest (path relative to cwd)', async () => {
     const result = await invoke(['validate', 'manifests/default.yaml'])
     assert.equal(result.code, 0)
-    assert.equal(result.stdout, 'ok: manifests/default.yaml (14 skills, 4 pipelines)\n')
+    assert.equal(result.stdout, 'ok: manifests/default.yaml (16 skills, 4 pipelines)\n')
     assert.equal(result.stderr, '')
   })
 

@@ -18,6 +18,7 @@ export const CONFIG_OPTIONS = {
   port: { type: 'string' },
   'monitor-port': { type: 'string' },
   'leaf-port': { type: 'string' },
+  'leaf-host': { type: 'string' },
   'store-dir': { type: 'string' },
   policy: { type: 'string' },
   'sync-always': { type: 'boolean' },
@@ -50,7 +51,15 @@ export function portOption(value: string | undefined, fallback: number, name: st
   return parsed
 }
 
-function loadPolicy(file: string | undefined, secret: string, io: CommandIo): FederationPolicy {
+/** The hub ids of `--hubs a,b`. */
+export function hubIdsOf(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0)
+}
+
+export function loadPolicy(file: string | undefined, secret: string, io: CommandIo): FederationPolicy {
   if (file === undefined) {
     return parsePolicy({
       users: [
@@ -96,10 +105,7 @@ export function writeServerConfig(values: ConfigValues, secret: string, io: Comm
   const hubId = values['hub-id']
   if (role === 'root') {
     name = 'root'
-    const hubIds = (values.hubs ?? '')
-      .split(',')
-      .map((id) => id.trim())
-      .filter((id) => id.length > 0)
+    const hubIds = hubIdsOf(values.hubs)
     if (hubIds.length === 0)
       throw new HubError('E_BAD_REQUEST', '--hubs must list the hub ids allowed to join (e.g. --hubs h1,h2)')
     leaf = portOption(values['leaf-port'], defaults.leaf, 'leaf-port')
@@ -108,6 +114,7 @@ export function writeServerConfig(values: ConfigValues, secret: string, io: Comm
       port: client,
       monitorPort: monitor,
       leafPort: leaf,
+      ...(values['leaf-host'] === undefined ? {} : { leafHost: values['leaf-host'] }),
       storeDir: resolve(io.cwd, values['store-dir'] ?? join(out, 'root-store')),
       systemPassword,
       syncAlways: values['sync-always'] === true,

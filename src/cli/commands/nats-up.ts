@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { createServer } from 'node:net'
-import { delimiter, join } from 'node:path'
+import { delimiter, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
 import { type CommandIo, writeLine } from '../io.ts'
@@ -21,8 +21,11 @@ import {
   type ConfigValues,
   DEFAULT_PORTS,
   derivedPassword,
+  hubIdsOf,
+  loadPolicy,
   writeServerConfig,
 } from './nats-config.ts'
+import { ensureRootStreams, rootCopies } from './nats-federation.ts'
 
 // `localhub nats up|down|status` (decision 1602): Debian's nats-server on the generated
 // configuration, everything under <data>/nats (config, store, log, secret, state), started in the
@@ -44,14 +47,16 @@ interface ServerState {
   configFile: string
   logFile: string
   startedAt: string
+  /** The --policy file the configuration came from (absent: the default policy from the secret). */
+  policyFile?: string
 }
 
-function natsDirectoryOf(dataDir: string): string {
+export function natsDirectoryOf(dataDir: string): string {
   return join(dataDir, NATS_SUBDIRECTORY)
 }
 
 /** nats-server: LOCALHUB_NATS_SERVER, else on PATH, else Debian's /usr/sbin. */
-function natsServerBinary(env: CommandIo['env']): string {
+export function natsServerBinary(env: CommandIo['env']): string {
   if (env.LOCALHUB_NATS_SERVER !== undefined && env.LOCALHUB_NATS_SERVER !== '')
     return env.LOCALHUB_NATS_SERVER
   const directories = [...(env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin']
@@ -112,7 +117,7 @@ async function settlePorts(values: ConfigValues): Promise<ConfigValues> {
 }
 
 /** The shared secret: the flag, LOCALHUB_NATS_SECRET, or one generated once and kept in <data>/nats/secret. */
-function secretFor(values: ConfigValues, env: CommandIo['env'], directory: string): string {
+export function secretFor(values: ConfigValues, env: CommandIo['env'], directory: string): string {
   const given = values.secret ?? env.LOCALHUB_NATS_SECRET
   if (given !== undefined) {
     if (given.length < 16) throw new HubError('E_BAD_REQUEST', 'the secret must have at least 16 characters')
@@ -125,7 +130,7 @@ function secretFor(values: ConfigValues, env: CommandIo['env'], directory: strin
   return secret
 }
 
-async function healthy(monitorUrl: string): Promise<boolean> {
+export async function healthy(monitorUrl: string): Promise<boolean> {
   try {
     const response = await fetch(`${monitorUrl}/healthz`, { signal: AbortSignal.timeout(1000) })
     return response.ok && ((await response.json()) as { status?: string }).status === 'ok'
@@ -203,6 +208,7 @@ export async function natsUp(args: string[], io: CommandIo, usage: string): Prom
     configFile: written.file,
     logFile,
     startedAt: new Date().toISOString(),
+    ...(values.policy === undefined ? {} : { policyFile: resolve(io.cwd, values.policy) }),
   }
   const deadline = Date.now() + DEFAULT_NATS_READY_TIMEOUT_MS
   while (!(await healthy(monitorUrl))) {
@@ -219,12 +225,18 @@ export async function natsUp(args: string[], io: CommandIo, usage: string): Prom
     mode: 0o600,
   })
   writeLine(io.stdout, `${written.name}: nats-server ${state.pid} is ready at ${state.url} (log ${logFile})`)
+  if (written.role === 'root') {
+    // The root keeps a copy of every hub it admits (decision 1605).
+    const added = await ensureRootStreams(state.url, written.policy, hubIdsOf(values.hubs))
+    if (added.length > 0) writeLine(io.stdout, `root: copies hub events into ${added.join(', ')}`)
+  }
   if (written.role === 'hub' && values.policy === undefined) {
     const passwordFile = join(directory, 'hub.password')
     writeFileSync(passwordFile, `${derivedPassword(secret, 'user:hub')}\n`, { mode: 0o600 })
     writeLine(
       io.stdout,
-      "run the hub on it: put this in the hub's manifest (the password is read from the file), then `localhub serve`:\n" +
+      `run the hub on it: localhub serve --data ${dirname(directory)} --bus ${state.url} --hub-id ${written.hubId}\n` +
+        `(it signs in as hub with ${passwordFile}); or put this in the hub's manifest:\n` +
         `bus: { transport: nats, servers: [${state.url}], hubId: ${written.hubId}, credentials: { user: hub, passwordFile: ${passwordFile} } }`,
     )
   }
@@ -286,4 +298,28 @@ export async function natsStatus(args: string[], io: CommandIo): Promise<number>
     )
   }
   return down === 0 ? 0 : 3
+}
+
+/** `nats federation`: what the root started from this data directory holds of each hub. */
+export async function natsFederation(args: string[], io: CommandIo): Promise<number> {
+  const { directory, states } = pickStates(args, io)
+  const root = states.find((state) => state.role === 'root')
+  if (root === undefined || !alive(root.pid)) {
+    writeLine(
+      io.stdout,
+      `no root nats-server runs from ${directory} (start one: localhub nats up --role root)`,
+    )
+    return 3
+  }
+  const policy = loadPolicy(root.policyFile, secretFor({}, io.env, directory), io)
+  const copies = await rootCopies(root.url, policy)
+  if (copies.length === 0) writeLine(io.stdout, 'the root holds no hub streams yet')
+  for (const copy of copies) {
+    const link = copy.sourceActiveMs === undefined ? 'not linked' : `linked, ${copy.sourceLag ?? 0} behind`
+    writeLine(
+      io.stdout,
+      `${copy.hubId}: ${copy.messages} events (last seq ${copy.lastSeq}) in ${copy.stream} · ${link}`,
+    )
+  }
+  return 0
 }

@@ -3,7 +3,9 @@ import { HubError } from '../../contracts/index.ts'
 import { rootSourceStream } from '../../transports/nats/index.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { CONFIG_OPTIONS, derivedPassword, writeServerConfig } from './nats-config.ts'
-import { natsDown, natsStatus, natsUp } from './nats-up.ts'
+import { natsService } from './nats-service.ts'
+import { natsDown, natsFederation, natsStatus, natsUp } from './nats-up.ts'
+import { realSystemctl, type Systemctl } from './service.ts'
 
 const USAGE = [
   'usage: localhub nats config --role root|hub --secret S [options]',
@@ -17,6 +19,8 @@ const USAGE = [
   '  --port N               client port (default 4222 root, 4223 hub)',
   '  --monitor-port N       monitoring port (default 8222 root, 8223 hub)',
   '  --leaf-port N          root: leafnode port (default 7422)',
+  '  --leaf-host ADDR       root: where the leafnode port listens (default 127.0.0.1; 0.0.0.0 for',
+  '                         hubs on other machines)',
   '  --store-dir DIR        JetStream storage (default <out>/<name>-store)',
   '  --policy FILE          roles and users (YAML or JSON); default: one owner and one hub user',
   '  --sync-always          fsync every write (sync_interval: always; needs nats-server >= 2.10)',
@@ -25,14 +29,22 @@ const USAGE = [
   'Writes nats-server configuration; start it with `nats-server -c <file>`. See docs/nats.md.',
   '',
   'usage: localhub nats up --role root|hub [--data DIR] [config options without --out/--store-dir]',
-  '       localhub nats down|status [--data DIR] [--name root|hub-<id>]',
+  '       localhub nats down|status|federation [--data DIR] [--name root|hub-<id>]',
   '',
   '  up      writes the configuration under <data>/nats and starts nats-server on it in the',
   '          background (store, log, state and a generated secret there too); waits for /healthz.',
   '          --port/--monitor-port/--leaf-port 0 pick free ports; a busy port is refused.',
-  '          For a hub it writes <data>/nats/hub.password and prints the bus: section to use.',
+  '          For a hub it writes <data>/nats/hub.password, which `serve` on that data dir signs in with.',
   '  down    stops the servers `up` started from this data directory (by their recorded pid)',
   '  status  says whether they run (exit 3 when one does not)',
+  '  federation  on the root: the events it holds of each hub (streams ROOT_HUB_<id>, added by',
+  '          `up --role root` for every hub of --hubs) and whether each link is up',
+  '',
+  'usage: localhub nats service install --role root|hub [config options] [--data DIR] [--no-start]',
+  '       localhub nats service uninstall|status --name root|hub-<id>',
+  '',
+  '  install writes ~/.config/systemd/user/localhub-nats-<name>.service running nats-server on the',
+  '          configuration under <data>/nats (as `up`), enables and starts it; logs in the journal',
 ].join('\n')
 
 async function config(args: string[], io: CommandIo): Promise<number> {
@@ -66,7 +78,14 @@ async function config(args: string[], io: CommandIo): Promise<number> {
   return 0
 }
 
-export const run: CommandGroup = async (args, io) => {
+/** The command group with a systemctl of the caller's choosing (tests record the calls). */
+export function natsCommand(systemctl: Systemctl): CommandGroup {
+  return (args, io) => runNats(args, io, systemctl)
+}
+
+export const run: CommandGroup = (args, io) => runNats(args, io, realSystemctl)
+
+async function runNats(args: string[], io: CommandIo, systemctl: Systemctl): Promise<number> {
   const [verb, ...rest] = args
   if (verb === undefined || verb === '--help' || verb === '-h') {
     writeLine(io.stdout, USAGE)
@@ -77,6 +96,8 @@ export const run: CommandGroup = async (args, io) => {
     up: () => natsUp(rest, io, USAGE),
     down: () => natsDown(rest, io),
     status: () => natsStatus(rest, io),
+    federation: () => natsFederation(rest, io),
+    service: () => natsService(rest, io, systemctl),
   }
   const chosen = verbs[verb]
   if (chosen === undefined) {

@@ -8,7 +8,7 @@ import { makeTempDir } from '../../../test/kit/temp-dir.ts'
 import { findExecutable } from '../../skill-api/index.ts'
 import type { CommandIo } from '../io.ts'
 import { type Systemctl, serviceCommand } from './service.ts'
-import { serviceUnit } from './service-unit.ts'
+import { HUB_NODE_FLAGS, serviceUnit } from './service-unit.ts'
 
 function setup(t: { after(fn: () => void): void }, failing: string[] = []) {
   const temp = makeTempDir()
@@ -46,7 +46,7 @@ test('the unit: absolute node and bin, the data dir, the environment, restart on
   })
   assert.match(
     unit,
-    /^ExecStart="\/usr\/bin\/node" "\/opt\/localhub\/bin\/localhub.js" "serve" "--data" "\/home\/me\/.local\/share\/local hub" "--port" "8000"$/m,
+    /^ExecStart="\/usr\/bin\/node" "--max-semi-space-size=4" "\/opt\/localhub\/bin\/localhub.js" "serve" "--data" "\/home\/me\/.local\/share\/local hub" "--port" "8000"$/m,
   )
   assert.match(unit, /^Restart=on-failure$/m)
   assert.match(unit, /^WorkingDirectory=\/home\/me\/.local\/share\/local hub$/m)
@@ -62,7 +62,10 @@ test('the unit: absolute node and bin, the data dir, the environment, restart on
 
 test('systemd quoting: % and $ in paths do not become specifiers or variables', () => {
   const unit = serviceUnit({ nodePath: '/n', binPath: '/b', dataDir: '/d/100%$HOME"x', env: {} })
-  assert.match(unit, /^ExecStart="\/n" "\/b" "serve" "--data" "\/d\/100%%\$\$HOME\\"x"$/m)
+  assert.match(
+    unit,
+    /^ExecStart="\/n" "--max-semi-space-size=4" "\/b" "serve" "--data" "\/d\/100%%\$\$HOME\\"x"$/m,
+  )
 })
 
 test('install writes the unit, reloads, enables and starts it, and says where the logs are', async (t) => {
@@ -72,7 +75,13 @@ test('install writes the unit, reloads, enables and starts it, and says where th
   assert.deepEqual(calls, ['daemon-reload', 'enable --now localhub.service'])
   const unit = readFileSync(unitPath, 'utf8')
   assert.match(unit, new RegExp(`"--data" "${join(temp, 'hubdata')}" "--port" "8123"`))
-  assert.match(unit, new RegExp(`^ExecStart="${process.execPath}" "[^"]+/bin/localhub\\.js" "serve"`, 'm'))
+  assert.match(
+    unit,
+    new RegExp(
+      `^ExecStart="${process.execPath}" "--max-semi-space-size=4" "[^"]+/bin/localhub\\.js" "serve"`,
+      'm',
+    ),
+  )
   assert.ok(existsSync(join(temp, 'hubdata')), 'the data dir exists for WorkingDirectory=')
   assert.match(result.out, /journalctl --user -u localhub -f/)
   const status = await call(['status'])
@@ -109,4 +118,9 @@ test('systemd-analyze verify accepts the installed unit', async (t) => {
   assert.equal(verified.status, 0, verified.stderr)
   // verify exits 0 on unknown keys but names them: nothing may be said about this unit.
   assert.equal(verified.stderr.trim(), '')
+})
+
+test('the unit runs node with the flags of bin/localhub.js’s shebang line', () => {
+  const shebang = readFileSync(new URL('../../../bin/localhub.js', import.meta.url), 'utf8').split('\n')[0]
+  assert.equal(shebang, `#!/usr/bin/env -S node ${HUB_NODE_FLAGS.join(' ')}`)
 })

@@ -41,7 +41,7 @@ interface Frame {
   payload: Record<string, unknown>
 }
 
-function findHub(
+export function findHub(
   values: { data?: string; url?: string },
   io: CommandIo,
 ): Promise<{ url: string; token: string }> {

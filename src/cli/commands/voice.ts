@@ -2,6 +2,7 @@
 import { type CommandGroup, type CommandIo, UsageError, writeLine } from '../io.ts'
 import { EXIT_BAD_FILE, EXIT_NO_HUB, EXIT_TURN_FAILED, EXIT_USAGE } from './voice-files.ts'
 import { SAY_USAGE, say, TRANSCRIBE_USAGE, transcribeFile } from './voice-local.ts'
+import { MODE_USAGE, voiceMode, voiceWakeWords, WAKE_WORDS_USAGE } from './voice-mode.ts'
 import { NoHubError, TURN_USAGE, voiceTurn } from './voice-turn.ts'
 import { WaveFileError } from './voice-wave.ts'
 
@@ -11,14 +12,18 @@ const VERBS: Readonly<
   turn: { usage: TURN_USAGE, execute: voiceTurn },
   say: { usage: SAY_USAGE, execute: say },
   transcribe: { usage: TRANSCRIBE_USAGE, execute: transcribeFile },
+  mode: { usage: MODE_USAGE, execute: voiceMode },
+  'wake-words': { usage: WAKE_WORDS_USAGE, execute: voiceWakeWords },
 }
 
 const USAGE = [
-  'usage: localhub voice <turn|say|transcribe> ...',
+  'usage: localhub voice <turn|say|transcribe|mode|wake-words> ...',
   '',
   '  turn FILE.wav --out ANSWER.wav   one voice turn with the running hub',
   '  say "text" --out FILE.wav        speak text with flite (no hub needed)',
   '  transcribe FILE.wav              print what pocketsphinx hears (no hub needed)',
+  '  mode [off|push_to_talk|wake_word|talk]   show or switch the hands-free mode',
+  '  wake-words ["PHRASE" …]          show or replace the wake phrases',
   '',
   'Exit codes: 0 done, 1 the turn or engine failed, 2 usage, 3 input/output file, 4 no hub reachable.',
 ].join('\n')

@@ -267,6 +267,23 @@ export interface AvatarEndPayload {
 }
 
 /**
+ * `avatar.end@2` (event): Avatar output ended, with why (completed, interrupted by a barge-in, failed).
+ * The face's stream of one answer ended: how many frames it sent, why it ended, and how much audio it covered. v2 adds the reason (a barge-in stops the face with the voice).
+ */
+export interface AvatarEndPayloadV2 {
+  /** @minimum 0 */
+  totalFrames: number
+  /** completed: the answer's audio is covered to its end; interrupted: the run was cancelled (barge-in, the client went away); failed: the run ended with an error. */
+  reason: 'completed' | 'interrupted' | 'failed'
+  /**
+   * Audio covered by the frames, in milliseconds on the answer's audio clock.
+   * @minimum 0
+   * @maximum 3600000
+   */
+  durationMs?: number
+}
+
+/**
  * `avatar.frame@1` (event): One avatar video frame (ephemeral).
  * A base64 image; seed 000 manifest calls the stream avatar.frames.stream.
  */
@@ -291,6 +308,64 @@ export interface AvatarFramesPayload {
   frames: unknown[]
   /** @minimum 0 */
   fromSeq: number
+}
+
+/** Small head motion, in degrees. */
+export interface AvatarFramesV2FramesItemHead {
+  /**
+   * @minimum -30
+   * @maximum 30
+   */
+  yaw: number
+  /**
+   * @minimum -30
+   * @maximum 30
+   */
+  pitch: number
+  /**
+   * @minimum -30
+   * @maximum 30
+   */
+  roll: number
+}
+
+export interface AvatarFramesV2FramesItem {
+  /** @minimum 0 */
+  seq: number
+  /** @minimum 0 */
+  startMs: number
+  /** @minimum 1 */
+  endMs: number
+  /** The mouth shape (docs/voice.md, the phoneme to viseme table). */
+  viseme: 'sil' | 'PP' | 'FF' | 'TH' | 'DD' | 'kk' | 'CH' | 'SS' | 'nn' | 'RR' | 'aa' | 'E' | 'I' | 'O' | 'U'
+  /**
+   * How far the mouth takes the shape, 0 (rest) to 1.
+   * @minimum 0
+   * @maximum 1
+   */
+  weight: number
+  /**
+   * Eyelid closure, 0 open to 1 closed.
+   * @minimum 0
+   * @maximum 1
+   */
+  blink: number
+  /** Small head motion, in degrees. */
+  head: AvatarFramesV2FramesItemHead
+}
+
+/**
+ * `avatar.frames@2` (event): A batch of the face's keyframes (viseme, weight, blink, head motion) on the answer's audio clock (ephemeral).
+ * Keyframes of the face, one per frame period at avatar.start's fps, numbered from fromSeq without gaps. Times are on the answer's audio clock (milliseconds from the start of its audio), so a client plays them against its own audio playback. v2 types the frames (v1 left them open).
+ */
+export interface AvatarFramesPayloadV2 {
+  /** @minimum 0 */
+  fromSeq: number
+  /**
+   * @minItems 1
+   * @maxItems 1000
+   */
+  frames: AvatarFramesV2FramesItem[]
 }
 
 /**
@@ -2680,6 +2755,40 @@ export interface SkillStartedPayload {
   startMs?: number
 }
 
+/**
+ * `store.log.compacted@1` (event): A retention pass over the event log deleted old events in batches and gave the space back (shown on the Health page).
+ * One retention pass over the SQLite event log: what it deleted in how many batches, what it kept because the ledger or an open approval references it, and the space it gave back.
+ */
+export interface StoreLogCompactedPayload {
+  /** The periodic runner, or `localhub events compact`. */
+  trigger: 'schedule' | 'compact'
+  /** @minimum 0 */
+  deleted: number
+  /** @minimum 0 */
+  batches: number
+  /**
+   * Events past a limit kept because a ledger entry or an open approval names their trace.
+   * @minimum 0
+   */
+  kept: number
+  /** @minimum 0 */
+  bytesBefore: number
+  /** @minimum 0 */
+  bytesAfter: number
+  /** @minimum 0 */
+  reclaimedBytes: number
+  /** @minimum 0 */
+  durationMs: number
+  /** @exclusiveMinimum 0 */
+  maxAgeDays?: number
+  /** @minimum 0 */
+  maxCount?: number
+  /** @minimum 0 */
+  maxBytes?: number
+  /** @format date-time */
+  completedAt: string
+}
+
 export interface StoreRetentionAppliedStoresItem {
   store: 'events' | 'deadLetters' | 'memory' | 'rag'
   /** @minimum 0 */
@@ -3538,6 +3647,44 @@ export interface VoiceTtsRequestedPayload {
   language: string
 }
 
+/**
+ * `voice.wake.detected@1` (event): A hands-free source heard a wake phrase; a voice turn starts with the audio after it.
+ * The wake phrase heard by a hands-free source, its score, and the pre-roll that starts the utterance.
+ */
+export interface VoiceWakeDetectedPayload {
+  /**
+   * The phrase the keyword spotter found.
+   * @minLength 1
+   * @maxLength 200
+   */
+  phrase: string
+  /**
+   * The spotter's posterior for the phrase.
+   * @minimum 0
+   * @maximum 1
+   */
+  score: number
+  /**
+   * The phrase's detection threshold at the time.
+   * @minimum 0
+   * @maximum 1
+   */
+  threshold?: number
+  /**
+   * Audio from just before the detection that starts the utterance.
+   * @minimum 0
+   * @maximum 1000
+   */
+  preRollMs: number
+  mode?: 'wake_word' | 'talk'
+  /**
+   * Where the audio came from: dashboard, listen (a local microphone), a satellite.
+   * @minLength 1
+   * @maxLength 200
+   */
+  source: string
+}
+
 /** Payload of every `type@version` in the catalog. */
 export interface EventPayloadMapByVersion {
   'action.input@1': ActionInputPayload
@@ -3550,8 +3697,10 @@ export interface EventPayloadMapByVersion {
   'approval.requested@1': ApprovalRequestedPayload
   'approval.resolved@1': ApprovalResolvedPayload
   'avatar.end@1': AvatarEndPayload
+  'avatar.end@2': AvatarEndPayloadV2
   'avatar.frame@1': AvatarFramePayload
   'avatar.frames@1': AvatarFramesPayload
+  'avatar.frames@2': AvatarFramesPayloadV2
   'avatar.start@1': AvatarStartPayload
   'bus.backpressure@1': BusBackpressurePayload
   'bus.dlq.moved@1': BusDlqMovedPayload
@@ -3645,6 +3794,7 @@ export interface EventPayloadMapByVersion {
   'session.transition.rejected@1': SessionTransitionRejectedPayload
   'skill.failed@1': SkillFailedPayload
   'skill.started@1': SkillStartedPayload
+  'store.log.compacted@1': StoreLogCompactedPayload
   'store.retention.applied@1': StoreRetentionAppliedPayload
   'stream.chunk@1': StreamChunkPayload
   'stream.end@1': StreamEndPayload
@@ -3684,6 +3834,7 @@ export interface EventPayloadMapByVersion {
   'voice.tts.audio.ready@1': VoiceTtsAudioReadyPayload
   'voice.tts.done@1': VoiceTtsDonePayload
   'voice.tts.requested@1': VoiceTtsRequestedPayload
+  'voice.wake.detected@1': VoiceWakeDetectedPayload
 }
 
 /** Payload of the latest version of every type. */
@@ -3697,9 +3848,9 @@ export interface EventPayloadMap {
   'agent.turn.started': AgentTurnStartedPayload
   'approval.requested': ApprovalRequestedPayload
   'approval.resolved': ApprovalResolvedPayload
-  'avatar.end': AvatarEndPayload
+  'avatar.end': AvatarEndPayloadV2
   'avatar.frame': AvatarFramePayload
-  'avatar.frames': AvatarFramesPayload
+  'avatar.frames': AvatarFramesPayloadV2
   'avatar.start': AvatarStartPayload
   'bus.backpressure': BusBackpressurePayload
   'bus.dlq.moved': BusDlqMovedPayload
@@ -3793,6 +3944,7 @@ export interface EventPayloadMap {
   'session.transition.rejected': SessionTransitionRejectedPayload
   'skill.failed': SkillFailedPayload
   'skill.started': SkillStartedPayload
+  'store.log.compacted': StoreLogCompactedPayload
   'store.retention.applied': StoreRetentionAppliedPayload
   'stream.chunk': StreamChunkPayload
   'stream.end': StreamEndPayload
@@ -3832,6 +3984,7 @@ export interface EventPayloadMap {
   'voice.tts.audio.ready': VoiceTtsAudioReadyPayload
   'voice.tts.done': VoiceTtsDonePayload
   'voice.tts.requested': VoiceTtsRequestedPayload
+  'voice.wake.detected': VoiceWakeDetectedPayload
 }
 
 export type EventType = keyof EventPayloadMap
@@ -3848,9 +4001,9 @@ export interface EventLatestVersionMap {
   'agent.turn.started': 1
   'approval.requested': 1
   'approval.resolved': 1
-  'avatar.end': 1
+  'avatar.end': 2
   'avatar.frame': 1
-  'avatar.frames': 1
+  'avatar.frames': 2
   'avatar.start': 1
   'bus.backpressure': 1
   'bus.dlq.moved': 1
@@ -3944,6 +4097,7 @@ export interface EventLatestVersionMap {
   'session.transition.rejected': 1
   'skill.failed': 1
   'skill.started': 1
+  'store.log.compacted': 1
   'store.retention.applied': 1
   'stream.chunk': 1
   'stream.end': 1
@@ -3983,6 +4137,7 @@ export interface EventLatestVersionMap {
   'voice.tts.audio.ready': 1
   'voice.tts.done': 1
   'voice.tts.requested': 1
+  'voice.wake.detected': 1
 }
 
 /** Payload of the latest version of type T. */
@@ -4095,6 +4250,7 @@ export const EVENT_TYPES = [
   'session.transition.rejected',
   'skill.failed',
   'skill.started',
+  'store.log.compacted',
   'store.retention.applied',
   'stream.chunk',
   'stream.end',
@@ -4134,6 +4290,7 @@ export const EVENT_TYPES = [
   'voice.tts.audio.ready',
   'voice.tts.done',
   'voice.tts.requested',
+  'voice.wake.detected',
 ] as const satisfies readonly EventType[]
 
 /** Any envelope of the catalog; narrowing on `type` (and `version`) narrows the payload. */
@@ -4148,8 +4305,10 @@ export type AnyEnvelope =
   | (Envelope<'approval.requested', ApprovalRequestedPayload> & { version: 1 })
   | (Envelope<'approval.resolved', ApprovalResolvedPayload> & { version: 1 })
   | (Envelope<'avatar.end', AvatarEndPayload> & { version: 1 })
+  | (Envelope<'avatar.end', AvatarEndPayloadV2> & { version: 2 })
   | (Envelope<'avatar.frame', AvatarFramePayload> & { version: 1 })
   | (Envelope<'avatar.frames', AvatarFramesPayload> & { version: 1 })
+  | (Envelope<'avatar.frames', AvatarFramesPayloadV2> & { version: 2 })
   | (Envelope<'avatar.start', AvatarStartPayload> & { version: 1 })
   | (Envelope<'bus.backpressure', BusBackpressurePayload> & { version: 1 })
   | (Envelope<'bus.dlq.moved', BusDlqMovedPayload> & { version: 1 })
@@ -4243,6 +4402,7 @@ export type AnyEnvelope =
   | (Envelope<'session.transition.rejected', SessionTransitionRejectedPayload> & { version: 1 })
   | (Envelope<'skill.failed', SkillFailedPayload> & { version: 1 })
   | (Envelope<'skill.started', SkillStartedPayload> & { version: 1 })
+  | (Envelope<'store.log.compacted', StoreLogCompactedPayload> & { version: 1 })
   | (Envelope<'store.retention.applied', StoreRetentionAppliedPayload> & { version: 1 })
   | (Envelope<'stream.chunk', StreamChunkPayload> & { version: 1 })
   | (Envelope<'stream.end', StreamEndPayload> & { version: 1 })
@@ -4282,6 +4442,7 @@ export type AnyEnvelope =
   | (Envelope<'voice.tts.audio.ready', VoiceTtsAudioReadyPayload> & { version: 1 })
   | (Envelope<'voice.tts.done', VoiceTtsDonePayload> & { version: 1 })
   | (Envelope<'voice.tts.requested', VoiceTtsRequestedPayload> & { version: 1 })
+  | (Envelope<'voice.wake.detected', VoiceWakeDetectedPayload> & { version: 1 })
 
 export type EnvelopeOf<T extends EventType> = Extract<AnyEnvelope, { type: T }>
 

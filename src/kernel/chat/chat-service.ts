@@ -20,6 +20,10 @@ export interface ChatRequest {
   sessionId?: string
   traceId?: string
   locale?: string
+  /** The conversation so far as the client holds it (OpenAI/Ollama clients send it); replaces the session's kept history. */
+  history?: readonly ChatMessage[]
+  /** The HTTP route that started the turn (run trigger), `/chat` unless another entry says so. */
+  route?: string
 }
 
 /**
@@ -45,10 +49,11 @@ export class ChatService {
     if (request.text.length > DEFAULT_MAX_CHAT_CHARS) {
       throw new HubError('E_RESOURCE_LIMIT', `chat text is longer than ${DEFAULT_MAX_CHAT_CHARS} characters`)
     }
-    const history = request.sessionId === undefined ? [] : (this.#history.get(request.sessionId) ?? [])
+    const history =
+      request.history ?? (request.sessionId === undefined ? [] : (this.#history.get(request.sessionId) ?? []))
     const run = await this.#options.runner.run({
       pipeline: this.#options.pipeline,
-      trigger: { kind: 'http', route: '/chat' },
+      trigger: { kind: 'http', route: request.route ?? '/chat' },
       text: request.text,
       history,
       signal,

@@ -63,7 +63,7 @@ function stringOf(value: unknown): string | undefined {
  */
 export function natsUrlOf(manifest: HubManifest, env: Environment): string | undefined {
   const chosen = env.LOCALHUB_BUS?.trim()
-  if (chosen?.startsWith('nats://') === true) return chosen.split(',')[0]
+  if (chosen !== undefined && /^(nats|tls):\/\//.test(chosen)) return chosen.split(',')[0]
   const bus = (manifest as { bus?: unknown }).bus
   const section = bus !== null && typeof bus === 'object' ? (bus as Record<string, unknown>) : undefined
   const envChoosesOther = chosen !== undefined && chosen !== '' && chosen !== 'nats'

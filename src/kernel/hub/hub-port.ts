@@ -1,4 +1,5 @@
 import type { Bus } from '../../bus/index.ts'
+import type { BusLag, BusLagProbe } from '../../bus-factory/index.ts'
 import { HubError } from '../../contracts/index.ts'
 import type { HealthProbe, RunPart } from '../../skill-api/index.ts'
 import type { ChatService } from '../chat/index.ts'
@@ -15,13 +16,15 @@ import type { SkillHost } from '../skill-host/index.ts'
 import type { HubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID } from './hub-options.ts'
 import { ingestEvents } from './ingest-events.ts'
-import { tailEvents } from './tail-events.ts'
+import { eventKeysOf, tailEvents } from './tail-events.ts'
 
 /** How long a cached LLM health answer is reused by /health, in milliseconds. */
 export const DEFAULT_LLM_HEALTH_TTL_MS = 5_000
 
 export interface HubPortParts {
   bus: Bus
+  /** How far the bus's consumers are behind its log (decision 1603). */
+  busLag?: BusLagProbe
   chat: ChatService | undefined
   runner: PipelineRunner
   sessions: SessionRegistry
@@ -83,6 +86,8 @@ async function* chatParts(chat: ChatService, input: ChatInput): AsyncIterable<Ch
         text: input.text,
         ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
         traceId: input.traceId,
+        ...(input.history === undefined ? {} : { history: input.history }),
+        ...(input.route === undefined ? {} : { route: input.route }),
       },
       input.signal,
       (part) => {
@@ -113,6 +118,16 @@ async function* chatParts(chat: ChatService, input: ChatInput): AsyncIterable<Ch
   }
 }
 
+/** The bus's lag, or a short reason it has none ("n/a" for the memory bus). */
+async function readLag(probe: BusLagProbe | undefined): Promise<BusLag | string> {
+  if (probe === undefined) return 'n/a'
+  try {
+    return (await probe.read()) ?? 'n/a (the memory bus has no log)'
+  } catch (error) {
+    return `unknown: ${error instanceof Error ? error.message : String(error)}`
+  }
+}
+
 export function createHubPort(parts: HubPortParts): HubPort {
   const { bus, chat, sessions, skills, model, runner } = parts
   let modelHealth: { at: number; value: Awaited<ReturnType<HealthProbe['health']>> } | undefined
@@ -126,6 +141,9 @@ export function createHubPort(parts: HubPortParts): HubPort {
         ...(query.from === undefined ? {} : { from: position(query.from) }),
         ...(query.to === undefined ? {} : { to: position(query.to) }),
         ...(query.filter === undefined ? {} : { filter: query.filter }),
+        ...eventKeysOf(query),
+        ...(query.since === undefined ? {} : { since: query.since }),
+        ...(query.until === undefined ? {} : { until: query.until }),
         limit: query.limit,
       })
     },
@@ -156,11 +174,19 @@ export function createHubPort(parts: HubPortParts): HubPort {
       const dlq = await bus.dlq.list({ limit: 1000 })
       parts.metrics.setGauge('bus_dlq_entries', dlq.length)
       parts.metrics.setGauge('skills_degraded', notReady.length)
+      const lag = await readLag(parts.busLag)
       return {
         status: degraded ? 'degraded' : 'ok',
         skills: skillReport.map((skill) => ({ ...skill })),
         ...(modelHealth === undefined ? {} : { llm: modelHealth.value }),
-        bus: { transport: bus.transportName, dlqEntries: dlq.length, chatTurnsInFlight: chat?.inFlight ?? 0 },
+        bus: {
+          transport: bus.transportName,
+          dlqEntries: dlq.length,
+          chatTurnsInFlight: chat?.inFlight ?? 0,
+          // The Health page shows `lag`: one line, or why there is none.
+          lag: typeof lag === 'object' ? lag.summary : lag,
+          ...(typeof lag === 'object' ? { lastSeq: lag.lastSeq, consumers: lag.consumers } : {}),
+        },
         runs: runner.active().map((run) => ({
           pipelineId: run.pipelineId,
           traceId: run.traceId,

@@ -5,6 +5,8 @@ import type { IngestBody } from '../server/index.ts'
 
 /** Most events accepted in one POST /events body. */
 export const DEFAULT_MAX_EVENTS_PER_REQUEST = 10_000
+/** NDJSON lines published together (one publishManyUntyped call, one group commit). */
+export const DEFAULT_INGEST_BATCH_EVENTS = 500
 
 const NDJSON_TYPES = new Set([
   'application/x-ndjson',
@@ -85,11 +87,15 @@ export async function* ingestEvents(bus: BusClient, body: IngestBody): AsyncIter
     }
     return
   }
+  // Lines are parsed and converted here, then published a batch at a time through publishManyUntyped
+  // (one validation pass, one group commit per batch); each line still gets its own result.
   let count = 0
+  let batch: Pending[] = []
   for (const [index, raw] of body.text.split('\n').entries()) {
     const line = raw.trim()
     if (line === '') continue
     if (++count > DEFAULT_MAX_EVENTS_PER_REQUEST) {
+      yield* publishBatch(bus, batch)
       yield fail(
         new HubError('E_RESOURCE_LIMIT', `at most ${DEFAULT_MAX_EVENTS_PER_REQUEST} events per request`, {
           details: { line: index + 1 },
@@ -97,23 +103,63 @@ export async function* ingestEvents(bus: BusClient, body: IngestBody): AsyncIter
       )
       return
     }
-    let value: unknown
-    try {
-      value = JSON.parse(line)
-    } catch (cause) {
-      yield fail(
-        new HubError('E_BAD_REQUEST', `line ${index + 1} is not JSON: ${(cause as Error).message}`, {
-          details: { line: index + 1 },
+    batch.push(prepareLine(line, index + 1, hint))
+    if (batch.length >= DEFAULT_INGEST_BATCH_EVENTS) {
+      yield* publishBatch(bus, batch)
+      batch = []
+    }
+  }
+  yield* publishBatch(bus, batch)
+}
+
+/** A line ready to publish (a draft) or already failed (not JSON, not convertible, not Unicode). */
+type Pending = { line: number; draft: unknown } | { line: number; failure: Result<PublishReceipt> }
+
+function withLine(failure: Result<PublishReceipt>, line: number): Result<PublishReceipt> {
+  if (!failure.ok) failure.error.details = { ...(failure.error.details ?? {}), line }
+  return failure
+}
+
+function prepareLine(text: string, line: number, hint: string | undefined): Pending {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (cause) {
+    return {
+      line,
+      failure: fail(
+        new HubError('E_BAD_REQUEST', `line ${line} is not JSON: ${(cause as Error).message}`, {
+          details: { line },
         }),
-      )
-      continue
+      ),
     }
-    try {
-      yield await publishOne(bus, toDraft(value, hint), index + 1)
-    } catch (error) {
-      const failure = fail(toHubError(error, 'E_VALIDATION'))
-      failure.error.details = { ...(failure.error.details ?? {}), line: index + 1 }
-      yield failure
-    }
+  }
+  try {
+    const draft = toDraft(value, hint)
+    assertNoLoneSurrogate(draft, 'the event')
+    return { line, draft }
+  } catch (error) {
+    return { line, failure: withLine(fail(toHubError(error, 'E_VALIDATION')), line) }
+  }
+}
+
+/** One publishManyUntyped for the batch's drafts; results come back in line order. */
+async function* publishBatch(
+  bus: BusClient,
+  batch: readonly Pending[],
+): AsyncIterable<Result<PublishReceipt>> {
+  if (batch.length === 0) return
+  const drafts = batch.flatMap((pending) => ('draft' in pending ? [pending.draft] : []))
+  let outcomes: Result<PublishReceipt>[]
+  try {
+    outcomes = drafts.length === 0 ? [] : await bus.publishManyUntyped(drafts)
+  } catch (error) {
+    const failure = toHubError(error, 'E_VALIDATION')
+    outcomes = drafts.map(() => fail(failure))
+  }
+  let next = 0
+  for (const pending of batch) {
+    if ('failure' in pending) yield pending.failure
+    else yield withLine(outcomes[next++]!, pending.line)
   }
 }

@@ -3,15 +3,22 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { trace } from '@opentelemetry/api'
 import { type Bus, createPermissionChecker, systemClock } from '../../bus/index.ts'
-import { chooseBus, EVENTS_FILE_NAME, openChosenBus } from '../../bus-factory/index.ts'
+import { busLagProbe, chooseBus, EVENTS_FILE_NAME, openChosenBus } from '../../bus-factory/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
+import { compatRoutes } from '../../compat/index.ts'
 import { HubError } from '../../contracts/index.ts'
 import { type HubManifest, type StateMachine, serverAddressOf } from '../../manifest/index.ts'
-import { type HealthProbe, SERVICE_NAMES, type SkillLogger } from '../../skill-api/index.ts'
+import {
+  type EmbeddingPort,
+  type HealthProbe,
+  SERVICE_NAMES,
+  type SearchPort,
+  type SkillLogger,
+} from '../../skill-api/index.ts'
 import { startRetention } from '../../store/index.ts'
 import { ChatService } from '../chat/index.ts'
 import { PipelineRunner } from '../pipeline/index.ts'
-import { createServer, OWNER_PRINCIPAL_ID, type RunningServer } from '../server/index.ts'
+import { createServer, OWNER_PRINCIPAL_ID, principalOf, type RunningServer } from '../server/index.ts'
 import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
 import { createSkillServices, openSkillHost, skillPermissions } from '../skill-host/index.ts'
 import { actionRoutes } from './action-routes.ts'
@@ -24,8 +31,11 @@ import { CHAT_PIPELINE_ID, DEFAULT_MANIFEST_PATH, type HubOptions } from './hub-
 import { createHubPort } from './hub-port.ts'
 import { loadHubManifest } from './load-hub-manifest.ts'
 import { startBusTriggers, wsEntryRoutes } from './pipeline-triggers.ts'
+import { referencedTraceIds } from './referenced-traces.ts'
 import { runRoutes } from './run-routes.ts'
 import { createToolService, toolPortOf } from './tool-service.ts'
+import { voiceListenRoutes } from './voice-listen-route.ts'
+import { type RunningWyomingServer, startManifestWyomingServer } from './voice-wyoming-server.ts'
 import { withDataDirRoots } from './workspace-roots.ts'
 
 /** Reported in system.boot.completed. */
@@ -65,6 +75,8 @@ export interface RunningHub {
   readonly manifest: HubManifest
   /** The language model, when a skill provides one. */
   readonly model: HealthProbe | undefined
+  /** The Wyoming server for satellites, when the manifest has kernel.api.wyoming (docs/voice.md). */
+  readonly wyoming: Pick<RunningWyomingServer, 'host' | 'port'> | undefined
   close(): Promise<void>
 }
 
@@ -110,6 +122,12 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     dataDir,
     ...(manifest.retention?.events === undefined ? {} : { eventsRetention: manifest.retention.events }),
   })
+  // A size cap acts on the SQLite log only; on NATS it would be ignored, so it is refused (decision 1612).
+  if (busChoice.transport === 'nats' && manifest.retention?.events?.maxBytes !== undefined)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      'retention.events.maxBytes is not applied on the NATS bus yet: remove it (the stream keeps maxAgeDays and maxCount)',
+    )
   const bus = await openChosenBus(busChoice, {
     registry,
     defaultSource: 'kernel',
@@ -164,6 +182,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       {
         bus,
         ...(bus.transportName === 'sqlite' ? { eventsPath: join(dataDir, EVENTS_FILE_NAME) } : {}),
+        keepTraceIds: () => referencedTraceIds(dataDir),
       },
       manifest.retention ?? {},
       {
@@ -177,7 +196,9 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       for (const subscription of triggers) await subscription.unsubscribe()
     })
     const model = services.get<HealthProbe>(SERVICE_NAMES.modelHealth)
-    const port = createHubPort({ bus, chat, runner, sessions, skills, model, metrics })
+    const busLag = busLagProbe(busChoice)
+    closers.unshift(() => busLag.close())
+    const port = createHubPort({ bus, busLag, chat, runner, sessions, skills, model, metrics })
     // Flag > environment > the manifest's kernel.api.http.base > default (decision 1404).
     const address = serverAddressOf(manifest, {
       flags: {
@@ -206,6 +227,25 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
           actionRoutes(actions, toolService),
           ...skills.routes,
           ...wsEntryRoutes(bus, runner, manifest.pipelines),
+          // Hands-free sources (wake word, Talk mode) when the manifest enables the wake skill.
+          ...voiceListenRoutes(bus, runner, manifest.pipelines, services),
+          // OpenAI- and Ollama-compatible APIs and MCP: a turn there is a /chat turn (decision 1700).
+          compatRoutes({
+            chat: (input) => port.chat(input),
+            principalOf,
+            modelName: () => model?.model,
+            embeddings: () => services.get<EmbeddingPort>(SERVICE_NAMES.embeddings),
+            tools: {
+              descriptors: () => actions.tools.descriptors().map((tool) => ({ ...tool })),
+              call: (name, params, signal) =>
+                toolService.request({ tool: name, params }, { awaitDecision: signal }),
+            },
+            searches: () => ({
+              memory: services.get<SearchPort>(SERVICE_NAMES.memorySearch),
+              documents: services.get<SearchPort>(SERVICE_NAMES.documentSearch),
+            }),
+            version: HUB_VERSION,
+          }),
         ],
         logger:
           options.logger === undefined ? {} : options.logger === false ? false : (options.logger as never),
@@ -216,6 +256,9 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       await server.close()
       await runner.drain()
     })
+    // Off unless the manifest has kernel.api.wyoming (decision 1516).
+    const wyoming = await startManifestWyomingServer(runner, manifest, HUB_VERSION)
+    if (wyoming !== undefined) closers.unshift(() => wyoming.close())
     await reportBoot(bus, manifest, skills.report(), startedAt, busChoice.transport)
     let closed = false
     return {
@@ -226,6 +269,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       bus,
       manifest,
       model,
+      wyoming: wyoming === undefined ? undefined : { host: wyoming.host, port: wyoming.port },
       async close() {
         if (closed) return
         closed = true

@@ -160,7 +160,7 @@ export function wsEntryRoutes(
   })
   return entries.map(({ pipeline, trigger }) => {
     // A pipeline that receives audio chunks speaks the voice protocol (docs/voice.md).
-    if (trigger.pattern === VOICE_CHUNK_TYPE) return voiceEntryRoute(runner, pipeline, trigger.route)
+    if (trigger.pattern === VOICE_CHUNK_TYPE) return voiceEntryRoute(runner, pipeline, trigger.route, {}, bus)
     return genericEntryRoute(bus, runner, pipeline, trigger)
   })
 }

@@ -1,9 +1,18 @@
 import type { Bus } from '../../bus/index.ts'
 import type { Envelope } from '../../contracts/index.ts'
-import type { TailListener, TailQuery, TailSubscription } from '../server/index.ts'
+import type { EventKeyQuery, TailListener, TailQuery, TailSubscription } from '../server/index.ts'
 
 /** Events buffered per tail while it catches up from the log; past this the tail restarts its replay. */
 export const DEFAULT_TAIL_BUFFER_EVENTS = 10_000
+
+/** The traceId, sessionId and source a query names (only those given). */
+export function eventKeysOf(query: EventKeyQuery): EventKeyQuery {
+  return {
+    ...(query.traceId === undefined ? {} : { traceId: query.traceId }),
+    ...(query.sessionId === undefined ? {} : { sessionId: query.sessionId }),
+    ...(query.source === undefined ? {} : { source: query.source }),
+  }
+}
 
 /**
  * Live tail that resumes from a seq with no gap and no duplicates: it subscribes to live events
@@ -24,6 +33,9 @@ export function tailEvents(
   let closed = false
   let unsubscribe: (() => Promise<void>) | undefined
   const filter = query.filter ?? '>'
+  const keys = eventKeysOf(query)
+  const wanted = Object.entries(keys) as [keyof EventKeyQuery, string][]
+  const matchesKeys = (event: Envelope) => wanted.every(([key, value]) => event[key] === value)
 
   const deliver = (event: Envelope) => {
     if (event.seq !== undefined) {
@@ -36,7 +48,7 @@ export function tailEvents(
   const catchUp = async () => {
     for (;;) {
       overflowed = false
-      for await (const event of bus.replay({ from: { seq: (lastSeq ?? 0) + 1 }, filter })) {
+      for await (const event of bus.replay({ from: { seq: (lastSeq ?? 0) + 1 }, filter, ...keys })) {
         if (closed || signal.aborted) return
         await deliver(event)
       }
@@ -57,7 +69,7 @@ export function tailEvents(
     .subscribe(
       filter,
       (event) => {
-        if (closed) return
+        if (closed || !matchesKeys(event)) return
         if (catchingUp) {
           if (buffer.length < DEFAULT_TAIL_BUFFER_EVENTS) buffer.push(event)
           else overflowed = true

@@ -2,13 +2,15 @@ import { type Context, SpanStatusCode, type Tracer } from '@opentelemetry/api'
 import type { Envelope } from '../../contracts/index.ts'
 import { HubError, toHubError } from '../../contracts/index.ts'
 import { type Branch, type Pipeline, type PipelineStep, stepKind } from '../../manifest/index.ts'
-import type {
-  Condition,
-  MetricsSink,
-  RunEmitter,
-  RunPart,
-  RunState,
-  SkillRuntime,
+import {
+  AnswerStream,
+  attachAnswerStream,
+  type Condition,
+  type MetricsSink,
+  type RunEmitter,
+  type RunPart,
+  type RunState,
+  type SkillRuntime,
 } from '../../skill-api/index.ts'
 import type { TurnEmitter } from './turn-emitter.ts'
 import { payloadForEmit } from './turn-payloads.ts'
@@ -46,12 +48,69 @@ async function runSteps(
   prefix: string,
   startAt = 0,
 ): Promise<void> {
-  for (const [index, step] of steps.entries()) {
-    if (index < startAt) continue
+  for (let index = startAt; index < steps.length; index++) {
+    const step = steps[index]!
     if (options.signal.aborted)
       throw new HubError('E_TIMEOUT', 'the turn was cancelled', { details: { reason: 'aborted' } })
-    await runStep(options, step, `${prefix}${index}`)
+    const next = steps[index + 1]
+    if (next !== undefined && readsWhileWritten(options, step, next)) {
+      await runSideBySide(options, [step, next], [`${prefix}${index}`, `${prefix}${index + 1}`])
+      index++
+    } else await runStep(options, step, `${prefix}${index}`)
   }
+}
+
+/** A `stream: true` call step followed by a `stream: true` call to a skill that reads its text as it comes. */
+function readsWhileWritten(options: PipelineRunOptions, step: PipelineStep, next: PipelineStep): boolean {
+  return (
+    'call' in step &&
+    step.stream === true &&
+    'call' in next &&
+    next.stream === true &&
+    options.skills.get(next.call)?.readsAnswerStream === true
+  )
+}
+
+/**
+ * Runs a writer step and its reader together (decision 1509): the writer's `chunk` parts fill an
+ * AnswerStream the reader takes from `answerStreamOf(run)`. When one fails, the other is cancelled
+ * and the first failure is the step's; the next step starts when both have ended.
+ */
+async function runSideBySide(
+  options: PipelineRunOptions,
+  [writer, reader]: [PipelineStep, PipelineStep],
+  [writerPosition, readerPosition]: [string, string],
+): Promise<void> {
+  const stream = new AnswerStream()
+  const together = new AbortController()
+  const forward = () => together.abort(options.signal.reason)
+  if (options.signal.aborted) forward()
+  else options.signal.addEventListener('abort', forward, { once: true })
+  let failure: { error: unknown } | undefined
+  const failed = (error: unknown) => {
+    failure ??= { error }
+    stream.fail(error)
+    together.abort(error)
+  }
+  const shared = { ...options, signal: together.signal }
+  attachAnswerStream(options.run, stream)
+  try {
+    const onPart = (part: RunPart) => {
+      if (part.kind === 'chunk') stream.push(part.text)
+      options.onPart(part)
+    }
+    await Promise.all([
+      runStep({ ...shared, onPart }, writer, writerPosition).then(
+        () => stream.end(options.run.answer),
+        failed,
+      ),
+      runStep(shared, reader, readerPosition).catch(failed),
+    ])
+  } finally {
+    options.signal.removeEventListener('abort', forward)
+    attachAnswerStream(options.run, undefined)
+  }
+  if (failure !== undefined) throw failure.error
 }
 
 function describeStep(step: PipelineStep): { kind: string; target: string } {

@@ -241,6 +241,10 @@ export class PipelineRunner {
     run.outcome = signal.aborted ? 'cancelled' : 'error'
     run.error = { code: failure.code, message: failure.message }
     onPart({ kind: 'error', code: failure.code, message: failure.message })
+    // A cancelled turn still ends for the skills that keep turns (memory keeps what was spoken
+    // before a barge-in, docs/voice.md); a failed one is not kept.
+    if (run.outcome === 'cancelled')
+      await this.#options.skills.beforeEmit('turn.end', { run, emitter }).catch(() => undefined)
     // The end of a failed run is reported even when the publisher is what failed; that error is the one raised.
     await emitter
       .emit(

@@ -4,17 +4,28 @@ import { DEFAULT_REPLAY_LIMIT, MAX_REPLAY_LIMIT } from './server-options.ts'
 const MAX_PATTERN_CHARS = 500
 const RFC3339_PATTERN = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/
 
-export interface ReplayParameters {
+export interface KeyParameters {
+  traceId?: string
+  sessionId?: string
+  source?: string
+}
+
+export interface ReplayParameters extends KeyParameters {
   from?: number | string
   to?: number | string
   filter?: string
+  since?: string
+  until?: string
   limit: number
 }
 
-export interface TailParameters {
+export interface TailParameters extends KeyParameters {
   fromSeq?: number
   filter?: string
 }
+
+const MAX_KEY_CHARS = 200
+const KEY_NAMES = ['traceId', 'sessionId', 'source'] as const
 
 type RawQuery = Readonly<Record<string, unknown>>
 
@@ -68,12 +79,46 @@ export function checkPattern(pattern: string, name = 'filter'): string {
   return pattern
 }
 
-/** GET /events query: from, to (seq or time), filter, limit (1..10,000). */
+/** `filter` or its other name `type` (one of them), checked as a type pattern. */
+function typeFilter(query: RawQuery): string | undefined {
+  const filter = single(query, 'filter')
+  const type = single(query, 'type')
+  if (filter !== undefined && type !== undefined)
+    throw bad('give filter or type (the same thing), not both', 'type', type)
+  const pattern = filter ?? type
+  return pattern === undefined ? undefined : checkPattern(pattern, filter === undefined ? 'type' : 'filter')
+}
+
+/** traceId, sessionId, source: exact, non-empty, at most 200 characters. */
+function keyParameters(query: RawQuery): KeyParameters {
+  const keys: KeyParameters = {}
+  for (const name of KEY_NAMES) {
+    const value = single(query, name)
+    if (value === undefined) continue
+    if (value.length === 0 || value.length > MAX_KEY_CHARS)
+      throw bad(`${name} must be 1 to ${MAX_KEY_CHARS} characters`, name, value)
+    keys[name] = value
+  }
+  return keys
+}
+
+function parseTime(value: string | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined
+  if (RFC3339_PATTERN.test(value) && Number.isFinite(Date.parse(value))) return value
+  throw bad(`${name} must be an RFC 3339 time`, name, value)
+}
+
+/**
+ * GET /events query: from, to (seq or time), filter (or type), traceId, sessionId, source, since,
+ * until (RFC 3339), limit (1..10,000).
+ */
 export function parseReplayQuery(query: RawQuery): ReplayParameters {
-  rejectUnknown(query, ['from', 'to', 'filter', 'limit'])
+  rejectUnknown(query, ['from', 'to', 'filter', 'type', ...KEY_NAMES, 'since', 'until', 'limit'])
   const from = single(query, 'from')
   const to = single(query, 'to')
-  const filter = single(query, 'filter')
+  const filter = typeFilter(query)
+  const since = parseTime(single(query, 'since'), 'since')
+  const until = parseTime(single(query, 'until'), 'until')
   const limitText = single(query, 'limit')
   let limit = DEFAULT_REPLAY_LIMIT
   if (limitText !== undefined) {
@@ -83,19 +128,32 @@ export function parseReplayQuery(query: RawQuery): ReplayParameters {
     }
     limit = parsed
   }
-  return {
+  const position = {
     ...(from === undefined ? {} : { from: parsePosition(from, 'from') }),
     ...(to === undefined ? {} : { to: parsePosition(to, 'to') }),
-    ...(filter === undefined ? {} : { filter: checkPattern(filter) }),
+  }
+  if (typeof position.from === 'string' && since !== undefined)
+    throw bad('give since or a time in from, not both', 'since', since)
+  if (typeof position.to === 'string' && until !== undefined)
+    throw bad('give until or a time in to, not both', 'until', until)
+  return {
+    ...position,
+    ...(filter === undefined ? {} : { filter }),
+    ...keyParameters(query),
+    ...(since === undefined ? {} : { since }),
+    ...(until === undefined ? {} : { until }),
     limit,
   }
 }
 
-/** WS /ws/events query: from (first seq wanted, inclusive), filter; `token` is the auth fallback. */
+/**
+ * WS /ws/events query: from (first seq wanted, inclusive), filter (or type), traceId, sessionId,
+ * source; `token` is the auth fallback.
+ */
 export function parseTailQuery(query: RawQuery): TailParameters {
-  rejectUnknown(query, ['from', 'filter', 'token'])
+  rejectUnknown(query, ['from', 'filter', 'type', ...KEY_NAMES, 'token'])
   const from = single(query, 'from')
-  const filter = single(query, 'filter')
+  const filter = typeFilter(query)
   let fromSeq: number | undefined
   if (from !== undefined) {
     fromSeq = parseSeq(from)
@@ -103,6 +161,7 @@ export function parseTailQuery(query: RawQuery): TailParameters {
   }
   return {
     ...(fromSeq === undefined ? {} : { fromSeq }),
-    ...(filter === undefined ? {} : { filter: checkPattern(filter) }),
+    ...(filter === undefined ? {} : { filter }),
+    ...keyParameters(query),
   }
 }

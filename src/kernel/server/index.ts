@@ -1,12 +1,13 @@
 export { AUTH_TOKEN_FILE, TOKEN_ENV_VARIABLE } from './auth-token.ts'
 export type { RunningServer } from './create-server.ts'
 export { createServer } from './create-server.ts'
-export { OWNER_PRINCIPAL_ID } from './security-hooks.ts'
+export { OWNER_PRINCIPAL_ID, principalOf } from './security-hooks.ts'
 export { findRunningServer, readServerInfo } from './server-info.ts'
 export type { ServerOptions } from './server-options.ts'
 export type {
   ChatInput,
   ChatPart,
+  EventKeyQuery,
   HealthReport,
   HubPort,
   IngestBody,

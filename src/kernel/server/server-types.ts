@@ -31,19 +31,29 @@ export interface PublishReceipt {
   seq?: number
 }
 
-export interface ReplayQuery {
+/** Exact matches on an event's fields; each is served by an index on SQLite (decision 1610). */
+export interface EventKeyQuery {
+  traceId?: string
+  sessionId?: string
+  source?: string
+}
+
+export interface ReplayQuery extends EventKeyQuery {
   /** First seq (inclusive) or an RFC 3339 time (inclusive). */
   from?: number | string
   /** Last seq (inclusive) or an RFC 3339 time (inclusive). */
   to?: number | string
   /** A type pattern with `*` / `>` wildcards. */
   filter?: string
+  /** RFC 3339 times (inclusive) on the event's ts, besides a from/to seq. */
+  since?: string
+  until?: string
   limit: number
   principal: Principal
   signal: AbortSignal
 }
 
-export interface TailQuery {
+export interface TailQuery extends EventKeyQuery {
   /** First seq to deliver (inclusive); absent means live events only. */
   fromSeq?: number
   filter?: string
@@ -68,6 +78,10 @@ export interface ChatInput {
   principal: Principal
   /** Aborted when the client disconnects or the server shuts down; the reason is a HubError. */
   signal: AbortSignal
+  /** The conversation as the client holds it (compatible APIs); replaces the session's kept history. */
+  history?: ReadonlyArray<{ role: 'system' | 'user' | 'assistant'; content: string }>
+  /** The route that started the turn, when not POST /chat (e.g. /v1/chat/completions). */
+  route?: string
 }
 
 /** The parts of one chat turn, in order: stream.start, stream.chunk × N, stream.end — or an error. */

@@ -142,6 +142,7 @@ export async function openSkillHost(options: SkillHostOptions): Promise<SkillHos
       runtimes.set(skill.id, {
         id: skill.id,
         status: host.health,
+        ...(runtime?.readsAnswerStream === true ? { readsAnswerStream: true } : {}),
         invoke:
           runtime?.invoke ??
           (async () => {

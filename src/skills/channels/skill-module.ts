@@ -6,6 +6,7 @@ import { defineSkill, type RunState, type SkillContext } from '../../skill-api/i
 import { outboxRoutes } from './outbox-routes.ts'
 import { DEFAULT_OUTBOX_DATABASE, DEFAULT_OUTBOX_RETENTION_MS, ReplyOutbox } from './reply-outbox.ts'
 import { type InboundRouting, inboundRoutingOf, LastActiveChannels, replyTargetFor } from './reply-target.ts'
+import { parseWebhooks, WebhookPusher } from './reply-webhooks.ts'
 
 /** The call step's mode that opens a channel turn (agent.turn.started); any other mode answers it. */
 export const START_MODE = 'start'
@@ -49,7 +50,7 @@ function routingMeta(inbound: InboundRouting, run: RunState, channels: LastActiv
  */
 export const channelsSkillModule = defineSkill({
   name: 'channels',
-  configKeys: ['outbox', 'outboxRetentionHours'],
+  configKeys: ['outbox', 'outboxRetentionHours', 'webhooks'],
   emits: ['agent.turn.started', 'agent.response.created', 'agent.turn.completed', 'agent.turn.failed'],
   open(context: SkillContext) {
     const { bus, clock } = context
@@ -58,6 +59,13 @@ export const channelsSkillModule = defineSkill({
     const errors = new Map<string, { code: string; message: string }>()
 
     const outbox = openOutbox(context)
+    const webhooks = parseWebhooks(context.config.webhooks, context.env)
+    if (webhooks.length > 0 && outbox === undefined)
+      throw new HubError('E_VALIDATION', 'webhooks push replies from the outbox: set outbox: true')
+    const pusher =
+      outbox === undefined || webhooks.length === 0
+        ? undefined
+        : new WebhookPusher({ outbox, webhooks, clock, logger: context.logger })
     const consumes = context.skill.consumes
     const watchesTurnEnds = consumes.includes('turn.end')
 
@@ -143,6 +151,7 @@ export const channelsSkillModule = defineSkill({
       outbox?.add(responseId, response, clock.now())
       await bus.publishUntyped(response)
       outbox?.markPublished(responseId)
+      pusher?.kick()
       open.delete(turn.traceId)
       errors.delete(turn.traceId)
       await publish(turn, 'agent.turn.completed', {
@@ -191,6 +200,8 @@ export const channelsSkillModule = defineSkill({
         await bus.publishUntyped(reply.envelope)
         outbox!.markPublished(reply.responseId)
       }
+      // Replies a crash left undelivered are pushed again.
+      pusher?.kick()
     })().catch((error: Error) =>
       context.logger.warn('channel replies left by a crash could not be published', { error: error.message }),
     )
@@ -214,6 +225,7 @@ export const channelsSkillModule = defineSkill({
       routes: outbox === undefined ? [] : [outboxRoutes(outbox)],
       async close() {
         await republished
+        await pusher?.close()
         outbox?.close()
       },
     }

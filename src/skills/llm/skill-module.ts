@@ -1,5 +1,6 @@
 import type { HubManifest, Skill } from '../../manifest/index.ts'
-import { defineSkill, SERVICE_NAMES, type ToolPort } from '../../skill-api/index.ts'
+import { resolveModelFile } from '../../model-files/index.ts'
+import { defineSkill, type EmbeddingPort, SERVICE_NAMES, type ToolPort } from '../../skill-api/index.ts'
 import type { LlmConfigInput } from './config.ts'
 import { createLlmProvider } from './create-provider.ts'
 import { createLlmStep } from './llm-step.ts'
@@ -56,10 +57,24 @@ export const llmSkillModule = defineSkill({
   ],
   configKeys: ['model', 'temperature', 'systemPrompt', 'maxToolRounds'],
   open(context) {
-    const provider = createLlmProvider(llmInputOf(context.manifest, context.skill), context.env, {
-      flags: context.overrides as LlmConfigInput,
+    // A bare ggufPath names a file `localhub models pull` put in <data>/models.
+    const inModels = (input: LlmConfigInput | undefined): LlmConfigInput =>
+      input?.ggufPath === undefined
+        ? { ...input }
+        : { ...input, ggufPath: resolveModelFile(context.dataDir, input.ggufPath) }
+    const provider = createLlmProvider(inModels(llmInputOf(context.manifest, context.skill)), context.env, {
+      flags: inModels(context.overrides as LlmConfigInput | undefined),
     })
     context.services.provide(SERVICE_NAMES.modelHealth, provider)
+    if (provider.embed !== undefined) {
+      const embed = provider.embed.bind(provider)
+      const input = llmInputOf(context.manifest, context.skill)
+      const model =
+        (context.overrides as LlmConfigInput | undefined)?.embeddingModel ??
+        input.embeddingModel ??
+        provider.model
+      context.services.provide<EmbeddingPort>(SERVICE_NAMES.embeddings, { model, embed })
+    }
     const systemPrompt = stringConfig(context.skill, 'systemPrompt')
     const maxToolRounds = numberConfig(context.skill, 'maxToolRounds')
     const temperature = numberConfig(context.skill, 'temperature')

@@ -1,4 +1,10 @@
-import type { RunEmitter, RunState, SkillRuntime, StepContext } from '../../skill-api/index.ts'
+import {
+  type RunEmitter,
+  type RunState,
+  type SkillRuntime,
+  type StepContext,
+  spokenAnswerOf,
+} from '../../skill-api/index.ts'
 import type { MemoryStore } from './memory-store.ts'
 
 export interface MemoryStep extends SkillRuntime {
@@ -32,12 +38,15 @@ export function createMemoryStep(options: { id: string; store: MemoryStore }): M
       })
     },
     async recordTurn(turn, emitter) {
-      if (turn.answer.length === 0 || turn.text.length === 0) return
+      // A cancelled turn (barge-in) is kept with what the person heard of the answer, and not at
+      // all when nothing was spoken (a chat turn whose client left, a voice turn cut before audio).
+      const assistantText = turn.outcome === 'cancelled' ? (spokenAnswerOf(turn) ?? '') : turn.answer
+      if (assistantText.length === 0 || turn.text.length === 0) return
       const receipt = options.store.recordTurn({
         sessionId: turn.sessionId,
         traceId: turn.traceId,
         userText: turn.text,
-        assistantText: turn.answer,
+        assistantText,
       })
       await emitter.emit('memory.write.receipt', { id: receipt.id, ts: receipt.ts })
     },

@@ -1,11 +1,13 @@
 import { storagePathOf } from '../../manifest/index.ts'
-import { defineSkill } from '../../skill-api/index.ts'
+import { defineSkill, SERVICE_NAMES, type SearchPort } from '../../skill-api/index.ts'
 import { memoryRoutes } from './memory-routes.ts'
 import { createMemoryStep } from './memory-step.ts'
 import { openMemoryStore } from './memory-store.ts'
 
 /** The file the store keeps in the data directory unless the manifest's storage.path says otherwise. */
 export const MEMORY_STORE_FILE = 'memory.sqlite'
+/** The session a search from outside a turn (MCP) ranks for: none of the person's, so recency and BM25 decide. */
+const MEMORY_SEARCH_SESSION = 'search'
 
 /**
  * Episodic memory as a skill: `call` steps read the context for the run's text; the finished turn
@@ -24,6 +26,14 @@ export const memorySkillModule = defineSkill({
       ...(retentionDays === undefined ? {} : { retentionDays }),
     })
     const step = createMemoryStep({ id: context.skill.id, store })
+    // The first such skill of the manifest answers searches from outside a turn (MCP).
+    if (context.services.get(SERVICE_NAMES.memorySearch) === undefined)
+      context.services.provide<SearchPort>(SERVICE_NAMES.memorySearch, {
+        search: async (query, limit) => {
+          const found = store.readContext({ sessionId: MEMORY_SEARCH_SESSION, query, limit })
+          return [...found.facts, ...found.summaries]
+        },
+      })
     return {
       runtime: { status: step.status, invoke: step.invoke },
       // GET /memory and POST /memory/forget: the person lists and erases what is kept.

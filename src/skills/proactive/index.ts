@@ -1,1 +1,5 @@
+export { AttentionStore } from './attention-store.ts'
+export { DEFAULT_LADDER, Ladder } from './ladder.ts'
 export { proactiveSkillModule as skillModule } from './skill-module.ts'
+export { Triage } from './triage.ts'
+export { DEFAULT_TRIAGE_RULES, TriageRuleBook } from './triage-rules.ts'

@@ -5,6 +5,7 @@ import { defineSkill, type RunState, type SkillContext } from '../../skill-api/i
 import { attentionRoutes } from './attention-routes.ts'
 import { AttentionStore, INTERRUPTIBILITY_MODES, type InterruptibilityMode } from './attention-store.ts'
 import { DEFAULT_LADDER, Ladder, type LadderRung } from './ladder.ts'
+import { NudgeSpeaker, nudgeVoiceOf, speaksNudges } from './nudge-speaker.ts'
 import {
   DEFAULT_COALESCE_WINDOW_SEC,
   DEFAULT_MAX_TOASTS_PER_HOUR,
@@ -19,7 +20,14 @@ export const DEFAULT_ATTENTION_DATABASE = 'proactive.sqlite'
 /** Where a run keeps triage's verdict for the `needs_user_attention` condition. */
 export const DECISION_KEY = 'skill.proactive:decision'
 
-const CONFIG_KEYS = ['interruptibility', 'rateLimits', 'rules', 'coalesceWindowSec', 'defaultMode'] as const
+const CONFIG_KEYS = [
+  'interruptibility',
+  'rateLimits',
+  'rules',
+  'coalesceWindowSec',
+  'defaultMode',
+  'voice',
+] as const
 
 function nonNegativeInteger(value: unknown, fallback: number, name: string): number {
   if (value === undefined) return fallback
@@ -104,6 +112,15 @@ export const proactiveSkillModule = defineSkill({
     const consumes = context.skill.consumes
     // ui.nudge is optional (seed 000's manifest does not name it): published when provided.
     const showsNudges = context.skill.provides.includes('ui.nudge')
+    // Voice nudges are spoken when the entry provides the speech events and hears its dispatches.
+    const speaker = speaksNudges(context)
+      ? new NudgeSpeaker({
+          context,
+          voice: nudgeVoiceOf(context),
+          mode: () => triage.mode(),
+          logger: context.logger,
+        })
+      : undefined
     return {
       runtime: {
         status: () => ({ state: 'ready' }),
@@ -117,6 +134,7 @@ export const proactiveSkillModule = defineSkill({
             severity: decision.proposal.severity === 'low' ? 'info' : 'warn',
           })
           triage.recordProposal(proposal.id, decision, now)
+          speaker?.remember(proposal.id, decision.proposal.title, decision.proposal.reason)
           run.data.set('payload:nudge.dispatch', {
             proposalId: proposal.id,
             channel: decision.channel,
@@ -162,9 +180,13 @@ export const proactiveSkillModule = defineSkill({
               },
             ]
           : []),
+        ...(speaker === undefined
+          ? []
+          : [{ pattern: 'nudge.dispatch', handler: speaker.onDispatch, options: { from: 'new' as const } }]),
       ],
       routes: [attentionRoutes(triage, clock)],
-      close() {
+      async close() {
+        await speaker?.idle()
         store.close()
       },
     }

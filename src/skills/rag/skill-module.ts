@@ -1,5 +1,5 @@
 import { storagePathOf } from '../../manifest/index.ts'
-import { defineSkill } from '../../skill-api/index.ts'
+import { defineSkill, SERVICE_NAMES, type SearchPort } from '../../skill-api/index.ts'
 import { indexRequestHandler } from './index-requests.ts'
 import { ragOptionsOf } from './rag-skill-options.ts'
 import { createRagStep } from './rag-step.ts'
@@ -24,6 +24,12 @@ export const ragSkillModule = defineSkill({
       ...options.store,
     })
     const step = createRagStep({ id: context.skill.id, store, topK: options.topK })
+    // The first such skill of the manifest answers searches from outside a turn (MCP).
+    if (context.services.get(SERVICE_NAMES.documentSearch) === undefined)
+      context.services.provide<SearchPort>(SERVICE_NAMES.documentSearch, {
+        search: async (query, limit) =>
+          (await store.search({ query, topK: limit })).map(({ text: _text, ...hit }) => hit),
+      })
     return {
       runtime: { status: step.status, invoke: step.invoke },
       subscriptions: [

@@ -86,6 +86,7 @@ export function startPocketsphinx(
       }
   }
   signal.addEventListener('abort', kill, { once: true })
+  if (signal.aborted) kill()
   const reader = new HypothesisReader(onSegment)
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => reader.push(chunk))

@@ -5,7 +5,7 @@ import { skillModule as tts } from '../tts/index.ts'
 import { skillModule as stt } from './index.ts'
 
 function context(config: Record<string, unknown>, path: string): SkillContext {
-  return { config, env: { PATH: path } } as unknown as SkillContext
+  return { config, env: { PATH: path }, skill: { provides: [] } } as unknown as SkillContext
 }
 
 test('a missing engine binary makes the voice skills unavailable with the apt command', async () => {
@@ -22,8 +22,11 @@ test('a missing engine binary makes the voice skills unavailable with the apt co
 })
 
 test('engines and voices that are not built in are unavailable, naming what is', async () => {
-  const whisper = await stt.open(context({ engine: 'whisper' }, '/usr/bin'))
-  assert.match(whisper.runtime!.status().reason ?? '', /engine whisper is not built in; use pocketsphinx/)
+  const vosk = await stt.open(context({ engine: 'vosk' }, '/usr/bin'))
+  assert.match(
+    vosk.runtime!.status().reason ?? '',
+    /engine vosk is not built in; use pocketsphinx, whisper, wyoming/,
+  )
   const voice = await tts.open(context({ voicePreset: 'nobody' }, '/usr/bin'))
   assert.match(voice.runtime!.status().reason ?? '', /no voice nobody/)
   for (const module of [stt, tts]) {

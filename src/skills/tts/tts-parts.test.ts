@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parsePhoneDurations, readWave } from './flite.ts'
-import { sentencesOf } from './tts-step.ts'
+import { sentencesOf } from './sentence-splitter.ts'
 import { VISEME_OF_PHONE, visemesOf } from './visemes.ts'
 
 test('flite -psdur output becomes phones with end times; visemes start where the previous phone ended', () => {

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path'
 import { HubError } from '../../contracts/index.ts'
 import { defineSkill, type OpenedSkill, type SkillContext } from '../../skill-api/index.ts'
-import { CalendarWatcher, DEFAULT_CALENDAR_START_DELAY_MS } from './calendar-watcher.ts'
+import { BUILD_KEYS, buildLogSettings } from './build-log-config.ts'
+import { BuildLogWatcher } from './build-log-watcher.ts'
+import { DEFAULT_CALENDAR_START_DELAY_MS } from './calendar-defaults.ts'
 import { DEFAULT_STORM_SUMMARY_EVERY_MS, type FileChange } from './change-buffer.ts'
 import { DEFAULT_READY_WAIT_MS, DEFAULT_ROOT_CHECK_EVERY_MS, RootWatcher } from './fs-watcher.ts'
 import { createSystemSampler } from './system-sampler.ts'
@@ -97,7 +99,9 @@ function openSystem(context: SkillContext): OpenedSkill {
   }
 }
 
-function openCalendar(context: SkillContext): OpenedSkill {
+async function openCalendar(context: SkillContext): Promise<OpenedSkill> {
+  // ical.js (~2 MB of memory) loads with a calendar skill, not with every watcher (decision 1711).
+  const { CalendarWatcher } = await import('./calendar-watcher.ts')
   const settings = calendarSettings(context.config, context.dataDir, context.env.HOME)
   const watcher = new CalendarWatcher({
     clock: context.clock,
@@ -132,26 +136,55 @@ function openCalendar(context: SkillContext): OpenedSkill {
   }
 }
 
+async function openBuildLogs(context: SkillContext): Promise<OpenedSkill> {
+  const settings = buildLogSettings(context.config, context.dataDir, context.env.HOME)
+  const watcher = new BuildLogWatcher({
+    ...settings,
+    clock: context.clock,
+    logger: context.logger,
+    publish: async (failure) => {
+      await context.bus.publish({
+        type: 'event.git.build_failed',
+        // A failure judged again after a crash (before its position was kept) is dropped by the bus.
+        idempotencyKey: `build-log:${failure.key}`,
+        payload: { project: failure.project, logPath: failure.logPath, exitCode: failure.exitCode },
+      })
+    },
+  })
+  await watcher.start()
+  return {
+    runtime: { status: () => ({ state: 'ready' }) },
+    close: () => watcher.close(),
+  }
+}
+
 /** What each watcher publishes; an entry provides exactly one of them. */
-const WATCHED_SIGNALS = ['event.fs.changed', 'event.system.health', 'calendar.event'] as const
+const WATCHED_SIGNALS = [
+  'event.fs.changed',
+  'event.system.health',
+  'calendar.event',
+  'event.git.build_failed',
+] as const
 
 /**
  * The watchers: one module for skill.watcher.filesystem (provides event.fs.changed),
- * skill.watcher.system (event.system.health) and skill.watcher.calendar (calendar.event); the
+ * skill.watcher.system (event.system.health), skill.watcher.calendar (calendar.event) and
+ * skill.watcher.build (event.git.build_failed from build logs); the
  * entry's `provides` says which runs.
  * Each refuses the other's settings, so a misplaced key is an error rather than silence.
  */
 export const watchersSkillModule = defineSkill({
   name: 'watchers',
-  configKeys: [...FILESYSTEM_KEYS, ...SYSTEM_KEYS, ...CALENDAR_KEYS],
+  configKeys: [...FILESYSTEM_KEYS, ...SYSTEM_KEYS, ...CALENDAR_KEYS, ...BUILD_KEYS],
   async open(context) {
     const provided = WATCHED_SIGNALS.filter((type) => context.skill.provides.includes(type))
     if (provided.length !== 1)
       throw new HubError(
         'E_VALIDATION',
-        `${context.skill.id} must provide exactly one of event.fs.changed (filesystem watcher), event.system.health (system watcher) or calendar.event (calendar watcher)`,
+        `${context.skill.id} must provide exactly one of event.fs.changed (filesystem watcher), event.system.health (system watcher), calendar.event (calendar watcher) or event.git.build_failed (build log watcher)`,
       )
     if (provided[0] === 'event.fs.changed') return openFilesystem(context)
+    if (provided[0] === 'event.git.build_failed') return openBuildLogs(context)
     return provided[0] === 'event.system.health' ? openSystem(context) : openCalendar(context)
   },
 })

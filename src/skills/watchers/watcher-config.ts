@@ -1,9 +1,8 @@
 import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import { HubError } from '../../contracts/index.ts'
-import { DEFAULT_CALENDAR_CHECK_EVERY_SEC, DEFAULT_LEAD_MINUTES } from './calendar-watcher.ts'
+import { DEFAULT_CALENDAR_CHECK_EVERY_SEC, DEFAULT_LEAD_MINUTES } from './calendar-defaults.ts'
 import { DEFAULT_DEBOUNCE_MS, DEFAULT_MAX_PENDING_PATHS } from './change-buffer.ts'
-import { isTimeZone } from './ical-occurrences.ts'
 import {
   DEFAULT_HYSTERESIS,
   DEFAULT_REPORT_EVERY_SEC,
@@ -12,6 +11,7 @@ import {
   SYSTEM_METRICS,
   type SystemMetric,
 } from './system-watcher.ts'
+import { isTimeZone } from './time-zones.ts'
 
 /** Settings of the filesystem watcher (skill.watcher.filesystem). */
 export const FILESYSTEM_KEYS = ['watchPaths', 'debounceMs', 'ignore', 'maxPendingPaths'] as const

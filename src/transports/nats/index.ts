@@ -1,5 +1,13 @@
 export { hubConfig, rootConfig, rootSourceStream } from './federation-config.ts'
 export type { FederationPolicy } from './federation-policy.ts'
 export { parsePolicy } from './federation-policy.ts'
+export type { LogImportPlan } from './log-import.ts'
+export {
+  DEFAULT_IMPORT_BATCH,
+  importLog,
+  planLogImport,
+  prepareHubStream,
+  raiseSessionCounters,
+} from './log-import.ts'
 export type { NatsTransportOptions } from './nats-options.ts'
 export { natsTransport } from './nats-transport.ts'

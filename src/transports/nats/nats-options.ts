@@ -19,11 +19,22 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5000
 /** A consumer that lives as long as its members is removed by the server after this idle time. */
 export const DEFAULT_EPHEMERAL_INACTIVE_MS = 60_000
 
+/** TLS to the server: PEM files (absolute paths); `{}` alone requires TLS with the system's CAs. */
+export interface NatsTlsFiles {
+  /** CA that signed the server's certificate (a private CA). */
+  caFile?: string
+  /** Client certificate and key, for servers that verify clients (`verify: true`). */
+  certFile?: string
+  keyFile?: string
+}
+
 export interface NatsTransportOptions {
   servers?: string | readonly string[]
   user?: string
   pass?: string
   token?: string
+  /** TLS; also turned on (with the system's CAs) by a tls:// server URL. */
+  tls?: NatsTlsFiles
   /** Connection name shown by the server's monitoring. */
   name?: string
   /** The bus's catalog: which types are stored (stream subjects) and how foreign input is validated. Default: the shipped catalog. */
@@ -44,6 +55,7 @@ export interface NatsSettings {
   user: string | undefined
   pass: string | undefined
   token: string | undefined
+  tls: Readonly<NatsTlsFiles> | undefined
   name: string
   registry: RegistryDocument | undefined
   duplicateWindowMs: number
@@ -73,6 +85,27 @@ function optionalString(name: string, value: unknown): string | undefined {
   return value
 }
 
+function tlsOf(
+  tls: NatsTlsFiles | undefined,
+  servers: readonly string[],
+): Readonly<NatsTlsFiles> | undefined {
+  if (tls === undefined)
+    return servers.some((server) => server.startsWith('tls://')) ? Object.freeze({}) : undefined
+  if (tls === null || typeof tls !== 'object')
+    throw new HubError(
+      'E_BAD_REQUEST',
+      'nats transport: tls must be an object with caFile, certFile, keyFile',
+    )
+  const files: NatsTlsFiles = {}
+  for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
+    const value = optionalString(`tls.${key}`, tls[key])
+    if (value !== undefined) files[key] = value
+  }
+  if ((files.certFile === undefined) !== (files.keyFile === undefined))
+    throw new HubError('E_BAD_REQUEST', 'nats transport: tls.certFile and tls.keyFile come together')
+  return Object.freeze(files)
+}
+
 /** Spreads defaults over the given options, checks every value and freezes the result. */
 export function natsSettings(options: NatsTransportOptions): Readonly<NatsSettings> {
   if (options === null || typeof options !== 'object')
@@ -87,6 +120,7 @@ export function natsSettings(options: NatsTransportOptions): Readonly<NatsSettin
     user: optionalString('user', options.user),
     pass: optionalString('pass', options.pass),
     token: optionalString('token', options.token),
+    tls: tlsOf(options.tls, servers),
     name: optionalString('name', options.name) ?? 'localhub',
     registry: options.registry,
     duplicateWindowMs: positiveNumber(

@@ -46,6 +46,7 @@ async function connectTo(settings: Readonly<NatsSettings>): Promise<NatsConnecti
       ...(settings.user === undefined ? {} : { user: settings.user }),
       ...(settings.pass === undefined ? {} : { pass: settings.pass }),
       ...(settings.token === undefined ? {} : { token: settings.token }),
+      ...(settings.tls === undefined ? {} : { tls: { ...settings.tls } }),
       reconnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: settings.reconnectWaitMs,

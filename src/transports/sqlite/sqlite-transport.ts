@@ -16,7 +16,7 @@ export function sqliteTransport(options: SqliteTransportOptions): TransportFacto
     )
     return createLogTransport({
       name: 'sqlite',
-      capabilities: Object.freeze({ persistent: true, sharedAcrossProcesses: true }),
+      capabilities: Object.freeze({ persistent: true, sharedAcrossProcesses: true, queryKeys: true }),
       context,
       backend: store,
     })

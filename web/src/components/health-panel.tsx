@@ -2,6 +2,7 @@ import { useCallback, useState } from 'react'
 import { useApiResource } from '../hooks/use-api-resource.ts'
 import type { ApiClient } from '../lib/api-client.ts'
 import type { StreamStatus } from '../lib/stream-client.ts'
+import { LogRetention } from './log-retention.tsx'
 import { MetricsView } from './metrics-view.tsx'
 import { OutcomeNotice } from './not-available.tsx'
 import { listOf, type Row, text } from './shapes.ts'
@@ -137,7 +138,7 @@ export function HealthPanel({ api, status }: { api: ApiClient; status: StreamSta
           <dt>Bus</dt>
           <dd>{text(bus.transport) || '?'}</dd>
           <dt>Bus lag</dt>
-          <dd>
+          <dd data-testid="bus-lag">
             {bus.lag === undefined && bus.lagEvents === undefined
               ? 'not reported by this hub'
               : text(bus.lag ?? bus.lagEvents)}
@@ -177,6 +178,7 @@ export function HealthPanel({ api, status }: { api: ApiClient; status: StreamSta
       ) : null}
       <DoctorChecks api={api} />
       <DeadLetters api={api} />
+      <LogRetention api={api} />
       <h3>Metrics</h3>
       <MetricsView api={api} />
     </section>

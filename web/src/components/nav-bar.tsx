@@ -8,6 +8,7 @@ const LABELS: Record<View, { label: string; icon: string }> = {
   approvals: { label: 'Approvals', icon: 'shield-check' },
   ledger: { label: 'Ledger', icon: 'scroll-text' },
   nudges: { label: 'Nudges', icon: 'bell' },
+  timers: { label: 'Timers', icon: 'clock' },
   health: { label: 'Health', icon: 'heart-pulse' },
 }
 

@@ -6,25 +6,22 @@ import type { ApiClient } from '../lib/api-client.ts'
 import { buildTimeline, type Timeline } from '../lib/timeline.ts'
 import { Waterfall } from './waterfall.tsx'
 
-const PAGE_EVENTS = 2_000
+const PAGE_EVENTS = 10_000
 const MAX_PAGES = 5
 const RECENT_TURNS = 15
 
-/** Stored events of the trace from the log (GET /events filters by type only, so by trace here). */
-async function loadTrace(
-  api: ApiClient,
-  traceId: string,
-  fromSeq: number,
-): Promise<{ events: Envelope[]; error?: string }> {
+/** Stored events of the trace, at any age: GET /events?traceId= reads the trace index. */
+async function loadTrace(api: ApiClient, traceId: string): Promise<{ events: Envelope[]; error?: string }> {
   const found: Envelope[] = []
-  let from = fromSeq
+  let from = 1
   for (let page = 0; page < MAX_PAGES; page++) {
-    const outcome = await api.get<Envelope[]>(`/events?from=${from}&limit=${PAGE_EVENTS}`)
+    const query = `traceId=${encodeURIComponent(traceId)}&from=${from}&limit=${PAGE_EVENTS}`
+    const outcome = await api.get<Envelope[]>(`/events?${query}`)
     if (outcome.kind !== 'ok')
       return { events: found, error: outcome.kind === 'error' ? outcome.error.message : outcome.kind }
     const events = Array.isArray(outcome.data) ? outcome.data : []
-    for (const event of events) if (event.traceId === traceId) found.push(event)
-    if (events.length < PAGE_EVENTS || found.some((event) => event.type === 'turn.end')) break
+    found.push(...events)
+    if (events.length < PAGE_EVENTS) break
     from = (events.at(-1)?.seq ?? from) + 1
   }
   return { events: found }
@@ -61,9 +58,8 @@ export function TimelinePanel({
     setError(undefined)
     if (!traceId) return
     const live = stream.store.toArray().filter((event) => event.traceId === traceId)
-    const seqs = live.map((event) => event.seq).filter((seq): seq is number => typeof seq === 'number')
     let cancelled = false
-    loadTrace(api, traceId, seqs.length > 0 ? Math.min(...seqs) : 1).then(({ events, error: failure }) => {
+    loadTrace(api, traceId).then(({ events, error: failure }) => {
       if (cancelled) return
       setTimeline(buildTimeline([...events, ...live], traceId))
       setError(failure)

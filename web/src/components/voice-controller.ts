@@ -30,6 +30,9 @@ export interface VoiceView {
   resultTurn: number
   playbackTurn: number
   capture: Microphone['kind'] | ''
+  /** The connection's session (the face follows it on /ws/avatar) and the answer now playing. */
+  sessionId: string
+  answerTraceId: string
 }
 
 export const INITIAL_VOICE_VIEW: VoiceView = Object.freeze({
@@ -49,11 +52,15 @@ export const INITIAL_VOICE_VIEW: VoiceView = Object.freeze({
   resultTurn: 0,
   playbackTurn: 0,
   capture: '',
+  sessionId: '',
+  answerTraceId: '',
 })
 
 interface Frame {
   type: string
   payload: Record<string, unknown>
+  sessionId?: string
+  traceId?: string
 }
 
 function socketUrl(mode: VoiceMode): string {
@@ -233,8 +240,15 @@ export class VoiceController {
     for (const chunk of this.#batcher.push(samples)) this.#sendAudio(chunk)
   }
 
+  /** Where the answer's audio is being heard now (ms on its audio clock), or undefined when none plays. */
+  audioPositionMs(): number | undefined {
+    return this.#player?.positionMs()
+  }
+
   #onFrame(frame: Frame): void {
     const payload = frame.payload ?? {}
+    if (frame.sessionId !== undefined && frame.sessionId !== this.#view.sessionId)
+      this.#update({ sessionId: frame.sessionId })
     // An entry error (it names `where`) is about what we sent, whatever the run.
     if (frame.type === 'error.raised' && payload.where !== undefined) {
       this.#listening = false
@@ -287,7 +301,7 @@ export class VoiceController {
         this.#update({ answer: `${this.#view.answer} ${String(payload.text ?? '')}`.trim() })
         break
       case 'tts.start':
-        this.#update({ playbackTurn: this.#view.turn })
+        this.#update({ playbackTurn: this.#view.turn, answerTraceId: frame.traceId ?? '' })
         this.#player?.begin(Number(payload.sampleRate))
         break
       case 'tts.audio':

@@ -1,4 +1,5 @@
 import { type KeyboardEvent, useEffect, useRef, useState } from 'react'
+import { AvatarFace } from './avatar-face.tsx'
 import { INITIAL_VOICE_VIEW, VoiceController, type VoiceView } from './voice-controller.ts'
 
 const PHASE_TEXT: Readonly<Record<VoiceView['phase'], string>> = {
@@ -75,6 +76,11 @@ export function VoicePanel() {
           {view.phase === 'listening' ? 'Listening… release to send' : 'Hold to talk'}
         </button>
       )}
+      <AvatarFace
+        sessionId={view.sessionId}
+        traceId={view.answerTraceId}
+        clock={() => controller.audioPositionMs()}
+      />
       <dl className="voice-turn">
         <dt>Heard</dt>
         <dd

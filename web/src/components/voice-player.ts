@@ -6,12 +6,22 @@ export type PlaybackState = 'none' | 'playing' | 'played' | 'stopped'
 /** Scheduling a chunk this far ahead of "now" keeps a late chunk from starting in the past. */
 const SCHEDULE_AHEAD_S = 0.05
 
+/** Where a chunk of the answer sits: its start on the AudioContext's clock and on the answer's audio clock. */
+interface ScheduledChunk {
+  contextStart: number
+  audioStartMs: number
+  durationMs: number
+}
+
 export class AnswerPlayer {
   #sampleRate = 16_000
   #nextTime = 0
   #sources = new Set<AudioBufferSourceNode>()
   #ended = false
   #playedMs = 0
+  // The answer's audio clock (ms of audio from its start) against the context's clock, for the face.
+  #schedule: ScheduledChunk[] = []
+  #scheduledMs = 0
 
   constructor(
     private readonly context: AudioContext,
@@ -24,6 +34,8 @@ export class AnswerPlayer {
     this.#ended = false
     this.#playedMs = 0
     this.#nextTime = 0
+    this.#schedule = []
+    this.#scheduledMs = 0
   }
 
   push(bytesB64: string): void {
@@ -40,6 +52,12 @@ export class AnswerPlayer {
     const at = Math.max(this.#nextTime, this.context.currentTime + SCHEDULE_AHEAD_S)
     source.start(at)
     this.#nextTime = at + buffer.duration
+    this.#schedule.push({
+      contextStart: at,
+      audioStartMs: this.#scheduledMs,
+      durationMs: buffer.duration * 1000,
+    })
+    this.#scheduledMs += buffer.duration * 1000
     this.#sources.add(source)
     source.onended = () => {
       if (!this.#sources.delete(source)) return
@@ -60,11 +78,30 @@ export class AnswerPlayer {
     const wasPlaying = this.#sources.size > 0
     const sources = [...this.#sources]
     this.#sources.clear()
+    this.#schedule = []
     for (const source of sources) {
       source.onended = null
       source.stop()
     }
     if (wasPlaying || state === 'none') this.onChange(state, this.#playedMs)
+  }
+
+  /**
+   * The position in the answer's audio (ms from its start) that is being heard now, or undefined
+   * when nothing plays. Between two chunks that arrived late it holds the end of the first.
+   */
+  positionMs(): number | undefined {
+    if (this.#sources.size === 0 || this.#schedule.length === 0) return undefined
+    const now = this.context.currentTime - (this.context.outputLatency || 0)
+    let position: number | undefined
+    for (const chunk of this.#schedule) {
+      if (chunk.contextStart > now) break
+      position = Math.min(
+        chunk.audioStartMs + (now - chunk.contextStart) * 1000,
+        chunk.audioStartMs + chunk.durationMs,
+      )
+    }
+    return position
   }
 
   get busy(): boolean {

@@ -1,6 +1,15 @@
 import { useEffect, useState } from 'react'
 
-export const VIEWS = ['chat', 'events', 'timeline', 'approvals', 'ledger', 'nudges', 'health'] as const
+export const VIEWS = [
+  'chat',
+  'events',
+  'timeline',
+  'approvals',
+  'ledger',
+  'nudges',
+  'timers',
+  'health',
+] as const
 export type View = (typeof VIEWS)[number]
 
 export interface Route {

@@ -14,6 +14,7 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 export interface ApiClient {
   get<T>(path: string): Promise<ApiOutcome<T>>
   post<T>(path: string, body?: unknown): Promise<ApiOutcome<T>>
+  put<T>(path: string, body: unknown): Promise<ApiOutcome<T>>
   delete<T>(path: string): Promise<ApiOutcome<T>>
   /** GET returning text (GET /metrics is Prometheus text, not an envelope). */
   text(path: string): Promise<ApiOutcome<string>>
@@ -78,6 +79,7 @@ export function createApiClient(fetchImpl: FetchLike, onUnauthorised: () => void
   return {
     get: (path) => call('GET', path),
     post: (path, body) => call('POST', path, body ?? {}),
+    put: (path, body) => call('PUT', path, body),
     delete: (path) => call('DELETE', path),
     async text(path) {
       let response: Response

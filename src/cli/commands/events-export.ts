@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util'
+import { getEvents, type ReplayOptions } from '../../bus/index.ts'
+import type { Envelope } from '../../contracts/index.ts'
+import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
+import {
+  dataDirOf,
+  type EventQuery,
+  eventQueryOf,
+  openLocalBus,
+  parsePosition,
+  QUERY_FLAGS,
+  reportFailure,
+  serverFor,
+} from './events-bus-access.ts'
+
+const USAGE = [
+  'usage: localhub events export [--trace ID] [--session ID] [--since TIME] [--until TIME] [--type PATTERN]',
+  '         [--source NAME] [--from SEQ] [--to SEQ] [--data DIR] > slice.ndjson',
+  '',
+  '  Writes the matching stored events, in seq order, one envelope per line: the stored form, so',
+  '  guardrails were applied before anything reached the log and nothing redacted comes back out.',
+  '  `localhub events import slice.ndjson` publishes them into another (or the same) log.',
+].join('\n')
+
+/** Page size over HTTP: the server answers at most 10,000 events per GET /events. */
+const REMOTE_PAGE = 10_000
+
+async function exportRemote(io: CommandIo, dataDir: string, query: EventQuery, from: number, to?: number) {
+  const server = serverFor(dataDir)!
+  let next = from
+  let count = 0
+  for (;;) {
+    let got = 0
+    for await (const event of getEvents(server, { ...query, from: next, to, limit: REMOTE_PAGE })) {
+      writeLine(io.stdout, JSON.stringify(event))
+      got++
+      next = (event.seq ?? next) + 1
+    }
+    count += got
+    if (got < REMOTE_PAGE) return count
+  }
+}
+
+export const run: CommandGroup = async (args, io) => {
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        ...QUERY_FLAGS,
+        from: { type: 'string' },
+        to: { type: 'string' },
+        data: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    })
+    if (values.help) {
+      writeLine(io.stdout, USAGE)
+      return 0
+    }
+    const query = eventQueryOf(values)
+    const seqOf = (value: string | undefined, flag: string) => {
+      if (value === undefined) return undefined
+      const position = parsePosition(value, flag)
+      if (!('seq' in position)) throw new Error(`${flag} takes a seq; use --since/--until for times`)
+      return position.seq
+    }
+    const from = seqOf(values.from, '--from') ?? 1
+    const to = seqOf(values.to, '--to')
+    const dataDir = dataDirOf(values.data, io)
+    let count: number
+    if (serverFor(dataDir) !== undefined) count = await exportRemote(io, dataDir, query, from, to)
+    else {
+      const bus = await openLocalBus(dataDir, io)
+      try {
+        const options: ReplayOptions = {
+          ...query,
+          from: { seq: from },
+          ...(to === undefined ? {} : { to: { seq: to } }),
+        }
+        count = 0
+        for await (const event of bus.replay(options) as AsyncIterable<Envelope>) {
+          writeLine(io.stdout, JSON.stringify(event))
+          count++
+        }
+      } finally {
+        await bus.close()
+      }
+    }
+    writeLine(io.stderr, `exported ${count} events`)
+    return 0
+  } catch (error) {
+    return reportFailure(io, 'export', error, USAGE)
+  }
+}

@@ -1,0 +1,2 @@
+export { pullModelFile } from './download-model.ts'
+export { listModelFiles, removeModelFile, resolveModelFile } from './model-store.ts'

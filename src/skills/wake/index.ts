@@ -1,0 +1,1 @@
+export { wakeSkillModule as skillModule } from './skill-module.ts'

@@ -7,7 +7,7 @@ import { REPO_ROOT } from '../kit/child-process.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 
 const SCRIPT = join(REPO_ROOT, 'scripts', 'setup-system.sh')
-const PROGRAMS = ['nats-server', 'rg', 'pocketsphinx_continuous', 'flite']
+const PROGRAMS = ['nats-server', 'rg', 'pocketsphinx_continuous', 'flite', 'arecord']
 // Requirements the script finds by absolute path; the fake PATH cannot hide them.
 const FILES = ['/usr/bin/chromium', '/usr/share/pocketsphinx/model/en-us/en-us']
 

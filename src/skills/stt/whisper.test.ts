@@ -115,7 +115,7 @@ describe('whisper.cpp engine (@fugood/whisper.node)', () => {
     ).runtime!.status()
     assert.match(
       status.reason ?? '',
-      /@fugood\/whisper\.node is not installed: run `npm install @fugood\/whisper\.node`/,
+      /@fugood\/whisper\.node is not installed: run `npm install --no-save @fugood\/whisper\.node`/,
     )
   })
 

@@ -9,7 +9,7 @@ export const WHISPER_NODE_PACKAGE = '@fugood/whisper.node'
 export const WHISPER_MODEL_HINT =
   'download a ggml model, e.g. ggml-base.en.bin from https://huggingface.co/ggerganov/whisper.cpp ' +
   '(https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-base.en.bin), and set the skill’s config modelPath to it'
-export const WHISPER_INSTALL_HINT = `run \`npm install ${WHISPER_NODE_PACKAGE}\` (prebuilt whisper.cpp, nothing is compiled)`
+export const WHISPER_INSTALL_HINT = `run \`npm install --no-save ${WHISPER_NODE_PACKAGE}\` in the hub's folder (prebuilt whisper.cpp, nothing is compiled)`
 
 /** The part of @fugood/whisper.node this engine uses (structural, so tests can pass a fake). */
 export interface WhisperContextLike {

@@ -17,6 +17,7 @@ import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/ind
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { speakToWave } from '../kit/voice-client.ts'
 import { openVoiceHub } from '../kit/voice-hub.ts'
+import { monoWave } from '../kit/wave-file.ts'
 
 const QUESTION = 'what is the weather like today'
 // Open vowels, closed lips and pauses between short sentences.
@@ -32,23 +33,6 @@ const BOUNDARY_MARGIN_MS = 45
 const WANTED = { open: 3, closed: 2 }
 /** Or until this much time has passed (a loaded machine judges fewer samples per answer). */
 const SAMPLING_BUDGET_MS = 90_000
-
-function monoWave(pcm: Buffer, sampleRate: number): Buffer {
-  const header = Buffer.alloc(44)
-  header.write('RIFF', 0, 'ascii')
-  header.writeUInt32LE(36 + pcm.length, 4)
-  header.write('WAVEfmt ', 8, 'ascii')
-  header.writeUInt32LE(16, 16)
-  header.writeUInt16LE(1, 20)
-  header.writeUInt16LE(1, 22)
-  header.writeUInt32LE(sampleRate, 24)
-  header.writeUInt32LE(sampleRate * 2, 28)
-  header.writeUInt16LE(2, 32)
-  header.writeUInt16LE(16, 34)
-  header.write('data', 36, 'ascii')
-  header.writeUInt32LE(pcm.length, 40)
-  return Buffer.concat([header, pcm])
-}
 
 declare const document: {
   querySelector(selector: string): { getAttribute(name: string): string | null } | null

@@ -13,6 +13,7 @@ import { type FakeOllamaServer, type ScriptRequest, startOllamaServer } from '..
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { speakToWave } from '../kit/voice-client.ts'
 import { openVoiceHub } from '../kit/voice-hub.ts'
+import { monoWave } from '../kit/wave-file.ts'
 
 const QUESTION = 'what is the weather like today'
 const ANSWER = 'The weather is sunny and warm.'
@@ -23,23 +24,6 @@ const PAUSE_MS = 1_500
 function reply(request: ScriptRequest): string {
   const question = request.messages.filter((message) => message.role === 'user').at(-1)?.content ?? ''
   return question.toLowerCase().includes('weather') ? ANSWER : 'I did not hear a question about the weather.'
-}
-
-function monoWave(pcm: Buffer, sampleRate: number): Buffer {
-  const header = Buffer.alloc(44)
-  header.write('RIFF', 0, 'ascii')
-  header.writeUInt32LE(36 + pcm.length, 4)
-  header.write('WAVEfmt ', 8, 'ascii')
-  header.writeUInt32LE(16, 16)
-  header.writeUInt16LE(1, 20)
-  header.writeUInt16LE(1, 22)
-  header.writeUInt32LE(sampleRate, 24)
-  header.writeUInt32LE(sampleRate * 2, 28)
-  header.writeUInt16LE(2, 32)
-  header.writeUInt16LE(16, 34)
-  header.write('data', 36, 'ascii')
-  header.writeUInt32LE(pcm.length, 40)
-  return Buffer.concat([header, pcm])
 }
 
 // What page.waitForFunction's callback, run in the page, reads of the DOM (no DOM library here).

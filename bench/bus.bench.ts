@@ -266,6 +266,14 @@ async function replayAndSoak(results: BenchLine[]): Promise<void> {
     for await (const _event of bus.replay({ filter: 'note.added' })) count++
     replayRates.push(count / seconds(replayStart))
   }
+  // What a forwarding reader gets (NDJSON export, GET /events): the stored text, nothing parsed.
+  const jsonRates: number[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const replayStart = process.hrtime.bigint()
+    let count = 0
+    for await (const item of bus.replayJson({ filter: 'note.added' })) if (item.json.length > 0) count++
+    jsonRates.push(count / seconds(replayStart))
+  }
   await bus.close()
   const raw = new Database(join(dir.path, 'events.sqlite'), { readonly: true })
   const rawRates: number[] = []
@@ -280,6 +288,17 @@ async function replayAndSoak(results: BenchLine[]): Promise<void> {
     }
     rawRates.push(count / seconds(rawStart))
   }
+  const rawTextRates: number[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const rawStart = process.hrtime.bigint()
+    let count = 0
+    for (const row of raw.prepare('SELECT body FROM events ORDER BY seq').raw().iterate() as Iterable<
+      [string]
+    >) {
+      if (row[0].length > 0) count++
+    }
+    rawTextRates.push(count / seconds(rawStart))
+  }
   raw.close()
   dir.remove()
   results.push({
@@ -291,6 +310,17 @@ async function replayAndSoak(results: BenchLine[]): Promise<void> {
     ratio: Number((median(replayRates) / median(rawRates)).toFixed(3)),
     target: 500_000,
     n: SOAK_N,
+  })
+  results.push({
+    bench: 'bus.sqlite.replay.json',
+    unit: 'events/s',
+    median: Math.round(median(jsonRates)),
+    baseline: Math.round(median(rawTextRates)),
+    baselineName: 'better-sqlite3 iterate, body text (no parse)',
+    ratio: Number((median(jsonRates) / median(rawTextRates)).toFixed(3)),
+    target: 500_000,
+    n: SOAK_N,
+    note: 'bus.replayJson: stored JSON text for readers that only forward (GET /events NDJSON)',
   })
   const mb = (bytes: number) => Number((bytes / 1024 / 1024).toFixed(1))
   results.push({

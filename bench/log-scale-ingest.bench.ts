@@ -1,86 +1,135 @@
-// Bulk ingest (issue 22, decision 1613): the same NDJSON of 20 000 events through the bus's own
-// publishMany (batches of 1000), `localhub events publish FILE` on the data directory, and
-// POST /events NDJSON on a running hub (10 000 lines per request). Each into a fresh log.
+// Bulk ingest (issue 22, decisions 1613 and 1623): the same NDJSON of LOG_SCALE_INGEST_EVENTS
+// events (default 40 000) through
+//   - publishMany: the bus's own publishManyUntyped (batches of 1000) on a bare bus, no consumers;
+//   - hubPublishMany: the same calls on a running hub's bus (its skills consume what they subscribe to);
+//   - post: POST /events NDJSON on that hub (10 000 lines per request), a result line per event;
+//   - postSummary: the same with ?receipts=summary (one line per published batch);
+//   - cliLocal: `localhub events publish FILE` on a data directory without a server;
+//   - cliRemote: `localhub events publish FILE` through the running hub.
+// Three rounds, the kinds interleaved in each, so machine noise falls on all of them; medians.
+// Before each kind on the hub, its consumers are let catch up with what the previous kind stored
+// (else that work lands in the next kind's time); how long that took is reported as catchUpMs.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { openBus } from '../src/bus-factory/index.ts'
 import { main } from '../src/cli/index.ts'
 import { openHub } from '../src/kernel/index.ts'
+import { readConsumerLag } from '../src/store/index.ts'
 import { makeTempDir } from '../test/kit/temp-dir.ts'
-import { report } from './stats.ts'
+import { median, report } from './stats.ts'
 
-const COUNT = Number(process.env.LOG_SCALE_INGEST_EVENTS ?? 20_000)
-const drafts = Array.from({ length: COUNT }, (_, n) => ({
-  type: 'ui.feedback',
-  payload: { target: `panel-${n}`, helpful: n % 2 === 0 },
-  sessionId: `s${n % 50}`,
-}))
-const lines = drafts.map((draft) => JSON.stringify(draft))
+const COUNT = Number(process.env.LOG_SCALE_INGEST_EVENTS ?? 40_000)
+const ROUNDS = Number(process.env.LOG_SCALE_INGEST_ROUNDS ?? 3)
+const POST_LINES = 10_000
 
 const dir = makeTempDir('localhub-ingest-')
 try {
-  const rates: Record<string, number> = {}
-
-  const bus = await openBus({ transport: 'sqlite', dataDir: join(dir.path, 'bus') })
-  let started = performance.now()
-  for (let at = 0; at < COUNT; at += 1000) await bus.publishManyUntyped(drafts.slice(at, at + 1000))
-  rates.publishMany = COUNT / ((performance.now() - started) / 1000)
-  await bus.close()
-
-  const file = join(dir.path, 'events.ndjson')
-  writeFileSync(file, `${lines.join('\n')}\n`)
-  const sink = () => {
-    const stream = new PassThrough()
-    stream.resume()
-    return stream
+  const rates: Record<string, number[]> = {}
+  const record = (name: string, started: number) => {
+    const rate = COUNT / ((performance.now() - started) / 1000)
+    rates[name] = [...(rates[name] ?? []), rate]
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, LOCALHUB_DATA: join(dir.path, 'cli') }
-  delete env.LOCALHUB_REGISTRY
-  started = performance.now()
-  // The first receipt marks the end of start-up (loading the catalog, opening the log).
-  let firstReceiptAt: number | undefined
-  const receipts = sink()
-  receipts.once('data', () => {
-    firstReceiptAt = performance.now()
-  })
-  const code = await main(['events', 'publish', file], {
-    stdin: Readable.from(['']),
-    stdout: receipts,
-    stderr: sink(),
-    env,
-    cwd: dir.path,
-  })
-  if (code !== 0) throw new Error(`events publish exited ${code}`)
-  const finished = performance.now()
-  rates.cliPublish = COUNT / ((finished - started) / 1000)
-  rates.cliPublishAfterStartUp = (COUNT - 1000) / ((finished - (firstReceiptAt ?? started)) / 1000)
-
   const hub = await openHub({ dataDir: join(dir.path, 'hub'), port: 0, logger: false })
-  try {
-    started = performance.now()
-    for (let at = 0; at < COUNT; at += 10_000) {
-      const response = await fetch(`${hub.url}/events`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/x-ndjson' },
-        body: `${lines.slice(at, at + 10_000).join('\n')}\n`,
-      })
-      const answered = (await response.text())
-        .split('\n')
-        .filter((line) => line.startsWith('{"ok":true')).length
-      if (answered !== Math.min(10_000, COUNT - at))
-        throw new Error(`POST /events answered ${answered} ok lines`)
+  const catchUp: Record<string, number[]> = {}
+  /** Waits until every durable consumer of the hub has acknowledged everything stored. */
+  const settle = async (after: string) => {
+    const started = performance.now()
+    for (;;) {
+      const lag = readConsumerLag(join(dir.path, 'hub', 'events.sqlite'))
+      if (lag.consumers.every((consumer) => consumer.pending === 0 && consumer.ackPending === 0)) break
+      if (performance.now() - started > 300_000) throw new Error('the hub consumers did not catch up')
+      await new Promise((resolve) => setTimeout(resolve, 250))
     }
-    rates.postEvents = COUNT / ((performance.now() - started) / 1000)
+    catchUp[after] = [...(catchUp[after] ?? []), performance.now() - started]
+  }
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      // Fresh ids and payloads per round, so no kind meets another's duplicates.
+      const drafts = Array.from({ length: COUNT }, (_, n) => ({
+        type: 'ui.feedback',
+        payload: { target: `panel-${round}-${n}`, helpful: n % 2 === 0 },
+        sessionId: `s${n % 50}`,
+      }))
+      const lines = drafts.map((draft) => JSON.stringify(draft))
+      const file = join(dir.path, `events-${round}.ndjson`)
+      writeFileSync(file, `${lines.join('\n')}\n`)
+
+      const bus = await openBus({ transport: 'sqlite', dataDir: join(dir.path, `bus-${round}`) })
+      let started = performance.now()
+      for (let at = 0; at < COUNT; at += 1000) await bus.publishManyUntyped(drafts.slice(at, at + 1000))
+      record('publishMany', started)
+      await bus.close()
+
+      await settle('previous round')
+      started = performance.now()
+      for (let at = 0; at < COUNT; at += 1000) {
+        const outcomes = await hub.bus.publishManyUntyped(drafts.slice(at, at + 1000))
+        if (!outcomes.every((outcome) => outcome.ok)) throw new Error('hub publishMany refused an event')
+      }
+      record('hubPublishMany', started)
+      await settle('hubPublishMany')
+
+      for (const [name, query] of [
+        ['post', ''],
+        ['postSummary', '?receipts=summary'],
+      ] as const) {
+        started = performance.now()
+        for (let at = 0; at < COUNT; at += POST_LINES) {
+          const response = await fetch(`${hub.url}/events${query}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/x-ndjson' },
+            body: `${lines.slice(at, at + POST_LINES).join('\n')}\n`,
+          })
+          const answer = (await response.text()).split('\n').filter((line) => line !== '')
+          const stored =
+            name === 'post'
+              ? answer.filter((line) => line.startsWith('{"ok":true')).length
+              : answer.reduce((sum, line) => sum + (JSON.parse(line) as { stored: number }).stored, 0)
+          // Drafts carry no id, so every POST stores anew: each must account for every line.
+          if (stored !== Math.min(POST_LINES, COUNT - at))
+            throw new Error(`POST /events${query} stored ${stored} of ${Math.min(POST_LINES, COUNT - at)}`)
+        }
+        record(name, started)
+        await settle(name)
+      }
+
+      const sink = () => {
+        const stream = new PassThrough()
+        stream.resume()
+        return stream
+      }
+      for (const [name, dataDir] of [
+        ['cliLocal', join(dir.path, `cli-${round}`)],
+        ['cliRemote', join(dir.path, 'hub')],
+      ] as const) {
+        const env: NodeJS.ProcessEnv = { ...process.env, LOCALHUB_DATA: dataDir }
+        delete env.LOCALHUB_REGISTRY
+        started = performance.now()
+        const code = await main(['events', 'publish', file], {
+          stdin: Readable.from(['']),
+          stdout: sink(),
+          stderr: sink(),
+          env,
+          cwd: dir.path,
+        })
+        if (code !== 0) throw new Error(`events publish (${name}) exited ${code}`)
+        record(name, started)
+        if (name === 'cliRemote') await settle(name)
+      }
+    }
   } finally {
     await hub.close()
   }
-  for (const [name, rate] of Object.entries(rates))
+  const baseline = median(rates.publishMany!)
+  for (const [name, samples] of Object.entries(rates))
     report({
       bench: `log-scale ingest: ${name}`,
       unit: 'events/s',
-      median: Math.round(rate),
-      ratioToPublishMany: Math.round((rate / rates.publishMany!) * 100) / 100,
+      median: Math.round(median(samples)),
+      ratioToPublishMany: Math.round((median(samples) / baseline) * 100) / 100,
+      rounds: samples.map(Math.round),
+      catchUpMs: catchUp[name]?.map(Math.round),
       events: COUNT,
     })
 } finally {

@@ -4,7 +4,7 @@
 //   client (JetStream publish with Nats-Msg-Id, ordered consumer) on the same server;
 // - `events migrate` of a 100k-event SQLite log into a new stream (events/s), replay count checked;
 // - leafnode catch-up: a hub that recorded an hour at 10 events/s (36k) while its root was down,
-//   until the root's copy holds them all.
+//   until the root's copy holds them all; over a plain and a TLS leafnode (decision 1641).
 // BENCH_QUICK=1 for smaller N.
 import { mkdirSync } from 'node:fs'
 import { request } from 'node:http'
@@ -13,7 +13,13 @@ import { jetstream, jetstreamManager, type StreamConfig } from '@nats-io/jetstre
 import { connect } from '@nats-io/transport-node'
 import { migrateLogToNats, openBus } from '../src/bus-factory/index.ts'
 import { openHub } from '../src/kernel/index.ts'
-import { hubConfig, parsePolicy, rootConfig, rootSourceStream } from '../src/transports/nats/index.ts'
+import {
+  ensureLeafTls,
+  hubConfig,
+  parsePolicy,
+  rootConfig,
+  rootSourceStream,
+} from '../src/transports/nats/index.ts'
 import { startOllamaServer } from '../test/kit/llm-servers/index.ts'
 import { startNatsServer } from '../test/kit/nats-server.ts'
 import { makeTempDir } from '../test/kit/temp-dir.ts'
@@ -209,7 +215,12 @@ async function migrate(): Promise<void> {
   })
 }
 
-async function leafCatchUp(): Promise<void> {
+async function leafCatchUp(tls: boolean): Promise<number> {
+  const certificates = join(dir.path, 'leaf-tls')
+  const rootTls = tls
+    ? ensureLeafTls(join(certificates, 'root'), 'bench-shared-secret', 'root', ['127.0.0.1'])
+    : undefined
+  const hubTls = tls ? ensureLeafTls(join(certificates, 'hub'), 'bench-shared-secret', 'hub') : undefined
   const policy = parsePolicy({
     users: [
       { user: 'owner', password: 'owner-secret', role: 'owner' },
@@ -229,6 +240,9 @@ async function leafCatchUp(): Promise<void> {
         systemPassword: 'system-secret',
         hubs: [leaf],
         policy,
+        ...(rootTls === undefined
+          ? {}
+          : { leafTls: { certFile: rootTls.certFile!, keyFile: rootTls.keyFile! } }),
       }),
   })
   const hub = await startNatsServer({
@@ -244,6 +258,7 @@ async function leafCatchUp(): Promise<void> {
         rootLeafUrl: `nats-leaf://127.0.0.1:${root.ports.leafnode}`,
         leaf,
         policy,
+        ...(hubTls === undefined ? {} : { leafTls: { caFile: hubTls.caFile } }),
       }),
   })
   try {
@@ -281,13 +296,14 @@ async function leafCatchUp(): Promise<void> {
     const seconds = (performance.now() - started) / 1000
     await watcher.close()
     report({
-      bench: 'nats-hub.leaf-catch-up',
+      bench: `nats-hub.leaf-catch-up.${tls ? 'tls' : 'plain'}`,
       unit: 'events/s',
       median: Math.round(OFFLINE / seconds),
       n: OFFLINE,
       seconds: +seconds.toFixed(1),
       includes: 'root restart',
     })
+    return OFFLINE / seconds
   } finally {
     await hub.dispose()
     await root.dispose()
@@ -299,7 +315,19 @@ try {
   await chatTtft()
   await ingestAndReplay()
   await migrate()
-  await leafCatchUp()
+  // Plain and TLS leafnodes alternately, twice each, so the load hits both alike.
+  const rates = { plain: [] as number[], tls: [] as number[] }
+  for (let round = 0; round < 2; round++) {
+    rates.plain.push(await leafCatchUp(false))
+    rates.tls.push(await leafCatchUp(true))
+  }
+  report({
+    bench: 'nats-hub.leaf-catch-up.tls-vs-plain',
+    unit: 'ratio',
+    median: +(median(rates.tls) / median(rates.plain)).toFixed(2),
+    plain: rates.plain.map(Math.round),
+    tls: rates.tls.map(Math.round),
+  })
 } finally {
   await server.dispose()
   dir.remove()

@@ -3,9 +3,13 @@
 // with acks, and request/reply round trips (through the bus, and raw core NATS for reference).
 // Durability measured: SQLite synchronous=FULL (fsync per commit); JetStream file storage with
 // nats-server 2.9's fixed fsync interval (2 minutes; 2.9 has no sync_interval key).
+// The baseline for the NATS transport is raw nats.js in the same run (issue 17): JetStream
+// publishes with Nats-Msg-Id and a type header, the same batches awaited the same way (async acks),
+// and a durable pull consumer that acks every message, on a stream of the same storage.
 // BENCH_QUICK=1 for smaller N.
 import { join } from 'node:path'
-import { connect } from '@nats-io/transport-node'
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { connect, headers as natsHeaders } from '@nats-io/transport-node'
 import type { Bus } from '../src/bus/index.ts'
 import { openBus } from '../src/bus-factory/index.ts'
 import { startNatsServer } from '../test/kit/nats-server.ts'
@@ -18,6 +22,7 @@ const EVENTS = QUICK ? 3000 : 20_000
 const BATCH = 100
 const LATENCY_SAMPLES = QUICK ? 200 : 1000
 const REQUESTS = QUICK ? 100 : 500
+const ROUNDS = 3
 
 const registry = testRegistry()
 const server = await startNatsServer({ name: 'bench' })
@@ -102,6 +107,60 @@ async function busRequests(bus: Bus): Promise<number[]> {
   return samples
 }
 
+/** Raw nats.js JetStream: the same envelopes, batches of BATCH publishes awaited together. */
+async function rawJetStream(round: number): Promise<{ publish: number; consume: number }> {
+  // The transport's connection options (no async stack traces), so the ratio compares the code.
+  const nc = await connect({ servers: server.url, noAsyncTraces: true })
+  const jsm = await jetstreamManager(nc)
+  const js = jetstream(nc)
+  const stream = `RAW${round}`
+  const subject = `raw${round}.note.added`
+  await jsm.streams.add({ name: stream, subjects: [`raw${round}.>`] })
+  const encoder = new TextEncoder()
+  const started = performance.now()
+  for (let offset = 0; offset < EVENTS; offset += BATCH) {
+    const acks = []
+    for (let index = 0; index < BATCH; index++) {
+      const id = crypto.randomUUID()
+      const envelope = {
+        id,
+        type: 'note.added',
+        version: 1,
+        ts: new Date().toISOString(),
+        source: 'bench',
+        severity: 'info',
+        traceId: id,
+        tenant: 'default',
+        payload: { n: offset + index },
+      }
+      const headers = natsHeaders()
+      headers.set('Lh-Type', 'note.added')
+      acks.push(js.publish(subject, encoder.encode(JSON.stringify(envelope)), { msgID: id, headers }))
+    }
+    await Promise.all(acks)
+  }
+  const publish = EVENTS / ((performance.now() - started) / 1000)
+  // Timed from creating the durable consumer, as the bus's subscribe() creates its own.
+  const consumeStarted = performance.now()
+  await jsm.consumers.add(stream, {
+    durable_name: 'raw-drain',
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: subject,
+  })
+  const consumer = await js.consumers.get(stream, 'raw-drain')
+  const messages = await consumer.consume({ max_messages: 256 })
+  let handled = 0
+  for await (const message of messages) {
+    JSON.parse(message.string())
+    message.ack()
+    if (++handled === EVENTS) break
+  }
+  const consume = EVENTS / ((performance.now() - consumeStarted) / 1000)
+  await nc.close()
+  return { publish, consume }
+}
+
 async function coreRequests(): Promise<number[]> {
   const nc = await connect({ servers: server.url })
   nc.subscribe('bench.echo', { callback: (_error, message) => void message.respond(message.data) })
@@ -123,7 +182,23 @@ try {
     jetstream: 'file storage, fsync every 2 min (nats-server 2.9 fixed default)',
   }
   const sqliteRate = await publishThroughput(sqlite)
-  const natsRate = await publishThroughput(nats)
+  // The transport and raw nats.js alternate, ROUNDS each, each round on a fresh stream; medians.
+  const natsRates: number[] = []
+  const natsDrains: number[] = []
+  const rawPublishRates: number[] = []
+  const rawConsumeRates: number[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const fresh = await openNats(`bench-round-${round}`)
+    natsRates.push(await publishThroughput(fresh))
+    natsDrains.push(await consumeWithAcks(fresh))
+    await fresh.close()
+    const rawRound = await rawJetStream(round)
+    rawPublishRates.push(rawRound.publish)
+    rawConsumeRates.push(rawRound.consume)
+  }
+  const natsRate = median(natsRates)
+  const natsDrain = median(natsDrains)
+  const raw = { publish: median(rawPublishRates), consume: median(rawConsumeRates) }
   report({
     bench: 'nats.publish.sqlite',
     unit: 'events/s',
@@ -139,6 +214,11 @@ try {
     batch: BATCH,
     events: EVENTS,
     durability: durability.jetstream,
+    baseline: Math.round(raw.publish),
+    baselineName: 'raw nats.js JetStream publish, Nats-Msg-Id, batches awaited together',
+    ratio: Number((natsRate / raw.publish).toFixed(3)),
+    rounds: natsRates.map((rate, index) => Number((rate / rawPublishRates[index]!).toFixed(2))),
+    target: 'ratio >= 0.8',
   })
   report({
     bench: 'nats.publish.ratio',
@@ -148,9 +228,18 @@ try {
   })
 
   const sqliteDrain = await consumeWithAcks(sqlite)
-  const natsDrain = await consumeWithAcks(nats)
   report({ bench: 'nats.consume.sqlite', unit: 'events/s', median: Math.round(sqliteDrain), acked: true })
-  report({ bench: 'nats.consume.jetstream', unit: 'events/s', median: Math.round(natsDrain), acked: true })
+  report({
+    bench: 'nats.consume.jetstream',
+    unit: 'events/s',
+    median: Math.round(natsDrain),
+    acked: true,
+    baseline: Math.round(raw.consume),
+    baselineName: 'raw nats.js durable pull consumer, JSON.parse + ack each',
+    ratio: Number((natsDrain / raw.consume).toFixed(3)),
+    rounds: natsDrains.map((rate, index) => Number((rate / rawConsumeRates[index]!).toFixed(2))),
+    target: 'ratio >= 0.8',
+  })
 
   const sqliteLatency = await handlerLatency(sqlite)
   const natsLatency = await handlerLatency(nats)

@@ -10,6 +10,7 @@ import { makeTempDir } from '../test/kit/temp-dir.ts'
 import { VoiceClient } from '../test/kit/voice-client.ts'
 import { addNoise, buildCorpus, seededRandom, silence, speak16k } from '../test/kit/wake-corpus.ts'
 import { openWakeHub } from '../test/kit/wake-hub.ts'
+import { WyomingSatellite } from '../test/kit/wyoming-satellite.ts'
 import { median, percentile, report } from './stats.ts'
 
 const QUICK = process.env.BENCH_QUICK === '1'
@@ -91,9 +92,16 @@ for (const [name, audio] of [
 // 3. Wake → listening on a real hub, the stream paced in real time.
 const temp = makeTempDir('localhub-wake-bench-')
 const ollama = await startOllamaServer({ reply: () => 'Yes.' })
-const hub = await openWakeHub(temp.path, ollama.url)
+const hub = await openWakeHub(
+  temp.path,
+  ollama.url,
+  { mode: 'wake_word', phrases: [{ phrase: PHRASE, threshold: 1e-20 }] },
+  { port: 0 },
+)
 const toListening: number[] = []
 const toWakeEvent: number[] = []
+// The same on a Wyoming satellite streaming with run-pipeline start_stage wake (decision 1560).
+const toDetection: number[] = []
 try {
   const phrase = speak16k(PHRASE)
   const question = speak16k('what time is it')
@@ -121,6 +129,32 @@ try {
     toListening.push(arrivals.get('state:listening')! - phraseEndSentAt)
     toWakeEvent.push(arrivals.get('voice.wake.detected')! - phraseEndSentAt)
   }
+  for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    const satellite = await WyomingSatellite.connect(hub.wyoming!.port)
+    let detectedAt = 0
+    satellite.socket.on('data', () => {
+      if (detectedAt === 0 && satellite.received.some((event) => event.type === 'detection'))
+        detectedAt = performance.now()
+    })
+    satellite.send('run-pipeline', { start_stage: 'wake', end_stage: 'tts', restart_on_end: false })
+    const audio = Buffer.concat([silence(400), phrase, silence(300), question, silence(1500)])
+    const phraseEnd = 400 * 32 + phrase.length
+    const started = performance.now()
+    let phraseEndSentAt = 0
+    for (let offset = 0; offset < audio.length; offset += CHUNK_BYTES) {
+      satellite.send(
+        'audio-chunk',
+        { rate: 16000, width: 2, channels: 1 },
+        audio.subarray(offset, offset + CHUNK_BYTES),
+      )
+      if (phraseEndSentAt === 0 && offset + CHUNK_BYTES >= phraseEnd) phraseEndSentAt = performance.now()
+      const due = started + msOf(offset + CHUNK_BYTES)
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())))
+    }
+    await satellite.next((event) => event.type === 'audio-stop', 'the answer', 0, 60_000)
+    satellite.close()
+    toDetection.push(detectedAt - phraseEndSentAt)
+  }
 } finally {
   await hub.close()
   await ollama.close()
@@ -129,6 +163,7 @@ try {
 for (const [name, samples] of [
   ['phrase end sent → session listening', toListening],
   ['phrase end sent → voice.wake.detected', toWakeEvent],
+  ['Wyoming satellite: phrase end sent → detection', toDetection],
 ] as const)
   report({
     bench: `wake.latency ${name}`,

@@ -563,6 +563,16 @@ class ExecLeaseGrantedPayload(CatalogModel):
     slots: Optional[Dict[str, Any]] = Field(default=None)
 
 
+class ExecStepAcceptedPayload(CatalogModel):
+    """POST /exec accepted a step's exec token; each lease starts its step once."""
+    model_config = ConfigDict(extra="forbid")
+    leaseId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    planId: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    stepId: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    capability: Annotated[StrictStr, Field(max_length=300, pattern="^capability://[a-z0-9][a-z0-9._-]*$")]
+
+
 class GrantCreatedPayload(CatalogModel):
     """Scope: action, tier and target globs; optionally limited in time and uses. Never for destructive_two_step."""
     model_config = ConfigDict(extra="forbid")
@@ -1048,6 +1058,14 @@ class RegistryHeartbeatPayload(CatalogModel):
     ttlMs: Annotated[StrictInt, Field(ge=1000, le=600000)]
     telemetry: Optional[RegistryHeartbeatTelemetry] = Field(default=None)
     probes: Optional[Annotated[List[RegistryHeartbeatProbesItem], Field(max_length=256)]] = Field(default=None)
+
+
+class RegistryLeaseExpiredPayload(CatalogModel):
+    """An agent's availability lease ran out without a heartbeat; the resolver stops choosing it."""
+    model_config = ConfigDict(extra="forbid")
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    expiredAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    lastSeenAt: Optional[Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]] = Field(default=None)
 
 
 class RepoSkillInstallSource(CatalogModel):
@@ -1685,6 +1703,14 @@ class VoiceInputPayload(CatalogModel):
     ctx: Optional[VoiceInputCtx] = Field(default=None)
 
 
+class VoiceModeChangedPayload(CatalogModel):
+    """How the hub listens changed: the voice mode (from the API, the CLI or the dashboard) or the dnd mute that interruptibility puts on wakes and Talk."""
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["off", "push_to_talk", "wake_word", "talk"] = Field(description="The mode now.")
+    previousMode: Literal["off", "push_to_talk", "wake_word", "talk"] = Field(description="The mode before the change (equal to mode when only dnd changed).")
+    dnd: StrictBool = Field(description="Interruptibility is dnd: wakes and Talk are muted whatever the mode.")
+
+
 class VoiceSessionStartedPayload(CatalogModel):
     """Seed 003: status is active in the MVP."""
     model_config = ConfigDict(extra="forbid")
@@ -1699,6 +1725,20 @@ class VoiceStartPayload(CatalogModel):
     sampleRate: Annotated[StrictInt, Field(ge=8000, le=192000)] = Field(description="Samples per second.")
     format: Literal["pcm16", "f32"]
     channels: Annotated[StrictInt, Field(ge=1, le=8)]
+
+
+class VoiceTalkEndedPayload(CatalogModel):
+    """A Talk conversation ended on a hands-free source: the wake phrase is needed again."""
+    model_config = ConfigDict(extra="forbid")
+    reason: Literal["mode", "dnd", "stop_phrase", "silence", "source_closed"] = Field(description="Why the conversation ended: the mode left talk, dnd, a stop phrase, silence for talkSilenceMs, or the source went away.")
+    source: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="The hands-free source: dashboard, listen (a local microphone), a Wyoming satellite.")
+
+
+class VoiceTalkStartedPayload(CatalogModel):
+    """A Talk conversation started on a hands-free source: utterances now open one after another without a wake."""
+    model_config = ConfigDict(extra="forbid")
+    reason: Literal["wake", "mode"] = Field(description="Why the conversation started: the wake phrase (in talk mode), or the mode was switched to talk.")
+    source: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="The hands-free source: dashboard, listen (a local microphone), a Wyoming satellite.")
 
 
 class VoiceTtsAudioReadyPayload(CatalogModel):
@@ -1736,6 +1776,1662 @@ class VoiceWakeDetectedPayload(CatalogModel):
     preRollMs: Annotated[StrictInt, Field(ge=0, le=1000)] = Field(description="Audio from just before the detection that starts the utterance.")
     mode: Optional[Literal["wake_word", "talk"]] = Field(default=None)
     source: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="Where the audio came from: dashboard, listen (a local microphone), a satellite.")
+
+
+class GuardrailSummary(CatalogModel):
+    """What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...)."""
+    model_config = ConfigDict(extra="allow")
+    dropped: Optional[List[Annotated[StrictStr, Field(max_length=4096)]]] = Field(default=None)
+    hashed: Optional[List[Annotated[StrictStr, Field(max_length=4096)]]] = Field(default=None)
+    capped: Optional[List[Annotated[StrictStr, Field(max_length=4096)]]] = Field(default=None)
+    replaced: Optional[List[Annotated[StrictStr, Field(max_length=4096)]]] = Field(default=None)
+
+
+class ActionInputStoredPayload(CatalogModel):
+    """An inbound signal in seed 001's routing skeleton: raw input (stored hashed), its modality and context hints for the planner."""
+    model_config = ConfigDict(extra="forbid")
+    raw_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    raw_len: Annotated[StrictInt, Field(ge=0)]
+    modality: Literal["text", "voice", "click", "sensor"]
+    ctx: Optional[ActionInputCtx] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class AgentDecisionTraceSummaryStoredPayload(CatalogModel):
+    """Seed 003 MVP fields; all but blocked may be null."""
+    model_config = ConfigDict(extra="forbid")
+    blocked: StrictBool
+    x_denis_hop: Optional[Annotated[StrictInt, Field(ge=0)]]
+    path: Optional[Annotated[StrictStr, Field(max_length=500)]]
+    engine_id: Optional[Annotated[StrictStr, Field(max_length=200)]]
+    llm_used: Optional[Annotated[StrictStr, Field(max_length=200)]]
+    latency_ms: Optional[Annotated[StrictInt, Field(ge=0)]]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class AgentReasoningSummaryStoredPayload(CatalogModel):
+    """Seed 003: adaptive_reasoning is an open object of safe fields."""
+    model_config = ConfigDict(extra="forbid")
+    adaptive_reasoning: Dict[str, Any]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class AgentResponseCreatedStoredContentItem(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["text"]
+    text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    text_len: Annotated[StrictInt, Field(ge=0)]
+
+
+class AgentResponseCreatedStoredActionsItem(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["send_message", "react", "platform_action"]
+    target_override: Optional[Dict[str, Any]] = Field(default=None)
+    args_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    args_len: Annotated[StrictInt, Field(ge=0)]
+
+
+class AgentResponseCreatedStoredPayload(CatalogModel):
+    """Seed 004 contract. Text parts and action args are stored hashed."""
+    model_config = ConfigDict(extra="forbid")
+    response_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    content: Annotated[List[AgentResponseCreatedStoredContentItem], Field(max_length=50)]
+    actions: Optional[Annotated[List[AgentResponseCreatedStoredActionsItem], Field(max_length=20)]] = Field(default=None)
+    usage: Optional[AgentResponseCreatedUsage] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class AgentTurnCompletedStoredPayload(CatalogModel):
+    """Seed 004 names it without a contract; shape chosen here."""
+    model_config = ConfigDict(extra="forbid")
+    turn_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    response_id: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    duration_ms: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class AgentTurnFailedStoredPayload(CatalogModel):
+    """Seed 004 names it without a contract; error shape follows tool.call.failed."""
+    model_config = ConfigDict(extra="forbid")
+    turn_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    error: AgentTurnFailedError
+    duration_ms: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class AgentTurnStartedStoredPayload(CatalogModel):
+    """Seed 004 names it without a contract; shape chosen here."""
+    model_config = ConfigDict(extra="forbid")
+    turn_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    trigger_event_id: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    trigger_event_type: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ApprovalRequestedStoredPayload(CatalogModel):
+    """What will happen (action, targets, preview/diff, both stored hashed), under which capability tier, until when. destructive_two_step needs two confirmations."""
+    model_config = ConfigDict(extra="forbid")
+    approvalId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    action: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    tier: Literal["read_only", "write_local_confirm", "destructive_two_step", "network_off_by_default"]
+    targets: Annotated[List[Annotated[StrictStr, Field(min_length=1, max_length=4096)]], Field(max_length=1000)]
+    preview_sha256: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]] = Field(default=None)
+    preview_len: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    diff_sha256: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]] = Field(default=None)
+    diff_len: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    expiresAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    requestedBy: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    confirmationsRequired: Optional[Annotated[StrictInt, Field(ge=1, le=2)]] = Field(default=None)
+    toolRequestId: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None, description="Envelope id of the tool.request it gates.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ApprovalResolvedStoredPayload(CatalogModel):
+    """The decision, who made it (user:<name>, grant:<id>, system:timeout) and why."""
+    model_config = ConfigDict(extra="forbid")
+    approvalId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    decision: Literal["approved", "denied", "expired", "cancelled"]
+    decidedBy: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    decidedAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    reason: Optional[Annotated[StrictStr, Field(max_length=500)]] = Field(default=None, json_schema_extra={"x-redact": "cap:500"})
+    grantId: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None, description="Set when a standing grant decided.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class AvatarEndStoredPayload(CatalogModel):
+    """How many frames were sent."""
+    model_config = ConfigDict(extra="forbid")
+    totalFrames: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class AvatarEndStoredPayloadV2(CatalogModel):
+    """The face's stream of one answer ended: how many frames it sent, why it ended, and how much audio it covered. v2 adds the reason (a barge-in stops the face with the voice)."""
+    model_config = ConfigDict(extra="forbid")
+    totalFrames: Annotated[StrictInt, Field(ge=0)]
+    reason: Literal["completed", "interrupted", "failed"] = Field(description="completed: the answer's audio is covered to its end; interrupted: the run was cancelled (barge-in, the client went away); failed: the run ended with an error.")
+    durationMs: Optional[Annotated[StrictInt, Field(ge=0, le=3600000)]] = Field(default=None, description="Audio covered by the frames, in milliseconds on the answer's audio clock.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class AvatarFrameStoredPayload(CatalogModel):
+    """A base64 image; seed 000 manifest calls the stream avatar.frames.stream."""
+    model_config = ConfigDict(extra="forbid")
+    seq: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class AvatarFramesStoredPayload(CatalogModel):
+    """Several frames at once, starting at fromSeq."""
+    model_config = ConfigDict(extra="forbid")
+    frames: Annotated[List[Any], Field(max_length=1000)]
+    fromSeq: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class AvatarFramesStoredPayloadV2(CatalogModel):
+    """Keyframes of the face, one per frame period at avatar.start's fps, numbered from fromSeq without gaps. Times are on the answer's audio clock (milliseconds from the start of its audio), so a client plays them against its own audio playback. v2 types the frames (v1 left them open)."""
+    model_config = ConfigDict(extra="forbid")
+    fromSeq: Annotated[StrictInt, Field(ge=0)]
+    frames: Annotated[List[AvatarFramesV2FramesItem], Field(min_length=1, max_length=1000)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class AvatarStartStoredPayload(CatalogModel):
+    """Frame rate, pixel format and resolution of the frames that follow."""
+    model_config = ConfigDict(extra="forbid")
+    fps: Annotated[StrictInt, Field(ge=1, le=120)]
+    format: Literal["rgb", "yuv"]
+    resolution: Annotated[StrictStr, Field(min_length=1, max_length=11, pattern="^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class BusBackpressureStoredPayload(CatalogModel):
+    """Reported at most once per subscriber per interval; `dropped` sums the drops since the last report."""
+    model_config = ConfigDict(extra="forbid")
+    subscription: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    pattern: Annotated[StrictStr, Field(min_length=1, max_length=300)] = Field(description="The subscription pattern (subject wildcards * and >).")
+    eventType: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    dropped: Annotated[StrictInt, Field(ge=0)]
+    queueDepth: Annotated[StrictInt, Field(ge=0)]
+    limit: Annotated[StrictInt, Field(ge=1)] = Field(description="The queue depth that counts as full.")
+    blockedMs: Annotated[StrictFloat, Field(ge=0)] = Field(description="How long publishers waited on this subscriber.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class BusDlqMovedStoredPayload(CatalogModel):
+    """Which event (id, type, log seq), which consumer, how many attempts and the last error (capped)."""
+    model_config = ConfigDict(extra="forbid")
+    dlqId: Annotated[StrictInt, Field(ge=1)]
+    consumer: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    seq: Annotated[StrictInt, Field(ge=1)] = Field(description="Log offset of the dead-lettered event.")
+    eventId: Annotated[StrictStr, Field(pattern="^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
+    eventType: Annotated[StrictStr, Field(min_length=1, max_length=200, pattern="^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$")]
+    attempts: Annotated[StrictInt, Field(ge=1)]
+    lastError: Annotated[StrictStr, Field(max_length=4000)] = Field(json_schema_extra={"x-redact": "cap:2000"})
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class BusDlqPurgedStoredPayload(CatalogModel):
+    """The DLQ entries deleted (the first 1000 ids; count is the total), optionally for one consumer."""
+    model_config = ConfigDict(extra="forbid")
+    dlqIds: Annotated[List[Annotated[StrictInt, Field(ge=1)]], Field(max_length=1000)]
+    count: Annotated[StrictInt, Field(ge=0)]
+    consumer: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    requestedBy: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class BusDlqRetriedStoredPayload(CatalogModel):
+    """The DLQ entries re-queued (the first 1000 ids; count is the total), optionally for one consumer."""
+    model_config = ConfigDict(extra="forbid")
+    dlqIds: Annotated[List[Annotated[StrictInt, Field(ge=1)]], Field(max_length=1000)]
+    count: Annotated[StrictInt, Field(ge=0)]
+    consumer: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    requestedBy: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class BusOutageEndedStoredPayload(CatalogModel):
+    """How long it lasted and how many buffered events were flushed."""
+    model_config = ConfigDict(extra="forbid")
+    transport: Literal["nats"]
+    server: Optional[Annotated[StrictStr, Field(min_length=1, max_length=500)]] = Field(default=None)
+    startedAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    durationMs: Annotated[StrictInt, Field(ge=0)]
+    bufferedEvents: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class BusOutageStartedStoredPayload(CatalogModel):
+    """Published locally; server is the URL without credentials."""
+    model_config = ConfigDict(extra="forbid")
+    transport: Literal["nats"]
+    server: Optional[Annotated[StrictStr, Field(min_length=1, max_length=500)]] = Field(default=None)
+    reason: Annotated[StrictStr, Field(max_length=500)] = Field(json_schema_extra={"x-redact": "cap:500"})
+    since: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    buffering: StrictBool = Field(description="Whether publishes are buffered locally until the link is back.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class CalendarEventStoredPayload(CatalogModel):
+    """Named by the seed 000 manifest (proactive triage consumes it) without a payload; shape chosen here."""
+    model_config = ConfigDict(extra="forbid")
+    eventId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    change: Literal["upcoming", "started", "created", "updated", "cancelled"]
+    title_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    title_len: Annotated[StrictInt, Field(ge=0)]
+    startsAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    endsAt: Optional[Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]] = Field(default=None)
+    location_sha256: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]] = Field(default=None)
+    location_len: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    calendar: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ChannelMessageDeletedStoredPayload(CatalogModel):
+    """Seed 004 names it without a contract; shape chosen here."""
+    model_config = ConfigDict(extra="forbid")
+    message_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    deleted_by: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    deleted_at: Optional[Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ChannelMessageEditedStoredPayload(CatalogModel):
+    """Seed 004 names it without a contract; shape follows channel.message.received. The edited message id is message_id (also in the envelope source)."""
+    model_config = ConfigDict(extra="forbid")
+    message_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    text_len: Annotated[StrictInt, Field(ge=0)]
+    edited_at: Optional[Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ChannelMessageReceivedStoredAttachmentsItem(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["image", "audio", "file", "video"]
+    url_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    url_len: Annotated[StrictInt, Field(ge=0)]
+    mime_type: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    name: Optional[Annotated[StrictStr, Field(max_length=500)]] = Field(default=None)
+
+
+class ChannelMessageReceivedStoredPayload(CatalogModel):
+    """Seed 004 contract. Text and/or attachments; the raw platform object is dropped before persistence."""
+    model_config = ConfigDict(extra="forbid")
+    text_sha256: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]] = Field(default=None)
+    text_len: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    attachments: Optional[Annotated[List[ChannelMessageReceivedStoredAttachmentsItem], Field(max_length=50)]] = Field(default=None)
+    reply_to_message_id: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ChatInputStoredPayload(CatalogModel):
+    """An inbound signal in seed 001's routing skeleton: raw input (stored hashed), its modality and context hints for the planner."""
+    model_config = ConfigDict(extra="forbid")
+    raw_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    raw_len: Annotated[StrictInt, Field(ge=0)]
+    modality: Literal["text", "voice", "click", "sensor"]
+    ctx: Optional[ChatInputCtx] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ChatMessageStoredPayload(CatalogModel):
+    """In flight the message carries its content; seed 003's stored form is content_sha256 + content_len."""
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant", "system"]
+    content_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    content_len: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ChatPromptStoredPayload(CatalogModel):
+    """Messages, system text and tool definitions for one LLM call. Raw prompts are never persisted (seed 003): messages and system are stored as sha256 + length."""
+    model_config = ConfigDict(extra="forbid")
+    messages_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    messages_len: Annotated[StrictInt, Field(ge=0)]
+    system_sha256: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]] = Field(default=None)
+    system_len: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    tools: Optional[Annotated[List[Any], Field(max_length=128)]] = Field(default=None, description="Tool definitions offered to the model.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ChatQueryStoredPayload(CatalogModel):
+    """The text a person typed or said, entering a chat turn."""
+    model_config = ConfigDict(extra="forbid")
+    text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    text_len: Annotated[StrictInt, Field(ge=0)]
+    locale: Optional[Annotated[StrictStr, Field(max_length=35)]] = Field(default=None)
+    sessionId: Optional[Annotated[StrictStr, Field(max_length=200)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class CompilerErrorStoredPayload(CatalogModel):
+    """Seed 003 error shape: code, msg, detail."""
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    msg: Annotated[StrictStr, Field(max_length=4000)] = Field(json_schema_extra={"x-redact": "cap:2000"})
+    detail: Optional[Dict[str, Any]]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class CompilerResultStoredPayload(CatalogModel):
+    """Pick, confidence, top-3 candidates, and hashes (never the raw prompt)."""
+    model_config = ConfigDict(extra="forbid")
+    pick: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    confidence: Annotated[StrictFloat, Field(ge=0, le=1)]
+    candidates_top3: Annotated[List[CompilerResultCandidatesTop3Item], Field(max_length=3)]
+    prompt_hash_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    prompt_len: Annotated[StrictInt, Field(ge=0)]
+    model: Optional[Annotated[StrictStr, Field(max_length=200)]]
+    trace_hash: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    degraded: StrictBool
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class CompilerStartStoredPayload(CatalogModel):
+    """Seed 003 persists input_text as input_text_sha256 + input_text_len."""
+    model_config = ConfigDict(extra="forbid")
+    input_text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    input_text_len: Annotated[StrictInt, Field(ge=0)]
+    mode: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    compiler: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ConfigAppliedStoredPayload(CatalogModel):
+    """Seed 004 contract."""
+    model_config = ConfigDict(extra="forbid")
+    revision_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    checksum: Annotated[StrictStr, Field(max_length=200)]
+    applied_by: Literal["agent", "operator"]
+    source_platform: Optional[Annotated[StrictStr, Field(min_length=1, max_length=100)]] = Field(default=None)
+    source_channel_id: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    validation: ConfigAppliedValidation
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ConfigRevertedStoredPayload(CatalogModel):
+    """Seed 004 names it without a contract; shape mirrors config.applied."""
+    model_config = ConfigDict(extra="forbid")
+    revision_id: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="The revision that was reverted.")
+    restored_revision_id: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="The revision now in force.")
+    checksum: Annotated[StrictStr, Field(max_length=200)]
+    reverted_by: Literal["agent", "operator"]
+    reason: Annotated[StrictStr, Field(max_length=500)] = Field(json_schema_extra={"x-redact": "cap:500"})
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ControlRoomActionUpdatedStoredPayload(CatalogModel):
+    """Arguments and results appear only as hashes of their redacted forms."""
+    model_config = ConfigDict(extra="forbid")
+    action_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    step_id: Optional[Annotated[StrictStr, Field(max_length=200)]]
+    name: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    tool: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    status: Literal["pending", "running", "success", "failed"]
+    order: Optional[Annotated[StrictInt, Field(ge=0)]]
+    args_redacted_hash: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    result_redacted_hash: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ControlRoomApprovalRequestedStoredPayload(CatalogModel):
+    """Seed 003 approval gate. The hub's own approvals use approval.requested."""
+    model_config = ConfigDict(extra="forbid")
+    approval_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    task_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    policy_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    scope: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    run_id: Optional[Annotated[StrictStr, Field(max_length=200)]]
+    step_id: Optional[Annotated[StrictStr, Field(max_length=200)]]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ControlRoomApprovalResolvedStoredPayload(CatalogModel):
+    """Seed 003 statuses: approved, rejected, expired."""
+    model_config = ConfigDict(extra="forbid")
+    approval_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    status: Literal["approved", "rejected", "expired"]
+    resolved_by: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    resolved_ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    reason_safe: Annotated[StrictStr, Field(max_length=500)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ControlRoomRunSpawnedStoredPayload(CatalogModel):
+    """Links a task to its run."""
+    model_config = ConfigDict(extra="forbid")
+    task_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    run_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ControlRoomTaskCreatedStoredPayload(CatalogModel):
+    """Seed 003: the payload itself is only referenced by the hash of its redacted form."""
+    model_config = ConfigDict(extra="forbid")
+    task_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    type: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    priority: Literal["low", "normal", "high", "critical"]
+    requester: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    payload_redacted_hash: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    reason_safe: Annotated[StrictStr, Field(max_length=500)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ControlRoomTaskUpdatedStoredPayload(CatalogModel):
+    """Status, retries and start/end times (null until known)."""
+    model_config = ConfigDict(extra="forbid")
+    task_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    status: Literal["queued", "waiting_approval", "running", "done", "failed", "canceled"]
+    retries: Optional[Annotated[StrictInt, Field(ge=0)]]
+    started_ts: Optional[Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]]
+    ended_ts: Optional[Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ConversationSummaryStoredPayload(CatalogModel):
+    """Named by the seed 000 manifest (memory consumes it) without a payload; shape chosen here."""
+    model_config = ConfigDict(extra="forbid")
+    sessionId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    summary_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    summary_len: Annotated[StrictInt, Field(ge=0)]
+    turnCount: Annotated[StrictInt, Field(ge=1)]
+    fromTs: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    toTs: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class CronTriggeredStoredPayload(CatalogModel):
+    """Seed 004 contract. input is the job's open input object (stored hashed)."""
+    model_config = ConfigDict(extra="forbid")
+    job_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    job_name: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    scheduled_for: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    triggered_at: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    input_sha256: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]] = Field(default=None)
+    input_len: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    reason: Literal["heartbeat", "scheduled_task"]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ErrorRaisedStoredPayload(CatalogModel):
+    """A hub error code (E_*) or a skill-specific code, a message (capped when stored), details, and whether the turn can go on."""
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    message: Annotated[StrictStr, Field(max_length=4000)] = Field(json_schema_extra={"x-redact": "cap:2000"})
+    details: Optional[Dict[str, Any]] = Field(default=None)
+    recoverable: StrictBool
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ErrorReportedStoredPayload(CatalogModel):
+    """Seed 003 error: code, msg (capped when stored), detail. Its seed name `error` has no namespace, so the catalog calls it error.reported."""
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    msg: Annotated[StrictStr, Field(max_length=4000)] = Field(json_schema_extra={"x-redact": "cap:2000"})
+    detail: Optional[Dict[str, Any]]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class EventFsChangedStoredPayload(CatalogModel):
+    """One file change after debouncing."""
+    model_config = ConfigDict(extra="forbid")
+    path: Annotated[StrictStr, Field(min_length=1, max_length=4096)]
+    kind: Literal["create", "modify", "delete"]
+    ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class EventGitBuildFailedStoredPayload(CatalogModel):
+    """Project, where its log is, and the exit code."""
+    model_config = ConfigDict(extra="forbid")
+    project: Annotated[StrictStr, Field(min_length=1, max_length=500)]
+    logPath: Annotated[StrictStr, Field(min_length=1, max_length=4096)]
+    exitCode: StrictInt
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class EventSystemHealthStoredPayload(CatalogModel):
+    """Fractions in use, 0..1 (thresholds in the manifest use the same scale)."""
+    model_config = ConfigDict(extra="forbid")
+    cpu: Annotated[StrictFloat, Field(ge=0, le=1)]
+    ram: Annotated[StrictFloat, Field(ge=0, le=1)]
+    vram: Annotated[StrictFloat, Field(ge=0, le=1)]
+    disk: Annotated[StrictFloat, Field(ge=0, le=1)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ExecLeaseGrantedStoredPayload(CatalogModel):
+    """The signed exec token is dropped before persistence."""
+    model_config = ConfigDict(extra="forbid")
+    leaseId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    stepId: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    capability: Annotated[StrictStr, Field(max_length=300, pattern="^capability://[a-z0-9][a-z0-9._-]*$")]
+    ttlMs: Annotated[StrictInt, Field(ge=1000, le=3600000)]
+    expiresAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    slots: Optional[Dict[str, Any]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ExecStepAcceptedStoredPayload(CatalogModel):
+    """POST /exec accepted a step's exec token; each lease starts its step once."""
+    model_config = ConfigDict(extra="forbid")
+    leaseId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    planId: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    stepId: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    capability: Annotated[StrictStr, Field(max_length=300, pattern="^capability://[a-z0-9][a-z0-9._-]*$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class GrantCreatedStoredPayload(CatalogModel):
+    """Scope: action, tier and target globs; optionally limited in time and uses. Never for destructive_two_step."""
+    model_config = ConfigDict(extra="forbid")
+    grantId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    action: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    tier: Literal["read_only", "write_local_confirm", "network_off_by_default"]
+    targets: Optional[Annotated[List[Annotated[StrictStr, Field(min_length=1, max_length=4096)]], Field(max_length=100)]] = Field(default=None, description="Glob patterns; absent = any target.")
+    grantedBy: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    expiresAt: Optional[Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]] = Field(default=None)
+    maxUses: Optional[Annotated[StrictInt, Field(ge=1)]] = Field(default=None)
+    approvalId: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class GrantRevokedStoredPayload(CatalogModel):
+    """Who revoked it (user:<name> or system:expired / system:used-up)."""
+    model_config = ConfigDict(extra="forbid")
+    grantId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    revokedBy: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    revokedAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    reason: Optional[Annotated[StrictStr, Field(max_length=500)]] = Field(default=None, json_schema_extra={"x-redact": "cap:500"})
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class GraphMutationStoredPayload(CatalogModel):
+    """Seed 003 MVP fields."""
+    model_config = ConfigDict(extra="forbid")
+    layer_id: Optional[Annotated[StrictStr, Field(max_length=200)]]
+    entity_id: Optional[Annotated[StrictStr, Field(max_length=200)]]
+    op: Annotated[StrictStr, Field(min_length=1, max_length=50)]
+    after_hash: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]]
+    idempotency_key: Optional[Annotated[StrictStr, Field(max_length=500)]]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class HeartbeatTickStoredPayload(CatalogModel):
+    """Seed 004 names it without a contract; shape chosen here: a counter and the interval."""
+    model_config = ConfigDict(extra="forbid")
+    seq: Annotated[StrictInt, Field(ge=0)]
+    interval_ms: Annotated[StrictInt, Field(ge=1000, le=86400000)]
+    scheduled_for: Optional[Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class HubDegradedStoredPayload(CatalogModel):
+    """What is missing; the hub keeps serving what it can."""
+    model_config = ConfigDict(extra="forbid")
+    hubId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    since: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    reasons: Annotated[List[HubDegradedReasonsItem], Field(min_length=1, max_length=50)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class IndexProgressStoredPayload(CatalogModel):
+    """Files done out of total for the request in the same trace."""
+    model_config = ConfigDict(extra="forbid")
+    done: Annotated[StrictInt, Field(ge=0)]
+    total: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class IndexRequestStoredPayload(CatalogModel):
+    """Paths to (re)index and whether to rebuild from scratch."""
+    model_config = ConfigDict(extra="forbid")
+    paths: Annotated[List[Annotated[StrictStr, Field(min_length=1, max_length=4096)]], Field(min_length=1, max_length=10000)]
+    mode: Literal["incremental", "full"]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class IndexingUpsertStoredPayload(CatalogModel):
+    """Kind of item, its content hash and the upsert status."""
+    model_config = ConfigDict(extra="forbid")
+    kind: Annotated[StrictStr, Field(min_length=1, max_length=50)]
+    hash_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    status: Annotated[StrictStr, Field(min_length=1, max_length=50)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class KernelTraceStoredPayload(CatalogModel):
+    """Named by the seed 000 manifest (the dashboard consumes it) without a payload; OpenTelemetry-like span chosen here. The trace id is the envelope traceId."""
+    model_config = ConfigDict(extra="forbid")
+    spanId: Annotated[StrictStr, Field(pattern="^[0-9a-f]{16}$")]
+    parentSpanId: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{16}$")]] = Field(default=None)
+    name: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    startTs: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    durationMs: Annotated[StrictFloat, Field(ge=0)]
+    status: Literal["ok", "error"]
+    attributes: Optional[Dict[str, Any]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class LedgerEntryStoredPayload(CatalogModel):
+    """Seed 000 audit fields plus the chain: hash = sha256 over the canonical entry including prevHash."""
+    model_config = ConfigDict(extra="forbid")
+    index: Annotated[StrictInt, Field(ge=0)] = Field(description="Position in the chain, from 0.")
+    traceId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    actorSkill: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    action: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    targets: Annotated[List[Annotated[StrictStr, Field(min_length=1, max_length=4096)]], Field(max_length=1000)]
+    beforeHash: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    afterHash: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    approvalId: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    decision: Optional[Literal["approved", "denied", "expired", "cancelled", "granted"]] = Field(default=None, description="How the action was authorised (granted = by a standing grant).")
+    decidedBy: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None, description="Who decided: user:<name>, grant:<id> or policy:<name>.")
+    outcome: Optional[Literal["attempted", "succeeded", "failed", "denied"]] = Field(default=None, description="Which moment of the action this entry records: one entry per attempt and one per outcome.")
+    errorCode: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None, description="The error code when the outcome is failed.")
+    tier: Optional[Literal["read_only", "write_local_confirm", "destructive_two_step", "network_off_by_default"]] = Field(default=None)
+    prevHash: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")] = Field(description="Hash of the previous entry; 64 zeros for the first.")
+    hash: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class LlmCompleteStoredPayload(CatalogModel):
+    """Full answer text (stored as text_sha256 + text_len) and provider usage."""
+    model_config = ConfigDict(extra="forbid")
+    text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    text_len: Annotated[StrictInt, Field(ge=0)]
+    usage: Optional[Dict[str, Any]] = Field(default=None, description="Provider usage, e.g. promptTokens, completionTokens, totalMs.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class LlmEmbedStoredPayload(CatalogModel):
+    """Input text(s) and the resulting vector. Input is stored hashed; the vector is not stored."""
+    model_config = ConfigDict(extra="forbid")
+    input_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    input_len: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class LlmTextStoredPayload(CatalogModel):
+    """Text ready to be spoken."""
+    model_config = ConfigDict(extra="forbid")
+    text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    text_len: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class LlmTokenStoredPayload(CatalogModel):
+    """Streaming output; seed 000 manifest calls the stream llm.complete.stream."""
+    model_config = ConfigDict(extra="forbid")
+    text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    text_len: Annotated[StrictInt, Field(ge=0)]
+    seq: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class MemoryContextStoredPayload(CatalogModel):
+    """Facts and conversation summaries relevant to the turn; stored hashed."""
+    model_config = ConfigDict(extra="forbid")
+    facts_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    facts_len: Annotated[StrictInt, Field(ge=0)]
+    summaries_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    summaries_len: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class MemoryWriteStoredPayload(CatalogModel):
+    """Content to store (persisted as sha256 + length in the event log; the memory store keeps it under the user-controlled retention)."""
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["episodic", "semantic"]
+    content_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    content_len: Annotated[StrictInt, Field(ge=0)]
+    source: Dict[str, Any] = Field(description="Where it came from: sessionId, eventId, ...")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class MemoryWriteReceiptStoredPayload(CatalogModel):
+    """Id of the stored memory and when it was written."""
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class NeuroConsciousnessSnapshotStoredPayload(CatalogModel):
+    """Modes and levels (0..1)."""
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["awake", "focused", "idle", "degraded"]
+    fatigue_level: Annotated[StrictFloat, Field(ge=0, le=1)]
+    risk_level: Annotated[StrictFloat, Field(ge=0, le=1)]
+    confidence_level: Annotated[StrictFloat, Field(ge=0, le=1)]
+    guardrails_mode: Literal["normal", "strict"]
+    memory_mode: Literal["short", "balanced", "long"]
+    voice_mode: Literal["on", "off", "stub"]
+    ops_mode: Literal["normal", "incident"]
+    last_wake_ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    last_turn_ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class NeuroConsciousnessUpdateStoredPayload(CatalogModel):
+    """Same fields as neuro.consciousness.snapshot."""
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["awake", "focused", "idle", "degraded"]
+    fatigue_level: Annotated[StrictFloat, Field(ge=0, le=1)]
+    risk_level: Annotated[StrictFloat, Field(ge=0, le=1)]
+    confidence_level: Annotated[StrictFloat, Field(ge=0, le=1)]
+    guardrails_mode: Literal["normal", "strict"]
+    memory_mode: Literal["short", "balanced", "long"]
+    voice_mode: Literal["on", "off", "stub"]
+    ops_mode: Literal["normal", "incident"]
+    last_wake_ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    last_turn_ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class NeuroLayerSnapshotStoredPayload(CatalogModel):
+    """Layer 1..12 with freshness and status."""
+    model_config = ConfigDict(extra="forbid")
+    layer_index: Annotated[StrictInt, Field(ge=1, le=12)]
+    layer_key: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    title: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    freshness_score: Annotated[StrictFloat, Field(ge=0, le=1)]
+    status: Literal["ok", "degraded", "stale", "error"]
+    signals_count: Annotated[StrictInt, Field(ge=0)]
+    last_update_ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class NeuroTurnUpdateStoredPayload(CatalogModel):
+    """A summary per layer."""
+    model_config = ConfigDict(extra="forbid")
+    layers_summary: Annotated[List[NeuroTurnUpdateLayersSummaryItem], Field(max_length=12)]
+    ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class NeuroWakeStartStoredPayload(CatalogModel):
+    """When and for which identity."""
+    model_config = ConfigDict(extra="forbid")
+    ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    identity_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class NlpIntentDetectStoredPayload(CatalogModel):
+    """Seed 001 names it as its example command; the text is stored hashed."""
+    model_config = ConfigDict(extra="forbid")
+    text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    text_len: Annotated[StrictInt, Field(ge=0)]
+    locale: Optional[Annotated[StrictStr, Field(min_length=1, max_length=35)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class NlpIntentDetectResultStoredVariant1(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[True]
+    data: NlpIntentDetectResultVariant1Data
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class NlpIntentDetectResultStoredVariant2(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[False]
+    error: NlpIntentDetectResultVariant2Error
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class NlpIntentDetectResultStoredPayload(RootModel[Union[NlpIntentDetectResultStoredVariant1, NlpIntentDetectResultStoredVariant2]]):
+    """A result envelope whose data has the fields of nlp.intent.detected."""
+
+
+class NlpIntentDetectedStoredPayload(CatalogModel):
+    """Seed 001's schema (intent, slots, locale, confidence) plus intentId, which the seed names as the idempotency key."""
+    model_config = ConfigDict(extra="forbid")
+    intent: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    confidence: Optional[Annotated[StrictFloat, Field(ge=0, le=1)]] = Field(default=None)
+    slots: Dict[str, Annotated[StrictStr, Field(max_length=2000)]]
+    locale: Annotated[StrictStr, Field(max_length=35)]
+    intentId: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class NudgeDispatchStoredPayload(CatalogModel):
+    """proposalId is the envelope id of the nudge.proposal."""
+    model_config = ConfigDict(extra="forbid")
+    proposalId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    channel: Literal["dashboard_only", "toast", "voice", "avatar"]
+    rateLimited: StrictBool
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class NudgeProposalStoredPayload(CatalogModel):
+    """What to say, why, how urgent, and on which rung of the ladder. nudge.dispatch refers to it by its envelope id."""
+    model_config = ConfigDict(extra="forbid")
+    title: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    reason: Annotated[StrictStr, Field(max_length=2000)]
+    severity: Literal["low", "medium", "high", "critical"]
+    suggestedActions: Optional[Annotated[List[Any], Field(max_length=10)]] = Field(default=None)
+    channel: Literal["dashboard_only", "toast", "voice", "avatar"]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class OpsMetricStoredPayload(CatalogModel):
+    """Seed 003 metric: name, value, unit, labels."""
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[StrictStr, Field(min_length=1, max_length=200, pattern="^[a-zA-Z_:][a-zA-Z0-9_:.]*$")]
+    value: StrictFloat
+    unit: Optional[Annotated[StrictStr, Field(max_length=50)]]
+    labels: Optional[Dict[str, Annotated[StrictStr, Field(max_length=200)]]]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class PairingCompletedStoredPayload(CatalogModel):
+    """Seed 004 contract: remote keys (ed25519 for signatures, x25519 for key agreement) and the mTLS certificate fingerprint."""
+    model_config = ConfigDict(extra="forbid")
+    pairing_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    remote_component_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    remote_component_type: Literal["tool_host", "listener", "subscriber", "provider"]
+    remote_public_key_ed25519: Annotated[StrictStr, Field(max_length=100)] = Field(description="32-byte public key, base64.")
+    remote_public_key_x25519: Annotated[StrictStr, Field(max_length=100)] = Field(description="32-byte public key, base64.")
+    mtls_cert_fingerprint: Annotated[StrictStr, Field(max_length=200)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class PairingFailedStoredPayload(CatalogModel):
+    """Seed 004 contract with its four error codes."""
+    model_config = ConfigDict(extra="forbid")
+    pairing_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    remote_uri: Annotated[StrictStr, Field(min_length=1, max_length=2048, pattern="^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]*$")]
+    error_code: Literal["SIGNATURE_INVALID", "CHALLENGE_FAILED", "TIMEOUT", "UNREACHABLE"]
+    error_message: Annotated[StrictStr, Field(max_length=2000)] = Field(json_schema_extra={"x-redact": "cap:2000"})
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class PairingStartedStoredPayload(CatalogModel):
+    """Seed 004 contract."""
+    model_config = ConfigDict(extra="forbid")
+    pairing_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    remote_uri: Annotated[StrictStr, Field(min_length=1, max_length=2048, pattern="^[A-Za-z][A-Za-z0-9+.-]*:[^\\s]*$")]
+    remote_component_type: Literal["tool_host", "listener", "subscriber", "provider"]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class PersonaStateUpdateStoredPayload(CatalogModel):
+    """New mode and when."""
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["awake", "focused", "idle", "degraded"]
+    ts: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class PipelineStatusStoredPayload(CatalogModel):
+    """Emitted around every step. `skipped`, durationMs, stepIndex, skill and errorCode are product additions."""
+    model_config = ConfigDict(extra="forbid")
+    pipelineId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    step: Annotated[StrictStr, Field(min_length=1, max_length=300)]
+    state: Literal["start", "done", "skipped", "error"]
+    stepIndex: Optional[Annotated[StrictInt, Field(ge=0, le=1000)]] = Field(default=None)
+    skill: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    durationMs: Optional[Annotated[StrictFloat, Field(ge=0)]] = Field(default=None)
+    errorCode: Optional[Annotated[StrictStr, Field(min_length=1, max_length=100)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class PipelineStepSkippedStoredPayload(CatalogModel):
+    """The turn goes on without the step."""
+    model_config = ConfigDict(extra="forbid")
+    pipelineId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    step: Annotated[StrictStr, Field(min_length=1, max_length=300)]
+    skill: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    reason: Literal["unavailable", "timeout", "disabled", "condition_false"]
+    message: Optional[Annotated[StrictStr, Field(max_length=1000)]] = Field(default=None, json_schema_extra={"x-redact": "cap:500"})
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class PlanCreatedStoredPayload(CatalogModel):
+    """Ids may be null while the plan is not yet bound."""
+    model_config = ConfigDict(extra="forbid")
+    intent_id: Optional[Annotated[StrictStr, Field(max_length=200)]]
+    plan_id: Optional[Annotated[StrictStr, Field(max_length=200)]]
+    task_count: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class PlanTaskCreatedStoredPayload(CatalogModel):
+    """The task and its plan."""
+    model_config = ConfigDict(extra="forbid")
+    task_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    plan_id: Optional[Annotated[StrictStr, Field(max_length=200)]]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RagContextStoredHitsItem(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    sourceId: Annotated[StrictStr, Field(min_length=1, max_length=500)]
+    title: Optional[Annotated[StrictStr, Field(max_length=500)]] = Field(default=None)
+    score: StrictFloat
+    loc: Optional[Dict[str, Any]] = Field(default=None, description="Where in the source: page, line, char offsets.")
+
+
+class RagContextStoredPayload(CatalogModel):
+    """Ranked hits. Snippets are dropped before persistence (seed 003 denied key `snippet`)."""
+    model_config = ConfigDict(extra="forbid")
+    hits: Annotated[List[RagContextStoredHitsItem], Field(max_length=100)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RagContextCompiledStoredPayload(CatalogModel):
+    """How many chunks and their citations (hashes, not text)."""
+    model_config = ConfigDict(extra="forbid")
+    chunks_count: Annotated[StrictInt, Field(ge=0)]
+    citations: Annotated[List[RagContextCompiledCitationsItem], Field(max_length=1000)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RagQueryStoredPayload(CatalogModel):
+    """Query text (stored hashed) and how many hits are wanted."""
+    model_config = ConfigDict(extra="forbid")
+    text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    text_len: Annotated[StrictInt, Field(ge=0)]
+    topK: Optional[Annotated[StrictInt, Field(ge=1, le=100)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RagSearchResultStoredPayload(CatalogModel):
+    """Selected chunk ids with scores."""
+    model_config = ConfigDict(extra="forbid")
+    selected: Annotated[List[RagSearchResultSelectedItem], Field(max_length=1000)]
+    warning: Optional[Dict[str, Any]]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RagSearchStartStoredPayload(CatalogModel):
+    """Query, k and filters."""
+    model_config = ConfigDict(extra="forbid")
+    query_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    query_len: Annotated[StrictInt, Field(ge=0)]
+    k: Annotated[StrictInt, Field(ge=1, le=1000)]
+    filters: Optional[Dict[str, Any]]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RegistryCapabilityAnnouncedStoredPayload(CatalogModel):
+    """Seed 001's capability manifest in camelCase; ttl is in milliseconds."""
+    model_config = ConfigDict(extra="forbid")
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    kind: Literal["hub", "member", "browser"]
+    prioBase: Optional[Annotated[StrictInt, Field(ge=0, le=100)]] = Field(default=None)
+    capabilities: Annotated[List[RegistryCapabilityAnnouncedCapabilitiesItem], Field(max_length=256)]
+    availability: RegistryCapabilityAnnouncedAvailability
+    telemetry: Optional[RegistryCapabilityAnnouncedTelemetry] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RegistryHeartbeatStoredPayload(CatalogModel):
+    """Availability with a TTL, short telemetry and probe results."""
+    model_config = ConfigDict(extra="forbid")
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    status: Literal["up", "degraded", "down"]
+    ttlMs: Annotated[StrictInt, Field(ge=1000, le=600000)]
+    telemetry: Optional[RegistryHeartbeatTelemetry] = Field(default=None)
+    probes: Optional[Annotated[List[RegistryHeartbeatProbesItem], Field(max_length=256)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RegistryLeaseExpiredStoredPayload(CatalogModel):
+    """An agent's availability lease ran out without a heartbeat; the resolver stops choosing it."""
+    model_config = ConfigDict(extra="forbid")
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    expiredAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    lastSeenAt: Optional[Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RepoSkillInstallStoredPayload(CatalogModel):
+    """Which skill, from where, and whether to enable it right away."""
+    model_config = ConfigDict(extra="forbid")
+    skill: Annotated[StrictStr, Field(min_length=1, max_length=200, pattern="^[a-z][a-z0-9._-]*$")]
+    version: Optional[Annotated[StrictStr, Field(min_length=1, max_length=50)]] = Field(default=None)
+    source: RepoSkillInstallSource
+    enable: Optional[StrictBool] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RepoSkillInstallResultStoredVariant1(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[True]
+    data: RepoSkillInstallResultVariant1Data
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RepoSkillInstallResultStoredVariant2(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[False]
+    error: RepoSkillInstallResultVariant2Error
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RepoSkillInstallResultStoredPayload(RootModel[Union[RepoSkillInstallResultStoredVariant1, RepoSkillInstallResultStoredVariant2]]):
+    """A result envelope with the installed skill, where it went and the hash of its manifest."""
+
+
+class RepoSkillInstalledStoredPayload(CatalogModel):
+    """The fact after a successful install, with what the skill provides and consumes."""
+    model_config = ConfigDict(extra="forbid")
+    skill: Annotated[StrictStr, Field(min_length=1, max_length=200, pattern="^[a-z][a-z0-9._-]*$")]
+    version: Annotated[StrictStr, Field(min_length=1, max_length=50)]
+    source: RepoSkillInstalledSource
+    manifestHash: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    provides: Optional[Annotated[List[Annotated[StrictStr, Field(min_length=1, max_length=200)]], Field(max_length=200)]] = Field(default=None)
+    consumes: Optional[Annotated[List[Annotated[StrictStr, Field(min_length=1, max_length=200)]], Field(max_length=200)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ResolveRequestStoredPayload(CatalogModel):
+    """Seed 001 plan: steps needing capabilities with dependencies and preferences, plus policy constraints."""
+    model_config = ConfigDict(extra="forbid")
+    planId: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    steps: Annotated[List[ResolveRequestStepsItem], Field(min_length=1, max_length=64)]
+    policies: Optional[Annotated[List[Annotated[StrictStr, Field(min_length=1, max_length=50)]], Field(max_length=10)]] = Field(default=None)
+    dataResidency: Optional[Literal["local", "cloud-ok"]] = Field(default=None)
+    addressedSkill: Optional[Annotated[StrictStr, Field(min_length=1, max_length=300)]] = Field(default=None)
+    preferAgent: Optional[Annotated[StrictStr, Field(min_length=1, max_length=300)]] = Field(default=None)
+    scenario: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ResolveRequestResultStoredVariant1(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[True]
+    data: ResolveRequestResultVariant1Data
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ResolveRequestResultStoredVariant2(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[False]
+    error: ResolveRequestResultVariant2Error
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ResolveRequestResultStoredPayload(RootModel[Union[ResolveRequestResultStoredVariant1, ResolveRequestResultStoredVariant2]]):
+    """A result envelope with the bindings (and the lease of each step)."""
+
+
+class RetrievalResultStoredPayload(CatalogModel):
+    """Counts and a hash of the references."""
+    model_config = ConfigDict(extra="forbid")
+    graph_count: Annotated[StrictInt, Field(ge=0)]
+    chunk_ids_count: Annotated[StrictInt, Field(ge=0)]
+    refs_hash: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    warning: Optional[Dict[str, Any]]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RetrievalStartStoredPayload(CatalogModel):
+    """Seed 003 persists query as query_sha256 + query_len."""
+    model_config = ConfigDict(extra="forbid")
+    query_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    query_len: Annotated[StrictInt, Field(ge=0)]
+    policy: Dict[str, Any]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RouteChangedStoredPayload(CatalogModel):
+    """Published into the session when the resolver re-plans (seed 001 failover)."""
+    model_config = ConfigDict(extra="forbid")
+    planId: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    stepId: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    fromAgent: Optional[Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]]
+    toAgent: Optional[Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]] = Field(description="null when nothing else can run the step (graceful degrade).")
+    reason: Literal["probe_failed", "startup_sla_missed", "agent_down", "lease_expired", "manual"]
+    degraded: StrictBool
+    detail: Optional[Annotated[StrictStr, Field(max_length=500)]] = Field(default=None, json_schema_extra={"x-redact": "cap:500"})
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RunStepStoredPayload(CatalogModel):
+    """Seed 003 run step states are upper case."""
+    model_config = ConfigDict(extra="forbid")
+    step_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    state: Literal["QUEUED", "RUNNING", "SUCCESS", "FAILED", "STALE"]
+    detail: Optional[Dict[str, Any]]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ScenarioCompletedStoredPayload(CatalogModel):
+    """Outcome, duration, outputs or the error."""
+    model_config = ConfigDict(extra="forbid")
+    scenario: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    runId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    outcome: Literal["ok", "error", "cancelled"]
+    durationMs: Annotated[StrictInt, Field(ge=0)]
+    outputs: Optional[Dict[str, Any]] = Field(default=None)
+    error: Optional[ScenarioCompletedError] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ScenarioRunStoredPayload(CatalogModel):
+    """Scenario name, a run id chosen by the caller (idempotency), inputs and what triggered it."""
+    model_config = ConfigDict(extra="forbid")
+    scenario: Annotated[StrictStr, Field(min_length=1, max_length=200, pattern="^[a-z][a-z0-9_.-]*$")]
+    runId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    inputs: Optional[Dict[str, Any]] = Field(default=None)
+    trigger: Optional[ScenarioRunTrigger] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ScenarioRunResultStoredVariant1(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[True]
+    data: ScenarioRunResultVariant1Data
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ScenarioRunResultStoredVariant2(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[False]
+    error: ScenarioRunResultVariant2Error
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ScenarioRunResultStoredPayload(RootModel[Union[ScenarioRunResultStoredVariant1, ScenarioRunResultStoredVariant2]]):
+    """A result envelope; data says whether a new run started or the runId was already running (idempotent retry)."""
+
+
+class SessionStateChangedStoredPayload(CatalogModel):
+    """States come from the manifest's stateMachine (idle, listening, transcribing, thinking, speaking, rendering, acting, error). cause is the type of the event that fired the transition, or timeout/reset."""
+    model_config = ConfigDict(extra="forbid")
+    sessionId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    from_: Annotated[StrictStr, Field(min_length=1, max_length=50, pattern="^[a-z][a-z0-9_]*$")] = Field(alias="from")
+    to: Annotated[StrictStr, Field(min_length=1, max_length=50, pattern="^[a-z][a-z0-9_]*$")]
+    cause: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class SessionTransitionRejectedStoredPayload(CatalogModel):
+    """The session stays where it is."""
+    model_config = ConfigDict(extra="forbid")
+    sessionId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    state: Annotated[StrictStr, Field(min_length=1, max_length=50, pattern="^[a-z][a-z0-9_]*$")]
+    event: Annotated[StrictStr, Field(min_length=1, max_length=200, pattern="^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$")] = Field(description="Type of the event that has no transition.")
+    reason: Annotated[StrictStr, Field(max_length=500)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class SkillFailedStoredPayload(CatalogModel):
+    """Why (a short reason such as unavailable, or the status), optionally the error, how often it was restarted and whether it will be again."""
+    model_config = ConfigDict(extra="forbid")
+    skillId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    reason: Annotated[StrictStr, Field(min_length=1, max_length=1000)] = Field(json_schema_extra={"x-redact": "cap:500"})
+    error: Optional[SkillFailedError] = Field(default=None)
+    restarts: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    willRestart: Optional[StrictBool] = Field(default=None)
+    nextRestartInMs: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class SkillStartedStoredPayload(CatalogModel):
+    """Which skill, version and transport; pid for out-of-process skills."""
+    model_config = ConfigDict(extra="forbid")
+    skillId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    version: Annotated[StrictStr, Field(min_length=1, max_length=50)]
+    transport: Literal["inproc", "http", "ws", "stdio", "nats"]
+    pid: Optional[Annotated[StrictInt, Field(ge=1)]] = Field(default=None)
+    startMs: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class StoreLogCompactedStoredPayload(CatalogModel):
+    """One retention pass over the SQLite event log: what it deleted in how many batches, what it kept because the ledger or an open approval references it, and the space it gave back."""
+    model_config = ConfigDict(extra="forbid")
+    trigger: Literal["schedule", "compact"] = Field(description="The periodic runner, or `localhub events compact`.")
+    deleted: Annotated[StrictInt, Field(ge=0)]
+    batches: Annotated[StrictInt, Field(ge=0)]
+    kept: Annotated[StrictInt, Field(ge=0)] = Field(description="Events past a limit kept because a ledger entry or an open approval names their trace.")
+    bytesBefore: Annotated[StrictInt, Field(ge=0)]
+    bytesAfter: Annotated[StrictInt, Field(ge=0)]
+    reclaimedBytes: Annotated[StrictInt, Field(ge=0)]
+    durationMs: Annotated[StrictFloat, Field(ge=0)]
+    maxAgeDays: Optional[Annotated[StrictFloat, Field(gt=0)]] = Field(default=None)
+    maxCount: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    maxBytes: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    completedAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class StoreRetentionAppliedStoredPayload(CatalogModel):
+    """One pass of the manifest's retention section that deleted something: how many records each store lost, and the cut-off used."""
+    model_config = ConfigDict(extra="forbid")
+    stores: Annotated[List[StoreRetentionAppliedStoresItem], Field(min_length=1, max_length=10)]
+    deleted: Annotated[StrictInt, Field(ge=0)]
+    appliedAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class StreamChunkStoredPayload(CatalogModel):
+    """One piece of a stream, in seq order."""
+    model_config = ConfigDict(extra="forbid")
+    streamId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    seq: Annotated[StrictInt, Field(ge=0)] = Field(description="Position in the stream, from 0.")
+    data_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    data_len: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class StreamEndStoredPayload(CatalogModel):
+    """Closes the stream named by streamId."""
+    model_config = ConfigDict(extra="forbid")
+    streamId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    reason: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None, description="Why it ended: done, cancelled, error, ...")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class StreamStartStoredPayload(CatalogModel):
+    """Opens a stream; later stream.chunk and stream.end carry the same streamId."""
+    model_config = ConfigDict(extra="forbid")
+    streamId: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="Stream id, unique within the trace.")
+    meta: Optional[Dict[str, Any]] = Field(default=None, description="Free metadata, e.g. kind and model.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class SttFinalStoredPayload(CatalogModel):
+    """Final speech-to-text result; final is always true. Stored as text_sha256 + text_len."""
+    model_config = ConfigDict(extra="forbid")
+    text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    text_len: Annotated[StrictInt, Field(ge=0)]
+    confidence: Annotated[StrictFloat, Field(ge=0, le=1)]
+    final: Literal[True]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class SttPartialStoredPayload(CatalogModel):
+    """Interim speech-to-text result; final is always false."""
+    model_config = ConfigDict(extra="forbid")
+    text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    text_len: Annotated[StrictInt, Field(ge=0)]
+    confidence: Annotated[StrictFloat, Field(ge=0, le=1)]
+    final: Literal[False]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class SystemBootCompletedStoredPayload(CatalogModel):
+    """Emitted once per start, after transports, skills and the HTTP server are up."""
+    model_config = ConfigDict(extra="forbid")
+    hubId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    version: Optional[Annotated[StrictStr, Field(min_length=1, max_length=50)]] = Field(default=None)
+    startedAt: Optional[Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]] = Field(default=None)
+    bootMs: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    transport: Optional[Literal["memory", "sqlite", "nats"]] = Field(default=None)
+    skills: Optional[Annotated[List[Annotated[StrictStr, Field(min_length=1, max_length=200)]], Field(max_length=500)]] = Field(default=None, description="Every skill of the manifest.")
+    degraded: Optional[Annotated[List[Annotated[StrictStr, Field(min_length=1, max_length=200)]], Field(max_length=500)]] = Field(default=None, description="Skills that are not ready (each also gets a skill.failed).")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class SystemSignalStoredPayload(CatalogModel):
+    """An inbound signal in seed 001's routing skeleton: raw input (stored hashed), its modality and context hints for the planner."""
+    model_config = ConfigDict(extra="forbid")
+    raw_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    raw_len: Annotated[StrictInt, Field(ge=0)]
+    modality: Literal["text", "voice", "click", "sensor"]
+    ctx: Optional[SystemSignalCtx] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class TimerScheduleStoredPayload(CatalogModel):
+    """kind cron needs `cron`, once needs `at`, interval needs `everyMs`. The tick can carry an event to publish."""
+    model_config = ConfigDict(extra="forbid")
+    timerId: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None, description="Reuse to replace an existing timer.")
+    kind: Literal["cron", "once", "interval"]
+    cron: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None)
+    at: Optional[Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]] = Field(default=None)
+    everyMs: Optional[Annotated[StrictInt, Field(ge=1000, le=31536000000)]] = Field(default=None)
+    timezone: Optional[Annotated[StrictStr, Field(min_length=1, max_length=64)]] = Field(default=None)
+    emit: Optional[TimerScheduleEmit] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class TimerScheduleResultStoredVariant1(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[True]
+    data: TimerScheduleResultVariant1Data
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class TimerScheduleResultStoredVariant2(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[False]
+    error: TimerScheduleResultVariant2Error
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class TimerScheduleResultStoredPayload(RootModel[Union[TimerScheduleResultStoredVariant1, TimerScheduleResultStoredVariant2]]):
+    """A result envelope; data.nextFireAt is null when a once-timer is already in the past."""
+
+
+class TimerTickStoredPayload(CatalogModel):
+    """tickId = timerId + scheduled time, so a re-fired tick after a crash is deduplicated."""
+    model_config = ConfigDict(extra="forbid")
+    tickId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    timerId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    kind: Literal["cron", "once", "interval"]
+    spec: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None, description="The cron expression, the ISO time, or the interval in ms, as scheduled.")
+    scheduledFor: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    firedAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    count: Optional[Annotated[StrictInt, Field(ge=1)]] = Field(default=None, description="How many times this timer has fired, this one included.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ToolCallStoredPayload(CatalogModel):
+    """Tool name and arguments; the arguments are stored hashed."""
+    model_config = ConfigDict(extra="forbid")
+    tool_name: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    args_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    args_len: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ToolCallCompletedStoredPayload(CatalogModel):
+    """Seed 004 contract; status is always ok and the result is stored hashed."""
+    model_config = ConfigDict(extra="forbid")
+    call_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    tool_name: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    status: Literal["ok"]
+    result_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    result_len: Annotated[StrictInt, Field(ge=0)]
+    duration_ms: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ToolCallFailedStoredPayload(CatalogModel):
+    """Seed 004 contract."""
+    model_config = ConfigDict(extra="forbid")
+    call_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    tool_name: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    status: Literal["error", "timeout", "retryable_error"]
+    error: ToolCallFailedError
+    duration_ms: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ToolCallRequestedStoredPayload(CatalogModel):
+    """Seed 004 contract; args are stored hashed."""
+    model_config = ConfigDict(extra="forbid")
+    call_id: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    tool_name: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    args_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    args_len: Annotated[StrictInt, Field(ge=0)]
+    timeout_ms: Optional[Annotated[StrictInt, Field(ge=1, le=3600000)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ToolRequestStoredPayload(CatalogModel):
+    """Tool, action, parameters (stored hashed) and the capability tier that gates it."""
+    model_config = ConfigDict(extra="forbid")
+    tool: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    action: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    params_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    params_len: Annotated[StrictInt, Field(ge=0)]
+    capabilityTier: Literal["read_only", "write_local_confirm", "destructive_two_step", "network_off_by_default"]
+    requiresConfirm: StrictBool
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ToolResultStoredPayload(CatalogModel):
+    """Seed 000 result: ok, data (stored as data_sha256 + data_len), error. `tool` is optional so the seed 003 form (tool_name) can be derived."""
+    model_config = ConfigDict(extra="forbid")
+    ok: StrictBool
+    data_sha256: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]] = Field(default=None)
+    data_len: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    error: Optional[Dict[str, Any]] = Field(default=None)
+    tool: Optional[Annotated[StrictStr, Field(min_length=1, max_length=200)]] = Field(default=None, description="Tool that ran (seed 003 tool_name).")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class TtsAudioStoredPayload(CatalogModel):
+    """Base64 audio; seed 000 manifest calls the stream tts.audio.stream."""
+    model_config = ConfigDict(extra="forbid")
+    seq: Annotated[StrictInt, Field(ge=0)]
+    ms: Annotated[StrictInt, Field(ge=1, le=60000)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class TtsEndStoredPayload(CatalogModel):
+    """Total duration of the synthesised audio."""
+    model_config = ConfigDict(extra="forbid")
+    totalMs: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class TtsStartStoredPayload(CatalogModel):
+    """Voice and audio format of the tts.audio chunks that follow."""
+    model_config = ConfigDict(extra="forbid")
+    voice: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    format: Literal["pcm16", "wav", "mp3"]
+    sampleRate: Annotated[StrictInt, Field(ge=8000, le=192000)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class TtsVisemeTimingStoredPayload(CatalogModel):
+    """visemes[i] starts at timingMs[i] milliseconds from the start of the audio."""
+    model_config = ConfigDict(extra="forbid")
+    visemes: Annotated[List[Any], Field(max_length=10000)] = Field(description="Viseme labels or objects, one per timing.")
+    timingMs: Annotated[List[Annotated[StrictInt, Field(ge=0)]], Field(max_length=10000)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class TurnEndStoredPayload(CatalogModel):
+    """Outcome of the turn. durationMs is a product addition."""
+    model_config = ConfigDict(extra="forbid")
+    sessionId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    outcome: Literal["ok", "error"]
+    durationMs: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class TurnStartStoredPayload(CatalogModel):
+    """The session and what started the turn."""
+    model_config = ConfigDict(extra="forbid")
+    sessionId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    inputType: Literal["text", "voice", "event"]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class UiCommandStoredPayload(CatalogModel):
+    """A named command with arguments."""
+    model_config = ConfigDict(extra="forbid")
+    command: Annotated[StrictStr, Field(min_length=1, max_length=200, pattern="^[a-z][a-z0-9_.-]*$")]
+    args: Optional[Dict[str, Any]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class UiFeedbackStoredPayload(CatalogModel):
+    """Target (event id or nudge id), helpful or not, optional note (stored hashed)."""
+    model_config = ConfigDict(extra="forbid")
+    target: Annotated[StrictStr, Field(min_length=1, max_length=500)]
+    helpful: StrictBool
+    note_sha256: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]] = Field(default=None)
+    note_len: Optional[Annotated[StrictInt, Field(ge=0)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class UiInterruptibilityStoredPayload(CatalogModel):
+    """dnd, focus or available."""
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["dnd", "focus", "available"]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class UiNotifyStoredPayload(CatalogModel):
+    """Seed 001's first-events list names it without a payload; shape chosen here."""
+    model_config = ConfigDict(extra="forbid")
+    title: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    body: Optional[Annotated[StrictStr, Field(max_length=2000)]] = Field(default=None, json_schema_extra={"x-redact": "cap:500"})
+    level: Optional[Literal["info", "success", "warning", "error"]] = Field(default=None)
+    ttlMs: Optional[Annotated[StrictInt, Field(ge=0, le=86400000)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class UiNudgeStoredPayload(CatalogModel):
+    """What the dashboard renders (or the voice says) for a dispatched nudge.proposal."""
+    model_config = ConfigDict(extra="forbid")
+    proposalId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    channel: Literal["dashboard_only", "toast", "voice", "avatar"]
+    title: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    body: Optional[Annotated[StrictStr, Field(max_length=2000)]] = Field(default=None, json_schema_extra={"x-redact": "cap:500"})
+    severity: Literal["low", "medium", "high", "critical"]
+    actions: Optional[Annotated[List[UiNudgeActionsItem], Field(max_length=5)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceAsrFinalStoredPayload(CatalogModel):
+    """Seed 003 persists text as text_sha256 + text_len; source is required here."""
+    model_config = ConfigDict(extra="forbid")
+    voice_session_id: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")] = Field(description="Voice session id (a sha256).")
+    text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    text_len: Annotated[StrictInt, Field(ge=0)]
+    language: Annotated[StrictStr, Field(min_length=1, max_length=35)]
+    source: Literal["stt", "text", "browser"]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceAsrPartialStoredPayload(CatalogModel):
+    """Seed 003 persists text as text_sha256 + text_len."""
+    model_config = ConfigDict(extra="forbid")
+    voice_session_id: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")] = Field(description="Voice session id (a sha256).")
+    text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    text_len: Annotated[StrictInt, Field(ge=0)]
+    language: Annotated[StrictStr, Field(min_length=1, max_length=35)]
+    source: Optional[Literal["stt", "text", "browser"]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceChunkStoredPayload(CatalogModel):
+    """Base64 audio in the format announced by voice.start."""
+    model_config = ConfigDict(extra="forbid")
+    seq: Annotated[StrictInt, Field(ge=0)]
+    ms: Annotated[StrictInt, Field(ge=1, le=60000)] = Field(description="Duration of this chunk.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceEndStoredPayload(CatalogModel):
+    """Total audio duration received."""
+    model_config = ConfigDict(extra="forbid")
+    totalMs: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceErrorStoredPayload(CatalogModel):
+    """Seed 003 error shape with the voice session."""
+    model_config = ConfigDict(extra="forbid")
+    voice_session_id: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")] = Field(description="Voice session id (a sha256).")
+    code: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    msg: Annotated[StrictStr, Field(max_length=4000)] = Field(json_schema_extra={"x-redact": "cap:2000"})
+    detail: Optional[Dict[str, Any]]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceInputStoredPayload(CatalogModel):
+    """An inbound signal in seed 001's routing skeleton: raw input (stored hashed), its modality and context hints for the planner."""
+    model_config = ConfigDict(extra="forbid")
+    raw_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    raw_len: Annotated[StrictInt, Field(ge=0)]
+    modality: Literal["text", "voice", "click", "sensor"]
+    ctx: Optional[VoiceInputCtx] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceModeChangedStoredPayload(CatalogModel):
+    """How the hub listens changed: the voice mode (from the API, the CLI or the dashboard) or the dnd mute that interruptibility puts on wakes and Talk."""
+    model_config = ConfigDict(extra="forbid")
+    mode: Literal["off", "push_to_talk", "wake_word", "talk"] = Field(description="The mode now.")
+    previousMode: Literal["off", "push_to_talk", "wake_word", "talk"] = Field(description="The mode before the change (equal to mode when only dnd changed).")
+    dnd: StrictBool = Field(description="Interruptibility is dnd: wakes and Talk are muted whatever the mode.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceSessionStartedStoredPayload(CatalogModel):
+    """Seed 003: status is active in the MVP."""
+    model_config = ConfigDict(extra="forbid")
+    voice_session_id: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")] = Field(description="Voice session id (a sha256).")
+    status: Literal["active", "ended", "error"]
+    ts_ms: Annotated[StrictInt, Field(ge=0)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceStartStoredPayload(CatalogModel):
+    """Audio format of the voice chunks that follow."""
+    model_config = ConfigDict(extra="forbid")
+    sampleRate: Annotated[StrictInt, Field(ge=8000, le=192000)] = Field(description="Samples per second.")
+    format: Literal["pcm16", "f32"]
+    channels: Annotated[StrictInt, Field(ge=1, le=8)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceTalkEndedStoredPayload(CatalogModel):
+    """A Talk conversation ended on a hands-free source: the wake phrase is needed again."""
+    model_config = ConfigDict(extra="forbid")
+    reason: Literal["mode", "dnd", "stop_phrase", "silence", "source_closed"] = Field(description="Why the conversation ended: the mode left talk, dnd, a stop phrase, silence for talkSilenceMs, or the source went away.")
+    source: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="The hands-free source: dashboard, listen (a local microphone), a Wyoming satellite.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceTalkStartedStoredPayload(CatalogModel):
+    """A Talk conversation started on a hands-free source: utterances now open one after another without a wake."""
+    model_config = ConfigDict(extra="forbid")
+    reason: Literal["wake", "mode"] = Field(description="Why the conversation started: the wake phrase (in talk mode), or the mode was switched to talk.")
+    source: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="The hands-free source: dashboard, listen (a local microphone), a Wyoming satellite.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceTtsAudioReadyStoredPayload(CatalogModel):
+    """An opaque handle and a relative URL the UI can play."""
+    model_config = ConfigDict(extra="forbid")
+    voice_session_id: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")] = Field(description="Voice session id (a sha256).")
+    handle: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    url: Annotated[StrictStr, Field(min_length=1, max_length=2048)]
+    bytes_len: Annotated[StrictInt, Field(ge=0)]
+    provider: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceTtsDoneStoredPayload(CatalogModel):
+    """The handle that finished."""
+    model_config = ConfigDict(extra="forbid")
+    voice_session_id: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")] = Field(description="Voice session id (a sha256).")
+    handle: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    provider: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceTtsRequestedStoredPayload(CatalogModel):
+    """Seed 003 persists text as text_sha256 + text_len."""
+    model_config = ConfigDict(extra="forbid")
+    voice_session_id: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")] = Field(description="Voice session id (a sha256).")
+    text_sha256: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    text_len: Annotated[StrictInt, Field(ge=0)]
+    language: Annotated[StrictStr, Field(min_length=1, max_length=35)]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class VoiceWakeDetectedStoredPayload(CatalogModel):
+    """The wake phrase heard by a hands-free source, its score, and the pre-roll that starts the utterance."""
+    model_config = ConfigDict(extra="forbid")
+    phrase: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="The phrase the keyword spotter found.")
+    score: Annotated[StrictFloat, Field(ge=0, le=1)] = Field(description="The spotter's posterior for the phrase.")
+    threshold: Optional[Annotated[StrictFloat, Field(ge=0, le=1)]] = Field(default=None, description="The phrase's detection threshold at the time.")
+    preRollMs: Annotated[StrictInt, Field(ge=0, le=1000)] = Field(description="Audio from just before the detection that starts the utterance.")
+    mode: Optional[Literal["wake_word", "talk"]] = Field(default=None)
+    source: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="Where the audio came from: dashboard, listen (a local microphone), a satellite.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
 
 
 # Payload model of every "type@version".
@@ -1788,6 +3484,7 @@ TYPE_MAP: Dict[str, Type[BaseModel]] = {
     "event.git.build_failed@1": EventGitBuildFailedPayload,
     "event.system.health@1": EventSystemHealthPayload,
     "exec.lease.granted@1": ExecLeaseGrantedPayload,
+    "exec.step.accepted@1": ExecStepAcceptedPayload,
     "grant.created@1": GrantCreatedPayload,
     "grant.revoked@1": GrantRevokedPayload,
     "graph.mutation@1": GraphMutationPayload,
@@ -1831,6 +3528,7 @@ TYPE_MAP: Dict[str, Type[BaseModel]] = {
     "rag.search.start@1": RagSearchStartPayload,
     "registry.capability.announced@1": RegistryCapabilityAnnouncedPayload,
     "registry.heartbeat@1": RegistryHeartbeatPayload,
+    "registry.lease.expired@1": RegistryLeaseExpiredPayload,
     "repo.skill.install@1": RepoSkillInstallPayload,
     "repo.skill.install.result@1": RepoSkillInstallResultPayload,
     "repo.skill.installed@1": RepoSkillInstalledPayload,
@@ -1882,12 +3580,172 @@ TYPE_MAP: Dict[str, Type[BaseModel]] = {
     "voice.end@1": VoiceEndPayload,
     "voice.error@1": VoiceErrorPayload,
     "voice.input@1": VoiceInputPayload,
+    "voice.mode.changed@1": VoiceModeChangedPayload,
     "voice.session.started@1": VoiceSessionStartedPayload,
     "voice.start@1": VoiceStartPayload,
+    "voice.talk.ended@1": VoiceTalkEndedPayload,
+    "voice.talk.started@1": VoiceTalkStartedPayload,
     "voice.tts.audio.ready@1": VoiceTtsAudioReadyPayload,
     "voice.tts.done@1": VoiceTtsDonePayload,
     "voice.tts.requested@1": VoiceTtsRequestedPayload,
     "voice.wake.detected@1": VoiceWakeDetectedPayload,
+}
+
+# Stored-form payload model of every "type@version": what the log and /ws/events carry.
+STORED_TYPE_MAP: Dict[str, Type[BaseModel]] = {
+    "action.input@1": ActionInputStoredPayload,
+    "agent.decision_trace_summary@1": AgentDecisionTraceSummaryStoredPayload,
+    "agent.reasoning.summary@1": AgentReasoningSummaryStoredPayload,
+    "agent.response.created@1": AgentResponseCreatedStoredPayload,
+    "agent.turn.completed@1": AgentTurnCompletedStoredPayload,
+    "agent.turn.failed@1": AgentTurnFailedStoredPayload,
+    "agent.turn.started@1": AgentTurnStartedStoredPayload,
+    "approval.requested@1": ApprovalRequestedStoredPayload,
+    "approval.resolved@1": ApprovalResolvedStoredPayload,
+    "avatar.end@1": AvatarEndStoredPayload,
+    "avatar.end@2": AvatarEndStoredPayloadV2,
+    "avatar.frame@1": AvatarFrameStoredPayload,
+    "avatar.frames@1": AvatarFramesStoredPayload,
+    "avatar.frames@2": AvatarFramesStoredPayloadV2,
+    "avatar.start@1": AvatarStartStoredPayload,
+    "bus.backpressure@1": BusBackpressureStoredPayload,
+    "bus.dlq.moved@1": BusDlqMovedStoredPayload,
+    "bus.dlq.purged@1": BusDlqPurgedStoredPayload,
+    "bus.dlq.retried@1": BusDlqRetriedStoredPayload,
+    "bus.outage.ended@1": BusOutageEndedStoredPayload,
+    "bus.outage.started@1": BusOutageStartedStoredPayload,
+    "calendar.event@1": CalendarEventStoredPayload,
+    "channel.message.deleted@1": ChannelMessageDeletedStoredPayload,
+    "channel.message.edited@1": ChannelMessageEditedStoredPayload,
+    "channel.message.received@1": ChannelMessageReceivedStoredPayload,
+    "chat.input@1": ChatInputStoredPayload,
+    "chat.message@1": ChatMessageStoredPayload,
+    "chat.prompt@1": ChatPromptStoredPayload,
+    "chat.query@1": ChatQueryStoredPayload,
+    "compiler.error@1": CompilerErrorStoredPayload,
+    "compiler.result@1": CompilerResultStoredPayload,
+    "compiler.start@1": CompilerStartStoredPayload,
+    "config.applied@1": ConfigAppliedStoredPayload,
+    "config.reverted@1": ConfigRevertedStoredPayload,
+    "control_room.action.updated@1": ControlRoomActionUpdatedStoredPayload,
+    "control_room.approval.requested@1": ControlRoomApprovalRequestedStoredPayload,
+    "control_room.approval.resolved@1": ControlRoomApprovalResolvedStoredPayload,
+    "control_room.run.spawned@1": ControlRoomRunSpawnedStoredPayload,
+    "control_room.task.created@1": ControlRoomTaskCreatedStoredPayload,
+    "control_room.task.updated@1": ControlRoomTaskUpdatedStoredPayload,
+    "conversation.summary@1": ConversationSummaryStoredPayload,
+    "cron.triggered@1": CronTriggeredStoredPayload,
+    "error.raised@1": ErrorRaisedStoredPayload,
+    "error.reported@1": ErrorReportedStoredPayload,
+    "event.fs.changed@1": EventFsChangedStoredPayload,
+    "event.git.build_failed@1": EventGitBuildFailedStoredPayload,
+    "event.system.health@1": EventSystemHealthStoredPayload,
+    "exec.lease.granted@1": ExecLeaseGrantedStoredPayload,
+    "exec.step.accepted@1": ExecStepAcceptedStoredPayload,
+    "grant.created@1": GrantCreatedStoredPayload,
+    "grant.revoked@1": GrantRevokedStoredPayload,
+    "graph.mutation@1": GraphMutationStoredPayload,
+    "heartbeat.tick@1": HeartbeatTickStoredPayload,
+    "hub.degraded@1": HubDegradedStoredPayload,
+    "index.progress@1": IndexProgressStoredPayload,
+    "index.request@1": IndexRequestStoredPayload,
+    "indexing.upsert@1": IndexingUpsertStoredPayload,
+    "kernel.trace@1": KernelTraceStoredPayload,
+    "ledger.entry@1": LedgerEntryStoredPayload,
+    "llm.complete@1": LlmCompleteStoredPayload,
+    "llm.embed@1": LlmEmbedStoredPayload,
+    "llm.text@1": LlmTextStoredPayload,
+    "llm.token@1": LlmTokenStoredPayload,
+    "memory.context@1": MemoryContextStoredPayload,
+    "memory.write@1": MemoryWriteStoredPayload,
+    "memory.write.receipt@1": MemoryWriteReceiptStoredPayload,
+    "neuro.consciousness.snapshot@1": NeuroConsciousnessSnapshotStoredPayload,
+    "neuro.consciousness.update@1": NeuroConsciousnessUpdateStoredPayload,
+    "neuro.layer.snapshot@1": NeuroLayerSnapshotStoredPayload,
+    "neuro.turn.update@1": NeuroTurnUpdateStoredPayload,
+    "neuro.wake.start@1": NeuroWakeStartStoredPayload,
+    "nlp.intent.detect@1": NlpIntentDetectStoredPayload,
+    "nlp.intent.detect.result@1": NlpIntentDetectResultStoredPayload,
+    "nlp.intent.detected@1": NlpIntentDetectedStoredPayload,
+    "nudge.dispatch@1": NudgeDispatchStoredPayload,
+    "nudge.proposal@1": NudgeProposalStoredPayload,
+    "ops.metric@1": OpsMetricStoredPayload,
+    "pairing.completed@1": PairingCompletedStoredPayload,
+    "pairing.failed@1": PairingFailedStoredPayload,
+    "pairing.started@1": PairingStartedStoredPayload,
+    "persona.state.update@1": PersonaStateUpdateStoredPayload,
+    "pipeline.status@1": PipelineStatusStoredPayload,
+    "pipeline.step.skipped@1": PipelineStepSkippedStoredPayload,
+    "plan.created@1": PlanCreatedStoredPayload,
+    "plan.task.created@1": PlanTaskCreatedStoredPayload,
+    "rag.context@1": RagContextStoredPayload,
+    "rag.context.compiled@1": RagContextCompiledStoredPayload,
+    "rag.query@1": RagQueryStoredPayload,
+    "rag.search.result@1": RagSearchResultStoredPayload,
+    "rag.search.start@1": RagSearchStartStoredPayload,
+    "registry.capability.announced@1": RegistryCapabilityAnnouncedStoredPayload,
+    "registry.heartbeat@1": RegistryHeartbeatStoredPayload,
+    "registry.lease.expired@1": RegistryLeaseExpiredStoredPayload,
+    "repo.skill.install@1": RepoSkillInstallStoredPayload,
+    "repo.skill.install.result@1": RepoSkillInstallResultStoredPayload,
+    "repo.skill.installed@1": RepoSkillInstalledStoredPayload,
+    "resolve.request@1": ResolveRequestStoredPayload,
+    "resolve.request.result@1": ResolveRequestResultStoredPayload,
+    "retrieval.result@1": RetrievalResultStoredPayload,
+    "retrieval.start@1": RetrievalStartStoredPayload,
+    "route.changed@1": RouteChangedStoredPayload,
+    "run.step@1": RunStepStoredPayload,
+    "scenario.completed@1": ScenarioCompletedStoredPayload,
+    "scenario.run@1": ScenarioRunStoredPayload,
+    "scenario.run.result@1": ScenarioRunResultStoredPayload,
+    "session.state.changed@1": SessionStateChangedStoredPayload,
+    "session.transition.rejected@1": SessionTransitionRejectedStoredPayload,
+    "skill.failed@1": SkillFailedStoredPayload,
+    "skill.started@1": SkillStartedStoredPayload,
+    "store.log.compacted@1": StoreLogCompactedStoredPayload,
+    "store.retention.applied@1": StoreRetentionAppliedStoredPayload,
+    "stream.chunk@1": StreamChunkStoredPayload,
+    "stream.end@1": StreamEndStoredPayload,
+    "stream.start@1": StreamStartStoredPayload,
+    "stt.final@1": SttFinalStoredPayload,
+    "stt.partial@1": SttPartialStoredPayload,
+    "system.boot.completed@1": SystemBootCompletedStoredPayload,
+    "system.signal@1": SystemSignalStoredPayload,
+    "timer.schedule@1": TimerScheduleStoredPayload,
+    "timer.schedule.result@1": TimerScheduleResultStoredPayload,
+    "timer.tick@1": TimerTickStoredPayload,
+    "tool.call@1": ToolCallStoredPayload,
+    "tool.call.completed@1": ToolCallCompletedStoredPayload,
+    "tool.call.failed@1": ToolCallFailedStoredPayload,
+    "tool.call.requested@1": ToolCallRequestedStoredPayload,
+    "tool.request@1": ToolRequestStoredPayload,
+    "tool.result@1": ToolResultStoredPayload,
+    "tts.audio@1": TtsAudioStoredPayload,
+    "tts.end@1": TtsEndStoredPayload,
+    "tts.start@1": TtsStartStoredPayload,
+    "tts.viseme_timing@1": TtsVisemeTimingStoredPayload,
+    "turn.end@1": TurnEndStoredPayload,
+    "turn.start@1": TurnStartStoredPayload,
+    "ui.command@1": UiCommandStoredPayload,
+    "ui.feedback@1": UiFeedbackStoredPayload,
+    "ui.interruptibility@1": UiInterruptibilityStoredPayload,
+    "ui.notify@1": UiNotifyStoredPayload,
+    "ui.nudge@1": UiNudgeStoredPayload,
+    "voice.asr.final@1": VoiceAsrFinalStoredPayload,
+    "voice.asr.partial@1": VoiceAsrPartialStoredPayload,
+    "voice.chunk@1": VoiceChunkStoredPayload,
+    "voice.end@1": VoiceEndStoredPayload,
+    "voice.error@1": VoiceErrorStoredPayload,
+    "voice.input@1": VoiceInputStoredPayload,
+    "voice.mode.changed@1": VoiceModeChangedStoredPayload,
+    "voice.session.started@1": VoiceSessionStartedStoredPayload,
+    "voice.start@1": VoiceStartStoredPayload,
+    "voice.talk.ended@1": VoiceTalkEndedStoredPayload,
+    "voice.talk.started@1": VoiceTalkStartedStoredPayload,
+    "voice.tts.audio.ready@1": VoiceTtsAudioReadyStoredPayload,
+    "voice.tts.done@1": VoiceTtsDoneStoredPayload,
+    "voice.tts.requested@1": VoiceTtsRequestedStoredPayload,
+    "voice.wake.detected@1": VoiceWakeDetectedStoredPayload,
 }
 
 # Highest version of every type.
@@ -1938,6 +3796,7 @@ LATEST_VERSIONS: Dict[str, int] = {
     "event.git.build_failed": 1,
     "event.system.health": 1,
     "exec.lease.granted": 1,
+    "exec.step.accepted": 1,
     "grant.created": 1,
     "grant.revoked": 1,
     "graph.mutation": 1,
@@ -1981,6 +3840,7 @@ LATEST_VERSIONS: Dict[str, int] = {
     "rag.search.start": 1,
     "registry.capability.announced": 1,
     "registry.heartbeat": 1,
+    "registry.lease.expired": 1,
     "repo.skill.install": 1,
     "repo.skill.install.result": 1,
     "repo.skill.installed": 1,
@@ -2032,8 +3892,11 @@ LATEST_VERSIONS: Dict[str, int] = {
     "voice.end": 1,
     "voice.error": 1,
     "voice.input": 1,
+    "voice.mode.changed": 1,
     "voice.session.started": 1,
     "voice.start": 1,
+    "voice.talk.ended": 1,
+    "voice.talk.started": 1,
     "voice.tts.audio.ready": 1,
     "voice.tts.done": 1,
     "voice.tts.requested": 1,
@@ -2041,219 +3904,398 @@ LATEST_VERSIONS: Dict[str, int] = {
 }
 
 
-def payload_model(event_type: str, version: Optional[int] = None) -> Type[BaseModel]:
-    """The model of event_type at version (default: its latest); KeyError when unknown."""
+def payload_model(event_type: str, version: Optional[int] = None, stored: bool = False) -> Type[BaseModel]:
+    """The model of event_type at version (default: its latest); KeyError when unknown.
+
+    stored=False gives the in-flight payload (what a producer publishes); stored=True gives the
+    stored form that GET /events, /ws/events and exports carry (guardrails applied: hashed fields
+    as <field>_sha256 + <field>_len, dropped fields gone, an optional _guardrails summary).
+    """
     chosen = LATEST_VERSIONS[event_type] if version is None else version
-    return TYPE_MAP[f"{event_type}@{chosen}"]
+    return (STORED_TYPE_MAP if stored else TYPE_MAP)[f"{event_type}@{chosen}"]
 
 
 __all__ = [
     "ActionInputCtx",
     "ActionInputPayload",
+    "ActionInputStoredPayload",
     "AgentDecisionTraceSummaryPayload",
+    "AgentDecisionTraceSummaryStoredPayload",
     "AgentReasoningSummaryPayload",
+    "AgentReasoningSummaryStoredPayload",
     "AgentResponseCreatedActionsItem",
     "AgentResponseCreatedContentItem",
     "AgentResponseCreatedPayload",
+    "AgentResponseCreatedStoredActionsItem",
+    "AgentResponseCreatedStoredContentItem",
+    "AgentResponseCreatedStoredPayload",
     "AgentResponseCreatedUsage",
     "AgentTurnCompletedPayload",
+    "AgentTurnCompletedStoredPayload",
     "AgentTurnFailedError",
     "AgentTurnFailedPayload",
+    "AgentTurnFailedStoredPayload",
     "AgentTurnStartedPayload",
+    "AgentTurnStartedStoredPayload",
     "ApprovalRequestedPayload",
+    "ApprovalRequestedStoredPayload",
     "ApprovalResolvedPayload",
+    "ApprovalResolvedStoredPayload",
     "AvatarEndPayload",
     "AvatarEndPayloadV2",
+    "AvatarEndStoredPayload",
+    "AvatarEndStoredPayloadV2",
     "AvatarFramePayload",
+    "AvatarFrameStoredPayload",
     "AvatarFramesPayload",
     "AvatarFramesPayloadV2",
+    "AvatarFramesStoredPayload",
+    "AvatarFramesStoredPayloadV2",
     "AvatarFramesV2FramesItem",
     "AvatarFramesV2FramesItemHead",
     "AvatarStartPayload",
+    "AvatarStartStoredPayload",
     "BusBackpressurePayload",
+    "BusBackpressureStoredPayload",
     "BusDlqMovedPayload",
+    "BusDlqMovedStoredPayload",
     "BusDlqPurgedPayload",
+    "BusDlqPurgedStoredPayload",
     "BusDlqRetriedPayload",
+    "BusDlqRetriedStoredPayload",
     "BusOutageEndedPayload",
+    "BusOutageEndedStoredPayload",
     "BusOutageStartedPayload",
+    "BusOutageStartedStoredPayload",
     "CATALOG_VERSION",
     "CalendarEventPayload",
+    "CalendarEventStoredPayload",
     "CatalogModel",
     "ChannelMessageDeletedPayload",
+    "ChannelMessageDeletedStoredPayload",
     "ChannelMessageEditedPayload",
+    "ChannelMessageEditedStoredPayload",
     "ChannelMessageReceivedAttachmentsItem",
     "ChannelMessageReceivedPayload",
+    "ChannelMessageReceivedStoredAttachmentsItem",
+    "ChannelMessageReceivedStoredPayload",
     "ChatInputCtx",
     "ChatInputPayload",
+    "ChatInputStoredPayload",
     "ChatMessagePayload",
+    "ChatMessageStoredPayload",
     "ChatPromptPayload",
+    "ChatPromptStoredPayload",
     "ChatQueryPayload",
+    "ChatQueryStoredPayload",
     "CompilerErrorPayload",
+    "CompilerErrorStoredPayload",
     "CompilerResultCandidatesTop3Item",
     "CompilerResultPayload",
+    "CompilerResultStoredPayload",
     "CompilerStartPayload",
+    "CompilerStartStoredPayload",
     "ConfigAppliedPayload",
+    "ConfigAppliedStoredPayload",
     "ConfigAppliedValidation",
     "ConfigRevertedPayload",
+    "ConfigRevertedStoredPayload",
     "ControlRoomActionUpdatedPayload",
+    "ControlRoomActionUpdatedStoredPayload",
     "ControlRoomApprovalRequestedPayload",
+    "ControlRoomApprovalRequestedStoredPayload",
     "ControlRoomApprovalResolvedPayload",
+    "ControlRoomApprovalResolvedStoredPayload",
     "ControlRoomRunSpawnedPayload",
+    "ControlRoomRunSpawnedStoredPayload",
     "ControlRoomTaskCreatedPayload",
+    "ControlRoomTaskCreatedStoredPayload",
     "ControlRoomTaskUpdatedPayload",
+    "ControlRoomTaskUpdatedStoredPayload",
     "ConversationSummaryPayload",
+    "ConversationSummaryStoredPayload",
     "CronTriggeredPayload",
+    "CronTriggeredStoredPayload",
     "Envelope",
     "ErrorRaisedPayload",
+    "ErrorRaisedStoredPayload",
     "ErrorReportedPayload",
+    "ErrorReportedStoredPayload",
     "EventFsChangedPayload",
+    "EventFsChangedStoredPayload",
     "EventGitBuildFailedPayload",
+    "EventGitBuildFailedStoredPayload",
     "EventSystemHealthPayload",
+    "EventSystemHealthStoredPayload",
     "ExecLeaseGrantedPayload",
+    "ExecLeaseGrantedStoredPayload",
+    "ExecStepAcceptedPayload",
+    "ExecStepAcceptedStoredPayload",
     "GrantCreatedPayload",
+    "GrantCreatedStoredPayload",
     "GrantRevokedPayload",
+    "GrantRevokedStoredPayload",
     "GraphMutationPayload",
+    "GraphMutationStoredPayload",
+    "GuardrailSummary",
     "HeartbeatTickPayload",
+    "HeartbeatTickStoredPayload",
     "HubDegradedPayload",
     "HubDegradedReasonsItem",
+    "HubDegradedStoredPayload",
     "IndexProgressPayload",
+    "IndexProgressStoredPayload",
     "IndexRequestPayload",
+    "IndexRequestStoredPayload",
     "IndexingUpsertPayload",
+    "IndexingUpsertStoredPayload",
     "KernelTracePayload",
+    "KernelTraceStoredPayload",
     "LATEST_VERSIONS",
     "LedgerEntryPayload",
+    "LedgerEntryStoredPayload",
     "LlmCompletePayload",
+    "LlmCompleteStoredPayload",
     "LlmEmbedPayload",
+    "LlmEmbedStoredPayload",
     "LlmTextPayload",
+    "LlmTextStoredPayload",
     "LlmTokenPayload",
+    "LlmTokenStoredPayload",
     "MemoryContextPayload",
+    "MemoryContextStoredPayload",
     "MemoryWritePayload",
     "MemoryWriteReceiptPayload",
+    "MemoryWriteReceiptStoredPayload",
+    "MemoryWriteStoredPayload",
     "NeuroConsciousnessSnapshotPayload",
+    "NeuroConsciousnessSnapshotStoredPayload",
     "NeuroConsciousnessUpdatePayload",
+    "NeuroConsciousnessUpdateStoredPayload",
     "NeuroLayerSnapshotPayload",
+    "NeuroLayerSnapshotStoredPayload",
     "NeuroTurnUpdateLayersSummaryItem",
     "NeuroTurnUpdatePayload",
+    "NeuroTurnUpdateStoredPayload",
     "NeuroWakeStartPayload",
+    "NeuroWakeStartStoredPayload",
     "NlpIntentDetectPayload",
     "NlpIntentDetectResultPayload",
+    "NlpIntentDetectResultStoredPayload",
+    "NlpIntentDetectResultStoredVariant1",
+    "NlpIntentDetectResultStoredVariant2",
     "NlpIntentDetectResultVariant1",
     "NlpIntentDetectResultVariant1Data",
     "NlpIntentDetectResultVariant2",
     "NlpIntentDetectResultVariant2Error",
+    "NlpIntentDetectStoredPayload",
     "NlpIntentDetectedPayload",
+    "NlpIntentDetectedStoredPayload",
     "NudgeDispatchPayload",
+    "NudgeDispatchStoredPayload",
     "NudgeProposalPayload",
+    "NudgeProposalStoredPayload",
     "OpsMetricPayload",
+    "OpsMetricStoredPayload",
     "PairingCompletedPayload",
+    "PairingCompletedStoredPayload",
     "PairingFailedPayload",
+    "PairingFailedStoredPayload",
     "PairingStartedPayload",
+    "PairingStartedStoredPayload",
     "PersonaStateUpdatePayload",
+    "PersonaStateUpdateStoredPayload",
     "PipelineStatusPayload",
+    "PipelineStatusStoredPayload",
     "PipelineStepSkippedPayload",
+    "PipelineStepSkippedStoredPayload",
     "PlanCreatedPayload",
+    "PlanCreatedStoredPayload",
     "PlanTaskCreatedPayload",
+    "PlanTaskCreatedStoredPayload",
     "RagContextCompiledCitationsItem",
     "RagContextCompiledPayload",
+    "RagContextCompiledStoredPayload",
     "RagContextHitsItem",
     "RagContextPayload",
+    "RagContextStoredHitsItem",
+    "RagContextStoredPayload",
     "RagQueryPayload",
+    "RagQueryStoredPayload",
     "RagSearchResultPayload",
     "RagSearchResultSelectedItem",
+    "RagSearchResultStoredPayload",
     "RagSearchStartPayload",
+    "RagSearchStartStoredPayload",
     "RegistryCapabilityAnnouncedAvailability",
     "RegistryCapabilityAnnouncedCapabilitiesItem",
     "RegistryCapabilityAnnouncedPayload",
+    "RegistryCapabilityAnnouncedStoredPayload",
     "RegistryCapabilityAnnouncedTelemetry",
     "RegistryHeartbeatPayload",
     "RegistryHeartbeatProbesItem",
+    "RegistryHeartbeatStoredPayload",
     "RegistryHeartbeatTelemetry",
+    "RegistryLeaseExpiredPayload",
+    "RegistryLeaseExpiredStoredPayload",
     "RepoSkillInstallPayload",
     "RepoSkillInstallResultPayload",
+    "RepoSkillInstallResultStoredPayload",
+    "RepoSkillInstallResultStoredVariant1",
+    "RepoSkillInstallResultStoredVariant2",
     "RepoSkillInstallResultVariant1",
     "RepoSkillInstallResultVariant1Data",
     "RepoSkillInstallResultVariant2",
     "RepoSkillInstallResultVariant2Error",
     "RepoSkillInstallSource",
+    "RepoSkillInstallStoredPayload",
     "RepoSkillInstalledPayload",
     "RepoSkillInstalledSource",
+    "RepoSkillInstalledStoredPayload",
     "ResolveRequestPayload",
     "ResolveRequestResultPayload",
+    "ResolveRequestResultStoredPayload",
+    "ResolveRequestResultStoredVariant1",
+    "ResolveRequestResultStoredVariant2",
     "ResolveRequestResultVariant1",
     "ResolveRequestResultVariant1Data",
     "ResolveRequestResultVariant1DataBindingsItem",
     "ResolveRequestResultVariant2",
     "ResolveRequestResultVariant2Error",
     "ResolveRequestStepsItem",
+    "ResolveRequestStoredPayload",
     "RetrievalResultPayload",
+    "RetrievalResultStoredPayload",
     "RetrievalStartPayload",
+    "RetrievalStartStoredPayload",
     "RouteChangedPayload",
+    "RouteChangedStoredPayload",
     "RunStepPayload",
+    "RunStepStoredPayload",
+    "STORED_TYPE_MAP",
     "ScenarioCompletedError",
     "ScenarioCompletedPayload",
+    "ScenarioCompletedStoredPayload",
     "ScenarioRunPayload",
     "ScenarioRunResultPayload",
+    "ScenarioRunResultStoredPayload",
+    "ScenarioRunResultStoredVariant1",
+    "ScenarioRunResultStoredVariant2",
     "ScenarioRunResultVariant1",
     "ScenarioRunResultVariant1Data",
     "ScenarioRunResultVariant2",
     "ScenarioRunResultVariant2Error",
+    "ScenarioRunStoredPayload",
     "ScenarioRunTrigger",
     "SessionStateChangedPayload",
+    "SessionStateChangedStoredPayload",
     "SessionTransitionRejectedPayload",
+    "SessionTransitionRejectedStoredPayload",
     "SkillFailedError",
     "SkillFailedPayload",
+    "SkillFailedStoredPayload",
     "SkillStartedPayload",
+    "SkillStartedStoredPayload",
     "StoreLogCompactedPayload",
+    "StoreLogCompactedStoredPayload",
     "StoreRetentionAppliedPayload",
+    "StoreRetentionAppliedStoredPayload",
     "StoreRetentionAppliedStoresItem",
     "StreamChunkPayload",
+    "StreamChunkStoredPayload",
     "StreamEndPayload",
+    "StreamEndStoredPayload",
     "StreamStartPayload",
+    "StreamStartStoredPayload",
     "SttFinalPayload",
+    "SttFinalStoredPayload",
     "SttPartialPayload",
+    "SttPartialStoredPayload",
     "SystemBootCompletedPayload",
+    "SystemBootCompletedStoredPayload",
     "SystemSignalCtx",
     "SystemSignalPayload",
+    "SystemSignalStoredPayload",
     "TYPE_MAP",
     "TimerScheduleEmit",
     "TimerSchedulePayload",
     "TimerScheduleResultPayload",
+    "TimerScheduleResultStoredPayload",
+    "TimerScheduleResultStoredVariant1",
+    "TimerScheduleResultStoredVariant2",
     "TimerScheduleResultVariant1",
     "TimerScheduleResultVariant1Data",
     "TimerScheduleResultVariant2",
     "TimerScheduleResultVariant2Error",
+    "TimerScheduleStoredPayload",
     "TimerTickPayload",
+    "TimerTickStoredPayload",
     "ToolCallCompletedPayload",
+    "ToolCallCompletedStoredPayload",
     "ToolCallFailedError",
     "ToolCallFailedPayload",
+    "ToolCallFailedStoredPayload",
     "ToolCallPayload",
     "ToolCallRequestedPayload",
+    "ToolCallRequestedStoredPayload",
+    "ToolCallStoredPayload",
     "ToolRequestPayload",
+    "ToolRequestStoredPayload",
     "ToolResultPayload",
+    "ToolResultStoredPayload",
     "TtsAudioPayload",
+    "TtsAudioStoredPayload",
     "TtsEndPayload",
+    "TtsEndStoredPayload",
     "TtsStartPayload",
+    "TtsStartStoredPayload",
     "TtsVisemeTimingPayload",
+    "TtsVisemeTimingStoredPayload",
     "TurnEndPayload",
+    "TurnEndStoredPayload",
     "TurnStartPayload",
+    "TurnStartStoredPayload",
     "UiCommandPayload",
+    "UiCommandStoredPayload",
     "UiFeedbackPayload",
+    "UiFeedbackStoredPayload",
     "UiInterruptibilityPayload",
+    "UiInterruptibilityStoredPayload",
     "UiNotifyPayload",
+    "UiNotifyStoredPayload",
     "UiNudgeActionsItem",
     "UiNudgePayload",
+    "UiNudgeStoredPayload",
     "VoiceAsrFinalPayload",
+    "VoiceAsrFinalStoredPayload",
     "VoiceAsrPartialPayload",
+    "VoiceAsrPartialStoredPayload",
     "VoiceChunkPayload",
+    "VoiceChunkStoredPayload",
     "VoiceEndPayload",
+    "VoiceEndStoredPayload",
     "VoiceErrorPayload",
+    "VoiceErrorStoredPayload",
     "VoiceInputCtx",
     "VoiceInputPayload",
+    "VoiceInputStoredPayload",
+    "VoiceModeChangedPayload",
+    "VoiceModeChangedStoredPayload",
     "VoiceSessionStartedPayload",
+    "VoiceSessionStartedStoredPayload",
     "VoiceStartPayload",
+    "VoiceStartStoredPayload",
+    "VoiceTalkEndedPayload",
+    "VoiceTalkEndedStoredPayload",
+    "VoiceTalkStartedPayload",
+    "VoiceTalkStartedStoredPayload",
     "VoiceTtsAudioReadyPayload",
+    "VoiceTtsAudioReadyStoredPayload",
     "VoiceTtsDonePayload",
+    "VoiceTtsDoneStoredPayload",
     "VoiceTtsRequestedPayload",
+    "VoiceTtsRequestedStoredPayload",
     "VoiceWakeDetectedPayload",
+    "VoiceWakeDetectedStoredPayload",
     "payload_model",
 ]

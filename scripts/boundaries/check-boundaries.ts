@@ -64,21 +64,41 @@ interface ResolvedImport extends ImportSite {
   names: string[]
 }
 
+/** `localhub/skill` and the like: the package importing itself through its package.json "exports". */
+function selfExports(root: string): (specifier: string) => string | undefined {
+  let manifest: { name?: string; exports?: Record<string, unknown> } = {}
+  try {
+    manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  } catch {
+    return () => undefined
+  }
+  return (specifier) => {
+    if (manifest.name === undefined || !specifier.startsWith(`${manifest.name}/`)) return undefined
+    const entry = manifest.exports?.[`.${specifier.slice(manifest.name.length)}`]
+    // A conditional export ({types, localhub-source, default}) counts as a use of its TypeScript source.
+    const conditions = (entry ?? {}) as Record<string, unknown>
+    const target = typeof entry === 'string' ? entry : (conditions['localhub-source'] ?? conditions.types)
+    return typeof target === 'string' ? resolve(root, target) : undefined
+  }
+}
+
 function readAllImports(root: string, folders: readonly string[]): Map<string, ResolvedImport[]> {
   const byFile = new Map<string, ResolvedImport[]>()
+  const selfTarget = selfExports(root)
   for (const folder of folders) {
     for (const file of sourceFiles(join(root, folder))) {
       const records = readImports(file, readFileSync(file, 'utf8'))
       const resolved: ResolvedImport[] = []
       for (const record of records) {
-        if (!record.specifier.startsWith('.')) continue
+        const own = selfTarget(record.specifier)
+        if (!record.specifier.startsWith('.') && own === undefined) continue
         resolved.push({
           file: relativePath(root, file),
           line: record.line,
           specifier: record.specifier,
           kind: record.kind,
           names: record.names,
-          target: resolveModule(resolve(dirname(file), record.specifier)),
+          target: own ?? resolveModule(resolve(dirname(file), record.specifier)),
         })
       }
       byFile.set(file, resolved)

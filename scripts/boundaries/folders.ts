@@ -16,6 +16,52 @@ const LOADED_BY_NAME: ReadonlyArray<{ parent: string; names: ReadonlySet<string>
   { parent: 'src/skills/', names: new Set(['skillModule', 'default']) },
   // The API for skill authors: their modules live outside this repository (docs/adding-a-skill.md).
   { parent: 'src/skill-api', names: new Set(['ToolDefinition', 'SkillStatus', 'StepMetric']) },
+  // localhub/skill (package.json "exports"): stdio skills live outside this repository (docs/writing-a-stdio-skill.md).
+  {
+    parent: 'src/skill-sdk',
+    names: new Set([
+      'manifestEntriesOf',
+      'manifestProblems',
+      'ConsentRevokeAnswer',
+      'EventHandlers',
+      'PermissionAnswer',
+      'PermissionAsk',
+      'Primitive',
+      'PublishOptions',
+      'SkillCallContext',
+      'StdioSkillDefinition',
+      'ToolDefinitionInput',
+      'RunningSkill',
+      'RunOptions',
+      'DEFAULT_PERMISSION_TIMEOUT_MS',
+      'EXIT_INVALID_MANIFEST',
+    ]),
+  },
+  // localhub/client (package.json "exports"): its users' code lives outside this repository (docs/clients.md).
+  {
+    parent: 'src/client',
+    names: new Set([
+      'AnyStoredEnvelope',
+      'StoredPayloadOf',
+      'HubErrorBody',
+      'HubClientConfig',
+      'HubClientOptions',
+      'WebSocketFactory',
+      'WebSocketLike',
+      'DEFAULT_REPLAY_PAGE_SIZE',
+      'DEFAULT_REQUEST_TIMEOUT_MS',
+      'DEFAULT_TAIL_MAX_RETRIES',
+      'DEFAULT_TAIL_RETRY_DELAY_MS',
+      'Approval',
+      'ApproveAnswer',
+      'ChatOptions',
+      'ChatStreamPart',
+      'PublishReceipt',
+      'ReplayQuery',
+      'LiveTail',
+      'TailQuery',
+    ]),
+  },
 ]
 
 export function isLoadedByName(context: string, name: string): boolean {

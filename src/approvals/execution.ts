@@ -60,7 +60,11 @@ export async function runExecution(core: ServiceCore, id: string): Promise<Appro
   const decision = row.grant_id === null ? 'approved' : 'granted'
   let outcome: { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }
   try {
-    const result = await core.lock.run(plan.targets, async () => execute(plan, { approvalId: id }))
+    // A skill's permission_request (seed 002) is consent without an action here: the skill acts itself.
+    const result =
+      plan.consentOnly === true
+        ? { consented: true }
+        : await core.lock.run(plan.targets, async () => execute(plan, { approvalId: id }))
     outcome = { ok: true, result }
   } catch (error) {
     const hubError = toHubError(error)

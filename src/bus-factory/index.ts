@@ -2,5 +2,6 @@
 export type { BusFlags } from './bus-choice.ts'
 export { chooseBus, openChosenBus } from './bus-choice.ts'
 export { type BusLag, type BusLagProbe, busLagProbe } from './bus-lag.ts'
+export { type FederationView, federationView } from './federation-view.ts'
 export { migrateLogToNats } from './log-migration-entry.ts'
 export { EVENTS_FILE_NAME, openBus } from './open-bus.ts'

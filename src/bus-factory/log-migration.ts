@@ -18,8 +18,9 @@ import { connectLikeTransport } from './nats-connection.ts'
 import { EVENTS_FILE_NAME } from './open-bus.ts'
 
 // `localhub events migrate --to nats://…` (decision 1607): the data directory's SQLite log into the
-// hub's stream LH_<hubId>, seqs kept when the stream is new, resumable: what is copied is recorded
-// after every acknowledged batch in <data>/nats/migrate-<hubId>.json.
+// hub's stream LH_<hubId>, seqs kept when the stream is new, resumable: the mode and progress are
+// recorded after every acknowledged batch in <data>/nats/migrate-<hubId>.json, and where the copy
+// stands is read back from the stream itself (decision 1640), so a killed run never duplicates.
 
 export interface MigrationInput {
   dataDir: string
@@ -109,7 +110,7 @@ export async function migrateLogToNats(input: MigrationInput): Promise<Migration
       hubId,
       stream: `LH_${hubId}`,
       preserveSeqs: plan.preserveSeqs,
-      resumed: saved !== undefined,
+      resumed: saved !== undefined || plan.foundInStream === true,
       sessionsRaised,
     }
   } finally {

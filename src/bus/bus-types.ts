@@ -13,6 +13,7 @@ import type { PermissionTable } from './permissions.ts'
 import type {
   DeadLetterEntry,
   DeadLetterQuery,
+  StoredEventJson,
   TopicStat,
   TransportCapabilities,
   TransportFactory,
@@ -123,6 +124,11 @@ export interface BusClient {
 }
 
 export interface Bus extends BusClient {
+  /**
+   * Replay for readers that only pass events on (NDJSON export, GET /events): each event's stored
+   * JSON text, not parsed (decision 1732). Same selection and order as `replay`.
+   */
+  replayJson(options?: ReplayOptions): AsyncIterable<StoredEventJson>
   readonly transportName: string
   readonly capabilities: TransportCapabilities
   readonly subjectPrefix: string

@@ -24,7 +24,7 @@ import type {
 import { systemClock } from './clock.ts'
 import { DedupeWindow } from './dedupe-window.ts'
 import { LiveDispatcher } from './live-dispatcher.ts'
-import { deferredIterable } from './page-iterator.ts'
+import { asJson, deferredIterable } from './page-iterator.ts'
 import { createPermissionChecker } from './permissions.ts'
 import { type PreparedEvent, prepareEnvelope } from './prepare-envelope.ts'
 import { PublishQueue } from './publish-queue.ts'
@@ -38,6 +38,7 @@ import type {
   DeadLetterQuery,
   DeliverFrom,
   ReadQuery,
+  StoredEventJson,
 } from './transport-types.ts'
 import { uuidV7 } from './uuid-v7.ts'
 
@@ -152,6 +153,7 @@ export async function createBus(options: BusOptions): Promise<Bus> {
       if (event.entry.stored) {
         const item: AppendItem = { envelope: event.persisted, dedupeKeys: event.dedupeKeys }
         if (event.timeMs !== undefined) item.timeMs = event.timeMs
+        if (event.generatedId) item.generatedId = true
         items.push(item)
         storedAt.push(index)
         storedEvents.push(event)
@@ -324,19 +326,37 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     return wrapped
   }
 
+  function readQueryOf(replayOptions: ReplayOptions, principal: string | undefined): ReadQuery {
+    ensureOpen()
+    const filter = replayOptions.filter ?? '>'
+    validatePattern(filter)
+    if (principal !== undefined) permissions!.checkSubscribe(principal, filter)
+    const query: ReadQuery = { filter }
+    applyPosition(query, replayOptions.from, 'from')
+    applyPosition(query, replayOptions.to, 'to')
+    applyQueryKeys(query, replayOptions)
+    if (replayOptions.limit !== undefined) query.limit = replayOptions.limit
+    return query
+  }
+
   function replay(replayOptions: ReplayOptions, principal: string | undefined): AsyncIterable<Envelope> {
     return deferredIterable(() => {
-      ensureOpen()
-      const filter = replayOptions.filter ?? '>'
-      validatePattern(filter)
-      if (principal !== undefined) permissions!.checkSubscribe(principal, filter)
-      const query: ReadQuery = { filter }
-      applyPosition(query, replayOptions.from, 'from')
-      applyPosition(query, replayOptions.to, 'to')
-      applyQueryKeys(query, replayOptions)
-      if (replayOptions.limit !== undefined) query.limit = replayOptions.limit
+      const query = readQueryOf(replayOptions, principal)
       if (transport.capabilities.queryKeys === true) return transport.read(query)
       return filterQueryKeys(query, (narrowed) => transport.read(narrowed))
+    })
+  }
+
+  function replayJson(replayOptions: ReplayOptions): AsyncIterable<StoredEventJson> {
+    return deferredIterable(() => {
+      const query = readQueryOf(replayOptions, undefined)
+      if (transport.readJson !== undefined && transport.capabilities.queryKeys === true)
+        return transport.readJson(query)
+      return asJson(
+        transport.capabilities.queryKeys === true
+          ? transport.read(query)
+          : filterQueryKeys(query, (narrowed) => transport.read(narrowed)),
+      )
     })
   }
 
@@ -391,6 +411,7 @@ export async function createBus(options: BusOptions): Promise<Bus> {
   const root = clientFor(undefined)
   return Object.freeze({
     ...root,
+    replayJson: (opts: ReplayOptions = {}) => replayJson(opts),
     transportName: transport.name,
     capabilities: transport.capabilities,
     subjectPrefix,

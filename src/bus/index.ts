@@ -45,6 +45,7 @@ export type {
   LiveOptions,
   LiveSubscription,
   ReadQuery,
+  StoredEventJson,
   TopicStat,
   Transport,
   TransportContext,

@@ -14,6 +14,12 @@ export interface StoredRecord {
 export interface LogReader {
   /** Records with seq > afterSeq in seq order, at most `limit`. */
   readAfter(afterSeq: number, limit: number): StoredRecord[]
+  /**
+   * Optional: the records after afterSeq whose type `filter` matches, at most `limit`, and the last
+   * seq looked at (`through`: every seq up to it was matched or skipped). A log with a type index
+   * reads only the matches; the engine then moves its cursor to `through`.
+   */
+  readMatching?(afterSeq: number, limit: number, filter: string): { records: StoredRecord[]; through: number }
   readSeq(seq: number): StoredRecord | undefined
   lastSeq(): number
   /** The first seq whose ts is at or after timeMs, or lastSeq() + 1 when there is none. */

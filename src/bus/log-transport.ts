@@ -8,6 +8,7 @@ import type {
   DeadLetterEntry,
   DeadLetterQuery,
   ReadQuery,
+  StoredEventJson,
   TopicStat,
   Transport,
   TransportCapabilities,
@@ -20,6 +21,7 @@ export interface LogBackend {
   state: ConsumerStateStore
   append(items: AppendItem[]): Promise<AppendOutcome[]>
   read(query: ReadQuery): AsyncIterable<Envelope>
+  readJson?(query: ReadQuery): AsyncIterable<StoredEventJson>
   topics(): TopicStat[]
   listDeadLetters(query: DeadLetterQuery): DeadLetterEntry[]
   /** Removes the selected entries; for 'retry' also queues their seqs for redelivery to their consumer. */
@@ -107,6 +109,14 @@ export function createLogTransport(spec: LogTransportSpec): Transport {
       ensureOpen()
       return backend.read(query)
     },
+    ...(backend.readJson === undefined
+      ? {}
+      : {
+          readJson(query: ReadQuery) {
+            ensureOpen()
+            return backend.readJson!(query)
+          },
+        }),
     async topics() {
       ensureOpen()
       return backend.topics()

@@ -1,4 +1,5 @@
 import type { Envelope } from '../contracts/index.ts'
+import type { StoredEventJson } from './transport-types.ts'
 
 /**
  * An async iterable over pages fetched synchronously (`nextPage` returns an empty array at the
@@ -43,13 +44,13 @@ export function pagedIterable<T>(nextPage: () => readonly T[]): AsyncIterable<T>
  * Defers `open` (checks that may throw, then the transport's iterable) to the first `next()`, as
  * an async generator would, without a generator frame between the caller and the transport.
  */
-export function deferredIterable(open: () => AsyncIterable<Envelope>): AsyncIterable<Envelope> {
+export function deferredIterable<T = Envelope>(open: () => AsyncIterable<T>): AsyncIterable<T> {
   return {
-    [Symbol.asyncIterator](): AsyncIterator<Envelope> {
-      let inner: AsyncIterator<Envelope> | undefined
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      let inner: AsyncIterator<T> | undefined
       let failed = false
       return {
-        next(): Promise<IteratorResult<Envelope>> {
+        next(): Promise<IteratorResult<T>> {
           if (failed) return Promise.resolve({ value: undefined, done: true })
           if (inner === undefined) {
             try {
@@ -61,7 +62,7 @@ export function deferredIterable(open: () => AsyncIterable<Envelope>): AsyncIter
           }
           return inner.next()
         },
-        async return(): Promise<IteratorResult<Envelope>> {
+        async return(): Promise<IteratorResult<T>> {
           const result = inner?.return === undefined ? undefined : await inner.return()
           failed = true
           return result ?? { value: undefined, done: true }
@@ -69,4 +70,10 @@ export function deferredIterable(open: () => AsyncIterable<Envelope>): AsyncIter
       }
     },
   }
+}
+
+/** The text form of a parsed replay, for transports that keep no JSON text (memory, NATS). */
+export async function* asJson(events: AsyncIterable<Envelope>): AsyncIterable<StoredEventJson> {
+  for await (const event of events)
+    yield { seq: event.seq ?? 0, type: event.type, json: JSON.stringify(event) }
 }

@@ -18,6 +18,8 @@ export interface PreparedEvent {
   dedupeKeys: string[]
   /** Unix ms of ts when the bus set ts itself (so nobody parses it again). */
   timeMs: number | undefined
+  /** The bus made the id (the draft had none). */
+  generatedId: boolean
 }
 
 export type Prepared = { ok: true; value: PreparedEvent } | { ok: false; error: ResultError }
@@ -97,5 +99,15 @@ export function prepareEnvelope(
   const timeMs = draft.ts === undefined ? nowMs : undefined
   // Keys come from the guarded form: an idempotency key holding a secret is stored as its marker
   // (the same marker for the same secret, so deduplication still holds).
-  return { ok: true, value: { entry: found, full, persisted, dedupeKeys: dedupeKeysOf(persisted), timeMs } }
+  return {
+    ok: true,
+    value: {
+      entry: found,
+      full,
+      persisted,
+      dedupeKeys: dedupeKeysOf(persisted),
+      timeMs,
+      generatedId: draft.id === undefined,
+    },
+  }
 }

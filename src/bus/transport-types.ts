@@ -59,6 +59,11 @@ export interface AppendItem {
   dedupeKeys: string[]
   /** Unix ms of `envelope.ts` when the bus already knows it (it set ts itself), so it is not parsed again. */
   timeMs?: number
+  /**
+   * The bus made the id itself (a UUIDv7 from this process): no earlier event can hold it, so a
+   * transport may skip looking it up (it still remembers it for later duplicates), decision 1734.
+   */
+  generatedId?: boolean
 }
 
 /** One per appended item, in order. A duplicate names the event that was stored first. */
@@ -160,6 +165,13 @@ export interface TopicStat {
   lastTs: string
 }
 
+/** A stored event as the log holds it: its JSON text (seq and sessionSeq included), with seq and type beside. */
+export interface StoredEventJson {
+  seq: number
+  type: string
+  json: string
+}
+
 export interface Transport {
   readonly name: string
   readonly capabilities: TransportCapabilities
@@ -171,6 +183,8 @@ export interface Transport {
   /** Joins (or creates) the consumer `config.name`; members of one consumer share its events. */
   consume(config: ConsumerConfig, handler: DeliveryHandler): Promise<ConsumerMember>
   read(query: ReadQuery): AsyncIterable<Envelope>
+  /** The same events as `read`, as their stored JSON text (no parse); absent when the transport has no text form. */
+  readJson?(query: ReadQuery): AsyncIterable<StoredEventJson>
   topics(): Promise<TopicStat[]>
   listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterEntry[]>
   /** Puts entries back to their consumer (attempts start again); returns what was retried. */

@@ -11,6 +11,12 @@ import {
 } from './schema-model.ts'
 import { type NameAllocator, pascalCase } from './type-names.ts'
 
+/**
+ * Names an object node by a model generated elsewhere (its JSON pointer in this schema given), or
+ * undefined to generate one: the stored form reuses the in-flight models of unchanged objects.
+ */
+export type ReuseModel = (node: Record<string, unknown>, pointer: string) => string | undefined
+
 /** Deeper than this a schema is rendered as `any`: generated code stays finite on hostile input. */
 export const MAX_SCHEMA_MODEL_DEPTH = 32
 
@@ -49,6 +55,7 @@ export function buildSchemaModel(
   rootName: string,
   baseName: string,
   names: NameAllocator,
+  reuse?: ReuseModel,
 ): SchemaModel {
   const root = isRecord(schema) ? schema : {}
   const models: NamedModel[] = []
@@ -89,6 +96,11 @@ export function buildSchemaModel(
   function namedObject(node: SchemaNode, pointer: string, wanted: string, depth: number): string {
     const known = namedByPointer.get(pointer)
     if (known !== undefined) return known
+    const existing = pointer === '' ? undefined : reuse?.(node, pointer)
+    if (existing !== undefined) {
+      namedByPointer.set(pointer, existing)
+      return existing
+    }
     const name = pointer === '' ? rootName : names.allocate(wanted)
     namedByPointer.set(pointer, name)
     const description = typeof node.description === 'string' ? node.description : undefined

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml'
 import { localDefinitions, toAsyncApiSchema } from './asyncapi-schema.ts'
+import { storedChannels, storedComponentSchemas, storedMessages } from './asyncapi-stored.ts'
 import type { CatalogModels, EntryModel } from './catalog-models.ts'
 import { generatedNotice } from './generated-header.ts'
 import { NameAllocator } from './type-names.ts'
@@ -105,6 +106,7 @@ export function generateAsyncApi(
       title: type,
       description: latest.summary,
       parameters: { hubId: { $ref: '#/components/parameters/hubId' } },
+      'x-form': 'in-flight',
       messages: Object.fromEntries(
         items.map((item) => [messageId(item), { $ref: `#/components/messages/${messageId(item)}` }]),
       ),
@@ -136,6 +138,7 @@ export function generateAsyncApi(
       }
     }
   }
+  const stored = storedChannels(models)
   const document = {
     asyncapi: '3.0.0',
     info: {
@@ -143,14 +146,16 @@ export function generateAsyncApi(
       version: catalogVersion,
       description:
         'Every event, command and reply of the Local Hub catalog. Each message is the canonical envelope ' +
-        'whose payload is validated against the type@version schema.',
+        'whose payload is validated against the type@version schema. The per-type channels carry the ' +
+        'in-flight form producers publish (x-form: in-flight); the log and tail channels carry the stored ' +
+        'form readers receive, guardrails applied (x-form: stored; decisions 0004, 0100).',
     },
     defaultContentType: 'application/json',
-    channels,
-    operations,
+    channels: { ...channels, ...stored.channels },
+    operations: { ...operations, ...stored.operations },
     components: {
-      schemas: componentSchemas(models, envelope),
-      messages,
+      schemas: { ...componentSchemas(models, envelope), ...storedComponentSchemas(models) },
+      messages: { ...messages, ...storedMessages(models, EXAMPLE_ENVELOPE) },
       parameters: {
         hubId: { description: 'The hub an event belongs to; `root` events use the prefix `root` instead.' },
       },

@@ -123,12 +123,24 @@ function renderModel(
 
 /** python/localhub_events/models.py: Pydantic v2 models of the envelope and every payload. */
 export function generatePythonModels(models: CatalogModels, catalogVersion: string): string {
-  const allModels = [...models.envelope.models, ...models.entries.flatMap((item) => item.model.models)]
+  const allModels = [
+    ...models.envelope.models,
+    ...models.entries.flatMap((item) => item.model.models),
+    ...models.guardrailSummary.models,
+    ...models.entries.flatMap((item) => item.stored.models),
+  ]
   const reserved = new Set([...RESERVED_TYPE_NAMES, ...allModels.map((model) => model.name)])
   const defined = new Set<string>()
   const forward = new Set<string>()
   const body = allModels.flatMap((model) => [...renderModel(model, defined, forward, reserved), '', ''])
-  const exported = ['CATALOG_VERSION', 'CatalogModel', 'LATEST_VERSIONS', 'TYPE_MAP', 'payload_model']
+  const exported = [
+    'CATALOG_VERSION',
+    'CatalogModel',
+    'LATEST_VERSIONS',
+    'STORED_TYPE_MAP',
+    'TYPE_MAP',
+    'payload_model',
+  ]
   exported.push(...allModels.map((model) => model.name))
   return [
     `# ${NOTICE}`,
@@ -155,6 +167,11 @@ export function generatePythonModels(models: CatalogModels, catalogVersion: stri
     ...models.entries.map((item) => `    ${pythonString(item.key)}: ${item.model.rootName},`),
     '}',
     '',
+    '# Stored-form payload model of every "type@version": what the log and /ws/events carry.',
+    'STORED_TYPE_MAP: Dict[str, Type[BaseModel]] = {',
+    ...models.entries.map((item) => `    ${pythonString(item.key)}: ${item.stored.rootName},`),
+    '}',
+    '',
     '# Highest version of every type.',
     'LATEST_VERSIONS: Dict[str, int] = {',
     ...models.entries
@@ -163,10 +180,15 @@ export function generatePythonModels(models: CatalogModels, catalogVersion: stri
     '}',
     '',
     '',
-    'def payload_model(event_type: str, version: Optional[int] = None) -> Type[BaseModel]:',
-    '    """The model of event_type at version (default: its latest); KeyError when unknown."""',
+    'def payload_model(event_type: str, version: Optional[int] = None, stored: bool = False) -> Type[BaseModel]:',
+    '    """The model of event_type at version (default: its latest); KeyError when unknown.',
+    '',
+    '    stored=False gives the in-flight payload (what a producer publishes); stored=True gives the',
+    '    stored form that GET /events, /ws/events and exports carry (guardrails applied: hashed fields',
+    '    as <field>_sha256 + <field>_len, dropped fields gone, an optional _guardrails summary).',
+    '    """',
     '    chosen = LATEST_VERSIONS[event_type] if version is None else version',
-    '    return TYPE_MAP[f"{event_type}@{chosen}"]',
+    '    return (STORED_TYPE_MAP if stored else TYPE_MAP)[f"{event_type}@{chosen}"]',
     '',
     '',
     '__all__ = [',
@@ -195,7 +217,7 @@ export function generatePythonProject(catalogVersion: string): string {
     '[project]',
     'name = "localhub-events"',
     `version = ${pythonString(catalogVersion)}`,
-    'description = "Pydantic v2 models of the Local Hub event catalog"',
+    'description = "Pydantic v2 models of the Local Hub event catalog, and a stdlib client of the hub (localhub_client)"',
     'requires-python = ">=3.9"',
     'dependencies = ["pydantic>=2.5"]',
     '',
@@ -204,7 +226,9 @@ export function generatePythonProject(catalogVersion: string): string {
     'build-backend = "setuptools.build_meta"',
     '',
     '[tool.setuptools]',
-    'packages = ["localhub_events"]',
+    // localhub_client (docs/clients.md) and localhub_skill (docs/python-skills.md) are written by
+    // hand; they ship in the same distribution.
+    'packages = ["localhub_events", "localhub_client", "localhub_skill"]',
     '',
   ].join('\n')
 }

@@ -119,6 +119,54 @@ function renderEntry(item: EntryModel): string[] {
   return lines
 }
 
+function renderStoredEntry(item: EntryModel): string[] {
+  const lines: string[] = []
+  for (const model of item.stored.models) {
+    const heading =
+      model.name === item.stored.rootName
+        ? [
+            `Stored form of \`${item.key}\`: what the log, \`/ws/events\` and exports carry (guardrails applied, decision 0004).`,
+          ]
+        : []
+    lines.push(...renderModel(model, heading), '')
+  }
+  return lines
+}
+
+/** The stored-form half of event-types.ts: its payload types, maps and envelopes. */
+function storedFormLines(models: CatalogModels): string[] {
+  const latest = models.entries.filter((item) => item.latest)
+  return [
+    ...models.guardrailSummary.models.flatMap((model) => [...renderModel(model, []), '']),
+    ...models.entries.flatMap(renderStoredEntry),
+    '/** Stored payload of every `type@version`: the form readers of the log and the live tail get. */',
+    'export interface StoredPayloadMapByVersion {',
+    ...models.entries.map((item) => `  ${quote(item.key)}: ${item.stored.rootName}`),
+    '}',
+    '',
+    '/** Stored payload of the latest version of every type. */',
+    'export interface StoredPayloadMap {',
+    ...latest.map((item) => `  ${quote(item.entry.type)}: ${item.stored.rootName}`),
+    '}',
+    '',
+    '/** Stored payload of the latest version of type T. */',
+    'export type StoredPayloadOf<T extends EventType> = StoredPayloadMap[T]',
+    '',
+    '/** Any envelope as the log and the live tail carry it; narrowing on `type` (and `version`) narrows the payload. */',
+    'export type AnyStoredEnvelope =',
+    ...(models.entries.length === 0
+      ? ['  never']
+      : models.entries.map(
+          (item) =>
+            `  | (Envelope<${quote(item.entry.type)}, ${item.stored.rootName}> & { version: ${item.entry.version} })`,
+        )),
+    '',
+    '/** A stored envelope of type T (every type when omitted), as `GET /events` and `/ws/events` answer. */',
+    'export type StoredEnvelope<T extends EventType = EventType> = Extract<AnyStoredEnvelope, { type: T }>',
+    '',
+  ]
+}
+
 /** src/contracts/generated/event-types.ts: payload types plus the maps and helpers over them. */
 export function generateTypeScript(models: CatalogModels): string {
   const latest = models.entries.filter((item) => item.latest)
@@ -214,6 +262,7 @@ export function generateTypeScript(models: CatalogModels): string {
     '',
     'export type CommandType = keyof CommandReplyMap',
     '',
+    ...storedFormLines(models),
   ]
   return lines.join('\n')
 }

@@ -24,6 +24,11 @@ export const RESERVED_TYPE_NAMES: readonly string[] = Object.freeze([
   'isEventType',
   'CommandType',
   'CommandReplyMap',
+  'StoredPayloadMap',
+  'StoredPayloadMapByVersion',
+  'StoredPayloadOf',
+  'AnyStoredEnvelope',
+  'StoredEnvelope',
   // Python imports and module-level names of models.py
   'Any',
   'Annotated',
@@ -43,6 +48,7 @@ export const RESERVED_TYPE_NAMES: readonly string[] = Object.freeze([
   'Type',
   'Union',
   'TYPE_MAP',
+  'STORED_TYPE_MAP',
   'LATEST_VERSIONS',
   'CATALOG_VERSION',
   'payload_model',
@@ -64,6 +70,11 @@ export function entryBaseName(type: string, version: number): string {
 /** The payload type of type@version: `ChatQueryPayload`, `ChatQueryPayloadV2`. */
 export function payloadTypeName(type: string, version: number): string {
   return version > 1 ? `${pascalCase(type)}PayloadV${version}` : `${pascalCase(type)}Payload`
+}
+
+/** The stored form's payload type of type@version: `ChatQueryStoredPayload`, `ChatQueryStoredPayloadV2`. */
+export function storedPayloadTypeName(type: string, version: number): string {
+  return version > 1 ? `${pascalCase(type)}StoredPayloadV${version}` : `${pascalCase(type)}StoredPayload`
 }
 
 /**

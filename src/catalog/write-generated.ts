@@ -6,6 +6,7 @@ import { generateAsyncApi } from './generate-asyncapi.ts'
 import { generateDocs } from './generate-docs.ts'
 import { generatePythonInit, generatePythonModels, generatePythonProject } from './generate-python.ts'
 import { generateRegistryJson } from './generate-registry-json.ts'
+import { generateStoredForms } from './generate-stored-forms.ts'
 import { generateTypeScript } from './generate-typescript.ts'
 import { GENERATOR_COMMAND } from './generated-header.ts'
 
@@ -28,6 +29,10 @@ export function generateCatalogFiles(document: RegistryDocument): GeneratedFile[
   const models = buildCatalogModels(document)
   const files: GeneratedFile[] = [
     { path: 'catalog/dist/registry.json', content: generateRegistryJson(document) },
+    {
+      path: 'catalog/dist/stored-forms.json',
+      content: generateStoredForms(models, document.catalogVersion),
+    },
     {
       path: 'catalog/dist/asyncapi.yaml',
       content: generateAsyncApi(models, document.envelope, document.catalogVersion),

@@ -8,6 +8,7 @@ const GROUPS: Readonly<Record<string, string>> = Object.freeze({
   service: 'install, uninstall or show the hub as a systemd user service',
   data: 'show where the data lives, move an old ./data there',
   chat: 'chat with the running hub from the terminal',
+  attach: 'a terminal on the running hub over frames: chat, approvals, live events, resume',
   mcp: "the running hub's tools as an MCP server on stdin/stdout",
   models: 'pull (resumable, sha256-checked), list and remove model files',
   voice: 'a voice turn from a WAV file; speak or transcribe locally',

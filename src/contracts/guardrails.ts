@@ -132,27 +132,46 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
   // sessionId, traceId, source and tenant, so most events skip the scan.
   const cleanFields: (string | undefined)[] = ENVELOPE_STRING_FIELDS.map(() => undefined)
 
+  // One summary and one limits object for every call (guardrails run synchronously, one event at a
+  // time): an event no rule touches allocates nothing here; a changed one gets its own copy.
+  const summary: GuardrailSummary = { dropped: [], hashed: [], capped: [], replaced: [] }
+  const limits: Limits = {
+    keyNames,
+    maxStringChars: settings.maxStringChars,
+    maxListItems: settings.maxListItems,
+    hashed: summary.hashed,
+    digests: NO_DIGESTS,
+  }
+  const trailPayload: (string | number)[] = ['payload']
+  const trailMeta: (string | number)[] = ['meta']
+
   return function applyGuardrails(envelope: Envelope): Envelope {
-    const summary: GuardrailSummary = { dropped: [], hashed: [], capped: [], replaced: [] }
+    summary.dropped.length = 0
+    summary.hashed.length = 0
+    summary.capped.length = 0
+    summary.replaced.length = 0
+    // A throw mid-walk (never expected) must not leave keys behind for the next event's pointers.
+    trailPayload.length = 1
+    trailMeta.length = 1
     const rules = rulesByEntry.get(envelope.type)?.get(envelope.version) ?? NO_RULES
     let payload = envelope.payload as unknown
     const digests = rules.length === 0 ? NO_DIGESTS : []
     for (const rule of rules) payload = applyRule(payload, rule.path, 0, rule, '/payload', summary, digests)
     // Digests written by hash rules are never capped by the general string limit.
-    const limits: Limits = {
-      keyNames,
-      maxStringChars: settings.maxStringChars,
-      maxListItems: settings.maxListItems,
-      hashed: summary.hashed,
-      digests,
-    }
-    payload = sanitize(payload, ['payload'], summary, limits)
-    const meta = envelope.meta === undefined ? undefined : sanitize(envelope.meta, ['meta'], summary, limits)
+    limits.digests = digests
+    payload = sanitize(payload, trailPayload, summary, limits)
+    const meta = envelope.meta === undefined ? undefined : sanitize(envelope.meta, trailMeta, summary, limits)
     const fields = scrubEnvelopeFields(envelope, summary, cleanFields)
     const changed =
       summary.dropped.length + summary.hashed.length + summary.capped.length + summary.replaced.length > 0
     if (!changed) return envelope
-    const guarded = { ...(payload as Record<string, unknown>), _guardrails: summary }
+    const kept: GuardrailSummary = {
+      dropped: [...summary.dropped],
+      hashed: [...summary.hashed],
+      capped: [...summary.capped],
+      replaced: [...summary.replaced],
+    }
+    const guarded = { ...(payload as Record<string, unknown>), _guardrails: kept }
     // One spread when no envelope field changed: V8's fast path for copying an object literal.
     const base = fields === undefined ? envelope : { ...envelope, ...fields }
     return meta === undefined
@@ -175,7 +194,8 @@ function scrubEnvelopeFields(
   for (let index = 0; index < ENVELOPE_STRING_FIELDS.length; index++) {
     const field = ENVELOPE_STRING_FIELDS[index]!
     const value = envelope[field]
-    if (typeof value !== 'string' || value === cleanFields[index]) continue
+    // A traceId equal to the id is a UUID (the envelope schema's pattern): nothing to find in it.
+    if (typeof value !== 'string' || value === cleanFields[index] || value === envelope.id) continue
     if (!mayHoldSecret(value, ID_SCAN)) {
       cleanFields[index] = value
       continue

@@ -7,6 +7,14 @@ export type * from './generated/event-types.ts'
 export { defineEvent, EVENT_TYPES, isEventType } from './generated/event-types.ts'
 export type { GuardrailOptions, Guardrails } from './guardrails.ts'
 export { codePointLength, createGuardrails } from './guardrails.ts'
+export type { HttpRouteSchema, JsonSchema } from './http-schemas.ts'
+export {
+  ERROR_ENVELOPE_SCHEMA,
+  ERROR_RESPONSES,
+  envelopeResponses,
+  okEnvelopeSchema,
+  VALIDATION_ISSUE_SCHEMA,
+} from './http-schemas.ts'
 export type { ValidationIssue } from './hub-error.ts'
 export { HubError, toHubError } from './hub-error.ts'
 export { issuesFromAjv, pointerJoin, renderValue } from './issue-format.ts'
@@ -18,6 +26,6 @@ export type { Result, ResultError } from './result.ts'
 export { fail, ok } from './result.ts'
 export { findSecrets, SECRET_DETECTOR_KINDS, scrubSecrets } from './secret-detectors.ts'
 export { isSecretKeyName, SECRET_KEY_NAMES } from './secret-key-names.ts'
-export { looksStored, storedFormSchema } from './stored-form.ts'
+export { GUARDRAIL_SUMMARY_SCHEMA, looksStored, storedFormSchema } from './stored-form.ts'
 export type { Contracts } from './validator.ts'
 export { createAjv, createContracts, DEFAULT_MAX_DEPTH, DEFAULT_MAX_ENVELOPE_BYTES } from './validator.ts'

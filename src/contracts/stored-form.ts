@@ -43,18 +43,68 @@ function derive(node: unknown, depth: number): unknown {
   return out
 }
 
+/**
+ * The `_guardrails` summary guardrails add to a payload they changed: JSON pointers from the
+ * envelope root (decision 0004). This hub always writes the four lists; a seed 003 log imported
+ * through the Denis dialect may carry fewer, so none is required and others are allowed.
+ */
+export const GUARDRAIL_SUMMARY_SCHEMA: Readonly<Schema> = Object.freeze({
+  type: 'object',
+  description: 'What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).',
+  properties: Object.fromEntries(
+    ['dropped', 'hashed', 'capped', 'replaced'].map((list) => [
+      list,
+      { type: 'array', items: { type: 'string', maxLength: 4096 } },
+    ]),
+  ),
+})
+
+function summaryProperty(): Schema {
+  return structuredClone(GUARDRAIL_SUMMARY_SCHEMA) as Schema
+}
+
+// The summary sits at the payload's root. A root that is a union of closed objects (the result
+// envelopes of commands) admits it in every object variant: a property beside `oneOf` would not
+// satisfy `additionalProperties: false` inside the variants.
+function withSummary(node: Schema): Schema {
+  for (const combinator of ['oneOf', 'anyOf'] as const) {
+    const variants = node[combinator]
+    if (!isObject(node.properties) && Array.isArray(variants)) {
+      return {
+        ...node,
+        [combinator]: variants.map((variant) =>
+          isObject(variant) && (variant.type === 'object' || isObject(variant.properties))
+            ? withSummary(variant)
+            : variant,
+        ),
+      }
+    }
+  }
+  const properties = isObject(node.properties) ? node.properties : {}
+  return { ...node, properties: { ...properties, _guardrails: summaryProperty() } }
+}
+
 /** The schema of the stored form of a payload whose in-flight schema is `schema`. */
 export function storedFormSchema(schema: Schema): Schema {
-  const derived = derive(schema, 0) as Schema
-  const properties = isObject(derived.properties) ? derived.properties : {}
-  return { ...derived, properties: { ...properties, _guardrails: { type: 'object' } } }
+  return withSummary(derive(schema, 0) as Schema)
 }
 
 /** Top-level fields the stored form has in place of the in-flight ones (`content_sha256`, ...). */
 export function storedOnlyFields(schema: Schema): string[] {
-  const inFlight = new Set(Object.keys(isObject(schema.properties) ? schema.properties : {}))
-  const stored = storedFormSchema(schema).properties as Schema
-  return Object.keys(stored).filter((name) => !inFlight.has(name))
+  const inFlight = new Set(topLevelNames(schema))
+  return [...new Set(topLevelNames(storedFormSchema(schema)))].filter((name) => !inFlight.has(name))
+}
+
+// Property names at the payload's root: its own and those of its object variants.
+function topLevelNames(schema: Schema): string[] {
+  const names = Object.keys(isObject(schema.properties) ? schema.properties : {})
+  for (const combinator of ['oneOf', 'anyOf'] as const) {
+    const variants = schema[combinator]
+    if (!Array.isArray(variants)) continue
+    for (const variant of variants)
+      if (isObject(variant) && isObject(variant.properties)) names.push(...Object.keys(variant.properties))
+  }
+  return names
 }
 
 /** True when a payload uses any field only the stored form has: it was written by guardrails. */

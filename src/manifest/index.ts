@@ -23,9 +23,12 @@ export type {
   Skill,
   StateMachine,
   WorkspaceRoot,
+  WyomingSatelliteEntry,
   WyomingServerSection,
 } from './manifest-types.ts'
 export { stepKind } from './manifest-types.ts'
+export type { McpServerDeclaration, McpToolTier } from './mcp-servers.ts'
+export { MCP_CONFIG_KEYS, MCP_MODULE, mcpServersOf } from './mcp-servers.ts'
 export { storagePathOf } from './storage-path.ts'
 export { BUILTIN_TOOLS, toolPolicyOf } from './tool-policy.ts'
 export {

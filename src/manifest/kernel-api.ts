@@ -51,6 +51,7 @@ export interface KernelWsRoute {
 
 export const KERNEL_WS_ROUTES: readonly KernelWsRoute[] = Object.freeze([
   { path: '/ws/events', direction: 'out' },
+  { path: '/ws/frames', direction: 'bi' },
 ])
 
 /**

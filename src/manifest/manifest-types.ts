@@ -96,9 +96,19 @@ export interface KernelSection extends Extensions {
 /** kernel.api.wyoming: the Wyoming server for satellites (docs/voice.md), off when absent. */
 export interface WyomingServerSection {
   readonly host?: string
-  readonly port: number
+  /** The server listens only when a port is given; `satellites` alone dials out without a listener. */
+  readonly port?: number
   readonly allowRemote?: boolean
   readonly endOfSpeechMs?: number
+  /** Satellites that wait to be called (wyoming-satellite's server mode): the hub dials each one. */
+  readonly satellites?: readonly WyomingSatelliteEntry[]
+}
+
+/** One entry of kernel.api.wyoming.satellites. */
+export interface WyomingSatelliteEntry {
+  readonly name: string
+  readonly host: string
+  readonly port: number
 }
 
 export interface LlmSection extends Extensions {

@@ -3,6 +3,7 @@ import { asObject, draftAt, type Lookup, list } from './check-kit.ts'
 import { typeReferenceProblem } from './known-types.ts'
 import { type IssueDraft, pointerJoin, valueAt } from './manifest-issue.ts'
 import { suggest } from './manifest-labels.ts'
+import { mcpDrafts } from './mcp-servers.ts'
 import { sectionDrafts } from './section-checks.ts'
 import { collectSteps } from './step-issues.ts'
 import { builtinSkillDrafts } from './storage-checks.ts'
@@ -172,6 +173,7 @@ export function semanticDrafts(root: unknown, context: SemanticContext): IssueDr
     ...stepReferenceDrafts(root, context),
     ...stateMachineDrafts(root, context),
     ...toolDrafts(root),
+    ...mcpDrafts(root),
     ...builtinSkillDrafts(root),
     ...sectionDrafts(root),
   ]

@@ -92,3 +92,58 @@ test('loopback hosts', () => {
   for (const host of ['0.0.0.0', '::', '192.168.1.5', 'example.org', '128.0.0.1'])
     assert.ok(!isLoopbackHost(host), host)
 })
+
+test('satellites to dial: accepted with or without a port; names and addresses unique; no listener keys without a port', () => {
+  const dialOnly = check((manifest) => {
+    manifest.kernel.api.wyoming = { satellites: [{ name: 'kitchen', host: '192.168.1.20', port: 10_700 }] }
+  })
+  assert.ok(dialOnly.ok, JSON.stringify(dialOnly.ok ? [] : dialOnly.issues))
+  assert.deepEqual(dialOnly.manifest.kernel?.api?.wyoming?.satellites, [
+    { name: 'kitchen', host: '192.168.1.20', port: 10_700 },
+  ])
+  const both = check((manifest) => {
+    manifest.kernel.api.wyoming = { port: 0, satellites: [{ name: 'desk', host: '127.0.0.1', port: 10_701 }] }
+  })
+  assert.ok(both.ok)
+  const twice = problems((manifest) => {
+    manifest.kernel.api.wyoming = {
+      satellites: [
+        { name: 'kitchen', host: '10.0.0.2', port: 10_700 },
+        { name: 'kitchen', host: '10.0.0.2', port: 10_700 },
+      ],
+    }
+  })
+  assert.ok(
+    twice.some((problem) =>
+      /^\/kernel\/api\/wyoming\/satellites\/1\/name: .*another satellite/.test(problem),
+    ),
+  )
+  assert.ok(twice.some((problem) => /^\/kernel\/api\/wyoming\/satellites\/1: .*listed twice/.test(problem)))
+  const idle = problems((manifest) => {
+    manifest.kernel.api.wyoming = {
+      host: '127.0.0.1',
+      allowRemote: true,
+      satellites: [{ name: 'kitchen', host: '10.0.0.2', port: 10_700 }],
+    }
+  })
+  assert.equal(idle.length, 2, idle.join('\n'))
+  assert.match(idle[0]!, /^\/kernel\/api\/wyoming\/host: .*listens only with a port/)
+  assert.match(idle[1]!, /^\/kernel\/api\/wyoming\/allowRemote: /)
+  const empty = problems((manifest) => {
+    manifest.kernel.api.wyoming = { endOfSpeechMs: 800 }
+  })
+  assert.match(empty[0]!, /^\/kernel\/api\/wyoming: .*neither listens \(port\) nor dials satellites/)
+  for (const satellites of [
+    [],
+    [{ name: 'Kitchen', host: 'x', port: 1 }],
+    [{ name: 'kitchen', host: '', port: 1 }],
+    [{ name: 'kitchen', host: 'x', port: 0 }],
+    [{ name: 'kitchen', host: 'x', port: 1, token: 'y' }],
+    [{ host: 'x', port: 1 }],
+  ]) {
+    const result = check((manifest) => {
+      manifest.kernel.api.wyoming = { satellites }
+    })
+    assert.equal(result.ok, false, JSON.stringify(satellites))
+  }
+})

@@ -24,9 +24,32 @@ function voicePipelineExists(root: unknown): boolean {
 export function wyomingDrafts(root: unknown): IssueDraft[] {
   const section = asObject(asObject(asObject(asObject(root)?.kernel)?.api)?.wyoming)
   if (section === undefined) return []
-  const drafts: IssueDraft[] = []
+  const drafts: IssueDraft[] = [...satelliteDrafts(root, section)]
   const host = typeof section.host === 'string' ? section.host : DEFAULT_WYOMING_SERVER_HOST
-  if (!isLoopbackHost(host) && section.allowRemote !== true)
+  if (section.port === undefined && section.satellites === undefined)
+    drafts.push(
+      draftAt(
+        root,
+        '/kernel/api/wyoming',
+        'the section neither listens (port) nor dials satellites (satellites), so it would do nothing',
+        'add port: 10700 for satellites that dial the hub, or satellites: [{name, host, port}] for those that wait to be called',
+        'port or satellites',
+      ),
+    )
+  // Without a port nothing listens (satellites only): host and allowRemote would do nothing.
+  if (section.port === undefined)
+    for (const key of ['host', 'allowRemote'] as const)
+      if (section[key] !== undefined)
+        drafts.push(
+          draftAt(
+            root,
+            `/kernel/api/wyoming/${key}`,
+            'the Wyoming server listens only with a port, so this key would do nothing',
+            'add port: 10700 to serve satellites that dial the hub, or remove the key',
+            'a port beside it',
+          ),
+        )
+  if (section.port !== undefined && !isLoopbackHost(host) && section.allowRemote !== true)
     drafts.push(
       draftAt(
         root,
@@ -60,5 +83,43 @@ export function wyomingDrafts(root: unknown): IssueDraft[] {
         'an enabled skill that consumes voice.chunk',
       ),
     )
+  return drafts
+}
+
+/** kernel.api.wyoming.satellites: names are unique (they name the source), one dial per address. */
+function satelliteDrafts(root: unknown, section: Record<string, unknown>): IssueDraft[] {
+  const drafts: IssueDraft[] = []
+  const names = new Set<string>()
+  const addresses = new Set<string>()
+  list(section.satellites).forEach((raw, index) => {
+    const entry = asObject(raw)
+    if (entry === undefined) return
+    const path = `/kernel/api/wyoming/satellites/${index}`
+    if (typeof entry.name === 'string') {
+      if (names.has(entry.name))
+        drafts.push(
+          draftAt(
+            root,
+            `${path}/name`,
+            'another satellite has this name, and the name tells their wakes and turns apart',
+            'give each satellite its own name',
+            'a unique name',
+          ),
+        )
+      names.add(entry.name)
+    }
+    const address = `${String(entry.host)}:${String(entry.port)}`
+    if (addresses.has(address))
+      drafts.push(
+        draftAt(
+          root,
+          path,
+          `${address} is listed twice: the hub would call the same satellite twice`,
+          'list each satellite once',
+          'a unique host and port',
+        ),
+      )
+    addresses.add(address)
+  })
   return drafts
 }

@@ -18,7 +18,18 @@ export type {
   RunTrigger,
 } from './run-state.ts'
 export { createRunState } from './run-state.ts'
-export type { EmbeddingPort, HealthProbe, SearchPort, ToolDefinition, ToolPort } from './services.ts'
+export type {
+  ConsentPort,
+  EmbeddingPort,
+  HealthProbe,
+  McpServersPort,
+  OfferedSkillTools,
+  SearchPort,
+  SkillLifecyclePort,
+  SkillToolsPort,
+  ToolDefinition,
+  ToolPort,
+} from './services.ts'
 export { SERVICE_NAMES } from './services.ts'
 export type {
   Condition,

@@ -15,7 +15,77 @@ export const SERVICE_NAMES = Object.freeze({
   memorySearch: 'memory.search',
   /** SearchPort over the indexed documents (the rag skill). */
   documentSearch: 'rag.search',
+  /** McpServersPort: each MCP server skill's connection state (kernel; the mcp module's health). */
+  mcpServers: 'mcp.servers',
+  /** ConsentPort: the hub's approvals, for skills in other processes that ask permission (kernel). */
+  consent: 'consent',
+  /** SkillLifecyclePort: skill.started / skill.failed of a host that restarts after opening (kernel). */
+  skillLifecycle: 'skill.lifecycle',
+  /** SkillToolsPort: out-of-process skills offer their tools to the model through it (kernel). */
+  skillTools: 'skill.tools',
 })
+
+/**
+ * Lifecycle events of a skill after it opened (a stdio host that crashed and came back): published
+ * by the kernel as skill.started / skill.failed, the same events the boot publishes.
+ */
+export interface SkillLifecyclePort {
+  started(skillId: string, info: { pid?: number; startMs?: number }): Promise<void>
+  failed(
+    skillId: string,
+    info: { reason: string; restarts: number; willRestart: boolean; nextRestartInMs?: number },
+  ): Promise<void>
+}
+
+/** A tool of an out-of-process skill, as its host declared it (adapter_manifest_sync). */
+export interface OfferedSkillTool {
+  readonly toolId: string
+  readonly description: string
+  readonly inputSchema: Readonly<Record<string, unknown>>
+}
+
+/** One skill's tools offered to the model, under the tier its manifest entry gives. */
+export interface OfferedSkillTools {
+  readonly skillId: string
+  readonly tier: 'read_only' | 'write_local_confirm' | 'destructive_two_step'
+  /** The host's current tools (empty while it is down). */
+  tools(): readonly OfferedSkillTool[]
+  call(toolId: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<unknown>
+}
+
+/** Where a skill offers its tools to the model; returns a function that withdraws them. */
+export interface SkillToolsPort {
+  offer(tools: OfferedSkillTools): () => void
+}
+
+/**
+ * The hub's approvals as an out-of-process skill needs them (seed 002 permission_request and
+ * consent_revoke_request): open an approval, wait for the decision, withdraw a receipt.
+ */
+export interface ConsentPort {
+  request(
+    plan: Record<string, unknown>,
+    context: { traceId: string; sessionId?: string; actorSkill: string },
+  ): Promise<{ status: 'granted' | 'pending'; approvalId: string }>
+  waitForDecision(id: string, signal?: AbortSignal): Promise<{ status: string }>
+  revokeConsent(input: {
+    requestId: string
+    receiptId: string
+    scope: 'once' | 'session-all'
+    reason?: string
+    by: string
+  }): Promise<{
+    ok: boolean
+    revokedAt: string | null
+    recordHash: string | null
+    error: 'already_revoked' | 'not_found' | 'io_error' | null
+  }>
+}
+
+/** The health of the manifest's MCP server skills, as the hub's MCP client sees them. */
+export interface McpServersPort {
+  status(skillId: string): { state: 'ready' | 'degraded' | 'unavailable' | 'failed'; reason?: string }
+}
 
 /** A tool offered to a model, in the OpenAI function-calling shape the providers use. */
 export interface ToolDefinition {

@@ -11,11 +11,28 @@ export const MAX_MERGED_TYPES = 64
 /** Distinct types looked at while expanding a pattern. */
 const MAX_TYPES_LISTED = 2000
 
-export type Row = [seq: number, type: string, body: string, cursor: number]
+export type Row = [seq: number, type: string, body: string, cursor: number, sessionId: string | null]
+
+/**
+ * Gives a prepared statement for SQL text, in raw (rows as arrays) or pluck (first column) mode.
+ * The reader passes a cache, so a query prepares nothing after the first of its shape (decision 1621).
+ */
+export type PrepareStatement = (
+  sql: string,
+  mode: 'raw' | 'pluck',
+) => {
+  get(...parameters: unknown[]): unknown
+  all(...parameters: unknown[]): unknown[]
+}
+
+const prepareUncached =
+  (db: SqliteDatabase): PrepareStatement =>
+  (sql, mode) =>
+    mode === 'raw' ? db.prepare(sql).raw() : db.prepare(sql).pluck()
 
 /** One index read: rows in seq order, fetched a page at a time after a cursor. */
 export interface StreamPlan {
-  /** SELECT seq, type, body, <cursor> … WHERE … AND <cursor> > ? ORDER BY <cursor> LIMIT ? */
+  /** SELECT seq, type, body, <cursor>, session_id … WHERE … AND <cursor> > ? ORDER BY <cursor> LIMIT ? */
   sql: string
   /** Bound before the cursor and the page size. */
   params: unknown[]
@@ -49,12 +66,12 @@ const NEXT_TYPE_SQL = 'SELECT type FROM events INDEXED BY events_by_type WHERE t
 
 /** The stored types a pattern matches, found by hopping along the type index; undefined when too many. */
 function typesMatching(
-  db: SqliteDatabase,
+  prepare: PrepareStatement,
   pattern: string,
   matches: (type: string) => boolean,
 ): string[] | undefined {
   const prefix = literalPrefix(pattern)
-  const next = db.prepare(NEXT_TYPE_SQL).pluck()
+  const next = prepare(NEXT_TYPE_SQL, 'pluck')
   const found: string[] = []
   let after = prefix
   for (let looked = 0; looked < MAX_TYPES_LISTED; looked++) {
@@ -82,7 +99,7 @@ const TIME_BOUNDS_SQL =
  * range holds more than `cap` events (then it is cheaper to let another index drive).
  */
 function timeBounds(
-  db: SqliteDatabase,
+  prepare: PrepareStatement,
   query: ReadQuery,
   cap: number,
   lookups: ReadPlan['lookups'],
@@ -90,10 +107,11 @@ function timeBounds(
   if (query.fromTime === undefined && query.toTime === undefined) return undefined
   const params = [query.fromTime ?? Number.MIN_SAFE_INTEGER, query.toTime ?? Number.MAX_SAFE_INTEGER, cap + 1]
   lookups.push({ sql: TIME_BOUNDS_SQL, params })
-  const [low, high, found] = db
-    .prepare(TIME_BOUNDS_SQL)
-    .raw()
-    .get(...params) as [number | null, number | null, number]
+  const [low, high, found] = prepare(TIME_BOUNDS_SQL, 'raw').get(...params) as [
+    number | null,
+    number | null,
+    number,
+  ]
   if (found > cap) return undefined
   if (low === null || high === null) return 'empty'
   return { low, high }
@@ -134,7 +152,7 @@ function stream(
 ): StreamPlan {
   const where = [driver, ...rest.where, `${cursor} > ?`].join(' AND ')
   return {
-    sql: `SELECT seq, type, body, ${cursor} FROM events ${from} WHERE ${where} ORDER BY ${cursor} LIMIT ?`,
+    sql: `SELECT seq, type, body, ${cursor}, session_id FROM events ${from} WHERE ${where} ORDER BY ${cursor} LIMIT ?`,
     params: [...driverParams, ...rest.params],
     start,
   }
@@ -145,13 +163,14 @@ export function planRead(
   db: SqliteDatabase,
   original: ReadQuery,
   matches: (type: string) => boolean,
+  prepare: PrepareStatement = prepareUncached(db),
 ): ReadPlan {
   const lookups: ReadPlan['lookups'] = []
   let query = original
   let bounded = false
   // A narrow time range becomes a seq range first, so a type or source index starts there.
   if (query.traceId === undefined && query.sessionId === undefined) {
-    const bounds = timeBounds(db, query, queryTuning.maxTimeBoundEvents, lookups)
+    const bounds = timeBounds(prepare, query, queryTuning.maxTimeBoundEvents, lookups)
     if (bounds === 'empty') return { streams: [], lookups }
     bounded = bounds !== undefined
     if (bounds !== undefined)
@@ -213,7 +232,7 @@ export function planRead(
   }
   if (pattern !== undefined) {
     lookups.push({ sql: NEXT_TYPE_SQL, params: [literalPrefix(pattern)] })
-    const types = typesMatching(db, pattern, matches)
+    const types = typesMatching(prepare, pattern, matches)
     if (types !== undefined) {
       const rest = residual(query, 'type')
       return {
@@ -229,7 +248,7 @@ export function planRead(
   if ((query.fromTime !== undefined || query.toTime !== undefined) && !bounded) {
     // A wide range (no bounds yet): the time index still bounds the seq range holding every
     // match; ts mostly follows seq, so the range is about the matches (ts_ms is checked per row).
-    const bounds = timeBounds(db, query, Number.MAX_SAFE_INTEGER - 1, lookups)
+    const bounds = timeBounds(prepare, query, Number.MAX_SAFE_INTEGER - 1, lookups)
     if (bounds === 'empty') return { streams: [], lookups }
     if (bounds !== undefined) {
       start = Math.max(start, bounds.low - 1)

@@ -3,10 +3,12 @@ import {
   type LogReader,
   pagedIterable,
   type ReadQuery,
+  type StoredEventJson,
+  type StoredRecord,
   type TopicStat,
 } from '../bus/index.ts'
 import type { Envelope } from '../contracts/index.ts'
-import { planRead, type Row } from './event-query.ts'
+import { type PrepareStatement, planRead, type Row } from './event-query.ts'
 import type { SqliteDatabase } from './open-database.ts'
 import { makeRecord, type RecentEvents } from './recent-events.ts'
 import { storeError } from './store-errors.ts'
@@ -66,38 +68,44 @@ export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file
     },
   }
 
-  interface RawStatement {
-    all(...parameters: unknown[]): unknown[]
-  }
-  const statements = new Map<string, RawStatement>()
-  function prepared(sql: string) {
-    let statement = statements.get(sql)
+  // Every statement a replay runs (its streams and the planner's lookups) is prepared once per
+  // shape: preparing costs about as much as a small query (decision 1621).
+  const statements = new Map<string, ReturnType<PrepareStatement>>()
+  const prepared: PrepareStatement = (sql, mode) => {
+    const key = `${mode}:${sql}`
+    let statement = statements.get(key)
     if (statement === undefined) {
-      if (statements.size >= MAX_CACHED_STATEMENTS) statements.clear()
-      statement = db.prepare(sql).raw() as RawStatement
-      statements.set(sql, statement)
+      // The oldest shape goes first (a Map keeps insertion order).
+      if (statements.size >= MAX_CACHED_STATEMENTS) statements.delete(statements.keys().next().value!)
+      statement = mode === 'raw' ? db.prepare(sql).raw() : db.prepare(sql).pluck()
+      statements.set(key, statement)
     }
     return statement
   }
 
   /**
-   * Replays in seq order, a page at a time, so memory stays flat however long the log; the rows
-   * come from the index that planRead chose, merged by seq when it is several (decision 1610).
+   * The rows a query selects, in seq order, one at a time (synchronously): from the index that
+   * planRead chose, merged by seq when it is several (decision 1610).
    */
-  function read(query: ReadQuery): AsyncIterable<Envelope> {
-    const matches = compileTypePattern(query.filter ?? '>')
-    const plan = guarded('planning a replay', () => planRead(db, query, matches))
+  function openRows(
+    query: ReadQuery,
+    matches: (type: string) => boolean,
+    wanted = Number.POSITIVE_INFINITY,
+  ): () => Row | undefined {
+    const plan = guarded('planning a replay', () => planRead(db, query, matches, prepared))
     const check = plan.typePattern === undefined ? undefined : matches
-    const size = plan.streams.length > 1 ? MERGED_PAGE : PAGE
+    // No stream is read further than the rows wanted (+1 so a full page is not taken for the end),
+    // unless rows are still checked against a pattern: a limit of 10 reads 11 rows, not 1000.
+    const cap = check === undefined ? wanted + 1 : Number.POSITIVE_INFINITY
+    const size = Math.min(plan.streams.length > 1 ? MERGED_PAGE : PAGE, cap)
     const streams = plan.streams.map((spec) => ({
-      statement: guarded('preparing a replay', () => prepared(spec.sql)),
+      statement: guarded('preparing a replay', () => prepared(spec.sql, 'raw')),
       params: spec.params,
       cursor: spec.start,
       rows: [] as Row[],
       index: 0,
       exhausted: false,
     }))
-    let remaining = query.limit ?? Number.POSITIVE_INFINITY
     const head = (stream: (typeof streams)[number]): Row | undefined => {
       if (stream.index >= stream.rows.length && !stream.exhausted) {
         stream.rows = guarded(
@@ -110,9 +118,8 @@ export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file
       }
       return stream.rows[stream.index]
     }
-    return pagedIterable(() => {
-      const page: Envelope[] = []
-      while (page.length < PAGE && remaining > 0) {
+    return () => {
+      for (;;) {
         let best: (typeof streams)[number] | undefined
         let bestSeq = Number.POSITIVE_INFINITY
         for (const stream of streams) {
@@ -122,14 +129,92 @@ export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file
             bestSeq = row[0]
           }
         }
-        if (best === undefined) break
-        const [, type, body] = best.rows[best.index++]!
-        if (check !== undefined && !check(type)) continue
-        page.push(JSON.parse(body) as Envelope)
+        if (best === undefined) return undefined
+        const row = best.rows[best.index++]!
+        if (check === undefined || check(row[1])) return row
+      }
+    }
+  }
+
+  /** Replays in seq order, a page at a time, so memory stays flat however long the log. */
+  function read(query: ReadQuery): AsyncIterable<Envelope> {
+    let remaining = query.limit ?? Number.POSITIVE_INFINITY
+    const next = openRows(query, compileTypePattern(query.filter ?? '>'), remaining)
+    return pagedIterable(() => {
+      const page: Envelope[] = []
+      while (page.length < PAGE && remaining > 0) {
+        const row = next()
+        if (row === undefined) break
+        page.push(JSON.parse(row[2]) as Envelope)
         remaining--
       }
       return page
     })
+  }
+
+  /** The same rows as `read`, as their stored JSON text: for readers that only pass events on (decision 1732). */
+  function readJson(query: ReadQuery): AsyncIterable<StoredEventJson> {
+    let remaining = query.limit ?? Number.POSITIVE_INFINITY
+    const next = openRows(query, compileTypePattern(query.filter ?? '>'), remaining)
+    return pagedIterable(() => {
+      const page: StoredEventJson[] = []
+      while (page.length < PAGE && remaining > 0) {
+        const row = next()
+        if (row === undefined) break
+        page.push({ seq: row[0], type: row[1], json: row[2] })
+        remaining--
+      }
+      return page
+    })
+  }
+
+  const matchers = new Map<string, (type: string) => boolean>()
+  const matcherFor = (filter: string) => {
+    let matches = matchers.get(filter)
+    if (matches === undefined) {
+      matches = compileTypePattern(filter)
+      matchers.set(filter, matches)
+    }
+    return matches
+  }
+
+  /**
+   * A consumer's next records: only those its filter matches, read through the type index when it
+   * has to go to the database, so a consumer of a few types does not read every body of the log
+   * (decision 1624). `through` is the last seq looked at: the log head when fewer came than asked.
+   */
+  reader.readMatching = (afterSeq, limit, filter) => {
+    if (filter === '>') {
+      // Everything matches: the plain seq read, no planning.
+      const records = reader.readAfter(afterSeq, limit)
+      return { records, through: records.at(-1)?.seq ?? afterSeq }
+    }
+    const matches = matcherFor(filter)
+    const cached = recent.after(afterSeq, recent.size)
+    if (cached !== undefined) {
+      const records: StoredRecord[] = []
+      let through = afterSeq
+      for (const record of cached) {
+        through = record.seq
+        if (matches(record.type) && records.push(record) >= limit) break
+      }
+      return { records, through }
+    }
+    return guarded('reading events', () =>
+      // One read transaction: the head and the rows come from the same snapshot.
+      db.transaction(() => {
+        const last = s.head.get() as number
+        const next = openRows({ filter, fromSeq: afterSeq + 1, toSeq: last }, matches, limit)
+        const records: StoredRecord[] = []
+        while (records.length < limit) {
+          const row = next()
+          if (row === undefined) break
+          records.push(makeRecord(row[0], row[1], row[4], row[2]))
+        }
+        const through = records.length < limit ? last : records[records.length - 1]!.seq
+        return { records, through }
+      })(),
+    )
   }
 
   function topics(): TopicStat[] {
@@ -143,5 +228,5 @@ export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file
     )
   }
 
-  return { reader, read, topics }
+  return { reader, read, readJson, topics }
 }

@@ -66,6 +66,7 @@ export function openEventStore(
     state: consumers.state,
     append: (items) => writer.append(items),
     read: events.read,
+    readJson: events.readJson,
     topics: events.topics,
     listDeadLetters: consumers.listDeadLetters,
     takeDeadLetters: consumers.takeDeadLetters,

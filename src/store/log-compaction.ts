@@ -71,6 +71,18 @@ type Candidate = [seq: number, keep: 0 | 1, ts: number | null]
 const KEEP =
   'EXISTS (SELECT 1 FROM temp.keep_traces k WHERE k.trace_id = coalesce(events.trace_id, events.id))'
 
+/** Expired candidates after a (ts_ms, seq) cursor: cutoff, cursor ts, cursor seq, limit. */
+export const AGE_CANDIDATES_SQL =
+  `SELECT seq, ${KEEP}, ts_ms FROM events INDEXED BY events_by_time ` +
+  'WHERE ts_ms < ? AND (ts_ms, seq) > (?, ?) ORDER BY ts_ms, seq LIMIT ?'
+/** The newest seq of a type past the count limit: type, count. */
+export const COUNT_CUT_SQL =
+  'SELECT seq FROM events INDEXED BY events_by_type WHERE type = ? ORDER BY seq DESC LIMIT 1 OFFSET ?'
+/** A type's candidates up to the cut: type, after seq, through seq, limit. */
+export const COUNT_CANDIDATES_SQL = `SELECT seq, ${KEEP}, NULL FROM events INDEXED BY events_by_type WHERE type = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`
+/** The oldest events after a seq (the size cap): after seq, limit. */
+export const SIZE_CANDIDATES_SQL = `SELECT seq, ${KEEP}, NULL FROM events WHERE seq > ? ORDER BY seq LIMIT ?`
+
 /** Deletes the candidate batches `next` yields, keeping referenced traces; one transaction each. */
 async function deleteBatches(
   db: SqliteDatabase,
@@ -170,31 +182,21 @@ export async function compactLog(
   loadKeepSet(db, options.keepTraceIds)
   if (limits.maxAgeMs !== undefined) {
     const cutoff = options.now - limits.maxAgeMs
-    const select = db
-      .prepare(
-        `SELECT seq, ${KEEP}, ts_ms FROM events INDEXED BY events_by_time ` +
-          'WHERE ts_ms < ? AND (ts_ms > ? OR (ts_ms = ? AND seq > ?)) ORDER BY ts_ms, seq LIMIT ?',
-      )
-      .raw()
+    // The cursor is one row value: SQLite seeks the time index to it. Written as
+    // `ts_ms > ? OR (ts_ms = ? AND seq > ?)` it became a MULTI-INDEX OR plus a sort of every
+    // expired row, for each batch of 500 (decision 1620).
+    const select = db.prepare(AGE_CANDIDATES_SQL).raw()
     let at: [number, number] = [Number.MIN_SAFE_INTEGER, 0]
     await deleteBatches(db, options, report, (limit) => {
-      const rows = select.all(cutoff, at[0], at[0], at[1], limit) as Candidate[]
+      const rows = select.all(cutoff, at[0], at[1], limit) as Candidate[]
       const last = rows.at(-1)
       if (last !== undefined) at = [last[2]!, last[0]]
       return rows
     })
   }
   if (limits.maxCount !== undefined) {
-    const cut = db
-      .prepare(
-        'SELECT seq FROM events INDEXED BY events_by_type WHERE type = ? ORDER BY seq DESC LIMIT 1 OFFSET ?',
-      )
-      .pluck()
-    const select = db
-      .prepare(
-        `SELECT seq, ${KEEP}, NULL FROM events INDEXED BY events_by_type WHERE type = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
-      )
-      .raw()
+    const cut = db.prepare(COUNT_CUT_SQL).pluck()
+    const select = db.prepare(COUNT_CANDIDATES_SQL).raw()
     for (const type of distinctTypes(db)) {
       const through = cut.get(type, Math.floor(limits.maxCount)) as number | undefined
       if (through === undefined) continue
@@ -212,9 +214,7 @@ export async function compactLog(
     const events =
       pages(db).usedBytes > maxBytes ? (db.prepare('SELECT count(*) FROM events').pluck().get() as number) : 0
     const perEvent = Math.max(1, pages(db).usedBytes / Math.max(1, events))
-    const select = db
-      .prepare(`SELECT seq, ${KEEP}, NULL FROM events WHERE seq > ? ORDER BY seq LIMIT ?`)
-      .raw()
+    const select = db.prepare(SIZE_CANDIDATES_SQL).raw()
     let after = 0
     await deleteBatches(
       db,

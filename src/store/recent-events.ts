@@ -63,6 +63,11 @@ export class RecentEvents {
     return this.records.slice(start, start + limit)
   }
 
+  /** How many records it holds now. */
+  get size(): number {
+    return this.records.length
+  }
+
   get lastSeq(): number {
     return this.records[this.records.length - 1]?.seq ?? 0
   }

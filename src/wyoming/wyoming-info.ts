@@ -11,6 +11,8 @@ export interface WyomingServiceDescription {
   tts: { engine: string; voice: string; languages: readonly string[] }
   /** Who answers: the language model's name. */
   handle: { model: string; languages: readonly string[] }
+  /** The wake phrases the hub listens for on a satellite's stream, when the wake skill is on. */
+  wake?: { engine: string; phrases: readonly string[]; languages: readonly string[] }
 }
 
 // The protocol requires a url; the hub has no public home to name, so it is empty.
@@ -58,6 +60,21 @@ export function wyomingInfoData(service: WyomingServiceDescription): Record<stri
       },
     ],
     intent: [],
-    wake: [],
+    wake:
+      service.wake === undefined
+        ? []
+        : [
+            {
+              ...artifact(
+                `${hubName}-wake`,
+                `the hub's wake word detector (${service.wake.engine})`,
+                version,
+              ),
+              models: service.wake.phrases.map((phrase) => ({
+                ...artifact(phrase, `the wake phrase "${phrase}"`, version),
+                languages: [...(service.wake?.languages ?? [])],
+              })),
+            },
+          ],
   }
 }

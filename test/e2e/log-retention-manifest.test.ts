@@ -1,7 +1,11 @@
-// retention.events.maxBytes acts; on other stores it is refused (decisions 1400, 1612).
+// retention.events.maxBytes acts (on NATS as the stream's max_bytes); on other stores it is
+// refused (decisions 1400, 1612, 1625).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
 import { openBus } from '../../src/bus-factory/index.ts'
+import { startNatsServer } from '../kit/nats-server.ts'
 import { waitForAsync } from '../kit/wait-for.ts'
 import { events, type Json, refused, setUp, startHub } from './manifest-keys-kit.ts'
 
@@ -48,15 +52,18 @@ test('retention.deadLetters.maxBytes is refused: a size cap is for the event log
   )
 })
 
-test('retention.events.maxBytes is refused on a NATS bus, before anything connects', {
-  timeout: 60_000,
+test('retention.events.maxBytes on a NATS bus is the log stream max_bytes (decision 1625)', {
+  timeout: 180_000,
 }, async (t) => {
+  const nats = await startNatsServer({ name: 'manifest-max-bytes' })
+  t.after(() => nats.dispose())
   const setup = setUp(t)
-  await assert.rejects(
-    startHub(t, setup, (m) => (m.retention.events = { maxAgeDays: 30, maxBytes: 1_000_000 }), {
-      bus: { bus: 'nats://127.0.0.1:1' },
-    }),
-    (error: Json) =>
-      error.code === 'E_BAD_REQUEST' && /maxBytes is not applied on the NATS bus/.test(error.message),
-  )
+  await startHub(t, setup, (m) => (m.retention.events = { maxAgeDays: 30, maxBytes: 1_000_000 }), {
+    bus: { bus: nats.url, hubId: 'capped' },
+  })
+  const connection = await connect({ servers: nats.url })
+  t.after(() => connection.close())
+  const info = await (await jetstreamManager(connection)).streams.info('LH_capped')
+  assert.equal(info.config.max_bytes, 1_000_000)
+  assert.equal(info.config.max_age, 30 * 86_400 * 1e9)
 })

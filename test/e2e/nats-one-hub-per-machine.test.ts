@@ -188,6 +188,12 @@ describe('one hub per machine, as the guide says', { timeout: 90_000 }, () => {
       laptop.root.every((id) => !desk.hub.includes(id)),
       'the laptop copy holds none of the desk events',
     )
+    // The links are TLS (decision 1641): the root's leafnode port asks for it, each hub dials with it.
+    const config = (directory: string, file: string) =>
+      readFileSync(join(temp.path, directory, 'nats', file), 'utf8')
+    assert.match(config('localhub-root', 'root.conf'), /leafnodes \{[\s\S]*tls \{ cert_file: /)
+    for (const hubId of ['desk', 'laptop'])
+      assert.match(config(`localhub-${hubId}`, `hub-${hubId}.conf`), /remotes: \[[\s\S]*tls \{ ca_file: /)
     assert.match(await localhub('nats status --data ~/localhub-desk'), /hub-desk: running/)
     assert.match(
       await localhub('nats federation'),

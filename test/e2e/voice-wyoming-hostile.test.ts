@@ -157,12 +157,12 @@ describe('the Wyoming server under bad input', { timeout: 120_000 }, () => {
       ],
       [
         () => satellite.send('run-pipeline', { start_stage: 'wake', end_stage: 'tts' }),
-        /wake words/,
-        'E_BAD_REQUEST',
+        /wake skill/,
+        'E_DEPENDENCY_UNAVAILABLE',
       ],
       [
         () => satellite.send('run-pipeline', { start_stage: 'tts', end_stage: 'tts' }),
-        /start_stage must be asr/,
+        /start_stage must be wake or asr/,
         'E_BAD_REQUEST',
       ],
       [

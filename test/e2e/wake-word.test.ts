@@ -211,6 +211,16 @@ describe('hands-free: wake word and Talk mode over /ws/voice/listen', { timeout:
     await stream(client, Buffer.concat([silence(300), speak16k('stop', 'slt'), silence(1500)]))
     await silenceUntil(client, () => count(client, 'turn.end') > 3)
     assert.equal(questions.length - asked, 3)
+    // The conversation's start and end are events on the source's socket (voice.talk.*).
+    assert.deepEqual(
+      client.frames
+        .filter((frame) => frame.type.startsWith('voice.talk.'))
+        .map((frame) => [frame.type, frame.payload]),
+      [
+        ['voice.talk.started', { reason: 'mode', source: 'test' }],
+        ['voice.talk.ended', { reason: 'stop_phrase', source: 'test' }],
+      ],
+    )
     const saved = JSON.parse(readFileSync(join(temp.path, 'data', 'voice-mode.json'), 'utf8'))
     assert.equal(saved.mode, 'talk')
     assert.ok(existsSync(join(temp.path, 'data', 'voice-mode.json')))

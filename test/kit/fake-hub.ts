@@ -118,18 +118,19 @@ export function createFakeHub(): FakeHub {
     publish,
     tailCount: () => listeners.size,
 
-    async *ingest(body: IngestBody): AsyncGenerator<Result<PublishReceipt>> {
+    // One result per array: the real hub yields an array per published batch.
+    async *ingest(body: IngestBody): AsyncGenerator<Result<PublishReceipt>[]> {
       if (body.headers['ce-specversion'] !== undefined) {
-        yield receipt({ type: body.headers['ce-type'], payload: JSON.parse(body.text) })
+        yield [receipt({ type: body.headers['ce-type'], payload: JSON.parse(body.text) })]
         return
       }
       if (body.contentType.includes('ndjson')) {
         for (const line of body.text.split('\n')) {
           if (line.trim() === '') continue
           try {
-            yield receipt(JSON.parse(line))
+            yield [receipt(JSON.parse(line))]
           } catch (error) {
-            yield fail(new HubError('E_BAD_REQUEST', `line is not JSON: ${(error as Error).message}`))
+            yield [fail(new HubError('E_BAD_REQUEST', `line is not JSON: ${(error as Error).message}`))]
           }
         }
         return
@@ -138,10 +139,10 @@ export function createFakeHub(): FakeHub {
       try {
         value = JSON.parse(body.text)
       } catch (error) {
-        yield fail(new HubError('E_BAD_REQUEST', `body is not JSON: ${(error as Error).message}`))
+        yield [fail(new HubError('E_BAD_REQUEST', `body is not JSON: ${(error as Error).message}`))]
         return
       }
-      for (const item of Array.isArray(value) ? value : [value]) yield receipt(item)
+      for (const item of Array.isArray(value) ? value : [value]) yield [receipt(item)]
     },
 
     async *replay(query: ReplayQuery): AsyncGenerator<Envelope> {

@@ -13,10 +13,16 @@ export async function openWakeHub(
     mode: 'wake_word',
     phrases: [{ phrase: 'hey jarvis', threshold: 1e-20 }],
   },
+  /** kernel.api.wyoming, when the hub should serve or dial Wyoming satellites too. */
+  wyoming?: Record<string, unknown>,
 ): Promise<RunningHub> {
   const workspace = join(folder, 'workspace')
   mkdirSync(workspace, { recursive: true })
-  const manifest = parse(voiceManifestText(llmUrl, workspace)) as { skills: Record<string, unknown>[] }
+  const manifest = parse(voiceManifestText(llmUrl, workspace)) as {
+    skills: Record<string, unknown>[]
+    kernel: { api?: Record<string, unknown> }
+  }
+  if (wyoming !== undefined) manifest.kernel.api = { ...manifest.kernel.api, wyoming }
   manifest.skills.push({
     id: 'skill.voice.wake',
     version: '0.1',

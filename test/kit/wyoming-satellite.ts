@@ -26,6 +26,11 @@ export class WyomingSatellite {
     socket.on('error', () => undefined)
   }
 
+  /** A satellite on a socket the server opened (a satellite that waits to be called). */
+  static adopt(socket: Socket): WyomingSatellite {
+    return new WyomingSatellite(socket)
+  }
+
   static async connect(port: number, host = '127.0.0.1'): Promise<WyomingSatellite> {
     const socket = connect(port, host)
     await new Promise<void>((resolve, reject) => {

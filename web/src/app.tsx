@@ -8,12 +8,13 @@ import { LedgerPanel } from './components/ledger-panel.tsx'
 import { LoginScreen } from './components/login-screen.tsx'
 import { NavBar } from './components/nav-bar.tsx'
 import { NudgesPanel } from './components/nudges-panel.tsx'
+import { ScopeSwitch, useBusView } from './components/scope-switch.tsx'
 import { TimelinePanel } from './components/timeline-panel.tsx'
 import { TimersPanel } from './components/timers-panel.tsx'
 import { VoiceModeSwitch } from './components/voice-mode-switch.tsx'
 import { VoicePanel } from './components/voice-panel.tsx'
 import { useHashRoute } from './hooks/use-hash-route.ts'
-import { useHubStream } from './hooks/use-hub-stream.ts'
+import { type StreamScope, useHubStream } from './hooks/use-hub-stream.ts'
 import { createApiClient } from './lib/api-client.ts'
 
 type AuthState = 'checking' | 'ok' | 'required'
@@ -30,7 +31,9 @@ export function App() {
   }, [api])
   // The WebSocket cannot report a 401; after a few failed connects ask over HTTP.
   const recheck = useCallback(() => void api.get('/sessions'), [api])
-  const stream = useHubStream(api, auth === 'ok', recheck)
+  const [scope, setScope] = useState<StreamScope>('hub')
+  const stream = useHubStream(api, auth === 'ok', recheck, scope)
+  const bus = useBusView(api)
   const route = useHashRoute()
 
   if (auth === 'required') return <LoginScreen />
@@ -45,6 +48,7 @@ export function App() {
             {stream.status.state}
           </span>
         </h1>
+        <ScopeSwitch bus={bus} scope={scope} onChange={setScope} />
         <InterruptibilityToggle api={api} current={stream.live.interruptibility} />
         <VoiceModeSwitch api={api} />
       </header>
@@ -56,7 +60,7 @@ export function App() {
             <ChatPanel sessions={stream.live.sessions} onUnauthorised={requireLogin} />
           </>
         ) : null}
-        {route.view === 'events' ? <EventsPanel stream={stream} /> : null}
+        {route.view === 'events' ? <EventsPanel stream={stream} localHubId={bus?.hubId} /> : null}
         {route.view === 'timeline' ? (
           <TimelinePanel api={api} stream={stream} traceId={route.argument} />
         ) : null}

@@ -22,7 +22,7 @@ interface Target {
   token: string
 }
 
-async function findTarget(values: Record<string, unknown>, io: CommandIo): Promise<Target | string> {
+export async function findTarget(values: Record<string, unknown>, io: CommandIo): Promise<Target | string> {
   const dataDir = dataDirFor(values.data === undefined ? undefined : String(values.data), io)
   let url = values.url === undefined ? undefined : String(values.url)
   if (url === undefined) {

@@ -3,7 +3,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { HubError } from '../../contracts/index.ts'
-import { type FederationPolicy, hubConfig, parsePolicy, rootConfig } from '../../transports/nats/index.ts'
+import {
+  ensureLeafTls,
+  type FederationPolicy,
+  hubConfig,
+  localNames,
+  parsePolicy,
+  rootConfig,
+} from '../../transports/nats/index.ts'
 import type { CommandIo } from '../io.ts'
 
 // The nats-server configuration of a root or a hub, shared by `nats config` (writes it) and
@@ -22,6 +29,8 @@ export const CONFIG_OPTIONS = {
   'store-dir': { type: 'string' },
   policy: { type: 'string' },
   'sync-always': { type: 'boolean' },
+  'leaf-plain': { type: 'boolean' },
+  'tls-name': { type: 'string' },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -99,6 +108,13 @@ export function writeServerConfig(values: ConfigValues, secret: string, io: Comm
   const client = portOption(values.port, defaults.client, 'port')
   const monitor = portOption(values['monitor-port'], defaults.monitor, 'monitor-port')
   mkdirSync(out, { recursive: true })
+  // The leafnode link is encrypted unless asked otherwise (decision 1641).
+  const plain = values['leaf-plain'] === true
+  if (plain && values['tls-name'] !== undefined)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      '--tls-name names the root for its TLS certificate; drop it or --leaf-plain',
+    )
   let name: string
   let text: string
   let leaf: number | undefined
@@ -109,6 +125,9 @@ export function writeServerConfig(values: ConfigValues, secret: string, io: Comm
     if (hubIds.length === 0)
       throw new HubError('E_BAD_REQUEST', '--hubs must list the hub ids allowed to join (e.g. --hubs h1,h2)')
     leaf = portOption(values['leaf-port'], defaults.leaf, 'leaf-port')
+    const leafHost = values['leaf-host']
+    const names = [...hubIdsOf(values['tls-name']), ...(leafHost === undefined ? [] : [leafHost])]
+    const tls = plain ? undefined : ensureLeafTls(out, secret, 'root', localNames(names))
     text = rootConfig({
       name,
       port: client,
@@ -120,10 +139,14 @@ export function writeServerConfig(values: ConfigValues, secret: string, io: Comm
       syncAlways: values['sync-always'] === true,
       hubs: hubIds.map((id) => leafCredential(secret, id)),
       policy,
+      ...(tls === undefined ? {} : { leafTls: { certFile: tls.certFile!, keyFile: tls.keyFile! } }),
     })
   } else {
     if (hubId === undefined) throw new HubError('E_BAD_REQUEST', '--hub-id is required for --role hub')
+    if (values['tls-name'] !== undefined)
+      throw new HubError('E_BAD_REQUEST', '--tls-name is for the root (the names hubs dial it by)')
     name = `hub-${hubId}`
+    const tls = plain ? undefined : ensureLeafTls(out, secret, 'hub')
     text = hubConfig({
       name,
       hubId,
@@ -135,6 +158,7 @@ export function writeServerConfig(values: ConfigValues, secret: string, io: Comm
       rootLeafUrl: values['root-leaf-url'] ?? 'nats-leaf://127.0.0.1:7422',
       leaf: leafCredential(secret, hubId),
       policy,
+      ...(tls === undefined ? {} : { leafTls: { caFile: tls.caFile } }),
     })
   }
   const file = join(out, `${name}.conf`)

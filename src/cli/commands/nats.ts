@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
 import { rootSourceStream } from '../../transports/nats/index.ts'
@@ -24,6 +25,11 @@ const USAGE = [
   '  --store-dir DIR        JetStream storage (default <out>/<name>-store)',
   '  --policy FILE          roles and users (YAML or JSON); default: one owner and one hub user',
   '  --sync-always          fsync every write (sync_interval: always; needs nats-server >= 2.10)',
+  '  --leaf-plain           an unencrypted leafnode link (default: TLS, certificates under <out>/tls',
+  '                         made with openssl from a CA key derived from the secret; give the root',
+  '                         and its hubs the same choice)',
+  '  --tls-name N1,N2       root: more host names or addresses hubs dial it by, for its certificate',
+  "                         (this machine's host name and addresses are always in it)",
   '  --out DIR              where <name>.conf goes (default .)',
   '',
   'Writes nats-server configuration; start it with `nats-server -c <file>`. See docs/nats.md.',
@@ -61,6 +67,12 @@ async function config(args: string[], io: CommandIo): Promise<number> {
     )
   const { file, role, policy } = writeServerConfig(values, secret, io)
   writeLine(io.stdout, `wrote ${file}`)
+  writeLine(
+    io.stdout,
+    values['leaf-plain'] === true
+      ? 'leafnode link: plain text (--leaf-plain; give every server the same choice)'
+      : `leafnode link: TLS, certificates in ${join(dirname(file), 'tls')} (made from the secret; every machine makes its own)`,
+  )
   writeLine(io.stdout, `start it: nats-server -c ${file}`)
   if (values.policy === undefined) {
     writeLine(

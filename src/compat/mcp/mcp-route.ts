@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { CompatTools } from '../compat-ports.ts'
+import { MCP_SCHEMAS } from '../compat-route-schemas.ts'
 import { liftIdleTimeout } from '../idle-timeout.ts'
 
 /** The Streamable HTTP endpoint of the hub's MCP server. */
@@ -38,6 +39,7 @@ export function mcpRoute(tools: CompatTools, version: string) {
     app.route({
       method: ['GET', 'DELETE'],
       url: MCP_PATH,
+      schema: MCP_SCHEMAS.refused,
       handler: async (_request, reply) =>
         reply
           .code(405)
@@ -51,6 +53,7 @@ export function mcpRoute(tools: CompatTools, version: string) {
     app.route({
       method: 'POST',
       url: MCP_PATH,
+      schema: MCP_SCHEMAS.post,
       bodyLimit: DEFAULT_MCP_BODY_LIMIT_BYTES,
       handler: async (request, reply) => {
         // A write waits for a person, who may take longer than the idle-socket timeout.

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { CompatError, errorViewOf, installErrorShape } from '../compat-errors.ts'
 import { checkModel, HUB_MODEL_ID } from '../compat-models.ts'
 import type { CompatOptions } from '../compat-ports.ts'
+import { OLLAMA_SCHEMAS } from '../compat-route-schemas.ts'
 import { collectTurn, runTurn, type TurnEvent } from '../run-turn.ts'
 import { streamBody } from '../sse-writer.ts'
 import { conversationOf, sessionIdOf, type TurnConversation } from '../turn-messages.ts'
@@ -143,10 +144,14 @@ export function ollamaRoutes(options: CompatOptions) {
   return async (scope: FastifyInstance) => {
     installErrorShape(scope, ollamaError)
     const limits = { bodyLimit: DEFAULT_OLLAMA_BODY_LIMIT_BYTES }
-    scope.post('/chat', limits, (request, reply) => generation('chat', options, request, reply))
-    scope.post('/generate', limits, (request, reply) => generation('generate', options, request, reply))
-    scope.post('/embed', limits, (request) => embed(options, request))
-    scope.get('/tags', async () => {
+    scope.post('/chat', { ...limits, schema: OLLAMA_SCHEMAS.chat }, (request, reply) =>
+      generation('chat', options, request, reply),
+    )
+    scope.post('/generate', { ...limits, schema: OLLAMA_SCHEMAS.generate }, (request, reply) =>
+      generation('generate', options, request, reply),
+    )
+    scope.post('/embed', { ...limits, schema: OLLAMA_SCHEMAS.embed }, (request) => embed(options, request))
+    scope.get('/tags', { schema: OLLAMA_SCHEMAS.tags }, async () => {
       const backing = options.modelName()
       const names = [
         `${HUB_MODEL_ID}:latest`,
@@ -154,8 +159,8 @@ export function ollamaRoutes(options: CompatOptions) {
       ]
       return { models: names.map((name) => tagEntry(name, startedAt)) }
     })
-    scope.get('/version', async () => ({ version: options.version }))
-    scope.post('/show', async (request) => {
+    scope.get('/version', { schema: OLLAMA_SCHEMAS.version }, async () => ({ version: options.version }))
+    scope.post('/show', { schema: OLLAMA_SCHEMAS.show }, async (request) => {
       const body = objectBody(request.body)
       const model = checkModel(body.model ?? body.name, options.modelName())
       return {

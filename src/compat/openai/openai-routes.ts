@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { CompatError, errorViewOf, installErrorShape } from '../compat-errors.ts'
 import { checkModel, HUB_MODEL_ID } from '../compat-models.ts'
 import type { CompatOptions } from '../compat-ports.ts'
+import { OPENAI_SCHEMAS } from '../compat-route-schemas.ts'
 import { collectTurn, runTurn, type TurnEvent } from '../run-turn.ts'
 import { streamBody } from '../sse-writer.ts'
 import { conversationOf, sessionIdOf } from '../turn-messages.ts'
@@ -175,9 +176,14 @@ export function openAiRoutes(options: CompatOptions) {
   return async (scope: FastifyInstance) => {
     installErrorShape(scope, openAiError)
     const limits = { bodyLimit: DEFAULT_OPENAI_BODY_LIMIT_BYTES }
-    scope.post('/chat/completions', limits, (request, reply) => chatCompletions(options, request, reply))
-    scope.get('/models', async () => ({ object: 'list', data: modelList(options) }))
-    scope.get('/models/:model', async (request) => {
+    scope.post('/chat/completions', { ...limits, schema: OPENAI_SCHEMAS.chatCompletions }, (request, reply) =>
+      chatCompletions(options, request, reply),
+    )
+    scope.get('/models', { schema: OPENAI_SCHEMAS.models }, async () => ({
+      object: 'list',
+      data: modelList(options),
+    }))
+    scope.get('/models/:model', { schema: OPENAI_SCHEMAS.model }, async (request) => {
       const { model } = request.params as { model: string }
       const found = modelList(options).find((entry) => entry.id === model)
       if (found === undefined)
@@ -189,6 +195,8 @@ export function openAiRoutes(options: CompatOptions) {
         )
       return found
     })
-    scope.post('/embeddings', limits, (request) => embeddings(options, request))
+    scope.post('/embeddings', { ...limits, schema: OPENAI_SCHEMAS.embeddings }, (request) =>
+      embeddings(options, request),
+    )
   }
 }

@@ -1203,6 +1203,38 @@ export interface ExecLeaseGrantedPayload {
 }
 
 /**
+ * `exec.step.accepted@1` (event): POST /exec accepted a step's exec token (once per lease).
+ * POST /exec accepted a step's exec token; each lease starts its step once.
+ */
+export interface ExecStepAcceptedPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  leaseId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  planId?: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  stepId: string
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  /**
+   * @maxLength 300
+   * @pattern ^capability://[a-z0-9][a-z0-9._-]*$
+   */
+  capability: string
+}
+
+/**
  * `grant.created@1` (event): A standing permission was granted (approve similar actions without asking).
  * Scope: action, tier and target globs; optionally limited in time and uses. Never for destructive_two_step.
  */
@@ -2225,6 +2257,22 @@ export interface RegistryHeartbeatPayload {
   telemetry?: RegistryHeartbeatTelemetry
   /** @maxItems 256 */
   probes?: RegistryHeartbeatProbesItem[]
+}
+
+/**
+ * `registry.lease.expired@1` (event): An agent's availability lease ran out without a heartbeat.
+ * An agent's availability lease ran out without a heartbeat; the resolver stops choosing it.
+ */
+export interface RegistryLeaseExpiredPayload {
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  /** @format date-time */
+  expiredAt: string
+  /** @format date-time */
+  lastSeenAt?: string
 }
 
 export interface RepoSkillInstallSource {
@@ -3540,6 +3588,19 @@ export interface VoiceInputPayload {
 }
 
 /**
+ * `voice.mode.changed@1` (event): How the hub listens changed (voice mode off, push_to_talk, wake_word or talk; or the dnd mute).
+ * How the hub listens changed: the voice mode (from the API, the CLI or the dashboard) or the dnd mute that interruptibility puts on wakes and Talk.
+ */
+export interface VoiceModeChangedPayload {
+  /** The mode now. */
+  mode: 'off' | 'push_to_talk' | 'wake_word' | 'talk'
+  /** The mode before the change (equal to mode when only dnd changed). */
+  previousMode: 'off' | 'push_to_talk' | 'wake_word' | 'talk'
+  /** Interruptibility is dnd: wakes and Talk are muted whatever the mode. */
+  dnd: boolean
+}
+
+/**
  * `voice.session.started@1` (event): A voice session started.
  * Seed 003: status is active in the MVP.
  */
@@ -3571,6 +3632,36 @@ export interface VoiceStartPayload {
    * @maximum 8
    */
   channels: number
+}
+
+/**
+ * `voice.talk.ended@1` (event): A Talk conversation ended on a hands-free source (stop phrase, silence, mode, dnd or the source went away).
+ * A Talk conversation ended on a hands-free source: the wake phrase is needed again.
+ */
+export interface VoiceTalkEndedPayload {
+  /** Why the conversation ended: the mode left talk, dnd, a stop phrase, silence for talkSilenceMs, or the source went away. */
+  reason: 'mode' | 'dnd' | 'stop_phrase' | 'silence' | 'source_closed'
+  /**
+   * The hands-free source: dashboard, listen (a local microphone), a Wyoming satellite.
+   * @minLength 1
+   * @maxLength 200
+   */
+  source: string
+}
+
+/**
+ * `voice.talk.started@1` (event): A Talk conversation started on a hands-free source (utterances open one after another without a wake).
+ * A Talk conversation started on a hands-free source: utterances now open one after another without a wake.
+ */
+export interface VoiceTalkStartedPayload {
+  /** Why the conversation started: the wake phrase (in talk mode), or the mode was switched to talk. */
+  reason: 'wake' | 'mode'
+  /**
+   * The hands-free source: dashboard, listen (a local microphone), a Wyoming satellite.
+   * @minLength 1
+   * @maxLength 200
+   */
+  source: string
 }
 
 /**
@@ -3735,6 +3826,7 @@ export interface EventPayloadMapByVersion {
   'event.git.build_failed@1': EventGitBuildFailedPayload
   'event.system.health@1': EventSystemHealthPayload
   'exec.lease.granted@1': ExecLeaseGrantedPayload
+  'exec.step.accepted@1': ExecStepAcceptedPayload
   'grant.created@1': GrantCreatedPayload
   'grant.revoked@1': GrantRevokedPayload
   'graph.mutation@1': GraphMutationPayload
@@ -3778,6 +3870,7 @@ export interface EventPayloadMapByVersion {
   'rag.search.start@1': RagSearchStartPayload
   'registry.capability.announced@1': RegistryCapabilityAnnouncedPayload
   'registry.heartbeat@1': RegistryHeartbeatPayload
+  'registry.lease.expired@1': RegistryLeaseExpiredPayload
   'repo.skill.install@1': RepoSkillInstallPayload
   'repo.skill.install.result@1': RepoSkillInstallResultPayload
   'repo.skill.installed@1': RepoSkillInstalledPayload
@@ -3829,8 +3922,11 @@ export interface EventPayloadMapByVersion {
   'voice.end@1': VoiceEndPayload
   'voice.error@1': VoiceErrorPayload
   'voice.input@1': VoiceInputPayload
+  'voice.mode.changed@1': VoiceModeChangedPayload
   'voice.session.started@1': VoiceSessionStartedPayload
   'voice.start@1': VoiceStartPayload
+  'voice.talk.ended@1': VoiceTalkEndedPayload
+  'voice.talk.started@1': VoiceTalkStartedPayload
   'voice.tts.audio.ready@1': VoiceTtsAudioReadyPayload
   'voice.tts.done@1': VoiceTtsDonePayload
   'voice.tts.requested@1': VoiceTtsRequestedPayload
@@ -3885,6 +3981,7 @@ export interface EventPayloadMap {
   'event.git.build_failed': EventGitBuildFailedPayload
   'event.system.health': EventSystemHealthPayload
   'exec.lease.granted': ExecLeaseGrantedPayload
+  'exec.step.accepted': ExecStepAcceptedPayload
   'grant.created': GrantCreatedPayload
   'grant.revoked': GrantRevokedPayload
   'graph.mutation': GraphMutationPayload
@@ -3928,6 +4025,7 @@ export interface EventPayloadMap {
   'rag.search.start': RagSearchStartPayload
   'registry.capability.announced': RegistryCapabilityAnnouncedPayload
   'registry.heartbeat': RegistryHeartbeatPayload
+  'registry.lease.expired': RegistryLeaseExpiredPayload
   'repo.skill.install': RepoSkillInstallPayload
   'repo.skill.install.result': RepoSkillInstallResultPayload
   'repo.skill.installed': RepoSkillInstalledPayload
@@ -3979,8 +4077,11 @@ export interface EventPayloadMap {
   'voice.end': VoiceEndPayload
   'voice.error': VoiceErrorPayload
   'voice.input': VoiceInputPayload
+  'voice.mode.changed': VoiceModeChangedPayload
   'voice.session.started': VoiceSessionStartedPayload
   'voice.start': VoiceStartPayload
+  'voice.talk.ended': VoiceTalkEndedPayload
+  'voice.talk.started': VoiceTalkStartedPayload
   'voice.tts.audio.ready': VoiceTtsAudioReadyPayload
   'voice.tts.done': VoiceTtsDonePayload
   'voice.tts.requested': VoiceTtsRequestedPayload
@@ -4038,6 +4139,7 @@ export interface EventLatestVersionMap {
   'event.git.build_failed': 1
   'event.system.health': 1
   'exec.lease.granted': 1
+  'exec.step.accepted': 1
   'grant.created': 1
   'grant.revoked': 1
   'graph.mutation': 1
@@ -4081,6 +4183,7 @@ export interface EventLatestVersionMap {
   'rag.search.start': 1
   'registry.capability.announced': 1
   'registry.heartbeat': 1
+  'registry.lease.expired': 1
   'repo.skill.install': 1
   'repo.skill.install.result': 1
   'repo.skill.installed': 1
@@ -4132,8 +4235,11 @@ export interface EventLatestVersionMap {
   'voice.end': 1
   'voice.error': 1
   'voice.input': 1
+  'voice.mode.changed': 1
   'voice.session.started': 1
   'voice.start': 1
+  'voice.talk.ended': 1
+  'voice.talk.started': 1
   'voice.tts.audio.ready': 1
   'voice.tts.done': 1
   'voice.tts.requested': 1
@@ -4191,6 +4297,7 @@ export const EVENT_TYPES = [
   'event.git.build_failed',
   'event.system.health',
   'exec.lease.granted',
+  'exec.step.accepted',
   'grant.created',
   'grant.revoked',
   'graph.mutation',
@@ -4234,6 +4341,7 @@ export const EVENT_TYPES = [
   'rag.search.start',
   'registry.capability.announced',
   'registry.heartbeat',
+  'registry.lease.expired',
   'repo.skill.install',
   'repo.skill.install.result',
   'repo.skill.installed',
@@ -4285,8 +4393,11 @@ export const EVENT_TYPES = [
   'voice.end',
   'voice.error',
   'voice.input',
+  'voice.mode.changed',
   'voice.session.started',
   'voice.start',
+  'voice.talk.ended',
+  'voice.talk.started',
   'voice.tts.audio.ready',
   'voice.tts.done',
   'voice.tts.requested',
@@ -4343,6 +4454,7 @@ export type AnyEnvelope =
   | (Envelope<'event.git.build_failed', EventGitBuildFailedPayload> & { version: 1 })
   | (Envelope<'event.system.health', EventSystemHealthPayload> & { version: 1 })
   | (Envelope<'exec.lease.granted', ExecLeaseGrantedPayload> & { version: 1 })
+  | (Envelope<'exec.step.accepted', ExecStepAcceptedPayload> & { version: 1 })
   | (Envelope<'grant.created', GrantCreatedPayload> & { version: 1 })
   | (Envelope<'grant.revoked', GrantRevokedPayload> & { version: 1 })
   | (Envelope<'graph.mutation', GraphMutationPayload> & { version: 1 })
@@ -4386,6 +4498,7 @@ export type AnyEnvelope =
   | (Envelope<'rag.search.start', RagSearchStartPayload> & { version: 1 })
   | (Envelope<'registry.capability.announced', RegistryCapabilityAnnouncedPayload> & { version: 1 })
   | (Envelope<'registry.heartbeat', RegistryHeartbeatPayload> & { version: 1 })
+  | (Envelope<'registry.lease.expired', RegistryLeaseExpiredPayload> & { version: 1 })
   | (Envelope<'repo.skill.install', RepoSkillInstallPayload> & { version: 1 })
   | (Envelope<'repo.skill.install.result', RepoSkillInstallResultPayload> & { version: 1 })
   | (Envelope<'repo.skill.installed', RepoSkillInstalledPayload> & { version: 1 })
@@ -4437,8 +4550,11 @@ export type AnyEnvelope =
   | (Envelope<'voice.end', VoiceEndPayload> & { version: 1 })
   | (Envelope<'voice.error', VoiceErrorPayload> & { version: 1 })
   | (Envelope<'voice.input', VoiceInputPayload> & { version: 1 })
+  | (Envelope<'voice.mode.changed', VoiceModeChangedPayload> & { version: 1 })
   | (Envelope<'voice.session.started', VoiceSessionStartedPayload> & { version: 1 })
   | (Envelope<'voice.start', VoiceStartPayload> & { version: 1 })
+  | (Envelope<'voice.talk.ended', VoiceTalkEndedPayload> & { version: 1 })
+  | (Envelope<'voice.talk.started', VoiceTalkStartedPayload> & { version: 1 })
   | (Envelope<'voice.tts.audio.ready', VoiceTtsAudioReadyPayload> & { version: 1 })
   | (Envelope<'voice.tts.done', VoiceTtsDonePayload> & { version: 1 })
   | (Envelope<'voice.tts.requested', VoiceTtsRequestedPayload> & { version: 1 })
@@ -4492,3 +4608,3962 @@ export interface CommandReplyMap {
 }
 
 export type CommandType = keyof CommandReplyMap
+
+/** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+export interface GuardrailSummary {
+  dropped?: string[]
+  hashed?: string[]
+  capped?: string[]
+  replaced?: string[]
+  [key: string]: unknown
+}
+
+/**
+ * Stored form of `action.input@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * An inbound signal in seed 001's routing skeleton: raw input (stored hashed), its modality and context hints for the planner.
+ */
+export interface ActionInputStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  raw_sha256: string
+  /** @minimum 0 */
+  raw_len: number
+  modality: 'text' | 'voice' | 'click' | 'sensor'
+  ctx?: ActionInputCtx
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `agent.decision_trace_summary@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 MVP fields; all but blocked may be null.
+ */
+export interface AgentDecisionTraceSummaryStoredPayload {
+  blocked: boolean
+  /** @minimum 0 */
+  x_denis_hop: number | null
+  /** @maxLength 500 */
+  path: string | null
+  /** @maxLength 200 */
+  engine_id: string | null
+  /** @maxLength 200 */
+  llm_used: string | null
+  /** @minimum 0 */
+  latency_ms: number | null
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `agent.reasoning.summary@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003: adaptive_reasoning is an open object of safe fields.
+ */
+export interface AgentReasoningSummaryStoredPayload {
+  adaptive_reasoning: Record<string, unknown>
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface AgentResponseCreatedStoredContentItem {
+  type: 'text'
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256: string
+  /** @minimum 0 */
+  text_len: number
+}
+
+export interface AgentResponseCreatedStoredActionsItem {
+  kind: 'send_message' | 'react' | 'platform_action'
+  target_override?: Record<string, unknown>
+  /** @pattern ^[0-9a-f]{64}$ */
+  args_sha256: string
+  /** @minimum 0 */
+  args_len: number
+}
+
+/**
+ * Stored form of `agent.response.created@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 contract. Text parts and action args are stored hashed.
+ */
+export interface AgentResponseCreatedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  response_id: string
+  /** @maxItems 50 */
+  content: AgentResponseCreatedStoredContentItem[]
+  /** @maxItems 20 */
+  actions?: AgentResponseCreatedStoredActionsItem[]
+  usage?: AgentResponseCreatedUsage
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `agent.turn.completed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 names it without a contract; shape chosen here.
+ */
+export interface AgentTurnCompletedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  turn_id: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  response_id?: string
+  /** @minimum 0 */
+  duration_ms: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `agent.turn.failed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 names it without a contract; error shape follows tool.call.failed.
+ */
+export interface AgentTurnFailedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  turn_id: string
+  error: AgentTurnFailedError
+  /** @minimum 0 */
+  duration_ms: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `agent.turn.started@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 names it without a contract; shape chosen here.
+ */
+export interface AgentTurnStartedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  turn_id: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  trigger_event_id?: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  trigger_event_type?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `approval.requested@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * What will happen (action, targets, preview/diff, both stored hashed), under which capability tier, until when. destructive_two_step needs two confirmations.
+ */
+export interface ApprovalRequestedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  approvalId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  action: string
+  tier: 'read_only' | 'write_local_confirm' | 'destructive_two_step' | 'network_off_by_default'
+  /** @maxItems 1000 */
+  targets: string[]
+  /** @pattern ^[0-9a-f]{64}$ */
+  preview_sha256?: string
+  /** @minimum 0 */
+  preview_len?: number
+  /** @pattern ^[0-9a-f]{64}$ */
+  diff_sha256?: string
+  /** @minimum 0 */
+  diff_len?: number
+  /** @format date-time */
+  expiresAt: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  requestedBy: string
+  /**
+   * @minimum 1
+   * @maximum 2
+   */
+  confirmationsRequired?: number
+  /**
+   * Envelope id of the tool.request it gates.
+   * @minLength 1
+   * @maxLength 200
+   */
+  toolRequestId?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `approval.resolved@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The decision, who made it (user:<name>, grant:<id>, system:timeout) and why.
+ */
+export interface ApprovalResolvedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  approvalId: string
+  decision: 'approved' | 'denied' | 'expired' | 'cancelled'
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  decidedBy: string
+  /** @format date-time */
+  decidedAt: string
+  /**
+   * Redacted when stored or broadcast: `cap:500`.
+   * @maxLength 500
+   */
+  reason?: string
+  /**
+   * Set when a standing grant decided.
+   * @minLength 1
+   * @maxLength 200
+   */
+  grantId?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `avatar.end@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * How many frames were sent.
+ */
+export interface AvatarEndStoredPayload {
+  /** @minimum 0 */
+  totalFrames: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `avatar.end@2`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The face's stream of one answer ended: how many frames it sent, why it ended, and how much audio it covered. v2 adds the reason (a barge-in stops the face with the voice).
+ */
+export interface AvatarEndStoredPayloadV2 {
+  /** @minimum 0 */
+  totalFrames: number
+  /** completed: the answer's audio is covered to its end; interrupted: the run was cancelled (barge-in, the client went away); failed: the run ended with an error. */
+  reason: 'completed' | 'interrupted' | 'failed'
+  /**
+   * Audio covered by the frames, in milliseconds on the answer's audio clock.
+   * @minimum 0
+   * @maximum 3600000
+   */
+  durationMs?: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `avatar.frame@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * A base64 image; seed 000 manifest calls the stream avatar.frames.stream.
+ */
+export interface AvatarFrameStoredPayload {
+  /** @minimum 0 */
+  seq: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `avatar.frames@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Several frames at once, starting at fromSeq.
+ */
+export interface AvatarFramesStoredPayload {
+  /** @maxItems 1000 */
+  frames: unknown[]
+  /** @minimum 0 */
+  fromSeq: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `avatar.frames@2`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Keyframes of the face, one per frame period at avatar.start's fps, numbered from fromSeq without gaps. Times are on the answer's audio clock (milliseconds from the start of its audio), so a client plays them against its own audio playback. v2 types the frames (v1 left them open).
+ */
+export interface AvatarFramesStoredPayloadV2 {
+  /** @minimum 0 */
+  fromSeq: number
+  /**
+   * @minItems 1
+   * @maxItems 1000
+   */
+  frames: AvatarFramesV2FramesItem[]
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `avatar.start@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Frame rate, pixel format and resolution of the frames that follow.
+ */
+export interface AvatarStartStoredPayload {
+  /**
+   * @minimum 1
+   * @maximum 120
+   */
+  fps: number
+  format: 'rgb' | 'yuv'
+  /**
+   * @minLength 1
+   * @maxLength 11
+   * @pattern ^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$
+   */
+  resolution: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `bus.backpressure@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Reported at most once per subscriber per interval; `dropped` sums the drops since the last report.
+ */
+export interface BusBackpressureStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  subscription: string
+  /**
+   * The subscription pattern (subject wildcards * and >).
+   * @minLength 1
+   * @maxLength 300
+   */
+  pattern: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  eventType: string
+  /** @minimum 0 */
+  dropped: number
+  /** @minimum 0 */
+  queueDepth: number
+  /**
+   * The queue depth that counts as full.
+   * @minimum 1
+   */
+  limit: number
+  /**
+   * How long publishers waited on this subscriber.
+   * @minimum 0
+   */
+  blockedMs: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `bus.dlq.moved@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Which event (id, type, log seq), which consumer, how many attempts and the last error (capped).
+ */
+export interface BusDlqMovedStoredPayload {
+  /** @minimum 1 */
+  dlqId: number
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  consumer: string
+  /**
+   * Log offset of the dead-lettered event.
+   * @minimum 1
+   */
+  seq: number
+  /** @pattern ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$ */
+  eventId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   * @pattern ^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$
+   */
+  eventType: string
+  /** @minimum 1 */
+  attempts: number
+  /**
+   * Redacted when stored or broadcast: `cap:2000`.
+   * @maxLength 4000
+   */
+  lastError: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `bus.dlq.purged@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The DLQ entries deleted (the first 1000 ids; count is the total), optionally for one consumer.
+ */
+export interface BusDlqPurgedStoredPayload {
+  /** @maxItems 1000 */
+  dlqIds: number[]
+  /** @minimum 0 */
+  count: number
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  consumer?: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  requestedBy?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `bus.dlq.retried@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The DLQ entries re-queued (the first 1000 ids; count is the total), optionally for one consumer.
+ */
+export interface BusDlqRetriedStoredPayload {
+  /** @maxItems 1000 */
+  dlqIds: number[]
+  /** @minimum 0 */
+  count: number
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  consumer?: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  requestedBy?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `bus.outage.ended@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * How long it lasted and how many buffered events were flushed.
+ */
+export interface BusOutageEndedStoredPayload {
+  transport: 'nats'
+  /**
+   * @minLength 1
+   * @maxLength 500
+   */
+  server?: string
+  /** @format date-time */
+  startedAt: string
+  /** @minimum 0 */
+  durationMs: number
+  /** @minimum 0 */
+  bufferedEvents: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `bus.outage.started@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Published locally; server is the URL without credentials.
+ */
+export interface BusOutageStartedStoredPayload {
+  transport: 'nats'
+  /**
+   * @minLength 1
+   * @maxLength 500
+   */
+  server?: string
+  /**
+   * Redacted when stored or broadcast: `cap:500`.
+   * @maxLength 500
+   */
+  reason: string
+  /** @format date-time */
+  since: string
+  /** Whether publishes are buffered locally until the link is back. */
+  buffering: boolean
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `calendar.event@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Named by the seed 000 manifest (proactive triage consumes it) without a payload; shape chosen here.
+ */
+export interface CalendarEventStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  eventId: string
+  change: 'upcoming' | 'started' | 'created' | 'updated' | 'cancelled'
+  /** @pattern ^[0-9a-f]{64}$ */
+  title_sha256: string
+  /** @minimum 0 */
+  title_len: number
+  /** @format date-time */
+  startsAt: string
+  /** @format date-time */
+  endsAt?: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  location_sha256?: string
+  /** @minimum 0 */
+  location_len?: number
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  calendar?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `channel.message.deleted@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 names it without a contract; shape chosen here.
+ */
+export interface ChannelMessageDeletedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  message_id: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  deleted_by?: string
+  /** @format date-time */
+  deleted_at?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `channel.message.edited@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 names it without a contract; shape follows channel.message.received. The edited message id is message_id (also in the envelope source).
+ */
+export interface ChannelMessageEditedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  message_id: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256: string
+  /** @minimum 0 */
+  text_len: number
+  /** @format date-time */
+  edited_at?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface ChannelMessageReceivedStoredAttachmentsItem {
+  type: 'image' | 'audio' | 'file' | 'video'
+  /** @pattern ^[0-9a-f]{64}$ */
+  url_sha256: string
+  /** @minimum 0 */
+  url_len: number
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  mime_type?: string
+  /** @maxLength 500 */
+  name?: string
+}
+
+/**
+ * Stored form of `channel.message.received@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 contract. Text and/or attachments; the raw platform object is dropped before persistence.
+ */
+export interface ChannelMessageReceivedStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256?: string
+  /** @minimum 0 */
+  text_len?: number
+  /** @maxItems 50 */
+  attachments?: ChannelMessageReceivedStoredAttachmentsItem[]
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  reply_to_message_id?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `chat.input@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * An inbound signal in seed 001's routing skeleton: raw input (stored hashed), its modality and context hints for the planner.
+ */
+export interface ChatInputStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  raw_sha256: string
+  /** @minimum 0 */
+  raw_len: number
+  modality: 'text' | 'voice' | 'click' | 'sensor'
+  ctx?: ChatInputCtx
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `chat.message@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * In flight the message carries its content; seed 003's stored form is content_sha256 + content_len.
+ */
+export interface ChatMessageStoredPayload {
+  role: 'user' | 'assistant' | 'system'
+  /** @pattern ^[0-9a-f]{64}$ */
+  content_sha256: string
+  /** @minimum 0 */
+  content_len: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `chat.prompt@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Messages, system text and tool definitions for one LLM call. Raw prompts are never persisted (seed 003): messages and system are stored as sha256 + length.
+ */
+export interface ChatPromptStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  messages_sha256: string
+  /** @minimum 0 */
+  messages_len: number
+  /** @pattern ^[0-9a-f]{64}$ */
+  system_sha256?: string
+  /** @minimum 0 */
+  system_len?: number
+  /**
+   * Tool definitions offered to the model.
+   * @maxItems 128
+   */
+  tools?: unknown[]
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `chat.query@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The text a person typed or said, entering a chat turn.
+ */
+export interface ChatQueryStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256: string
+  /** @minimum 0 */
+  text_len: number
+  /** @maxLength 35 */
+  locale?: string
+  /** @maxLength 200 */
+  sessionId?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `compiler.error@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 error shape: code, msg, detail.
+ */
+export interface CompilerErrorStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  code: string
+  /**
+   * Redacted when stored or broadcast: `cap:2000`.
+   * @maxLength 4000
+   */
+  msg: string
+  detail: Record<string, unknown> | null
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `compiler.result@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Pick, confidence, top-3 candidates, and hashes (never the raw prompt).
+ */
+export interface CompilerResultStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  pick: string
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  confidence: number
+  /** @maxItems 3 */
+  candidates_top3: CompilerResultCandidatesTop3Item[]
+  /** @pattern ^[0-9a-f]{64}$ */
+  prompt_hash_sha256: string
+  /** @minimum 0 */
+  prompt_len: number
+  /** @maxLength 200 */
+  model: string | null
+  /** @pattern ^[0-9a-f]{64}$ */
+  trace_hash: string
+  degraded: boolean
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `compiler.start@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 persists input_text as input_text_sha256 + input_text_len.
+ */
+export interface CompilerStartStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  input_text_sha256: string
+  /** @minimum 0 */
+  input_text_len: number
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  mode: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  compiler: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `config.applied@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 contract.
+ */
+export interface ConfigAppliedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  revision_id: string
+  /** @maxLength 200 */
+  checksum: string
+  applied_by: 'agent' | 'operator'
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  source_platform?: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  source_channel_id?: string
+  validation: ConfigAppliedValidation
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `config.reverted@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 names it without a contract; shape mirrors config.applied.
+ */
+export interface ConfigRevertedStoredPayload {
+  /**
+   * The revision that was reverted.
+   * @minLength 1
+   * @maxLength 200
+   */
+  revision_id: string
+  /**
+   * The revision now in force.
+   * @minLength 1
+   * @maxLength 200
+   */
+  restored_revision_id: string
+  /** @maxLength 200 */
+  checksum: string
+  reverted_by: 'agent' | 'operator'
+  /**
+   * Redacted when stored or broadcast: `cap:500`.
+   * @maxLength 500
+   */
+  reason: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `control_room.action.updated@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Arguments and results appear only as hashes of their redacted forms.
+ */
+export interface ControlRoomActionUpdatedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  action_id: string
+  /** @maxLength 200 */
+  step_id: string | null
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  name: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  tool: string
+  status: 'pending' | 'running' | 'success' | 'failed'
+  /** @minimum 0 */
+  order: number | null
+  /** @pattern ^[0-9a-f]{64}$ */
+  args_redacted_hash: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  result_redacted_hash: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `control_room.approval.requested@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 approval gate. The hub's own approvals use approval.requested.
+ */
+export interface ControlRoomApprovalRequestedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  approval_id: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  task_id: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  policy_id: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  scope: string
+  /** @maxLength 200 */
+  run_id: string | null
+  /** @maxLength 200 */
+  step_id: string | null
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `control_room.approval.resolved@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 statuses: approved, rejected, expired.
+ */
+export interface ControlRoomApprovalResolvedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  approval_id: string
+  status: 'approved' | 'rejected' | 'expired'
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  resolved_by: string
+  /** @format date-time */
+  resolved_ts: string
+  /** @maxLength 500 */
+  reason_safe: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `control_room.run.spawned@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Links a task to its run.
+ */
+export interface ControlRoomRunSpawnedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  task_id: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  run_id: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `control_room.task.created@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003: the payload itself is only referenced by the hash of its redacted form.
+ */
+export interface ControlRoomTaskCreatedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  task_id: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  type: string
+  priority: 'low' | 'normal' | 'high' | 'critical'
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  requester: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  payload_redacted_hash: string
+  /** @maxLength 500 */
+  reason_safe: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `control_room.task.updated@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Status, retries and start/end times (null until known).
+ */
+export interface ControlRoomTaskUpdatedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  task_id: string
+  status: 'queued' | 'waiting_approval' | 'running' | 'done' | 'failed' | 'canceled'
+  /** @minimum 0 */
+  retries: number | null
+  /** @format date-time */
+  started_ts: string | null
+  /** @format date-time */
+  ended_ts: string | null
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `conversation.summary@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Named by the seed 000 manifest (memory consumes it) without a payload; shape chosen here.
+ */
+export interface ConversationSummaryStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  sessionId: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  summary_sha256: string
+  /** @minimum 0 */
+  summary_len: number
+  /** @minimum 1 */
+  turnCount: number
+  /** @format date-time */
+  fromTs: string
+  /** @format date-time */
+  toTs: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `cron.triggered@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 contract. input is the job's open input object (stored hashed).
+ */
+export interface CronTriggeredStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  job_id: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  job_name: string
+  /** @format date-time */
+  scheduled_for: string
+  /** @format date-time */
+  triggered_at: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  input_sha256?: string
+  /** @minimum 0 */
+  input_len?: number
+  reason: 'heartbeat' | 'scheduled_task'
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `error.raised@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * A hub error code (E_*) or a skill-specific code, a message (capped when stored), details, and whether the turn can go on.
+ */
+export interface ErrorRaisedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  code: string
+  /**
+   * Redacted when stored or broadcast: `cap:2000`.
+   * @maxLength 4000
+   */
+  message: string
+  details?: Record<string, unknown>
+  recoverable: boolean
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `error.reported@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 error: code, msg (capped when stored), detail. Its seed name `error` has no namespace, so the catalog calls it error.reported.
+ */
+export interface ErrorReportedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  code: string
+  /**
+   * Redacted when stored or broadcast: `cap:2000`.
+   * @maxLength 4000
+   */
+  msg: string
+  detail: Record<string, unknown> | null
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `event.fs.changed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * One file change after debouncing.
+ */
+export interface EventFsChangedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 4096
+   */
+  path: string
+  kind: 'create' | 'modify' | 'delete'
+  /** @format date-time */
+  ts: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `event.git.build_failed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Project, where its log is, and the exit code.
+ */
+export interface EventGitBuildFailedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 500
+   */
+  project: string
+  /**
+   * @minLength 1
+   * @maxLength 4096
+   */
+  logPath: string
+  exitCode: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `event.system.health@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Fractions in use, 0..1 (thresholds in the manifest use the same scale).
+ */
+export interface EventSystemHealthStoredPayload {
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  cpu: number
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  ram: number
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  vram: number
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  disk: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `exec.lease.granted@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The signed exec token is dropped before persistence.
+ */
+export interface ExecLeaseGrantedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  leaseId: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  stepId: string
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  /**
+   * @maxLength 300
+   * @pattern ^capability://[a-z0-9][a-z0-9._-]*$
+   */
+  capability: string
+  /**
+   * @minimum 1000
+   * @maximum 3600000
+   */
+  ttlMs: number
+  /** @format date-time */
+  expiresAt: string
+  slots?: Record<string, unknown>
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `exec.step.accepted@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * POST /exec accepted a step's exec token; each lease starts its step once.
+ */
+export interface ExecStepAcceptedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  leaseId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  planId?: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  stepId: string
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  /**
+   * @maxLength 300
+   * @pattern ^capability://[a-z0-9][a-z0-9._-]*$
+   */
+  capability: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `grant.created@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Scope: action, tier and target globs; optionally limited in time and uses. Never for destructive_two_step.
+ */
+export interface GrantCreatedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  grantId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  action: string
+  tier: 'read_only' | 'write_local_confirm' | 'network_off_by_default'
+  /**
+   * Glob patterns; absent = any target.
+   * @maxItems 100
+   */
+  targets?: string[]
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  grantedBy: string
+  /** @format date-time */
+  expiresAt?: string
+  /** @minimum 1 */
+  maxUses?: number
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  approvalId?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `grant.revoked@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Who revoked it (user:<name> or system:expired / system:used-up).
+ */
+export interface GrantRevokedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  grantId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  revokedBy: string
+  /** @format date-time */
+  revokedAt: string
+  /**
+   * Redacted when stored or broadcast: `cap:500`.
+   * @maxLength 500
+   */
+  reason?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `graph.mutation@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 MVP fields.
+ */
+export interface GraphMutationStoredPayload {
+  /** @maxLength 200 */
+  layer_id: string | null
+  /** @maxLength 200 */
+  entity_id: string | null
+  /**
+   * @minLength 1
+   * @maxLength 50
+   */
+  op: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  after_hash: string | null
+  /** @maxLength 500 */
+  idempotency_key: string | null
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `heartbeat.tick@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 names it without a contract; shape chosen here: a counter and the interval.
+ */
+export interface HeartbeatTickStoredPayload {
+  /** @minimum 0 */
+  seq: number
+  /**
+   * @minimum 1000
+   * @maximum 86400000
+   */
+  interval_ms: number
+  /** @format date-time */
+  scheduled_for?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `hub.degraded@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * What is missing; the hub keeps serving what it can.
+ */
+export interface HubDegradedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  hubId: string
+  /** @format date-time */
+  since: string
+  /**
+   * @minItems 1
+   * @maxItems 50
+   */
+  reasons: HubDegradedReasonsItem[]
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `index.progress@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Files done out of total for the request in the same trace.
+ */
+export interface IndexProgressStoredPayload {
+  /** @minimum 0 */
+  done: number
+  /** @minimum 0 */
+  total: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `index.request@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Paths to (re)index and whether to rebuild from scratch.
+ */
+export interface IndexRequestStoredPayload {
+  /**
+   * @minItems 1
+   * @maxItems 10000
+   */
+  paths: string[]
+  mode: 'incremental' | 'full'
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `indexing.upsert@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Kind of item, its content hash and the upsert status.
+ */
+export interface IndexingUpsertStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 50
+   */
+  kind: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  hash_sha256: string
+  /**
+   * @minLength 1
+   * @maxLength 50
+   */
+  status: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `kernel.trace@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Named by the seed 000 manifest (the dashboard consumes it) without a payload; OpenTelemetry-like span chosen here. The trace id is the envelope traceId.
+ */
+export interface KernelTraceStoredPayload {
+  /** @pattern ^[0-9a-f]{16}$ */
+  spanId: string
+  /** @pattern ^[0-9a-f]{16}$ */
+  parentSpanId?: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  name: string
+  /** @format date-time */
+  startTs: string
+  /** @minimum 0 */
+  durationMs: number
+  status: 'ok' | 'error'
+  attributes?: Record<string, unknown>
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `ledger.entry@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 000 audit fields plus the chain: hash = sha256 over the canonical entry including prevHash.
+ */
+export interface LedgerEntryStoredPayload {
+  /**
+   * Position in the chain, from 0.
+   * @minimum 0
+   */
+  index: number
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  traceId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  actorSkill: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  action: string
+  /** @maxItems 1000 */
+  targets: string[]
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  beforeHash?: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  afterHash?: string
+  /** @format date-time */
+  ts: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  approvalId?: string
+  /** How the action was authorised (granted = by a standing grant). */
+  decision?: 'approved' | 'denied' | 'expired' | 'cancelled' | 'granted'
+  /**
+   * Who decided: user:<name>, grant:<id> or policy:<name>.
+   * @minLength 1
+   * @maxLength 200
+   */
+  decidedBy?: string
+  /** Which moment of the action this entry records: one entry per attempt and one per outcome. */
+  outcome?: 'attempted' | 'succeeded' | 'failed' | 'denied'
+  /**
+   * The error code when the outcome is failed.
+   * @minLength 1
+   * @maxLength 200
+   */
+  errorCode?: string
+  tier?: 'read_only' | 'write_local_confirm' | 'destructive_two_step' | 'network_off_by_default'
+  /**
+   * Hash of the previous entry; 64 zeros for the first.
+   * @pattern ^[0-9a-f]{64}$
+   */
+  prevHash: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  hash: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `llm.complete@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Full answer text (stored as text_sha256 + text_len) and provider usage.
+ */
+export interface LlmCompleteStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256: string
+  /** @minimum 0 */
+  text_len: number
+  /** Provider usage, e.g. promptTokens, completionTokens, totalMs. */
+  usage?: Record<string, unknown>
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `llm.embed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Input text(s) and the resulting vector. Input is stored hashed; the vector is not stored.
+ */
+export interface LlmEmbedStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  input_sha256: string
+  /** @minimum 0 */
+  input_len: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `llm.text@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Text ready to be spoken.
+ */
+export interface LlmTextStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256: string
+  /** @minimum 0 */
+  text_len: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `llm.token@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Streaming output; seed 000 manifest calls the stream llm.complete.stream.
+ */
+export interface LlmTokenStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256: string
+  /** @minimum 0 */
+  text_len: number
+  /** @minimum 0 */
+  seq: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `memory.context@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Facts and conversation summaries relevant to the turn; stored hashed.
+ */
+export interface MemoryContextStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  facts_sha256: string
+  /** @minimum 0 */
+  facts_len: number
+  /** @pattern ^[0-9a-f]{64}$ */
+  summaries_sha256: string
+  /** @minimum 0 */
+  summaries_len: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `memory.write@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Content to store (persisted as sha256 + length in the event log; the memory store keeps it under the user-controlled retention).
+ */
+export interface MemoryWriteStoredPayload {
+  type: 'episodic' | 'semantic'
+  /** @pattern ^[0-9a-f]{64}$ */
+  content_sha256: string
+  /** @minimum 0 */
+  content_len: number
+  /** Where it came from: sessionId, eventId, ... */
+  source: Record<string, unknown>
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `memory.write.receipt@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Id of the stored memory and when it was written.
+ */
+export interface MemoryWriteReceiptStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  id: string
+  /** @format date-time */
+  ts: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `neuro.consciousness.snapshot@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Modes and levels (0..1).
+ */
+export interface NeuroConsciousnessSnapshotStoredPayload {
+  mode: 'awake' | 'focused' | 'idle' | 'degraded'
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  fatigue_level: number
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  risk_level: number
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  confidence_level: number
+  guardrails_mode: 'normal' | 'strict'
+  memory_mode: 'short' | 'balanced' | 'long'
+  voice_mode: 'on' | 'off' | 'stub'
+  ops_mode: 'normal' | 'incident'
+  /** @format date-time */
+  last_wake_ts: string
+  /** @format date-time */
+  last_turn_ts: string
+  /** @format date-time */
+  ts: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `neuro.consciousness.update@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Same fields as neuro.consciousness.snapshot.
+ */
+export interface NeuroConsciousnessUpdateStoredPayload {
+  mode: 'awake' | 'focused' | 'idle' | 'degraded'
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  fatigue_level: number
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  risk_level: number
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  confidence_level: number
+  guardrails_mode: 'normal' | 'strict'
+  memory_mode: 'short' | 'balanced' | 'long'
+  voice_mode: 'on' | 'off' | 'stub'
+  ops_mode: 'normal' | 'incident'
+  /** @format date-time */
+  last_wake_ts: string
+  /** @format date-time */
+  last_turn_ts: string
+  /** @format date-time */
+  ts: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `neuro.layer.snapshot@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Layer 1..12 with freshness and status.
+ */
+export interface NeuroLayerSnapshotStoredPayload {
+  /**
+   * @minimum 1
+   * @maximum 12
+   */
+  layer_index: number
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  layer_key: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  title: string
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  freshness_score: number
+  status: 'ok' | 'degraded' | 'stale' | 'error'
+  /** @minimum 0 */
+  signals_count: number
+  /** @format date-time */
+  last_update_ts: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `neuro.turn.update@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * A summary per layer.
+ */
+export interface NeuroTurnUpdateStoredPayload {
+  /** @maxItems 12 */
+  layers_summary: NeuroTurnUpdateLayersSummaryItem[]
+  /** @format date-time */
+  ts: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `neuro.wake.start@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * When and for which identity.
+ */
+export interface NeuroWakeStartStoredPayload {
+  /** @format date-time */
+  ts: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  identity_id: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `nlp.intent.detect@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 001 names it as its example command; the text is stored hashed.
+ */
+export interface NlpIntentDetectStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256: string
+  /** @minimum 0 */
+  text_len: number
+  /**
+   * @minLength 1
+   * @maxLength 35
+   */
+  locale?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface NlpIntentDetectResultStoredVariant1 {
+  ok: true
+  data: NlpIntentDetectResultVariant1Data
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface NlpIntentDetectResultStoredVariant2 {
+  ok: false
+  error: NlpIntentDetectResultVariant2Error
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `nlp.intent.detect.result@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * A result envelope whose data has the fields of nlp.intent.detected.
+ */
+export type NlpIntentDetectResultStoredPayload = NlpIntentDetectResultStoredVariant1 | NlpIntentDetectResultStoredVariant2
+
+/**
+ * Stored form of `nlp.intent.detected@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 001's schema (intent, slots, locale, confidence) plus intentId, which the seed names as the idempotency key.
+ */
+export interface NlpIntentDetectedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  intent: string
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  confidence?: number
+  slots: Record<string, string>
+  /** @maxLength 35 */
+  locale: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  intentId?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `nudge.dispatch@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * proposalId is the envelope id of the nudge.proposal.
+ */
+export interface NudgeDispatchStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  proposalId: string
+  channel: 'dashboard_only' | 'toast' | 'voice' | 'avatar'
+  rateLimited: boolean
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `nudge.proposal@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * What to say, why, how urgent, and on which rung of the ladder. nudge.dispatch refers to it by its envelope id.
+ */
+export interface NudgeProposalStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  title: string
+  /** @maxLength 2000 */
+  reason: string
+  severity: 'low' | 'medium' | 'high' | 'critical'
+  /** @maxItems 10 */
+  suggestedActions?: unknown[]
+  channel: 'dashboard_only' | 'toast' | 'voice' | 'avatar'
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `ops.metric@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 metric: name, value, unit, labels.
+ */
+export interface OpsMetricStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   * @pattern ^[a-zA-Z_:][a-zA-Z0-9_:.]*$
+   */
+  name: string
+  value: number
+  /** @maxLength 50 */
+  unit: string | null
+  labels: Record<string, string> | null
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `pairing.completed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 contract: remote keys (ed25519 for signatures, x25519 for key agreement) and the mTLS certificate fingerprint.
+ */
+export interface PairingCompletedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  pairing_id: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  remote_component_id: string
+  remote_component_type: 'tool_host' | 'listener' | 'subscriber' | 'provider'
+  /**
+   * 32-byte public key, base64.
+   * @maxLength 100
+   */
+  remote_public_key_ed25519: string
+  /**
+   * 32-byte public key, base64.
+   * @maxLength 100
+   */
+  remote_public_key_x25519: string
+  /** @maxLength 200 */
+  mtls_cert_fingerprint: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `pairing.failed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 contract with its four error codes.
+ */
+export interface PairingFailedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  pairing_id: string
+  /**
+   * @minLength 1
+   * @maxLength 2048
+   * @format uri
+   */
+  remote_uri: string
+  error_code: 'SIGNATURE_INVALID' | 'CHALLENGE_FAILED' | 'TIMEOUT' | 'UNREACHABLE'
+  /**
+   * Redacted when stored or broadcast: `cap:2000`.
+   * @maxLength 2000
+   */
+  error_message: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `pairing.started@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 contract.
+ */
+export interface PairingStartedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  pairing_id: string
+  /**
+   * @minLength 1
+   * @maxLength 2048
+   * @format uri
+   */
+  remote_uri: string
+  remote_component_type: 'tool_host' | 'listener' | 'subscriber' | 'provider'
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `persona.state.update@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * New mode and when.
+ */
+export interface PersonaStateUpdateStoredPayload {
+  mode: 'awake' | 'focused' | 'idle' | 'degraded'
+  /** @format date-time */
+  ts: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `pipeline.status@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Emitted around every step. `skipped`, durationMs, stepIndex, skill and errorCode are product additions.
+ */
+export interface PipelineStatusStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  pipelineId: string
+  /**
+   * @minLength 1
+   * @maxLength 300
+   */
+  step: string
+  state: 'start' | 'done' | 'skipped' | 'error'
+  /**
+   * @minimum 0
+   * @maximum 1000
+   */
+  stepIndex?: number
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  skill?: string
+  /** @minimum 0 */
+  durationMs?: number
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  errorCode?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `pipeline.step.skipped@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The turn goes on without the step.
+ */
+export interface PipelineStepSkippedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  pipelineId: string
+  /**
+   * @minLength 1
+   * @maxLength 300
+   */
+  step: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  skill: string
+  reason: 'unavailable' | 'timeout' | 'disabled' | 'condition_false'
+  /**
+   * Redacted when stored or broadcast: `cap:500`.
+   * @maxLength 1000
+   */
+  message?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `plan.created@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Ids may be null while the plan is not yet bound.
+ */
+export interface PlanCreatedStoredPayload {
+  /** @maxLength 200 */
+  intent_id: string | null
+  /** @maxLength 200 */
+  plan_id: string | null
+  /** @minimum 0 */
+  task_count: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `plan.task.created@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The task and its plan.
+ */
+export interface PlanTaskCreatedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  task_id: string
+  /** @maxLength 200 */
+  plan_id: string | null
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface RagContextStoredHitsItem {
+  /**
+   * @minLength 1
+   * @maxLength 500
+   */
+  sourceId: string
+  /** @maxLength 500 */
+  title?: string
+  score: number
+  /** Where in the source: page, line, char offsets. */
+  loc?: Record<string, unknown>
+}
+
+/**
+ * Stored form of `rag.context@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Ranked hits. Snippets are dropped before persistence (seed 003 denied key `snippet`).
+ */
+export interface RagContextStoredPayload {
+  /** @maxItems 100 */
+  hits: RagContextStoredHitsItem[]
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `rag.context.compiled@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * How many chunks and their citations (hashes, not text).
+ */
+export interface RagContextCompiledStoredPayload {
+  /** @minimum 0 */
+  chunks_count: number
+  /** @maxItems 1000 */
+  citations: RagContextCompiledCitationsItem[]
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `rag.query@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Query text (stored hashed) and how many hits are wanted.
+ */
+export interface RagQueryStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256: string
+  /** @minimum 0 */
+  text_len: number
+  /**
+   * @minimum 1
+   * @maximum 100
+   */
+  topK?: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `rag.search.result@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Selected chunk ids with scores.
+ */
+export interface RagSearchResultStoredPayload {
+  /** @maxItems 1000 */
+  selected: RagSearchResultSelectedItem[]
+  warning: Record<string, unknown> | null
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `rag.search.start@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Query, k and filters.
+ */
+export interface RagSearchStartStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  query_sha256: string
+  /** @minimum 0 */
+  query_len: number
+  /**
+   * @minimum 1
+   * @maximum 1000
+   */
+  k: number
+  filters: Record<string, unknown> | null
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `registry.capability.announced@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 001's capability manifest in camelCase; ttl is in milliseconds.
+ */
+export interface RegistryCapabilityAnnouncedStoredPayload {
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  kind: 'hub' | 'member' | 'browser'
+  /**
+   * @minimum 0
+   * @maximum 100
+   */
+  prioBase?: number
+  /** @maxItems 256 */
+  capabilities: RegistryCapabilityAnnouncedCapabilitiesItem[]
+  availability: RegistryCapabilityAnnouncedAvailability
+  telemetry?: RegistryCapabilityAnnouncedTelemetry
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `registry.heartbeat@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Availability with a TTL, short telemetry and probe results.
+ */
+export interface RegistryHeartbeatStoredPayload {
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  status: 'up' | 'degraded' | 'down'
+  /**
+   * @minimum 1000
+   * @maximum 600000
+   */
+  ttlMs: number
+  telemetry?: RegistryHeartbeatTelemetry
+  /** @maxItems 256 */
+  probes?: RegistryHeartbeatProbesItem[]
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `registry.lease.expired@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * An agent's availability lease ran out without a heartbeat; the resolver stops choosing it.
+ */
+export interface RegistryLeaseExpiredStoredPayload {
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  /** @format date-time */
+  expiredAt: string
+  /** @format date-time */
+  lastSeenAt?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `repo.skill.install@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Which skill, from where, and whether to enable it right away.
+ */
+export interface RepoSkillInstallStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   * @pattern ^[a-z][a-z0-9._-]*$
+   */
+  skill: string
+  /**
+   * @minLength 1
+   * @maxLength 50
+   */
+  version?: string
+  source: RepoSkillInstallSource
+  enable?: boolean
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface RepoSkillInstallResultStoredVariant1 {
+  ok: true
+  data: RepoSkillInstallResultVariant1Data
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface RepoSkillInstallResultStoredVariant2 {
+  ok: false
+  error: RepoSkillInstallResultVariant2Error
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `repo.skill.install.result@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * A result envelope with the installed skill, where it went and the hash of its manifest.
+ */
+export type RepoSkillInstallResultStoredPayload = RepoSkillInstallResultStoredVariant1 | RepoSkillInstallResultStoredVariant2
+
+/**
+ * Stored form of `repo.skill.installed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The fact after a successful install, with what the skill provides and consumes.
+ */
+export interface RepoSkillInstalledStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   * @pattern ^[a-z][a-z0-9._-]*$
+   */
+  skill: string
+  /**
+   * @minLength 1
+   * @maxLength 50
+   */
+  version: string
+  source: RepoSkillInstalledSource
+  /** @pattern ^[0-9a-f]{64}$ */
+  manifestHash: string
+  /** @maxItems 200 */
+  provides?: string[]
+  /** @maxItems 200 */
+  consumes?: string[]
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `resolve.request@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 001 plan: steps needing capabilities with dependencies and preferences, plus policy constraints.
+ */
+export interface ResolveRequestStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  planId?: string
+  /**
+   * @minItems 1
+   * @maxItems 64
+   */
+  steps: ResolveRequestStepsItem[]
+  /** @maxItems 10 */
+  policies?: string[]
+  dataResidency?: 'local' | 'cloud-ok'
+  /**
+   * @minLength 1
+   * @maxLength 300
+   */
+  addressedSkill?: string
+  /**
+   * @minLength 1
+   * @maxLength 300
+   */
+  preferAgent?: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  scenario?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface ResolveRequestResultStoredVariant1 {
+  ok: true
+  data: ResolveRequestResultVariant1Data
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface ResolveRequestResultStoredVariant2 {
+  ok: false
+  error: ResolveRequestResultVariant2Error
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `resolve.request.result@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * A result envelope with the bindings (and the lease of each step).
+ */
+export type ResolveRequestResultStoredPayload = ResolveRequestResultStoredVariant1 | ResolveRequestResultStoredVariant2
+
+/**
+ * Stored form of `retrieval.result@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Counts and a hash of the references.
+ */
+export interface RetrievalResultStoredPayload {
+  /** @minimum 0 */
+  graph_count: number
+  /** @minimum 0 */
+  chunk_ids_count: number
+  /** @pattern ^[0-9a-f]{64}$ */
+  refs_hash: string
+  warning: Record<string, unknown> | null
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `retrieval.start@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 persists query as query_sha256 + query_len.
+ */
+export interface RetrievalStartStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  query_sha256: string
+  /** @minimum 0 */
+  query_len: number
+  policy: Record<string, unknown>
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `route.changed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Published into the session when the resolver re-plans (seed 001 failover).
+ */
+export interface RouteChangedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  planId?: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  stepId: string
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  fromAgent: string | null
+  /**
+   * null when nothing else can run the step (graceful degrade).
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  toAgent: string | null
+  reason: 'probe_failed' | 'startup_sla_missed' | 'agent_down' | 'lease_expired' | 'manual'
+  degraded: boolean
+  /**
+   * Redacted when stored or broadcast: `cap:500`.
+   * @maxLength 500
+   */
+  detail?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `run.step@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 run step states are upper case.
+ */
+export interface RunStepStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  step_id: string
+  state: 'QUEUED' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'STALE'
+  detail: Record<string, unknown> | null
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `scenario.completed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Outcome, duration, outputs or the error.
+ */
+export interface ScenarioCompletedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  scenario: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  runId: string
+  outcome: 'ok' | 'error' | 'cancelled'
+  /** @minimum 0 */
+  durationMs: number
+  outputs?: Record<string, unknown>
+  error?: ScenarioCompletedError
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `scenario.run@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Scenario name, a run id chosen by the caller (idempotency), inputs and what triggered it.
+ */
+export interface ScenarioRunStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   * @pattern ^[a-z][a-z0-9_.-]*$
+   */
+  scenario: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  runId: string
+  inputs?: Record<string, unknown>
+  trigger?: ScenarioRunTrigger
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface ScenarioRunResultStoredVariant1 {
+  ok: true
+  data: ScenarioRunResultVariant1Data
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface ScenarioRunResultStoredVariant2 {
+  ok: false
+  error: ScenarioRunResultVariant2Error
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `scenario.run.result@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * A result envelope; data says whether a new run started or the runId was already running (idempotent retry).
+ */
+export type ScenarioRunResultStoredPayload = ScenarioRunResultStoredVariant1 | ScenarioRunResultStoredVariant2
+
+/**
+ * Stored form of `session.state.changed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * States come from the manifest's stateMachine (idle, listening, transcribing, thinking, speaking, rendering, acting, error). cause is the type of the event that fired the transition, or timeout/reset.
+ */
+export interface SessionStateChangedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  sessionId: string
+  /**
+   * @minLength 1
+   * @maxLength 50
+   * @pattern ^[a-z][a-z0-9_]*$
+   */
+  from: string
+  /**
+   * @minLength 1
+   * @maxLength 50
+   * @pattern ^[a-z][a-z0-9_]*$
+   */
+  to: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  cause: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `session.transition.rejected@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The session stays where it is.
+ */
+export interface SessionTransitionRejectedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  sessionId: string
+  /**
+   * @minLength 1
+   * @maxLength 50
+   * @pattern ^[a-z][a-z0-9_]*$
+   */
+  state: string
+  /**
+   * Type of the event that has no transition.
+   * @minLength 1
+   * @maxLength 200
+   * @pattern ^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$
+   */
+  event: string
+  /** @maxLength 500 */
+  reason: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `skill.failed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Why (a short reason such as unavailable, or the status), optionally the error, how often it was restarted and whether it will be again.
+ */
+export interface SkillFailedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  skillId: string
+  /**
+   * Redacted when stored or broadcast: `cap:500`.
+   * @minLength 1
+   * @maxLength 1000
+   */
+  reason: string
+  error?: SkillFailedError
+  /** @minimum 0 */
+  restarts?: number
+  willRestart?: boolean
+  /** @minimum 0 */
+  nextRestartInMs?: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `skill.started@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Which skill, version and transport; pid for out-of-process skills.
+ */
+export interface SkillStartedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  skillId: string
+  /**
+   * @minLength 1
+   * @maxLength 50
+   */
+  version: string
+  transport: 'inproc' | 'http' | 'ws' | 'stdio' | 'nats'
+  /** @minimum 1 */
+  pid?: number
+  /** @minimum 0 */
+  startMs?: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `store.log.compacted@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * One retention pass over the SQLite event log: what it deleted in how many batches, what it kept because the ledger or an open approval references it, and the space it gave back.
+ */
+export interface StoreLogCompactedStoredPayload {
+  /** The periodic runner, or `localhub events compact`. */
+  trigger: 'schedule' | 'compact'
+  /** @minimum 0 */
+  deleted: number
+  /** @minimum 0 */
+  batches: number
+  /**
+   * Events past a limit kept because a ledger entry or an open approval names their trace.
+   * @minimum 0
+   */
+  kept: number
+  /** @minimum 0 */
+  bytesBefore: number
+  /** @minimum 0 */
+  bytesAfter: number
+  /** @minimum 0 */
+  reclaimedBytes: number
+  /** @minimum 0 */
+  durationMs: number
+  /** @exclusiveMinimum 0 */
+  maxAgeDays?: number
+  /** @minimum 0 */
+  maxCount?: number
+  /** @minimum 0 */
+  maxBytes?: number
+  /** @format date-time */
+  completedAt: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `store.retention.applied@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * One pass of the manifest's retention section that deleted something: how many records each store lost, and the cut-off used.
+ */
+export interface StoreRetentionAppliedStoredPayload {
+  /**
+   * @minItems 1
+   * @maxItems 10
+   */
+  stores: StoreRetentionAppliedStoresItem[]
+  /** @minimum 0 */
+  deleted: number
+  /** @format date-time */
+  appliedAt: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `stream.chunk@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * One piece of a stream, in seq order.
+ */
+export interface StreamChunkStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  streamId: string
+  /**
+   * Position in the stream, from 0.
+   * @minimum 0
+   */
+  seq: number
+  /** @pattern ^[0-9a-f]{64}$ */
+  data_sha256: string
+  /** @minimum 0 */
+  data_len: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `stream.end@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Closes the stream named by streamId.
+ */
+export interface StreamEndStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  streamId: string
+  /**
+   * Why it ended: done, cancelled, error, ...
+   * @minLength 1
+   * @maxLength 200
+   */
+  reason?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `stream.start@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Opens a stream; later stream.chunk and stream.end carry the same streamId.
+ */
+export interface StreamStartStoredPayload {
+  /**
+   * Stream id, unique within the trace.
+   * @minLength 1
+   * @maxLength 200
+   */
+  streamId: string
+  /** Free metadata, e.g. kind and model. */
+  meta?: Record<string, unknown>
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `stt.final@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Final speech-to-text result; final is always true. Stored as text_sha256 + text_len.
+ */
+export interface SttFinalStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256: string
+  /** @minimum 0 */
+  text_len: number
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  confidence: number
+  final: true
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `stt.partial@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Interim speech-to-text result; final is always false.
+ */
+export interface SttPartialStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256: string
+  /** @minimum 0 */
+  text_len: number
+  /**
+   * @minimum 0
+   * @maximum 1
+   */
+  confidence: number
+  final: false
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `system.boot.completed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Emitted once per start, after transports, skills and the HTTP server are up.
+ */
+export interface SystemBootCompletedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  hubId: string
+  /**
+   * @minLength 1
+   * @maxLength 50
+   */
+  version?: string
+  /** @format date-time */
+  startedAt?: string
+  /** @minimum 0 */
+  bootMs?: number
+  transport?: 'memory' | 'sqlite' | 'nats'
+  /**
+   * Every skill of the manifest.
+   * @maxItems 500
+   */
+  skills?: string[]
+  /**
+   * Skills that are not ready (each also gets a skill.failed).
+   * @maxItems 500
+   */
+  degraded?: string[]
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `system.signal@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * An inbound signal in seed 001's routing skeleton: raw input (stored hashed), its modality and context hints for the planner.
+ */
+export interface SystemSignalStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  raw_sha256: string
+  /** @minimum 0 */
+  raw_len: number
+  modality: 'text' | 'voice' | 'click' | 'sensor'
+  ctx?: SystemSignalCtx
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `timer.schedule@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * kind cron needs `cron`, once needs `at`, interval needs `everyMs`. The tick can carry an event to publish.
+ */
+export interface TimerScheduleStoredPayload {
+  /**
+   * Reuse to replace an existing timer.
+   * @minLength 1
+   * @maxLength 200
+   */
+  timerId?: string
+  kind: 'cron' | 'once' | 'interval'
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  cron?: string
+  /** @format date-time */
+  at?: string
+  /**
+   * @minimum 1000
+   * @maximum 31536000000
+   */
+  everyMs?: number
+  /**
+   * @minLength 1
+   * @maxLength 64
+   */
+  timezone?: string
+  emit?: TimerScheduleEmit
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface TimerScheduleResultStoredVariant1 {
+  ok: true
+  data: TimerScheduleResultVariant1Data
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface TimerScheduleResultStoredVariant2 {
+  ok: false
+  error: TimerScheduleResultVariant2Error
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `timer.schedule.result@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * A result envelope; data.nextFireAt is null when a once-timer is already in the past.
+ */
+export type TimerScheduleResultStoredPayload = TimerScheduleResultStoredVariant1 | TimerScheduleResultStoredVariant2
+
+/**
+ * Stored form of `timer.tick@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * tickId = timerId + scheduled time, so a re-fired tick after a crash is deduplicated.
+ */
+export interface TimerTickStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  tickId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  timerId: string
+  kind: 'cron' | 'once' | 'interval'
+  /**
+   * The cron expression, the ISO time, or the interval in ms, as scheduled.
+   * @minLength 1
+   * @maxLength 200
+   */
+  spec?: string
+  /** @format date-time */
+  scheduledFor: string
+  /** @format date-time */
+  firedAt: string
+  /**
+   * How many times this timer has fired, this one included.
+   * @minimum 1
+   */
+  count?: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `tool.call@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Tool name and arguments; the arguments are stored hashed.
+ */
+export interface ToolCallStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  tool_name: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  args_sha256: string
+  /** @minimum 0 */
+  args_len: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `tool.call.completed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 contract; status is always ok and the result is stored hashed.
+ */
+export interface ToolCallCompletedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  call_id: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  tool_name: string
+  status: 'ok'
+  /** @pattern ^[0-9a-f]{64}$ */
+  result_sha256: string
+  /** @minimum 0 */
+  result_len: number
+  /** @minimum 0 */
+  duration_ms: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `tool.call.failed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 contract.
+ */
+export interface ToolCallFailedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  call_id: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  tool_name: string
+  status: 'error' | 'timeout' | 'retryable_error'
+  error: ToolCallFailedError
+  /** @minimum 0 */
+  duration_ms: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `tool.call.requested@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 004 contract; args are stored hashed.
+ */
+export interface ToolCallRequestedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  call_id: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  tool_name: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  args_sha256: string
+  /** @minimum 0 */
+  args_len: number
+  /**
+   * @minimum 1
+   * @maximum 3600000
+   */
+  timeout_ms?: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `tool.request@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Tool, action, parameters (stored hashed) and the capability tier that gates it.
+ */
+export interface ToolRequestStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  tool: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  action: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  params_sha256: string
+  /** @minimum 0 */
+  params_len: number
+  capabilityTier: 'read_only' | 'write_local_confirm' | 'destructive_two_step' | 'network_off_by_default'
+  requiresConfirm: boolean
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `tool.result@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 000 result: ok, data (stored as data_sha256 + data_len), error. `tool` is optional so the seed 003 form (tool_name) can be derived.
+ */
+export interface ToolResultStoredPayload {
+  ok: boolean
+  /** @pattern ^[0-9a-f]{64}$ */
+  data_sha256?: string
+  /** @minimum 0 */
+  data_len?: number
+  error?: Record<string, unknown> | null
+  /**
+   * Tool that ran (seed 003 tool_name).
+   * @minLength 1
+   * @maxLength 200
+   */
+  tool?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `tts.audio@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Base64 audio; seed 000 manifest calls the stream tts.audio.stream.
+ */
+export interface TtsAudioStoredPayload {
+  /** @minimum 0 */
+  seq: number
+  /**
+   * @minimum 1
+   * @maximum 60000
+   */
+  ms: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `tts.end@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Total duration of the synthesised audio.
+ */
+export interface TtsEndStoredPayload {
+  /** @minimum 0 */
+  totalMs: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `tts.start@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Voice and audio format of the tts.audio chunks that follow.
+ */
+export interface TtsStartStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  voice: string
+  format: 'pcm16' | 'wav' | 'mp3'
+  /**
+   * @minimum 8000
+   * @maximum 192000
+   */
+  sampleRate: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `tts.viseme_timing@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * visemes[i] starts at timingMs[i] milliseconds from the start of the audio.
+ */
+export interface TtsVisemeTimingStoredPayload {
+  /**
+   * Viseme labels or objects, one per timing.
+   * @maxItems 10000
+   */
+  visemes: unknown[]
+  /** @maxItems 10000 */
+  timingMs: number[]
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `turn.end@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Outcome of the turn. durationMs is a product addition.
+ */
+export interface TurnEndStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  sessionId: string
+  outcome: 'ok' | 'error'
+  /** @minimum 0 */
+  durationMs?: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `turn.start@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The session and what started the turn.
+ */
+export interface TurnStartStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  sessionId: string
+  inputType: 'text' | 'voice' | 'event'
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `ui.command@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * A named command with arguments.
+ */
+export interface UiCommandStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   * @pattern ^[a-z][a-z0-9_.-]*$
+   */
+  command: string
+  args?: Record<string, unknown>
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `ui.feedback@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Target (event id or nudge id), helpful or not, optional note (stored hashed).
+ */
+export interface UiFeedbackStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 500
+   */
+  target: string
+  helpful: boolean
+  /** @pattern ^[0-9a-f]{64}$ */
+  note_sha256?: string
+  /** @minimum 0 */
+  note_len?: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `ui.interruptibility@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * dnd, focus or available.
+ */
+export interface UiInterruptibilityStoredPayload {
+  mode: 'dnd' | 'focus' | 'available'
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `ui.notify@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 001's first-events list names it without a payload; shape chosen here.
+ */
+export interface UiNotifyStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  title: string
+  /**
+   * Redacted when stored or broadcast: `cap:500`.
+   * @maxLength 2000
+   */
+  body?: string
+  level?: 'info' | 'success' | 'warning' | 'error'
+  /**
+   * @minimum 0
+   * @maximum 86400000
+   */
+  ttlMs?: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `ui.nudge@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * What the dashboard renders (or the voice says) for a dispatched nudge.proposal.
+ */
+export interface UiNudgeStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  proposalId: string
+  channel: 'dashboard_only' | 'toast' | 'voice' | 'avatar'
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  title: string
+  /**
+   * Redacted when stored or broadcast: `cap:500`.
+   * @maxLength 2000
+   */
+  body?: string
+  severity: 'low' | 'medium' | 'high' | 'critical'
+  /** @maxItems 5 */
+  actions?: UiNudgeActionsItem[]
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.asr.final@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 persists text as text_sha256 + text_len; source is required here.
+ */
+export interface VoiceAsrFinalStoredPayload {
+  /**
+   * Voice session id (a sha256).
+   * @pattern ^[0-9a-f]{64}$
+   */
+  voice_session_id: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256: string
+  /** @minimum 0 */
+  text_len: number
+  /**
+   * @minLength 1
+   * @maxLength 35
+   */
+  language: string
+  source: 'stt' | 'text' | 'browser'
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.asr.partial@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 persists text as text_sha256 + text_len.
+ */
+export interface VoiceAsrPartialStoredPayload {
+  /**
+   * Voice session id (a sha256).
+   * @pattern ^[0-9a-f]{64}$
+   */
+  voice_session_id: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256: string
+  /** @minimum 0 */
+  text_len: number
+  /**
+   * @minLength 1
+   * @maxLength 35
+   */
+  language: string
+  source?: 'stt' | 'text' | 'browser'
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.chunk@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Base64 audio in the format announced by voice.start.
+ */
+export interface VoiceChunkStoredPayload {
+  /** @minimum 0 */
+  seq: number
+  /**
+   * Duration of this chunk.
+   * @minimum 1
+   * @maximum 60000
+   */
+  ms: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.end@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Total audio duration received.
+ */
+export interface VoiceEndStoredPayload {
+  /** @minimum 0 */
+  totalMs: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.error@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 error shape with the voice session.
+ */
+export interface VoiceErrorStoredPayload {
+  /**
+   * Voice session id (a sha256).
+   * @pattern ^[0-9a-f]{64}$
+   */
+  voice_session_id: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  code: string
+  /**
+   * Redacted when stored or broadcast: `cap:2000`.
+   * @maxLength 4000
+   */
+  msg: string
+  detail: Record<string, unknown> | null
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.input@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * An inbound signal in seed 001's routing skeleton: raw input (stored hashed), its modality and context hints for the planner.
+ */
+export interface VoiceInputStoredPayload {
+  /** @pattern ^[0-9a-f]{64}$ */
+  raw_sha256: string
+  /** @minimum 0 */
+  raw_len: number
+  modality: 'text' | 'voice' | 'click' | 'sensor'
+  ctx?: VoiceInputCtx
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.mode.changed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * How the hub listens changed: the voice mode (from the API, the CLI or the dashboard) or the dnd mute that interruptibility puts on wakes and Talk.
+ */
+export interface VoiceModeChangedStoredPayload {
+  /** The mode now. */
+  mode: 'off' | 'push_to_talk' | 'wake_word' | 'talk'
+  /** The mode before the change (equal to mode when only dnd changed). */
+  previousMode: 'off' | 'push_to_talk' | 'wake_word' | 'talk'
+  /** Interruptibility is dnd: wakes and Talk are muted whatever the mode. */
+  dnd: boolean
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.session.started@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003: status is active in the MVP.
+ */
+export interface VoiceSessionStartedStoredPayload {
+  /**
+   * Voice session id (a sha256).
+   * @pattern ^[0-9a-f]{64}$
+   */
+  voice_session_id: string
+  status: 'active' | 'ended' | 'error'
+  /** @minimum 0 */
+  ts_ms: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.start@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Audio format of the voice chunks that follow.
+ */
+export interface VoiceStartStoredPayload {
+  /**
+   * Samples per second.
+   * @minimum 8000
+   * @maximum 192000
+   */
+  sampleRate: number
+  format: 'pcm16' | 'f32'
+  /**
+   * @minimum 1
+   * @maximum 8
+   */
+  channels: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.talk.ended@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * A Talk conversation ended on a hands-free source: the wake phrase is needed again.
+ */
+export interface VoiceTalkEndedStoredPayload {
+  /** Why the conversation ended: the mode left talk, dnd, a stop phrase, silence for talkSilenceMs, or the source went away. */
+  reason: 'mode' | 'dnd' | 'stop_phrase' | 'silence' | 'source_closed'
+  /**
+   * The hands-free source: dashboard, listen (a local microphone), a Wyoming satellite.
+   * @minLength 1
+   * @maxLength 200
+   */
+  source: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.talk.started@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * A Talk conversation started on a hands-free source: utterances now open one after another without a wake.
+ */
+export interface VoiceTalkStartedStoredPayload {
+  /** Why the conversation started: the wake phrase (in talk mode), or the mode was switched to talk. */
+  reason: 'wake' | 'mode'
+  /**
+   * The hands-free source: dashboard, listen (a local microphone), a Wyoming satellite.
+   * @minLength 1
+   * @maxLength 200
+   */
+  source: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.tts.audio.ready@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * An opaque handle and a relative URL the UI can play.
+ */
+export interface VoiceTtsAudioReadyStoredPayload {
+  /**
+   * Voice session id (a sha256).
+   * @pattern ^[0-9a-f]{64}$
+   */
+  voice_session_id: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  handle: string
+  /**
+   * @minLength 1
+   * @maxLength 2048
+   * @format uri-reference
+   */
+  url: string
+  /** @minimum 0 */
+  bytes_len: number
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  provider: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.tts.done@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The handle that finished.
+ */
+export interface VoiceTtsDoneStoredPayload {
+  /**
+   * Voice session id (a sha256).
+   * @pattern ^[0-9a-f]{64}$
+   */
+  voice_session_id: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  handle: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  provider: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.tts.requested@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * Seed 003 persists text as text_sha256 + text_len.
+ */
+export interface VoiceTtsRequestedStoredPayload {
+  /**
+   * Voice session id (a sha256).
+   * @pattern ^[0-9a-f]{64}$
+   */
+  voice_session_id: string
+  /** @pattern ^[0-9a-f]{64}$ */
+  text_sha256: string
+  /** @minimum 0 */
+  text_len: number
+  /**
+   * @minLength 1
+   * @maxLength 35
+   */
+  language: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `voice.wake.detected@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The wake phrase heard by a hands-free source, its score, and the pre-roll that starts the utterance.
+ */
+export interface VoiceWakeDetectedStoredPayload {
+  /**
+   * The phrase the keyword spotter found.
+   * @minLength 1
+   * @maxLength 200
+   */
+  phrase: string
+  /**
+   * The spotter's posterior for the phrase.
+   * @minimum 0
+   * @maximum 1
+   */
+  score: number
+  /**
+   * The phrase's detection threshold at the time.
+   * @minimum 0
+   * @maximum 1
+   */
+  threshold?: number
+  /**
+   * Audio from just before the detection that starts the utterance.
+   * @minimum 0
+   * @maximum 1000
+   */
+  preRollMs: number
+  mode?: 'wake_word' | 'talk'
+  /**
+   * Where the audio came from: dashboard, listen (a local microphone), a satellite.
+   * @minLength 1
+   * @maxLength 200
+   */
+  source: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/** Stored payload of every `type@version`: the form readers of the log and the live tail get. */
+export interface StoredPayloadMapByVersion {
+  'action.input@1': ActionInputStoredPayload
+  'agent.decision_trace_summary@1': AgentDecisionTraceSummaryStoredPayload
+  'agent.reasoning.summary@1': AgentReasoningSummaryStoredPayload
+  'agent.response.created@1': AgentResponseCreatedStoredPayload
+  'agent.turn.completed@1': AgentTurnCompletedStoredPayload
+  'agent.turn.failed@1': AgentTurnFailedStoredPayload
+  'agent.turn.started@1': AgentTurnStartedStoredPayload
+  'approval.requested@1': ApprovalRequestedStoredPayload
+  'approval.resolved@1': ApprovalResolvedStoredPayload
+  'avatar.end@1': AvatarEndStoredPayload
+  'avatar.end@2': AvatarEndStoredPayloadV2
+  'avatar.frame@1': AvatarFrameStoredPayload
+  'avatar.frames@1': AvatarFramesStoredPayload
+  'avatar.frames@2': AvatarFramesStoredPayloadV2
+  'avatar.start@1': AvatarStartStoredPayload
+  'bus.backpressure@1': BusBackpressureStoredPayload
+  'bus.dlq.moved@1': BusDlqMovedStoredPayload
+  'bus.dlq.purged@1': BusDlqPurgedStoredPayload
+  'bus.dlq.retried@1': BusDlqRetriedStoredPayload
+  'bus.outage.ended@1': BusOutageEndedStoredPayload
+  'bus.outage.started@1': BusOutageStartedStoredPayload
+  'calendar.event@1': CalendarEventStoredPayload
+  'channel.message.deleted@1': ChannelMessageDeletedStoredPayload
+  'channel.message.edited@1': ChannelMessageEditedStoredPayload
+  'channel.message.received@1': ChannelMessageReceivedStoredPayload
+  'chat.input@1': ChatInputStoredPayload
+  'chat.message@1': ChatMessageStoredPayload
+  'chat.prompt@1': ChatPromptStoredPayload
+  'chat.query@1': ChatQueryStoredPayload
+  'compiler.error@1': CompilerErrorStoredPayload
+  'compiler.result@1': CompilerResultStoredPayload
+  'compiler.start@1': CompilerStartStoredPayload
+  'config.applied@1': ConfigAppliedStoredPayload
+  'config.reverted@1': ConfigRevertedStoredPayload
+  'control_room.action.updated@1': ControlRoomActionUpdatedStoredPayload
+  'control_room.approval.requested@1': ControlRoomApprovalRequestedStoredPayload
+  'control_room.approval.resolved@1': ControlRoomApprovalResolvedStoredPayload
+  'control_room.run.spawned@1': ControlRoomRunSpawnedStoredPayload
+  'control_room.task.created@1': ControlRoomTaskCreatedStoredPayload
+  'control_room.task.updated@1': ControlRoomTaskUpdatedStoredPayload
+  'conversation.summary@1': ConversationSummaryStoredPayload
+  'cron.triggered@1': CronTriggeredStoredPayload
+  'error.raised@1': ErrorRaisedStoredPayload
+  'error.reported@1': ErrorReportedStoredPayload
+  'event.fs.changed@1': EventFsChangedStoredPayload
+  'event.git.build_failed@1': EventGitBuildFailedStoredPayload
+  'event.system.health@1': EventSystemHealthStoredPayload
+  'exec.lease.granted@1': ExecLeaseGrantedStoredPayload
+  'exec.step.accepted@1': ExecStepAcceptedStoredPayload
+  'grant.created@1': GrantCreatedStoredPayload
+  'grant.revoked@1': GrantRevokedStoredPayload
+  'graph.mutation@1': GraphMutationStoredPayload
+  'heartbeat.tick@1': HeartbeatTickStoredPayload
+  'hub.degraded@1': HubDegradedStoredPayload
+  'index.progress@1': IndexProgressStoredPayload
+  'index.request@1': IndexRequestStoredPayload
+  'indexing.upsert@1': IndexingUpsertStoredPayload
+  'kernel.trace@1': KernelTraceStoredPayload
+  'ledger.entry@1': LedgerEntryStoredPayload
+  'llm.complete@1': LlmCompleteStoredPayload
+  'llm.embed@1': LlmEmbedStoredPayload
+  'llm.text@1': LlmTextStoredPayload
+  'llm.token@1': LlmTokenStoredPayload
+  'memory.context@1': MemoryContextStoredPayload
+  'memory.write@1': MemoryWriteStoredPayload
+  'memory.write.receipt@1': MemoryWriteReceiptStoredPayload
+  'neuro.consciousness.snapshot@1': NeuroConsciousnessSnapshotStoredPayload
+  'neuro.consciousness.update@1': NeuroConsciousnessUpdateStoredPayload
+  'neuro.layer.snapshot@1': NeuroLayerSnapshotStoredPayload
+  'neuro.turn.update@1': NeuroTurnUpdateStoredPayload
+  'neuro.wake.start@1': NeuroWakeStartStoredPayload
+  'nlp.intent.detect@1': NlpIntentDetectStoredPayload
+  'nlp.intent.detect.result@1': NlpIntentDetectResultStoredPayload
+  'nlp.intent.detected@1': NlpIntentDetectedStoredPayload
+  'nudge.dispatch@1': NudgeDispatchStoredPayload
+  'nudge.proposal@1': NudgeProposalStoredPayload
+  'ops.metric@1': OpsMetricStoredPayload
+  'pairing.completed@1': PairingCompletedStoredPayload
+  'pairing.failed@1': PairingFailedStoredPayload
+  'pairing.started@1': PairingStartedStoredPayload
+  'persona.state.update@1': PersonaStateUpdateStoredPayload
+  'pipeline.status@1': PipelineStatusStoredPayload
+  'pipeline.step.skipped@1': PipelineStepSkippedStoredPayload
+  'plan.created@1': PlanCreatedStoredPayload
+  'plan.task.created@1': PlanTaskCreatedStoredPayload
+  'rag.context@1': RagContextStoredPayload
+  'rag.context.compiled@1': RagContextCompiledStoredPayload
+  'rag.query@1': RagQueryStoredPayload
+  'rag.search.result@1': RagSearchResultStoredPayload
+  'rag.search.start@1': RagSearchStartStoredPayload
+  'registry.capability.announced@1': RegistryCapabilityAnnouncedStoredPayload
+  'registry.heartbeat@1': RegistryHeartbeatStoredPayload
+  'registry.lease.expired@1': RegistryLeaseExpiredStoredPayload
+  'repo.skill.install@1': RepoSkillInstallStoredPayload
+  'repo.skill.install.result@1': RepoSkillInstallResultStoredPayload
+  'repo.skill.installed@1': RepoSkillInstalledStoredPayload
+  'resolve.request@1': ResolveRequestStoredPayload
+  'resolve.request.result@1': ResolveRequestResultStoredPayload
+  'retrieval.result@1': RetrievalResultStoredPayload
+  'retrieval.start@1': RetrievalStartStoredPayload
+  'route.changed@1': RouteChangedStoredPayload
+  'run.step@1': RunStepStoredPayload
+  'scenario.completed@1': ScenarioCompletedStoredPayload
+  'scenario.run@1': ScenarioRunStoredPayload
+  'scenario.run.result@1': ScenarioRunResultStoredPayload
+  'session.state.changed@1': SessionStateChangedStoredPayload
+  'session.transition.rejected@1': SessionTransitionRejectedStoredPayload
+  'skill.failed@1': SkillFailedStoredPayload
+  'skill.started@1': SkillStartedStoredPayload
+  'store.log.compacted@1': StoreLogCompactedStoredPayload
+  'store.retention.applied@1': StoreRetentionAppliedStoredPayload
+  'stream.chunk@1': StreamChunkStoredPayload
+  'stream.end@1': StreamEndStoredPayload
+  'stream.start@1': StreamStartStoredPayload
+  'stt.final@1': SttFinalStoredPayload
+  'stt.partial@1': SttPartialStoredPayload
+  'system.boot.completed@1': SystemBootCompletedStoredPayload
+  'system.signal@1': SystemSignalStoredPayload
+  'timer.schedule@1': TimerScheduleStoredPayload
+  'timer.schedule.result@1': TimerScheduleResultStoredPayload
+  'timer.tick@1': TimerTickStoredPayload
+  'tool.call@1': ToolCallStoredPayload
+  'tool.call.completed@1': ToolCallCompletedStoredPayload
+  'tool.call.failed@1': ToolCallFailedStoredPayload
+  'tool.call.requested@1': ToolCallRequestedStoredPayload
+  'tool.request@1': ToolRequestStoredPayload
+  'tool.result@1': ToolResultStoredPayload
+  'tts.audio@1': TtsAudioStoredPayload
+  'tts.end@1': TtsEndStoredPayload
+  'tts.start@1': TtsStartStoredPayload
+  'tts.viseme_timing@1': TtsVisemeTimingStoredPayload
+  'turn.end@1': TurnEndStoredPayload
+  'turn.start@1': TurnStartStoredPayload
+  'ui.command@1': UiCommandStoredPayload
+  'ui.feedback@1': UiFeedbackStoredPayload
+  'ui.interruptibility@1': UiInterruptibilityStoredPayload
+  'ui.notify@1': UiNotifyStoredPayload
+  'ui.nudge@1': UiNudgeStoredPayload
+  'voice.asr.final@1': VoiceAsrFinalStoredPayload
+  'voice.asr.partial@1': VoiceAsrPartialStoredPayload
+  'voice.chunk@1': VoiceChunkStoredPayload
+  'voice.end@1': VoiceEndStoredPayload
+  'voice.error@1': VoiceErrorStoredPayload
+  'voice.input@1': VoiceInputStoredPayload
+  'voice.mode.changed@1': VoiceModeChangedStoredPayload
+  'voice.session.started@1': VoiceSessionStartedStoredPayload
+  'voice.start@1': VoiceStartStoredPayload
+  'voice.talk.ended@1': VoiceTalkEndedStoredPayload
+  'voice.talk.started@1': VoiceTalkStartedStoredPayload
+  'voice.tts.audio.ready@1': VoiceTtsAudioReadyStoredPayload
+  'voice.tts.done@1': VoiceTtsDoneStoredPayload
+  'voice.tts.requested@1': VoiceTtsRequestedStoredPayload
+  'voice.wake.detected@1': VoiceWakeDetectedStoredPayload
+}
+
+/** Stored payload of the latest version of every type. */
+export interface StoredPayloadMap {
+  'action.input': ActionInputStoredPayload
+  'agent.decision_trace_summary': AgentDecisionTraceSummaryStoredPayload
+  'agent.reasoning.summary': AgentReasoningSummaryStoredPayload
+  'agent.response.created': AgentResponseCreatedStoredPayload
+  'agent.turn.completed': AgentTurnCompletedStoredPayload
+  'agent.turn.failed': AgentTurnFailedStoredPayload
+  'agent.turn.started': AgentTurnStartedStoredPayload
+  'approval.requested': ApprovalRequestedStoredPayload
+  'approval.resolved': ApprovalResolvedStoredPayload
+  'avatar.end': AvatarEndStoredPayloadV2
+  'avatar.frame': AvatarFrameStoredPayload
+  'avatar.frames': AvatarFramesStoredPayloadV2
+  'avatar.start': AvatarStartStoredPayload
+  'bus.backpressure': BusBackpressureStoredPayload
+  'bus.dlq.moved': BusDlqMovedStoredPayload
+  'bus.dlq.purged': BusDlqPurgedStoredPayload
+  'bus.dlq.retried': BusDlqRetriedStoredPayload
+  'bus.outage.ended': BusOutageEndedStoredPayload
+  'bus.outage.started': BusOutageStartedStoredPayload
+  'calendar.event': CalendarEventStoredPayload
+  'channel.message.deleted': ChannelMessageDeletedStoredPayload
+  'channel.message.edited': ChannelMessageEditedStoredPayload
+  'channel.message.received': ChannelMessageReceivedStoredPayload
+  'chat.input': ChatInputStoredPayload
+  'chat.message': ChatMessageStoredPayload
+  'chat.prompt': ChatPromptStoredPayload
+  'chat.query': ChatQueryStoredPayload
+  'compiler.error': CompilerErrorStoredPayload
+  'compiler.result': CompilerResultStoredPayload
+  'compiler.start': CompilerStartStoredPayload
+  'config.applied': ConfigAppliedStoredPayload
+  'config.reverted': ConfigRevertedStoredPayload
+  'control_room.action.updated': ControlRoomActionUpdatedStoredPayload
+  'control_room.approval.requested': ControlRoomApprovalRequestedStoredPayload
+  'control_room.approval.resolved': ControlRoomApprovalResolvedStoredPayload
+  'control_room.run.spawned': ControlRoomRunSpawnedStoredPayload
+  'control_room.task.created': ControlRoomTaskCreatedStoredPayload
+  'control_room.task.updated': ControlRoomTaskUpdatedStoredPayload
+  'conversation.summary': ConversationSummaryStoredPayload
+  'cron.triggered': CronTriggeredStoredPayload
+  'error.raised': ErrorRaisedStoredPayload
+  'error.reported': ErrorReportedStoredPayload
+  'event.fs.changed': EventFsChangedStoredPayload
+  'event.git.build_failed': EventGitBuildFailedStoredPayload
+  'event.system.health': EventSystemHealthStoredPayload
+  'exec.lease.granted': ExecLeaseGrantedStoredPayload
+  'exec.step.accepted': ExecStepAcceptedStoredPayload
+  'grant.created': GrantCreatedStoredPayload
+  'grant.revoked': GrantRevokedStoredPayload
+  'graph.mutation': GraphMutationStoredPayload
+  'heartbeat.tick': HeartbeatTickStoredPayload
+  'hub.degraded': HubDegradedStoredPayload
+  'index.progress': IndexProgressStoredPayload
+  'index.request': IndexRequestStoredPayload
+  'indexing.upsert': IndexingUpsertStoredPayload
+  'kernel.trace': KernelTraceStoredPayload
+  'ledger.entry': LedgerEntryStoredPayload
+  'llm.complete': LlmCompleteStoredPayload
+  'llm.embed': LlmEmbedStoredPayload
+  'llm.text': LlmTextStoredPayload
+  'llm.token': LlmTokenStoredPayload
+  'memory.context': MemoryContextStoredPayload
+  'memory.write': MemoryWriteStoredPayload
+  'memory.write.receipt': MemoryWriteReceiptStoredPayload
+  'neuro.consciousness.snapshot': NeuroConsciousnessSnapshotStoredPayload
+  'neuro.consciousness.update': NeuroConsciousnessUpdateStoredPayload
+  'neuro.layer.snapshot': NeuroLayerSnapshotStoredPayload
+  'neuro.turn.update': NeuroTurnUpdateStoredPayload
+  'neuro.wake.start': NeuroWakeStartStoredPayload
+  'nlp.intent.detect': NlpIntentDetectStoredPayload
+  'nlp.intent.detect.result': NlpIntentDetectResultStoredPayload
+  'nlp.intent.detected': NlpIntentDetectedStoredPayload
+  'nudge.dispatch': NudgeDispatchStoredPayload
+  'nudge.proposal': NudgeProposalStoredPayload
+  'ops.metric': OpsMetricStoredPayload
+  'pairing.completed': PairingCompletedStoredPayload
+  'pairing.failed': PairingFailedStoredPayload
+  'pairing.started': PairingStartedStoredPayload
+  'persona.state.update': PersonaStateUpdateStoredPayload
+  'pipeline.status': PipelineStatusStoredPayload
+  'pipeline.step.skipped': PipelineStepSkippedStoredPayload
+  'plan.created': PlanCreatedStoredPayload
+  'plan.task.created': PlanTaskCreatedStoredPayload
+  'rag.context': RagContextStoredPayload
+  'rag.context.compiled': RagContextCompiledStoredPayload
+  'rag.query': RagQueryStoredPayload
+  'rag.search.result': RagSearchResultStoredPayload
+  'rag.search.start': RagSearchStartStoredPayload
+  'registry.capability.announced': RegistryCapabilityAnnouncedStoredPayload
+  'registry.heartbeat': RegistryHeartbeatStoredPayload
+  'registry.lease.expired': RegistryLeaseExpiredStoredPayload
+  'repo.skill.install': RepoSkillInstallStoredPayload
+  'repo.skill.install.result': RepoSkillInstallResultStoredPayload
+  'repo.skill.installed': RepoSkillInstalledStoredPayload
+  'resolve.request': ResolveRequestStoredPayload
+  'resolve.request.result': ResolveRequestResultStoredPayload
+  'retrieval.result': RetrievalResultStoredPayload
+  'retrieval.start': RetrievalStartStoredPayload
+  'route.changed': RouteChangedStoredPayload
+  'run.step': RunStepStoredPayload
+  'scenario.completed': ScenarioCompletedStoredPayload
+  'scenario.run': ScenarioRunStoredPayload
+  'scenario.run.result': ScenarioRunResultStoredPayload
+  'session.state.changed': SessionStateChangedStoredPayload
+  'session.transition.rejected': SessionTransitionRejectedStoredPayload
+  'skill.failed': SkillFailedStoredPayload
+  'skill.started': SkillStartedStoredPayload
+  'store.log.compacted': StoreLogCompactedStoredPayload
+  'store.retention.applied': StoreRetentionAppliedStoredPayload
+  'stream.chunk': StreamChunkStoredPayload
+  'stream.end': StreamEndStoredPayload
+  'stream.start': StreamStartStoredPayload
+  'stt.final': SttFinalStoredPayload
+  'stt.partial': SttPartialStoredPayload
+  'system.boot.completed': SystemBootCompletedStoredPayload
+  'system.signal': SystemSignalStoredPayload
+  'timer.schedule': TimerScheduleStoredPayload
+  'timer.schedule.result': TimerScheduleResultStoredPayload
+  'timer.tick': TimerTickStoredPayload
+  'tool.call': ToolCallStoredPayload
+  'tool.call.completed': ToolCallCompletedStoredPayload
+  'tool.call.failed': ToolCallFailedStoredPayload
+  'tool.call.requested': ToolCallRequestedStoredPayload
+  'tool.request': ToolRequestStoredPayload
+  'tool.result': ToolResultStoredPayload
+  'tts.audio': TtsAudioStoredPayload
+  'tts.end': TtsEndStoredPayload
+  'tts.start': TtsStartStoredPayload
+  'tts.viseme_timing': TtsVisemeTimingStoredPayload
+  'turn.end': TurnEndStoredPayload
+  'turn.start': TurnStartStoredPayload
+  'ui.command': UiCommandStoredPayload
+  'ui.feedback': UiFeedbackStoredPayload
+  'ui.interruptibility': UiInterruptibilityStoredPayload
+  'ui.notify': UiNotifyStoredPayload
+  'ui.nudge': UiNudgeStoredPayload
+  'voice.asr.final': VoiceAsrFinalStoredPayload
+  'voice.asr.partial': VoiceAsrPartialStoredPayload
+  'voice.chunk': VoiceChunkStoredPayload
+  'voice.end': VoiceEndStoredPayload
+  'voice.error': VoiceErrorStoredPayload
+  'voice.input': VoiceInputStoredPayload
+  'voice.mode.changed': VoiceModeChangedStoredPayload
+  'voice.session.started': VoiceSessionStartedStoredPayload
+  'voice.start': VoiceStartStoredPayload
+  'voice.talk.ended': VoiceTalkEndedStoredPayload
+  'voice.talk.started': VoiceTalkStartedStoredPayload
+  'voice.tts.audio.ready': VoiceTtsAudioReadyStoredPayload
+  'voice.tts.done': VoiceTtsDoneStoredPayload
+  'voice.tts.requested': VoiceTtsRequestedStoredPayload
+  'voice.wake.detected': VoiceWakeDetectedStoredPayload
+}
+
+/** Stored payload of the latest version of type T. */
+export type StoredPayloadOf<T extends EventType> = StoredPayloadMap[T]
+
+/** Any envelope as the log and the live tail carry it; narrowing on `type` (and `version`) narrows the payload. */
+export type AnyStoredEnvelope =
+  | (Envelope<'action.input', ActionInputStoredPayload> & { version: 1 })
+  | (Envelope<'agent.decision_trace_summary', AgentDecisionTraceSummaryStoredPayload> & { version: 1 })
+  | (Envelope<'agent.reasoning.summary', AgentReasoningSummaryStoredPayload> & { version: 1 })
+  | (Envelope<'agent.response.created', AgentResponseCreatedStoredPayload> & { version: 1 })
+  | (Envelope<'agent.turn.completed', AgentTurnCompletedStoredPayload> & { version: 1 })
+  | (Envelope<'agent.turn.failed', AgentTurnFailedStoredPayload> & { version: 1 })
+  | (Envelope<'agent.turn.started', AgentTurnStartedStoredPayload> & { version: 1 })
+  | (Envelope<'approval.requested', ApprovalRequestedStoredPayload> & { version: 1 })
+  | (Envelope<'approval.resolved', ApprovalResolvedStoredPayload> & { version: 1 })
+  | (Envelope<'avatar.end', AvatarEndStoredPayload> & { version: 1 })
+  | (Envelope<'avatar.end', AvatarEndStoredPayloadV2> & { version: 2 })
+  | (Envelope<'avatar.frame', AvatarFrameStoredPayload> & { version: 1 })
+  | (Envelope<'avatar.frames', AvatarFramesStoredPayload> & { version: 1 })
+  | (Envelope<'avatar.frames', AvatarFramesStoredPayloadV2> & { version: 2 })
+  | (Envelope<'avatar.start', AvatarStartStoredPayload> & { version: 1 })
+  | (Envelope<'bus.backpressure', BusBackpressureStoredPayload> & { version: 1 })
+  | (Envelope<'bus.dlq.moved', BusDlqMovedStoredPayload> & { version: 1 })
+  | (Envelope<'bus.dlq.purged', BusDlqPurgedStoredPayload> & { version: 1 })
+  | (Envelope<'bus.dlq.retried', BusDlqRetriedStoredPayload> & { version: 1 })
+  | (Envelope<'bus.outage.ended', BusOutageEndedStoredPayload> & { version: 1 })
+  | (Envelope<'bus.outage.started', BusOutageStartedStoredPayload> & { version: 1 })
+  | (Envelope<'calendar.event', CalendarEventStoredPayload> & { version: 1 })
+  | (Envelope<'channel.message.deleted', ChannelMessageDeletedStoredPayload> & { version: 1 })
+  | (Envelope<'channel.message.edited', ChannelMessageEditedStoredPayload> & { version: 1 })
+  | (Envelope<'channel.message.received', ChannelMessageReceivedStoredPayload> & { version: 1 })
+  | (Envelope<'chat.input', ChatInputStoredPayload> & { version: 1 })
+  | (Envelope<'chat.message', ChatMessageStoredPayload> & { version: 1 })
+  | (Envelope<'chat.prompt', ChatPromptStoredPayload> & { version: 1 })
+  | (Envelope<'chat.query', ChatQueryStoredPayload> & { version: 1 })
+  | (Envelope<'compiler.error', CompilerErrorStoredPayload> & { version: 1 })
+  | (Envelope<'compiler.result', CompilerResultStoredPayload> & { version: 1 })
+  | (Envelope<'compiler.start', CompilerStartStoredPayload> & { version: 1 })
+  | (Envelope<'config.applied', ConfigAppliedStoredPayload> & { version: 1 })
+  | (Envelope<'config.reverted', ConfigRevertedStoredPayload> & { version: 1 })
+  | (Envelope<'control_room.action.updated', ControlRoomActionUpdatedStoredPayload> & { version: 1 })
+  | (Envelope<'control_room.approval.requested', ControlRoomApprovalRequestedStoredPayload> & { version: 1 })
+  | (Envelope<'control_room.approval.resolved', ControlRoomApprovalResolvedStoredPayload> & { version: 1 })
+  | (Envelope<'control_room.run.spawned', ControlRoomRunSpawnedStoredPayload> & { version: 1 })
+  | (Envelope<'control_room.task.created', ControlRoomTaskCreatedStoredPayload> & { version: 1 })
+  | (Envelope<'control_room.task.updated', ControlRoomTaskUpdatedStoredPayload> & { version: 1 })
+  | (Envelope<'conversation.summary', ConversationSummaryStoredPayload> & { version: 1 })
+  | (Envelope<'cron.triggered', CronTriggeredStoredPayload> & { version: 1 })
+  | (Envelope<'error.raised', ErrorRaisedStoredPayload> & { version: 1 })
+  | (Envelope<'error.reported', ErrorReportedStoredPayload> & { version: 1 })
+  | (Envelope<'event.fs.changed', EventFsChangedStoredPayload> & { version: 1 })
+  | (Envelope<'event.git.build_failed', EventGitBuildFailedStoredPayload> & { version: 1 })
+  | (Envelope<'event.system.health', EventSystemHealthStoredPayload> & { version: 1 })
+  | (Envelope<'exec.lease.granted', ExecLeaseGrantedStoredPayload> & { version: 1 })
+  | (Envelope<'exec.step.accepted', ExecStepAcceptedStoredPayload> & { version: 1 })
+  | (Envelope<'grant.created', GrantCreatedStoredPayload> & { version: 1 })
+  | (Envelope<'grant.revoked', GrantRevokedStoredPayload> & { version: 1 })
+  | (Envelope<'graph.mutation', GraphMutationStoredPayload> & { version: 1 })
+  | (Envelope<'heartbeat.tick', HeartbeatTickStoredPayload> & { version: 1 })
+  | (Envelope<'hub.degraded', HubDegradedStoredPayload> & { version: 1 })
+  | (Envelope<'index.progress', IndexProgressStoredPayload> & { version: 1 })
+  | (Envelope<'index.request', IndexRequestStoredPayload> & { version: 1 })
+  | (Envelope<'indexing.upsert', IndexingUpsertStoredPayload> & { version: 1 })
+  | (Envelope<'kernel.trace', KernelTraceStoredPayload> & { version: 1 })
+  | (Envelope<'ledger.entry', LedgerEntryStoredPayload> & { version: 1 })
+  | (Envelope<'llm.complete', LlmCompleteStoredPayload> & { version: 1 })
+  | (Envelope<'llm.embed', LlmEmbedStoredPayload> & { version: 1 })
+  | (Envelope<'llm.text', LlmTextStoredPayload> & { version: 1 })
+  | (Envelope<'llm.token', LlmTokenStoredPayload> & { version: 1 })
+  | (Envelope<'memory.context', MemoryContextStoredPayload> & { version: 1 })
+  | (Envelope<'memory.write', MemoryWriteStoredPayload> & { version: 1 })
+  | (Envelope<'memory.write.receipt', MemoryWriteReceiptStoredPayload> & { version: 1 })
+  | (Envelope<'neuro.consciousness.snapshot', NeuroConsciousnessSnapshotStoredPayload> & { version: 1 })
+  | (Envelope<'neuro.consciousness.update', NeuroConsciousnessUpdateStoredPayload> & { version: 1 })
+  | (Envelope<'neuro.layer.snapshot', NeuroLayerSnapshotStoredPayload> & { version: 1 })
+  | (Envelope<'neuro.turn.update', NeuroTurnUpdateStoredPayload> & { version: 1 })
+  | (Envelope<'neuro.wake.start', NeuroWakeStartStoredPayload> & { version: 1 })
+  | (Envelope<'nlp.intent.detect', NlpIntentDetectStoredPayload> & { version: 1 })
+  | (Envelope<'nlp.intent.detect.result', NlpIntentDetectResultStoredPayload> & { version: 1 })
+  | (Envelope<'nlp.intent.detected', NlpIntentDetectedStoredPayload> & { version: 1 })
+  | (Envelope<'nudge.dispatch', NudgeDispatchStoredPayload> & { version: 1 })
+  | (Envelope<'nudge.proposal', NudgeProposalStoredPayload> & { version: 1 })
+  | (Envelope<'ops.metric', OpsMetricStoredPayload> & { version: 1 })
+  | (Envelope<'pairing.completed', PairingCompletedStoredPayload> & { version: 1 })
+  | (Envelope<'pairing.failed', PairingFailedStoredPayload> & { version: 1 })
+  | (Envelope<'pairing.started', PairingStartedStoredPayload> & { version: 1 })
+  | (Envelope<'persona.state.update', PersonaStateUpdateStoredPayload> & { version: 1 })
+  | (Envelope<'pipeline.status', PipelineStatusStoredPayload> & { version: 1 })
+  | (Envelope<'pipeline.step.skipped', PipelineStepSkippedStoredPayload> & { version: 1 })
+  | (Envelope<'plan.created', PlanCreatedStoredPayload> & { version: 1 })
+  | (Envelope<'plan.task.created', PlanTaskCreatedStoredPayload> & { version: 1 })
+  | (Envelope<'rag.context', RagContextStoredPayload> & { version: 1 })
+  | (Envelope<'rag.context.compiled', RagContextCompiledStoredPayload> & { version: 1 })
+  | (Envelope<'rag.query', RagQueryStoredPayload> & { version: 1 })
+  | (Envelope<'rag.search.result', RagSearchResultStoredPayload> & { version: 1 })
+  | (Envelope<'rag.search.start', RagSearchStartStoredPayload> & { version: 1 })
+  | (Envelope<'registry.capability.announced', RegistryCapabilityAnnouncedStoredPayload> & { version: 1 })
+  | (Envelope<'registry.heartbeat', RegistryHeartbeatStoredPayload> & { version: 1 })
+  | (Envelope<'registry.lease.expired', RegistryLeaseExpiredStoredPayload> & { version: 1 })
+  | (Envelope<'repo.skill.install', RepoSkillInstallStoredPayload> & { version: 1 })
+  | (Envelope<'repo.skill.install.result', RepoSkillInstallResultStoredPayload> & { version: 1 })
+  | (Envelope<'repo.skill.installed', RepoSkillInstalledStoredPayload> & { version: 1 })
+  | (Envelope<'resolve.request', ResolveRequestStoredPayload> & { version: 1 })
+  | (Envelope<'resolve.request.result', ResolveRequestResultStoredPayload> & { version: 1 })
+  | (Envelope<'retrieval.result', RetrievalResultStoredPayload> & { version: 1 })
+  | (Envelope<'retrieval.start', RetrievalStartStoredPayload> & { version: 1 })
+  | (Envelope<'route.changed', RouteChangedStoredPayload> & { version: 1 })
+  | (Envelope<'run.step', RunStepStoredPayload> & { version: 1 })
+  | (Envelope<'scenario.completed', ScenarioCompletedStoredPayload> & { version: 1 })
+  | (Envelope<'scenario.run', ScenarioRunStoredPayload> & { version: 1 })
+  | (Envelope<'scenario.run.result', ScenarioRunResultStoredPayload> & { version: 1 })
+  | (Envelope<'session.state.changed', SessionStateChangedStoredPayload> & { version: 1 })
+  | (Envelope<'session.transition.rejected', SessionTransitionRejectedStoredPayload> & { version: 1 })
+  | (Envelope<'skill.failed', SkillFailedStoredPayload> & { version: 1 })
+  | (Envelope<'skill.started', SkillStartedStoredPayload> & { version: 1 })
+  | (Envelope<'store.log.compacted', StoreLogCompactedStoredPayload> & { version: 1 })
+  | (Envelope<'store.retention.applied', StoreRetentionAppliedStoredPayload> & { version: 1 })
+  | (Envelope<'stream.chunk', StreamChunkStoredPayload> & { version: 1 })
+  | (Envelope<'stream.end', StreamEndStoredPayload> & { version: 1 })
+  | (Envelope<'stream.start', StreamStartStoredPayload> & { version: 1 })
+  | (Envelope<'stt.final', SttFinalStoredPayload> & { version: 1 })
+  | (Envelope<'stt.partial', SttPartialStoredPayload> & { version: 1 })
+  | (Envelope<'system.boot.completed', SystemBootCompletedStoredPayload> & { version: 1 })
+  | (Envelope<'system.signal', SystemSignalStoredPayload> & { version: 1 })
+  | (Envelope<'timer.schedule', TimerScheduleStoredPayload> & { version: 1 })
+  | (Envelope<'timer.schedule.result', TimerScheduleResultStoredPayload> & { version: 1 })
+  | (Envelope<'timer.tick', TimerTickStoredPayload> & { version: 1 })
+  | (Envelope<'tool.call', ToolCallStoredPayload> & { version: 1 })
+  | (Envelope<'tool.call.completed', ToolCallCompletedStoredPayload> & { version: 1 })
+  | (Envelope<'tool.call.failed', ToolCallFailedStoredPayload> & { version: 1 })
+  | (Envelope<'tool.call.requested', ToolCallRequestedStoredPayload> & { version: 1 })
+  | (Envelope<'tool.request', ToolRequestStoredPayload> & { version: 1 })
+  | (Envelope<'tool.result', ToolResultStoredPayload> & { version: 1 })
+  | (Envelope<'tts.audio', TtsAudioStoredPayload> & { version: 1 })
+  | (Envelope<'tts.end', TtsEndStoredPayload> & { version: 1 })
+  | (Envelope<'tts.start', TtsStartStoredPayload> & { version: 1 })
+  | (Envelope<'tts.viseme_timing', TtsVisemeTimingStoredPayload> & { version: 1 })
+  | (Envelope<'turn.end', TurnEndStoredPayload> & { version: 1 })
+  | (Envelope<'turn.start', TurnStartStoredPayload> & { version: 1 })
+  | (Envelope<'ui.command', UiCommandStoredPayload> & { version: 1 })
+  | (Envelope<'ui.feedback', UiFeedbackStoredPayload> & { version: 1 })
+  | (Envelope<'ui.interruptibility', UiInterruptibilityStoredPayload> & { version: 1 })
+  | (Envelope<'ui.notify', UiNotifyStoredPayload> & { version: 1 })
+  | (Envelope<'ui.nudge', UiNudgeStoredPayload> & { version: 1 })
+  | (Envelope<'voice.asr.final', VoiceAsrFinalStoredPayload> & { version: 1 })
+  | (Envelope<'voice.asr.partial', VoiceAsrPartialStoredPayload> & { version: 1 })
+  | (Envelope<'voice.chunk', VoiceChunkStoredPayload> & { version: 1 })
+  | (Envelope<'voice.end', VoiceEndStoredPayload> & { version: 1 })
+  | (Envelope<'voice.error', VoiceErrorStoredPayload> & { version: 1 })
+  | (Envelope<'voice.input', VoiceInputStoredPayload> & { version: 1 })
+  | (Envelope<'voice.mode.changed', VoiceModeChangedStoredPayload> & { version: 1 })
+  | (Envelope<'voice.session.started', VoiceSessionStartedStoredPayload> & { version: 1 })
+  | (Envelope<'voice.start', VoiceStartStoredPayload> & { version: 1 })
+  | (Envelope<'voice.talk.ended', VoiceTalkEndedStoredPayload> & { version: 1 })
+  | (Envelope<'voice.talk.started', VoiceTalkStartedStoredPayload> & { version: 1 })
+  | (Envelope<'voice.tts.audio.ready', VoiceTtsAudioReadyStoredPayload> & { version: 1 })
+  | (Envelope<'voice.tts.done', VoiceTtsDoneStoredPayload> & { version: 1 })
+  | (Envelope<'voice.tts.requested', VoiceTtsRequestedStoredPayload> & { version: 1 })
+  | (Envelope<'voice.wake.detected', VoiceWakeDetectedStoredPayload> & { version: 1 })
+
+/** A stored envelope of type T (every type when omitted), as `GET /events` and `/ws/events` answer. */
+export type StoredEnvelope<T extends EventType = EventType> = Extract<AnyStoredEnvelope, { type: T }>

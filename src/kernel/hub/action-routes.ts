@@ -3,25 +3,20 @@ import { createApprovalsHttpApi } from '../../approvals/index.ts'
 import { HubError, ok } from '../../contracts/index.ts'
 import { DEFAULT_SHOW_LIMIT, MAX_SHOW_LIMIT } from '../../ledger/index.ts'
 import type { HubActions } from './actions.ts'
+import {
+  APPROVALS_SCHEMA,
+  CALL_TOOL_SCHEMA,
+  LEDGER_SCHEMA,
+  LEDGER_VERIFY_SCHEMA,
+  TOOLS_SCHEMA,
+} from './hub-route-schemas.ts'
 import type { ToolService } from './tool-service.ts'
 
 /** Decisions made through the HTTP API are recorded as the token holder. */
 const HTTP_DECIDER = 'user:owner'
 
-function objectBody(body: unknown): Record<string, unknown> {
-  if (body === undefined || body === null) return {}
-  if (typeof body !== 'object' || Array.isArray(body))
-    throw new HubError('E_BAD_REQUEST', 'the body must be a JSON object')
-  return body as Record<string, unknown>
-}
-
-function positiveInteger(value: string | undefined, name: string, fallback: number, maximum: number): number {
-  if (value === undefined) return fallback
-  const number = Number(value)
-  if (!Number.isInteger(number) || number < 0)
-    throw new HubError('E_BAD_REQUEST', `${name} must be a whole number`)
-  return Math.min(number, maximum)
-}
+/** POST /tools/:name's body (optional); CALL_TOOL_SCHEMA has refused any other (decision 1910). */
+type ToolCallBody = { params?: Record<string, unknown>; sessionId?: string; traceId?: string }
 
 /**
  * Tools, approvals, grants and the ledger over HTTP:
@@ -44,42 +39,38 @@ export function actionRoutes(actions: HubActions, tools: ToolService) {
     return reply.code(answer.statusCode).send(answer.body)
   }
   return (app: FastifyInstance) => {
-    app.get('/tools', async () => ok(actions.tools.descriptors()))
-    app.post('/tools/:name', async (request) => {
+    app.get('/tools', { schema: TOOLS_SCHEMA }, async () => ok(actions.tools.descriptors()))
+    app.post('/tools/:name', { schema: CALL_TOOL_SCHEMA }, async (request) => {
       const { name } = request.params as { name: string }
-      const body = objectBody(request.body)
-      const params = body.params ?? {}
-      if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-        throw new HubError('E_BAD_REQUEST', 'params must be a JSON object')
-      }
-      for (const field of ['sessionId', 'traceId'] as const) {
-        if (body[field] !== undefined && typeof body[field] !== 'string')
-          throw new HubError('E_BAD_REQUEST', `${field} must be a string`)
-      }
+      const body = (request.body ?? {}) as ToolCallBody
       return ok(
         await tools.request({
           tool: name,
-          params: params as Record<string, unknown>,
-          ...(typeof body.sessionId === 'string' ? { sessionId: body.sessionId } : {}),
-          ...(typeof body.traceId === 'string' ? { traceId: body.traceId } : {}),
+          params: body.params ?? {},
+          ...(body.sessionId === undefined ? {} : { sessionId: body.sessionId }),
+          ...(body.traceId === undefined ? {} : { traceId: body.traceId }),
         }),
       )
     })
     for (const path of ['/approvals', '/approvals/*', '/grants', '/grants/*', '/consent/revoke']) {
-      app.route({ method: ['GET', 'POST', 'DELETE'], url: path, handler: approvalsHandler })
+      app.route({
+        method: ['GET', 'POST', 'DELETE'],
+        url: path,
+        schema: APPROVALS_SCHEMA,
+        handler: approvalsHandler,
+      })
     }
-    app.get('/ledger', async (request) => {
-      const query = request.query as Record<string, string | undefined>
+    app.get('/ledger', { schema: LEDGER_SCHEMA }, async (request) => {
+      // LEDGER_SCHEMA has made from and limit whole numbers; a larger limit is capped, as before.
+      const query = request.query as { traceId?: string; from?: number; limit?: number }
       return ok(
         actions.ledger.show({
           ...(query.traceId === undefined ? {} : { traceId: query.traceId }),
-          ...(query.from === undefined
-            ? {}
-            : { from: positiveInteger(query.from, 'from', 0, Number.MAX_SAFE_INTEGER) }),
-          limit: positiveInteger(query.limit, 'limit', DEFAULT_SHOW_LIMIT, MAX_SHOW_LIMIT),
+          ...(query.from === undefined ? {} : { from: query.from }),
+          limit: Math.min(query.limit ?? DEFAULT_SHOW_LIMIT, MAX_SHOW_LIMIT),
         }),
       )
     })
-    app.get('/ledger/verify', async () => ok(actions.ledger.verify()))
+    app.get('/ledger/verify', { schema: LEDGER_VERIFY_SCHEMA }, async () => ok(actions.ledger.verify()))
   }
 }

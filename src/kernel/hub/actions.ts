@@ -11,22 +11,29 @@ import {
 import type { Bus } from '../../bus/index.ts'
 import { HubError } from '../../contracts/index.ts'
 import { type Ledger, type LedgerEntry, ledgerEntryEvent, openLedger } from '../../ledger/index.ts'
-import { type HubManifest, toolPolicyOf } from '../../manifest/index.ts'
+import { type HubManifest, mcpServersOf, toolPolicyOf } from '../../manifest/index.ts'
+import { createMcpTools, isMcpCallPlan, type McpCallPlan, type McpTools } from '../../mcp-client/index.ts'
 import {
   createFsTools,
   FS_TOOL_DESCRIPTORS,
   type Plan,
   type ToolRegistry,
 } from '../../skills/tools-fs/index.ts'
+import { combineHubTools, type HubTools } from './hub-tools.ts'
+import { createSkillTools, isSkillCallPlan, type SkillCallPlan, type SkillTools } from './skill-tools.ts'
 
 /** The skill the file tools act as in the ledger and in events (seed 000's manifest id). */
 export const FS_SKILL_ID = 'skill.action.opencode.fs_write'
 
 export interface HubActions {
-  tools: ToolRegistry
+  tools: HubTools
+  /** The manifest's MCP servers (decision 1720); their tools are also in `tools`. */
+  mcp: McpTools
+  /** Out-of-process skills' tools (decision 1832); skills offer them as they open. */
+  skillTools: SkillTools
   approvals: ApprovalService
   ledger: Ledger
-  close(): void
+  close(): Promise<void>
 }
 
 function expandHome(path: string): string {
@@ -99,8 +106,29 @@ function destructivePreviewPaths(plan: Plan): string[] {
   return [...new Set([...inside, ...files])]
 }
 
+/**
+ * An MCP call's approval: the call and its arguments as the preview; a destructive one lists its
+ * pseudo-path `/mcp/<skill>/<tool>` (destructive previews are paths), its arguments are in the
+ * tool.request event and in the two-step dry run's plan.
+ */
+function mcpActionPlan(plan: McpCallPlan | SkillCallPlan): ActionPlan {
+  return {
+    tool: plan.tool,
+    tier: plan.tier,
+    targets: [plan.target],
+    preview:
+      plan.tier === 'destructive_two_step'
+        ? { kind: 'paths', paths: [plan.target] }
+        : { kind: 'diff', diff: plan.preview },
+    fingerprint: plan.fingerprint,
+    toolPlan: plan,
+  }
+}
+
 /** What the approval service stores and shows: the tool's plan behind the generic ActionPlan shape. */
-function toActionPlan(plan: Plan): ActionPlan {
+function toActionPlan(plan: Plan | McpCallPlan | SkillCallPlan): ActionPlan {
+  // A stdio skill's call is previewed and approved exactly as an MCP server's (decision 1832).
+  if (isMcpCallPlan(plan) || isSkillCallPlan(plan)) return mcpActionPlan(plan)
   const targets = [...new Set(plan.files.map((file) => file.realPath))]
   return {
     tool: plan.tool,
@@ -115,8 +143,8 @@ function toActionPlan(plan: Plan): ActionPlan {
   }
 }
 
-function toolPlanOf(plan: ActionPlan): Plan {
-  const inner = plan.toolPlan as Plan | undefined
+function toolPlanOf(plan: ActionPlan): Plan | McpCallPlan | SkillCallPlan {
+  const inner = plan.toolPlan as Plan | McpCallPlan | SkillCallPlan | undefined
   if (inner === undefined) throw new HubError('E_VALIDATION', 'the approved plan carries no file-tool plan')
   return inner
 }
@@ -130,18 +158,27 @@ export async function openHubActions(options: {
   dataDir: string
   manifest: HubManifest
   bus: Bus
+  /** The hub's version, which it names to MCP servers. */
+  version?: string
 }): Promise<HubActions & { missingRoots: string[] }> {
   const { dataDir, manifest, bus } = options
+  const version = options.version ?? '0.0.0'
   const { roots, missing } = existingRoots(manifest)
   const ledger = openLedger({
     dataDir,
     publish: (entry: LedgerEntry) => bus.publish(ledgerEntryEvent(entry, 'kernel.ledger')),
   })
   // access: read roots refuse changes; only the tools the manifest's tools skills list are served.
-  const tools =
+  const files =
     roots.length > 0
       ? createFsTools({ roots, network: false, offeredTools: toolPolicyOf(manifest).offered })
       : toolsWithoutWorkspace(missing)
+  // External MCP servers: connected now (a network server only when enabled), refused otherwise.
+  const mcp = createMcpTools(mcpServersOf(manifest), { clientName: 'localhub', clientVersion: version })
+  await mcp.start()
+  const skillTools = createSkillTools()
+  skillTools.reservePrefixes(mcpServersOf(manifest).map((server) => server.prefix))
+  const tools = combineHubTools(files, mcp, skillTools)
   const store = openApprovalStore({ path: join(dataDir, APPROVALS_FILE_NAME) })
   const approvals = createApprovalService({
     store,
@@ -149,7 +186,9 @@ export async function openHubActions(options: {
     publish: (draft) => bus.publish(draft),
     execute: async (plan, context) => {
       const toolPlan = toolPlanOf(plan)
-      const result = await tools.execute(toolPlan, { approvalId: context.approvalId })
+      if (isMcpCallPlan(toolPlan)) return mcp.execute(toolPlan)
+      if (isSkillCallPlan(toolPlan)) return skillTools.execute(toolPlan)
+      const result = await files.execute(toolPlan, { approvalId: context.approvalId })
       const afterHashes = result.files
         .map((file) => file.afterHash)
         .filter((hash): hash is string => hash !== null)
@@ -173,10 +212,14 @@ export async function openHubActions(options: {
   await approvals.runQueued()
   return {
     tools,
+    mcp,
+    skillTools,
     approvals,
     ledger,
     missingRoots: missing,
-    close() {
+    async close() {
+      // MCP servers first: a stdio server is a child process, and calls in flight end with them.
+      await mcp.close()
       approvals.close()
       store.close()
       ledger.close()

@@ -3,6 +3,7 @@ import { ok } from '../../contracts/index.ts'
 import type { HubManifest } from '../../manifest/index.ts'
 import type { LlmConfigInput } from '../../skills/llm/index.ts'
 import { runDoctor } from '../doctor/index.ts'
+import { DOCTOR_SCHEMA } from './hub-route-schemas.ts'
 
 export interface DoctorRouteOptions {
   manifest: HubManifest
@@ -14,7 +15,7 @@ export interface DoctorRouteOptions {
 /** GET /doctor: the checks of `localhub doctor`, run by this hub with its own settings. */
 export function doctorRoutes(options: DoctorRouteOptions) {
   return (app: FastifyInstance) => {
-    app.get('/doctor', async (request) => {
+    app.get('/doctor', { schema: DOCTOR_SCHEMA }, async (request) => {
       // The port this request came in on is the hub's own: reported as in use by this hub.
       const port = request.socket.localPort ?? 0
       const host = request.socket.localAddress ?? '127.0.0.1'

@@ -1,5 +1,5 @@
 import type { Bus } from '../../bus/index.ts'
-import type { BusLag, BusLagProbe } from '../../bus-factory/index.ts'
+import type { BusLag, BusLagProbe, FederationView } from '../../bus-factory/index.ts'
 import { HubError } from '../../contracts/index.ts'
 import type { HealthProbe, RunPart } from '../../skill-api/index.ts'
 import type { ChatService } from '../chat/index.ts'
@@ -25,6 +25,10 @@ export interface HubPortParts {
   bus: Bus
   /** How far the bus's consumers are behind its log (decision 1603). */
   busLag?: BusLagProbe
+  /** The root's copies of every hub (NATS only; decision 1642). */
+  federation?: FederationView
+  /** The hub id on a NATS bus: /health says it, the dashboard labels this hub's events with it. */
+  hubId?: string
   chat: ChatService | undefined
   runner: PipelineRunner
   sessions: SessionRegistry
@@ -128,26 +132,30 @@ async function readLag(probe: BusLagProbe | undefined): Promise<BusLag | string>
   }
 }
 
+/** GET /events' query as the bus's replay options. */
+function replayOptionsOf(query: Parameters<HubPort['replay']>[0]) {
+  const position = (value: number | string) => (typeof value === 'number' ? { seq: value } : { time: value })
+  return {
+    ...(query.from === undefined ? {} : { from: position(query.from) }),
+    ...(query.to === undefined ? {} : { to: position(query.to) }),
+    ...(query.filter === undefined ? {} : { filter: query.filter }),
+    ...eventKeysOf(query),
+    ...(query.since === undefined ? {} : { since: query.since }),
+    ...(query.until === undefined ? {} : { until: query.until }),
+    limit: query.limit,
+  }
+}
+
 export function createHubPort(parts: HubPortParts): HubPort {
   const { bus, chat, sessions, skills, model, runner } = parts
   let modelHealth: { at: number; value: Awaited<ReturnType<HealthProbe['health']>> } | undefined
 
   return {
+    ...(parts.federation === undefined ? {} : { federation: parts.federation }),
     ingest: (body) => ingestEvents(bus.as(body.principal.id), body),
-    replay(query) {
-      const position = (value: number | string) =>
-        typeof value === 'number' ? { seq: value } : { time: value }
-      return bus.replay({
-        ...(query.from === undefined ? {} : { from: position(query.from) }),
-        ...(query.to === undefined ? {} : { to: position(query.to) }),
-        ...(query.filter === undefined ? {} : { filter: query.filter }),
-        ...eventKeysOf(query),
-        ...(query.since === undefined ? {} : { since: query.since }),
-        ...(query.until === undefined ? {} : { until: query.until }),
-        limit: query.limit,
-      })
-    },
-    tail: (query, listener, signal) => tailEvents(bus, query, listener, signal),
+    replay: (query) => bus.replay(replayOptionsOf(query)),
+    replayJson: (query) => bus.replayJson(replayOptionsOf(query)),
+    tail: (query, listener, signal, onEnd) => tailEvents(bus, query, listener, signal, onEnd),
     chat(input) {
       if (chat === undefined) {
         throw new HubError(
@@ -181,6 +189,8 @@ export function createHubPort(parts: HubPortParts): HubPort {
         ...(modelHealth === undefined ? {} : { llm: modelHealth.value }),
         bus: {
           transport: bus.transportName,
+          ...(parts.hubId === undefined ? {} : { hubId: parts.hubId }),
+          federation: parts.federation !== undefined,
           dlqEntries: dlq.length,
           chatTurnsInFlight: chat?.inFlight ?? 0,
           // The Health page shows `lag`: one line, or why there is none.

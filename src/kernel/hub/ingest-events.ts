@@ -49,9 +49,14 @@ async function publishOne(bus: BusClient, draft: unknown, line?: number): Promis
 
 /**
  * POST /events: one event (any dialect, CloudEvents binary mode included) or NDJSON, one result per
- * event in body order. A bad line is reported on its own and never costs the other lines.
+ * event in body order. A bad line is reported on its own and never costs the other lines. Results
+ * come a published batch at a time (one array per publishManyUntyped), so the answer is written a
+ * batch per chunk rather than a line per chunk (decision 1623).
  */
-export async function* ingestEvents(bus: BusClient, body: IngestBody): AsyncIterable<Result<PublishReceipt>> {
+export async function* ingestEvents(
+  bus: BusClient,
+  body: IngestBody,
+): AsyncIterable<Result<PublishReceipt>[]> {
   const hint = dialectHintOf(body)
   const isNdjson = NDJSON_TYPES.has(body.contentType)
   if (!isNdjson && Object.keys(body.headers).some((name) => name.toLowerCase() === 'ce-specversion')) {
@@ -60,7 +65,7 @@ export async function* ingestEvents(bus: BusClient, body: IngestBody): AsyncIter
       body: body.bytes,
       contentType: body.contentType,
     })
-    yield await publishOne(bus, converted.envelope)
+    yield [await publishOne(bus, converted.envelope)]
     return
   }
   if (!isNdjson) {
@@ -80,9 +85,9 @@ export async function* ingestEvents(bus: BusClient, body: IngestBody): AsyncIter
     }
     for (const [index, item] of items.entries()) {
       try {
-        yield await publishOne(bus, toDraft(item, hint), Array.isArray(parsed) ? index + 1 : undefined)
+        yield [await publishOne(bus, toDraft(item, hint), Array.isArray(parsed) ? index + 1 : undefined)]
       } catch (error) {
-        yield fail(toHubError(error, 'E_VALIDATION'))
+        yield [fail(toHubError(error, 'E_VALIDATION'))]
       }
     }
     return
@@ -95,21 +100,24 @@ export async function* ingestEvents(bus: BusClient, body: IngestBody): AsyncIter
     const line = raw.trim()
     if (line === '') continue
     if (++count > DEFAULT_MAX_EVENTS_PER_REQUEST) {
-      yield* publishBatch(bus, batch)
-      yield fail(
-        new HubError('E_RESOURCE_LIMIT', `at most ${DEFAULT_MAX_EVENTS_PER_REQUEST} events per request`, {
-          details: { line: index + 1 },
-        }),
+      const results = await publishBatch(bus, batch)
+      results.push(
+        fail(
+          new HubError('E_RESOURCE_LIMIT', `at most ${DEFAULT_MAX_EVENTS_PER_REQUEST} events per request`, {
+            details: { line: index + 1 },
+          }),
+        ),
       )
+      yield results
       return
     }
     batch.push(prepareLine(line, index + 1, hint))
     if (batch.length >= DEFAULT_INGEST_BATCH_EVENTS) {
-      yield* publishBatch(bus, batch)
+      yield await publishBatch(bus, batch)
       batch = []
     }
   }
-  yield* publishBatch(bus, batch)
+  if (batch.length > 0) yield await publishBatch(bus, batch)
 }
 
 /** A line ready to publish (a draft) or already failed (not JSON, not convertible, not Unicode). */
@@ -144,11 +152,7 @@ function prepareLine(text: string, line: number, hint: string | undefined): Pend
 }
 
 /** One publishManyUntyped for the batch's drafts; results come back in line order. */
-async function* publishBatch(
-  bus: BusClient,
-  batch: readonly Pending[],
-): AsyncIterable<Result<PublishReceipt>> {
-  if (batch.length === 0) return
+async function publishBatch(bus: BusClient, batch: readonly Pending[]): Promise<Result<PublishReceipt>[]> {
   const drafts = batch.flatMap((pending) => ('draft' in pending ? [pending.draft] : []))
   let outcomes: Result<PublishReceipt>[]
   try {
@@ -158,8 +162,7 @@ async function* publishBatch(
     outcomes = drafts.map(() => fail(failure))
   }
   let next = 0
-  for (const pending of batch) {
-    if ('failure' in pending) yield pending.failure
-    else yield withLine(outcomes[next++]!, pending.line)
-  }
+  return batch.map((pending) =>
+    'failure' in pending ? pending.failure : withLine(outcomes[next++]!, pending.line),
+  )
 }

@@ -3,19 +3,29 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { trace } from '@opentelemetry/api'
 import { type Bus, createPermissionChecker, systemClock } from '../../bus/index.ts'
-import { busLagProbe, chooseBus, EVENTS_FILE_NAME, openChosenBus } from '../../bus-factory/index.ts'
+import {
+  busLagProbe,
+  chooseBus,
+  EVENTS_FILE_NAME,
+  federationView,
+  openChosenBus,
+} from '../../bus-factory/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
 import { compatRoutes } from '../../compat/index.ts'
 import { HubError } from '../../contracts/index.ts'
+import { answerResolveCommands, FederationService, openExecTokenSigner } from '../../federation/index.ts'
 import { type HubManifest, type StateMachine, serverAddressOf } from '../../manifest/index.ts'
 import {
+  type ConsentPort,
   type EmbeddingPort,
   type HealthProbe,
   SERVICE_NAMES,
   type SearchPort,
   type SkillLogger,
+  type SkillToolsPort,
 } from '../../skill-api/index.ts'
 import { startRetention } from '../../store/index.ts'
+import { HANDS_FREE_SERVICE, type HandsFreeService } from '../../wake-word/index.ts'
 import { ChatService } from '../chat/index.ts'
 import { PipelineRunner } from '../pipeline/index.ts'
 import { createServer, OWNER_PRINCIPAL_ID, principalOf, type RunningServer } from '../server/index.ts'
@@ -26,6 +36,7 @@ import { openHubActions } from './actions.ts'
 import { defaultDataDir } from './data-home.ts'
 import { deadLetterRoutes } from './dead-letter-routes.ts'
 import { doctorRoutes } from './doctor-routes.ts'
+import { federationRoutes } from './federation-routes.ts'
 import { createHubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID, DEFAULT_MANIFEST_PATH, type HubOptions } from './hub-options.ts'
 import { createHubPort } from './hub-port.ts'
@@ -34,7 +45,9 @@ import { startBusTriggers, wsEntryRoutes } from './pipeline-triggers.ts'
 import { referencedTraceIds } from './referenced-traces.ts'
 import { runRoutes } from './run-routes.ts'
 import { createToolService, toolPortOf } from './tool-service.ts'
+import { publishVoiceModeChanges } from './voice-hands-free-events.ts'
 import { voiceListenRoutes } from './voice-listen-route.ts'
+import type { SatelliteDialState } from './voice-wyoming-dialer.ts'
 import { type RunningWyomingServer, startManifestWyomingServer } from './voice-wyoming-server.ts'
 import { withDataDirRoots } from './workspace-roots.ts'
 
@@ -77,6 +90,8 @@ export interface RunningHub {
   readonly model: HealthProbe | undefined
   /** The Wyoming server for satellites, when the manifest has kernel.api.wyoming (docs/voice.md). */
   readonly wyoming: Pick<RunningWyomingServer, 'host' | 'port'> | undefined
+  /** Satellites the hub dials (kernel.api.wyoming.satellites) and whether each is connected now. */
+  readonly wyomingSatellites: () => SatelliteDialState[]
   close(): Promise<void>
 }
 
@@ -122,12 +137,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     dataDir,
     ...(manifest.retention?.events === undefined ? {} : { eventsRetention: manifest.retention.events }),
   })
-  // A size cap acts on the SQLite log only; on NATS it would be ignored, so it is refused (decision 1612).
-  if (busChoice.transport === 'nats' && manifest.retention?.events?.maxBytes !== undefined)
-    throw new HubError(
-      'E_BAD_REQUEST',
-      'retention.events.maxBytes is not applied on the NATS bus yet: remove it (the stream keeps maxAgeDays and maxCount)',
-    )
+  // On NATS, retention.events (maxBytes included) becomes the log stream's limits (decision 1625).
   const bus = await openChosenBus(busChoice, {
     registry,
     defaultSource: 'kernel',
@@ -137,8 +147,25 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
   try {
     const services = createSkillServices()
     const skillLogger = consoleFreeLogger(options)
-    const actions = await openHubActions({ dataDir, manifest, bus })
+    const actions = await openHubActions({ dataDir, manifest, bus, version: HUB_VERSION })
     closers.unshift(() => actions.close())
+    // Seed 001's capability registry and resolver, rebuilt from the log (docs/federation.md).
+    const federationService = await FederationService.open({
+      bus,
+      clock: systemClock,
+      signer: openExecTokenSigner(dataDir),
+      onError: (error) =>
+        skillLogger.warn('registry.lease.expired was not published', { message: (error as Error).message }),
+    })
+    closers.unshift(() => federationService.close())
+    const resolveCommands = await answerResolveCommands(bus, federationService)
+    closers.unshift(() => resolveCommands.unsubscribe())
+    // The mcp skill module reports its server's connection as its health (decision 1720).
+    services.provide(SERVICE_NAMES.mcpServers, { status: (skillId: string) => actions.mcp.status(skillId) })
+    // Out-of-process skills (transport: stdio) ask permission through the same approvals.
+    services.provide<ConsentPort>(SERVICE_NAMES.consent, actions.approvals)
+    // ...and offer their tools to the model under their manifest tier (decision 1832).
+    services.provide<SkillToolsPort>(SERVICE_NAMES.skillTools, actions.skillTools)
     const toolService = createToolService(bus, actions, { metrics })
     closers.unshift(() => toolService.close())
     const sessions = new SessionRegistry(
@@ -168,9 +195,13 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       tracer: trace.getTracer('localhub', HUB_VERSION),
     })
     closers.unshift(() => runner.close())
-    // The file tools need a workspace root that exists; without one the model is offered none.
+    // The file tools need a workspace root that exists; without one (and no MCP server) the model is offered none.
     const rootCount = manifest.workspace?.roots.length ?? 0
-    if (rootCount > 0 && actions.missingRoots.length < rootCount) {
+    if (
+      (rootCount > 0 && actions.missingRoots.length < rootCount) ||
+      actions.mcp.declared > 0 ||
+      actions.skillTools.offering
+    ) {
       services.provide(
         SERVICE_NAMES.tools,
         toolPortOf(toolService, (run) => runner.emitterOf(run)),
@@ -198,7 +229,20 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     const model = services.get<HealthProbe>(SERVICE_NAMES.modelHealth)
     const busLag = busLagProbe(busChoice)
     closers.unshift(() => busLag.close())
-    const port = createHubPort({ bus, busLag, chat, runner, sessions, skills, model, metrics })
+    const federation = federationView(busChoice)
+    if (federation !== undefined) closers.unshift(() => federation.close())
+    const port = createHubPort({
+      bus,
+      busLag,
+      federation,
+      ...(busChoice.transport === 'nats' && busChoice.hubId !== undefined ? { hubId: busChoice.hubId } : {}),
+      chat,
+      runner,
+      sessions,
+      skills,
+      model,
+      metrics,
+    })
     // Flag > environment > the manifest's kernel.api.http.base > default (decision 1404).
     const address = serverAddressOf(manifest, {
       flags: {
@@ -225,6 +269,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
             ...(options.llmFlags === undefined ? {} : { llmFlags: options.llmFlags }),
           }),
           actionRoutes(actions, toolService),
+          federationRoutes(federationService),
           ...skills.routes,
           ...wsEntryRoutes(bus, runner, manifest.pipelines),
           // Hands-free sources (wake word, Talk mode) when the manifest enables the wake skill.
@@ -257,7 +302,21 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       await runner.drain()
     })
     // Off unless the manifest has kernel.api.wyoming (decision 1516).
-    const wyoming = await startManifestWyomingServer(runner, manifest, HUB_VERSION)
+    const handsFree = services.get<HandsFreeService>(HANDS_FREE_SERVICE)
+    if (handsFree !== undefined)
+      closers.unshift(
+        publishVoiceModeChanges(bus, handsFree, (error) =>
+          skillLogger.warn('voice.mode.changed was not published', { message: (error as Error).message }),
+        ),
+      )
+    const wyoming = await startManifestWyomingServer(runner, manifest, HUB_VERSION, {
+      bus,
+      ...(handsFree === undefined ? {} : { handsFree }),
+      onDial: {
+        onDisconnect: (name, reason, retryInMs) =>
+          skillLogger.warn('Wyoming satellite unreachable', { satellite: name, reason, retryInMs }),
+      },
+    })
     if (wyoming !== undefined) closers.unshift(() => wyoming.close())
     await reportBoot(bus, manifest, skills.report(), startedAt, busChoice.transport)
     let closed = false
@@ -269,7 +328,9 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       bus,
       manifest,
       model,
-      wyoming: wyoming === undefined ? undefined : { host: wyoming.host, port: wyoming.port },
+      wyoming:
+        wyoming?.server === undefined ? undefined : { host: wyoming.server.host, port: wyoming.server.port },
+      wyomingSatellites: () => wyoming?.dialer?.states() ?? [],
       async close() {
         if (closed) return
         closed = true

@@ -1,60 +1,15 @@
 import type { FastifyInstance } from 'fastify'
-import { HubError, ok } from '../../contracts/index.ts'
+import { ok } from '../../contracts/index.ts'
 import type { PipelineRunner } from '../pipeline/index.ts'
+import { CANCEL_RUN_SCHEMA, RUNS_SCHEMA } from './hub-route-schemas.ts'
 
-const CANCEL_FIELDS = new Set(['traceId', 'sessionId'])
-
-function cancelTarget(body: unknown): { traceId?: string; sessionId?: string } {
-  if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw new HubError('E_VALIDATION', 'the body must be a JSON object with traceId or sessionId', {
-      details: {
-        issues: [
-          {
-            path: '',
-            message: 'not an object',
-            expected: 'object',
-            got: Array.isArray(body) ? 'array' : typeof body,
-          },
-        ],
-      },
-    })
-  const record = body as Record<string, unknown>
-  for (const key of Object.keys(record)) {
-    if (!CANCEL_FIELDS.has(key))
-      throw new HubError('E_VALIDATION', `unknown field ${key}; use traceId or sessionId`, {
-        details: {
-          issues: [{ path: `/${key}`, message: 'unknown field', expected: 'traceId | sessionId', got: key }],
-        },
-      })
-  }
-  const target: { traceId?: string; sessionId?: string } = {}
-  for (const key of CANCEL_FIELDS) {
-    const value = record[key]
-    if (value === undefined) continue
-    if (typeof value !== 'string' || value.length === 0)
-      throw new HubError('E_VALIDATION', `${key} must be a non-empty string`, {
-        details: {
-          issues: [
-            {
-              path: `/${key}`,
-              message: 'not a non-empty string',
-              expected: 'non-empty string',
-              got: typeof value,
-            },
-          ],
-        },
-      })
-    target[key as 'traceId' | 'sessionId'] = value
-  }
-  if (target.traceId === undefined && target.sessionId === undefined)
-    throw new HubError('E_VALIDATION', 'name the run to cancel: traceId or sessionId')
-  return target
-}
+/** What POST /runs/cancel names; CANCEL_RUN_SCHEMA has refused any other body (decision 1910). */
+type CancelTarget = { traceId?: string; sessionId?: string }
 
 /** GET /runs (pipeline runs in progress) and POST /runs/cancel ({traceId} or {sessionId}). */
 export function runRoutes(runner: PipelineRunner) {
   return (app: FastifyInstance) => {
-    app.get('/runs', async () =>
+    app.get('/runs', { schema: RUNS_SCHEMA }, async () =>
       ok(
         runner.active().map((run) => ({
           pipelineId: run.pipelineId,
@@ -65,6 +20,8 @@ export function runRoutes(runner: PipelineRunner) {
         })),
       ),
     )
-    app.post('/runs/cancel', async (request) => ok({ cancelled: runner.cancel(cancelTarget(request.body)) }))
+    app.post('/runs/cancel', { schema: CANCEL_RUN_SCHEMA }, async (request) =>
+      ok({ cancelled: runner.cancel(request.body as CancelTarget) }),
+    )
   }
 }

@@ -1,4 +1,4 @@
-import type { Bus } from '../../bus/index.ts'
+import { type Bus, compileTypePattern } from '../../bus/index.ts'
 import type { Envelope } from '../../contracts/index.ts'
 import type { EventKeyQuery, TailListener, TailQuery, TailSubscription } from '../server/index.ts'
 
@@ -16,39 +16,110 @@ export function eventKeysOf(query: EventKeyQuery): EventKeyQuery {
 
 /**
  * Live tail that resumes from a seq with no gap and no duplicates: it subscribes to live events
- * first (buffering them), replays the log from `fromSeq`, then flushes the buffer skipping what the
- * replay already delivered. Ephemeral events (no seq) pass through live only.
+ * first (buffering them), replays the log from `fromSeq` (or `since`), then flushes the buffer
+ * skipping what the replay already delivered. Ephemeral events (no seq) pass through live only.
+ * A bounded tail (toSeq, until, limit; decision 1626) calls `onEnd` once its bound is reached:
+ * the limit delivered, the log past toSeq (every event up to it delivered), or until passed.
  */
 export function tailEvents(
   bus: Bus,
   query: TailQuery,
   listener: TailListener,
   signal: AbortSignal,
+  onEnd?: (reason: string) => void,
 ): TailSubscription {
   // Highest seq delivered; undefined in live-only mode until the first stored event.
   let lastSeq = query.fromSeq === undefined ? undefined : query.fromSeq - 1
-  let catchingUp = query.fromSeq !== undefined
+  let catchingUp = query.fromSeq !== undefined || query.since !== undefined
   let overflowed = false
   const buffer: Envelope[] = []
   let closed = false
+  let ended = false
+  let finishing = false
+  let delivered = 0
+  let untilTimer: NodeJS.Timeout | undefined
   let unsubscribe: (() => Promise<void>) | undefined
   const filter = query.filter ?? '>'
   const keys = eventKeysOf(query)
   const wanted = Object.entries(keys) as [keyof EventKeyQuery, string][]
-  const matchesKeys = (event: Envelope) => wanted.every(([key, value]) => event[key] === value)
+  const sinceMs = query.since === undefined ? undefined : Date.parse(query.since)
+  const untilMs = query.until === undefined ? undefined : Date.parse(query.until)
+  const toSeq = query.toSeq
+  // With toSeq the live side hears every type, so an event of another type past toSeq still ends it.
+  const typeMatches = compileTypePattern(filter)
+  const matches = (event: Envelope) =>
+    (toSeq === undefined || typeMatches(event.type)) && wanted.every(([key, value]) => event[key] === value)
+  const inTimeRange = (event: Envelope) => {
+    if (sinceMs === undefined && untilMs === undefined) return true
+    const ts = Date.parse(event.ts)
+    return (sinceMs === undefined || ts >= sinceMs) && (untilMs === undefined || ts <= untilMs)
+  }
+
+  const end = (reason: string) => {
+    if (ended) return
+    ended = true
+    close()
+    onEnd?.(reason)
+  }
 
   const deliver = (event: Envelope) => {
+    if (ended) return
     if (event.seq !== undefined) {
       if (lastSeq !== undefined && event.seq <= lastSeq) return
+      if (toSeq !== undefined && event.seq > toSeq) return
       lastSeq = event.seq
     }
-    return listener(event)
+    if (!inTimeRange(event)) return
+    const result = listener(event)
+    if (query.limit !== undefined && ++delivered >= query.limit) end(`done: limit ${query.limit} reached`)
+    return result
+  }
+
+  const replayOptions = (until?: number) => ({
+    ...(lastSeq === undefined
+      ? query.since === undefined
+        ? {}
+        : { since: query.since }
+      : { from: { seq: lastSeq + 1 }, ...(query.since === undefined ? {} : { since: query.since }) }),
+    ...(until === undefined ? {} : { to: { seq: until } }),
+    ...(query.until === undefined ? {} : { until: query.until }),
+    filter,
+    ...keys,
+  })
+
+  /** The log has reached toSeq: deliver what is still missing up to it, then end. */
+  const finishTo = async (bound: number) => {
+    if (finishing) return
+    finishing = true
+    for await (const event of bus.replay(replayOptions(bound))) {
+      if (closed || signal.aborted) return
+      await deliver(event)
+    }
+    end(`done: the log reached to=${bound}`)
+  }
+
+  /** After the catch-up: ends a bounded tail whose bound is already reached, or waits for it. */
+  const checkBounds = async () => {
+    if (toSeq !== undefined && !ended) {
+      // Any stored event at or after toSeq means every event up to it is committed.
+      let past = lastSeq !== undefined && lastSeq >= toSeq
+      if (!past) for await (const _ of bus.replay({ from: { seq: toSeq }, limit: 1 })) past = true
+      if (past) await finishTo(toSeq)
+    }
+    if (untilMs !== undefined && !ended) {
+      const wait = untilMs - Date.now()
+      if (wait < 0) end(`done: until ${query.until} has passed`)
+      else {
+        untilTimer = setTimeout(() => end(`done: until ${query.until} has passed`), wait + 1)
+        untilTimer.unref()
+      }
+    }
   }
 
   const catchUp = async () => {
     for (;;) {
       overflowed = false
-      for await (const event of bus.replay({ from: { seq: (lastSeq ?? 0) + 1 }, filter, ...keys })) {
+      for await (const event of bus.replay(replayOptions(toSeq))) {
         if (closed || signal.aborted) return
         await deliver(event)
       }
@@ -67,9 +138,14 @@ export function tailEvents(
 
   bus
     .subscribe(
-      filter,
+      toSeq === undefined ? filter : '>',
       (event) => {
-        if (closed || !matchesKeys(event)) return
+        if (closed) return
+        if (toSeq !== undefined && event.seq !== undefined && event.seq >= toSeq && !catchingUp) {
+          void finishTo(toSeq).catch(() => undefined)
+          return
+        }
+        if (!matches(event)) return
         if (catchingUp) {
           if (buffer.length < DEFAULT_TAIL_BUFFER_EVENTS) buffer.push(event)
           else overflowed = true
@@ -83,12 +159,14 @@ export function tailEvents(
       unsubscribe = () => subscription.unsubscribe()
       if (closed) return unsubscribe()
       if (catchingUp) await catchUp()
+      if (!closed) await checkBounds()
     })
     .catch(() => undefined)
 
   const close = () => {
     if (closed) return
     closed = true
+    clearTimeout(untilTimer)
     void unsubscribe?.()
   }
   signal.addEventListener('abort', close, { once: true })

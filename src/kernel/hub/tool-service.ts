@@ -89,7 +89,10 @@ export function createToolService(bus: Bus, actions: HubActions, options: ToolSe
       return answer
     } finally {
       options.metrics?.observe('tool_ms', Math.max(0, now() - startedAt - waitedMs), {
-        skill: input.actor ?? FS_SKILL_ID,
+        skill:
+          input.actor ??
+          actions.tools.descriptors().find((candidate) => candidate.name === input.tool)?.source ??
+          FS_SKILL_ID,
         outcome,
       })
     }
@@ -105,16 +108,19 @@ export function createToolService(bus: Bus, actions: HubActions, options: ToolSe
     assertNoLoneSurrogate(input.params, 'params', '/params')
     const descriptor = actions.tools.descriptors().find((candidate) => candidate.name === input.tool)
     if (descriptor === undefined) {
+      const refusal = actions.tools.refusal?.(input.tool)
+      if (refusal !== undefined) throw refusal
       const names = actions.tools.descriptors().map((candidate) => candidate.name)
       throw new HubError('E_BAD_REQUEST', `unknown tool ${input.tool}; tools: ${names.join(', ')}`)
     }
     const traceId = input.traceId ?? uuidV7()
-    const actor = input.actor ?? FS_SKILL_ID
+    // An MCP server's tool acts as its skill (ledger, events); the file tools as theirs.
+    const actor = input.actor ?? descriptor.source ?? FS_SKILL_ID
     const publish = options.publish ?? busPublisher(traceId, input.sessionId, actor)
     const { id: requestId } = await publish(
       'tool.request',
       {
-        tool: 'fs',
+        tool: descriptor.source ?? 'fs',
         action: input.tool,
         params: input.params,
         capabilityTier: descriptor.tier,
@@ -135,7 +141,7 @@ export function createToolService(bus: Bus, actions: HubActions, options: ToolSe
     })
     try {
       if (descriptor.tier === 'read_only') {
-        const data = await actions.tools.run(input.tool, input.params)
+        const data = await actions.tools.run(input.tool, input.params, options.awaitDecision)
         await finish({ ok: true, data })
         return { status: 'done', tool: input.tool, data }
       }

@@ -15,6 +15,7 @@ import {
 import type { PipelineRunner } from '../pipeline/index.ts'
 import { errorFrame, send, triggerOf } from './pipeline-triggers.ts'
 import { PcmNormalizer, parseVoiceFormat, type VoiceFormat } from './voice-audio.ts'
+import { type HandsFreeDraft, talkDraft, wakeDetectedDraft } from './voice-hands-free-events.ts'
 import { VoiceSession } from './voice-session.ts'
 
 /** Hands-free sources listening at once; each holds a pocketsphinx decoder (tens of MB). */
@@ -163,7 +164,7 @@ class ListenConnection {
   }
 
   #begin(format: VoiceFormat): void {
-    const { handsFree, source, bus } = this.#options
+    const { handsFree, source } = this.#options
     const spotter = KeywordSpotter.open(handsFree.control.state().phrases)
     this.#spotter = spotter
     this.#normalizer = new PcmNormalizer(format)
@@ -188,28 +189,17 @@ class ListenConnection {
         mode: () => handsFree.control.state().mode,
         muted: () => handsFree.control.state().dnd,
       },
-      onWake: (detection, traceId, preRollMs) => {
-        const state = handsFree.control.state()
-        const payload = {
-          phrase: detection.phrase,
-          score: Math.round(detection.score * 1000) / 1000,
-          threshold: state.phrases.find((entry) => entry.phrase === detection.phrase)?.threshold ?? 0,
-          preRollMs,
-          mode: state.mode === 'talk' ? ('talk' as const) : ('wake_word' as const),
-          source,
-        }
-        const draft = {
-          type: 'voice.wake.detected',
-          source: 'kernel',
-          ...(traceId === undefined ? {} : { traceId }),
-          sessionId: session.sessionId,
-          payload,
-        }
-        send(this.#options.socket, draft)
-        void bus
-          .publishUntyped(draft)
-          .catch((error) => send(this.#options.socket, errorFrame(error, this.#options.route)))
-      },
+      onWake: (detection, traceId, preRollMs) =>
+        this.#publish(
+          wakeDetectedDraft(handsFree, detection, {
+            source,
+            sessionId: session.sessionId,
+            traceId,
+            preRollMs,
+          }),
+        ),
+      onTalk: (active, reason) =>
+        this.#publish(talkDraft(active, reason, { source, sessionId: session.sessionId })),
       onError: (error) => send(this.#options.socket, errorFrame(error, this.#options.route)),
     })
     // New phrases apply to the next audio; a mode change is read on every chunk.
@@ -217,6 +207,14 @@ class ListenConnection {
       if (JSON.stringify(state.phrases) !== JSON.stringify(previous.phrases))
         spotter.setPhrases(state.phrases)
     })
+  }
+
+  /** Sends the event to the source and publishes it on the bus. */
+  #publish(draft: HandsFreeDraft): void {
+    send(this.#options.socket, draft)
+    void this.#options.bus
+      .publishUntyped(draft)
+      .catch((error) => send(this.#options.socket, errorFrame(error, this.#options.route)))
   }
 
   async #audio(bytes: Buffer): Promise<void> {

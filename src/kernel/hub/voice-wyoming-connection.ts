@@ -1,8 +1,19 @@
 import type { Socket } from 'node:net'
+import type { Bus } from '../../bus/index.ts'
 import { type Envelope, HubError, toHubError } from '../../contracts/index.ts'
+import type { HandsFreeService } from '../../wake-word/index.ts'
 import { encodeWyomingEvent, type WyomingEvent, WyomingReader } from '../../wyoming/index.ts'
-import { parseVoiceFormat, type VoiceFormat } from './voice-audio.ts'
+import type { VoiceFormat } from './voice-audio.ts'
 import { VoiceSession, type VoiceSessionOptions } from './voice-session.ts'
+import {
+  sendAnswerAudio,
+  startAnswerAudio,
+  stopAnswerAudio,
+  type TurnView,
+  type WyomingEndStage,
+} from './voice-wyoming-answer-audio.ts'
+import { audioFormat } from './voice-wyoming-audio-format.ts'
+import { type WakeStream, type WakeStreamBudget, WyomingWakeSource } from './voice-wyoming-wake.ts'
 
 /** Largest Wyoming payload a satellite may send: one second of 48 kHz 16-bit stereo is 188 KiB. */
 export const DEFAULT_WYOMING_SERVER_MAX_PAYLOAD_BYTES = 256 * 1024
@@ -15,9 +26,6 @@ export const DEFAULT_WYOMING_PARTIAL_EVENT_MS = 5_000
 /** After a broken stream, how long the satellite has to read the error before the socket is destroyed. */
 const CLOSE_GRACE_MS = 1_000
 
-/** Where a turn ends, from `run-pipeline`'s end_stage (intent counts as handle). */
-export type WyomingEndStage = 'asr' | 'handle' | 'tts'
-
 const END_STAGES: Readonly<Record<string, WyomingEndStage>> = {
   asr: 'asr',
   intent: 'handle',
@@ -25,25 +33,21 @@ const END_STAGES: Readonly<Record<string, WyomingEndStage>> = {
   tts: 'tts',
 }
 
-const ACCEPTED = 'describe, ping, run-pipeline, transcribe, audio-start, audio-chunk, audio-stop and played'
+const ACCEPTED =
+  'describe, ping, run-pipeline, transcribe, detect, audio-start, audio-chunk, audio-stop, played, info and pong'
 
 export interface WyomingConnectionOptions
   extends Pick<VoiceSessionOptions, 'runner' | 'pipeline' | 'route' | 'limits' | 'endOfSpeechMs'> {
-  /** The data of the `info` event. */
-  info: Record<string, unknown>
-}
-
-/** What the satellite hears of one turn. */
-interface TurnView {
-  readonly endStage: WyomingEndStage
-  /**
-   * Nothing more of this turn goes to the satellite: its end stage (asr) was reached, or the
-   * satellite started another pipeline (its cancellation is not reported as an error).
-   */
-  finished: boolean
-  answer: string | undefined
-  /** The answer's audio stream, once audio-start went out. */
-  audio: { rate: number; sentMs: number; stopped: boolean } | undefined
+  /** The data of the `info` event (a function: read on each describe). */
+  info: Record<string, unknown> | (() => Record<string, unknown>)
+  /** The hands-free settings (the wake skill): without them start_stage wake is refused. */
+  handsFree?: HandsFreeService
+  /** Where voice.wake.detected and voice.talk.* are published. */
+  bus?: Bus
+  /** The satellite's name as a hands-free source (default `wyoming`). */
+  sourceName?: string
+  /** Shared by the hub's satellites: wake streams (decoders) at once. */
+  wakeBudget?: WakeStreamBudget
 }
 
 /**
@@ -75,7 +79,12 @@ export class WyomingConnection {
   /** Audio outside an utterance is reported once, not once per chunk. */
   #strayReported = false
   #closed = false
+  readonly #sender = (type: string, data: Record<string, unknown>, payload?: Buffer) =>
+    this.#send(type, data, payload)
   #partialTimer: NodeJS.Timeout | undefined
+  #wake: WakeStream | undefined
+  #wakeSource: WyomingWakeSource | undefined
+  #openingFromWake = false
 
   constructor(socket: Socket, options: WyomingConnectionOptions) {
     this.#socket = socket
@@ -95,6 +104,7 @@ export class WyomingConnection {
     if (this.#closed) return
     this.#closed = true
     clearTimeout(this.#partialTimer)
+    this.#closeWakeSource()
     this.#session.close('ended: the satellite went away')
     this.#socket.destroy()
   }
@@ -145,6 +155,7 @@ export class WyomingConnection {
     this.#sendError(error)
     this.#closed = true
     clearTimeout(this.#partialTimer)
+    this.#closeWakeSource()
     this.#session.close('ended: the satellite sent a broken stream')
     this.#socket.end()
     setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS).unref()
@@ -153,7 +164,10 @@ export class WyomingConnection {
   async #handle(event: WyomingEvent): Promise<void> {
     switch (event.type) {
       case 'describe':
-        return this.#send('info', this.#options.info)
+        return this.#send(
+          'info',
+          typeof this.#options.info === 'function' ? this.#options.info() : this.#options.info,
+        )
       case 'ping':
         return this.#send('pong', typeof event.data.text === 'string' ? { text: event.data.text } : {})
       case 'run-pipeline':
@@ -161,15 +175,24 @@ export class WyomingConnection {
       case 'transcribe':
         this.#arm('asr')
         return
+      case 'detect':
+        // The published wake flow; `names` is not used: the hub's phrases (/voice/wake-words) apply.
+        return this.#armWake({ endStage: 'tts', restart: false, detect: true })
       case 'audio-start':
+        if (this.#wake !== undefined) return this.#wakeStart(audioFormat(event.data, 'audio-start'))
         return await this.#open(audioFormat(event.data, 'audio-start'))
       case 'audio-chunk':
+        if (this.#wake !== undefined) return await this.#wakeSource?.pushEvent(event)
         return await this.#chunk(event)
       case 'audio-stop':
+        if (this.#wake !== undefined) return await this.#wakeStop()
         return await this.#stop()
       case 'played':
       case 'error':
-        // The satellite finished playing the answer, or reports its own trouble: nothing to do.
+      case 'info':
+      case 'pong':
+        // The answer finished playing, the satellite's own trouble, or its answers to the hub's
+        // describe and ping (a satellite the hub dialled): nothing to do.
         return
       default:
         throw new HubError('E_BAD_REQUEST', `this Wyoming server takes ${ACCEPTED}, not ${event.type}`)
@@ -182,25 +205,85 @@ export class WyomingConnection {
       typeof data.end_stage === 'string' && Object.hasOwn(END_STAGES, data.end_stage)
         ? END_STAGES[data.end_stage]
         : undefined
-    if (start === 'wake')
+    if (start !== 'asr' && start !== 'wake')
       throw new HubError(
         'E_BAD_REQUEST',
-        'run-pipeline start_stage wake: the hub does not detect wake words on a satellite; detect them on the satellite and send start_stage asr',
-      )
-    if (start !== 'asr')
-      throw new HubError(
-        'E_BAD_REQUEST',
-        `run-pipeline start_stage must be asr (the hub runs a voice turn from audio), got ${JSON.stringify(start)}`,
+        `run-pipeline start_stage must be wake or asr (the hub runs a voice turn from audio), got ${JSON.stringify(start)}`,
       )
     if (end === undefined)
       throw new HubError(
         'E_VALIDATION',
         `run-pipeline end_stage must be asr, intent, handle or tts, got ${JSON.stringify(data.end_stage)}`,
       )
+    if (start === 'wake') {
+      this.#armWake({ endStage: end, restart: data.restart_on_end === true, detect: false })
+      return
+    }
     this.#arm(end)
   }
 
+  /** The satellite streams for the wake word from now on (decision 1560). */
+  #armWake(stream: WakeStream): void {
+    const handsFree = this.#options.handsFree
+    if (handsFree === undefined)
+      throw new HubError(
+        'E_DEPENDENCY_UNAVAILABLE',
+        'the hub detects wake words only with the wake skill enabled (skill.voice.wake, docs/voice.md); detect them on the satellite and send start_stage asr',
+      )
+    if (this.#wakeSource === undefined) this.#wakeSource = this.#openWakeSource(handsFree)
+    this.#interruptRunningTurn()
+    this.#armed = false
+    this.#wakeSource.restart()
+    this.#wake = stream
+    this.#strayReported = false
+    if (!this.#wakeSource.listening)
+      this.#sendError(
+        new HubError(
+          'E_BAD_REQUEST',
+          `the hub's voice mode is ${handsFree.control.state().mode}: the stream is not listened to until the mode is wake_word or talk (PUT /voice/mode)`,
+        ),
+      )
+  }
+
+  /** The detector of this connection, within the hub's budget of wake streams. */
+  #openWakeSource(handsFree: HandsFreeService): WyomingWakeSource {
+    return WyomingWakeSource.open({
+      handsFree,
+      session: this.#session,
+      source: this.#options.sourceName ?? 'wyoming',
+      bus: this.#options.bus,
+      ...(this.#options.wakeBudget === undefined ? {} : { budget: this.#options.wakeBudget }),
+      beforeTurn: () => {
+        this.#interruptRunningTurn()
+        this.#opening = this.#wake?.endStage ?? 'tts'
+        this.#openingFromWake = true
+      },
+      send: (type, data) => this.#send(type, data),
+      onError: (error) => this.#sendError(error),
+    })
+  }
+
+  #closeWakeSource(): void {
+    this.#wakeSource?.close()
+    this.#wakeSource = undefined
+  }
+
+  #wakeStart(format: VoiceFormat): void {
+    this.#format = format
+    this.#wakeSource?.restart()
+  }
+
+  /** The satellite ended its stream: an open utterance ends, the wake flow hears not-detected. */
+  async #wakeStop(): Promise<void> {
+    const stream = this.#wake
+    this.#wake = undefined
+    if (stream?.detect === true && this.#wakeSource?.detections === 0) this.#send('not-detected', {})
+    if (this.#session.listening) await this.#session.end()
+  }
+
   #arm(endStage: WyomingEndStage): void {
+    // Audio after run-pipeline start_stage asr or transcribe is a question, not a wake stream.
+    this.#wake = undefined
     this.#endStage = endStage
     this.#armed = true
     // The person speaks again: the turn still listening, thinking or speaking stops now (barge-in).
@@ -213,8 +296,9 @@ export class WyomingConnection {
     const view = this.#turns.get(running)
     if (view !== undefined) {
       // The answer playing on the satellite ends here.
-      this.#stopAudio(view)
+      stopAnswerAudio(view, this.#sender)
       view.finished = true
+      view.superseded = true
     }
     this.#session.cancel('interrupted: the person spoke again (barge-in)')
   }
@@ -224,6 +308,7 @@ export class WyomingConnection {
       throw new HubError('E_BAD_REQUEST', 'audio-start while an utterance is open: send audio-stop first')
     this.#interruptRunningTurn()
     this.#opening = this.#endStage
+    this.#openingFromWake = false
     this.#endStage = 'tts'
     this.#armed = false
     this.#strayReported = false
@@ -271,7 +356,14 @@ export class WyomingConnection {
   #viewOf(traceId: string): TurnView {
     let view = this.#turns.get(traceId)
     if (view === undefined) {
-      view = { endStage: this.#opening, finished: false, answer: undefined, audio: undefined }
+      view = {
+        endStage: this.#opening,
+        finished: false,
+        answer: undefined,
+        audio: undefined,
+        fromWake: this.#openingFromWake,
+        superseded: false,
+      }
       this.#turns.set(traceId, view)
     }
     return view
@@ -283,8 +375,12 @@ export class WyomingConnection {
     if (traceId === undefined) return
     const view = this.#viewOf(traceId)
     const payload = (event.payload ?? {}) as Record<string, unknown>
+    this.#wakeSource?.observe(event)
     if (event.type === 'turn.end') {
       this.#turns.delete(traceId)
+      // Without restart_on_end one wake makes one turn; later audio is stray until the next request.
+      if (view.fromWake && !view.superseded && this.#wake !== undefined && !this.#wake.restart)
+        this.#wake = undefined
       if (view.endStage === 'handle' && !view.finished)
         this.#send(view.answer === undefined ? 'not-handled' : 'handled', {
           ...(view.answer === undefined ? {} : { text: view.answer }),
@@ -309,46 +405,21 @@ export class WyomingConnection {
         view.answer = typeof payload.text === 'string' ? payload.text : undefined
         return
       case 'tts.start':
-        this.#ttsStart(view, payload)
+        startAnswerAudio(view, payload, this.#sender)
         return
       case 'tts.audio':
-        this.#ttsAudio(view, payload)
+        sendAnswerAudio(view, payload, this.#sender)
         return
       case 'tts.end':
-        this.#stopAudio(view)
+        stopAnswerAudio(view, this.#sender)
         return
       case 'error.raised':
-        this.#stopAudio(view)
+        stopAnswerAudio(view, this.#sender)
         this.#send('error', { text: String(payload.message ?? 'the voice turn failed'), code: payload.code })
         return
       default:
         return
     }
-  }
-
-  #ttsStart(view: TurnView, payload: Record<string, unknown>): void {
-    if (view.endStage !== 'tts' || view.audio !== undefined) return
-    const rate = Number(payload.sampleRate)
-    view.audio = { rate, sentMs: 0, stopped: false }
-    this.#send('audio-start', { rate, width: 2, channels: 1, timestamp: 0 })
-  }
-
-  #ttsAudio(view: TurnView, payload: Record<string, unknown>): void {
-    const audio = view.audio
-    if (audio === undefined || audio.stopped) return
-    const pcm = Buffer.from(String(payload.bytesB64 ?? ''), 'base64')
-    this.#send(
-      'audio-chunk',
-      { rate: audio.rate, width: 2, channels: 1, timestamp: Math.round(audio.sentMs) },
-      pcm,
-    )
-    audio.sentMs += (pcm.length / 2 / audio.rate) * 1000
-  }
-
-  #stopAudio(view: TurnView): void {
-    if (view.audio === undefined || view.audio.stopped) return
-    view.audio.stopped = true
-    this.#send('audio-stop', { timestamp: Math.round(view.audio.sentMs) })
   }
 
   #sendError(error: unknown): void {
@@ -359,22 +430,5 @@ export class WyomingConnection {
   #send(type: string, data: Record<string, unknown>, payload?: Buffer): void {
     if (this.#socket.destroyed || !this.#socket.writable) return
     this.#socket.write(encodeWyomingEvent(type, data, payload))
-  }
-}
-
-/** rate/width/channels of an audio event; only 16-bit samples (width 2) are taken. */
-function audioFormat(data: Record<string, unknown>, type: string): VoiceFormat {
-  if (data.width !== 2)
-    throw new HubError(
-      'E_VALIDATION',
-      `${type} width must be 2 (16-bit samples), got ${JSON.stringify(data.width)}`,
-    )
-  try {
-    return parseVoiceFormat({ sampleRate: data.rate, format: 'pcm16', channels: data.channels })
-  } catch (error) {
-    throw new HubError(
-      'E_VALIDATION',
-      `${type}: ${toHubError(error).message.replace('voice.start sampleRate', 'rate').replace('voice.start channels', 'channels')}`,
-    )
   }
 }

@@ -64,7 +64,7 @@ test('describe, ping, an unknown event, then a broken header: answers, error, er
       [
         'error',
         {
-          text: 'this Wyoming server takes describe, ping, run-pipeline, transcribe, audio-start, audio-chunk, audio-stop and played, not transcript',
+          text: 'this Wyoming server takes describe, ping, run-pipeline, transcribe, detect, audio-start, audio-chunk, audio-stop, played, info and pong, not transcript',
           code: 'E_BAD_REQUEST',
         },
       ],

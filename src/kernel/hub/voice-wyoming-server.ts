@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net'
+import type { Bus } from '../../bus/index.ts'
 import { HubError } from '../../contracts/index.ts'
 import {
   DEFAULT_WYOMING_END_OF_SPEECH_MS,
@@ -8,10 +9,13 @@ import {
   type Pipeline,
   type WyomingServerSection,
 } from '../../manifest/index.ts'
+import type { HandsFreeService } from '../../wake-word/index.ts'
 import { encodeWyomingEvent, wyomingInfoData } from '../../wyoming/index.ts'
 import type { PipelineRunner } from '../pipeline/index.ts'
 import type { VoiceSessionLimits } from './voice-session.ts'
 import { WyomingConnection } from './voice-wyoming-connection.ts'
+import { WyomingDialer, type WyomingDialOptions } from './voice-wyoming-dialer.ts'
+import { WakeStreamBudget } from './voice-wyoming-wake.ts'
 
 /** Satellites connected at once; each runs at most one turn at a time. */
 export const DEFAULT_WYOMING_MAX_CONNECTIONS = 8
@@ -27,9 +31,15 @@ export interface WyomingServerOptions {
   runner: PipelineRunner
   pipeline: Pipeline
   section: WyomingServerSection
-  /** The data of the `info` event. */
-  info: Record<string, unknown>
+  /** The data of the `info` event (a function: read on each describe). */
+  info: Record<string, unknown> | (() => Record<string, unknown>)
   limits?: Partial<VoiceSessionLimits> & { maxConnections?: number }
+  /** The hands-free settings: with them a satellite may stream for the wake word (start_stage wake). */
+  handsFree?: HandsFreeService
+  /** Where wakes and Talk changes of satellites are published. */
+  bus?: Bus
+  /** Shared with the dialled satellites: wake streams at once (default: this server's own). */
+  wakeBudget?: WakeStreamBudget
 }
 
 /**
@@ -40,12 +50,15 @@ export interface WyomingServerOptions {
 export async function startWyomingServer(options: WyomingServerOptions): Promise<RunningWyomingServer> {
   const { section } = options
   const host = section.host ?? DEFAULT_WYOMING_SERVER_HOST
+  if (section.port === undefined)
+    throw new HubError('E_VALIDATION', 'kernel.api.wyoming has no port: the server has nothing to listen on')
   if (!isLoopbackHost(host) && section.allowRemote !== true)
     throw new HubError(
       'E_VALIDATION',
       `kernel.api.wyoming.host ${host} is not loopback: set allowRemote: true to serve satellites on the network`,
     )
   const maxConnections = options.limits?.maxConnections ?? DEFAULT_WYOMING_MAX_CONNECTIONS
+  const wakeBudget = options.wakeBudget ?? new WakeStreamBudget()
   const connections = new Set<WyomingConnection>()
   const sockets = new Set<Socket>()
   let route = `wyoming://${host}:${section.port}`
@@ -70,6 +83,9 @@ export async function startWyomingServer(options: WyomingServerOptions): Promise
       info: options.info,
       endOfSpeechMs: section.endOfSpeechMs ?? DEFAULT_WYOMING_END_OF_SPEECH_MS,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.handsFree === undefined ? {} : { handsFree: options.handsFree }),
+      ...(options.bus === undefined ? {} : { bus: options.bus }),
+      wakeBudget,
     })
     connections.add(connection)
     socket.on('close', () => connections.delete(connection))
@@ -109,8 +125,15 @@ function text(value: unknown, fallback: string): string {
   return typeof value === 'string' && value !== '' ? value : fallback
 }
 
-/** The hub's voice turn described as Wyoming services, from the manifest's voice skills and model. */
-export function hubWyomingInfo(manifest: HubManifest, version: string): Record<string, unknown> {
+/**
+ * The hub's voice turn described as Wyoming services, from the manifest's voice skills and model;
+ * with the hands-free settings, the wake phrases of the moment too.
+ */
+export function hubWyomingInfo(
+  manifest: HubManifest,
+  version: string,
+  handsFree?: HandsFreeService,
+): Record<string, unknown> {
   const stt = configOf(manifest, (skill) => (skill.consumes ?? []).includes('voice.chunk'))
   const tts = configOf(manifest, (skill) => (skill.provides ?? []).includes('tts.audio'))
   const language = text(stt.language, 'en-us')
@@ -120,15 +143,42 @@ export function hubWyomingInfo(manifest: HubManifest, version: string): Record<s
     asr: { engine: text(stt.engine, 'pocketsphinx'), languages: [language] },
     tts: { engine: text(tts.engine, 'flite'), voice: text(tts.voicePreset, 'slt'), languages: [language] },
     handle: { model: text(manifest.llm?.model, manifest.llm?.provider ?? 'ollama'), languages: [language] },
+    ...(handsFree === undefined
+      ? {}
+      : {
+          wake: {
+            engine: 'pocketsphinx',
+            phrases: handsFree.control.state().phrases.map((entry) => entry.phrase),
+            languages: [language],
+          },
+        }),
   })
 }
 
-/** The Wyoming server of a manifest with kernel.api.wyoming, or undefined (the default: off). */
+/** The Wyoming side of a hub: the server satellites dial, and the dialler of satellites that wait. */
+export interface RunningWyoming {
+  readonly server: RunningWyomingServer | undefined
+  readonly dialer: WyomingDialer | undefined
+  close(): Promise<void>
+}
+
+export interface ManifestWyomingContext {
+  bus?: Bus
+  handsFree?: HandsFreeService
+  /** Dial results of satellites, for the log. */
+  onDial?: Pick<WyomingDialOptions, 'onConnect' | 'onDisconnect'>
+}
+
+/**
+ * The Wyoming server (kernel.api.wyoming.port) and the dialled satellites (…satellites) of a
+ * manifest, or undefined without the section (the default: off).
+ */
 export async function startManifestWyomingServer(
   runner: PipelineRunner,
   manifest: HubManifest,
   version: string,
-): Promise<RunningWyomingServer | undefined> {
+  context: ManifestWyomingContext = {},
+): Promise<RunningWyoming | undefined> {
   const section = manifest.kernel?.api?.wyoming
   if (section === undefined) return undefined
   const pipeline = manifest.pipelines.find((candidate) => {
@@ -141,5 +191,37 @@ export async function startManifestWyomingServer(
       'E_VALIDATION',
       'kernel.api.wyoming needs a pipeline that starts with recv: voice.chunk',
     )
-  return startWyomingServer({ runner, pipeline, section, info: hubWyomingInfo(manifest, version) })
+  // Read on each describe: the phrases change at run time.
+  const info = () => hubWyomingInfo(manifest, version, context.handsFree)
+  const shared = {
+    wakeBudget: new WakeStreamBudget(),
+    ...(context.handsFree === undefined ? {} : { handsFree: context.handsFree }),
+    ...(context.bus === undefined ? {} : { bus: context.bus }),
+  }
+  const server =
+    section.port === undefined
+      ? undefined
+      : await startWyomingServer({ runner, pipeline, section, info, ...shared })
+  const satellites = section.satellites ?? []
+  const dialer =
+    satellites.length === 0
+      ? undefined
+      : new WyomingDialer(satellites, {
+          connection: {
+            runner,
+            pipeline,
+            info,
+            endOfSpeechMs: section.endOfSpeechMs ?? DEFAULT_WYOMING_END_OF_SPEECH_MS,
+            ...shared,
+          },
+          ...context.onDial,
+        })
+  return {
+    server,
+    dialer,
+    async close() {
+      dialer?.close()
+      await server?.close()
+    },
+  }
 }

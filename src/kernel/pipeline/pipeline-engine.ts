@@ -215,6 +215,21 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
       { ...base, state: 'error', durationMs: now() - started, errorCode: failure.code },
       { severity: 'error' },
     )
+    // An optional skill that went away during its call (its host crashed): the turn goes on without it.
+    if ('call' in step && step.optional === true && failure.code === 'E_DEPENDENCY_UNAVAILABLE') {
+      await emitter.emit(
+        'pipeline.step.skipped',
+        {
+          pipelineId: pipeline.id,
+          step: base.step,
+          skill: step.call,
+          reason: 'unavailable',
+          message: `optional skill ${step.call} failed during its call: ${failure.message}`.slice(0, 1000),
+        },
+        { severity: 'warn' },
+      )
+      return
+    }
     throw failure
   }
   span?.end()

@@ -16,7 +16,7 @@ import {
 import type { SessionRegistry } from '../sessions/index.ts'
 import { runPipeline } from './pipeline-engine.ts'
 import type { EventPublisher } from './pipeline-types.ts'
-import { TurnEmitter } from './turn-emitter.ts'
+import { DEFAULT_TURN_HOLD_MS, TurnEmitter } from './turn-emitter.ts'
 
 /** What the runner needs of the opened skills. */
 export interface RunnerSkills {
@@ -62,6 +62,28 @@ interface ActiveRun {
 }
 
 const INPUT_TYPES = { http: 'text', ws: 'voice', bus: 'event' } as const
+
+/**
+ * Passes parts on; the first part that is not the stream's start (a token, a tool call, the end or
+ * an error) releases the turn's held events after the next poll phase, once the part's bytes are
+ * on their way to the client.
+ */
+function releasingOnPart(
+  onPart: (part: RunPart) => void,
+  emitter: TurnEmitter,
+  holding: boolean,
+): (part: RunPart) => void {
+  if (!holding) return onPart
+  let released = false
+  return (part) => {
+    onPart(part)
+    if (released || part.kind === 'start') return
+    released = true
+    // Two check phases: the poll phase between them is where a client in this process (the
+    // benchmark's) reads the part; one outside has its bytes already.
+    setImmediate(() => setImmediate(() => emitter.release()))
+  }
+}
 
 /** A bus-triggered run takes the person's words from its signal (an inbound channel message). */
 function textOf(signal: Envelope | undefined): { text?: string } {
@@ -163,9 +185,11 @@ export class PipelineRunner {
       now,
       ...(signalEvent === undefined ? {} : { causationId: signalEvent.id }),
       ...(request.onEvent === undefined ? {} : { onEvent: request.onEvent }),
+      // An HTTP turn's events wait for its first token (or any answer part), decision 1730.
+      ...(trigger.kind === 'http' ? { holdMs: DEFAULT_TURN_HOLD_MS } : {}),
     })
     this.#emitters.set(run, emitter)
-    const onPart = request.onPart ?? (() => undefined)
+    const onPart = releasingOnPart(request.onPart ?? (() => undefined), emitter, trigger.kind === 'http')
     options.sessions.countTurn(run.sessionId)
     const span = options.tracer?.startSpan(trigger.kind === 'http' ? 'chat.turn' : 'pipeline.run', {
       attributes: {

@@ -22,7 +22,16 @@ export interface TurnEmitterOptions {
   causationId?: string
   /** Sees each event after it is handed to the bus (a WS entry streams them to its client). */
   onEvent?: (envelope: Envelope) => void
+  /**
+   * Keep events (validated, in order) and hand them to the bus at `release()` or after this many
+   * ms, whichever comes first: a chat turn releases at its first token, so no commit (an fsync
+   * that blocks the event loop) runs between the request and the first token (decision 1730).
+   */
+  holdMs?: number
 }
+
+/** Longest a held turn keeps its events from the bus when nothing releases them. */
+export const DEFAULT_TURN_HOLD_MS = 200
 
 /**
  * Publishes a turn's events as one causal chain: every stored event's causationId is the stored
@@ -39,10 +48,27 @@ export class TurnEmitter implements RunEmitter {
   // commit on the path to the first token); it waits for all of them once, in settle().
   readonly #commits = new Set<Promise<unknown>>()
   #commitError: unknown
+  /** Events validated but not yet handed to the bus (while the turn holds them). */
+  #held: Envelope[] | undefined
+  #holdTimer: NodeJS.Timeout | undefined
 
   constructor(options: TurnEmitterOptions) {
     this.#options = options
     this.#lastStoredId = options.causationId
+    if (options.holdMs !== undefined) {
+      this.#held = []
+      this.#holdTimer = setTimeout(() => this.release(), options.holdMs)
+    }
+  }
+
+  /** Hands the held events to the bus in the order they were emitted; later events go straight on. */
+  release(): void {
+    const held = this.#held
+    if (held === undefined) return
+    this.#held = undefined
+    clearTimeout(this.#holdTimer)
+    // Handed over in one event-loop turn, so the bus writes them as one batch, in this order.
+    for (const envelope of held) this.#handOver(envelope)
   }
 
   get lastEventId(): string | undefined {
@@ -84,7 +110,7 @@ export class TurnEmitter implements RunEmitter {
     payload: Record<string, unknown>,
     options: EmitOptions = {},
   ): Promise<Envelope> {
-    const { publisher, contracts, traceId, sessionId, source, now } = this.#options
+    const { contracts, traceId, sessionId, source, now } = this.#options
     const envelope: Envelope = {
       id: uuidV7(now()),
       type,
@@ -104,7 +130,15 @@ export class TurnEmitter implements RunEmitter {
         details: checked.error.details,
       })
     }
-    const commit = publisher.publishUntyped(envelope).then(
+    if (this.#held !== undefined) this.#held.push(envelope)
+    else this.#handOver(envelope)
+    if (contracts.entry(type)?.stored !== false) this.#lastStoredId = envelope.id
+    this.#options.onEvent?.(envelope)
+    return envelope
+  }
+
+  #handOver(envelope: Envelope): void {
+    const commit = this.#options.publisher.publishUntyped(envelope).then(
       () => undefined,
       (error: unknown) => {
         this.#commitError ??= error
@@ -112,14 +146,12 @@ export class TurnEmitter implements RunEmitter {
     )
     this.#commits.add(commit)
     void commit.finally(() => this.#commits.delete(commit))
-    if (contracts.entry(type)?.stored !== false) this.#lastStoredId = envelope.id
-    this.#options.onEvent?.(envelope)
-    return envelope
   }
 
   /** Waits until every event emitted so far is committed; throws the first publish failure. */
   async settle(): Promise<void> {
     await this.#queue
+    this.release()
     while (this.#commits.size > 0) await Promise.all([...this.#commits])
     if (this.#commitError !== undefined) {
       const error = this.#commitError

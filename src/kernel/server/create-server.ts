@@ -11,7 +11,9 @@ import { type InflightChat, registerChatRoute } from './chat-route.ts'
 import { installErrorReplies } from './error-replies.ts'
 import { registerEventsRoutes } from './events-routes.ts'
 import { registerInfoRoutes, type ServerStats } from './info-routes.ts'
+import { collectRoutes, registerOpenApiRoute } from './openapi-document.ts'
 import { allowedHostSet, TOKEN_QUERY_PARAMETER } from './request-guard.ts'
+import { installRouteValidation } from './route-validation.ts'
 import { installSecurityHooks, type SecurityState } from './security-hooks.ts'
 import { findRunningServer, removeServerInfo, writeServerInfo } from './server-info.ts'
 import { loggerOptions } from './server-logger.ts'
@@ -19,6 +21,7 @@ import { createServerMetrics, installHttpMetrics } from './server-metrics.ts'
 import { resolveServerOptions, type ServerOptions } from './server-options.ts'
 import type { HubPort } from './server-types.ts'
 import { createWsRegistry, registerWsEventsRoute } from './ws-events-route.ts'
+import { registerWsFramesRoute } from './ws-frames-route.ts'
 import { WS_CLOSE_GOING_AWAY } from './ws-tail-client.ts'
 
 const TRACE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
@@ -128,6 +131,8 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
     forceCloseConnections: 'idle',
   })
   if (loaded.warning !== undefined) app.log.warn(loaded.warning)
+  installRouteValidation(app)
+  const routes = collectRoutes(app)
 
   await app.register(fastifyWebsocket, {
     options: { maxPayload: config.wsMaxPayloadBytes },
@@ -146,9 +151,11 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
   registerChatRoute(app, { hub, config, inflight, onActive: (delta) => metrics.chatsActive.inc(delta) })
   registerEventsRoutes(app, { hub, config })
   registerWsEventsRoute(app, { hub, config, metrics, registry: wsRegistry })
+  registerWsFramesRoute(app, { hub, config })
   registerInfoRoutes(app, { hub, registry, version, startedAt, stats })
   for (const registerRoutes of config.routes) await registerRoutes(app)
   await import('./static-route.ts').then((route) => route.registerDashboardRoutes(app))
+  registerOpenApiRoute(app, routes, version)
 
   await app.listen({ host: config.host, port: config.port })
   const port = (app.server.address() as AddressInfo).port

@@ -6,6 +6,7 @@ import {
   HubError,
   type ResultError,
 } from '../../contracts/index.ts'
+import { schemaRefusal } from './route-validation.ts'
 
 /** A HubError plus the HTTP status to answer with when it differs from HTTP_STATUS_BY_CODE (401, 415, 421). */
 export class HttpHubError extends HubError {
@@ -48,7 +49,9 @@ export function sendError(reply: FastifyReply, error: unknown): FastifyReply {
 
 /** Every error and every unknown route answers with a result envelope. */
 export function installErrorReplies(app: FastifyInstance): void {
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler((thrown, request, reply) => {
+    // A route schema's refusal becomes the envelope with JSON-pointer issues (route-validation.ts).
+    const error = schemaRefusal(thrown, request) ?? thrown
     const { status } = toErrorReply(error)
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     else request.log.info({ code: (error as FastifyError).code, status }, (error as Error).message)

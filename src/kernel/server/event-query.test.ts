@@ -65,6 +65,35 @@ describe('WS query', () => {
     })
     assert.deepEqual(parseTailQuery({}), {})
     rejects(() => parseTailQuery({ from: '2026-01-01T00:00:00Z' }), /from/)
-    rejects(() => parseTailQuery({ limit: '3' }), /unknown/)
+    rejects(() => parseTailQuery({ until: 'soon' }), /until/)
+    rejects(() => parseTailQuery({ bogus: '3' }), /unknown/)
+  })
+  test('to, since, until and limit bound the tail (decision 1626)', () => {
+    assert.deepEqual(
+      parseTailQuery({
+        from: '3',
+        to: '9',
+        type: 'ui.>',
+        sessionId: 'room',
+        source: 'cli',
+        since: '2026-01-01T00:00:00Z',
+        until: '2026-01-02T00:00:00Z',
+        limit: '5',
+      }),
+      {
+        fromSeq: 3,
+        toSeq: 9,
+        filter: 'ui.>',
+        sessionId: 'room',
+        source: 'cli',
+        since: '2026-01-01T00:00:00Z',
+        until: '2026-01-02T00:00:00Z',
+        limit: 5,
+      },
+    )
+    rejects(() => parseTailQuery({ to: '2026-01-01T00:00:00Z' }), /to must be a seq/)
+    rejects(() => parseTailQuery({ from: '9', to: '3' }), /to must not be before from/)
+    rejects(() => parseTailQuery({ limit: '0' }), /limit/)
+    rejects(() => parseTailQuery({ limit: '10001' }), /limit/)
   })
 })

@@ -21,7 +21,12 @@ export interface ReplayParameters extends KeyParameters {
 
 export interface TailParameters extends KeyParameters {
   fromSeq?: number
+  /** Bounds (decision 1626): the tail ends (the socket closes with 1000) once one is reached. */
+  toSeq?: number
   filter?: string
+  since?: string
+  until?: string
+  limit?: number
 }
 
 const MAX_KEY_CHARS = 200
@@ -147,21 +152,40 @@ export function parseReplayQuery(query: RawQuery): ReplayParameters {
 }
 
 /**
- * WS /ws/events query: from (first seq wanted, inclusive), filter (or type), traceId, sessionId,
- * source; `token` is the auth fallback.
+ * WS /ws/events query: from and to (seqs, inclusive), filter (or type), traceId, sessionId, source,
+ * since and until (RFC 3339, on the event's ts), limit (1..10,000); `token` is the auth fallback.
+ * With to, until or limit the tail ends once the bound is reached (decision 1626).
  */
 export function parseTailQuery(query: RawQuery): TailParameters {
-  rejectUnknown(query, ['from', 'filter', 'type', ...KEY_NAMES, 'token'])
-  const from = single(query, 'from')
-  const filter = typeFilter(query)
-  let fromSeq: number | undefined
-  if (from !== undefined) {
-    fromSeq = parseSeq(from)
-    if (fromSeq === undefined) throw bad('from must be a seq (digits)', 'from', from)
+  rejectUnknown(query, ['from', 'to', 'filter', 'type', ...KEY_NAMES, 'since', 'until', 'limit', 'token'])
+  const seqOf = (name: 'from' | 'to') => {
+    const text = single(query, name)
+    if (text === undefined) return undefined
+    const seq = parseSeq(text)
+    if (seq === undefined) throw bad(`${name} must be a seq (digits)`, name, text)
+    return seq
   }
+  const fromSeq = seqOf('from')
+  const toSeq = seqOf('to')
+  const filter = typeFilter(query)
+  const since = parseTime(single(query, 'since'), 'since')
+  const until = parseTime(single(query, 'until'), 'until')
+  const limitText = single(query, 'limit')
+  let limit: number | undefined
+  if (limitText !== undefined) {
+    limit = parseSeq(limitText)
+    if (limit === undefined || limit < 1 || limit > MAX_REPLAY_LIMIT)
+      throw bad(`limit must be an integer in [1, ${MAX_REPLAY_LIMIT}]`, 'limit', limitText)
+  }
+  if (fromSeq !== undefined && toSeq !== undefined && toSeq < fromSeq)
+    throw bad('to must not be before from', 'to', toSeq)
   return {
     ...(fromSeq === undefined ? {} : { fromSeq }),
+    ...(toSeq === undefined ? {} : { toSeq }),
     ...(filter === undefined ? {} : { filter }),
     ...keyParameters(query),
+    ...(since === undefined ? {} : { since }),
+    ...(until === undefined ? {} : { until }),
+    ...(limit === undefined ? {} : { limit }),
   }
 }

@@ -3,7 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type Envelope, HubError, ok, type Result } from '../../contracts/index.ts'
 import { HttpHubError, hubErrorOf, sendError, toErrorReply } from './error-replies.ts'
 import { parseReplayQuery } from './event-query.ts'
+import { federationOf, scopeOf } from './federation-scope.ts'
 import { pullParts } from './pull-parts.ts'
+import { receiptsMode, summarizeReceipts } from './receipt-summary.ts'
+import { INGEST_SCHEMA, REPLAY_SCHEMA } from './route-schemas.ts'
 import { principalOf } from './security-hooks.ts'
 import type { ServerConfig } from './server-options.ts'
 import type { HubPort, PublishReceipt } from './server-types.ts'
@@ -56,6 +59,49 @@ async function* ndjsonLines<T>(
   }
 }
 
+/** Stored events as NDJSON from their stored text: one line each, nothing parsed or serialised again. */
+async function* ndjsonText(
+  source: AsyncIterable<{ json: string }>,
+  signal: AbortSignal,
+  maxItems: number,
+): AsyncGenerator<string> {
+  let count = 0
+  try {
+    for await (const pulled of pullParts(source, signal)) {
+      if (pulled.kind !== 'part') return
+      yield `${pulled.value.json}\n`
+      if (++count >= maxItems) return
+    }
+  } catch (error) {
+    yield `${JSON.stringify(toErrorReply(error).body)}\n`
+  }
+}
+
+/**
+ * The results of POST /events as NDJSON, one chunk per published batch (a line per result inside
+ * it); with `summary`, one line per batch instead (decision 1623).
+ */
+async function* receiptLines(
+  batches: AsyncIterable<readonly Result<PublishReceipt>[]>,
+  signal: AbortSignal,
+  summary: boolean,
+): AsyncGenerator<string> {
+  try {
+    for await (const pulled of pullParts(batches, signal)) {
+      if (pulled.kind !== 'part') return
+      if (pulled.value.length === 0) continue
+      if (summary) yield `${JSON.stringify(summarizeReceipts(pulled.value))}\n`
+      else {
+        let text = ''
+        for (const result of pulled.value) text += `${JSON.stringify(result)}\n`
+        yield text
+      }
+    }
+  } catch (error) {
+    yield `${JSON.stringify(toErrorReply(error).body)}\n`
+  }
+}
+
 function sendNdjson(reply: FastifyReply, lines: AsyncGenerator<string>): FastifyReply {
   return reply.header('content-type', NDJSON_CONTENT_TYPE).send(Readable.from(lines, { objectMode: false }))
 }
@@ -78,6 +124,7 @@ export function registerEventsRoutes(
       '/events',
       {
         bodyLimit: config.eventsBodyLimitBytes,
+        schema: INGEST_SCHEMA,
         onRequest: async (request, reply) => {
           const type = mediaType(request)
           const binaryMode = request.headers['ce-specversion'] !== undefined
@@ -100,6 +147,8 @@ export function registerEventsRoutes(
         if (bytes.length === 0)
           throw new HubError('E_BAD_REQUEST', 'the body is empty; send one event or NDJSON lines')
         const type = mediaType(request)
+        // Checked before anything is published: a bad value loses nothing.
+        const receipts = receiptsMode((request.query as Record<string, unknown>).receipts)
         const signal = disconnectSignal(reply)
         const results = hub.ingest({
           headers: request.headers,
@@ -112,15 +161,11 @@ export function registerEventsRoutes(
           traceId: request.id,
           principal: principalOf(request)!,
         })
-        if (NDJSON_TYPES.has(type) || wantsNdjson(request)) {
-          return sendNdjson(
-            reply,
-            ndjsonLines(results, signal, (result: Result<PublishReceipt>) => result),
-          )
-        }
+        if (NDJSON_TYPES.has(type) || wantsNdjson(request))
+          return sendNdjson(reply, receiptLines(results, signal, receipts === 'summary'))
         const collected: Array<Result<PublishReceipt>> = []
         for await (const pulled of pullParts(results, signal)) {
-          if (pulled.kind === 'part') collected.push(pulled.value)
+          if (pulled.kind === 'part') collected.push(...pulled.value)
         }
         if (collected.length === 0) throw new HubError('E_BAD_REQUEST', 'no event found in the body')
         if (collected.length > 1) {
@@ -134,9 +179,17 @@ export function registerEventsRoutes(
     )
   })
 
-  app.get('/events', async (request, reply) => {
-    const parameters = parseReplayQuery(request.query as Record<string, unknown>)
+  app.get('/events', { schema: REPLAY_SCHEMA }, async (request, reply) => {
+    const scoped = scopeOf(request.query as Record<string, unknown>, 'replay')
+    // scope=federation: every hub's newest events, read at the root (decision 1642).
+    if (scoped.scope === 'federation')
+      return reply.send(ok(await federationOf(hub).replay(scoped.parameters)))
+    const parameters = parseReplayQuery(scoped.rest)
     const signal = disconnectSignal(reply)
+    if (wantsNdjson(request) && hub.replayJson !== undefined) {
+      const texts = hub.replayJson({ ...parameters, principal: principalOf(request)!, signal })
+      return sendNdjson(reply, ndjsonText(texts, signal, parameters.limit))
+    }
     const events = hub.replay({ ...parameters, principal: principalOf(request)!, signal })
     if (wantsNdjson(request)) {
       return sendNdjson(

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
 import { ok } from '../../contracts/index.ts'
+import { HEALTH_SCHEMA, METRICS_SCHEMA, ROOT_SCHEMA, SESSIONS_SCHEMA } from './route-schemas.ts'
 import { principalOf, type RouteAccessConfig } from './security-hooks.ts'
 import type { HubPort } from './server-types.ts'
 
@@ -17,7 +18,7 @@ export function registerInfoRoutes(
   context: { hub: HubPort; registry: Registry; version: string; startedAt: number; stats: () => ServerStats },
 ): void {
   const { hub, registry, version } = context
-  app.get('/', async () =>
+  app.get('/', { schema: ROOT_SCHEMA }, async () =>
     ok({
       name: 'localhub',
       version,
@@ -26,7 +27,7 @@ export function registerInfoRoutes(
   )
 
   const publicRoute: { config: RouteAccessConfig } = { config: { public: true } }
-  app.get('/health', publicRoute, async (request) => {
+  app.get('/health', { ...publicRoute, schema: HEALTH_SCHEMA }, async (request) => {
     const report = await hub.health()
     // Without a token only the verdict: component names and versions help an attacker more than a user.
     if (principalOf(request) === undefined) return ok({ status: report.status })
@@ -39,9 +40,9 @@ export function registerInfoRoutes(
     })
   })
 
-  app.get('/sessions', async () => ok(await hub.sessions()))
+  app.get('/sessions', { schema: SESSIONS_SCHEMA }, async () => ok(await hub.sessions()))
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { schema: METRICS_SCHEMA }, async (_request, reply) => {
     reply.header('content-type', registry.contentType)
     return registry.metrics()
   })

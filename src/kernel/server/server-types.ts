@@ -29,6 +29,8 @@ export interface PublishReceipt {
   id: string
   /** Absent for ephemeral events. */
   seq?: number
+  /** Set when the event was already stored (by id or idempotency key). */
+  duplicate?: true
 }
 
 /** Exact matches on an event's fields; each is served by an index on SQLite (decision 1610). */
@@ -54,9 +56,17 @@ export interface ReplayQuery extends EventKeyQuery {
 }
 
 export interface TailQuery extends EventKeyQuery {
-  /** First seq to deliver (inclusive); absent means live events only. */
+  /** First seq to deliver (inclusive); absent means live events only (or from `since`). */
   fromSeq?: number
+  /** Last seq to deliver (inclusive): the tail ends once the log is past it (decision 1626). */
+  toSeq?: number
   filter?: string
+  /** RFC 3339 times on the event's ts (inclusive); since without fromSeq replays from there. */
+  since?: string
+  /** The tail ends once the replay is done and this time has passed. */
+  until?: string
+  /** The tail ends after this many events. */
+  limit?: number
   principal: Principal
 }
 
@@ -109,14 +119,44 @@ export interface HealthReport {
   [key: string]: unknown
 }
 
+/** An event of any hub of the federation, as the root holds it (decision 1642). */
+export interface FederatedEvent extends Envelope {
+  hubId: string
+}
+
+/** `?scope=federation` on GET /events and WS /ws/events: every hub's events, read at the root. */
+export interface FederationPort {
+  /** The newest `limit` events of all hubs, oldest first. */
+  replay(query: { filter?: string; limit: number }): Promise<FederatedEvent[]>
+  /** New events of all hubs; `onError` once when the root cannot be read. */
+  tail(
+    query: { filter?: string },
+    listener: (event: FederatedEvent) => void,
+    onError: (error: Error) => void,
+  ): TailSubscription
+}
+
 /** The hub as the server sees it. Every method may throw a HubError; the server maps it to HTTP. */
 export interface HubPort {
-  /** POST /events: one result per event found in the body, in body order. */
-  ingest(body: IngestBody): AsyncIterable<Result<PublishReceipt>>
+  /** Present when the hub is on a NATS bus (its root may be away: the port's calls say so). */
+  federation?: FederationPort
+  /**
+   * POST /events: one result per event found in the body, in body order, an array per published
+   * batch (decision 1623).
+   */
+  ingest(body: IngestBody): AsyncIterable<readonly Result<PublishReceipt>[]>
   /** GET /events: stored events in seq order. */
   replay(query: ReplayQuery): AsyncIterable<Envelope>
+  /** GET /events as NDJSON: the same events as their stored JSON text, not parsed (decision 1732). */
+  replayJson?(query: ReplayQuery): AsyncIterable<{ json: string }>
   /** WS /ws/events: stored events from `fromSeq` (replay, then live, no gap, no duplicates) and live ephemeral ones. */
-  tail(query: TailQuery, listener: TailListener, signal: AbortSignal): TailSubscription
+  /** `onEnd` is called once when a bounded tail (toSeq, until, limit) has reached its bound. */
+  tail(
+    query: TailQuery,
+    listener: TailListener,
+    signal: AbortSignal,
+    onEnd?: (reason: string) => void,
+  ): TailSubscription
   /** POST /chat: one turn. Stop promptly when `signal` aborts. */
   chat(input: ChatInput): AsyncIterable<ChatPart>
   sessions(): SessionSummary[] | Promise<SessionSummary[]>

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { STATIC_FILE_SCHEMA } from './route-schemas.ts'
 import type { RouteAccessConfig } from './security-hooks.ts'
 
 // The dashboard (web/, built by `npm run build:web` into web/dist) served at /. The page and its
@@ -165,7 +166,7 @@ export function registerDashboardRoutes(app: FastifyInstance, options: Dashboard
   const notFound = (reply: FastifyReply, path: string) =>
     reply.code(404).send({ ok: false, error: { code: 'E_BAD_REQUEST', message: `no file ${path}` } })
 
-  app.get('/assets/:name', publicRoute, async (request, reply) => {
+  app.get('/assets/:name', { ...publicRoute, schema: STATIC_FILE_SCHEMA }, async (request, reply) => {
     const { name } = request.params as { name: string }
     if (!ASSET_NAME.test(name) || name.includes('..')) return notFound(reply, '/assets/…')
     const file = load(join(dir, 'assets', name))
@@ -175,7 +176,7 @@ export function registerDashboardRoutes(app: FastifyInstance, options: Dashboard
   })
 
   for (const name of ROOT_FILES) {
-    app.get(`/${name}`, publicRoute, async (request, reply) => {
+    app.get(`/${name}`, { ...publicRoute, schema: STATIC_FILE_SCHEMA }, async (request, reply) => {
       const file = load(join(dir, name))
       if (file === undefined) return notFound(reply, `/${name}`)
       return send(request, reply, file, name, 'public, max-age=3600')

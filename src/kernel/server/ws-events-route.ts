@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws'
 import type { Envelope } from '../../contracts/index.ts'
 import { HttpHubError, sendError } from './error-replies.ts'
 import { parseTailQuery } from './event-query.ts'
+import { federationOf, scopeOf, serveFederationTail } from './federation-scope.ts'
 import { principalOf } from './security-hooks.ts'
 import type { ServerMetrics } from './server-metrics.ts'
 import type { ServerConfig } from './server-options.ts'
@@ -11,6 +12,8 @@ import { WS_CLOSE_INTERNAL_ERROR, WsTailClient } from './ws-tail-client.ts'
 
 /** Close reasons are limited to 123 bytes by the protocol. */
 const MAX_CLOSE_REASON_CHARS = 100
+/** RFC 6455: the purpose of the connection has been fulfilled. */
+const WS_CLOSE_NORMAL = 1000
 
 export interface WsClientEntry {
   socket: WebSocket
@@ -79,7 +82,9 @@ export function registerWsEventsRoute(
             new HttpHubError(426, 'E_BAD_REQUEST', 'GET /ws/events needs a WebSocket upgrade'),
           )
         }
-        parseTailQuery(request.query as Record<string, unknown>)
+        const scoped = scopeOf(request.query as Record<string, unknown>, 'tail')
+        if (scoped.scope === 'hub') parseTailQuery(scoped.rest)
+        else federationOf(hub)
         if (registry.clients.size >= config.wsMaxClients) {
           return sendError(
             reply,
@@ -89,7 +94,12 @@ export function registerWsEventsRoute(
       },
     },
     (socket, request) => {
-      const parameters = parseTailQuery(request.query as Record<string, unknown>)
+      const scoped = scopeOf(request.query as Record<string, unknown>, 'tail')
+      if (scoped.scope === 'federation') {
+        // Every hub's events, read at the root (decision 1642).
+        return serveFederationTail(socket, federationOf(hub), scoped.parameters, config.wsQueueLimitBytes)
+      }
+      const parameters = parseTailQuery(scoped.rest)
       const client = new WsTailClient(
         socket,
         {
@@ -123,6 +133,8 @@ export function registerWsEventsRoute(
           { ...parameters, principal: principalOf(request)! },
           (event) => client.offer(event),
           controller.signal,
+          // A bounded tail (to, until, limit) is done: a normal close after what was sent.
+          (reason) => client.close(WS_CLOSE_NORMAL, reason.slice(0, MAX_CLOSE_REASON_CHARS)),
         )
       } catch (error) {
         request.log.warn({ err: error }, 'tail failed')

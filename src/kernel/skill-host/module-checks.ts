@@ -36,6 +36,22 @@ function* walkBranch(branch: Branch, path: string): Generator<[PipelineStep, str
   else if (verb === 'call') yield [{ call: target }, path]
 }
 
+/** Transport keys of other transports would be ignored by a stdio skill host, so they are refused. */
+const NOT_FOR_STDIO = ['module', 'base', 'endpoint', 'subject'] as const
+
+function stdioTransportProblems(skill: HubManifest['skills'][number], index: number): ManifestProblem[] {
+  const transport = skill.transport
+  if (transport?.type !== 'stdio') return []
+  return NOT_FOR_STDIO.filter((key) => transport[key] !== undefined).map((key) => ({
+    path: `/skills/${index}/transport/${key}`,
+    atKey: true,
+    problem: `transport.${key} does not apply to a stdio skill, so it would be ignored`,
+    fix: 'remove it: a stdio skill is command, args, cwd, env and timeoutMs',
+    expected: 'command | args | cwd | env | timeoutMs | framework',
+    got: key,
+  }))
+}
+
 /**
  * What the manifest asks of its skill modules that only the modules can answer: config keys they
  * know, types they emit, conditions they register, and pipelines that would trigger themselves.
@@ -75,6 +91,7 @@ export function moduleProblems(manifest: HubManifest, resolved: readonly Resolve
       })
     }
     for (const name of module.conditions ?? []) conditions.set(name, skill.id)
+    problems.push(...stdioTransportProblems(skill, index))
   }
   const missing = new Set(
     resolved.filter((entry) => entry.kind === 'unavailable').map((entry) => entry.skill.id),

@@ -5,6 +5,8 @@ import { HubError } from '../../contracts/index.ts'
 import type { Skill } from '../../manifest/index.ts'
 import { isSkillModule, type SkillModule } from '../../skill-api/index.ts'
 import { createHttpSkill } from './http-skill.ts'
+import { natsSkillModule } from './nats-skill-module.ts'
+import { stdioSkillModule } from './stdio-skill-module.ts'
 
 /** Where a skill's implementation comes from, or why there is none here. */
 export type ResolvedSkill =
@@ -15,8 +17,6 @@ export type ResolvedSkill =
 /** Transports whose skill hosts arrive with later work; the reason says so instead of failing. */
 const LATER_TRANSPORTS: Readonly<Record<string, string>> = {
   ws: 'skills over a WebSocket transport are not hosted yet',
-  stdio: 'skills over stdio frames (seed 002) are not hosted yet',
-  nats: 'skills over NATS subjects are not hosted yet',
 }
 
 /** The module name of an inproc skill: `transport.module`, else the second part of its id (`skill.llm` → llm). */
@@ -86,6 +86,26 @@ export async function resolveSkillModule(skill: Skill, options: ResolveOptions):
       return { kind: 'unavailable', skill, reason: 'an http skill needs transport.base' }
     const url = new URL(skill.transport.endpoint ?? '', skill.transport.base).toString()
     return { kind: 'module', skill, module: httpSkillModule(url, skill.transport.timeoutMs), source: url }
+  }
+  if (transport === 'stdio') {
+    if (skill.transport?.command === undefined)
+      return { kind: 'unavailable', skill, reason: 'a stdio skill needs transport.command' }
+    return {
+      kind: 'module',
+      skill,
+      module: stdioSkillModule({ manifestDirectory: options.manifestDirectory }),
+      source: `stdio ${skill.transport.command}`,
+    }
+  }
+  if (transport === 'nats') {
+    if (skill.transport?.subject === undefined)
+      return { kind: 'unavailable', skill, reason: 'a nats skill needs transport.subject' }
+    return {
+      kind: 'module',
+      skill,
+      module: natsSkillModule({ manifestDirectory: options.manifestDirectory }),
+      source: `nats ${skill.transport.subject}`,
+    }
   }
   if (transport !== 'inproc') {
     return {

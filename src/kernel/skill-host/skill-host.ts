@@ -14,7 +14,9 @@ import type {
   SkillServices,
   StepContext,
 } from '../../skill-api/index.ts'
+import { SERVICE_NAMES } from '../../skill-api/index.ts'
 import type { ResolvedSkill } from './resolve-skill-module.ts'
+import { skillLifecyclePort } from './skill-lifecycle.ts'
 
 /** How long one skill may take to close before the host moves on to the next, in milliseconds. */
 export const DEFAULT_SKILL_CLOSE_TIMEOUT_MS = 5_000
@@ -94,6 +96,15 @@ export async function openSkillHost(options: SkillHostOptions): Promise<SkillHos
   const runtimes = new Map<string, SkillRuntime>()
   const conditions: Record<string, Condition> = {}
   const routes: SkillRoutes[] = []
+  // Skills whose process restarts after opening (stdio hosts) publish skill.started / skill.failed here.
+  if (options.services.get(SERVICE_NAMES.skillLifecycle) === undefined)
+    options.services.provide(
+      SERVICE_NAMES.skillLifecycle,
+      skillLifecyclePort(
+        options.bus,
+        options.resolved.map((entry) => entry.skill),
+      ),
+    )
 
   for (const entry of options.resolved) {
     const { skill } = entry

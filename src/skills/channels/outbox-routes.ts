@@ -1,10 +1,37 @@
 import type { FastifyInstance } from 'fastify'
-import { HubError, ok } from '../../contracts/index.ts'
+import { envelopeResponses, type HttpRouteSchema, HubError, ok } from '../../contracts/index.ts'
 import { createDialectConverter, isDialectName } from '../../dialects/index.ts'
 import { DEFAULT_OUTBOX_PAGE_SIZE, type ReplyOutbox } from './reply-outbox.ts'
 
 /** Largest page a gateway may ask for. */
 const MAX_OUTBOX_PAGE_SIZE = 1_000
+
+const PENDING_SCHEMA: HttpRouteSchema = {
+  summary: 'Replies not yet acknowledged by a channel gateway, oldest first',
+  tags: ['channels'],
+  querystring: {
+    type: 'object',
+    properties: {
+      dialect: { type: 'string', description: 'canonical (default) or a dialect the hub speaks' },
+      limit: { type: 'integer', minimum: 1, maximum: MAX_OUTBOX_PAGE_SIZE },
+    },
+  },
+  responses: envelopeResponses({
+    type: 'array',
+    items: { type: 'object', required: ['responseId', 'event'] },
+  }),
+}
+
+const ACK_SCHEMA: HttpRouteSchema = {
+  summary: 'A gateway delivered a reply',
+  tags: ['channels'],
+  params: {
+    type: 'object',
+    required: ['responseId'],
+    properties: { responseId: { type: 'string', minLength: 1 } },
+  },
+  responses: envelopeResponses({ type: 'object', required: ['acknowledged'] }),
+}
 
 /**
  * GET /channels/outbox (`?dialect=pinchy`, `?limit=N`): replies not yet acknowledged, with their
@@ -13,7 +40,7 @@ const MAX_OUTBOX_PAGE_SIZE = 1_000
 export function outboxRoutes(outbox: ReplyOutbox) {
   const converter = createDialectConverter()
   return (app: FastifyInstance) => {
-    app.get('/channels/outbox', async (request) => {
+    app.get('/channels/outbox', { schema: PENDING_SCHEMA }, async (request) => {
       const query = request.query as { dialect?: string; limit?: string }
       const dialect = query.dialect ?? 'canonical'
       if (!isDialectName(dialect))
@@ -29,7 +56,7 @@ export function outboxRoutes(outbox: ReplyOutbox) {
         })),
       )
     })
-    app.post('/channels/outbox/:responseId/ack', async (request) => {
+    app.post('/channels/outbox/:responseId/ack', { schema: ACK_SCHEMA }, async (request) => {
       const { responseId } = request.params as { responseId: string }
       if (!outbox.acknowledge(responseId))
         throw new HubError('E_BAD_REQUEST', `no reply ${responseId} waiting in the outbox`)

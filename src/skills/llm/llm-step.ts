@@ -90,7 +90,8 @@ export function createLlmStep(options: LlmSkillOptions): SkillRuntime {
           onPart({ kind: 'chunk', streamId, seq, text: delta.text })
           // Let the first token reach the client's socket before the bookkeeping of the rest runs:
           // a fast model can hand over the whole answer in one read, and it would all be processed first.
-          if (seq === 0) await new Promise((resolve) => setImmediate(resolve))
+          // Two check phases, so one poll phase (where a reader in this process gets its bytes) comes first.
+          if (seq === 0) await new Promise((resolve) => setImmediate(() => setImmediate(resolve)))
           await emitter.emit('llm.token', { text: delta.text, seq })
           await emitter.emit('stream.chunk', { streamId, seq, data: { text: delta.text } })
           seq++

@@ -1,5 +1,13 @@
 import type { FastifyInstance } from 'fastify'
-import { HubError, ok, pointerJoin, renderValue, type ValidationIssue } from '../../contracts/index.ts'
+import {
+  envelopeResponses,
+  type HttpRouteSchema,
+  HubError,
+  ok,
+  pointerJoin,
+  renderValue,
+  type ValidationIssue,
+} from '../../contracts/index.ts'
 import type { MemoryStore } from './memory-store.ts'
 
 const FORGET_FIELDS = new Set(['sessionId', 'all'])
@@ -53,13 +61,51 @@ function parseForgetBody(body: unknown): { sessionId?: string } {
   return sessionId === undefined ? {} : { sessionId: sessionId as string }
 }
 
+const LIST_SCHEMA: HttpRouteSchema = {
+  summary: 'Remembered turns, newest first',
+  tags: ['memory'],
+  querystring: {
+    type: 'object',
+    properties: {
+      sessionId: { type: 'string' },
+      limit: { type: 'integer', minimum: 1 },
+      before: { type: 'string' },
+    },
+  },
+  responses: envelopeResponses({ type: 'array', items: { type: 'object', required: ['id', 'sessionId'] } }),
+}
+
+const DELETE_SCHEMA: HttpRouteSchema = {
+  summary: 'Forget one memory entry',
+  tags: ['memory'],
+  params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1 } } },
+  responses: envelopeResponses({
+    type: 'object',
+    required: ['deleted'],
+    properties: { deleted: { type: 'string' } },
+  }),
+}
+
+// The one-of-two rule ({sessionId} or {all: true}, not both, not neither) stays in parseForgetBody,
+// which says which half is wrong; the schema refuses wrong types and unknown fields first.
+const FORGET_SCHEMA: HttpRouteSchema = {
+  summary: 'Forget one session ({sessionId}) or everything ({all: true})',
+  tags: ['memory'],
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { sessionId: { type: 'string', minLength: 1 }, all: { const: true } },
+  },
+  responses: envelopeResponses({ type: 'object' }),
+}
+
 /**
  * Episodic memory under the person's control: GET /memory (newest first; sessionId, limit, before),
  * DELETE /memory/:id, POST /memory/forget ({sessionId}: one session, or {all: true}: everything).
  */
 export function memoryRoutes(memory: MemoryStore) {
   return (app: FastifyInstance) => {
-    app.get('/memory', async (request) => {
+    app.get('/memory', { schema: LIST_SCHEMA }, async (request) => {
       const query = request.query as Record<string, string | undefined>
       const limit = query.limit === undefined ? undefined : Number(query.limit)
       if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
@@ -73,7 +119,7 @@ export function memoryRoutes(memory: MemoryStore) {
         }),
       )
     })
-    app.delete('/memory/:id', async (request, reply) => {
+    app.delete('/memory/:id', { schema: DELETE_SCHEMA }, async (request, reply) => {
       const { id } = request.params as { id: string }
       if (!memory.delete(id)) {
         reply.code(404)
@@ -81,6 +127,8 @@ export function memoryRoutes(memory: MemoryStore) {
       }
       return ok({ deleted: id })
     })
-    app.post('/memory/forget', async (request) => ok(memory.forgetAll(parseForgetBody(request.body))))
+    app.post('/memory/forget', { schema: FORGET_SCHEMA }, async (request) =>
+      ok(memory.forgetAll(parseForgetBody(request.body))),
+    )
   }
 }

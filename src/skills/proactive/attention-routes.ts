@@ -1,7 +1,17 @@
 import type { FastifyInstance } from 'fastify'
 import type { Clock } from '../../bus/index.ts'
-import { ok } from '../../contracts/index.ts'
+import { envelopeResponses, type HttpRouteSchema, ok } from '../../contracts/index.ts'
 import type { Triage } from './triage.ts'
+
+const ATTENTION_SCHEMA: HttpRouteSchema = {
+  summary: "The person's attention mode and the rate windows triage uses",
+  tags: ['attention'],
+  responses: envelopeResponses({
+    type: 'object',
+    required: ['mode', 'limits', 'used'],
+    properties: { mode: { type: 'string' }, limits: { type: 'object' }, used: { type: 'object' } },
+  }),
+}
 
 /**
  * GET /attention: the person's mode and how much of each rate window is used, so the dashboard
@@ -9,7 +19,7 @@ import type { Triage } from './triage.ts'
  */
 export function attentionRoutes(triage: Triage, clock: Clock) {
   return (app: FastifyInstance) => {
-    app.get('/attention', async () =>
+    app.get('/attention', { schema: ATTENTION_SCHEMA }, async () =>
       ok({ mode: triage.mode(), limits: triage.limits, used: triage.usage(clock.now()) }),
     )
   }

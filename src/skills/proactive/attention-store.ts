@@ -37,12 +37,15 @@ CREATE TABLE IF NOT EXISTS rule_offsets (rule_id TEXT PRIMARY KEY, offset INTEGE
  */
 export class AttentionStore {
   readonly #db: Database.Database
+  /** Prepared once: every ui.feedback event asks it, and preparing costs more than the lookup. */
+  readonly #ruleOfProposal: Database.Statement<[string], { rule_id: string }>
 
   constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true })
     this.#db = new Database(path)
     this.#db.pragma('journal_mode = WAL')
     this.#db.exec(SCHEMA)
+    this.#ruleOfProposal = this.#db.prepare('SELECT rule_id FROM proposals WHERE id = ?')
   }
 
   /** Runs `work` in one transaction (a triage decision). */
@@ -98,10 +101,7 @@ export class AttentionStore {
   }
 
   ruleOfProposal(id: string): string | undefined {
-    const row = this.#db.prepare('SELECT rule_id FROM proposals WHERE id = ?').get(id) as
-      | { rule_id: string }
-      | undefined
-    return row?.rule_id
+    return this.#ruleOfProposal.get(id)?.rule_id
   }
 
   ruleOffset(ruleId: string): number {

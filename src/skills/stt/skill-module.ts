@@ -1,3 +1,4 @@
+import { resolveModelFile } from '../../model-files/index.ts'
 import { defineSkill, findExecutable, type SkillHealth } from '../../skill-api/index.ts'
 import { engineChoiceHealth } from '../../wyoming/index.ts'
 import { DEFAULT_POCKETSPHINX_BINARY, POCKETSPHINX_INSTALL_HINT, startPocketsphinx } from './pocketsphinx.ts'
@@ -38,7 +39,14 @@ export function createSttSkillModule(seams: SttModuleSeams = {}) {
       const language = String(context.config.language ?? (engine === 'whisper' ? 'en' : 'en-us'))
       const binary = String(context.config.binary ?? DEFAULT_POCKETSPHINX_BINARY)
       const uri = typeof context.config.uri === 'string' ? context.config.uri : undefined
-      const modelPath = typeof context.config.modelPath === 'string' ? context.config.modelPath : undefined
+      const configuredModel =
+        typeof context.config.modelPath === 'string' ? context.config.modelPath : undefined
+      // A bare file name is a model `localhub models pull` put in <data>/models, as for the LLM's
+      // ggufPath; a path is used as given (decision 1724).
+      const modelPath =
+        configuredModel === undefined || context.dataDir === undefined
+          ? configuredModel
+          : resolveModelFile(context.dataDir, configuredModel)
       const threads = typeof context.config.threads === 'number' ? context.config.threads : undefined
       const whisperInstalled = seams.whisperInstalled ?? whisperPackageInstalled
       const whisper =

@@ -85,7 +85,7 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
   function appendOne(item: AppendItem, now: number): AppendOutcome {
     const envelope = item.envelope
     const keyed = item.dedupeKeys.length > 1
-    let seen = ids.get(envelope.id, now)
+    let seen = item.generatedId === true ? undefined : ids.get(envelope.id, now)
     if (seen === undefined && keyed) {
       for (const key of item.dedupeKeys) {
         if (key.startsWith('id:')) continue

@@ -37,6 +37,8 @@ export interface RootConfigOptions extends ServerBasics {
   /** One leafnode credential per hub. */
   hubs: LeafCredential[]
   policy: FederationPolicy
+  /** TLS on the leafnode port (decision 1641): hubs must connect with TLS, plain text is refused. */
+  leafTls?: { certFile: string; keyFile: string }
 }
 
 export interface HubConfigOptions extends ServerBasics {
@@ -45,7 +47,12 @@ export interface HubConfigOptions extends ServerBasics {
   rootLeafUrl: string
   leaf: LeafCredential
   policy: FederationPolicy
+  /** Dial the root's leafnode port with TLS, trusting this CA (decision 1641). */
+  leafTls?: { caFile: string }
 }
+
+/** How long a leafnode TLS handshake may take, in seconds (nats-server's default is 2 s). */
+export const DEFAULT_LEAF_TLS_TIMEOUT_SECONDS = 5
 
 const quote = (text: string) => JSON.stringify(text)
 const list = (items: string[]) => `[${items.map(quote).join(', ')}]`
@@ -127,6 +134,11 @@ export function rootConfig(options: RootConfigOptions): string {
     'leafnodes {',
     `  host: ${quote(options.leafHost ?? options.host ?? '127.0.0.1')}`,
     `  port: ${options.leafPort}`,
+    ...(options.leafTls === undefined
+      ? []
+      : [
+          `  tls { cert_file: ${quote(options.leafTls.certFile)}, key_file: ${quote(options.leafTls.keyFile)}, timeout: ${DEFAULT_LEAF_TLS_TIMEOUT_SECONDS} }`,
+        ]),
     '  authorization {',
     '    users: [',
     ...leafUsers,
@@ -166,6 +178,11 @@ export function hubConfig(options: HubConfigOptions): string {
     '  remotes: [',
     '    {',
     `      urls: [${quote(url.toString())}]`,
+    ...(options.leafTls === undefined
+      ? []
+      : [
+          `      tls { ca_file: ${quote(options.leafTls.caFile)}, timeout: ${DEFAULT_LEAF_TLS_TIMEOUT_SECONDS} }`,
+        ]),
     `      account: ${ACCOUNT}`,
     // The hub's own subjects stay on this server; the root reads them through JetStream sourcing.
     `      deny_exports: [${quote(local)}]`,

@@ -37,6 +37,15 @@ export const DEFAULT_ROLE_PERMISSIONS: Readonly<Record<Role, Readonly<RolePermis
       '$KV.lh_{hubId}_session_seq.>',
       '$KV.lh_{hubId}_idempotency.>',
       '_INBOX.>',
+      // Reading the root's copies of every hub (the dashboard's federation view, decision 1642):
+      // stream names and info, and consumers of their own; no stream is created, changed or purged.
+      '$JS.root.API.INFO',
+      '$JS.root.API.STREAM.NAMES',
+      '$JS.root.API.STREAM.INFO.*',
+      '$JS.root.API.CONSUMER.CREATE.>',
+      '$JS.root.API.CONSUMER.MSG.NEXT.>',
+      '$JS.root.API.CONSUMER.INFO.>',
+      '$JS.root.API.CONSUMER.DELETE.>',
     ],
     subscribe: ['hub.{hubId}.>', 'root.>', '_INBOX.>', '$JS.EVENT.ADVISORY.>'],
   },

@@ -1,6 +1,7 @@
 export { hubConfig, rootConfig, rootSourceStream } from './federation-config.ts'
 export type { FederationPolicy } from './federation-policy.ts'
 export { parsePolicy } from './federation-policy.ts'
+export { ensureLeafTls, localNames } from './leaf-tls.ts'
 export type { LogImportPlan } from './log-import.ts'
 export {
   DEFAULT_IMPORT_BATCH,

@@ -12,8 +12,15 @@ import { ensureStreams, openBuckets, storedSubjects } from './stream-setup.ts'
 // (decision 1607): Nats-Msg-Id = event id, Lh-Type, Lh-Session-Seq. Into an empty stream the seqs
 // are kept: the stream starts at the first event's seq, and a seq missing from the source (deleted
 // by retention) is held by a placeholder on `hub.<id>._gap` that is purged at the end. A stream
-// that already holds events gets the copies appended (new seqs). The stream's last seq is where a
-// preserving copy resumes; an appending copy resumes after the last source seq the caller recorded.
+// that already holds events gets the copies appended (new seqs).
+// Idempotent without the duplicate window (decision 1640): every copy carries its source seq
+// (Lh-Source-Seq); a kept-seq copy's stream seq is its source seq, and an appending copy says which
+// stream seq it follows (Nats-Expected-Last-Sequence), so copies land in source order with nothing
+// between them. Whatever a killed run left behind, the stream's last message says where the copy
+// stands; the Nats-Msg-Id window is a second net.
+
+/** The source log's seq of a copied event (absent on events the hub itself wrote). */
+export const HEADER_SOURCE_SEQ = 'Lh-Source-Seq'
 
 /** Publishes in flight at once (each is acknowledged before the batch counts as copied). */
 export const DEFAULT_IMPORT_BATCH = 500
@@ -29,6 +36,28 @@ export interface LogImportPlan {
   preserveSeqs: boolean
   /** Source seqs up to here are in the stream already. */
   afterSeq: number
+  /** The plan was found in the stream itself (its last message is a copy), not given by the caller. */
+  foundInStream?: boolean
+}
+
+/** The source seq the stream's last message was copied from; undefined when it is not a copy. */
+async function lastCopiedSourceSeq(
+  manager: JetStreamManager,
+  stream: string,
+  lastSeq: number,
+): Promise<{ sourceSeq: number; streamSeq: number } | undefined> {
+  if (lastSeq === 0) return undefined
+  let message: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>>
+  try {
+    message = await manager.streams.getMessage(stream, { seq: lastSeq })
+  } catch (error) {
+    // Purged or deleted (a kept-seq copy's gap placeholders are purged at the end).
+    if (/not found/i.test((error as Error).message)) return undefined
+    throw error
+  }
+  const value = message?.header?.get(HEADER_SOURCE_SEQ)
+  const sourceSeq = value === undefined || value === '' ? Number.NaN : Number(value)
+  return Number.isSafeInteger(sourceSeq) ? { sourceSeq, streamSeq: lastSeq } : undefined
 }
 
 export interface LogImportProgress {
@@ -52,7 +81,9 @@ async function setGapSubject(manager: JetStreamManager, stream: string, subject:
 /**
  * Decides how a copy into the hub's stream goes: a first copy into an empty stream keeps seqs; a
  * copy that resumes keeps the mode it started with (`resumed`), and continues after the stream's
- * last seq (preserving) or after `resumed.afterSeq` (appending).
+ * last seq (preserving) or after the source seq of the stream's last message when that is a copy,
+ * else after `resumed.afterSeq` (appending). Without `resumed` (the caller's record lost), a stream
+ * whose last message is a copy resumes from it too.
  */
 export async function planLogImport(
   connection: NatsConnection,
@@ -60,9 +91,19 @@ export async function planLogImport(
   resumed: LogImportPlan | undefined,
 ): Promise<LogImportPlan> {
   const names = hubNames(`hub.${hubId}`)
-  const info = await (await jetstreamManager(connection)).streams.info(names.stream)
-  if (resumed !== undefined)
-    return resumed.preserveSeqs ? { preserveSeqs: true, afterSeq: info.state.last_seq } : resumed
+  const manager = await jetstreamManager(connection)
+  const info = await manager.streams.info(names.stream)
+  const copied = await lastCopiedSourceSeq(manager, names.stream, info.state.last_seq)
+  if (resumed !== undefined) {
+    if (resumed.preserveSeqs) return { preserveSeqs: true, afterSeq: info.state.last_seq }
+    return { preserveSeqs: false, afterSeq: copied?.sourceSeq ?? resumed.afterSeq }
+  }
+  if (copied !== undefined)
+    return {
+      preserveSeqs: copied.sourceSeq === copied.streamSeq,
+      afterSeq: copied.sourceSeq,
+      foundInStream: true,
+    }
   // New means never written: a stream emptied later has used seqs the copy could not take again.
   return info.state.last_seq === 0
     ? { preserveSeqs: true, afterSeq: 0 }
@@ -74,8 +115,20 @@ async function settle(
   pending: { seq: number; ack: ReturnType<JetStreamClient['publish']>; placeholder: boolean }[],
   preserveSeqs: boolean,
 ): Promise<void> {
-  for (const item of pending) {
-    const ack = await item.ack
+  for (const [index, item] of pending.entries()) {
+    let ack: Awaited<typeof item.ack>
+    try {
+      ack = await item.ack
+    } catch (error) {
+      // The publishes after a refused one are refused too; their errors say nothing more.
+      for (const rest of pending.slice(index + 1)) rest.ack.catch(() => undefined)
+      if (/wrong last sequence/i.test((error as Error).message))
+        throw new HubError(
+          'E_BAD_REQUEST',
+          `the stream refused the copy's expected last seq (${(error as Error).message}): another writer added to it during the copy — stop the hub and run the copy again, it resumes where the stream stands (after a purge, nats-server 2.9 needs a restart first)`,
+        )
+      throw error
+    }
     if (preserveSeqs && ack.seq !== item.seq && !(ack.duplicate && !item.placeholder))
       throw new HubError(
         'E_BAD_REQUEST',
@@ -99,6 +152,10 @@ export async function importLog(
   const js = jetstream(connection)
   const gap = gapSubject(names.prefix)
   let streamLast = (await manager.streams.info(names.stream)).state.last_seq
+  // An appending copy says which stream seq each publish follows; a kept-seq copy does not need to
+  // (the seq is the check) and cannot: nats-server 2.9 compares with a stale last seq after the
+  // purge that moves an empty stream's first seq, until it restarts.
+  const expect = (after: number) => (plan.preserveSeqs ? {} : { expect: { lastSequence: after } })
   let placeholders = false
   const progress: LogImportProgress = { copied: 0, lastSourceSeq: plan.afterSeq }
   const pending: Parameters<typeof settle>[0] = []
@@ -114,15 +171,19 @@ export async function importLog(
           placeholders = true
           for (let hole = streamLast + 1; hole < seq; hole++)
             pending.push({ seq: hole, ack: js.publish(gap, new Uint8Array(0)), placeholder: true })
+          streamLast = seq - 1
         }
       } else if (plan.preserveSeqs && seq <= streamLast) continue
       const sessionSeq = envelope.sessionSeq
+      const headers = storedHeaders(envelope, sessionSeq)
+      headers.set(HEADER_SOURCE_SEQ, String(seq))
       pending.push({
         seq,
         placeholder: false,
         ack: js.publish(`${names.prefix}.${envelope.type}`, encodeEnvelope(envelope), {
           msgID: envelope.id,
-          headers: storedHeaders(envelope, sessionSeq),
+          headers,
+          ...expect(streamLast),
         }),
       })
       streamLast = plan.preserveSeqs ? seq : streamLast + 1

@@ -3,8 +3,9 @@ import { JetStreamApiError } from '@nats-io/jetstream'
 import type { AppendItem, AppendOutcome, Clock } from '../../bus/index.ts'
 import { withSequence } from '../../bus/index.ts'
 import { type Envelope, HubError } from '../../contracts/index.ts'
-import type { IdempotencyStore, PriorReceipt } from './idempotency-store.ts'
-import { encodeEnvelope, HEADER_SESSION_SEQ, storedHeaders } from './message-codec.ts'
+import { type AckInbox, PublishRefused } from './ack-inbox.ts'
+import type { Claim, IdempotencyStore, PriorReceipt } from './idempotency-store.ts'
+import { encodeEnvelope, HEADER_MSG_ID, HEADER_SESSION_SEQ, storedHeaders } from './message-codec.ts'
 import type { HubNames } from './names.ts'
 import type { NatsSettings } from './nats-options.ts'
 import type { SessionSequencer } from './session-sequencer.ts'
@@ -12,6 +13,8 @@ import type { SessionSequencer } from './session-sequencer.ts'
 export interface LogWriterDependencies {
   js: JetStreamClient
   jsm: JetStreamManager
+  /** First attempts of publishes go through it; retries through `js.publish`. */
+  acks: AckInbox
   names: HubNames
   settings: Readonly<NatsSettings>
   clock: Clock
@@ -25,17 +28,50 @@ export interface LogWriterDependencies {
   onBuffered(): void
 }
 
-interface Prepared {
-  envelope: Envelope
-  sessionSeq: number | undefined
+/** One new event on its way: filled in as its claim and session number arrive. */
+interface Waiting {
+  item: AppendItem
+  data: Uint8Array
+  claimResult: Claim | undefined
   claim: { key: string; at: number } | undefined
   prior: PriorReceipt | undefined
+  sessionSeq: number | undefined
+  failed: boolean
+  outcome: Promise<AppendOutcome>
+  resolve(outcome: AppendOutcome): void
+  fail(error: unknown): void
+}
+
+function waitingFor(item: AppendItem, data: Uint8Array): Waiting {
+  let resolve: (outcome: AppendOutcome) => void = () => {}
+  let reject: (error: unknown) => void = () => {}
+  const outcome = new Promise<AppendOutcome>((onResolve, onReject) => {
+    resolve = onResolve
+    reject = onReject
+  })
+  const waiting: Waiting = {
+    item,
+    data,
+    claimResult: undefined,
+    claim: undefined,
+    prior: undefined,
+    sessionSeq: undefined,
+    failed: false,
+    outcome,
+    resolve,
+    fail: (error) => {
+      waiting.failed = true
+      reject(error)
+    },
+  }
+  return waiting
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function retryable(error: unknown): boolean {
   if (error instanceof JetStreamApiError) return error.code === 503
+  if (error instanceof PublishRefused) return error.code === 503 || error.code === 408 || error.code === 0
   return true
 }
 
@@ -48,6 +84,9 @@ export class LogWriter {
   private readonly window = new Map<string, { outcome: Promise<AppendOutcome>; expiresAt: number }>()
   private issueTail: Promise<void> = Promise.resolve()
   private numberTail: Promise<void> = Promise.resolve()
+  /** No batch is waiting to be numbered / issued: a batch that needs no waiting goes out at once. */
+  private numberIdle = true
+  private issueIdle = true
   private readonly pending = new Set<Promise<unknown>>()
   /** Highest seq this writer has seen acknowledged (seeded with the stream's last seq at open). */
   lastSeq = 0
@@ -55,24 +94,30 @@ export class LogWriter {
   constructor(private readonly deps: LogWriterDependencies) {}
 
   async append(items: AppendItem[]): Promise<AppendOutcome[]> {
-    for (const item of items) {
-      const bytes = encodeEnvelope(item.envelope).length
-      if (bytes > this.deps.settings.maxEventBytes) {
+    // Encoded once: the size check and the publish use the same bytes.
+    const encoded = items.map((item) => {
+      const data = encodeEnvelope(item.envelope)
+      if (data.length > this.deps.settings.maxEventBytes) {
         throw new HubError(
           'E_RESOURCE_LIMIT',
-          `event of ${bytes} bytes exceeds the nats transport's maxEventBytes ${this.deps.settings.maxEventBytes}`,
+          `event of ${data.length} bytes exceeds the nats transport's maxEventBytes ${this.deps.settings.maxEventBytes}`,
         )
       }
-    }
+      return data
+    })
     const now = this.deps.clock.now()
     const outcomes: Promise<AppendOutcome>[] = []
-    for (const item of items) {
+    const fresh: Waiting[] = []
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index]!
       const seen = this.remembered(item.dedupeKeys, now)
       if (seen !== undefined) {
         outcomes.push(seen.then((first) => duplicateOf(first)))
         continue
       }
-      const outcome = this.enqueue(item)
+      const waiting = waitingFor(item, encoded[index]!)
+      const outcome = waiting.outcome
+      fresh.push(waiting)
       const expiresAt = now + this.deps.dedupeWindowMs
       for (const key of item.dedupeKeys) this.window.set(key, { outcome, expiresAt })
       outcome.catch(() => {
@@ -81,6 +126,7 @@ export class LogWriter {
       })
       outcomes.push(outcome)
     }
+    if (fresh.length > 0) this.enqueue(fresh)
     this.sweep(now)
     return Promise.all(outcomes)
   }
@@ -108,88 +154,125 @@ export class LogWriter {
     }
   }
 
-  private enqueue(item: AppendItem): Promise<AppendOutcome> {
-    const envelope = item.envelope
-    const keyed = item.dedupeKeys.find((key) => key.startsWith('key:'))
-    const claimed =
-      keyed === undefined ? Promise.resolve(undefined) : this.deps.idempotency.claim(keyed, envelope.id)
-    // Session numbers are requested strictly in append order (the chain below), and only after the
-    // claim says the event is new, so duplicates leave no gaps and seq order matches sessionSeq order.
-    let numbered: () => void = () => {}
-    const turn = new Promise<void>((resolve) => {
-      numbered = resolve
+  /**
+   * One append's new events, in order: idempotency claims (all at once), then session numbers
+   * requested strictly in append order and only for events the claim says are new (so duplicates
+   * leave no gaps), then every publish of the batch issued in one synchronous loop, so nats.js
+   * writes them to the socket together and seq order matches sessionSeq order. The next batch is
+   * numbered and issued after this one; acknowledgements are awaited concurrently.
+   */
+  private enqueue(batch: Waiting[]): void {
+    const claims = batch.map((waiting) => {
+      const keyed = waiting.item.dedupeKeys.find((key) => key.startsWith('key:'))
+      return keyed === undefined ? undefined : this.deps.idempotency.claim(keyed, waiting.item.envelope.id)
     })
-    const prepared: Promise<Prepared> = this.numberTail
-      .then(() => claimed)
-      .then(
-        (claim) => {
-          try {
-            if (claim?.kind === 'duplicate')
-              return { envelope, sessionSeq: undefined, claim: undefined, prior: claim.prior }
-            const sessionSeq =
-              envelope.sessionId === undefined ? undefined : this.deps.sessions.next(envelope.sessionId)
-            const kept = claim?.kind === 'claimed' ? claim : undefined
-            return Promise.resolve(sessionSeq).then((value) => ({
-              envelope,
-              sessionSeq: value,
-              claim: kept,
-              prior: undefined,
-            }))
-          } finally {
-            numbered()
-          }
-        },
-        (error: unknown) => {
-          numbered()
-          throw error
-        },
+    const needsWait = claims.some((claim) => claim !== undefined) || !this.numberIdle
+    const number = (): Promise<void> | undefined => {
+      const pending: Promise<unknown>[] = []
+      for (let index = 0; index < batch.length; index++) {
+        const waiting = batch[index]!
+        const claimed = waiting.claimResult
+        if (claimed?.kind === 'duplicate') {
+          waiting.prior = claimed.prior
+          continue
+        }
+        if (claimed?.kind === 'claimed') waiting.claim = claimed
+        const sessionId = waiting.item.envelope.sessionId
+        if (sessionId !== undefined) {
+          const next = this.deps.sessions.next(sessionId).then((value) => {
+            waiting.sessionSeq = value
+          })
+          pending.push(next.catch((error: unknown) => waiting.fail(error)))
+        }
+      }
+      return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined)
+    }
+    let numbered: Promise<void> | undefined
+    if (!needsWait) {
+      numbered = number()
+    } else {
+      numbered = this.numberTail.then(async () => {
+        const results = await Promise.allSettled(claims)
+        results.forEach((result, index) => {
+          if (result.status === 'fulfilled') batch[index]!.claimResult = result.value
+          else batch[index]!.fail(result.reason)
+        })
+        await number()
+      })
+    }
+    if (numbered !== undefined) {
+      this.numberIdle = false
+      const tail = numbered.then(
+        () => undefined,
+        () => undefined,
       )
-    this.numberTail = turn
-    const issued = this.issueTail.then(async () => {
-      const ready = await prepared
-      if (ready.prior !== undefined) return { ready, ack: undefined }
-      return { ready, ack: this.publish(ready) }
-    })
-    this.issueTail = issued.then(
+      this.numberTail = tail
+      void tail.then(() => {
+        if (this.numberTail === tail) this.numberIdle = true
+      })
+    }
+    const issue = () => {
+      for (const waiting of batch) {
+        if (waiting.failed) continue
+        if (waiting.prior !== undefined) {
+          const prior = waiting.prior
+          waiting.resolve(
+            duplicateOf({ id: prior.id, seq: prior.seq, sessionSeq: prior.sessionSeq, duplicate: true }),
+          )
+          continue
+        }
+        let ack: Promise<{ ack: PubAck; retried: boolean }>
+        try {
+          ack = this.publish(waiting)
+        } catch (error) {
+          ack = Promise.reject(error)
+        }
+        this.settleAfterAck(waiting, ack)
+      }
+    }
+    if (numbered === undefined && this.issueIdle) {
+      issue()
+      return
+    }
+    this.issueIdle = false
+    const issued = Promise.all([this.issueTail, numbered]).then(issue)
+    const tail = issued.then(
       () => undefined,
       () => undefined,
     )
-    const outcome = issued.then(async ({ ready, ack }) => {
-      if (ack === undefined)
-        return duplicateOf({
-          id: ready.prior!.id,
-          seq: ready.prior!.seq,
-          sessionSeq: ready.prior!.sessionSeq,
-          duplicate: true,
-        })
+    this.issueTail = tail
+    void tail.then(() => {
+      if (this.issueTail === tail) this.issueIdle = true
+    })
+  }
+
+  private settleAfterAck(waiting: Waiting, ack: Promise<{ ack: PubAck; retried: boolean }>): void {
+    const done = (async () => {
       try {
-        const result = await this.outcomeOf(ready, await ack)
-        if (ready.claim !== undefined && !result.duplicate) {
-          await this.deps.idempotency.settle(ready.claim, result.id, {
+        const result = await this.outcomeOf(waiting, await ack)
+        if (waiting.claim !== undefined && !result.duplicate) {
+          await this.deps.idempotency.settle(waiting.claim, result.id, {
             id: result.id,
             seq: result.seq,
             ...(result.sessionSeq === undefined ? {} : { sessionSeq: result.sessionSeq }),
           })
         }
-        return result
+        waiting.resolve(result)
       } catch (error) {
-        if (ready.claim !== undefined) await this.deps.idempotency.release(ready.claim.key)
-        throw error
+        if (waiting.claim !== undefined)
+          await this.deps.idempotency.release(waiting.claim.key).catch(() => undefined)
+        waiting.fail(error)
       }
-    })
-    this.pending.add(outcome)
-    outcome.then(
-      () => this.pending.delete(outcome),
-      () => this.pending.delete(outcome),
-    )
-    return outcome
+    })()
+    this.pending.add(done)
+    void done.then(() => this.pending.delete(done))
   }
 
   /** Issues the first publish attempt synchronously (keeps order) and retries with the same id. */
-  private publish(ready: Prepared): Promise<{ ack: PubAck; retried: boolean }> {
-    const { envelope, sessionSeq } = ready
+  private publish(ready: Waiting): Promise<{ ack: PubAck; retried: boolean }> {
+    const { sessionSeq, data } = ready
+    const envelope = ready.item.envelope
     const subject = `${this.deps.names.prefix}.${envelope.type}`
-    const data = encodeEnvelope(envelope)
     const options = () => ({
       msgID: envelope.id,
       headers: storedHeaders(envelope, sessionSeq),
@@ -203,7 +286,9 @@ export class LogWriter {
       this.deps.onBuffered()
     }
     countBuffered()
-    const first = this.deps.js.publish(subject, data, options()).then((ack) => ({ ack, retried: false }))
+    const headers = storedHeaders(envelope, sessionSeq)
+    headers.set(HEADER_MSG_ID, envelope.id)
+    const first = this.deps.acks.publish(subject, data, headers).then((ack) => ({ ack, retried: false }))
     return first.catch(async (error: unknown) => {
       countBuffered()
       if (isNoStream(error)) {
@@ -232,10 +317,10 @@ export class LogWriter {
   }
 
   private async outcomeOf(
-    ready: Prepared,
+    ready: Waiting,
     published: { ack: PubAck; retried: boolean },
   ): Promise<AppendOutcome> {
-    const { envelope } = ready
+    const envelope = ready.item.envelope
     const { ack } = published
     if (ack.seq > this.lastSeq) this.lastSeq = ack.seq
     // A retry that meets its own earlier attempt (stored, but the ack was lost) is this event's

@@ -7,12 +7,14 @@ import { Icon } from './icon.tsx'
 export interface EventRowProps {
   event: Envelope
   hint: TypeHint
+  /** The hub that recorded the event (the federation view names it on every event). */
+  hubId?: string | undefined
   selected: boolean
   onSelect(event: Envelope): void
 }
 
 /** One line of the live list, laid out from the catalog's hint (channel colour, icon, summary). */
-export const EventRow = memo(function EventRow({ event, hint, selected, onSelect }: EventRowProps) {
+export const EventRow = memo(function EventRow({ event, hint, hubId, selected, onSelect }: EventRowProps) {
   const ephemeral = isEphemeral(event)
   return (
     <button
@@ -21,12 +23,18 @@ export const EventRow = memo(function EventRow({ event, hint, selected, onSelect
       aria-pressed={selected}
       onClick={() => onSelect(event)}
       data-type={event.type}
+      data-hub={hubId}
     >
       <span className="time">{formatTime(event.ts)}</span>
       <span className="channel" title={`channel ${hint.channel}`}>
         <Icon name={hint.icon} />
         <span className="channel-name">{hint.channel}</span>
       </span>
+      {hubId === undefined ? null : (
+        <span className="hub" data-testid="event-hub" title={`recorded on hub ${hubId}`}>
+          {hubId}
+        </span>
+      )}
       <span className="type">{event.type}</span>
       <span className="seq">
         {ephemeral ? (

@@ -11,7 +11,7 @@ import { VirtualList } from './virtual-list.tsx'
 
 const ROW_HEIGHT_PX = 30
 
-export function EventsPanel({ stream }: { stream: HubStream }) {
+export function EventsPanel({ stream, localHubId }: { stream: HubStream; localHubId?: string | undefined }) {
   const [pattern, setPattern] = useState('')
   const [sessionId, setSessionId] = useState('')
   const [traceId, setTraceId] = useState('')
@@ -100,6 +100,7 @@ export function EventsPanel({ stream }: { stream: HubStream }) {
               <EventRow
                 event={event}
                 hint={hintFor(event.type, hints)}
+                hubId={(event as { hubId?: string }).hubId ?? localHubId}
                 selected={selected?.id === event.id}
                 onSelect={setSelected}
               />

@@ -94,6 +94,9 @@ export function TimelinePanel({
               href={routeHref('timeline', turn.traceId)}
               aria-current={turn.traceId === traceId ? 'true' : undefined}
             >
+              {(turn as { hubId?: string }).hubId === undefined
+                ? ''
+                : `${(turn as { hubId?: string }).hubId} · `}
               {turn.sessionId ?? 'turn'} · {new Date(turn.ts).toLocaleTimeString()}
             </a>
           ))}

@@ -40,7 +40,15 @@ async function startSeq(api: ApiClient): Promise<number | undefined> {
   }
 }
 
-export function useHubStream(api: ApiClient, enabled: boolean, onConnectFailures: () => void): HubStream {
+/** `hub`: this hub's log; `federation`: every hub's events as the root holds them (decision 1642). */
+export type StreamScope = 'hub' | 'federation'
+
+export function useHubStream(
+  api: ApiClient,
+  enabled: boolean,
+  onConnectFailures: () => void,
+  scope: StreamScope = 'hub',
+): HubStream {
   const storeRef = useRef<EventStore>(new EventStore())
   const clientRef = useRef<EventStreamClient | undefined>(undefined)
   const [version, setVersion] = useState(0)
@@ -57,6 +65,9 @@ export function useHubStream(api: ApiClient, enabled: boolean, onConnectFailures
 
   useEffect(() => {
     if (!enabled) return
+    // Another scope is another list: start it empty.
+    storeRef.current.clear()
+    setVersion(storeRef.current.version)
     let pending: Envelope[] = []
     let frame: number | undefined
     let counted = 0
@@ -65,7 +76,8 @@ export function useHubStream(api: ApiClient, enabled: boolean, onConnectFailures
       const batch = pending
       pending = []
       storeRef.current.push(batch)
-      setLive((state) => applyLiveEvents(state, batch))
+      // Sessions, nudges and modes are this hub's: the federation view does not feed them.
+      if (scope === 'hub') setLive((state) => applyLiveEvents(state, batch))
       setVersion(storeRef.current.version)
       // lastSeq moves with every stored event; the status is refreshed with the batch, not per event.
       if (client !== undefined) setStatus(client.status)
@@ -77,6 +89,7 @@ export function useHubStream(api: ApiClient, enabled: boolean, onConnectFailures
       client = new EventStreamClient({
         url: eventsUrl(),
         ...(fromSeq === undefined ? {} : { fromSeq }),
+        scope,
         createSocket: (url) => new WebSocket(url),
         onEvent: (event) => {
           pending.push(event)
@@ -91,7 +104,8 @@ export function useHubStream(api: ApiClient, enabled: boolean, onConnectFailures
       clientRef.current = client
       client.start()
     }
-    startSeq(api).then(connect)
+    if (scope === 'federation') connect(undefined)
+    else startSeq(api).then(connect)
     const meter = setInterval(() => {
       setRate(counted)
       counted = 0
@@ -103,7 +117,7 @@ export function useHubStream(api: ApiClient, enabled: boolean, onConnectFailures
       if (frame !== undefined) cancelAnimationFrame(frame)
       clientRef.current = undefined
     }
-  }, [api, enabled])
+  }, [api, enabled, scope])
 
   const pause = useCallback(() => clientRef.current?.pause(), [])
   const resume = useCallback(() => clientRef.current?.resume(), [])

@@ -121,6 +121,7 @@ const GLYPH_BY_ICON: Readonly<Record<string, GlyphName>> = {
   sun: 'sun',
   task: 'list',
   terminal: 'terminal',
+  'timer-off': 'clock',
   'text-cursor': 'cursor',
   'thumbs-up': 'smile',
   trash: 'trash',

@@ -48,6 +48,11 @@ export interface StreamClientOptions {
   filter?: string
   /** First seq wanted on the first connect; absent means live events only. */
   fromSeq?: number
+  /**
+   * `federation`: every hub's events (scope=federation, decision 1642). Hubs share no seq, so
+   * there is no resume by seq: each connect gets the newest events again, deduplicated by id.
+   */
+  scope?: 'hub' | 'federation'
   reconnectDelaysMs?: readonly number[]
   timers?: Timers
 }
@@ -55,6 +60,8 @@ export interface StreamClientOptions {
 export const DEFAULT_RECONNECT_DELAYS_MS: readonly number[] = Object.freeze([250, 500, 1_000, 2_000, 5_000])
 export const WS_CLOSE_SLOW_CONSUMER = 4008
 const RESUME_REASON = /from=(\d{1,15})/
+/** Event ids a federation stream remembers to drop the backlog a reconnect sends again. */
+export const FEDERATION_SEEN_IDS = 20_000
 
 const defaultTimers: Timers = {
   set: (callback, ms) => setTimeout(callback, ms),
@@ -91,6 +98,7 @@ export class EventStreamClient {
   #malformed = 0
   #duplicates = 0
   #lastClose: { code: number; reason: string } | undefined
+  #seenIds = new Set<string>()
 
   constructor(options: StreamClientOptions) {
     if (!/^wss?:\/\//.test(options.url)) throw new TypeError('url must be a ws:// or wss:// URL')
@@ -118,6 +126,11 @@ export class EventStreamClient {
   /** The URL of the next connect: from=<last seq + 1> once a stored event was seen. */
   nextUrl(): string {
     const url = new URL(this.#options.url)
+    if (this.#options.scope === 'federation') {
+      url.searchParams.set('scope', 'federation')
+      if (this.#options.filter) url.searchParams.set('filter', this.#options.filter)
+      return url.toString()
+    }
     const from = this.#resumeFrom()
     if (from !== undefined) url.searchParams.set('from', String(from))
     if (this.#options.filter) url.searchParams.set('filter', this.#options.filter)
@@ -205,6 +218,21 @@ export class EventStreamClient {
     const event = parseEvent(data)
     if (event === undefined) {
       this.#malformed++
+      return
+    }
+    if (this.#options.scope === 'federation') {
+      const id = (event as { id?: unknown }).id
+      if (typeof id === 'string') {
+        if (this.#seenIds.has(id)) {
+          this.#duplicates++
+          return
+        }
+        this.#seenIds.add(id)
+        // Oldest first out: a Set iterates in insertion order.
+        if (this.#seenIds.size > FEDERATION_SEEN_IDS)
+          this.#seenIds.delete(this.#seenIds.values().next().value!)
+      }
+      this.#options.onEvent(event)
       return
     }
     if (typeof event.seq === 'number') {

@@ -1,0 +1,10 @@
+// Federation (seed 001's routing skeleton, first slice): the capability registry built from events,
+// the resolver with its scoring formula, and exec tokens. docs/federation.md says what exists.
+export { CapabilityRegistry } from './capability-registry.ts'
+export { ExecTokenSigner } from './exec-token.ts'
+export { resolveFederationOptions } from './federation-options.ts'
+export { FederationService } from './federation-service.ts'
+export type { ExecRequest } from './federation-types.ts'
+export { openExecTokenSigner } from './hub-key.ts'
+export { answerResolveCommands } from './resolve-command.ts'
+export { resolvePlan } from './resolver.ts'

@@ -1,0 +1,259 @@
+import { randomBytes } from 'node:crypto'
+import type { NatsConnection, Subscription } from '@nats-io/transport-node'
+import { HubError } from '../../contracts/index.ts'
+import {
+  connectFramesNats,
+  type FrameSessionOptions,
+  type FrameValidator,
+  framesSubjects,
+  type NatsFrameStream,
+  natsFrameStream,
+} from '../../frames/index.ts'
+import type { SkillHealth, SkillLogger } from '../../skill-api/index.ts'
+import {
+  type ConnectionPorts,
+  createFrameConnection,
+  type FrameConnection,
+  type HostTool,
+} from './frame-connection.ts'
+import { DEFAULT_START_TIMEOUT_MS, type StdioSupervisor } from './stdio-supervisor.ts'
+
+/** First retry after the NATS server could not be reached; doubles up to the maximum. */
+export const DEFAULT_NATS_RETRY_BASE_MS = 500
+export const DEFAULT_NATS_RETRY_MAX_MS = 30_000
+/** How long closing waits for the NATS connection to drain before closing it outright. */
+export const DEFAULT_NATS_CLOSE_WAIT_MS = 1_000
+/** Session ids are one subject token. */
+const SESSION_TOKEN = /^[A-Za-z0-9_-]{1,128}$/
+
+export interface NatsAttachOptions {
+  skillId: string
+  servers: readonly string[]
+  /** The manifest's transport.subject S: hosts publish on S.out.<session>, the hub on S.in.<session>. */
+  subject: string
+  subscriptions: readonly string[]
+  validator: FrameValidator
+  ports: ConnectionPorts
+  logger: SkillLogger
+  /** How long an attached host may take to sync its manifest (transport.timeoutMs). */
+  startTimeoutMs?: number
+  session?: FrameSessionOptions
+  onReady?(info: { pid: number; startMs: number; restarts: number }): void
+}
+
+type State =
+  | { name: 'connecting'; reason: string }
+  | { name: 'waiting'; reason: string }
+  | { name: 'syncing' }
+  | { name: 'ready' }
+  | { name: 'refused'; reason: string }
+  | { name: 'closed' }
+
+interface Attached {
+  readonly sessionId: string
+  readonly stream: NatsFrameStream
+  readonly connection: FrameConnection
+  pid: number
+}
+
+/** Reads the first line of a message enough to see whether it opens a session. */
+function opensSession(data: Uint8Array): { pid: number } | undefined {
+  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')
+  const newline = text.indexOf('\n')
+  try {
+    const frame = JSON.parse(newline === -1 ? text : text.slice(0, newline)) as Record<string, unknown>
+    if (frame?.kind !== 'adapter_manifest_sync' || frame.frame_seq !== 1) return undefined
+    return { pid: typeof frame.emitter_pid === 'number' ? frame.emitter_pid : 0 }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The hub's side of a `transport: nats` skill (decision 1820): subscribes to S.out.*, and each
+ * host session that opens with adapter_manifest_sync gets the same frame connection a stdio child
+ * gets, its frames answered on S.in.<session>. The newest session wins (a re-attached host replaces
+ * one the hub has not yet found dead). A host that goes silent for 3 heartbeat intervals, ends its
+ * stream, or is replaced fails its calls in flight with E_DEPENDENCY_UNAVAILABLE; the skill then
+ * waits for the next host to attach (the hub cannot restart a process on another machine).
+ */
+export function startNatsAttachPoint(options: NatsAttachOptions): StdioSupervisor {
+  const startTimeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS
+  const waiting = `waiting for a skill host to attach on ${options.subject}.out.<session>`
+  let state: State = { name: 'connecting', reason: 'connecting to NATS' }
+  let nats: NatsConnection | undefined
+  let subscription: Subscription | undefined
+  let attached: Attached | undefined
+  let tools: readonly HostTool[] = []
+  let attaches = 0
+  let retryMs = DEFAULT_NATS_RETRY_BASE_MS
+  let retryTimer: NodeJS.Timeout | undefined
+  let markStarted: () => void = () => undefined
+  const started = new Promise<void>((resolve) => {
+    markStarted = resolve
+  })
+
+  const unavailable = (why: string) =>
+    new HubError('E_DEPENDENCY_UNAVAILABLE', `skill ${options.skillId} is unavailable: ${why}`, {
+      details: { skill: options.skillId, transport: 'nats' },
+    })
+
+  const detach = (current: Attached, why: string) => {
+    if (attached !== current) return
+    attached = undefined
+    current.connection.fail(unavailable(`its host ${why}`))
+    if (state.name === 'closed') return
+    if (state.name !== 'refused') state = { name: 'waiting', reason: `the host ${why}; ${waiting}` }
+    options.logger.warn('NATS skill host detached', { skill: options.skillId, why })
+  }
+
+  const attach = (sessionId: string, pid: number) => {
+    if (attached !== undefined) detach(attached, `was replaced by session ${sessionId}`)
+    const connected = Promise.resolve(nats!)
+    const stream = natsFrameStream(connected, framesSubjects(options.subject, sessionId).in)
+    const attachedAt = performance.now()
+    const connection = createFrameConnection(stream, {
+      skillId: options.skillId,
+      sessionId,
+      resumeToken: randomBytes(16).toString('hex'),
+      subscriptions: options.subscriptions,
+      validator: options.validator,
+      ...(options.session === undefined ? {} : { session: options.session }),
+      ports: options.ports,
+      onDead: () => detach(current, 'missed its heartbeats'),
+      onFatal: (reason) => {
+        state = { name: 'refused', reason: `${reason}; fix the host and attach again` }
+        detach(current, reason)
+      },
+    })
+    const current: Attached = { sessionId, stream, connection, pid }
+    attached = current
+    attaches++
+    if (state.name !== 'closed') state = { name: 'syncing' }
+    stream.input.on('end', () => detach(current, 'ended its session'))
+    const timer = setTimeout(() => {
+      if (attached === current && state.name === 'syncing')
+        detach(current, `did not sync its manifest within ${startTimeoutMs} ms`)
+    }, startTimeoutMs)
+    connection.ready.then(
+      (hostTools) => {
+        clearTimeout(timer)
+        if (attached !== current || state.name === 'closed') return
+        tools = hostTools
+        state = { name: 'ready' }
+        options.onReady?.({
+          pid,
+          startMs: Math.round(performance.now() - attachedAt),
+          restarts: attaches - 1,
+        })
+      },
+      () => clearTimeout(timer),
+    )
+  }
+
+  const onMessage = (subject: string, data: Uint8Array) => {
+    const sessionId = subject.slice(subject.lastIndexOf('.') + 1)
+    if (!SESSION_TOKEN.test(sessionId) || state.name === 'closed') return
+    if (attached?.sessionId === sessionId) {
+      attached.stream.deliver(data)
+      return
+    }
+    // Frames of a session that is not (or no longer) attached are dropped: only a new session's
+    // adapter_manifest_sync with frame_seq 1 attaches.
+    const opening = opensSession(data)
+    if (opening === undefined) return
+    attach(sessionId, opening.pid)
+    attached?.stream.deliver(data)
+  }
+
+  const connect = async () => {
+    if (state.name === 'closed') return
+    try {
+      const connection = await connectFramesNats({
+        servers: options.servers,
+        subject: options.subject,
+        name: `localhub-skill-${options.skillId}`,
+      })
+      if ((state as State).name === 'closed') {
+        await connection.close()
+        return
+      }
+      nats = connection
+      subscription = connection.subscribe(`${options.subject}.out.*`, {
+        callback: (error, message) => {
+          if (error === null) onMessage(message.subject, message.data)
+        },
+      })
+      await connection.flush()
+      state = { name: 'waiting', reason: waiting }
+      markStarted()
+    } catch (error) {
+      const reason = `NATS at ${options.servers.join(',')} cannot be reached (${(error as Error).message}); retrying in ${retryMs} ms`
+      state = { name: 'connecting', reason }
+      options.logger.warn('NATS skill transport cannot connect', { skill: options.skillId, reason })
+      markStarted()
+      retryTimer = setTimeout(connect, retryMs)
+      retryMs = Math.min(DEFAULT_NATS_RETRY_MAX_MS, retryMs * 2)
+    }
+  }
+  void connect()
+
+  return {
+    started,
+    status(): SkillHealth {
+      switch (state.name) {
+        case 'ready':
+          return { state: 'ready' }
+        case 'syncing':
+          return { state: 'degraded', reason: 'a host attached and is syncing its manifest' }
+        case 'connecting':
+        case 'waiting':
+          return { state: 'degraded', reason: state.reason }
+        case 'refused':
+          return { state: 'unavailable', reason: state.reason }
+        case 'closed':
+          return { state: 'unavailable', reason: 'the hub is closing' }
+      }
+    },
+    tools: () => tools,
+    call(toolId, args, signal) {
+      if (state.name !== 'ready' || attached === undefined)
+        return Promise.reject(unavailable(this.status().reason ?? state.name))
+      return attached.connection.call(toolId, args, signal)
+    },
+    push(pattern, event) {
+      if (state.name !== 'ready' || attached === undefined) return
+      try {
+        attached.connection.push(pattern, event)
+      } catch (error) {
+        options.logger.warn('event not delivered to the skill host', { message: (error as Error).message })
+      }
+    },
+    get pid() {
+      return attached?.pid
+    },
+    get restarts() {
+      return Math.max(0, attaches - 1)
+    },
+    async close() {
+      const current = attached
+      if (current !== undefined) detach(current, 'is detached: the hub is closing')
+      state = { name: 'closed' }
+      clearTimeout(retryTimer)
+      subscription?.unsubscribe()
+      const connection = nats
+      if (connection === undefined) return
+      // Drain when the server is there; a server already gone would keep a drain (and its
+      // reconnect timers) waiting forever.
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        connection.drain().catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, DEFAULT_NATS_CLOSE_WAIT_MS)
+        }),
+      ])
+      clearTimeout(timer)
+      await connection.close().catch(() => undefined)
+    },
+  }
+}

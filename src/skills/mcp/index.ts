@@ -1,0 +1,1 @@
+export { mcpSkillModule as skillModule } from './skill-module.ts'

@@ -2,14 +2,9 @@
 // one small call (p50/p99, sequential) and calls per second with 64 in flight, against a raw
 // JSON-lines echo child in Python (the floor of a pipe round trip to a Python process) and the
 // TypeScript example host, alternated in each round. One JSON line per result.
-import { spawn } from 'node:child_process'
-import { resolve } from 'node:path'
-import { createInterface } from 'node:readline'
-import { createFrameValidator } from '../src/frames/index.ts'
-import { startStdioSupervisor } from '../src/kernel/skill-host/index.ts'
+import { type EchoTarget, measureAlternating, rawEchoChild, stdioSkill } from './echo-targets.ts'
 import { median, percentile, report } from './stats.ts'
 
-const ROOT = resolve(import.meta.dirname, '..')
 const WARMUP = 200
 const SEQUENTIAL = 2_000
 const PIPELINED = 10_000
@@ -19,88 +14,9 @@ const ROUNDS = 3
 // The baseline: a Python process that reads a line and writes it back, nothing else.
 const PYTHON_ECHO = 'import sys\nfor line in sys.stdin:\n    sys.stdout.write(line)\n    sys.stdout.flush()\n'
 
-interface Target {
-  call(): Promise<void>
-  close(): Promise<void>
-}
-
-async function rawPythonEcho(): Promise<Target> {
-  const child = spawn('python3', ['-u', '-c', PYTHON_ECHO], { stdio: ['pipe', 'pipe', 'inherit'] })
-  const waiting: (() => void)[] = []
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    JSON.parse(line)
-    waiting.shift()?.()
-  })
-  let id = 0
-  return {
-    call: () =>
-      new Promise<void>((done) => {
-        waiting.push(done)
-        child.stdin.write(`${JSON.stringify({ id: ++id, name: 'echo', arguments: { text: 'hi' } })}\n`)
-      }),
-    close: async () => {
-      child.stdin.end()
-      await new Promise((done) => child.once('exit', done))
-    },
-  }
-}
-
-async function stdioSkill(command: string, args: string[]): Promise<Target> {
-  const logger = { info: () => undefined, warn: () => undefined, error: () => undefined }
-  const supervisor = startStdioSupervisor({
-    skillId: 'skill.bench',
-    command,
-    args,
-    cwd: ROOT,
-    env: process.env,
-    subscriptions: [],
-    validator: createFrameValidator(),
-    logger,
-    ports: {
-      publish: async () => undefined,
-      permission: async () => ({ decision: 'denied', receiptId: null }),
-      revokeConsent: async () => ({ ok: false, revokedAt: null, recordHash: null, error: 'not_found' }),
-    },
-    startTimeoutMs: 60_000,
-  })
-  await supervisor.started
-  if (supervisor.status().state !== 'ready')
-    throw new Error(`skill host not ready: ${supervisor.status().reason}`)
-  return {
-    call: async () => {
-      await supervisor.call('echo', { text: 'hi' })
-    },
-    close: () => supervisor.close(),
-  }
-}
-
-async function roundTrips(target: Target): Promise<number[]> {
-  for (let index = 0; index < WARMUP; index++) await target.call()
-  const samples: number[] = []
-  for (let index = 0; index < SEQUENTIAL; index++) {
-    const start = process.hrtime.bigint()
-    await target.call()
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6)
-  }
-  return samples
-}
-
-async function callsPerSecond(target: Target): Promise<number> {
-  let started = 0
-  const start = process.hrtime.bigint()
-  const lane = async () => {
-    while (started < PIPELINED) {
-      started++
-      await target.call()
-    }
-  }
-  await Promise.all(Array.from({ length: WINDOW }, lane))
-  return PIPELINED / (Number(process.hrtime.bigint() - start) / 1e9)
-}
-
 async function main(): Promise<void> {
-  const targets: Record<string, Target> = {
-    raw_python_echo: await rawPythonEcho(),
+  const targets: Record<string, EchoTarget> = {
+    raw_python_echo: rawEchoChild('python3', ['-u', '-c', PYTHON_ECHO]),
     python_skill: await stdioSkill('python3', ['manifests/examples/python-skill/echo_skill.py']),
     typescript_skill: await stdioSkill(process.execPath, [
       '--conditions=localhub-source',
@@ -109,14 +25,13 @@ async function main(): Promise<void> {
       'examples/skills/frames-echo/index.ts',
     ]),
   }
-  const latency: Record<string, number[]> = Object.fromEntries(Object.keys(targets).map((name) => [name, []]))
-  const rates: Record<string, number[]> = Object.fromEntries(Object.keys(targets).map((name) => [name, []]))
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, target] of Object.entries(targets)) {
-      latency[name]!.push(...(await roundTrips(target)))
-      rates[name]!.push(await callsPerSecond(target))
-    }
-  }
+  const { latency, rates } = await measureAlternating(targets, {
+    rounds: ROUNDS,
+    warmup: WARMUP,
+    sequential: SEQUENTIAL,
+    pipelined: PIPELINED,
+    window: WINDOW,
+  })
   for (const name of Object.keys(targets)) {
     report({
       bench: `python_skill.round_trip.${name}`,

@@ -1,4 +1,4 @@
-"""Write Local Hub skills in Python: a stdlib-only host of seed 002's stdio frames.
+"""Write Local Hub skills in Python: a stdlib-only host of seed 002's frames over stdio or NATS.
 
     from localhub_skill import Skill
     skill = Skill("skill.echo")
@@ -14,6 +14,8 @@ from .canonical_json import canonical_json, manifest_hash
 from .context import CallContext, EventContext, ReceivedEvent
 from .frame_codec import LineSplitter, decode_frame, encode_frame
 from .host import FrameHost, run_stdio
+from .nats_client import NatsClient, NatsError
+from .nats_host import SKILL_NATS_ENV, SKILL_SUBJECT_ENV, nats_target_of, run_nats
 from .options import (
     DEFAULT_HEARTBEAT_INTERVAL_MS,
     DEFAULT_HIGH_WATER_MARK,
@@ -46,7 +48,11 @@ __all__ = [
     "FrameHost",
     "HostOptions",
     "LineSplitter",
+    "NatsClient",
+    "NatsError",
     "ReceivedEvent",
+    "SKILL_NATS_ENV",
+    "SKILL_SUBJECT_ENV",
     "Skill",
     "StreamedResult",
     "ToolError",
@@ -54,6 +60,8 @@ __all__ = [
     "decode_frame",
     "encode_frame",
     "manifest_hash",
+    "nats_target_of",
     "options_from_environment",
+    "run_nats",
     "run_stdio",
 ]

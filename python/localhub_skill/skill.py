@@ -162,7 +162,17 @@ class Skill:
         return None
 
     def run(self, **options: Any) -> None:
-        """Serves the skill on this process's stdin/stdout until stdin closes; never returns."""
+        """Serves the skill on this process's stdin/stdout until stdin closes, or over NATS when
+        --nats / LOCALHUB_SKILL_NATS names a server (nats_host.py); never returns."""
+        import os
+        import sys
+
         from .host import run_stdio
+        from .nats_host import nats_target_of, run_nats
+
+        target = nats_target_of(sys.argv[1:], os.environ)
+        if target is not None:
+            run_nats(self, target, **options)
+            return
 
         run_stdio(self, **options)

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Readable } from 'node:stream'
+import type { ReplayQuery } from '../client/index.ts'
 import { type Envelope, HubError, type Result } from '../contracts/index.ts'
 import type { PublishReceipt } from './bus-types.ts'
 
@@ -115,17 +116,8 @@ export async function* postEvents(
   for await (const item of ndjson(response)) yield item as Result<PublishReceipt>
 }
 
-export interface RemoteReplayQuery {
-  from?: number | string
-  to?: number | string
-  filter?: string
-  traceId?: string
-  sessionId?: string
-  source?: string
-  since?: string
-  until?: string
-  limit?: number
-}
+/** GET /events parameters: the same query the published client (localhub/client) sends. */
+export type RemoteReplayQuery = ReplayQuery
 
 /** GET /events?from=&to=&filter=&traceId=&sessionId=&source=&since=&until=&limit= as NDJSON envelopes. */
 export async function* getEvents(server: HubServer, query: RemoteReplayQuery): AsyncIterable<Envelope> {

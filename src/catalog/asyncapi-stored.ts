@@ -2,14 +2,11 @@
 // live tail) carry. Per-type channels (`hub.{hubId}.<type>`) carry the in-flight form producers
 // publish; the `log` and `tail` channels carry the stored form of every type they deliver.
 import { createGuardrails, type Envelope, GUARDRAIL_SUMMARY_SCHEMA } from '../contracts/index.ts'
-import { localDefinitions, toAsyncApiSchema } from './asyncapi-schema.ts'
+import { envelopeMessagePayload, payloadComponents } from './asyncapi-components.ts'
+import { toAsyncApiSchema } from './asyncapi-schema.ts'
 import type { CatalogModels, EntryModel } from './catalog-models.ts'
 
 type Json = Record<string, unknown>
-
-function componentKey(text: string): string {
-  return text.replace(/[^\w.-]/g, '_')
-}
 
 export function storedMessageId(item: EntryModel): string {
   return item.stored.rootName.replace(/Payload/, 'Message')
@@ -33,16 +30,8 @@ export function storedComponentSchemas(models: CatalogModels): Json {
   const summaryRef = `#/components/schemas/${summaryName}`
   const schemas: Json = { [summaryName]: toAsyncApiSchema(GUARDRAIL_SUMMARY_SCHEMA, () => undefined) }
   for (const item of models.entries) {
-    const root = item.stored.rootName
-    const targets = new Map<string, string>([['#', `#/components/schemas/${root}`]])
-    const defs = localDefinitions(item.storedSchema).map((def) => {
-      const name = componentKey(`${root}.${def.name}`)
-      targets.set(def.ref, `#/components/schemas/${name}`)
-      return { name, node: def.node }
-    })
-    const target = (ref: string) => targets.get(ref)
-    schemas[root] = referSummary(toAsyncApiSchema(item.storedSchema, target), summaryRef)
-    for (const def of defs) schemas[def.name] = referSummary(toAsyncApiSchema(def.node, target), summaryRef)
+    for (const component of payloadComponents(item.stored.rootName, item.storedSchema, (key) => key))
+      schemas[component.name] = referSummary(component.schema, summaryRef)
   }
   return schemas
 }
@@ -67,19 +56,7 @@ export function storedMessages(models: CatalogModels, exampleEnvelope: Readonly<
         'As the log, the live tail and exports carry it: guardrails applied (hashed fields become ' +
         '<field>_sha256 + <field>_len, dropped fields are gone, `_guardrails` lists what changed).',
       contentType: 'application/json',
-      payload: {
-        allOf: [
-          { $ref: '#/components/schemas/Envelope' },
-          {
-            type: 'object',
-            properties: {
-              type: { const: entry.type },
-              version: { const: entry.version },
-              payload: { $ref: `#/components/schemas/${item.stored.rootName}` },
-            },
-          },
-        ],
-      },
+      payload: envelopeMessagePayload(entry.type, entry.version, item.stored.rootName),
       examples: entry.examples.slice(0, 3).map((payload, index) => ({
         name: `example${index + 1}`,
         payload: guard({ ...exampleEnvelope, type: entry.type, version: entry.version, payload } as Envelope),

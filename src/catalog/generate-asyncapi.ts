@@ -1,5 +1,6 @@
 import { stringify } from 'yaml'
-import { localDefinitions, toAsyncApiSchema } from './asyncapi-schema.ts'
+import { envelopeMessagePayload, payloadComponents } from './asyncapi-components.ts'
+import { toAsyncApiSchema } from './asyncapi-schema.ts'
 import { storedChannels, storedComponentSchemas, storedMessages } from './asyncapi-stored.ts'
 import type { CatalogModels, EntryModel } from './catalog-models.ts'
 import { generatedNotice } from './generated-header.ts'
@@ -14,10 +15,6 @@ const EXAMPLE_ENVELOPE = Object.freeze({
   traceId: 'trace-example',
   tenant: 'default',
 })
-
-function componentKey(text: string): string {
-  return text.replace(/[^\w.-]/g, '_')
-}
 
 function messageId(item: EntryModel): string {
   return item.model.rootName.replace(/Payload/, 'Message')
@@ -37,15 +34,8 @@ function componentSchemas(models: CatalogModels, envelope: Record<string, unknow
   const names = new NameAllocator()
   for (const item of models.entries) names.allocate(item.model.rootName)
   for (const item of models.entries) {
-    const targets = new Map<string, string>([['#', `#/components/schemas/${item.model.rootName}`]])
-    const defs = localDefinitions(item.entry.schema).map((def) => {
-      const name = names.allocate(componentKey(`${item.model.rootName}.${def.name}`))
-      targets.set(def.ref, `#/components/schemas/${name}`)
-      return { name, node: def.node }
-    })
-    const target = (ref: string) => targets.get(ref)
-    schemas[item.model.rootName] = toAsyncApiSchema(item.entry.schema, target)
-    for (const def of defs) schemas[def.name] = toAsyncApiSchema(def.node, target)
+    const components = payloadComponents(item.model.rootName, item.entry.schema, (key) => names.allocate(key))
+    for (const component of components) schemas[component.name] = component.schema
   }
   return schemas
 }
@@ -57,19 +47,7 @@ function message(item: EntryModel) {
     title: `${entry.type} v${entry.version}`,
     summary: entry.summary,
     contentType: 'application/json',
-    payload: {
-      allOf: [
-        { $ref: '#/components/schemas/Envelope' },
-        {
-          type: 'object',
-          properties: {
-            type: { const: entry.type },
-            version: { const: entry.version },
-            payload: { $ref: `#/components/schemas/${item.model.rootName}` },
-          },
-        },
-      ],
-    },
+    payload: envelopeMessagePayload(entry.type, entry.version, item.model.rootName),
     examples: entry.examples.slice(0, 3).map((payload, index) => ({
       name: `example${index + 1}`,
       payload: { ...EXAMPLE_ENVELOPE, type: entry.type, version: entry.version, payload },

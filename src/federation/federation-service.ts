@@ -119,6 +119,16 @@ export class FederationService {
     this.#apply({ type: draft.type, ts: draft.ts as string, payload: draft.payload })
   }
 
+  /** Publishes a federation event stamped `now` with the call's trace and session, and applies it. */
+  async #recordAt<T extends EventType>(
+    type: T,
+    payload: DraftOf<T>['payload'],
+    now: number,
+    context: CallContext,
+  ): Promise<void> {
+    await this.#record<T>({ type, ts: iso(now), source: 'federation', payload, ...traceOf(context) })
+  }
+
   #check(type: string, payload: unknown, what: string): void {
     const issues = catalogIssues(this.#bus.contracts, type, payload)
     if (issues.length > 0) throw validationFailure(issues, what)
@@ -135,16 +145,7 @@ export class FederationService {
         details: { maxAgents: this.config.maxAgents },
       })
     }
-    const now = this.#clock.now()
-    await this.#record({
-      type: ANNOUNCED_TYPE,
-      ts: iso(now),
-      source: 'federation',
-      payload: manifest,
-      ...traceOf(context),
-    })
-    this.#arm()
-    return this.#viewOf(manifest.agent, now)
+    return this.#recordAgent(ANNOUNCED_TYPE, manifest, context)
   }
 
   /** POST /registry/heartbeat: renews the lease, updates telemetry and probe results. */
@@ -161,16 +162,19 @@ export class FederationService {
     }
     const issues = probeIssues(beat, record)
     if (issues.length > 0) throw validationFailure(issues, 'heartbeat')
+    return this.#recordAgent(HEARTBEAT_TYPE, beat, context)
+  }
+
+  /** Records an agent's announce or heartbeat, re-arms the lease timer and answers with its view now. */
+  async #recordAgent<T extends typeof ANNOUNCED_TYPE | typeof HEARTBEAT_TYPE>(
+    type: T,
+    payload: DraftOf<T>['payload'] & { agent: string },
+    context: CallContext,
+  ): Promise<AgentView> {
     const now = this.#clock.now()
-    await this.#record({
-      type: HEARTBEAT_TYPE,
-      ts: iso(now),
-      source: 'federation',
-      payload: beat,
-      ...traceOf(context),
-    })
+    await this.#recordAt(type, payload, now, context)
     this.#arm()
-    return this.#viewOf(beat.agent, now)
+    return this.#viewOf(payload.agent, now)
   }
 
   #viewOf(agent: string, now: number): AgentView {
@@ -214,20 +218,13 @@ export class FederationService {
       const fromAgent = typeof stepId === 'string' ? previous?.get(stepId) : undefined
       if (fromAgent !== undefined && typeof stepId === 'string') {
         // Graceful degrade: the session hears that the step has nowhere to run.
-        await this.#record({
-          type: ROUTE_CHANGED_TYPE,
-          ts: iso(now),
-          source: 'federation',
-          ...traceOf(scope),
-          payload: {
-            planId,
-            stepId,
-            fromAgent,
-            toAgent: null,
-            reason: this.#reasonFor(fromAgent, request, stepId, now),
-            degraded: true,
-          },
-        })
+        const reason = this.#reasonFor(fromAgent, request, stepId, now)
+        await this.#recordAt(
+          ROUTE_CHANGED_TYPE,
+          { planId, stepId, fromAgent, toAgent: null, reason, degraded: true },
+          now,
+          scope,
+        )
         previous?.delete(stepId)
       }
       throw error
@@ -237,20 +234,12 @@ export class FederationService {
       const fromAgent = previous?.get(binding.stepId)
       if (fromAgent === undefined || fromAgent === binding.agent) continue
       const reason = this.#reasonFor(fromAgent, request, binding.stepId, now)
-      await this.#record({
-        type: ROUTE_CHANGED_TYPE,
-        ts: iso(now),
-        source: 'federation',
-        ...traceOf(scope),
-        payload: {
-          planId,
-          stepId: binding.stepId,
-          fromAgent,
-          toAgent: binding.agent,
-          reason,
-          degraded: false,
-        },
-      })
+      await this.#recordAt(
+        ROUTE_CHANGED_TYPE,
+        { planId, stepId: binding.stepId, fromAgent, toAgent: binding.agent, reason, degraded: false },
+        now,
+        scope,
+      )
       routeChanges.push({ stepId: binding.stepId, fromAgent, toAgent: binding.agent, reason })
     }
     const leased: LeasedBinding[] = []

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { promisify } from 'node:util'
 import { DEFAULT_MANIFEST_PATH, openHub, type RunningHub } from '../../src/kernel/index.ts'
+import { callHub } from '../kit/manifest-hub.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 
 const run = promisify(execFile)
@@ -24,18 +25,7 @@ describe('destructive file tools through the hub', { timeout: 90_000 }, () => {
   let hub: RunningHub
 
   async function call(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${hub.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${hub.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    return {
-      status: response.status,
-      body: (await response.json()) as { ok: boolean; data: Json; error: Json },
-    }
+    return callHub<{ ok: boolean; data: Json; error: Json }>(hub, method, path, body)
   }
 
   /** The two-step flow up to the token, asserting what a person sees on the way. */

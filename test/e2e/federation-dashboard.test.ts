@@ -4,17 +4,13 @@
 // "All hubs". The kernel serves both over the same API: GET /events and WS /ws/events with
 // ?scope=federation, every event naming its hub.
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { WebSocket } from 'ws'
-import { main } from '../../src/cli/index.ts'
 import { ensureDashboardBuilt, hasChromium, launchBrowser, screenshot } from '../kit/browser.ts'
-import { runCommand } from '../kit/cli-io.ts'
 import { type HubProcess, startHubProcess } from '../kit/hub-process.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
-import { requireNatsServer } from '../kit/nats-server.ts'
+import { NATS_RANDOM_PORTS, natsFederation } from '../kit/nats-federation.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { waitForAsync } from '../kit/wait-for.ts'
 
@@ -34,28 +30,13 @@ describe('the dashboard shows one hub or the federation', {
   timeout: 180_000,
 }, () => {
   const temp = makeTempDir('localhub-federation-dashboard-')
-  const data = (name: string) => join(temp.path, name)
   let ollama: FakeOllamaServer
   const hubs: Record<string, HubProcess> = {}
   let browser: Browser
   let page: Page
 
-  async function localhub(args: string[]): Promise<string> {
-    const outcome = await runCommand(main, args, {
-      cwd: temp.path,
-      dataDir: data('unused'),
-      env: { LOCALHUB_NATS_SECRET: SECRET, LOCALHUB_NATS_SERVER: requireNatsServer() },
-    })
-    assert.equal(outcome.code, 0, `${args.join(' ')}: ${outcome.stdout}${outcome.stderr}`)
-    return outcome.stdout
-  }
-
-  const stateOf = (dir: string, name: string) =>
-    JSON.parse(readFileSync(join(data(dir), 'nats', `${name}.state.json`), 'utf8')) as {
-      url: string
-      monitorUrl: string
-      configFile: string
-    }
+  const federation = natsFederation(temp.path, SECRET)
+  const { data, localhub, stateOf } = federation
 
   async function api<T>(hub: HubProcess, path: string): Promise<{ status: number; body: T }> {
     const response = await fetch(`${hub.url}${path}`, { headers: { authorization: `Bearer ${hub.token}` } })
@@ -72,26 +53,12 @@ describe('the dashboard shows one hub or the federation', {
     await response.text()
   }
 
-  const ports = ['--port', '0', '--monitor-port', '0']
+  const ports = NATS_RANDOM_PORTS
 
   before(async () => {
     const built = ensureDashboardBuilt()
     ollama = await startOllamaServer({ models: ['tiny'], reply: () => 'Hello from a hub.' })
-    await localhub([
-      'nats',
-      'up',
-      '--role',
-      'root',
-      '--hubs',
-      'desk,laptop',
-      ...ports,
-      '--leaf-port',
-      '0',
-      '--data',
-      data('root'),
-    ])
-    const rootConfig = readFileSync(stateOf('root', 'root').configFile, 'utf8')
-    const leafPort = /port: (\d+)/.exec(rootConfig.split('leafnodes {')[1]!)![1]
+    const { leafPort } = await federation.upRoot(['desk', 'laptop'])
     for (const id of ['desk', 'laptop'])
       await localhub([
         'nats',
@@ -130,8 +97,7 @@ describe('the dashboard shows one hub or the federation', {
   after(async () => {
     await browser?.close()
     await Promise.allSettled(Object.values(hubs).map((hub) => hub.stop()))
-    for (const name of ['root', 'desk', 'laptop'])
-      await runCommand(main, ['nats', 'down', '--data', data(name)], { cwd: temp.path, dataDir: temp.path })
+    await federation.downAll(['root', 'desk', 'laptop'])
     await ollama?.close()
     temp.remove()
   })

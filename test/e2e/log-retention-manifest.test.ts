@@ -56,13 +56,21 @@ test('retention.events.maxBytes on a NATS bus is the log stream max_bytes (decis
   timeout: 180_000,
 }, async (t) => {
   const nats = await startNatsServer({ name: 'manifest-max-bytes' })
-  t.after(() => nats.dispose())
-  const setup = setUp(t)
-  await startHub(t, setup, (m) => (m.retention.events = { maxAgeDays: 30, maxBytes: 1_000_000 }), {
-    bus: { bus: nats.url, hubId: 'capped' },
-  })
-  const connection = await connect({ servers: nats.url })
+  let connection: Awaited<ReturnType<typeof connect>>
+  try {
+    const setup = setUp(t)
+    await startHub(t, setup, (m) => (m.retention.events = { maxAgeDays: 30, maxBytes: 1_000_000 }), {
+      bus: { bus: nats.url, hubId: 'capped' },
+    })
+    connection = await connect({ servers: nats.url })
+  } catch (error) {
+    await nats.dispose()
+    throw error
+  }
   t.after(() => connection.close())
+  // After hooks run in the order they were added: the server goes last, once the hub has closed
+  // (a hub whose server vanished first waits out its reconnect attempts).
+  t.after(() => nats.dispose())
   const info = await (await jetstreamManager(connection)).streams.info('LH_capped')
   assert.equal(info.config.max_bytes, 1_000_000)
   assert.equal(info.config.max_age, 30 * 86_400 * 1e9)

@@ -13,6 +13,7 @@ import { parse, stringify } from 'yaml'
 import { checkHubManifest, DEFAULT_MANIFEST_PATH, openHub, type RunningHub } from '../../src/kernel/index.ts'
 import { REPO_ROOT, spawnTsx } from '../kit/child-process.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
+import { callHub } from '../kit/manifest-hub.ts'
 import {
   KIT_MCP_SERVER_SCRIPT,
   KIT_NOTES_FILE_ENV,
@@ -60,15 +61,7 @@ describe('the hub as an MCP client', { timeout: 120_000 }, () => {
   let hub: RunningHub
 
   async function call(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${hub.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${hub.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    return { status: response.status, body: (await response.json()) as Json }
+    return callHub<Json>(hub, method, path, body)
   }
 
   function chat(text: string, sessionId: string): Promise<string> {

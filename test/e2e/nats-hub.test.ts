@@ -12,6 +12,7 @@ import WebSocket from 'ws'
 import type { Envelope } from '../../src/contracts/index.ts'
 import { DEFAULT_MANIFEST_PATH, openHub, type RunningHub } from '../../src/kernel/index.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
+import { callHub } from '../kit/manifest-hub.ts'
 import { type NatsServerHandle, startNatsServer } from '../kit/nats-server.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { waitFor, watchEvents } from '../kit/wait-for.ts'
@@ -32,15 +33,7 @@ function parseSse(text: string): SseEvent[] {
 }
 
 async function call(hub: RunningHub, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${hub.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${hub.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  return (await response.json()) as { ok: boolean; data: unknown }
+  return (await callHub<{ ok: boolean; data: unknown }>(hub, method, path, body)).body
 }
 
 function chat(hub: RunningHub, text: string, sessionId: string): Promise<SseEvent[]> {

@@ -4,13 +4,12 @@
 // host process re-attaches.
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, test } from 'node:test'
-import { openHub, type RunningHub } from '../../src/kernel/index.ts'
+import type { RunningHub } from '../../src/kernel/index.ts'
 import { exited, runToEnd } from '../kit/child-process.ts'
+import { openManifestHub } from '../kit/manifest-hub.ts'
 import { freePort, startNatsServer } from '../kit/nats-server.ts'
-import { makeTempDir } from '../kit/temp-dir.ts'
 import { waitForAsync, watchEvents } from '../kit/wait-for.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -38,11 +37,7 @@ async function hubWith(
   skills: string,
   steps: string,
 ): Promise<RunningHub> {
-  const temp = makeTempDir()
-  const manifestPath = join(temp.path, 'manifest.yaml')
-  writeFileSync(
-    manifestPath,
-    `manifestVersion: "0.2"
+  const manifest = `manifestVersion: "0.2"
 system: { id: nats-skill-hub, name: "nats skills", mode: local-first }
 skills:
 ${skills}
@@ -50,19 +45,8 @@ pipelines:
   - id: pipeline.chat.text
     steps:
 ${steps}
-`,
-  )
-  let hub: RunningHub | undefined
-  t.after(async () => {
-    await hub?.close()
-    temp.remove()
-  })
-  hub = await openHub({
-    dataDir: join(temp.path, 'data'),
-    manifestPath,
-    port: 0,
-    transport: 'memory',
-    logger: false,
+`
+  const { hub } = await openManifestHub(t, manifest, {
     env: {
       ...process.env,
       LOCALHUB_BUS: '',
@@ -75,11 +59,15 @@ ${steps}
 
 /** The example skill as a process of its own (another machine, as far as the hub knows). */
 function startHost(t: TestContextLike, natsUrl: string, subject: string, skillId: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ECHO, '--nats', natsUrl, '--subject', subject], {
-    cwd: ROOT,
-    env: { ...process.env, LOCALHUB_SKILL_ID: skillId, LOCALHUB_HEARTBEAT_MS: HEARTBEAT_MS },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--conditions=localhub-source', '--import', 'tsx', ECHO, '--nats', natsUrl, '--subject', subject],
+    {
+      cwd: ROOT,
+      env: { ...process.env, LOCALHUB_SKILL_ID: skillId, LOCALHUB_HEARTBEAT_MS: HEARTBEAT_MS },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
   t.after(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     await exited(child)
@@ -223,7 +211,7 @@ describe('transport: nats skill hosts', () => {
   test('the SDK refuses --nats without a subject (78) and says when the server cannot be reached (1)', async () => {
     const noSubject = await runToEnd(
       process.execPath,
-      ['--import', 'tsx', ECHO, '--nats', 'nats://127.0.0.1:1'],
+      ['--conditions=localhub-source', '--import', 'tsx', ECHO, '--nats', 'nats://127.0.0.1:1'],
       {
         timeoutMs: 20_000,
       },
@@ -233,7 +221,16 @@ describe('transport: nats skill hosts', () => {
     const port = await freePort()
     const unreachable = await runToEnd(
       process.execPath,
-      ['--import', 'tsx', ECHO, '--nats', `nats://127.0.0.1:${port}`, '--subject', 'localhub.test.none'],
+      [
+        '--conditions=localhub-source',
+        '--import',
+        'tsx',
+        ECHO,
+        '--nats',
+        `nats://127.0.0.1:${port}`,
+        '--subject',
+        'localhub.test.none',
+      ],
       { timeoutMs: 20_000 },
     )
     assert.equal(unreachable.code, 1, unreachable.stderr)

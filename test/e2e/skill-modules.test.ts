@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test'
 import WebSocket from 'ws'
 import { startFsNudgeServer } from '../../examples/skills/fs-nudge/http-server.ts'
 import { DEFAULT_MANIFEST_PATH, openHub, type RunningHub } from '../../src/kernel/index.ts'
+import { openManifestHub } from '../kit/manifest-hub.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { watchEvents } from '../kit/wait-for.ts'
 
@@ -49,23 +50,8 @@ interface TestContextLike {
   after(fn: () => Promise<void> | void): void
 }
 
-async function hubWith(manifestText: string, t: TestContextLike) {
-  const temp = makeTempDir()
-  const manifestPath = join(temp.path, 'manifest.yaml')
-  writeFileSync(manifestPath, manifestText)
-  let hub: RunningHub | undefined
-  t.after(async () => {
-    await hub?.close()
-    temp.remove()
-  })
-  hub = await openHub({
-    dataDir: join(temp.path, 'data'),
-    manifestPath,
-    port: 0,
-    transport: 'memory',
-    logger: false,
-  })
-  return { hub, temp }
+function hubWith(manifestText: string, t: TestContextLike) {
+  return openManifestHub(t, manifestText)
 }
 
 async function health(hub: RunningHub) {

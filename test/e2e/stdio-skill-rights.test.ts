@@ -2,10 +2,11 @@
 // provides (a refusal comes back as an error frame with path/expected/got), asks permission through
 // the hub's approvals, and revokes consent with the ledger record's hash.
 import assert from 'node:assert/strict'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, test } from 'node:test'
-import { openHub, type RunningHub } from '../../src/kernel/index.ts'
+import type { RunningHub } from '../../src/kernel/index.ts'
+import { openManifestHub } from '../kit/manifest-hub.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { watchEvents } from '../kit/wait-for.ts'
 
@@ -47,9 +48,8 @@ describe('a stdio skill’s bus rights, permissions and consent', () => {
     const temp = makeTempDir()
     const workspace = join(temp.path, 'workspace')
     mkdirSync(workspace)
-    const manifestPath = join(temp.path, 'manifest.yaml')
-    writeFileSync(
-      manifestPath,
+    const { hub } = await openManifestHub(
+      t,
       `manifestVersion: "0.2"
 system: { id: rights-hub, name: "rights", mode: local-first }
 workspace:
@@ -67,19 +67,8 @@ pipelines:
       - { call: "skill.allowed", mode: "seen" }
       - { emit: "turn.end" }
 `,
+      { temp },
     )
-    let hub: RunningHub | undefined
-    t.after(async () => {
-      await hub?.close()
-      temp.remove()
-    })
-    hub = await openHub({
-      dataDir: join(temp.path, 'data'),
-      manifestPath,
-      port: 0,
-      transport: 'memory',
-      logger: false,
-    })
     const proposals = await watchEvents(hub.bus, 'nudge.proposal')
     const ledger = await watchEvents(hub.bus, 'ledger.entry')
     const requested = await watchEvents(hub.bus, 'approval.requested')

@@ -1,10 +1,11 @@
 // transport: stdio with a real hub: the example skill (SDK) in a chat turn, a host killed -9 in the
 // middle of a turn and of a payload, a host that exits 78, and a payload with a wrong checksum.
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, test } from 'node:test'
 import { openHub, type RunningHub } from '../../src/kernel/index.ts'
+import { openManifestHub } from '../kit/manifest-hub.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { waitForAsync, watchEvents } from '../kit/wait-for.ts'
 
@@ -39,11 +40,7 @@ async function hubWith(
   steps: string,
   env?: Record<string, string | undefined>,
 ): Promise<RunningHub> {
-  const temp = makeTempDir()
-  const manifestPath = join(temp.path, 'manifest.yaml')
-  writeFileSync(
-    manifestPath,
-    `manifestVersion: "0.2"
+  const manifest = `manifestVersion: "0.2"
 system: { id: stdio-hub, name: "stdio", mode: local-first }
 skills:
 ${skills}
@@ -51,21 +48,8 @@ pipelines:
   - id: pipeline.chat.text
     steps:
 ${steps}
-`,
-  )
-  let hub: RunningHub | undefined
-  t.after(async () => {
-    await hub?.close()
-    temp.remove()
-  })
-  hub = await openHub({
-    dataDir: join(temp.path, 'data'),
-    manifestPath,
-    port: 0,
-    transport: 'memory',
-    logger: false,
-    ...(env === undefined ? {} : { env }),
-  })
+`
+  const { hub } = await openManifestHub(t, manifest, env === undefined ? {} : { env })
   return hub
 }
 
@@ -124,6 +108,18 @@ describe('transport: stdio skills in a real hub', () => {
     assert.equal(unicode.body.data?.text, '한국어 and emoji 🎉')
     const skill = (await skillsOf(hub)).find((entry) => entry.id === 'skill.echo')
     assert.equal(skill?.status, 'ready')
+  })
+
+  test('a hub started with the NATS attach switches in its environment still runs its stdio hosts over their pipes', async (t) => {
+    const hub = await hubWith(
+      t,
+      stdioSkill('skill.echo', ECHO),
+      `      - { call: "skill.echo", mode: "echo" }\n      - { emit: "turn.end" }`,
+      { ...process.env, LOCALHUB_SKILL_NATS: 'nats://127.0.0.1:9', LOCALHUB_SKILL_SUBJECT: 'skills.echo' },
+    )
+    const answer = await chat(hub, 'still over the pipe')
+    assert.equal(answer.status, 200, JSON.stringify(answer.body))
+    assert.equal(answer.body.data?.text, 'still over the pipe')
   })
 
   test('kill -9 mid-turn: the call fails E_DEPENDENCY_UNAVAILABLE, an optional step is skipped, the host restarts and the next turn works', async (t) => {

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { DEFAULT_MANIFEST_PATH, openHub, type RunningHub } from '../../src/kernel/index.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
+import { callHub } from '../kit/manifest-hub.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { type EventWatch, watchEvents } from '../kit/wait-for.ts'
 
@@ -33,15 +34,7 @@ describe('a chat turn that proposes a write', { timeout: 90_000 }, () => {
   let hub: RunningHub
 
   async function call(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${hub.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${hub.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    return (await response.json()) as { ok: boolean; data: Record<string, unknown> }
+    return (await callHub<{ ok: boolean; data: Record<string, unknown> }>(hub, method, path, body)).body
   }
 
   /** Waits for the approval.requested event of the session, then reads the approval as the dashboard does. */

@@ -11,41 +11,19 @@ import { after, before, describe, test } from 'node:test'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { chooseBus, openChosenBus } from '../../src/bus-factory/index.ts'
-import { main } from '../../src/cli/index.ts'
-import { runCommand } from '../kit/cli-io.ts'
-import { requireNatsServer } from '../kit/nats-server.ts'
+import { NATS_RANDOM_PORTS, type NatsState, natsFederation } from '../kit/nats-federation.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { collect, waitForAsync } from '../kit/wait-for.ts'
 
 const SECRET = 'a-home-secret-for-the-tls-test'
 
-interface State {
-  url: string
-  monitorUrl: string
-  configFile: string
-  logFile: string
-}
-
 describe('TLS on the leafnode link', { timeout: 90_000 }, () => {
   const temp = makeTempDir('localhub-leaf-tls-')
-  const data = (name: string) => join(temp.path, name)
-  let root: State
+  const federation = natsFederation(temp.path, SECRET)
+  const { data, localhub, stateOf } = federation
+  const ports = NATS_RANDOM_PORTS
+  let root: NatsState
   let leafPort = 0
-
-  async function localhub(args: string[]): Promise<string> {
-    const outcome = await runCommand(main, args, {
-      cwd: temp.path,
-      dataDir: data('unused'),
-      env: { LOCALHUB_NATS_SECRET: SECRET, LOCALHUB_NATS_SERVER: requireNatsServer() },
-    })
-    assert.equal(outcome.code, 0, `${args.join(' ')}: ${outcome.stdout}${outcome.stderr}`)
-    return outcome.stdout
-  }
-
-  const stateOf = (dir: string, name: string): State =>
-    JSON.parse(readFileSync(join(data(dir), 'nats', `${name}.state.json`), 'utf8')) as State
-
-  const ports = ['--port', '0', '--monitor-port', '0']
 
   async function leafCount(): Promise<number> {
     const response = await fetch(`${root.monitorUrl}/leafz`)
@@ -53,25 +31,10 @@ describe('TLS on the leafnode link', { timeout: 90_000 }, () => {
   }
 
   before(async () => {
-    await localhub([
-      'nats',
-      'up',
-      '--role',
-      'root',
-      '--hubs',
-      'desk,laptop',
-      ...ports,
-      '--leaf-port',
-      '0',
-      '--data',
-      data('root'),
-    ])
-    root = stateOf('root', 'root')
-    leafPort = Number(/port: (\d+)/.exec(readFileSync(root.configFile, 'utf8').split('leafnodes {')[1]!)![1])
+    ;({ root, leafPort } = await federation.upRoot(['desk', 'laptop']))
   })
   after(async () => {
-    for (const name of ['root', 'desk', 'laptop'])
-      await runCommand(main, ['nats', 'down', '--data', data(name)], { cwd: temp.path, dataDir: temp.path })
+    await federation.downAll(['root', 'desk', 'laptop'])
     temp.remove()
   })
 

@@ -4,19 +4,13 @@ import type { Bus } from '../../bus/index.ts'
 import { type Envelope, HubError } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
 import type { SkillServices } from '../../skill-api/index.ts'
-import {
-  HANDS_FREE_SERVICE,
-  type HandsFreeService,
-  KeywordSpotter,
-  type UtteranceSink,
-  WAKE_SAMPLE_RATE_HZ,
-  WakeListener,
-} from '../../wake-word/index.ts'
+import { HANDS_FREE_SERVICE, type HandsFreeService } from '../../wake-word/index.ts'
 import type { PipelineRunner } from '../pipeline/index.ts'
 import { errorFrame, send, triggerOf } from './pipeline-triggers.ts'
 import { PcmNormalizer, parseVoiceFormat, type VoiceFormat } from './voice-audio.ts'
-import { type HandsFreeDraft, talkDraft, wakeDetectedDraft } from './voice-hands-free-events.ts'
+import type { HandsFreeDraft } from './voice-hands-free-events.ts'
 import { VoiceSession } from './voice-session.ts'
+import { openSessionWake, type SessionWake } from './voice-session-wake.ts'
 
 /** Hands-free sources listening at once; each holds a pocketsphinx decoder (tens of MB). */
 export const DEFAULT_LISTEN_MAX_CONNECTIONS = 4
@@ -108,10 +102,8 @@ interface ListenOptions {
 class ListenConnection {
   readonly #options: ListenOptions
   readonly #session: VoiceSession
-  #spotter: KeywordSpotter | undefined
-  #listener: WakeListener | undefined
+  #wake: SessionWake | undefined
   #normalizer: PcmNormalizer | undefined
-  #unsubscribe: (() => void) | undefined
   #windowStartedAt = 0
   #windowBytes = 0
   #queue: Promise<void> = Promise.resolve()
@@ -126,7 +118,7 @@ class ListenConnection {
       endOfSpeechMs: DEFAULT_LISTEN_END_OF_SPEECH_MS,
       onEvent: (event) => {
         send(options.socket, event)
-        this.#listener?.observe(event as Envelope & { payload: Record<string, unknown> })
+        this.#wake?.listener.observe(event as Envelope & { payload: Record<string, unknown> })
       },
       onError: (error) => send(options.socket, errorFrame(error, options.route)),
     })
@@ -139,11 +131,9 @@ class ListenConnection {
   }
 
   close(): void {
-    this.#unsubscribe?.()
-    this.#listener?.reset()
+    this.#wake?.close()
+    this.#wake = undefined
     this.#session.close()
-    this.#spotter?.close()
-    this.#spotter = undefined
   }
 
   async #handle(data: Buffer, isBinary: boolean): Promise<void> {
@@ -159,54 +149,20 @@ class ListenConnection {
         'E_BAD_REQUEST',
         `${this.#options.route} takes one voice.start, then binary audio frames`,
       )
-    if (this.#listener !== undefined) throw new HubError('E_BAD_REQUEST', 'the stream has started already')
+    if (this.#wake !== undefined) throw new HubError('E_BAD_REQUEST', 'the stream has started already')
     this.#begin(parseVoiceFormat(message.payload ?? {}))
   }
 
   #begin(format: VoiceFormat): void {
     const { handsFree, source } = this.#options
-    const spotter = KeywordSpotter.open(handsFree.control.state().phrases)
-    this.#spotter = spotter
-    this.#normalizer = new PcmNormalizer(format)
-    const session = this.#session
-    const sink: UtteranceSink = {
-      start: () => session.start({ sampleRate: WAKE_SAMPLE_RATE_HZ, format: 'pcm16', channels: 1 }),
-      push: (pcm) => session.push(pcm),
-      cancel: (reason) => session.cancel(reason),
-      get listening() {
-        return session.listening
-      },
-      get busy() {
-        return session.traceId !== undefined
-      },
-    }
-    this.#listener = new WakeListener({
-      spotter,
-      sink,
-      preRollMs: handsFree.preRollMs,
-      talkSilenceMs: handsFree.talkSilenceMs,
-      settings: {
-        mode: () => handsFree.control.state().mode,
-        muted: () => handsFree.control.state().dnd,
-      },
-      onWake: (detection, traceId, preRollMs) =>
-        this.#publish(
-          wakeDetectedDraft(handsFree, detection, {
-            source,
-            sessionId: session.sessionId,
-            traceId,
-            preRollMs,
-          }),
-        ),
-      onTalk: (active, reason) =>
-        this.#publish(talkDraft(active, reason, { source, sessionId: session.sessionId })),
+    this.#wake = openSessionWake({
+      handsFree,
+      session: this.#session,
+      source,
+      publish: (draft) => this.#publish(draft),
       onError: (error) => send(this.#options.socket, errorFrame(error, this.#options.route)),
     })
-    // New phrases apply to the next audio; a mode change is read on every chunk.
-    this.#unsubscribe = handsFree.control.subscribe((state, previous) => {
-      if (JSON.stringify(state.phrases) !== JSON.stringify(previous.phrases))
-        spotter.setPhrases(state.phrases)
-    })
+    this.#normalizer = new PcmNormalizer(format)
   }
 
   /** Sends the event to the source and publishes it on the bus. */
@@ -218,7 +174,7 @@ class ListenConnection {
   }
 
   async #audio(bytes: Buffer): Promise<void> {
-    const listener = this.#listener
+    const listener = this.#wake?.listener
     const normalizer = this.#normalizer
     if (listener === undefined || normalizer === undefined)
       throw new HubError('E_BAD_REQUEST', 'audio arrived before voice.start')

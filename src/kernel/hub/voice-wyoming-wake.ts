@@ -1,16 +1,11 @@
 import type { Bus } from '../../bus/index.ts'
 import { type Envelope, HubError } from '../../contracts/index.ts'
-import {
-  type HandsFreeService,
-  KeywordSpotter,
-  type UtteranceSink,
-  WAKE_SAMPLE_RATE_HZ,
-  WakeListener,
-} from '../../wake-word/index.ts'
+import { type HandsFreeService, WAKE_SAMPLE_RATE_HZ } from '../../wake-word/index.ts'
 import type { WyomingEvent } from '../../wyoming/index.ts'
 import { PcmNormalizer, type VoiceFormat } from './voice-audio.ts'
-import { type HandsFreeDraft, talkDraft, wakeDetectedDraft } from './voice-hands-free-events.ts'
+import type { HandsFreeDraft } from './voice-hands-free-events.ts'
 import type { VoiceSession } from './voice-session.ts'
+import { openSessionWake, type SessionWake } from './voice-session-wake.ts'
 import type { WyomingEndStage } from './voice-wyoming-answer-audio.ts'
 import { audioFormat } from './voice-wyoming-audio-format.ts'
 
@@ -67,9 +62,7 @@ export interface WyomingWakeOptions {
  */
 export class WyomingWakeSource {
   readonly #options: WyomingWakeOptions
-  readonly #spotter: KeywordSpotter
-  readonly #listener: WakeListener
-  readonly #unsubscribe: () => void
+  readonly #wake: SessionWake
   #normalizer: PcmNormalizer | undefined
   #format: VoiceFormat | undefined
   /** Audio of the stream so far, in ms (the `timestamp` of a detection). */
@@ -97,52 +90,18 @@ export class WyomingWakeSource {
 
   private constructor(options: WyomingWakeOptions) {
     this.#options = options
-    const { handsFree, session } = options
-    this.#spotter = KeywordSpotter.open(handsFree.control.state().phrases)
-    const sink: UtteranceSink = {
-      start: () => {
-        options.beforeTurn()
-        return session.start({ sampleRate: WAKE_SAMPLE_RATE_HZ, format: 'pcm16', channels: 1 })
-      },
-      push: (pcm) => session.push(pcm),
-      cancel: (reason) => session.cancel(reason),
-      get listening() {
-        return session.listening
-      },
-      get busy() {
-        return session.traceId !== undefined
-      },
-    }
-    this.#listener = new WakeListener({
-      spotter: this.#spotter,
-      sink,
-      preRollMs: handsFree.preRollMs,
-      talkSilenceMs: handsFree.talkSilenceMs,
-      settings: {
-        mode: () => handsFree.control.state().mode,
-        muted: () => handsFree.control.state().dnd,
-      },
-      onWake: (detection, traceId, preRollMs) => {
+    this.#wake = openSessionWake({
+      handsFree: options.handsFree,
+      session: options.session,
+      source: options.source,
+      publish: (draft) => this.#publish(draft),
+      onError: (error) => options.onError(error),
+      beforeTurn: () => options.beforeTurn(),
+      beforeWake: (detection) => {
         this.detections++
         // The satellite hears of the wake first (it may play its "awake" sound).
         options.send('detection', { name: detection.phrase, timestamp: Math.round(this.#streamMs) })
-        this.#publish(
-          wakeDetectedDraft(handsFree, detection, {
-            source: options.source,
-            sessionId: session.sessionId,
-            traceId,
-            preRollMs,
-          }),
-        )
       },
-      onTalk: (active, reason) =>
-        this.#publish(talkDraft(active, reason, { source: options.source, sessionId: session.sessionId })),
-      onError: (error) => options.onError(error),
-    })
-    // New phrases apply to the next audio; the mode and dnd are read on every chunk.
-    this.#unsubscribe = handsFree.control.subscribe((state, previous) => {
-      if (JSON.stringify(state.phrases) !== JSON.stringify(previous.phrases))
-        this.#spotter.setPhrases(state.phrases)
     })
   }
 
@@ -179,21 +138,19 @@ export class WyomingWakeSource {
     }
     const mono = this.#normalizer.push(pcm)
     this.#streamMs += (mono.length / 2 / WAKE_SAMPLE_RATE_HZ) * 1000
-    return this.#listener.push(mono)
+    return this.#wake.listener.push(mono)
   }
 
   /** Every event of the session's turns (a stop phrase ends Talk). */
   observe(event: Envelope): void {
-    this.#listener.observe(event as Envelope & { payload: Record<string, unknown> })
+    this.#wake.listener.observe(event as Envelope & { payload: Record<string, unknown> })
   }
 
   /** Forgets the pre-roll and any conversation; the decoder is freed. */
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    this.#unsubscribe()
-    this.#listener.reset()
-    this.#spotter.close()
+    this.#wake.close()
     this.#options.budget?.give()
   }
 

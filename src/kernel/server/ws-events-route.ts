@@ -8,6 +8,7 @@ import { principalOf } from './security-hooks.ts'
 import type { ServerMetrics } from './server-metrics.ts'
 import type { ServerConfig } from './server-options.ts'
 import type { HubPort, TailSubscription } from './server-types.ts'
+import { refuseWithoutUpgrade } from './websocket-upgrade.ts'
 import { WS_CLOSE_INTERNAL_ERROR, WsTailClient } from './ws-tail-client.ts'
 
 /** Close reasons are limited to 123 bytes by the protocol. */
@@ -75,13 +76,8 @@ export function registerWsEventsRoute(
     {
       websocket: true,
       preValidation: async (request, reply) => {
-        if (!request.ws) {
-          reply.header('upgrade', 'websocket')
-          return sendError(
-            reply,
-            new HttpHubError(426, 'E_BAD_REQUEST', 'GET /ws/events needs a WebSocket upgrade'),
-          )
-        }
+        const refused = refuseWithoutUpgrade(request, reply, '/ws/events')
+        if (refused !== undefined) return refused
         const scoped = scopeOf(request.query as Record<string, unknown>, 'tail')
         if (scoped.scope === 'hub') parseTailQuery(scoped.rest)
         else federationOf(hub)

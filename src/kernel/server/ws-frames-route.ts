@@ -3,11 +3,11 @@ import type { FastifyInstance } from 'fastify'
 import type { WebSocket } from 'ws'
 import { HubError } from '../../contracts/index.ts'
 import { createFrameValidator, webSocketFrameStream } from '../../frames/index.ts'
-import { HttpHubError, sendError } from './error-replies.ts'
 import { type AttachSession, openAttachSession } from './frames-attach-session.ts'
 import { principalOf } from './security-hooks.ts'
 import type { ServerConfig } from './server-options.ts'
 import type { HubPort } from './server-types.ts'
+import { refuseWithoutUpgrade } from './websocket-upgrade.ts'
 
 // WS /ws/frames: `localhub attach` (role tui) speaks seed 002 frames with the hub, one frame per
 // WebSocket text message, authenticated with the hub token like every route (decision 1821).
@@ -116,13 +116,8 @@ export function registerWsFramesRoute(
     {
       websocket: true,
       preValidation: async (request, reply) => {
-        if (!request.ws) {
-          reply.header('upgrade', 'websocket')
-          return sendError(
-            reply,
-            new HttpHubError(426, 'E_BAD_REQUEST', 'GET /ws/frames needs a WebSocket upgrade'),
-          )
-        }
+        const refused = refuseWithoutUpgrade(request, reply, '/ws/frames')
+        if (refused !== undefined) return refused
       },
     },
     (socket, request) => {

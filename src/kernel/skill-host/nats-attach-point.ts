@@ -16,6 +16,7 @@ import {
   type FrameConnection,
   type HostTool,
 } from './frame-connection.ts'
+import { readyHostCalls } from './ready-host-calls.ts'
 import { DEFAULT_START_TIMEOUT_MS, type StdioSupervisor } from './stdio-supervisor.ts'
 
 /** First retry after the NATS server could not be reached; doubles up to the maximum. */
@@ -198,37 +199,33 @@ export function startNatsAttachPoint(options: NatsAttachOptions): StdioSuperviso
   }
   void connect()
 
+  const status = (): SkillHealth => {
+    switch (state.name) {
+      case 'ready':
+        return { state: 'ready' }
+      case 'syncing':
+        return { state: 'degraded', reason: 'a host attached and is syncing its manifest' }
+      case 'connecting':
+      case 'waiting':
+        return { state: 'degraded', reason: state.reason }
+      case 'refused':
+        return { state: 'unavailable', reason: state.reason }
+      case 'closed':
+        return { state: 'unavailable', reason: 'the hub is closing' }
+    }
+  }
+  const { call, push } = readyHostCalls(
+    () => (state.name === 'ready' ? attached?.connection : undefined),
+    () => unavailable(status().reason ?? state.name),
+    options.logger,
+  )
+
   return {
     started,
-    status(): SkillHealth {
-      switch (state.name) {
-        case 'ready':
-          return { state: 'ready' }
-        case 'syncing':
-          return { state: 'degraded', reason: 'a host attached and is syncing its manifest' }
-        case 'connecting':
-        case 'waiting':
-          return { state: 'degraded', reason: state.reason }
-        case 'refused':
-          return { state: 'unavailable', reason: state.reason }
-        case 'closed':
-          return { state: 'unavailable', reason: 'the hub is closing' }
-      }
-    },
+    status,
     tools: () => tools,
-    call(toolId, args, signal) {
-      if (state.name !== 'ready' || attached === undefined)
-        return Promise.reject(unavailable(this.status().reason ?? state.name))
-      return attached.connection.call(toolId, args, signal)
-    },
-    push(pattern, event) {
-      if (state.name !== 'ready' || attached === undefined) return
-      try {
-        attached.connection.push(pattern, event)
-      } catch (error) {
-        options.logger.warn('event not delivered to the skill host', { message: (error as Error).message })
-      }
-    },
+    call,
+    push,
     get pid() {
       return attached?.pid
     },

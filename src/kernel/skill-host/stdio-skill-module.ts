@@ -99,6 +99,15 @@ function hostPorts(context: SkillContext): ConnectionPorts {
   }
 }
 
+/**
+ * The hub's environment minus the switches that would make a skill host attach over NATS: a hub
+ * started with LOCALHUB_SKILL_NATS set must still talk to the hosts it starts over their pipes.
+ */
+function withoutNatsAttach(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { LOCALHUB_SKILL_NATS: _server, LOCALHUB_SKILL_SUBJECT: _subject, ...rest } = env
+  return rest
+}
+
 function openStdioSkill(
   context: SkillContext,
   settings: StdioSkillSettings & { phase: { opened: boolean } },
@@ -113,7 +122,7 @@ function openStdioSkill(
     command: transport.command!,
     args: transport.args ?? [],
     cwd,
-    env: { ...context.env, ...(transport.env ?? {}) },
+    env: { ...withoutNatsAttach(context.env), ...(transport.env ?? {}) },
     subscriptions: skill.consumes,
     validator: createFrameValidator(),
     logger: context.logger,

@@ -9,6 +9,7 @@ import {
   type FrameConnection,
   type HostTool,
 } from './frame-connection.ts'
+import { readyHostCalls } from './ready-host-calls.ts'
 
 /** First restart delay after a crash; doubles each crash in a row. */
 export const DEFAULT_RESTART_BASE_MS = 250
@@ -206,37 +207,32 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
 
   launch()
 
+  const status = (): SkillHealth => {
+    switch (state.name) {
+      case 'ready':
+        return { state: 'ready' }
+      case 'starting':
+        return { state: 'degraded', reason: 'starting its host' }
+      case 'restarting':
+        return { state: 'degraded', reason: state.reason }
+      case 'unavailable':
+        return { state: 'unavailable', reason: state.reason }
+      case 'closed':
+        return { state: 'unavailable', reason: 'the hub is closing' }
+    }
+  }
+  const { call, push } = readyHostCalls(
+    () => (state.name === 'ready' ? connection : undefined),
+    () => unavailable(status().reason ?? state.name),
+    options.logger,
+  )
+
   return {
     started,
-    status(): SkillHealth {
-      switch (state.name) {
-        case 'ready':
-          return { state: 'ready' }
-        case 'starting':
-          return { state: 'degraded', reason: 'starting its host' }
-        case 'restarting':
-          return { state: 'degraded', reason: state.reason }
-        case 'unavailable':
-          return { state: 'unavailable', reason: state.reason }
-        case 'closed':
-          return { state: 'unavailable', reason: 'the hub is closing' }
-      }
-    },
+    status,
     tools: () => tools,
-    call(toolId, args, signal) {
-      if (state.name !== 'ready' || connection === undefined) {
-        return Promise.reject(unavailable(this.status().reason ?? state.name))
-      }
-      return connection.call(toolId, args, signal)
-    },
-    push(pattern, event) {
-      if (state.name !== 'ready' || connection === undefined) return
-      try {
-        connection.push(pattern, event)
-      } catch (error) {
-        options.logger.warn('event not delivered to the skill host', { message: (error as Error).message })
-      }
-    },
+    call,
+    push,
     get pid() {
       return child?.pid
     },

@@ -115,5 +115,8 @@ test('the step waits for the end, and gives up after its timeout', async () => {
   await event('tts.audio', { seq: 0, ms: 200 })
   await event('tts.end', { totalMs: 200 })
   assert.equal(await waiting, true)
+  // whenEnded's timer is unref'd (a closing hub never waits on it), so the test holds the loop open.
+  const holdLoop = setTimeout(() => {}, 1_000)
   assert.equal(await streams.whenEnded('never', 5), false)
+  clearTimeout(holdLoop)
 })

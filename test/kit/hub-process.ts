@@ -64,7 +64,8 @@ export async function startHubProcess(
     child,
     output: () => output,
     stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null) return Promise.resolve(child.exitCode)
+      // A hub already gone (by exit code or by a signal) has no 'exit' left to wait for.
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode)
       return new Promise((resolve) => {
         const killer = setTimeout(() => child.kill('SIGKILL'), 10_000)
         child.once('exit', (code) => {

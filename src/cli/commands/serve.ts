@@ -127,13 +127,9 @@ export const run: CommandGroup = async (args, io) => {
     await tracing?.shutdown()
     return 1
   }
-  writeLine(io.stdout, `Local Hub is running at ${hub.url}`)
-  writeLine(io.stdout, `Open the dashboard (this URL logs you in; keep it private): ${hub.loginUrl}`)
-  writeLine(
-    io.stdout,
-    `Data: ${hub.dataDir} · Bus: ${hub.bus.transportName} ${hub.bus.subjectPrefix} · LLM: ${hub.model === undefined ? 'none' : `${hub.model.name} ${hub.model.model ?? ''}`} · stop with Ctrl+C`,
-  )
-  await new Promise<void>((resolve) => {
+  // Listening before the URL is printed: whoever reads the URL may stop the hub at once, and that
+  // SIGTERM must close it cleanly rather than kill it.
+  const stopRequested = new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
@@ -142,6 +138,13 @@ export const run: CommandGroup = async (args, io) => {
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
   })
+  writeLine(io.stdout, `Local Hub is running at ${hub.url}`)
+  writeLine(io.stdout, `Open the dashboard (this URL logs you in; keep it private): ${hub.loginUrl}`)
+  writeLine(
+    io.stdout,
+    `Data: ${hub.dataDir} · Bus: ${hub.bus.transportName} ${hub.bus.subjectPrefix} · LLM: ${hub.model === undefined ? 'none' : `${hub.model.name} ${hub.model.model ?? ''}`} · stop with Ctrl+C`,
+  )
+  await stopRequested
   writeLine(io.stdout, 'Stopping: finishing open turns and flushing the event log…')
   await hub.close()
   // After the hub: the last turns' spans are flushed to the exporter before the process ends.

@@ -5,6 +5,7 @@
 // `detection`, and the turn hears only what follows. The hub also dials a satellite that waits to
 // be called (kernel.api.wyoming.satellites), and redials it with backoff.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import type { Envelope } from '../../src/contracts/index.ts'
@@ -104,11 +105,10 @@ describe('Wyoming satellites as wake-word sources', { timeout: 300_000 }, () => 
       },
     })
     kitchen = await WaitingSatellite.listen()
-    // A port where no satellite listens yet: the hub keeps redialling it.
-    const probe = createServer()
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()))
-    garagePort = (probe.address() as { port: number }).port
-    await new Promise<void>((resolve) => probe.close(() => resolve()))
+    // A port where no satellite listens yet: the hub keeps redialling it. It lies below the
+    // ephemeral range, so no other test's server (port 0) can be given it meanwhile and receive
+    // the dials.
+    garagePort = await freePortBelowEphemeralRange()
     hub = (await openWakeHub(
       temp.path,
       ollama.url,
@@ -478,3 +478,21 @@ describe('Wyoming satellites as wake-word sources', { timeout: 300_000 }, () => 
     }
   })
 })
+
+/** A free loopback port below the kernel's ephemeral range (where port 0 never lands). */
+async function freePortBelowEphemeralRange(): Promise<number> {
+  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
+  const top = (low ?? 32_768) - 1_000
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = top - Math.floor(Math.random() * 10_000)
+    const probe = createServer()
+    const bound = await new Promise<boolean>((resolve) => {
+      probe.once('error', () => resolve(false))
+      probe.listen(port, '127.0.0.1', () => resolve(true))
+    })
+    if (!bound) continue
+    await new Promise<void>((resolve) => probe.close(() => resolve()))
+    return port
+  }
+  throw new Error('no free port below the ephemeral range')
+}

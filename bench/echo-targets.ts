@@ -6,8 +6,16 @@ import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { createFrameValidator } from '../src/frames/index.ts'
 import { startStdioSupervisor } from '../src/kernel/skill-host/index.ts'
+import { median, percentile, report } from './stats.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
+/** The TypeScript example skill host (examples/skills/frames-echo) as node arguments. */
+export const TS_EXAMPLE_HOST_ARGS: readonly string[] = Object.freeze([
+  '--conditions=localhub-source',
+  '--import',
+  'tsx',
+  'examples/skills/frames-echo/index.ts',
+])
 
 export interface EchoTarget {
   call(): Promise<void>
@@ -117,4 +125,39 @@ export async function measureAlternating(
     }
   }
   return { latency, rates }
+}
+
+/**
+ * Measures every target (measureAlternating), reports `<prefix>.round_trip.<target>` and
+ * `<prefix>.calls_per_second.<target>` lines, closes the targets, and returns the samples for the
+ * bench's own ratios. `framesPerCall` adds frames_per_second to the rate lines.
+ */
+export async function measureAndReport(
+  prefix: string,
+  targets: Record<string, EchoTarget>,
+  plan: EchoRounds & { framesPerCall?: number },
+): Promise<{ latency: Record<string, number[]>; rates: Record<string, number[]> }> {
+  const samples = await measureAlternating(targets, plan)
+  const { latency, rates } = samples
+  for (const name of Object.keys(targets)) {
+    report({
+      bench: `${prefix}.round_trip.${name}`,
+      unit: 'ms',
+      median: median(latency[name]!),
+      p99: percentile(latency[name]!, 0.99),
+      samples: latency[name]!.length,
+    })
+    report({
+      bench: `${prefix}.calls_per_second.${name}`,
+      unit: 'calls/s',
+      median: median(rates[name]!),
+      ...(plan.framesPerCall === undefined
+        ? {}
+        : { frames_per_second: median(rates[name]!) * plan.framesPerCall }),
+      window: plan.window,
+      rounds: rates[name]!.map(Math.round),
+    })
+  }
+  await Promise.all(Object.values(targets).map((target) => target.close()))
+  return samples
 }

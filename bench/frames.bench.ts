@@ -3,7 +3,7 @@
 // (examples/skills/frames-echo, the localhub/skill SDK): p50/p99 of sequential calls. (2) Calls per
 // second (2 frames each) with 64 in flight. Both against a raw JSON-lines echo child process in the
 // same run (no schema, no numbering: the floor of a pipe round trip). Prints one JSON line per result.
-import { measureAlternating, rawEchoChild, stdioSkill } from './echo-targets.ts'
+import { measureAndReport, rawEchoChild, stdioSkill, TS_EXAMPLE_HOST_ARGS } from './echo-targets.ts'
 import { median, percentile, report } from './stats.ts'
 
 const WARMUP = 300
@@ -17,39 +17,21 @@ const ECHO_CHILD = `const rl = require('node:readline').createInterface({ input:
 rl.on('line', (line) => process.stdout.write(line + '\\n'));`
 
 async function main(): Promise<void> {
-  const targets = {
-    raw_jsonl_echo: rawEchoChild(process.execPath, ['-e', ECHO_CHILD]),
-    stdio_skill: await stdioSkill(process.execPath, [
-      '--conditions=localhub-source',
-      '--import',
-      'tsx',
-      'examples/skills/frames-echo/index.ts',
-    ]),
-  }
-  const { latency, rates } = await measureAlternating(targets, {
-    rounds: ROUNDS,
-    warmup: WARMUP,
-    sequential: SEQUENTIAL,
-    pipelined: PIPELINED,
-    window: WINDOW,
-  })
-  for (const name of Object.keys(targets)) {
-    report({
-      bench: `frames.round_trip.${name}`,
-      unit: 'ms',
-      median: median(latency[name]!),
-      p99: percentile(latency[name]!, 0.99),
-      samples: latency[name]!.length,
-    })
-    report({
-      bench: `frames.calls_per_second.${name}`,
-      unit: 'calls/s',
-      median: median(rates[name]!),
-      frames_per_second: median(rates[name]!) * 2,
+  const { latency, rates } = await measureAndReport(
+    'frames',
+    {
+      raw_jsonl_echo: rawEchoChild(process.execPath, ['-e', ECHO_CHILD]),
+      stdio_skill: await stdioSkill(process.execPath, [...TS_EXAMPLE_HOST_ARGS]),
+    },
+    {
+      rounds: ROUNDS,
+      warmup: WARMUP,
+      sequential: SEQUENTIAL,
+      pipelined: PIPELINED,
       window: WINDOW,
-      rounds: rates[name]!.map(Math.round),
-    })
-  }
+      framesPerCall: 2,
+    },
+  )
   report({
     bench: 'frames.ratio',
     unit: 'x',
@@ -57,7 +39,6 @@ async function main(): Promise<void> {
     p99_ratio: percentile(latency.stdio_skill!, 0.99) / percentile(latency.raw_jsonl_echo!, 0.99),
     throughput_ratio: median(rates.stdio_skill!) / median(rates.raw_jsonl_echo!),
   })
-  await Promise.all(Object.values(targets).map((target) => target.close()))
 }
 
 await main()

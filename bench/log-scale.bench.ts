@@ -9,18 +9,20 @@ import { mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { openBus } from '../src/bus-factory/index.ts'
-import { openHub } from '../src/kernel/index.ts'
 import { compactLog, openEventStore } from '../src/store/index.ts'
 import { makeTempDir } from '../test/kit/temp-dir.ts'
 import { testRegistry } from '../test/kit/test-registry.ts'
+import { type ServeStart, timeServeStart } from './hub-start-time.ts'
 import { BASE_MS, eventAt, generateLog, sessionAt, traceRootAt } from './log-scale-generate.ts'
-import { percentile, report } from './stats.ts'
+import { median, percentile, report } from './stats.ts'
 
 const SIZES = (process.env.LOG_SCALE_SIZES ?? '100000,1000000').split(',').map(Number)
 /** Per query and condition; p99 of 1000 is the 10th slowest, steadier than of 300. */
 const SAMPLES = Number(process.env.LOG_SCALE_SAMPLES ?? 1000)
 /** The in-process publisher's rate while queries run "under load" (events/s). */
 const LOAD_RATE = 2000
+/** `localhub serve` starts per data directory (with the log, and empty), taken in turns. */
+const HUB_START_TURNS = Number(process.env.LOG_SCALE_START_TURNS ?? 3)
 /** The publisher's target while retention runs (the issue's 10k events/s). */
 const RETENTION_PUBLISH_RATE = 10_000
 
@@ -153,22 +155,6 @@ async function queries(bus: Bus, size: number, condition: string): Promise<void>
   }
 }
 
-/** Opens a hub on the data directory and asks for one event: what a start pays, log included. */
-async function hubStart(dataDir: string): Promise<number> {
-  const started = performance.now()
-  const hub = await openHub({ dataDir, port: 0, logger: false })
-  try {
-    const response = await fetch(`${hub.url}/events?limit=1`, {
-      headers: { authorization: `Bearer ${hub.token}` },
-    })
-    if (!response.ok) throw new Error(`GET /events answered ${response.status}`)
-    await response.text()
-    return performance.now() - started
-  } finally {
-    await hub.close()
-  }
-}
-
 async function measure(size: number): Promise<void> {
   const dir = makeTempDir('localhub-log-scale-')
   try {
@@ -194,15 +180,24 @@ async function measure(size: number): Promise<void> {
       fileBytes: bytes,
     })
 
-    // Hub start with this log, then with an empty data directory, in the same run.
-    const emptyDir = join(dir.path, 'empty-hub')
-    const withLog = await hubStart(hubDir)
-    const empty = await hubStart(emptyDir)
+    // Hub start (decision 1632): `localhub serve` in its own process each time, with this log and
+    // with a new empty data directory taken in turns, so neither pays the other's module loading.
+    const withLog: ServeStart[] = []
+    const empty: ServeStart[] = []
+    for (let turn = 0; turn < HUB_START_TURNS; turn++) {
+      withLog.push(await timeServeStart(hubDir))
+      empty.push(await timeServeStart(join(dir.path, `empty-hub-${turn}`)))
+    }
     report({
-      bench: 'log-scale hub start (openHub until GET /events?limit=1 answers)',
+      bench: 'log-scale hub start (`localhub serve` until GET /events?limit=1 answers)',
       unit: 'ms',
-      median: Math.round(withLog),
-      emptyDataDirMs: Math.round(empty),
+      median: Math.round(median(withLog.map((start) => start.readyMs))),
+      firstWithLogMs: Math.round(withLog[0]!.readyMs),
+      withLogMs: withLog.map((start) => Math.round(start.readyMs)),
+      emptyDataDirMs: Math.round(median(empty.map((start) => start.readyMs))),
+      emptyMs: empty.map((start) => Math.round(start.readyMs)),
+      closeWithLogMs: withLog.map((start) => Math.round(start.closeMs)),
+      runtime: process.env.LOCALHUB_RUNTIME ?? 'auto',
       size,
     })
 

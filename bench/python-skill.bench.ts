@@ -2,7 +2,7 @@
 // one small call (p50/p99, sequential) and calls per second with 64 in flight, against a raw
 // JSON-lines echo child in Python (the floor of a pipe round trip to a Python process) and the
 // TypeScript example host, alternated in each round. One JSON line per result.
-import { type EchoTarget, measureAlternating, rawEchoChild, stdioSkill } from './echo-targets.ts'
+import { measureAndReport, rawEchoChild, stdioSkill, TS_EXAMPLE_HOST_ARGS } from './echo-targets.ts'
 import { median, percentile, report } from './stats.ts'
 
 const WARMUP = 200
@@ -15,39 +15,15 @@ const ROUNDS = 3
 const PYTHON_ECHO = 'import sys\nfor line in sys.stdin:\n    sys.stdout.write(line)\n    sys.stdout.flush()\n'
 
 async function main(): Promise<void> {
-  const targets: Record<string, EchoTarget> = {
-    raw_python_echo: rawEchoChild('python3', ['-u', '-c', PYTHON_ECHO]),
-    python_skill: await stdioSkill('python3', ['manifests/examples/python-skill/echo_skill.py']),
-    typescript_skill: await stdioSkill(process.execPath, [
-      '--conditions=localhub-source',
-      '--import',
-      'tsx',
-      'examples/skills/frames-echo/index.ts',
-    ]),
-  }
-  const { latency, rates } = await measureAlternating(targets, {
-    rounds: ROUNDS,
-    warmup: WARMUP,
-    sequential: SEQUENTIAL,
-    pipelined: PIPELINED,
-    window: WINDOW,
-  })
-  for (const name of Object.keys(targets)) {
-    report({
-      bench: `python_skill.round_trip.${name}`,
-      unit: 'ms',
-      median: median(latency[name]!),
-      p99: percentile(latency[name]!, 0.99),
-      samples: latency[name]!.length,
-    })
-    report({
-      bench: `python_skill.calls_per_second.${name}`,
-      unit: 'calls/s',
-      median: median(rates[name]!),
-      window: WINDOW,
-      rounds: rates[name]!.map(Math.round),
-    })
-  }
+  const { latency, rates } = await measureAndReport(
+    'python_skill',
+    {
+      raw_python_echo: rawEchoChild('python3', ['-u', '-c', PYTHON_ECHO]),
+      python_skill: await stdioSkill('python3', ['manifests/examples/python-skill/echo_skill.py']),
+      typescript_skill: await stdioSkill(process.execPath, [...TS_EXAMPLE_HOST_ARGS]),
+    },
+    { rounds: ROUNDS, warmup: WARMUP, sequential: SEQUENTIAL, pipelined: PIPELINED, window: WINDOW },
+  )
   report({
     bench: 'python_skill.ratio_to_raw_python_echo',
     unit: 'x',
@@ -56,7 +32,6 @@ async function main(): Promise<void> {
     throughput_ratio: median(rates.python_skill!) / median(rates.raw_python_echo!),
     python_vs_typescript_median: median(latency.python_skill!) / median(latency.typescript_skill!),
   })
-  await Promise.all(Object.values(targets).map((target) => target.close()))
 }
 
 await main()

@@ -563,6 +563,16 @@ class ExecLeaseGrantedPayload(CatalogModel):
     slots: Optional[Dict[str, Any]] = Field(default=None)
 
 
+class ExecPlanFinishedPayload(CatalogModel):
+    """A dispatched plan ended: every step completed, or a step failed or had nowhere left to run (graceful degrade: reason says which step and why)."""
+    model_config = ConfigDict(extra="forbid")
+    planId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    status: Literal["completed", "failed"]
+    reason: Optional[Annotated[StrictStr, Field(max_length=1000)]] = Field(default=None, json_schema_extra={"x-redact": "cap:500"})
+    failedStep: Optional[Annotated[StrictStr, Field(min_length=1, max_length=100)]] = Field(default=None)
+    outputs: Optional[Dict[str, Any]] = Field(default=None, description="stepId -> output of every completed step.")
+
+
 class ExecStepAcceptedPayload(CatalogModel):
     """POST /exec accepted a step's exec token; each lease starts its step once."""
     model_config = ConfigDict(extra="forbid")
@@ -571,6 +581,60 @@ class ExecStepAcceptedPayload(CatalogModel):
     stepId: Annotated[StrictStr, Field(min_length=1, max_length=100)]
     agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
     capability: Annotated[StrictStr, Field(max_length=300, pattern="^capability://[a-z0-9][a-z0-9._-]*$")]
+
+
+class ExecStepCompletedPayload(CatalogModel):
+    """The agent holding a step's current lease reported its result (POST /exec/report); the output flows to the steps that depend on it."""
+    model_config = ConfigDict(extra="forbid")
+    planId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    stepId: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    leaseId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    capability: Annotated[StrictStr, Field(max_length=300, pattern="^capability://[a-z0-9][a-z0-9._-]*$")]
+    output: Optional[Dict[str, Any]] = Field(default=None)
+    durationMs: Optional[Annotated[StrictFloat, Field(ge=0)]] = Field(default=None)
+
+
+class ExecStepDispatchedGrant(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    alg: Literal["x25519-hkdf-sha256-a256gcm"]
+    ephemeralPublicKey: Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]
+    iv: Annotated[StrictStr, Field(pattern="^[0-9a-f]{24}$")]
+    ciphertext: Annotated[StrictStr, Field(max_length=16384, pattern="^[0-9a-f]+$")]
+    tag: Annotated[StrictStr, Field(pattern="^[0-9a-f]{32}$")]
+
+
+class ExecStepDispatchedPayload(CatalogModel):
+    """The hub hands a ready plan step to its agent. The exec token travels sealed to the agent's dispatchPublicKey (X25519, HKDF-SHA256, AES-256-GCM; every part hex), so other subscribers see the dispatch but cannot start the step (decision 2030). inputs holds the outputs of the steps this one depends on."""
+    model_config = ConfigDict(extra="forbid")
+    planId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    stepId: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    leaseId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    capability: Annotated[StrictStr, Field(max_length=300, pattern="^capability://[a-z0-9][a-z0-9._-]*$")]
+    attempt: Annotated[StrictInt, Field(ge=1, le=1000)]
+    startBy: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")] = Field(description="The startup SLA: not started by then, the step moves to the next candidate.")
+    slots: Optional[Dict[str, Any]] = Field(default=None)
+    inputs: Optional[Dict[str, Any]] = Field(default=None, description="stepId of each step this one depends on -> its output.")
+    grant: ExecStepDispatchedGrant
+
+
+class ExecStepFailedError(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    message: Annotated[StrictStr, Field(max_length=2000)] = Field(json_schema_extra={"x-redact": "cap:500"})
+
+
+class ExecStepFailedPayload(CatalogModel):
+    """The agent holding a step's current lease reported that its handler failed; the plan fails with it."""
+    model_config = ConfigDict(extra="forbid")
+    planId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    stepId: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    leaseId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    capability: Annotated[StrictStr, Field(max_length=300, pattern="^capability://[a-z0-9][a-z0-9._-]*$")]
+    error: ExecStepFailedError
+    durationMs: Optional[Annotated[StrictFloat, Field(ge=0)]] = Field(default=None)
 
 
 class GrantCreatedPayload(CatalogModel):
@@ -1003,6 +1067,71 @@ class RagSearchStartPayload(CatalogModel):
     filters: Optional[Dict[str, Any]]
 
 
+class RegistryAnnounceCapabilitiesItem(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[StrictStr, Field(max_length=300, pattern="^capability://[a-z0-9][a-z0-9._-]*$")]
+    prio: Optional[Annotated[StrictInt, Field(ge=0, le=100)]] = Field(default=None)
+    cost: Optional[Literal["low", "medium", "high"]] = Field(default=None)
+    probe: Optional[Annotated[StrictStr, Field(min_length=1, max_length=500)]] = Field(default=None)
+    inputs: Optional[Annotated[List[Annotated[StrictStr, Field(min_length=1, max_length=50)]], Field(max_length=20)]] = Field(default=None)
+    outputs: Optional[Annotated[List[Annotated[StrictStr, Field(min_length=1, max_length=50)]], Field(max_length=20)]] = Field(default=None)
+    tags: Optional[Annotated[List[Annotated[StrictStr, Field(min_length=1, max_length=50)]], Field(max_length=20)]] = Field(default=None)
+
+
+class RegistryAnnounceAvailability(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["up", "degraded", "down"]
+    ttlMs: Annotated[StrictInt, Field(ge=1000, le=600000)]
+
+
+class RegistryAnnounceTelemetry(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    load: Optional[Annotated[StrictFloat, Field(ge=0)]] = Field(default=None)
+    rttMs: Optional[Dict[str, Annotated[StrictFloat, Field(ge=0)]]] = Field(default=None)
+
+
+class RegistryAnnouncePayload(CatalogModel):
+    """An agent's capability manifest sent over the bus (the same body as POST /registry/announce); the hub checks it, publishes registry.capability.announced and answers registry.announce.result."""
+    model_config = ConfigDict(extra="forbid")
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    kind: Literal["hub", "member", "browser"]
+    prioBase: Optional[Annotated[StrictInt, Field(ge=0, le=100)]] = Field(default=None)
+    capabilities: Annotated[List[RegistryAnnounceCapabilitiesItem], Field(max_length=256)]
+    availability: RegistryAnnounceAvailability
+    telemetry: Optional[RegistryAnnounceTelemetry] = Field(default=None)
+    dispatchPublicKey: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]] = Field(default=None, description="The agent's X25519 public key (raw, hex). An agent that announces one is sent its ready steps (exec.step.dispatched) with the exec token sealed to this key; without it, whoever calls POST /resolve holds the tokens.")
+
+
+class RegistryAnnounceResultVariant1Data(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    leaseExpiresAt: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")]
+    dispatched: Optional[StrictBool] = Field(default=None, description="The agent announced a dispatchPublicKey, so the hub dispatches its steps.")
+
+
+class RegistryAnnounceResultVariant1(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[True]
+    data: RegistryAnnounceResultVariant1Data
+
+
+class RegistryAnnounceResultVariant2Error(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Literal["E_BAD_REQUEST", "E_PERMISSION_REQUIRED", "E_VALIDATION", "E_IO", "E_RESOURCE_LIMIT", "E_DEPENDENCY_UNAVAILABLE", "E_TIMEOUT", "E_UNKNOWN"]
+    message: Annotated[StrictStr, Field(max_length=2000)] = Field(json_schema_extra={"x-redact": "cap:2000"})
+    details: Optional[Dict[str, Any]] = Field(default=None)
+
+
+class RegistryAnnounceResultVariant2(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[False]
+    error: RegistryAnnounceResultVariant2Error
+
+
+class RegistryAnnounceResultPayload(RootModel[Union[RegistryAnnounceResultVariant1, RegistryAnnounceResultVariant2]]):
+    """A result envelope: the agent as the registry lists it now (its lease end), or why the manifest was refused."""
+
+
 class RegistryCapabilityAnnouncedCapabilitiesItem(CatalogModel):
     model_config = ConfigDict(extra="forbid")
     id: Annotated[StrictStr, Field(max_length=300, pattern="^capability://[a-z0-9][a-z0-9._-]*$")]
@@ -1035,6 +1164,7 @@ class RegistryCapabilityAnnouncedPayload(CatalogModel):
     capabilities: Annotated[List[RegistryCapabilityAnnouncedCapabilitiesItem], Field(max_length=256)]
     availability: RegistryCapabilityAnnouncedAvailability
     telemetry: Optional[RegistryCapabilityAnnouncedTelemetry] = Field(default=None)
+    dispatchPublicKey: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]] = Field(default=None, description="The agent's X25519 public key (raw, hex). An agent that announces one is sent its ready steps (exec.step.dispatched) with the exec token sealed to this key; without it, whoever calls POST /resolve holds the tokens.")
 
 
 class RegistryHeartbeatTelemetry(CatalogModel):
@@ -2316,6 +2446,17 @@ class ExecLeaseGrantedStoredPayload(CatalogModel):
     guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
 
 
+class ExecPlanFinishedStoredPayload(CatalogModel):
+    """A dispatched plan ended: every step completed, or a step failed or had nowhere left to run (graceful degrade: reason says which step and why)."""
+    model_config = ConfigDict(extra="forbid")
+    planId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    status: Literal["completed", "failed"]
+    reason: Optional[Annotated[StrictStr, Field(max_length=1000)]] = Field(default=None, json_schema_extra={"x-redact": "cap:500"})
+    failedStep: Optional[Annotated[StrictStr, Field(min_length=1, max_length=100)]] = Field(default=None)
+    outputs: Optional[Dict[str, Any]] = Field(default=None, description="stepId -> output of every completed step.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
 class ExecStepAcceptedStoredPayload(CatalogModel):
     """POST /exec accepted a step's exec token; each lease starts its step once."""
     model_config = ConfigDict(extra="forbid")
@@ -2324,6 +2465,48 @@ class ExecStepAcceptedStoredPayload(CatalogModel):
     stepId: Annotated[StrictStr, Field(min_length=1, max_length=100)]
     agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
     capability: Annotated[StrictStr, Field(max_length=300, pattern="^capability://[a-z0-9][a-z0-9._-]*$")]
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ExecStepCompletedStoredPayload(CatalogModel):
+    """The agent holding a step's current lease reported its result (POST /exec/report); the output flows to the steps that depend on it."""
+    model_config = ConfigDict(extra="forbid")
+    planId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    stepId: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    leaseId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    capability: Annotated[StrictStr, Field(max_length=300, pattern="^capability://[a-z0-9][a-z0-9._-]*$")]
+    output: Optional[Dict[str, Any]] = Field(default=None)
+    durationMs: Optional[Annotated[StrictFloat, Field(ge=0)]] = Field(default=None)
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ExecStepDispatchedStoredPayload(CatalogModel):
+    """The hub hands a ready plan step to its agent. The exec token travels sealed to the agent's dispatchPublicKey (X25519, HKDF-SHA256, AES-256-GCM; every part hex), so other subscribers see the dispatch but cannot start the step (decision 2030). inputs holds the outputs of the steps this one depends on."""
+    model_config = ConfigDict(extra="forbid")
+    planId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    stepId: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    leaseId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    capability: Annotated[StrictStr, Field(max_length=300, pattern="^capability://[a-z0-9][a-z0-9._-]*$")]
+    attempt: Annotated[StrictInt, Field(ge=1, le=1000)]
+    startBy: Annotated[StrictStr, Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$")] = Field(description="The startup SLA: not started by then, the step moves to the next candidate.")
+    slots: Optional[Dict[str, Any]] = Field(default=None)
+    inputs: Optional[Dict[str, Any]] = Field(default=None, description="stepId of each step this one depends on -> its output.")
+    grant: ExecStepDispatchedGrant
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class ExecStepFailedStoredPayload(CatalogModel):
+    """The agent holding a step's current lease reported that its handler failed; the plan fails with it."""
+    model_config = ConfigDict(extra="forbid")
+    planId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    stepId: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    leaseId: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    capability: Annotated[StrictStr, Field(max_length=300, pattern="^capability://[a-z0-9][a-z0-9._-]*$")]
+    error: ExecStepFailedError
+    durationMs: Optional[Annotated[StrictFloat, Field(ge=0)]] = Field(default=None)
     guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
 
 
@@ -2763,6 +2946,37 @@ class RagSearchStartStoredPayload(CatalogModel):
     guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
 
 
+class RegistryAnnounceStoredPayload(CatalogModel):
+    """An agent's capability manifest sent over the bus (the same body as POST /registry/announce); the hub checks it, publishes registry.capability.announced and answers registry.announce.result."""
+    model_config = ConfigDict(extra="forbid")
+    agent: Annotated[StrictStr, Field(max_length=300, pattern="^agent://(hub|member|browser)/[A-Za-z0-9._-]+$")]
+    kind: Literal["hub", "member", "browser"]
+    prioBase: Optional[Annotated[StrictInt, Field(ge=0, le=100)]] = Field(default=None)
+    capabilities: Annotated[List[RegistryAnnounceCapabilitiesItem], Field(max_length=256)]
+    availability: RegistryAnnounceAvailability
+    telemetry: Optional[RegistryAnnounceTelemetry] = Field(default=None)
+    dispatchPublicKey: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]] = Field(default=None, description="The agent's X25519 public key (raw, hex). An agent that announces one is sent its ready steps (exec.step.dispatched) with the exec token sealed to this key; without it, whoever calls POST /resolve holds the tokens.")
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RegistryAnnounceResultStoredVariant1(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[True]
+    data: RegistryAnnounceResultVariant1Data
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RegistryAnnounceResultStoredVariant2(CatalogModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: Literal[False]
+    error: RegistryAnnounceResultVariant2Error
+    guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
+
+
+class RegistryAnnounceResultStoredPayload(RootModel[Union[RegistryAnnounceResultStoredVariant1, RegistryAnnounceResultStoredVariant2]]):
+    """A result envelope: the agent as the registry lists it now (its lease end), or why the manifest was refused."""
+
+
 class RegistryCapabilityAnnouncedStoredPayload(CatalogModel):
     """Seed 001's capability manifest in camelCase; ttl is in milliseconds."""
     model_config = ConfigDict(extra="forbid")
@@ -2772,6 +2986,7 @@ class RegistryCapabilityAnnouncedStoredPayload(CatalogModel):
     capabilities: Annotated[List[RegistryCapabilityAnnouncedCapabilitiesItem], Field(max_length=256)]
     availability: RegistryCapabilityAnnouncedAvailability
     telemetry: Optional[RegistryCapabilityAnnouncedTelemetry] = Field(default=None)
+    dispatchPublicKey: Optional[Annotated[StrictStr, Field(pattern="^[0-9a-f]{64}$")]] = Field(default=None, description="The agent's X25519 public key (raw, hex). An agent that announces one is sent its ready steps (exec.step.dispatched) with the exec token sealed to this key; without it, whoever calls POST /resolve holds the tokens.")
     guardrails: Optional[GuardrailSummary] = Field(default=None, alias="_guardrails", description="What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...).")
 
 
@@ -3484,7 +3699,11 @@ TYPE_MAP: Dict[str, Type[BaseModel]] = {
     "event.git.build_failed@1": EventGitBuildFailedPayload,
     "event.system.health@1": EventSystemHealthPayload,
     "exec.lease.granted@1": ExecLeaseGrantedPayload,
+    "exec.plan.finished@1": ExecPlanFinishedPayload,
     "exec.step.accepted@1": ExecStepAcceptedPayload,
+    "exec.step.completed@1": ExecStepCompletedPayload,
+    "exec.step.dispatched@1": ExecStepDispatchedPayload,
+    "exec.step.failed@1": ExecStepFailedPayload,
     "grant.created@1": GrantCreatedPayload,
     "grant.revoked@1": GrantRevokedPayload,
     "graph.mutation@1": GraphMutationPayload,
@@ -3526,6 +3745,8 @@ TYPE_MAP: Dict[str, Type[BaseModel]] = {
     "rag.query@1": RagQueryPayload,
     "rag.search.result@1": RagSearchResultPayload,
     "rag.search.start@1": RagSearchStartPayload,
+    "registry.announce@1": RegistryAnnouncePayload,
+    "registry.announce.result@1": RegistryAnnounceResultPayload,
     "registry.capability.announced@1": RegistryCapabilityAnnouncedPayload,
     "registry.heartbeat@1": RegistryHeartbeatPayload,
     "registry.lease.expired@1": RegistryLeaseExpiredPayload,
@@ -3641,7 +3862,11 @@ STORED_TYPE_MAP: Dict[str, Type[BaseModel]] = {
     "event.git.build_failed@1": EventGitBuildFailedStoredPayload,
     "event.system.health@1": EventSystemHealthStoredPayload,
     "exec.lease.granted@1": ExecLeaseGrantedStoredPayload,
+    "exec.plan.finished@1": ExecPlanFinishedStoredPayload,
     "exec.step.accepted@1": ExecStepAcceptedStoredPayload,
+    "exec.step.completed@1": ExecStepCompletedStoredPayload,
+    "exec.step.dispatched@1": ExecStepDispatchedStoredPayload,
+    "exec.step.failed@1": ExecStepFailedStoredPayload,
     "grant.created@1": GrantCreatedStoredPayload,
     "grant.revoked@1": GrantRevokedStoredPayload,
     "graph.mutation@1": GraphMutationStoredPayload,
@@ -3683,6 +3908,8 @@ STORED_TYPE_MAP: Dict[str, Type[BaseModel]] = {
     "rag.query@1": RagQueryStoredPayload,
     "rag.search.result@1": RagSearchResultStoredPayload,
     "rag.search.start@1": RagSearchStartStoredPayload,
+    "registry.announce@1": RegistryAnnounceStoredPayload,
+    "registry.announce.result@1": RegistryAnnounceResultStoredPayload,
     "registry.capability.announced@1": RegistryCapabilityAnnouncedStoredPayload,
     "registry.heartbeat@1": RegistryHeartbeatStoredPayload,
     "registry.lease.expired@1": RegistryLeaseExpiredStoredPayload,
@@ -3796,7 +4023,11 @@ LATEST_VERSIONS: Dict[str, int] = {
     "event.git.build_failed": 1,
     "event.system.health": 1,
     "exec.lease.granted": 1,
+    "exec.plan.finished": 1,
     "exec.step.accepted": 1,
+    "exec.step.completed": 1,
+    "exec.step.dispatched": 1,
+    "exec.step.failed": 1,
     "grant.created": 1,
     "grant.revoked": 1,
     "graph.mutation": 1,
@@ -3838,6 +4069,8 @@ LATEST_VERSIONS: Dict[str, int] = {
     "rag.query": 1,
     "rag.search.result": 1,
     "rag.search.start": 1,
+    "registry.announce": 1,
+    "registry.announce.result": 1,
     "registry.capability.announced": 1,
     "registry.heartbeat": 1,
     "registry.lease.expired": 1,
@@ -4029,8 +4262,18 @@ __all__ = [
     "EventSystemHealthStoredPayload",
     "ExecLeaseGrantedPayload",
     "ExecLeaseGrantedStoredPayload",
+    "ExecPlanFinishedPayload",
+    "ExecPlanFinishedStoredPayload",
     "ExecStepAcceptedPayload",
     "ExecStepAcceptedStoredPayload",
+    "ExecStepCompletedPayload",
+    "ExecStepCompletedStoredPayload",
+    "ExecStepDispatchedGrant",
+    "ExecStepDispatchedPayload",
+    "ExecStepDispatchedStoredPayload",
+    "ExecStepFailedError",
+    "ExecStepFailedPayload",
+    "ExecStepFailedStoredPayload",
     "GrantCreatedPayload",
     "GrantCreatedStoredPayload",
     "GrantRevokedPayload",
@@ -4127,6 +4370,19 @@ __all__ = [
     "RagSearchResultStoredPayload",
     "RagSearchStartPayload",
     "RagSearchStartStoredPayload",
+    "RegistryAnnounceAvailability",
+    "RegistryAnnounceCapabilitiesItem",
+    "RegistryAnnouncePayload",
+    "RegistryAnnounceResultPayload",
+    "RegistryAnnounceResultStoredPayload",
+    "RegistryAnnounceResultStoredVariant1",
+    "RegistryAnnounceResultStoredVariant2",
+    "RegistryAnnounceResultVariant1",
+    "RegistryAnnounceResultVariant1Data",
+    "RegistryAnnounceResultVariant2",
+    "RegistryAnnounceResultVariant2Error",
+    "RegistryAnnounceStoredPayload",
+    "RegistryAnnounceTelemetry",
     "RegistryCapabilityAnnouncedAvailability",
     "RegistryCapabilityAnnouncedCapabilitiesItem",
     "RegistryCapabilityAnnouncedPayload",

@@ -18,6 +18,7 @@ from .options import EXIT_INVALID_MANIFEST, EXIT_PEER_LOST, EXIT_PROTOCOL_MISMAT
 from .outbox import Outbox, fd_writer
 from .payload import send_result
 from .payload_assembler import PayloadAssembler
+from .resume import ResumeMixin
 from .skill import Skill, ToolError, pattern_matches
 from .validator import SchemaChecker
 
@@ -29,7 +30,7 @@ def _log(message: str) -> None:
     sys.stderr.flush()
 
 
-class FrameHost:
+class FrameHost(ResumeMixin):
     """One connection to the hub. exit(code) is called when the host must end (os._exit by default)."""
 
     def __init__(
@@ -40,9 +41,12 @@ class FrameHost:
         write: Callable[[bytes], None],
         exit: Callable[[int], None],
         reconnect: Optional[Callable[[], Optional[Tuple[int, Callable[[bytes], None]]]]] = None,
+        resume_on_gap: bool = False,
     ):
         """reconnect, when given, is called after the connection drops and returns a new (read fd,
-        writer) or None to give up; the host then resumes (resume_request) instead of ending."""
+        writer) or None to give up; the host then resumes (resume_request) instead of ending.
+        resume_on_gap: the carrier loses frames without closing (NATS); gaps are resumed."""
+        self._init_resume(resume_on_gap)
         self.skill = skill
         self._reconnect = reconnect
         self.options = options
@@ -121,25 +125,13 @@ class FrameHost:
             self._events.put(None)
             self.stop(0)
 
-    def reattach(self, read_fd: int, write: Callable[[bytes], None]) -> None:
-        """Goes on over a new connection: asks the hub to resume after the last frame seen here
-        (resume_request, frame_seq 0) and holds numbered frames until it answers."""
-        self._read_fd = read_fd
-        self._last_received = time.monotonic()
-        if self.resume_token is None:
-            self.outbox.attach(write, resuming=False)
-            self._new_session()
-            return
-        self.outbox.attach(write, resuming=True)
-        self.outbox.send("resume_request", {"last_seen_frame_seq": self.inbound.last, "tui_session_token": self.resume_token})
-
     def stop(self, code: int) -> None:
         self._stopping.set()
         self.outbox.drain(2.0)
         self._exit(code)
 
     def _on_write_error(self, error: BaseException) -> None:
-        if self._reconnect is not None:
+        if self._reconnect is not None or self.resume_on_gap:
             _log(f"writing frames failed ({error}); waiting for the connection to come back")
             return
         _log(f"writing frames failed ({error}); the hub is gone")
@@ -158,6 +150,8 @@ class FrameHost:
         assert frame is not None
         kind = frame["kind"]
         if kind not in ("heartbeat", "resume_response", "resume_rejected"):
+            if self.resume_on_gap and not self.in_order(frame):
+                return  # a duplicate of a replay, or after a gap: the resume brings it in order
             expected = self.inbound.accept(frame.get("frame_seq", 0))
             if expected is not None:
                 got = frame.get("frame_seq", 0)
@@ -167,6 +161,8 @@ class FrameHost:
             handler(frame)
 
     def _on_heartbeat(self, frame: dict) -> None:
+        if self.resume_on_gap:
+            self.heard_peer_seq(frame.get("peer_frame_seq"))
         if frame["direction"] == "ping":
             self.outbox.send("heartbeat", {"direction": "pong"}, frame["correlation_id"])
 
@@ -240,29 +236,12 @@ class FrameHost:
             self.outbox.throttle(frame.get("retry_after_ms"))
 
     def _on_error(self, frame: dict) -> None:
+        if self.resume_on_gap and frame["code"] == "frame_seq_gap":
+            self.request_resume()  # the hub lost frames of ours
         if frame["code"] in ("E_PERMISSION_REQUIRED", "E_VALIDATION"):
             with self._lock:
                 self.refusals.append({"code": frame["code"], "message": frame["message"], "details": frame["details"]})
         _log(f"hub reported {frame['code']}: {frame['message']}")
-
-    def _on_resume_response(self, frame: dict) -> None:
-        # After a reconnect: replay what the hub did not get, then go on numbering.
-        lines = self.outbox.ring.after(frame["resumed_from_frame_seq"], self.outbox.frame_seq)
-        if lines is None:
-            _log("the hub resumed after frames this host no longer holds; starting a new session")
-            self._new_session()
-        else:
-            self.outbox.replay(lines)
-
-    def _on_resume_rejected(self, frame: dict) -> None:
-        _log(f"resume rejected ({frame['reason']}): {frame['detail']}; starting a new session")
-        self._new_session()
-
-    def _new_session(self) -> None:
-        self.inbound = SequenceCheck()
-        self.outbox.restart_numbering()
-        entries = self.skill.entries()
-        self.outbox.send("adapter_manifest_sync", {"entries": entries, "manifest_hash": manifest_hash(entries), "emitter_pid": os.getpid()})
 
     # ---- requests that wait for an answer -------------------------------------------------
 
@@ -369,6 +348,7 @@ class FrameHost:
                 _log(f"nothing from the hub for {silent_ms:.0f} ms ({self.options.missed_heartbeats} heartbeat intervals); exiting")
                 self.stop(EXIT_PEER_LOST)
                 return
+            self.retry_resume()
             self.outbox.send("heartbeat", {"direction": "ping"})
 
 

@@ -1,14 +1,17 @@
-"""A minimal core-NATS client on a plain socket (stdlib only): connect, subscribe, publish, flush.
+"""A minimal core-NATS client on a socket (stdlib only): connect, subscribe, publish, flush.
 
-Enough for a skill host's subject pair (decision 1840): no JetStream, no headers, no TLS, no
-reconnect. A lost connection is reported once through on_close; the host then ends and whoever runs
-it starts a new one, which attaches as a new session (docs/python-skills.md).
+Enough for a skill host's subject pair (decision 1840): no JetStream, no headers. TLS (with a CA
+file, or the system's CAs) and user/password or token authentication (decision 1852). One client is
+one connection: a lost connection is reported once through on_close, and nats_host.py connects again
+with a new client and resumes the frame session (decision 1851).
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
+from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
@@ -38,13 +41,21 @@ class NatsError(Exception):
     """The server could not be reached, refused us, or the connection is gone."""
 
 
+@dataclass(frozen=True)
+class NatsAuth:
+    """How to prove who we are and whom we talk to. Secrets come from the environment, never argv."""
+
+    user: Optional[str] = None
+    password: Optional[str] = None
+    token: Optional[str] = None
+    ca_file: Optional[str] = None
+
+
 def parse_server_url(url: str) -> Tuple[str, int, Optional[str], Optional[str]]:
-    """nats://[user:pass@]HOST[:PORT] -> (host, port, user, password); port 4222 only when the URL says nothing."""
+    """nats:// or tls://[user:pass@]HOST[:PORT] -> (host, port, user, password); port 4222 only when the URL says nothing."""
     parts = urlsplit(url.strip() if "://" in url else f"nats://{url.strip()}")
-    if parts.scheme == "tls":
-        raise NatsError(f"{url}: tls:// is not supported by the Python host yet; use a nats:// URL on a trusted network")
-    if parts.scheme != "nats" or not parts.hostname:
-        raise NatsError(f"{url}: expected nats://HOST:PORT")
+    if parts.scheme not in ("nats", "tls") or not parts.hostname:
+        raise NatsError(f"{url}: expected nats://HOST:PORT or tls://HOST:PORT")
     try:
         port = parts.port or 4222
     except ValueError:
@@ -75,27 +86,33 @@ class NatsClient:
         threading.Thread(target=self._read, name="nats-reader", daemon=True).start()
 
     @classmethod
-    def connect(cls, servers: Sequence[str], name: str, on_close: Callable[[str], None] = lambda reason: None, timeout_ms: int = DEFAULT_NATS_CONNECT_TIMEOUT_MS) -> "NatsClient":
+    def connect(cls, servers: Sequence[str], name: str, on_close: Callable[[str], None] = lambda reason: None, timeout_ms: int = DEFAULT_NATS_CONNECT_TIMEOUT_MS, auth: NatsAuth = NatsAuth()) -> "NatsClient":
         """Tries each server in turn; raises NatsError naming why each failed."""
         failures: List[str] = []
         for url in servers:
             try:
-                return cls._connect_one(url, name, on_close, timeout_ms)
-            except (NatsError, NatsProtocolError, OSError) as error:
+                return cls._connect_one(url, name, on_close, timeout_ms, auth)
+            except (NatsError, NatsProtocolError, OSError, ssl.SSLError) as error:
                 failures.append(f"{url}: {error}" if not str(error).startswith(url) else str(error))
         raise NatsError("; ".join(failures) or "no server URL given (nats://HOST:PORT)")
 
     @classmethod
-    def _connect_one(cls, url: str, name: str, on_close: Callable[[str], None], timeout_ms: int) -> "NatsClient":
+    def _connect_one(cls, url: str, name: str, on_close: Callable[[str], None], timeout_ms: int, auth: NatsAuth) -> "NatsClient":
         host, port, user, password = parse_server_url(url)
-        sock = socket.create_connection((host, port), timeout=timeout_ms / 1000)
+        wants_tls = url.strip().startswith("tls://") or auth.ca_file is not None
+        plain = socket.create_connection((host, port), timeout=timeout_ms / 1000)
+        sock: socket.socket = plain
         try:
             parser = NatsParser()
             info, _ = _expect(sock, parser, Info, "INFO")
             assert isinstance(info, Info)
-            if info.fields.get("tls_required"):
-                raise NatsError("the server requires TLS, which the Python host does not speak yet")
-            sock.sendall(connect_command(name, user, password) + PING_COMMAND)
+            tls = wants_tls or bool(info.fields.get("tls_required"))
+            if tls:
+                # The server sends INFO in the clear, then expects the TLS handshake (NATS client protocol).
+                context = ssl.create_default_context(cafile=auth.ca_file)
+                sock = context.wrap_socket(plain, server_hostname=host)
+                parser = NatsParser()
+            sock.sendall(connect_command(name, user or auth.user, password if user else auth.password, auth.token, tls) + PING_COMMAND)
             # With verbose off the server answers CONNECT only with -ERR; the PONG says it was accepted.
             _, early = _expect(sock, parser, Pong, "PONG after CONNECT")
             sock.settimeout(None)

@@ -154,12 +154,14 @@ def check_subject(subject: str) -> None:
         raise ValueError(f"not a NATS subject (dot-separated tokens without whitespace): {subject[:80]!r}")
 
 
-def connect_command(name: str, user: Optional[str] = None, password: Optional[str] = None) -> bytes:
+def connect_command(name: str, user: Optional[str] = None, password: Optional[str] = None, token: Optional[str] = None, tls: bool = False) -> bytes:
     """CONNECT with verbose/pedantic off (no +OK per command) and headers off (no HMSG sent to us)."""
-    options: dict = {"verbose": False, "pedantic": False, "tls_required": False, "name": name, "lang": "python", "version": "localhub_skill", "protocol": 1, "headers": False}
+    options: dict = {"verbose": False, "pedantic": False, "tls_required": tls, "name": name, "lang": "python", "version": "localhub_skill", "protocol": 1, "headers": False}
     if user is not None:
         options["user"] = user
         options["pass"] = password or ""
+    if token is not None:
+        options["auth_token"] = token
     return b"CONNECT " + json.dumps(options, separators=(",", ":")).encode() + _CRLF
 
 

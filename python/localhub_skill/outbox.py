@@ -67,6 +67,11 @@ class Outbox:
             self._resuming = False
             self._condition.notify_all()
 
+    def hold(self) -> None:
+        """A resume was asked for: numbered frames wait until replay() or restart_numbering()."""
+        with self._condition:
+            self._resuming = True
+
     def detach(self) -> None:
         """The connection dropped: nothing is written until attach(); numbered frames stay in the ring."""
         with self._condition:

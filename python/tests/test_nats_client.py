@@ -114,11 +114,14 @@ class ClientTest(unittest.TestCase):
         with self.assertRaisesRegex(NatsError, "Authorization Violation"):
             NatsClient.connect([server.url], "test")
 
-    def test_tls_required_is_refused_plainly(self):
+    def test_tls_required_starts_a_handshake_before_connect(self):
+        # The scripted server speaks no TLS: the handshake the client starts after INFO fails, and
+        # nothing (no CONNECT, no credentials) was sent in the clear.
         server = ScriptedServer(info=b'{"tls_required":true}')
         self.addCleanup(server.close)
-        with self.assertRaisesRegex(NatsError, "requires TLS"):
-            NatsClient.connect([server.url], "test")
+        with self.assertRaises(NatsError):
+            NatsClient.connect([server.url], "test", timeout_ms=1000)
+        self.assertNotIn(b"CONNECT", server.received)
 
     def test_connection_lost_is_reported_once_with_the_last_err(self):
         server = ScriptedServer()
@@ -141,8 +144,7 @@ class ClientTest(unittest.TestCase):
     def test_unreachable_and_bad_urls(self):
         with self.assertRaisesRegex(NatsError, "127.0.0.1"):
             NatsClient.connect([f"nats://127.0.0.1:{free_port()}"], "test", timeout_ms=2000)
-        with self.assertRaisesRegex(NatsError, "tls:// is not supported"):
-            parse_server_url("tls://hub.lan:4222")
+        self.assertEqual(parse_server_url("tls://hub.lan:4222"), ("hub.lan", 4222, None, None))
         with self.assertRaisesRegex(NatsError, "expected nats://"):
             parse_server_url("http://hub.lan:4222")
         self.assertEqual(parse_server_url("nats://me:p%40ss@hub.lan:4333"), ("hub.lan", 4333, "me", "p@ss"))
@@ -167,10 +169,10 @@ class ExitCodesTest(unittest.TestCase):
 class HostOverScriptedServerTest(unittest.TestCase):
     """The example skill with --nats against the scripted server: what it publishes, how it ends."""
 
-    def attach(self):
+    def attach(self, heartbeat_ms="60000"):
         server = ScriptedServer(info=b'{"server_id":"fake","max_payload":1048576}')
         self.addCleanup(server.close)
-        child = subprocess.Popen([sys.executable, EXAMPLE, "--nats", server.url, "--subject", "localhub.t.frames"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "LOCALHUB_FRAME_SESSION": "sess-1", "LOCALHUB_HEARTBEAT_MS": "60000"})
+        child = subprocess.Popen([sys.executable, EXAMPLE, "--nats", server.url, "--subject", "localhub.t.frames"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "LOCALHUB_FRAME_SESSION": "sess-1", "LOCALHUB_HEARTBEAT_MS": heartbeat_ms})
         self.addCleanup(child.stderr.close)
         self.addCleanup(child.wait)
         self.addCleanup(lambda: child.poll() is None and child.kill())
@@ -185,11 +187,14 @@ class HostOverScriptedServerTest(unittest.TestCase):
         self.assertEqual(child.wait(timeout=10), 0, child.stderr.read())
         server.wait_for(b"PUB localhub.t.frames.out.sess-1 0\r\n\r\n")
 
-    def test_a_lost_connection_exits_1(self):
-        server, child = self.attach()
+    def test_a_lost_connection_is_tried_again_until_the_heartbeats_give_up_exit_1(self):
+        server, child = self.attach(heartbeat_ms="300")
         server.connection.shutdown(socket.SHUT_RDWR)
         self.assertEqual(child.wait(timeout=10), 1)
-        self.assertIn(b"NATS connection was lost", child.stderr.read())
+        stderr = child.stderr.read()
+        self.assertIn(b"NATS connection was lost", stderr)
+        self.assertIn(b"connecting again", stderr)
+        self.assertIn(b"heartbeat intervals); exiting", stderr)
 
     def test_frames_from_the_hub_are_answered_on_the_out_subject(self):
         server, child = self.attach()

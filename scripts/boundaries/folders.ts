@@ -37,6 +37,19 @@ const LOADED_BY_NAME: ReadonlyArray<{ parent: string; names: ReadonlySet<string>
       'EXIT_INVALID_MANIFEST',
     ]),
   },
+  // localhub/agent (package.json "exports"): member agents live outside this repository (docs/federation.md).
+  {
+    parent: 'src/federation-agent',
+    names: new Set([
+      'AgentDefinition',
+      'AgentOptions',
+      'StepContext',
+      'DEFAULT_AGENT_HEARTBEAT_MS',
+      'DEFAULT_AGENT_TTL_MS',
+      'RunningAgent',
+      'SEALED_GRANT_ALG',
+    ]),
+  },
   // localhub/client (package.json "exports"): its users' code lives outside this repository (docs/clients.md).
   {
     parent: 'src/client',

@@ -101,3 +101,55 @@ test('without manifest credentials the hub signs in with the password `nats up` 
   const onSqlite = chooseBus({ env: {}, dataDir: dir.path })
   assert.equal(onSqlite.transport, 'sqlite')
 })
+
+test('an nkey seed file from the manifest or from `nats up`; a tls:// bus trusts the CA `nats up` made (decisions 2020, 2021)', (t) => {
+  const dir = makeTempDir()
+  t.after(() => dir.remove())
+  mkdirSync(join(dir.path, 'nats', 'nkeys'), { recursive: true })
+  mkdirSync(join(dir.path, 'nats', 'tls'))
+  writeFileSync(join(dir.path, 'nats', 'nkeys', 'hub.nk'), 'SU…\n', { mode: 0o600 })
+  writeFileSync(join(dir.path, 'nats', 'tls', 'ca.pem'), 'a CA\n')
+  const found = chooseBus({
+    env: {},
+    dataDir: dir.path,
+    flags: { bus: 'tls://127.0.0.1:4301', hubId: 'desk' },
+  })
+  assert.equal(found.open.transportOptions?.nkeySeedFile, join(dir.path, 'nats', 'nkeys', 'hub.nk'))
+  assert.equal(found.open.transportOptions?.user, undefined)
+  assert.deepEqual(found.open.transportOptions?.tls, { caFile: join(dir.path, 'nats', 'tls', 'ca.pem') })
+  // nats:// says no TLS: the CA is not forced on a plain connection.
+  const plain = chooseBus({
+    env: {},
+    dataDir: dir.path,
+    flags: { bus: 'nats://127.0.0.1:4301', hubId: 'desk' },
+  })
+  assert.equal(plain.open.transportOptions?.tls, undefined)
+  // The password `nats up` writes for password users wins over a seed left from before.
+  writeFileSync(join(dir.path, 'nats', 'hub.password'), 'pw-from-nats-up\n')
+  const both = chooseBus({
+    env: {},
+    dataDir: dir.path,
+    flags: { bus: 'nats://127.0.0.1:4301', hubId: 'desk' },
+  })
+  assert.equal(both.open.transportOptions?.pass, 'pw-from-nats-up')
+  assert.equal(both.open.transportOptions?.nkeySeedFile, undefined)
+  const named = chooseBus({
+    section: {
+      transport: 'nats',
+      credentials: { nkeySeedFile: 'nats/nkeys/hub.nk' },
+      tls: { caFile: 'nats/tls/ca.pem' },
+    },
+    env: {},
+    dataDir: dir.path,
+  })
+  assert.equal(named.open.transportOptions?.nkeySeedFile, join(dir.path, 'nats', 'nkeys', 'hub.nk'))
+  assert.throws(
+    () =>
+      chooseBus({
+        section: { transport: 'nats', credentials: { nkeySeedFile: 'missing.nk' } },
+        env: {},
+        dataDir: dir.path,
+      }),
+    /nkeySeedFile .*missing\.nk does not exist/,
+  )
+})

@@ -26,6 +26,8 @@ export interface BusSection {
     readonly passwordFile?: string
     readonly tokenEnv?: string
     readonly tokenFile?: string
+    /** A user nkey seed file (decision 2021), relative to the data directory. */
+    readonly nkeySeedFile?: string
   }
   /** PEM files, relative to the data directory (decision 1604). */
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string }
@@ -142,13 +144,25 @@ function secretOf(
  */
 export const NATS_UP_PASSWORD_FILE = join('nats', 'hub.password')
 export const NATS_UP_USER = 'hub'
+/** The hub user's seed `localhub nats up --role hub --auth nkeys` makes (decision 2021). */
+export const NATS_UP_SEED_FILE = join('nats', 'nkeys', 'hub.nk')
+/** The CA `nats up` makes; a tls:// bus without bus.tls trusts it (decision 2020). */
+export const NATS_UP_CA_FILE = join('nats', 'tls', 'ca.pem')
 
 function credentialsOf(input: BusChoiceInput): Partial<NatsTransportOptions> {
   const credentials = input.section?.credentials
   if (credentials === undefined) {
     const file = join(input.dataDir, NATS_UP_PASSWORD_FILE)
-    if (!existsSync(file)) return {}
-    return { user: NATS_UP_USER, pass: secretOf(input, undefined, file, 'password') }
+    if (existsSync(file)) return { user: NATS_UP_USER, pass: secretOf(input, undefined, file, 'password') }
+    const seed = join(input.dataDir, NATS_UP_SEED_FILE)
+    return existsSync(seed) ? { nkeySeedFile: seed } : {}
+  }
+  if (credentials.nkeySeedFile !== undefined) {
+    const name = credentials.nkeySeedFile
+    const file = isAbsolute(name) ? name : join(input.dataDir, name)
+    if (!existsSync(file))
+      throw new HubError('E_BAD_REQUEST', `bus.credentials.nkeySeedFile ${file} does not exist`)
+    return { nkeySeedFile: file }
   }
   const pass = secretOf(input, credentials.passwordEnv, credentials.passwordFile, 'password')
   const token = secretOf(input, credentials.tokenEnv, credentials.tokenFile, 'token')
@@ -160,9 +174,15 @@ function credentialsOf(input: BusChoiceInput): Partial<NatsTransportOptions> {
 }
 
 /** bus.tls with its files resolved against the data directory; each must be readable. */
-function tlsOf(input: BusChoiceInput): Pick<NatsTransportOptions, 'tls'> {
+function tlsOf(input: BusChoiceInput, servers: readonly string[]): Pick<NatsTransportOptions, 'tls'> {
   const tls = input.section?.tls
-  if (tls === undefined) return {}
+  if (tls === undefined) {
+    // A tls:// server and the CA `nats up` made in this data directory: trust that CA.
+    const ca = join(input.dataDir, NATS_UP_CA_FILE)
+    return servers.some((server) => server.startsWith('tls://')) && existsSync(ca)
+      ? { tls: { caFile: ca } }
+      : {}
+  }
   const files: NonNullable<NatsTransportOptions['tls']> = {}
   for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
     const name = tls[key]
@@ -215,7 +235,7 @@ export function chooseBus(input: BusChoiceInput): BusChoice {
     ...(servers.length === 0 ? {} : { servers }),
     name: `localhub-${hubId}`,
     ...credentialsOf(input),
-    ...tlsOf(input),
+    ...tlsOf(input, servers),
   }
   return {
     transport: 'nats',

@@ -9,14 +9,15 @@ export async function connectLikeTransport(
   options: NatsTransportOptions,
   purpose: string,
 ): Promise<NatsConnection> {
-  const { connect } = await import('@nats-io/transport-node')
+  // Both loaded here, not at the top: a hub on SQLite never loads the NATS client (lazy-loading test).
+  const [{ connect }, { connectionAuth }] = await Promise.all([
+    import('@nats-io/transport-node'),
+    import('../transports/nats/index.ts'),
+  ])
   const servers = options.servers === undefined ? undefined : [options.servers].flat()
   return connect({
     ...(servers === undefined ? {} : { servers }),
     name: `${options.name ?? 'localhub'}-${purpose}`,
-    ...(options.user === undefined ? {} : { user: options.user }),
-    ...(options.pass === undefined ? {} : { pass: options.pass }),
-    ...(options.token === undefined ? {} : { token: options.token }),
-    ...(options.tls === undefined ? {} : { tls: { ...options.tls } }),
+    ...connectionAuth(options),
   })
 }

@@ -1,13 +1,7 @@
-import {
-  createContracts,
-  createGuardrails,
-  type Envelope,
-  fail,
-  HubError,
-  ok,
-  toHubError,
-} from '../contracts/index.ts'
+import { createContracts, createGuardrails, type Envelope, HubError } from '../contracts/index.ts'
 import { busSettings, checkBackoff, checkConsumerLimits } from './bus-defaults.ts'
+import { createBatchPublisher } from './bus-publish.ts'
+import { createReplayer, toDeliverFrom } from './bus-replay.ts'
 import type {
   Bus,
   BusClient,
@@ -17,29 +11,18 @@ import type {
   PublishOutcome,
   PublishReceipt,
   ReplayOptions,
-  ReplayPosition,
   SubscribeOptions,
   Subscription,
 } from './bus-types.ts'
 import { systemClock } from './clock.ts'
-import { DedupeWindow } from './dedupe-window.ts'
 import { LiveDispatcher } from './live-dispatcher.ts'
-import { asJson, deferredIterable } from './page-iterator.ts'
 import { createPermissionChecker } from './permissions.ts'
-import { type PreparedEvent, prepareEnvelope } from './prepare-envelope.ts'
 import { PublishQueue } from './publish-queue.ts'
-import { applyQueryKeys, filterQueryKeys, toTimeMs } from './replay-query.ts'
+import { toTimeMs } from './replay-query.ts'
 import { createRequester, replyTypeOf } from './request-reply.ts'
 import { compileTypePattern, hubSubjectPrefix, validatePattern } from './subjects.ts'
 import { systemEvents } from './system-events.ts'
-import type {
-  AppendItem,
-  BackpressureReport,
-  DeadLetterQuery,
-  DeliverFrom,
-  ReadQuery,
-  StoredEventJson,
-} from './transport-types.ts'
+import type { BackpressureReport, DeadLetterQuery } from './transport-types.ts'
 import { uuidV7 } from './uuid-v7.ts'
 
 const CONSUMER_NAME = /^[A-Za-z0-9_.-]{1,200}$/
@@ -49,27 +32,6 @@ function defaultOnError(error: Error, where: string): void {
 }
 
 export { toTimeMs }
-
-function toDeliverFrom(from: SubscribeOptions['from']): DeliverFrom {
-  if (from === undefined || from === 'new' || from === 'first') return from ?? 'new'
-  if ('seq' in from) {
-    if (!Number.isInteger(from.seq) || from.seq < 0)
-      throw new HubError('E_BAD_REQUEST', `from.seq must be a whole number ≥ 0`)
-    return { seq: from.seq }
-  }
-  return { time: toTimeMs(from.time) }
-}
-
-function applyPosition(query: ReadQuery, position: ReplayPosition | undefined, edge: 'from' | 'to'): void {
-  if (position === undefined) return
-  if ('seq' in position) {
-    if (!Number.isInteger(position.seq) || position.seq < 0)
-      throw new HubError('E_BAD_REQUEST', `${edge}.seq must be a whole number ≥ 0`)
-    if (edge === 'from') query.fromSeq = position.seq
-    else query.toSeq = position.seq
-  } else if (edge === 'from') query.fromTime = toTimeMs(position.time)
-  else query.toTime = toTimeMs(position.time)
-}
 
 /** Builds a bus over a transport: validation, ids, guardrails, permissions, dedupe of ephemeral events, request/reply. */
 export async function createBus(options: BusOptions): Promise<Bus> {
@@ -88,7 +50,6 @@ export async function createBus(options: BusOptions): Promise<Bus> {
   const live = { maxPending: settings.maxLivePending, blockMs: settings.liveBlockMs }
   const inflight = new Set<Promise<unknown>>()
   const subscriptions = new Set<Subscription>()
-  const ephemeralDedupe = new DedupeWindow<PublishReceipt>(settings.dedupeWindowMs)
   let closing: Promise<void> | undefined
 
   const reportBackpressure = (report: BackpressureReport) => system.emit('bus.backpressure', { ...report })
@@ -109,7 +70,16 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     publish: (d) => publishBatch([d], undefined),
   })
 
+  const publishBatch = createBatchPublisher({
+    clock,
+    transport,
+    trusted,
+    prepare: prepareSettings,
+    permissions,
+    dedupeWindowMs: settings.dedupeWindowMs,
+  })
   const queue = new PublishQueue(publishBatch, (work) => track(work))
+  const { replay, replayJson } = createReplayer({ transport, permissions, ensureOpen })
 
   function track<T>(promise: Promise<T>): Promise<T> {
     inflight.add(promise)
@@ -122,77 +92,6 @@ export async function createBus(options: BusOptions): Promise<Bus> {
 
   function ensureOpen(): void {
     if (closing !== undefined) throw new HubError('E_DEPENDENCY_UNAVAILABLE', 'the bus is closed')
-  }
-
-  async function publishBatch(
-    drafts: readonly unknown[],
-    principal: string | undefined,
-    now: number = clock.now(),
-  ): Promise<PublishOutcome[]> {
-    const nowIso = new Date(now).toISOString()
-    const outcomes: PublishOutcome[] = new Array(drafts.length)
-    const items: AppendItem[] = []
-    const storedAt: number[] = []
-    const storedEvents: PreparedEvent[] = []
-    const ephemeral: [number, PreparedEvent][] = []
-    for (let index = 0; index < drafts.length; index++) {
-      const prepared = prepareEnvelope(drafts[index], now, prepareSettings, nowIso)
-      if (!prepared.ok) {
-        outcomes[index] = prepared
-        continue
-      }
-      const event = prepared.value
-      if (principal !== undefined) {
-        try {
-          permissions!.checkPublish(principal, event.full.type)
-        } catch (error) {
-          outcomes[index] = fail(error)
-          continue
-        }
-      }
-      if (event.entry.stored) {
-        const item: AppendItem = { envelope: event.persisted, dedupeKeys: event.dedupeKeys }
-        if (event.timeMs !== undefined) item.timeMs = event.timeMs
-        if (event.generatedId) item.generatedId = true
-        items.push(item)
-        storedAt.push(index)
-        storedEvents.push(event)
-      } else ephemeral.push([index, event])
-    }
-    if (items.length > 0) {
-      try {
-        const results = await transport.append(items)
-        for (let position = 0; position < results.length; position++) {
-          const result = results[position]!
-          const receipt: PublishReceipt = { id: result.id, seq: result.seq }
-          if (result.sessionSeq !== undefined) receipt.sessionSeq = result.sessionSeq
-          if (result.duplicate) receipt.duplicate = true
-          outcomes[storedAt[position]!] = ok(receipt)
-          if (!result.duplicate && trusted.size > 0) {
-            const full = { ...storedEvents[position]!.full, seq: result.seq } as Envelope
-            if (result.sessionSeq !== undefined) full.sessionSeq = result.sessionSeq
-            await trusted.dispatch(full, false)
-          }
-        }
-      } catch (error) {
-        const failure = fail(toHubError(error, 'E_IO'))
-        for (const index of storedAt) outcomes[index] ??= failure
-      }
-    }
-    for (const [index, event] of ephemeral) {
-      const keys = event.dedupeKeys
-      const seen = keys.map((key) => ephemeralDedupe.get(key, now)).find((hit) => hit !== undefined)
-      if (seen !== undefined) {
-        outcomes[index] = ok({ id: seen.id, duplicate: true })
-        continue
-      }
-      const receipt = { id: event.full.id }
-      for (const key of keys) ephemeralDedupe.remember(key, receipt, now)
-      await transport.broadcast(event.persisted)
-      if (trusted.size > 0) await trusted.dispatch(event.full, true)
-      outcomes[index] = ok(receipt)
-    }
-    return outcomes
   }
 
   async function publishMany(
@@ -326,40 +225,6 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     return wrapped
   }
 
-  function readQueryOf(replayOptions: ReplayOptions, principal: string | undefined): ReadQuery {
-    ensureOpen()
-    const filter = replayOptions.filter ?? '>'
-    validatePattern(filter)
-    if (principal !== undefined) permissions!.checkSubscribe(principal, filter)
-    const query: ReadQuery = { filter }
-    applyPosition(query, replayOptions.from, 'from')
-    applyPosition(query, replayOptions.to, 'to')
-    applyQueryKeys(query, replayOptions)
-    if (replayOptions.limit !== undefined) query.limit = replayOptions.limit
-    return query
-  }
-
-  function replay(replayOptions: ReplayOptions, principal: string | undefined): AsyncIterable<Envelope> {
-    return deferredIterable(() => {
-      const query = readQueryOf(replayOptions, principal)
-      if (transport.capabilities.queryKeys === true) return transport.read(query)
-      return filterQueryKeys(query, (narrowed) => transport.read(narrowed))
-    })
-  }
-
-  function replayJson(replayOptions: ReplayOptions): AsyncIterable<StoredEventJson> {
-    return deferredIterable(() => {
-      const query = readQueryOf(replayOptions, undefined)
-      if (transport.readJson !== undefined && transport.capabilities.queryKeys === true)
-        return transport.readJson(query)
-      return asJson(
-        transport.capabilities.queryKeys === true
-          ? transport.read(query)
-          : filterQueryKeys(query, (narrowed) => transport.read(narrowed)),
-      )
-    })
-  }
-
   const requester = createRequester({
     clock,
     contracts,
@@ -398,6 +263,7 @@ export async function createBus(options: BusOptions): Promise<Bus> {
 
   async function close(): Promise<void> {
     closing ??= (async () => {
+      transport.closing?.()
       await Promise.allSettled([...inflight])
       requester.close()
       await Promise.allSettled([...subscriptions].map((subscription) => subscription.unsubscribe()))

@@ -3,6 +3,7 @@ import {
   DEFAULT_TENANT,
   type Envelope,
   type Guardrails,
+  type MadeFields,
   type RegistryEntry,
   type ResultError,
 } from '../contracts/index.ts'
@@ -29,6 +30,25 @@ export interface PrepareSettings {
   guardrails: Guardrails
   defaultSource: string
 }
+
+/** The envelope's fields, and seq and sessionSeq (the log's: ignored when a producer gives them). */
+const ENVELOPE_KEYS: ReadonlySet<string> = new Set([
+  'id',
+  'type',
+  'version',
+  'ts',
+  'source',
+  'severity',
+  'traceId',
+  'causationId',
+  'sessionId',
+  'tenant',
+  'idempotencyKey',
+  'payload',
+  'meta',
+  'seq',
+  'sessionSeq',
+])
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -80,9 +100,10 @@ export function prepareEnvelope(
   if (idempotencyKey !== undefined) candidate.idempotencyKey = idempotencyKey
   candidate.payload = draft.payload
   if (draft.meta !== undefined) candidate.meta = draft.meta
-  for (const key of Object.keys(draft)) {
-    // Unknown top-level fields stay, so validation names them instead of silently losing them.
-    if (!Object.hasOwn(candidate, key) && key !== 'seq' && key !== 'sessionSeq') {
+  // Unknown top-level fields are copied, so validation names them instead of silently losing them.
+  // for…in and a set of the known names: no key array and no lookup in the candidate per event.
+  for (const key in draft) {
+    if (!ENVELOPE_KEYS.has(key) && Object.hasOwn(draft, key)) {
       Object.defineProperty(candidate, key, {
         value: draft[key],
         enumerable: true,
@@ -91,7 +112,15 @@ export function prepareEnvelope(
       })
     }
   }
-  const validated = settings.contracts.validateEnvelope(candidate)
+  // An id and ts made just above need no pattern or date-time check; any given by the producer
+  // (foreign input, or a forged one) is checked in full (decision 1741).
+  const made: MadeFields | undefined =
+    draft.id !== undefined || draft.ts !== undefined
+      ? undefined
+      : draft.traceId === undefined
+        ? 'id-ts-and-trace'
+        : 'id-and-ts'
+  const validated = settings.contracts.validateEnvelope(candidate, made)
   if (!validated.ok) return validated
   const full = validated.value
   const found = entry ?? settings.contracts.entry(full.type, full.version)!

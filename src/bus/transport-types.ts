@@ -190,6 +190,11 @@ export interface Transport {
   /** Puts entries back to their consumer (attempts start again); returns what was retried. */
   retryDeadLetters(query: DeadLetterQuery): Promise<DeadLetterEntry[]>
   purgeDeadLetters(query: DeadLetterQuery): Promise<DeadLetterEntry[]>
+  /**
+   * Told when the bus starts closing, before it waits for publishes in flight: a transport whose
+   * server is gone fails those (never acknowledged) instead of retrying them (decision 1634).
+   */
+  closing?(): void
   /** Stops consumers (waiting for in-flight handlers), flushes and releases the store. */
   close(): Promise<void>
 }

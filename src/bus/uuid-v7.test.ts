@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { uuidV7, uuidV7Time } from './uuid-v7.ts'
 
 test('UUIDv7: version and variant bits, embedded time, monotonic within a millisecond', () => {
@@ -12,4 +14,18 @@ test('UUIDv7: version and variant bits, embedded time, monotonic within a millis
   assert.ok(uuidV7Time(ids[0]!) === now)
   const earlier = uuidV7(now - 10_000)
   assert.ok(earlier > ids[ids.length - 1]!, 'a clock that steps back does not break the order')
+})
+
+test('an id is one flat string (~65 bytes of heap per id kept), not a tree of its pieces', () => {
+  // A tree of the 14 pieces `+` joins costs ~390 bytes per id kept; a flat one ~65 (decision 1742).
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const count = 100_000
+  gc()
+  const before = process.memoryUsage().heapUsed
+  const kept = Array.from({ length: count }, () => uuidV7())
+  gc()
+  const perId = (process.memoryUsage().heapUsed - before) / count
+  assert.equal(kept.length, count)
+  assert.ok(perId < 150, `each id kept costs ${perId.toFixed(0)} bytes of heap`)
 })

@@ -257,13 +257,14 @@ export function lintEntrySchemas(dir: string, entries: readonly IndexedEntry[]):
   return out
 }
 
-/** envelope.schema.json and result.schema.json must exist and compile; hub-manifest.schema.json when present. */
+/** envelope.schema.json and result.schema.json must exist and compile; hub-manifest.schema.json and scenario.schema.json when present. */
 export function lintCatalogSchemas(dir: string): LintFinding[] {
   const out: LintFinding[] = []
   for (const [file, required] of [
     ['envelope.schema.json', true],
     ['result.schema.json', true],
     ['hub-manifest.schema.json', false],
+    ['scenario.schema.json', false],
   ] as const) {
     if (!existsSync(join(dir, file))) {
       if (required) out.push(finding('error', file, `${file} is missing`, 'restore it from version control'))

@@ -18,12 +18,15 @@ const GROUPS: Readonly<Record<string, string>> = Object.freeze({
   registry: 'lint, generate and scaffold the event catalog',
   events: 'validate, convert, publish, tail, replay and subscribe to events',
   manifest: 'validate a hub manifest',
+  scenario: 'validate a scenario file; resolve a scenario on the running hub',
   nats: 'start, stop or configure a nats-server for the hub (up, down, status, config)',
   memory: 'list and forget episodic memory',
   rag: 'index documents and search them',
   approvals: 'list, approve and deny pending actions',
   grants: 'list and revoke standing grants',
   ledger: 'verify and show the audit ledger',
+  tokens: 'create, list and revoke member tokens (principals)',
+  pair: 'pair this device with a hub (seed 004), or approve and revoke pairings',
 })
 
 const USAGE = [

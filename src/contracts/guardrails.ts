@@ -146,13 +146,14 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
   const trailMeta: (string | number)[] = ['meta']
 
   return function applyGuardrails(envelope: Envelope): Envelope {
-    summary.dropped.length = 0
-    summary.hashed.length = 0
-    summary.capped.length = 0
-    summary.replaced.length = 0
+    // Setting an array's length is a runtime call even when it does not change: only when needed.
+    if (summary.dropped.length !== 0) summary.dropped.length = 0
+    if (summary.hashed.length !== 0) summary.hashed.length = 0
+    if (summary.capped.length !== 0) summary.capped.length = 0
+    if (summary.replaced.length !== 0) summary.replaced.length = 0
     // A throw mid-walk (never expected) must not leave keys behind for the next event's pointers.
-    trailPayload.length = 1
-    trailMeta.length = 1
+    if (trailPayload.length !== 1) trailPayload.length = 1
+    if (trailMeta.length !== 1) trailMeta.length = 1
     const rules = rulesByEntry.get(envelope.type)?.get(envelope.version) ?? NO_RULES
     let payload = envelope.payload as unknown
     const digests = rules.length === 0 ? NO_DIGESTS : []

@@ -20,6 +20,9 @@ export interface ContractsOptions {
   maxDepth?: number
 }
 
+/** Envelope fields the caller made itself (see Contracts.validateEnvelope). */
+export type MadeFields = 'id-and-ts' | 'id-ts-and-trace'
+
 export type ValidationOutcome<T> = { ok: true; value: T } | { ok: false; error: ResultError }
 
 export interface Contracts {
@@ -27,8 +30,14 @@ export interface Contracts {
   readonly options: Readonly<Required<ContractsOptions>>
   /** The entry for type@version, or for the highest version of `type` when version is omitted. */
   entry(type: string, version?: number): RegistryEntry | undefined
-  /** Accepts a parsed object, JSON text or bytes; returns the typed envelope or structured errors. */
-  validateEnvelope(input: unknown): ValidationOutcome<Envelope>
+  /**
+   * Accepts a parsed object, JSON text or bytes; returns the typed envelope or structured errors.
+   * `madeHere` says the caller itself just set `id` (a UUIDv7) and `ts` (from its clock), and
+   * with 'id-ts-and-trace' also `traceId` (= that id) — the bus, for a draft that had none of
+   * them: their pattern, date-time and length checks are skipped, every other field and the
+   * payload are checked as always (decision 1741).
+   */
+  validateEnvelope(input: unknown, madeHere?: MadeFields): ValidationOutcome<Envelope>
   /** Issues of `payload` against type@version (empty when valid). */
   validatePayload(type: string, version: number, payload: unknown): ValidationIssue[]
 }
@@ -66,6 +75,17 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
   }
   const ajv = createAjv()
   const validateShape = ajv.compile(stripId(registry.envelope))
+  const madeShapes = new Map<MadeFields, ValidateFunction>()
+  const shapeFor = (made: MadeFields | undefined): ValidateFunction => {
+    if (made === undefined) return validateShape
+    let validate = madeShapes.get(made)
+    if (validate === undefined) {
+      const fields = made === 'id-and-ts' ? ['id', 'ts'] : ['id', 'ts', 'traceId']
+      validate = ajv.compile(withMadeFields(stripId(registry.envelope), fields))
+      madeShapes.set(made, validate)
+    }
+    return validate
+  }
   const entries = new Map<string, RegistryEntry>()
   const payloadValidators = new Map<string, ValidateFunction>()
   // Seed 003 stores and replays payloads in the guarded form (`<field>_sha256`, `_len`); those are
@@ -86,11 +106,18 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
     return storedValidatorOf(key)?.(payload) === true
   }
   const versionsByType = new Map<string, number[]>()
+  // type -> version -> entry and payload validator: looked up per event without building the
+  // `type@version` string (a new string to hash on every lookup).
+  const slots = new Map<string, Map<number, { entry: RegistryEntry; validate: ValidateFunction }>>()
   for (const entry of registry.entries) {
     const key = entryKey(entry.type, entry.version)
     entries.set(key, entry)
     try {
-      payloadValidators.set(key, ajv.compile(stripId(entry.schema)))
+      const validate = ajv.compile(stripId(entry.schema))
+      payloadValidators.set(key, validate)
+      const versions = slots.get(entry.type) ?? new Map()
+      versions.set(entry.version, { entry, validate })
+      slots.set(entry.type, versions)
     } catch (cause) {
       throw new HubError(
         'E_VALIDATION',
@@ -110,9 +137,9 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
   }
 
   function entry(type: string, version?: number): RegistryEntry | undefined {
-    if (version !== undefined) return entries.get(entryKey(type, version))
+    if (version !== undefined) return slots.get(type)?.get(version)?.entry
     const versions = versionsByType.get(type)
-    return versions?.length ? entries.get(entryKey(type, versions[versions.length - 1]!)) : undefined
+    return versions?.length ? slots.get(type)?.get(versions[versions.length - 1]!)?.entry : undefined
   }
 
   function validatePayload(type: string, version: number, payload: unknown): ValidationIssue[] {
@@ -180,7 +207,7 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
     }
   }
 
-  function validateEnvelope(input: unknown): ValidationOutcome<Envelope> {
+  function validateEnvelope(input: unknown, madeHere?: MadeFields): ValidationOutcome<Envelope> {
     const parsed = parseInput(input)
     if (!parsed.ok) return parsed
     const value = parsed.value
@@ -210,11 +237,12 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
         error: { code: 'E_RESOURCE_LIMIT', message: issue.message, details: { issues: [issue] } },
       }
     }
-    if (!validateShape(value)) {
-      return { ok: false, error: validationError(issuesFromAjv(validateShape.errors ?? [], value)) }
+    const shape = shapeFor(madeHere)
+    if (!shape(value)) {
+      return { ok: false, error: validationError(issuesFromAjv(shape.errors ?? [], value)) }
     }
     const envelope = value as unknown as Envelope
-    const payloadValidate = payloadValidators.get(entryKey(envelope.type, envelope.version))
+    const payloadValidate = slots.get(envelope.type)?.get(envelope.version)?.validate
     if (payloadValidate === undefined)
       return { ok: false, error: validationError([unknownTypeIssue(envelope)]) }
     if (!payloadValidate(envelope.payload)) {
@@ -251,6 +279,16 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
   }
 
   return Object.freeze({ registry, options: settings, entry, validateEnvelope, validatePayload })
+}
+
+/**
+ * The envelope schema for an envelope whose caller has just made `fields` itself: those keep their
+ * type (string) but lose the pattern, format and lengths that only foreign values can fail.
+ */
+function withMadeFields(schema: Record<string, unknown>, fields: readonly string[]): Record<string, unknown> {
+  const properties = { ...(schema.properties as Record<string, unknown>) }
+  for (const field of fields) properties[field] = { type: 'string' }
+  return { ...schema, properties }
 }
 
 // Schemas are compiled into one Ajv instance; their $id values would collide across versions.

@@ -43,6 +43,8 @@ export interface AgentRecord {
   readonly kind: AgentKind
   readonly prioBase: number | undefined
   readonly capabilities: ReadonlyMap<string, CapabilityRecord>
+  /** X25519 key (hex) the agent's dispatched exec tokens are sealed to; absent: not dispatched to. */
+  readonly dispatchPublicKey: string | undefined
   status: AgentStatus
   ttlMs: number
   /** Unix ms: the lease holds while now < leaseExpiresAt. */
@@ -63,6 +65,8 @@ export interface AgentView {
   agent: string
   kind: AgentKind
   prioBase?: number
+  /** The agent receives its steps as exec.step.dispatched (it announced a dispatchPublicKey). */
+  dispatched: boolean
   status: AgentStatus
   leased: boolean
   leaseExpiresAt: string
@@ -141,6 +145,7 @@ export class CapabilityRegistry {
       kind: payload.kind,
       prioBase: payload.prioBase,
       capabilities,
+      dispatchPublicKey: payload.dispatchPublicKey,
       status: payload.availability.status,
       ttlMs: payload.availability.ttlMs,
       leaseExpiresAt: at + payload.availability.ttlMs,
@@ -246,6 +251,7 @@ export class CapabilityRegistry {
       agent: record.agent,
       kind: record.kind,
       ...(record.prioBase === undefined ? {} : { prioBase: record.prioBase }),
+      dispatched: record.dispatchPublicKey !== undefined,
       status: record.status,
       leased: this.leased(record, now),
       leaseExpiresAt: new Date(record.leaseExpiresAt).toISOString(),

@@ -7,6 +7,7 @@ import {
   type ValidationIssue,
 } from '../contracts/index.ts'
 import type { AgentRecord } from './capability-registry.ts'
+import { MAX_STARTUP_SLA_MS, MIN_STARTUP_SLA_MS } from './federation-options.ts'
 
 // What the catalog schemas cannot say about an announce, a heartbeat or a resolve body, as issues
 // with JSON pointers into the body (the manifest's error style, decision 0303).
@@ -82,9 +83,30 @@ export function splitExtras(body: unknown): {
   plan: unknown
   slots?: Record<string, unknown>
   sessionId?: string
+  startupSlaMs?: number
 } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return { plan: body }
-  const { slots, sessionId, ...plan } = body as Record<string, unknown>
+  const { slots, sessionId, startupSlaMs, ...plan } = body as Record<string, unknown>
+  if (
+    startupSlaMs !== undefined &&
+    (typeof startupSlaMs !== 'number' ||
+      !Number.isInteger(startupSlaMs) ||
+      startupSlaMs < MIN_STARTUP_SLA_MS ||
+      startupSlaMs > MAX_STARTUP_SLA_MS)
+  ) {
+    throw validationFailure(
+      [
+        {
+          path: '/startupSlaMs',
+          expected: `an integer ${MIN_STARTUP_SLA_MS}..${MAX_STARTUP_SLA_MS}`,
+          got: renderValue(startupSlaMs),
+          message: 'startupSlaMs is not a startup SLA in milliseconds',
+        },
+      ],
+      'plan',
+    )
+  }
+  const sla = startupSlaMs === undefined ? {} : { startupSlaMs: startupSlaMs as number }
   if (
     sessionId !== undefined &&
     (typeof sessionId !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(sessionId))
@@ -101,7 +123,7 @@ export function splitExtras(body: unknown): {
       'plan',
     )
   }
-  const session = sessionId === undefined ? {} : { sessionId: sessionId as string }
+  const session = { ...sla, ...(sessionId === undefined ? {} : { sessionId: sessionId as string }) }
   if (slots === undefined) return { plan, ...session }
   if (slots === null || typeof slots !== 'object' || Array.isArray(slots)) {
     throw validationFailure(

@@ -58,6 +58,14 @@ export const DEFAULT_MAX_PLANS = 1000
 export const DEFAULT_MAX_LEASES = 100_000
 /** Wait before publishing lease expiries again after a publish failed. */
 export const DEFAULT_SWEEP_RETRY_MS = 1000
+/**
+ * How long a dispatched step may wait to be started (POST /exec) before it moves to the next
+ * candidate (seed 001's startup_sla; the seed gives no figure: 5 s is two heartbeats' worth).
+ */
+export const DEFAULT_STARTUP_SLA_MS = 5000
+/** Shortest and longest startup SLA accepted (option or a resolve's startupSlaMs). */
+export const MIN_STARTUP_SLA_MS = 50
+export const MAX_STARTUP_SLA_MS = 600_000
 /** Largest exec token accepted for verification, in characters. */
 export const DEFAULT_MAX_TOKEN_CHARS = 4096
 
@@ -70,6 +78,7 @@ export interface FederationOptions {
   maxPlans?: number
   maxLeases?: number
   sweepRetryMs?: number
+  startupSlaMs?: number
 }
 
 export interface FederationConfig {
@@ -81,6 +90,7 @@ export interface FederationConfig {
   readonly maxPlans: number
   readonly maxLeases: number
   readonly sweepRetryMs: number
+  readonly startupSlaMs: number
 }
 
 function finite(name: string, value: number, minimum: number): void {
@@ -111,6 +121,7 @@ export function resolveFederationOptions(options: FederationOptions = {}): Feder
     maxPlans: options.maxPlans ?? DEFAULT_MAX_PLANS,
     maxLeases: options.maxLeases ?? DEFAULT_MAX_LEASES,
     sweepRetryMs: options.sweepRetryMs ?? DEFAULT_SWEEP_RETRY_MS,
+    startupSlaMs: options.startupSlaMs ?? DEFAULT_STARTUP_SLA_MS,
   }
   finite('defaultPrio', config.defaultPrio, 0)
   finite('unknownRttMs', config.unknownRttMs, 0)
@@ -119,5 +130,11 @@ export function resolveFederationOptions(options: FederationOptions = {}): Feder
   finite('maxPlans', config.maxPlans, 1)
   finite('maxLeases', config.maxLeases, 1)
   finite('sweepRetryMs', config.sweepRetryMs, 1)
+  finite('startupSlaMs', config.startupSlaMs, MIN_STARTUP_SLA_MS)
+  if (config.startupSlaMs > MAX_STARTUP_SLA_MS) {
+    throw new HubError('E_BAD_REQUEST', `federation option startupSlaMs must be <= ${MAX_STARTUP_SLA_MS}`, {
+      details: { option: 'startupSlaMs', got: config.startupSlaMs },
+    })
+  }
   return Object.freeze(config)
 }

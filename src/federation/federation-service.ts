@@ -9,6 +9,8 @@ import {
   type RegistryHeartbeatPayload,
   type ResolveRequestPayload,
 } from '../contracts/index.ts'
+import { type AgentCaller, checkAgentOwned } from './agent-ownership.ts'
+import { bindCallerHints } from './caller-hints.ts'
 import {
   type AgentView,
   ANNOUNCED_TYPE,
@@ -17,6 +19,7 @@ import {
   LEASE_EXPIRED_TYPE,
   type RegistryEvent,
 } from './capability-registry.ts'
+import { type ReportRequest, startableLease } from './exec-gate.ts'
 import type { ExecTokenSigner } from './exec-token.ts'
 import {
   catalogIssues,
@@ -35,12 +38,21 @@ import type {
   ResolveAnswer,
 } from './federation-types.ts'
 import { LeaseBook } from './lease-book.ts'
-import { type Binding, resolvePlan } from './resolver.ts'
+import { LEASE_GRANTED_TYPE, LeaseIssuer, reasonFor, traceOf } from './lease-issuer.ts'
+
+export { LEASE_GRANTED_TYPE }
+
+import { PlanRunner } from './plan-runner.ts'
+import { type Binding, type ResolveOptions, resolvePlan } from './resolver.ts'
+import type { ReportAnswer } from './runner-types.ts'
+// ---- scenario DSL ----
+import type { ScenarioBook } from './scenario-book.ts'
+import { prepareScenarioRequest } from './scenario-request.ts'
+// ---- end scenario DSL ----
 
 // The registry, resolver and exec tokens on the hub's bus: every change is published first and
 // applied after, so the log holds what the registry believes and a restart replays it (decision 2000).
 
-export const LEASE_GRANTED_TYPE = 'exec.lease.granted'
 export const STEP_ACCEPTED_TYPE = 'exec.step.accepted'
 export const ROUTE_CHANGED_TYPE = 'route.changed'
 /** Replayed from the start: every manifest counts. */
@@ -49,6 +61,11 @@ const REGISTRY_PATTERN = 'registry.>'
 const LEASE_PATTERNS = ['exec.>', ROUTE_CHANGED_TYPE] as const
 
 const iso = (ms: number) => new Date(ms).toISOString()
+
+function publishedByPrincipal(event: Envelope): boolean {
+  const meta = event.meta as Record<string, unknown> | undefined
+  return meta !== undefined && typeof meta.principal === 'string'
+}
 
 export class FederationService {
   readonly config: FederationConfig
@@ -65,6 +82,11 @@ export class FederationService {
   /** Set when the last sweep failed: the next one waits sweepRetryMs instead of spinning. */
   #sweepFailed = false
   readonly #onError: (error: unknown) => void
+  /** ---- scenario DSL: the scenarios the manifest names (federation.scenarios) ---- */
+  readonly scenarios: ScenarioBook | undefined
+  /** Dispatch and monitoring of plans whose agents take dispatches (plan-runner.ts). */
+  readonly runner: PlanRunner
+  readonly #issuer: LeaseIssuer
 
   private constructor(dependencies: FederationServiceDependencies) {
     this.config = resolveFederationOptions(dependencies.options)
@@ -72,6 +94,19 @@ export class FederationService {
     this.#clock = dependencies.clock
     this.#signer = dependencies.signer
     this.#onError = dependencies.onError ?? (() => undefined)
+    this.scenarios = dependencies.scenarios
+    this.#issuer = new LeaseIssuer(this.#signer, this.#bus, this.leases, this.config)
+    this.runner = new PlanRunner({
+      clock: this.#clock,
+      config: this.config,
+      registry: this.registry,
+      bind: (request, now, options) => this.#bind(request, now, options),
+      record: (type, payload, now, scope) => this.#recordAt(type, payload, now, scope),
+      lease: (planId, step, slots, now, scope) => this.#issuer.grant(planId, step, slots, now, scope),
+      revokeLease: (leaseId) => this.leases.revokeLease(leaseId),
+      moved: (planId, stepId, agent) => this.#plans.get(planId)?.set(stepId, agent),
+      onError: this.#onError,
+    })
   }
 
   /** Replays the stored registry.*, exec.* and route.changed events, then watches leases. */
@@ -83,7 +118,9 @@ export class FederationService {
     for (const filter of LEASE_PATTERNS)
       for await (const event of dependencies.bus.replay({ filter, since })) events.push(event)
     events.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0))
-    for (const event of events) service.#apply(event)
+    // Only the service's own records count: one a principal published through POST /events (the
+    // hub stamped meta.principal on it) is a claim, not what the registry decided (decision 2014).
+    for (const event of events) if (!publishedByPrincipal(event)) service.#apply(event)
     service.leases.prune(service.#clock.now())
     service.#arm()
     return service
@@ -98,20 +135,7 @@ export class FederationService {
       this.registry.apply(event)
       return
     }
-    const payload = event.payload as Record<string, string>
-    if (event.type === LEASE_GRANTED_TYPE) {
-      this.leases.grant({
-        leaseId: payload.leaseId as string,
-        planId: payload.planId,
-        stepId: payload.stepId as string,
-        agent: payload.agent as string,
-        capability: payload.capability as string,
-        expiresAt: Date.parse(payload.expiresAt as string),
-      })
-    } else if (event.type === STEP_ACCEPTED_TYPE) this.leases.accept(payload.leaseId as string)
-    else if (event.type === ROUTE_CHANGED_TYPE && typeof payload.fromAgent === 'string') {
-      this.leases.revoke(payload.stepId as string, payload.fromAgent, payload.planId)
-    }
+    this.leases.apply(event.type, event.payload)
   }
 
   async #record<T extends EventType>(draft: DraftOf<T>): Promise<void> {
@@ -134,10 +158,14 @@ export class FederationService {
     if (issues.length > 0) throw validationFailure(issues, what)
   }
 
-  /** POST /registry/announce: a capability manifest; replaces what the agent announced before. */
-  async announce(body: unknown, context: CallContext = {}): Promise<AgentView> {
+  /**
+   * POST /registry/announce: a capability manifest; replaces what the agent announced before.
+   * `caller` (undefined: the owner) must own the agent (agent-ownership.ts).
+   */
+  async announce(body: unknown, context: CallContext = {}, caller?: AgentCaller): Promise<AgentView> {
     this.#check(ANNOUNCED_TYPE, body, 'manifest')
     const manifest = body as RegistryCapabilityAnnouncedPayload
+    checkAgentOwned(caller, manifest.agent, 'announce')
     const issues = manifestIssues(manifest)
     if (issues.length > 0) throw validationFailure(issues, 'manifest')
     if (!this.registry.has(manifest.agent) && this.registry.size >= this.config.maxAgents) {
@@ -149,9 +177,16 @@ export class FederationService {
   }
 
   /** POST /registry/heartbeat: renews the lease, updates telemetry and probe results. */
-  async heartbeat(body: unknown, context: CallContext = {}): Promise<AgentView> {
+  /** `published`: the heartbeat came over the bus (registry.heartbeat from the agent): applied, not published again. */
+  async heartbeat(
+    body: unknown,
+    context: CallContext = {},
+    published = false,
+    caller?: AgentCaller,
+  ): Promise<AgentView> {
     this.#check(HEARTBEAT_TYPE, body, 'heartbeat')
     const beat = body as RegistryHeartbeatPayload
+    checkAgentOwned(caller, beat.agent, 'heartbeat for')
     const record = this.registry.get(beat.agent)
     if (record === undefined) {
       throw new HubError(
@@ -162,7 +197,7 @@ export class FederationService {
     }
     const issues = probeIssues(beat, record)
     if (issues.length > 0) throw validationFailure(issues, 'heartbeat')
-    return this.#recordAgent(HEARTBEAT_TYPE, beat, context)
+    return this.#recordAgent(HEARTBEAT_TYPE, beat, context, published)
   }
 
   /** Records an agent's announce or heartbeat, re-arms the lease timer and answers with its view now. */
@@ -170,10 +205,14 @@ export class FederationService {
     type: T,
     payload: DraftOf<T>['payload'] & { agent: string },
     context: CallContext,
+    published = false,
   ): Promise<AgentView> {
     const now = this.#clock.now()
-    await this.#recordAt(type, payload, now, context)
+    if (published) this.registry.apply({ type, ts: iso(now), payload })
+    else await this.#recordAt(type, payload, now, context)
     this.#arm()
+    // A failed probe, a status not up or a capability no longer announced moves the agent's steps.
+    this.runner.agentChanged(payload.agent).catch(this.#onError)
     return this.#viewOf(payload.agent, now)
   }
 
@@ -185,12 +224,21 @@ export class FederationService {
     return { agents: this.registry.view(this.#clock.now()), publicKey: this.publicKeyPem }
   }
 
-  /** POST /resolve: binds each step, leases it with an exec token, reports re-routed steps. */
-  async resolve(body: unknown, context: CallContext = {}): Promise<ResolveAnswer> {
-    const { slots, plan, sessionId } = splitExtras(body)
+  /**
+   * POST /resolve: binds each step, leases it with an exec token, reports re-routed steps.
+   * `caller`: a paired device's `member:self` / `browser:current` hints name its own agents.
+   */
+  async resolve(body: unknown, context: CallContext = {}, caller?: AgentCaller): Promise<ResolveAnswer> {
+    const { slots, plan: asked, sessionId, startupSlaMs } = splitExtras(body)
+    const plan = bindCallerHints(asked, caller)
     const scope = sessionId === undefined ? context : { ...context, sessionId }
-    this.#check('resolve.request', plan, 'plan')
-    const request = plan as ResolveRequestPayload
+    // ---- scenario DSL: a named or inline scenario becomes the plan plus its routing rules ----
+    const prepared = prepareScenarioRequest(plan, this.scenarios, (payload) =>
+      this.#check('resolve.request', payload, 'plan'),
+    )
+    // ---- end scenario DSL ----
+    this.#check('resolve.request', prepared.plan, 'plan')
+    const request = prepared.plan as ResolveRequestPayload
     const planId = request.planId ?? randomUUID()
     const now = this.#clock.now()
     if (this.leases.size + request.steps.length > this.config.maxLeases) this.leases.prune(now)
@@ -206,19 +254,16 @@ export class FederationService {
     const previous = this.#plans.get(planId)
     let bindings: Binding[]
     try {
-      bindings = resolvePlan(
-        request,
-        this.registry,
-        this.config,
-        now,
-        previous === undefined ? {} : { pinned: previous },
-      )
+      bindings = this.#bind(request, now, {
+        ...(previous === undefined ? {} : { pinned: previous }),
+        ...(prepared.routing === undefined ? {} : { routing: prepared.routing }), // scenario DSL
+      })
     } catch (error) {
       const stepId = (error as HubError).details?.stepId
       const fromAgent = typeof stepId === 'string' ? previous?.get(stepId) : undefined
       if (fromAgent !== undefined && typeof stepId === 'string') {
         // Graceful degrade: the session hears that the step has nowhere to run.
-        const reason = this.#reasonFor(fromAgent, request, stepId, now)
+        const reason = reasonFor(this.registry, fromAgent, request, stepId, now)
         await this.#recordAt(
           ROUTE_CHANGED_TYPE,
           { planId, stepId, fromAgent, toAgent: null, reason, degraded: true },
@@ -233,7 +278,7 @@ export class FederationService {
     for (const binding of bindings) {
       const fromAgent = previous?.get(binding.stepId)
       if (fromAgent === undefined || fromAgent === binding.agent) continue
-      const reason = this.#reasonFor(fromAgent, request, binding.stepId, now)
+      const reason = reasonFor(this.registry, fromAgent, request, binding.stepId, now)
       await this.#recordAt(
         ROUTE_CHANGED_TYPE,
         { planId, stepId: binding.stepId, fromAgent, toAgent: binding.agent, reason, degraded: false },
@@ -242,103 +287,52 @@ export class FederationService {
       )
       routeChanges.push({ stepId: binding.stepId, fromAgent, toAgent: binding.agent, reason })
     }
-    const leased: LeasedBinding[] = []
-    const expiresAt = now + this.config.execTokenTtlMs
+    const leased: Array<LeasedBinding & { execToken: string }> = []
     for (const binding of bindings) {
       // One startable lease per step: a plan resolved again makes its older tokens void.
-      if (previous !== undefined) this.leases.supersede(planId, binding.stepId)
-      const leaseId = randomUUID()
-      const execToken = this.#signer.sign({
-        lease: leaseId,
-        plan: planId,
-        step: binding.stepId,
-        agent: binding.agent,
-        capability: binding.capability,
-        iat: now,
-        exp: expiresAt,
-        ...(slots === undefined ? {} : { slots }),
-      })
-      await this.#bus.publish({
-        type: LEASE_GRANTED_TYPE,
-        ts: iso(now),
-        source: 'federation',
-        ...traceOf(scope),
-        payload: {
-          leaseId,
-          stepId: binding.stepId,
-          agent: binding.agent,
-          capability: binding.capability,
-          execToken,
-          ttlMs: this.config.execTokenTtlMs,
-          expiresAt: iso(expiresAt),
-          ...(slots === undefined ? {} : { slots }),
-        },
-      })
-      this.leases.grant({
-        leaseId,
-        planId,
-        stepId: binding.stepId,
-        agent: binding.agent,
-        capability: binding.capability,
-        expiresAt,
-      })
-      leased.push({ ...binding, leaseId, execToken, expiresAt: iso(expiresAt) })
+      const granted = await this.#issuer.grant(planId, binding, slots, now, scope, previous !== undefined)
+      leased.push({ ...binding, ...granted, expiresAt: iso(granted.expiresAt) })
     }
     // Re-inserted so the Map's order is least recently resolved first; the oldest is forgotten.
     this.#plans.delete(planId)
     this.#plans.set(planId, new Map(bindings.map((binding) => [binding.stepId, binding.agent])))
     if (this.#plans.size > this.config.maxPlans) this.#plans.delete(this.#plans.keys().next().value as string)
-    return { planId, bindings: leased, routeChanges }
+    if (!bindings.every((binding) => this.runner.dispatchable(binding.agent))) {
+      return { planId, bindings: leased, routeChanges }
+    }
+    // Every agent takes dispatches: the hub runs the plan and the tokens go to the agents only.
+    await this.runner.start({
+      planId,
+      request,
+      bindings: leased.map((binding) => ({ ...binding, expiresAt: Date.parse(binding.expiresAt) })),
+      slots,
+      scope,
+      startupSlaMs: startupSlaMs ?? this.config.startupSlaMs,
+      // A step that moves is resolved under the same rules (a scenario's routing included).
+      options: prepared.routing === undefined ? {} : { routing: prepared.routing },
+    })
+    const withheld = leased.map(({ execToken: _handedToTheAgent, ...binding }) => ({
+      ...binding,
+      dispatched: true as const,
+    }))
+    return { planId, bindings: withheld, routeChanges, dispatched: true }
   }
 
-  #reasonFor(
-    agent: string,
-    plan: ResolveRequestPayload,
-    stepId: string,
-    now: number,
-  ): 'lease_expired' | 'agent_down' | 'probe_failed' | 'manual' {
-    const record = this.registry.get(agent)
-    if (record === undefined || !this.registry.leased(record, now)) return 'lease_expired'
-    if (record.status !== 'up') return 'agent_down'
-    const need = plan.steps.find((step) => step.id === stepId)?.need
-    if (need !== undefined && record.failedProbes.has(need)) return 'probe_failed'
-    return 'manual'
+  /** Every resolution of this service, a whole plan or one step moving (the runner), goes through here. */
+  #bind(request: ResolveRequestPayload, now: number, options: ResolveOptions): Binding[] {
+    return resolvePlan(request, this.registry, this.config, now, options)
   }
 
   /** POST /exec: a genuine, current, unused exec token for the step starts it once. */
   async exec(
     request: ExecRequest,
     context: CallContext = {},
+    caller?: AgentCaller,
   ): Promise<{ leaseId: string; planId?: string; stepId: string; agent: string; capability: string }> {
-    const now = this.#clock.now()
-    const claims = this.#signer.verify(
-      request.token,
-      { stepId: request.stepId, ...(request.slots === undefined ? {} : { slots: request.slots }) },
-      now,
-    )
-    const lease = this.leases.get(claims.lease)
-    if (lease === undefined)
-      throw new HubError('E_PERMISSION_REQUIRED', 'this hub holds no such lease', {
-        details: { reason: 'unknown_lease' },
-      })
-    if (lease.state === 'accepted')
-      throw new HubError(
-        'E_PERMISSION_REQUIRED',
-        `step ${lease.stepId} has already started with this token`,
-        { details: { reason: 'used' } },
-      )
-    if (lease.state === 'revoked')
-      throw new HubError(
-        'E_PERMISSION_REQUIRED',
-        `the lease of step ${lease.stepId} was taken back (the step moved, or its plan was resolved again): use the newest token`,
-        { details: { reason: 'revoked' } },
-      )
-    const record = this.registry.get(lease.agent)
-    if (record === undefined || !this.registry.leased(record, now) || record.status !== 'up') {
-      throw new HubError('E_DEPENDENCY_UNAVAILABLE', `${lease.agent} is not available; resolve again`, {
-        details: { reason: 'agent_unavailable', agent: lease.agent },
-      })
-    }
+    const lease = startableLease(request, this.#signer, this.leases, this.registry, this.#clock.now(), caller)
+    // Marked before the publish is awaited: a second start, or a re-plan, sees it started.
+    this.leases.accept(lease.leaseId)
+    this.runner.accepted(lease.leaseId)
     const accepted = {
       leaseId: lease.leaseId,
       ...(lease.planId === undefined ? {} : { planId: lease.planId }),
@@ -348,12 +342,32 @@ export class FederationService {
     }
     await this.#record({
       type: STEP_ACCEPTED_TYPE,
-      ts: iso(now),
+      ts: iso(this.#clock.now()),
       source: 'federation',
       ...traceOf(context),
       payload: accepted,
     })
     return accepted
+  }
+
+  /** POST /exec/report: the holder of a dispatched step's current lease reports its output or failure. */
+  async report(request: ReportRequest, caller?: AgentCaller): Promise<ReportAnswer> {
+    const claims = this.#signer.verify(
+      request.token,
+      { stepId: request.stepId, allowExpired: true },
+      this.#clock.now(),
+    )
+    checkAgentOwned(caller, claims.agent, 'report for')
+    return this.runner.report(
+      claims.lease,
+      request.stepId,
+      request.ok
+        ? { ok: true, ...(request.output === undefined ? {} : { output: request.output }) }
+        : {
+            ok: false,
+            error: request.error ?? { code: 'E_UNKNOWN', message: 'the agent reported a failure' },
+          },
+    )
   }
 
   /** Publishes registry.lease.expired for every lease that has run out (the timer calls this). */
@@ -384,6 +398,7 @@ export class FederationService {
         source: 'federation',
         payload: { agent: due.agent, expiredAt: iso(due.expiredAt), lastSeenAt: iso(due.lastSeenAt) },
       })
+      this.runner.agentChanged(due.agent).catch(this.#onError)
     }
     this.leases.prune(now)
   }
@@ -409,15 +424,9 @@ export class FederationService {
 
   async close(): Promise<void> {
     this.#closed = true
+    this.runner.close()
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
     this.#timer = undefined
     await this.#sweeping?.catch(() => undefined)
-  }
-}
-
-function traceOf(context: CallContext): { traceId?: string; sessionId?: string } {
-  return {
-    ...(context.traceId === undefined ? {} : { traceId: context.traceId }),
-    ...(context.sessionId === undefined ? {} : { sessionId: context.sessionId }),
   }
 }

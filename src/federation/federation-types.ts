@@ -3,6 +3,7 @@ import type { DraftOf, Envelope, EventType, ValidationIssue } from '../contracts
 import type { ExecTokenSigner } from './exec-token.ts'
 import type { FederationOptions } from './federation-options.ts'
 import type { Binding } from './resolver.ts'
+import type { ScenarioBook } from './scenario-book.ts'
 
 // The federation service's ports and answers (src/federation/federation-service.ts).
 
@@ -19,6 +20,8 @@ export interface FederationServiceDependencies {
   clock: Clock
   signer: ExecTokenSigner
   options?: FederationOptions
+  /** ---- scenario DSL: scenarios by name for resolve requests that name one (federation.scenarios) ---- */
+  scenarios?: ScenarioBook
   /** Told when publishing registry.lease.expired failed (the sweep is tried again after sweepRetryMs). */
   onError?: (error: unknown) => void
 }
@@ -30,14 +33,19 @@ export interface CallContext {
 
 export interface LeasedBinding extends Binding {
   leaseId: string
-  execToken: string
+  /** Absent when the hub dispatches the step: then only its agent receives the token. */
+  execToken?: string
   expiresAt: string
+  /** The hub dispatches this step to its agent (exec.step.dispatched). */
+  dispatched?: true
 }
 
 export interface ResolveAnswer {
   planId: string
   bindings: LeasedBinding[]
   routeChanges: Array<{ stepId: string; fromAgent: string; toAgent: string; reason: string }>
+  /** Every step is dispatched by the hub (all its agents announced a dispatchPublicKey). */
+  dispatched?: true
 }
 
 export interface ExecRequest {

@@ -15,6 +15,24 @@ export interface StepLease {
 }
 
 export class LeaseBook {
+  /** Applies exec.lease.granted, exec.step.accepted and route.changed (others are ignored). */
+  apply(type: string, body: unknown): void {
+    const payload = body as Record<string, string>
+    if (type === 'exec.lease.granted') {
+      this.grant({
+        leaseId: payload.leaseId as string,
+        planId: payload.planId,
+        stepId: payload.stepId as string,
+        agent: payload.agent as string,
+        capability: payload.capability as string,
+        expiresAt: Date.parse(payload.expiresAt as string),
+      })
+    } else if (type === 'exec.step.accepted') this.accept(payload.leaseId as string)
+    else if (type === 'route.changed' && typeof payload.fromAgent === 'string') {
+      this.revoke(payload.stepId as string, payload.fromAgent, payload.planId)
+    }
+  }
+
   readonly #leases = new Map<string, StepLease>()
 
   get(leaseId: string): StepLease | undefined {
@@ -32,6 +50,12 @@ export class LeaseBook {
   accept(leaseId: string): void {
     const lease = this.#leases.get(leaseId)
     if (lease !== undefined && lease.state === 'granted') lease.state = 'accepted'
+  }
+
+  /** Takes back one unstarted lease (a dispatched step that is moving to another agent). */
+  revokeLease(leaseId: string): void {
+    const lease = this.#leases.get(leaseId)
+    if (lease !== undefined && lease.state === 'granted') lease.state = 'revoked'
   }
 
   /** Takes back every unstarted lease of `stepId` on `agent` (of `planId` when known). */

@@ -131,16 +131,8 @@ export function checkPlan(
       )
     }
   }
-  if (plan.scenario !== undefined) {
-    issues.push(
-      issue(
-        '/scenario',
-        'no scenario (the scenario DSL is not built yet)',
-        plan.scenario,
-        'scenarios are not built yet; send the plan without scenario',
-      ),
-    )
-  }
+  // ---- scenario DSL: `scenario` names the scenario the plan was compiled from (scenario-request.ts);
+  // its rules reach the resolver as ResolveOptions.routing, so the name itself needs no check here.
   if (issues.length > 0) return { ok: false, issues }
   const order = topologicalOrder(plan, index)
   if (order === undefined) {

@@ -1,7 +1,8 @@
 // Seed 001's prefer hints and addressed skills, parsed once per plan. Forms accepted:
 //   any | hub | member | browser | <kind>:any | <kind>:<id> | tag:<tag> | <kind>:any(tag:<tag>)
-// `member:self` and `browser:current` name the caller, which needs principals (not built yet), so
-// they are refused rather than silently matching nothing.
+// `member:self` and `browser:current` name the caller: a paired device's POST /resolve has them
+// replaced by its own agents first (caller-hints.ts); anywhere else they reach this parser and are
+// refused rather than silently matching nothing.
 
 export interface HintTarget {
   agent: string
@@ -33,7 +34,10 @@ export function parsePreferHint(
   const rest = colon < 0 ? '' : hint.slice(colon + 1)
   if (!KINDS.has(kind)) return { ok: false, reason: `expected one of ${PREFER_HINT_FORMS}` }
   if (rest === 'self' || rest === 'current') {
-    return { ok: false, reason: `${hint} names the caller; caller identity is not built yet` }
+    return {
+      ok: false,
+      reason: `${hint} names the caller; caller identity comes only from a paired device's token on POST /resolve (the owner, an unpaired token, scenarios and the bus have no device)`,
+    }
   }
   if (rest === 'any') return { ok: true, match: (target) => target.kind === kind }
   const tagged = /^any\(tag:([A-Za-z0-9._:-]+)\)$/.exec(rest)

@@ -25,6 +25,12 @@ export interface FrameSessionHandlers {
    * the session reports `ring_evicted` to the peer; with it, the owner decides (a new session).
    */
   onResumeLost?(issue: FrameIssue): void
+  /**
+   * Requester side with `resumeOnGap`: frames from the peer were lost (a gap, or a heartbeat saying
+   * more was sent); the owner asks for a resume (requestResume with its token). Without it, the
+   * session tells the peer with a frame_seq_gap error instead (the responder side).
+   */
+  onGap?(issue: FrameIssue): void
 }
 
 export interface FrameSessionInit {
@@ -33,6 +39,12 @@ export interface FrameSessionInit {
   sessionId: string
   /** The secret a resume_request must present (responder side). */
   resumeToken?: string
+  /**
+   * The carrier may lose frames without closing (core NATS, decision 1851): a frame after a gap is
+   * not processed but resumed, duplicates are dropped, resume requests are retried each heartbeat
+   * interval, and a gap left open for missedHeartbeats intervals counts as a dead peer.
+   */
+  resumeOnGap?: boolean
   options?: FrameSessionOptions
   /** Shared compiled schema; compiled here when absent. */
   validator?: FrameValidator

@@ -3,6 +3,7 @@ import { HubError } from '../contracts/index.ts'
 import { backpressureBody, payloadBodies } from './frame-bodies.ts'
 import { isNumbered, maySend, RESUME_KINDS } from './frame-kinds.ts'
 import { resolveFrameSessionOptions } from './frame-options.ts'
+import { ResumeControl } from './frame-resume.ts'
 import type { FrameSession, FrameSessionInit } from './frame-session-types.ts'
 import type { Frame, FrameBody, FrameIssue, FrameStream } from './frame-types.ts'
 import { createFrameValidator, FRAME_PROTOCOL_VERSION } from './frame-validator.ts'
@@ -51,7 +52,6 @@ export function createFrameSession(init: FrameSessionInit): FrameSession {
   let pauseTimer: NodeJS.Timeout | undefined
   let throttleMs = 0
   let waitingForDrain = false
-  let resuming = false
   let lastReceivedAt = now()
   // Silence counts only once the peer has spoken (start-up has its own timeout in the hub).
   let heardFromPeer = false
@@ -85,7 +85,23 @@ export function createFrameSession(init: FrameSessionInit): FrameSession {
     return writeLine(line)
   }
 
-  const heldByPeer = () => resuming || pausedUntil > now()
+  const resumeOnGap = init.resumeOnGap === true
+  const resume: ResumeControl = new ResumeControl({
+    sessionId: init.sessionId,
+    resumeToken: init.resumeToken,
+    settings,
+    ring,
+    handlers,
+    resumeOnGap,
+    writeFrame: (body, correlationId) => void writeFrame(body, correlationId),
+    writeLine: (line) => void writeLine(line),
+    report: (issue) => report(issue),
+    sentSeq: () => sentSeq,
+    receivedSeq: () => receivedSeq,
+    now,
+  })
+
+  const heldByPeer = () => resume.resuming || pausedUntil > now()
 
   const schedulePauseEnd = () => {
     clearTimeout(pauseTimer)
@@ -197,52 +213,6 @@ export function createFrameSession(init: FrameSessionInit): FrameSession {
     }
   }
 
-  const onResumeRequest = (frame: Frame) => {
-    const lastSeen = typeof frame.last_seen_frame_seq === 'number' ? frame.last_seen_frame_seq : 0
-    const reject = (reason: string, detail: string) =>
-      writeFrame({ kind: 'resume_rejected', reason, detail }, frame.correlation_id)
-    if (frame.session_id !== init.sessionId)
-      return reject('session_unknown', `no session ${frame.session_id}`)
-    if (init.resumeToken === undefined || frame.tui_session_token !== init.resumeToken)
-      return reject('token_mismatch', 'the resume token is not the one this session gave')
-    const lines = ring.after(lastSeen, sentSeq)
-    if (lines === undefined)
-      return reject(
-        'ring_evicted',
-        `frames after ${lastSeen} are no longer buffered (ring of ${settings.resumeRingFrames})`,
-      )
-    writeFrame(
-      {
-        kind: 'resume_response',
-        resumed_from_frame_seq: receivedSeq,
-        replay_count: lines.length,
-        server_session_id: init.sessionId,
-        heartbeat_interval_ms: Math.max(1000, settings.heartbeatIntervalMs),
-      },
-      frame.correlation_id,
-    )
-    for (const line of lines) writeLine(line)
-  }
-
-  const onResumeResponse = (frame: Frame) => {
-    const from = Number(frame.resumed_from_frame_seq)
-    const lines = ring.after(from, sentSeq)
-    if (lines === undefined) {
-      const issue: FrameIssue = {
-        code: 'ring_evicted',
-        message: `frames after ${from} are no longer buffered here`,
-        path: '/resumed_from_frame_seq',
-        expected: `at least ${sentSeq - ring.size}`,
-        got: String(from),
-      }
-      // A requester that can start a new session does so instead of reporting (the SDK host).
-      if (handlers.onResumeLost !== undefined) handlers.onResumeLost(issue)
-      else report(issue)
-    } else for (const line of lines) writeLine(line)
-    resuming = false
-    flush()
-  }
-
   const accept = (frame: Frame) => {
     lastReceivedAt = now()
     if (frame.role !== init.peerRole || !maySend(init.peerRole, frame.kind)) {
@@ -257,6 +227,13 @@ export function createFrameSession(init: FrameSessionInit): FrameSession {
       return
     }
     if (isNumbered(frame.kind)) {
+      if (frame.frame_seq !== receivedSeq + 1 && resumeOnGap) {
+        // A lossy carrier: a duplicate (from a replay) is dropped; after a gap the frame is dropped
+        // too, and the resume brings it again in order (decision 1851).
+        if (frame.frame_seq > receivedSeq + 1)
+          resume.gap(receivedSeq + 1, frame.frame_seq, frame.correlation_id)
+        return
+      }
       if (frame.frame_seq !== receivedSeq + 1) {
         report({
           code: 'frame_seq_gap',
@@ -268,9 +245,13 @@ export function createFrameSession(init: FrameSessionInit): FrameSession {
         })
       }
       receivedSeq = frame.frame_seq
+      resume.inOrder()
     }
     switch (frame.kind) {
       case 'heartbeat':
+        // The peer sent more than arrived here (the lost frames were the last ones).
+        if (resumeOnGap && typeof frame.peer_frame_seq === 'number' && frame.peer_frame_seq > receivedSeq)
+          resume.gap(receivedSeq + 1, frame.peer_frame_seq + 1, frame.correlation_id)
         if (frame.direction === 'ping')
           writeFrame({ kind: 'heartbeat', direction: 'pong', peer_frame_seq: sentSeq }, frame.correlation_id)
         return
@@ -285,13 +266,18 @@ export function createFrameSession(init: FrameSessionInit): FrameSession {
         return
       }
       case 'resume_request':
-        onResumeRequest(frame)
+        resume.onRequest(frame)
         return
       case 'resume_response':
-        onResumeResponse(frame)
+        resume.onResponse(frame)
+        flush()
         break
       case 'resume_rejected':
-        resuming = false
+        resume.onRejected()
+        break
+      case 'error':
+        // The peer lost frames of ours: a requester that resumes on gaps does (decision 1851).
+        if (resumeOnGap && frame.code === 'frame_seq_gap') resume.peerGap(frame)
         break
     }
     deliver(frame)
@@ -317,6 +303,10 @@ export function createFrameSession(init: FrameSessionInit): FrameSession {
     if (closed || stream === undefined) return
     if (heardFromPeer && now() - lastReceivedAt > settings.heartbeatIntervalMs * settings.missedHeartbeats) {
       lastReceivedAt = now()
+      handlers.onDead?.()
+      return
+    }
+    if (resume.tick()) {
       handlers.onDead?.()
       return
     }
@@ -377,13 +367,7 @@ export function createFrameSession(init: FrameSessionInit): FrameSession {
     setHighWaterMark(frames) {
       if (Number.isInteger(frames) && frames >= 1) highWaterMark = frames
     },
-    requestResume(token) {
-      resuming = true
-      writeFrame(
-        { kind: 'resume_request', last_seen_frame_seq: receivedSeq, tui_session_token: token },
-        randomUUID(),
-      )
-    },
+    requestResume: (token) => resume.request(token),
     stats: () => ({
       sentSeq,
       receivedSeq,

@@ -6,7 +6,8 @@ export { createFrameSession } from './frame-session.ts'
 export type { Frame, FrameIssue, FrameStream } from './frame-types.ts'
 export type { FrameValidator } from './frame-validator.ts'
 export { createFrameValidator } from './frame-validator.ts'
-export type { NatsFrameStream } from './nats-frame-stream.ts'
+export { commandLineFlag, natsFramesAuthOf } from './nats-frame-auth.ts'
+export type { HostNatsLink, NatsFrameStream, NatsFramesAuth } from './nats-frame-stream.ts'
 export {
   connectFramesNats,
   framesSubjects,

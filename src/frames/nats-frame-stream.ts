@@ -25,6 +25,17 @@ export interface NatsFramesOptions {
   /** Connection name shown by the server's monitoring. */
   name?: string
   connectTimeoutMs?: number
+  /** Credentials and TLS (decision 1852); none by default. */
+  auth?: NatsFramesAuth
+}
+
+/** How a frames connection proves who it is, and which CA it trusts for TLS. */
+export interface NatsFramesAuth {
+  user?: string
+  password?: string
+  token?: string
+  /** PEM file of the CA that signed the server's certificate; giving it turns TLS on. */
+  caFile?: string
 }
 
 export function framesSubjects(subject: string, sessionId: string): { in: string; out: string } {
@@ -47,8 +58,12 @@ export async function connectFramesNats(options: NatsFramesOptions): Promise<Nat
   if (options.servers.length === 0)
     throw new HubError('E_BAD_REQUEST', 'NATS frames: no server URL given (nats://HOST:PORT)')
   const { connect } = await import('@nats-io/transport-node')
+  const auth = options.auth ?? {}
   return connect({
     servers: [...options.servers],
+    ...(auth.user === undefined ? {} : { user: auth.user, pass: auth.password ?? '' }),
+    ...(auth.token === undefined ? {} : { token: auth.token }),
+    ...(auth.caFile === undefined ? {} : { tls: { caFile: auth.caFile } }),
     name: options.name ?? 'localhub-frames',
     timeout: options.connectTimeoutMs ?? DEFAULT_NATS_FRAMES_CONNECT_TIMEOUT_MS,
     // Keep trying across server restarts: the heartbeats decide when the peer is gone.
@@ -126,6 +141,11 @@ export interface HostNatsLink {
   readonly stream: FrameStream
   /** Resolves once subscribed; rejects when the server cannot be reached. */
   readonly connected: Promise<void>
+  /**
+   * Called each time the client reconnected to a server after losing it (its subscription is made
+   * again by the client): frames sent to this host meanwhile are gone, so the host resumes.
+   */
+  onReconnect(listener: () => void): void
   close(): Promise<void>
 }
 
@@ -150,9 +170,21 @@ export function openHostNatsLink(options: NatsFramesOptions & { sessionId: strin
     stream.input.end()
   })
   pump.catch(() => stream.input.end())
+  const reconnectListeners: (() => void)[] = []
+  void connection
+    .then(async (nats) => {
+      for await (const status of nats.status()) {
+        if (status.type !== 'reconnect') continue
+        // Wait until the server has the subscription again, or a resume's answer could be lost.
+        await nats.flush().catch(() => undefined)
+        for (const listener of reconnectListeners) listener()
+      }
+    })
+    .catch(() => undefined)
   return {
     stream,
     connected: connection.then(() => undefined),
+    onReconnect: (listener) => void reconnectListeners.push(listener),
     async close() {
       const nats = await connection.catch(() => undefined)
       if (nats === undefined) return

@@ -81,3 +81,23 @@ test('a secret written into the manifest is refused by the schema', () => {
     JSON.stringify(issues),
   )
 })
+
+test('an nkey seed file signs in alone: accepted by itself, refused beside a user, password or token', () => {
+  const { result } = withBus(['transport: nats', 'credentials: { nkeySeedFile: nats/nkeys/hub.nk }'])
+  assert.equal(result.ok, true, result.ok ? '' : result.issues.map((issue) => issue.message).join('\n'))
+  assert.deepEqual(result.ok && result.manifest.bus?.credentials, { nkeySeedFile: 'nats/nkeys/hub.nk' })
+  for (const beside of ['user: hub, passwordEnv: P', 'user: hub', 'tokenEnv: T']) {
+    const { issues } = issuesOf(['transport: nats', `credentials: { nkeySeedFile: hub.nk, ${beside} }`])
+    assert.deepEqual(
+      issues.map((issue) => issue.path),
+      ['/bus/credentials/nkeySeedFile'],
+      beside,
+    )
+    assert.match(issues[0]!.message, /signs in by itself/)
+  }
+  const onSqlite = issuesOf(['transport: sqlite', 'credentials: { nkeySeedFile: hub.nk }']).issues
+  assert.deepEqual(
+    onSqlite.map((issue) => issue.path),
+    ['/bus/credentials'],
+  )
+})

@@ -2,7 +2,8 @@ import { asObject, draftAt } from './check-kit.ts'
 import type { IssueDraft } from './manifest-issue.ts'
 
 // The bus: section (decision 1600): NATS keys act only on the NATS bus, a credential comes from
-// one place, and a client certificate comes with its key (decision 1604).
+// one place, a client certificate comes with its key (decision 1604), and an nkey seed signs in
+// alone (decision 2021).
 
 const NATS_ONLY_KEYS = ['servers', 'hubId', 'credentials', 'tls'] as const
 
@@ -26,7 +27,7 @@ function credentialDrafts(root: unknown): IssueDraft[] {
   const hasUser = credentials.user !== undefined
   const hasPassword = credentials.passwordEnv !== undefined || credentials.passwordFile !== undefined
   const hasToken = credentials.tokenEnv !== undefined || credentials.tokenFile !== undefined
-  if (hasUser !== hasPassword)
+  if (credentials.nkeySeedFile === undefined && hasUser !== hasPassword)
     drafts.push(
       draftAt(
         root,
@@ -34,6 +35,16 @@ function credentialDrafts(root: unknown): IssueDraft[] {
         hasUser ? 'a user needs a password (passwordEnv or passwordFile)' : 'a password needs its user',
         hasUser ? 'add passwordEnv or passwordFile' : 'add user',
         'user with passwordEnv or passwordFile',
+      ),
+    )
+  if (credentials.nkeySeedFile !== undefined && (hasUser || hasPassword || hasToken))
+    drafts.push(
+      draftAt(
+        root,
+        `${path}/nkeySeedFile`,
+        'an nkey seed signs in by itself; a user, password or token beside it would be a second way in',
+        'keep nkeySeedFile alone, or remove it',
+        'one way to sign in',
       ),
     )
   if (hasToken && hasUser)

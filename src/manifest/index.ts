@@ -1,3 +1,12 @@
+// The size, UTF-8, issue-cap and freeze guards, shared with other YAML documents of the hub.
+export {
+  cappedIssues,
+  deepFreeze,
+  isMapping,
+  notMappingIssue,
+  readGuardedText,
+} from './document-guards.ts'
+export { hostToolTiersOf } from './host-tool-tiers.ts'
 export { KERNEL_HTTP_ROUTES, serverAddressOf } from './kernel-api.ts'
 export {
   DEFAULT_REGISTRY_YAML_PATH,
@@ -13,7 +22,9 @@ export {
 } from './load-manifest.ts'
 export { DEFAULT_STATE_MACHINE } from './manifest-defaults.ts'
 export type { IssueDraft as ManifestProblem, ManifestIssue } from './manifest-issue.ts'
-export { formatIssue } from './manifest-issue.ts'
+// The manifest's YAML reading and issue positions, reused for other YAML documents of the hub
+// (scenario files: src/federation/scenario-load.ts) so they report errors the same way.
+export { formatIssue, orderIssues } from './manifest-issue.ts'
 export type {
   Branch,
   CallStep,
@@ -36,3 +47,5 @@ export {
   DEFAULT_WYOMING_SERVER_HOST,
   isLoopbackHost,
 } from './wyoming-checks.ts'
+export { locateIssues } from './yaml-positions.ts'
+export { parseYamlSource } from './yaml-source.ts'

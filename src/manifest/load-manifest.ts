@@ -1,6 +1,6 @@
-import { open } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { type ErrorCode, HubError } from '../contracts/index.ts'
+import { cappedIssues, deepFreeze, isMapping, notMappingIssue, readGuardedText } from './document-guards.ts'
 import { type IssueDraft, type ManifestIssue, orderIssues } from './manifest-issue.ts'
 import type { HubManifest } from './manifest-types.ts'
 import { schemaIssueDrafts } from './schema-issues.ts'
@@ -74,26 +74,6 @@ function settingsOf(options: ManifestLoadOptions): Readonly<Settings> {
   return Object.freeze(settings)
 }
 
-function deepFreeze<T>(value: T): T {
-  const stack: unknown[] = [value]
-  while (stack.length > 0) {
-    const node = stack.pop()
-    if (node === null || typeof node !== 'object' || Object.isFrozen(node)) continue
-    Object.freeze(node)
-    for (const child of Object.values(node)) stack.push(child)
-  }
-  return value
-}
-
-function capped(issues: ManifestIssue[], maxIssues: number): ManifestIssue[] {
-  if (issues.length <= maxIssues) return issues
-  const kept = issues.slice(0, maxIssues)
-  const last = kept[kept.length - 1]!
-  const problem = `${issues.length - maxIssues} more problems not shown`
-  const fix = 'fix the ones above and validate again'
-  return [...kept, { ...last, path: '', problem, fix, message: `${problem} — ${fix}`, expected: '', got: '' }]
-}
-
 /** Validates manifest text; never throws for bad input, returns every defect found instead. */
 export function checkManifestText(text: string, options: ManifestLoadOptions = {}): ManifestCheck {
   const settings = settingsOf(options)
@@ -102,19 +82,16 @@ export function checkManifestText(text: string, options: ManifestLoadOptions = {
     return {
       ok: false,
       code: source.code,
-      issues: capped(locateIssues(source.drafts, text, source.document), settings.maxIssues),
+      issues: cappedIssues(locateIssues(source.drafts, text, source.document), settings.maxIssues),
     }
   }
   const { document, value } = source
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    const draft: IssueDraft = {
-      path: '',
-      problem:
-        value === null || value === undefined ? 'the manifest is empty' : 'the manifest is not a mapping',
-      fix: 'start from manifests/default.yaml or manifests/examples/minimal.yaml',
-      expected: 'a mapping',
-      got: Array.isArray(value) ? 'a list' : typeof value,
-    }
+  if (!isMapping(value)) {
+    const draft = notMappingIssue(
+      value,
+      'manifest',
+      'start from manifests/default.yaml or manifests/examples/minimal.yaml',
+    )
     return { ok: false, code: 'E_VALIDATION', issues: locateIssues([draft], text, document) }
   }
   const validator = settings.validator ?? defaultManifestValidator()
@@ -124,13 +101,13 @@ export function checkManifestText(text: string, options: ManifestLoadOptions = {
   ]
   if (drafts.length > 0) {
     const issues = orderIssues(locateIssues(drafts, text, document))
-    return { ok: false, code: 'E_VALIDATION', issues: capped(issues, settings.maxIssues) }
+    return { ok: false, code: 'E_VALIDATION', issues: cappedIssues(issues, settings.maxIssues) }
   }
   const manifest = deepFreeze(value as HubManifest)
   const extra = settings.extraChecks?.(manifest) ?? []
   if (extra.length > 0) {
     const issues = orderIssues(locateIssues([...extra], text, document))
-    return { ok: false, code: 'E_VALIDATION', issues: capped(issues, settings.maxIssues) }
+    return { ok: false, code: 'E_VALIDATION', issues: cappedIssues(issues, settings.maxIssues) }
   }
   return { ok: true, manifest }
 }
@@ -152,61 +129,16 @@ export function parseManifest(text: string, options: ManifestLoadOptions = {}, n
 }
 
 /** Reads a file, refusing oversized and non-UTF-8 content before it is parsed. */
-export async function readManifestFile(
+export function readManifestFile(
   path: string,
   maxBytes: number = DEFAULT_MANIFEST_MAX_BYTES,
 ): Promise<string> {
-  let handle: Awaited<ReturnType<typeof open>>
-  try {
-    handle = await open(path, 'r')
-  } catch (cause) {
-    throw new HubError(
-      'E_IO',
-      `cannot read manifest ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause}`,
-      { cause },
-    )
-  }
-  try {
-    const { size } = await handle.stat()
-    if (size > maxBytes) {
-      const problem = `the manifest is ${size} bytes; the limit is ${maxBytes}`
-      const fix = 'split off large data'
-      const issue: ManifestIssue = {
-        path: '',
-        line: 1,
-        column: 1,
-        problem,
-        fix,
-        message: `${problem} — ${fix}`,
-        expected: `≤ ${maxBytes} bytes`,
-        got: `${size} bytes`,
-      }
-      throw new HubError('E_RESOURCE_LIMIT', `manifest ${path}: ${problem}`, { details: { issues: [issue] } })
-    }
-    const bytes = await handle.readFile()
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-    } catch (cause) {
-      const problem = 'the file is not UTF-8 text (binary data?)'
-      const fix = 'pass a UTF-8 YAML file'
-      const issue: ManifestIssue = {
-        path: '',
-        line: 1,
-        column: 1,
-        problem,
-        fix,
-        message: `${problem} — ${fix}`,
-        expected: 'UTF-8 text',
-        got: `${bytes.length} bytes`,
-      }
-      throw new HubError('E_VALIDATION', `manifest ${path}: ${problem}`, {
-        details: { issues: [issue] },
-        cause,
-      })
-    }
-  } finally {
-    await handle.close()
-  }
+  return readGuardedText(path, {
+    maxBytes,
+    noun: 'manifest',
+    sizeSubject: 'the manifest',
+    sizeFix: 'split off large data',
+  })
 }
 
 /**

@@ -164,6 +164,8 @@ export interface BusSection extends Extensions {
     readonly passwordFile?: string
     readonly tokenEnv?: string
     readonly tokenFile?: string
+    /** A user nkey seed file, relative to the data directory (decision 2021). */
+    readonly nkeySeedFile?: string
   }
   /** TLS to the NATS server (decision 1604); files relative to the data directory. */
   readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string }
@@ -263,6 +265,8 @@ export interface HubManifest extends Extensions {
   readonly skills: readonly Skill[]
   readonly pipelines: readonly Pipeline[]
   readonly acceptance?: Extensions & { readonly mvp?: readonly string[] }
+  /** Seed 001's federation: the scenario files the hub loads by name (docs/scenarios.md). */
+  readonly federation?: Extensions & { readonly scenarios?: readonly string[] }
 }
 
 /** Which of emit/call/recv/if a validated step is. */

@@ -160,23 +160,36 @@ function configDrafts(root: unknown, path: string, skill: Record<string, unknown
       const where = `tools/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`
       if (!TOOL_NAME.test(name))
         at(where, `${name} is not an MCP tool name`, 'use the name the server lists', '1-64 of A-Za-z0-9_.-')
-      if (value !== 'off' && !(MCP_TOOL_TIERS as readonly unknown[]).includes(value))
-        at(
-          where,
-          'a tool is read_only, write_local_confirm, destructive_two_step or off',
-          'use one of them',
-          MCP_TOOL_TIERS.join(' | '),
-        )
-      else if (value !== 'off' && tier !== undefined && tierRank(value as CapabilityTier) > tierRank(tier))
-        at(
-          where,
-          `${name} is ${String(value)}, above the skill's capabilityTier ${tier}`,
-          `raise capabilityTier to ${String(value)}`,
-          `a tier up to ${tier}`,
-        )
+      const problem = toolTierProblem(name, value, tier)
+      if (problem !== undefined) at(where, ...problem)
     }
   }
   return drafts
+}
+
+/**
+ * What is wrong with one entry of a `config.tools` map (MCP servers and skill hosts alike): an
+ * unknown tier, or one above the skill's capabilityTier. [problem, fix, expected], or undefined.
+ */
+export function toolTierProblem(
+  name: string,
+  value: unknown,
+  tier: CapabilityTier | undefined,
+): [string, string, string] | undefined {
+  if (value === 'off') return undefined
+  if (!(MCP_TOOL_TIERS as readonly unknown[]).includes(value))
+    return [
+      'a tool is read_only, write_local_confirm, destructive_two_step or off',
+      'use one of them',
+      `${MCP_TOOL_TIERS.join(' | ')} | off`,
+    ]
+  if (tier !== undefined && tierRank(value as CapabilityTier) > tierRank(tier))
+    return [
+      `${name} is ${String(value)}, above the skill's capabilityTier ${tier}`,
+      `raise capabilityTier to ${String(value)}`,
+      `a tier up to ${tier}`,
+    ]
+  return undefined
 }
 
 /** MCP server skills: their config, their tier (required: the hub cannot know what a tool does), unique prefixes. */

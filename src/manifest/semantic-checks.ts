@@ -1,5 +1,6 @@
 import { renderValue } from '../contracts/index.ts'
 import { asObject, draftAt, type Lookup, list } from './check-kit.ts'
+import { hostToolTierDrafts } from './host-tool-tiers.ts'
 import { typeReferenceProblem } from './known-types.ts'
 import { type IssueDraft, pointerJoin, valueAt } from './manifest-issue.ts'
 import { suggest } from './manifest-labels.ts'
@@ -174,6 +175,7 @@ export function semanticDrafts(root: unknown, context: SemanticContext): IssueDr
     ...stateMachineDrafts(root, context),
     ...toolDrafts(root),
     ...mcpDrafts(root),
+    ...hostToolTierDrafts(root),
     ...builtinSkillDrafts(root),
     ...sectionDrafts(root),
   ]

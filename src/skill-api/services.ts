@@ -48,8 +48,10 @@ export interface OfferedSkillTool {
 export interface OfferedSkillTools {
   readonly skillId: string
   readonly tier: 'read_only' | 'write_local_confirm' | 'destructive_two_step'
-  /** The host's current tools (empty while it is down). */
+  /** The host's current tools (empty while it is down), without those turned off. */
   tools(): readonly OfferedSkillTool[]
+  /** A tool's own tier, or `off` (the manifest's config.tools); `tier` when absent (decision 1850). */
+  tierOf?(toolId: string): OfferedSkillTools['tier'] | 'off'
   call(toolId: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<unknown>
 }
 

@@ -1,4 +1,10 @@
-import { type FrameStream, openHostNatsLink } from '../frames/index.ts'
+import {
+  commandLineFlag,
+  type FrameStream,
+  type HostNatsLink,
+  natsFramesAuthOf,
+  openHostNatsLink,
+} from '../frames/index.ts'
 
 /** Env naming the NATS server(s) a skill host attaches through (the hub reads the same name). */
 export const SKILL_NATS_ENV = 'LOCALHUB_SKILL_NATS'
@@ -12,15 +18,6 @@ export interface NatsTarget {
   subject: string
 }
 
-function flag(argv: readonly string[], name: string): string | undefined {
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index]!
-    if (argument === name) return argv[index + 1]
-    if (argument.startsWith(`${name}=`)) return argument.slice(name.length + 1)
-  }
-  return undefined
-}
-
 /**
  * `--nats nats://HOST:PORT[,…] --subject S` (or LOCALHUB_SKILL_NATS and LOCALHUB_SKILL_SUBJECT):
  * the host attaches to a hub over NATS instead of stdio. Undefined when neither names a server.
@@ -29,9 +26,9 @@ export function natsTargetOf(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): NatsTarget | undefined {
-  const servers = flag(argv, '--nats') ?? env[SKILL_NATS_ENV]
+  const servers = commandLineFlag(argv, '--nats') ?? env[SKILL_NATS_ENV]
   if (servers === undefined || servers.trim() === '') return undefined
-  const subject = flag(argv, '--subject') ?? env[SKILL_SUBJECT_ENV] ?? ''
+  const subject = commandLineFlag(argv, '--subject') ?? env[SKILL_SUBJECT_ENV] ?? ''
   return { servers: servers.split(',').map((part) => part.trim()), subject }
 }
 
@@ -45,11 +42,19 @@ export function natsStreamOf(
   sessionId: string,
   log: (line: string) => void,
   exit: (code: number) => void,
-): FrameStream | undefined {
+): { stream: FrameStream; link: HostNatsLink } | undefined {
   const target = natsTargetOf(argv, env)
   if (target === undefined) return undefined
+  let auth: ReturnType<typeof natsFramesAuthOf>
   try {
-    const link = openHostNatsLink({ ...target, sessionId, name: `localhub-skill-host-${sessionId}` })
+    auth = natsFramesAuthOf(argv, env)
+  } catch (error) {
+    log((error as Error).message)
+    exit(EXIT_CONFIG)
+    return undefined
+  }
+  try {
+    const link = openHostNatsLink({ ...target, sessionId, auth, name: `localhub-skill-host-${sessionId}` })
     link.connected.then(
       () => log(`attached over NATS on ${target.subject}.{in,out}.${sessionId}`),
       (error: Error) => {
@@ -57,7 +62,7 @@ export function natsStreamOf(
         exit(1)
       },
     )
-    return link.stream
+    return { stream: link.stream, link }
   } catch (error) {
     log(
       `NATS mode needs --subject (or ${SKILL_SUBJECT_ENV}) naming the manifest's transport.subject: ${(error as Error).message}`,

@@ -9,6 +9,7 @@ import {
   type FrameStream,
   manifestHash,
 } from '../frames/index.ts'
+import { callContext } from './call-context.ts'
 import { manifestEntriesOf, manifestProblems } from './manifest-entries.ts'
 import { natsStreamOf } from './nats-connect.ts'
 import type {
@@ -20,8 +21,7 @@ import type {
 
 /** Exit code of a host whose own manifest is invalid (EX_CONFIG): the hub does not restart it. */
 export const EXIT_INVALID_MANIFEST = 78
-/** How long a permission request waits for the hub's answer before counting as denied. */
-export const DEFAULT_PERMISSION_TIMEOUT_MS = 5 * 60_000
+export { DEFAULT_PERMISSION_TIMEOUT_MS } from './call-context.ts'
 
 export interface RunOptions {
   stream?: FrameStream
@@ -71,8 +71,12 @@ export function runStdioSkill(definition: StdioSkillDefinition, options: RunOpti
   const skillId = env.LOCALHUB_SKILL_ID ?? 'skill.unknown'
   const sessionId = env.LOCALHUB_FRAME_SESSION ?? randomUUID()
   // --nats / LOCALHUB_SKILL_NATS: attach to a hub over NATS instead of stdio (nats-connect.ts).
+  const nats =
+    options.stream === undefined
+      ? natsStreamOf(options.argv ?? process.argv.slice(2), env, sessionId, log, exit)
+      : undefined
   let stream: FrameStream = options.stream ??
-    natsStreamOf(options.argv ?? process.argv.slice(2), env, sessionId, log, exit) ?? {
+    nats?.stream ?? {
       input: process.stdin,
       output: process.stdout,
     }
@@ -95,78 +99,16 @@ export function runStdioSkill(definition: StdioSkillDefinition, options: RunOpti
     exit(code)
   }
 
-  const contextFor = (callId: string, toolId: string | null): SkillCallContext => {
-    const publishUntyped: SkillCallContext['publishUntyped'] = (type, payload, publishOptions = {}) => {
-      const eventGuid = publishOptions.eventGuid ?? randomUUID()
-      const body = {
-        type,
-        payload,
-        ...(publishOptions.sessionId === undefined ? {} : { sessionId: publishOptions.sessionId }),
-        ...(publishOptions.traceId === undefined ? {} : { traceId: publishOptions.traceId }),
-      }
-      session.send({
-        kind: 'notification_push',
-        subscription_id: 'publish',
-        adapter_id: skillId,
-        event_guid: eventGuid,
-        payload_content_type: 'application/json',
-        payload: JSON.stringify(body),
-      })
-      return eventGuid
-    }
-    return {
+  const contextFor = (callId: string, toolId: string | null): SkillCallContext =>
+    callContext({
       skillId,
       sessionId,
       callId,
-      publishUntyped,
-      publish: (type, payload, publishOptions) =>
-        publishUntyped(type, payload as Record<string, unknown>, publishOptions),
-      askPermission(ask) {
-        const requestId = randomUUID()
-        return new Promise<PermissionAnswer>((resolve) => {
-          const timer = setTimeout(() => {
-            pendingPermissions.delete(requestId)
-            resolve({ decision: 'denied', receiptId: null })
-          }, ask.timeoutMs ?? DEFAULT_PERMISSION_TIMEOUT_MS)
-          pendingPermissions.set(requestId, (answer) => {
-            clearTimeout(timer)
-            resolve(answer)
-          })
-          session.send({
-            kind: 'permission_request',
-            request_id: requestId,
-            worker_id: skillId,
-            primitive_kind: ask.primitive ?? 'send',
-            description_ko: ask.descriptionKo ?? ask.descriptionEn,
-            description_en: ask.descriptionEn,
-            risk_level: ask.riskLevel ?? 'medium',
-            tool_id: toolId,
-          })
-        })
-      },
-      revokeConsent(receiptId, scope = 'once') {
-        const requestId = randomUUID()
-        return new Promise<ConsentRevokeAnswer>((resolve) => {
-          pendingRevokes.set(requestId, resolve)
-          session.send({
-            kind: 'consent_revoke_request',
-            request_id: requestId,
-            receipt_id: receiptId,
-            scope,
-          })
-        })
-      },
-      progress(messageEn, messageKo) {
-        session.send({
-          kind: 'progress_event',
-          phase: 'tool_call',
-          message_en: messageEn,
-          message_ko: messageKo ?? messageEn,
-          call_id: callId,
-        })
-      },
-    }
-  }
+      toolId,
+      send: (frame, correlationId) => session.send(frame, correlationId),
+      pendingPermissions,
+      pendingRevokes,
+    })
 
   const primitiveOf = (name: string) => definition.tools[name]?.primitive ?? 'check'
 
@@ -283,8 +225,15 @@ export function runStdioSkill(definition: StdioSkillDefinition, options: RunOpti
       ...(Number.isInteger(heartbeat) && heartbeat >= 10
         ? { options: { heartbeatIntervalMs: heartbeat } }
         : {}),
+      // Core NATS loses frames while a connection is down: gaps resume (decision 1851).
+      resumeOnGap: nats !== undefined,
       handlers: {
         onFrame,
+        onGap: (issue) => {
+          if (resumeToken === undefined) return
+          log(`frames were lost (${issue.message}); resuming`)
+          session.requestResume(resumeToken)
+        },
         onIssue: (issue) => log(`frame problem ${issue.code} at ${issue.path}: ${issue.message}`),
         onDead: () => stop(1),
         onClose: () => onStreamEnd(stream),
@@ -365,6 +314,12 @@ export function runStdioSkill(definition: StdioSkillDefinition, options: RunOpti
 
   session.attach(stream)
   watchEnd(stream)
+  // Back on a NATS server after losing it: what the hub sent meanwhile is gone; resume.
+  nats?.link.onReconnect(() => {
+    if (stopped || resumeToken === undefined) return
+    log('reconnected to NATS; resuming the session')
+    session.requestResume(resumeToken)
+  })
 
   const problems = manifestProblems(definition, validator)
   if (problems.length > 0) {

@@ -128,6 +128,8 @@ describe('indexed replay queries', () => {
     const queries: ReadQuery[] = [
       { traceId: stored[5]!.traceId },
       { sessionId: 's2', fromSeq: 100 },
+      { sessionId: 's2' },
+      { sessionId: 's2', filter: 'ui.click', limit: 5 },
       { filter: 'ui.click' },
       { filter: 'ui.>' },
       { filter: 'chat.*', limit: 10 },
@@ -148,6 +150,9 @@ describe('indexed replay queries', () => {
           .map((row) => row.detail)
           .join(' | ')
         assert.doesNotMatch(details, /SCAN events/, `${JSON.stringify(query)}: ${sql} → ${details}`)
+        // Rows come in the index's order: a sort step would read every match before the first
+        // row is returned, so its cost would grow with the matches, not the limit.
+        assert.doesNotMatch(details, /TEMP B-TREE/, `${JSON.stringify(query)}: ${sql} → ${details}`)
         assert.match(details, /USING (COVERING )?INDEX events_by_|USING INTEGER PRIMARY KEY/, details)
       }
     }

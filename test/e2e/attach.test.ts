@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { exited } from '../kit/child-process.ts'
 import { NOTE_PATHS, NOTES_REPLY, type SessionHub, startSessionHub } from '../kit/session-hub.ts'
+import { type CuttableProxy, startCuttableProxy } from '../kit/tcp-proxy.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { waitFor } from '../kit/wait-for.ts'
 
@@ -19,57 +19,15 @@ const WAIT_MS = 20_000
 /** More events than the hub's resume ring holds (DEFAULT_RESUME_RING_FRAMES = 256). */
 const EVICTING_EVENTS = 300
 
-/** A loopback TCP proxy whose connections the test can cut, and refuse while blocked. */
-interface CuttableProxy {
-  port: number
-  cut(): void
-  blocked: boolean
-  close(): Promise<void>
-}
-
-async function startProxy(targetPort: number): Promise<CuttableProxy> {
-  const pairs = new Set<[Socket, Socket]>()
-  const proxy: CuttableProxy = {
-    port: 0,
-    blocked: false,
-    cut() {
-      for (const [a, b] of pairs) {
-        a.destroy()
-        b.destroy()
-      }
-      pairs.clear()
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }
-  const server: Server = createServer((client) => {
-    if (proxy.blocked) {
-      client.destroy()
-      return
-    }
-    const upstream = createConnection({ host: '127.0.0.1', port: targetPort })
-    const pair: [Socket, Socket] = [client, upstream]
-    pairs.add(pair)
-    // The hub accepts only its own Host (DNS rebinding guard): the proxy is invisible to it.
-    client.once('data', (first: Buffer) => {
-      upstream.write(
-        first.toString('latin1').replace(`127.0.0.1:${proxy.port}`, `127.0.0.1:${targetPort}`),
+/** A cuttable proxy in front of the hub; it accepts only its own Host (DNS rebinding guard). */
+function startProxy(targetPort: number): Promise<CuttableProxy> {
+  return startCuttableProxy(targetPort, {
+    rewriteFirst: (first, proxyPort) =>
+      Buffer.from(
+        first.toString('latin1').replace(`127.0.0.1:${proxyPort}`, `127.0.0.1:${targetPort}`),
         'latin1',
-      )
-      client.pipe(upstream)
-    })
-    upstream.pipe(client)
-    const drop = () => {
-      pairs.delete(pair)
-      client.destroy()
-      upstream.destroy()
-    }
-    client.on('error', drop).on('close', drop)
-    upstream.on('error', drop).on('close', drop)
+      ),
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  proxy.port = typeof address === 'object' && address !== null ? address.port : 0
-  return proxy
 }
 
 interface Terminal {

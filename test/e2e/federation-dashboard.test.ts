@@ -10,7 +10,7 @@ import { WebSocket } from 'ws'
 import { ensureDashboardBuilt, hasChromium, launchBrowser, screenshot } from '../kit/browser.ts'
 import { type HubProcess, startHubProcess } from '../kit/hub-process.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
-import { NATS_RANDOM_PORTS, natsFederation } from '../kit/nats-federation.ts'
+import { natsFederation } from '../kit/nats-federation.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { waitForAsync } from '../kit/wait-for.ts'
 
@@ -53,26 +53,11 @@ describe('the dashboard shows one hub or the federation', {
     await response.text()
   }
 
-  const ports = NATS_RANDOM_PORTS
-
   before(async () => {
     const built = ensureDashboardBuilt()
     ollama = await startOllamaServer({ models: ['tiny'], reply: () => 'Hello from a hub.' })
     const { leafPort } = await federation.upRoot(['desk', 'laptop'])
-    for (const id of ['desk', 'laptop'])
-      await localhub([
-        'nats',
-        'up',
-        '--role',
-        'hub',
-        '--hub-id',
-        id,
-        ...ports,
-        '--root-leaf-url',
-        `nats-leaf://127.0.0.1:${leafPort}`,
-        '--data',
-        data(id),
-      ])
+    for (const id of ['desk', 'laptop']) await federation.upHub(id, `nats-leaf://127.0.0.1:${leafPort}`)
     const [desk, laptop] = await Promise.all(
       ['desk', 'laptop'].map((id) =>
         startHubProcess(data(id), [

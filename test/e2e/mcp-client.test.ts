@@ -22,6 +22,7 @@ import {
   startKitMcpHttpServer,
 } from '../kit/mcp-tool-server.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
+import { chatTurn, defaultManifestWith, listedTools, openToolHub } from '../kit/tool-hub.ts'
 import { type EventWatch, watchEvents } from '../kit/wait-for.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: raw YAML, edited in place
@@ -42,14 +43,6 @@ function mcpSkill(id: string, tier: string, config: Json): Json {
   }
 }
 
-function chatText(body: string): string {
-  return body
-    .split('\n\n')
-    .filter((block) => block.startsWith('event: stream.chunk'))
-    .map((block) => (JSON.parse(/^data: (.+)$/m.exec(block)![1]!) as { data: { text: string } }).data.text)
-    .join('')
-}
-
 describe('the hub as an MCP client', { timeout: 120_000 }, () => {
   const temp = makeTempDir('localhub-mcp-client-e2e-')
   const notesFile = join(temp.path, 'notes.json')
@@ -64,13 +57,7 @@ describe('the hub as an MCP client', { timeout: 120_000 }, () => {
     return callHub<Json>(hub, method, path, body)
   }
 
-  function chat(text: string, sessionId: string): Promise<string> {
-    return fetch(`${hub.url}/chat`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ text, sessionId }),
-    }).then(async (response) => chatText(await response.text()))
-  }
+  const chat = (text: string, sessionId: string) => chatTurn(hub, text, sessionId)
 
   async function approvalOf(requested: EventWatch, sessionId: string): Promise<Json> {
     const event = await requested.next(
@@ -84,27 +71,27 @@ describe('the hub as an MCP client', { timeout: 120_000 }, () => {
   }
 
   function manifestText(): string {
-    const manifest = parse(readFileSync(DEFAULT_MANIFEST_PATH, 'utf8')) as Json
-    manifest.workspace.roots = [{ name: 'workspace', path: 'workspace', access: 'read_write' }]
-    manifest.skills.push(
-      mcpSkill('skill.mcp.notes', 'destructive_two_step', {
-        command: process.execPath,
-        args: ['--import', 'tsx', KIT_MCP_SERVER_SCRIPT],
-        cwd: REPO_ROOT,
-        env: { [KIT_NOTES_FILE_ENV]: notesFile },
-        tools: {
-          lookup: 'read_only',
-          crash: 'read_only',
-          env: 'read_only',
-          add_note: 'write_local_confirm',
-          fail: 'off',
-        },
-        timeoutMs: 20_000,
-      }),
-      mcpSkill('skill.mcp.web', 'read_only', { url: web.url }),
-      mcpSkill('skill.mcp.remote', 'read_only', { url: remote.url, network: true }),
+    return defaultManifestWith(
+      [
+        mcpSkill('skill.mcp.notes', 'destructive_two_step', {
+          command: process.execPath,
+          args: ['--import', 'tsx', KIT_MCP_SERVER_SCRIPT],
+          cwd: REPO_ROOT,
+          env: { [KIT_NOTES_FILE_ENV]: notesFile },
+          tools: {
+            lookup: 'read_only',
+            crash: 'read_only',
+            env: 'read_only',
+            add_note: 'write_local_confirm',
+            fail: 'off',
+          },
+          timeoutMs: 20_000,
+        }),
+        mcpSkill('skill.mcp.web', 'read_only', { url: web.url }),
+        mcpSkill('skill.mcp.remote', 'read_only', { url: remote.url, network: true }),
+      ],
+      [{ name: 'workspace', path: 'workspace', access: 'read_write' }],
     )
-    return stringify(manifest)
   }
 
   before(async () => {
@@ -131,14 +118,7 @@ describe('the hub as an MCP client', { timeout: 120_000 }, () => {
         return answer.status === 'done' ? `Tool said: ${text}` : `Tool ${answer.status}.`
       },
     })
-    writeFileSync(join(temp.path, 'manifest.yaml'), manifestText())
-    hub = await openHub({
-      dataDir: join(temp.path, 'data'),
-      manifestPath: join(temp.path, 'manifest.yaml'),
-      port: 0,
-      logger: false,
-      llmFlags: { baseUrl: ollama.url, model: 'tiny' },
-    })
+    hub = await openToolHub(temp.path, manifestText(), { baseUrl: ollama.url, model: 'tiny' })
   })
   after(async () => {
     await hub?.close()
@@ -149,10 +129,7 @@ describe('the hub as an MCP client', { timeout: 120_000 }, () => {
   })
 
   test('the model is offered the servers’ tools with their tiers; off ones are not', async () => {
-    const listed = await call('GET', '/tools')
-    const tools = (listed.body.data as Json[]).map(
-      (tool) => `${tool.name}:${tool.tier}:${tool.source ?? 'fs'}`,
-    )
+    const tools = await listedTools(hub)
     for (const expected of [
       'notes__lookup:read_only:skill.mcp.notes',
       'notes__add_note:write_local_confirm:skill.mcp.notes',

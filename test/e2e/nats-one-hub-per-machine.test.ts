@@ -7,12 +7,13 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { jetstream } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { main } from '../../src/cli/index.ts'
 import { runCommand } from '../kit/cli-io.ts'
 import { type HubProcess, startHubProcess } from '../kit/hub-process.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
+import { streamEventIds } from '../kit/nats-federation.ts'
 import { freePort, requireNatsServer } from '../kit/nats-server.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { waitFor, waitForAsync } from '../kit/wait-for.ts'
@@ -93,25 +94,15 @@ describe('one hub per machine, as the guide says', { timeout: 90_000 }, () => {
   }
 
   /** Event ids of a stream, read as the owner of the server at `port`. */
-  async function streamIds(port: number, stream: string): Promise<string[]> {
-    const connection = await connect({
-      servers: `nats://127.0.0.1:${port}`,
-      user: 'owner',
-      pass: passwordOf('localhub-root', 'root.conf', 'owner'),
-    })
-    try {
-      const manager = await jetstreamManager(connection)
-      const info = await manager.streams.info(stream)
-      const ids: string[] = []
-      for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-        const message = await manager.streams.getMessage(stream, { seq }).catch(() => null)
-        if (message !== null) ids.push((message.json() as { id: string }).id)
-      }
-      return ids
-    } finally {
-      await connection.close()
-    }
-  }
+  const streamIds = (port: number, stream: string) =>
+    streamEventIds(
+      {
+        servers: `nats://127.0.0.1:${port}`,
+        user: 'owner',
+        pass: passwordOf('localhub-root', 'root.conf', 'owner'),
+      },
+      stream,
+    )
 
   /** Waits until the root's copy of `hubId` holds every event its hub holds now; returns both. */
   async function rootCatchesUp(hubId: string, hubPort: number): Promise<{ hub: string[]; root: string[] }> {

@@ -1,107 +1,34 @@
 // transport: nats with a real nats-server (random port) and a real hub: the example skill, started
 // by the test as its own process with `--nats`, attaches and serves tool calls in hub turns and
-// publishes as itself; killed -9 mid-call it fails the call with E_DEPENDENCY_UNAVAILABLE, and a new
-// host process re-attaches.
+// publishes as itself; killed -9 mid-call (the TypeScript and the Python host alike) it fails the
+// call with E_DEPENDENCY_UNAVAILABLE, and a new host process re-attaches; the newest session wins.
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
-import { join, resolve } from 'node:path'
 import { describe, test } from 'node:test'
-import type { RunningHub } from '../../src/kernel/index.ts'
 import { exited, runToEnd } from '../kit/child-process.ts'
-import { openManifestHub } from '../kit/manifest-hub.ts'
+import { callHub, type TestContextLike } from '../kit/manifest-hub.ts'
 import { freePort, startNatsServer } from '../kit/nats-server.ts'
-import { waitForAsync, watchEvents } from '../kit/wait-for.ts'
+import {
+  chatOnce as chat,
+  TS_ECHO as ECHO,
+  type HostLanguage,
+  openNatsSkillHub as hubWith,
+  natsSkillEntry as natsSkill,
+  waitUntilAttached as ready,
+  skillStatus,
+  startNatsHost,
+} from '../kit/nats-skill-hub.ts'
+import { watchEvents } from '../kit/wait-for.ts'
 
-const ROOT = resolve(import.meta.dirname, '../..')
-const ECHO = join(ROOT, 'examples/skills/frames-echo/index.ts')
-const HEARTBEAT_MS = '200'
-
-interface TestContextLike {
-  after(fn: () => Promise<void> | void): void
-}
-
-function natsSkill(id: string, subject: string, extra = ''): string {
-  return `  - id: ${id}
-    version: "0.1"
-    role: "probe"
-    transport: { type: nats, subject: ${JSON.stringify(subject)}, timeoutMs: 20000 }
-    provides: ["nudge.proposal"]
-    consumes: []
-    latencyClass: background
-${extra}`
-}
-
-async function hubWith(
+/** An example skill as a process of its own (another machine, as far as the hub knows). */
+function startHost(
   t: TestContextLike,
+  language: HostLanguage,
   natsUrl: string,
-  skills: string,
-  steps: string,
-): Promise<RunningHub> {
-  const manifest = `manifestVersion: "0.2"
-system: { id: nats-skill-hub, name: "nats skills", mode: local-first }
-skills:
-${skills}
-pipelines:
-  - id: pipeline.chat.text
-    steps:
-${steps}
-`
-  const { hub } = await openManifestHub(t, manifest, {
-    env: {
-      ...process.env,
-      LOCALHUB_BUS: '',
-      LOCALHUB_SKILL_NATS: natsUrl,
-      LOCALHUB_HEARTBEAT_MS: HEARTBEAT_MS,
-    },
-  })
-  return hub
+  subject: string,
+  skillId: string,
+) {
+  return startNatsHost(t, language, { natsUrl, subject, skillId }).child
 }
-
-/** The example skill as a process of its own (another machine, as far as the hub knows). */
-function startHost(t: TestContextLike, natsUrl: string, subject: string, skillId: string): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=localhub-source', '--import', 'tsx', ECHO, '--nats', natsUrl, '--subject', subject],
-    {
-      cwd: ROOT,
-      env: { ...process.env, LOCALHUB_SKILL_ID: skillId, LOCALHUB_HEARTBEAT_MS: HEARTBEAT_MS },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  )
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await exited(child)
-  })
-  return child
-}
-
-async function chat(hub: RunningHub, text: string) {
-  const response = await fetch(`${hub.url}/chat`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ text, stream: false }),
-  })
-  return (await response.json()) as {
-    ok: boolean
-    data?: { text: string }
-    error?: { code: string; message: string }
-  }
-}
-
-async function skillStatus(hub: RunningHub, id: string) {
-  const response = await fetch(`${hub.url}/health`, { headers: { authorization: `Bearer ${hub.token}` } })
-  const body = (await response.json()) as {
-    data: { skills: { id: string; status: string; reason?: string }[] }
-  }
-  return body.data.skills.find((skill) => skill.id === id)
-}
-
-const ready = (hub: RunningHub, id: string) =>
-  waitForAsync(
-    async () => (await skillStatus(hub, id))?.status === 'ready',
-    `${id} attached over NATS`,
-    20_000,
-  )
 
 describe('transport: nats skill hosts', () => {
   test('a host attached over NATS serves a tool call in a hub turn and publishes as itself', async (t) => {
@@ -130,7 +57,7 @@ describe('transport: nats skill hosts', () => {
     assert.equal(refused.error?.code, 'E_BAD_REQUEST', 'no host has told the hub its tools yet')
 
     const proposals = await watchEvents(hub.bus, 'nudge.proposal')
-    startHost(t, nats.url, subject, 'skill.remote')
+    startHost(t, 'typescript', nats.url, subject, 'skill.remote')
     await ready(hub, 'skill.remote')
     const answer = await chat(hub, 'hello over NATS 한국어')
     assert.equal(answer.ok, true, JSON.stringify(answer))
@@ -140,72 +67,109 @@ describe('transport: nats skill hosts', () => {
     assert.equal((proposal.payload as { reason: string }).reason, 'from afar')
   })
 
-  test('kill -9 mid-call fails the call with E_DEPENDENCY_UNAVAILABLE; a new host re-attaches and serves', async (t) => {
-    const nats = await startNatsServer({ name: 'skills-kill' })
+  for (const language of ['typescript', 'python'] as HostLanguage[]) {
+    test(`${language} host: kill -9 mid-call fails the call with E_DEPENDENCY_UNAVAILABLE; a new host re-attaches and serves`, async (t) => {
+      const nats = await startNatsServer({ name: `skills-kill-${language}` })
+      t.after(() => nats.dispose())
+      const subject = `localhub.test.frames.skill_slow_${language}`
+      const hub = await hubWith(
+        t,
+        nats.url,
+        natsSkill('skill.slow', subject, '    config: { arguments: { delay_ms: 2500 } }\n'),
+        `      - { call: "skill.slow", mode: "slow_echo" }\n      - { emit: "turn.end" }`,
+      )
+      const statuses = await watchEvents(hub.bus, 'pipeline.status')
+      const first = startHost(t, language, nats.url, subject, 'skill.slow')
+      await ready(hub, 'skill.slow')
+      const turn = chat(hub, 'interrupted')
+      await statuses.next(
+        (event) =>
+          (event.payload as { step: string; state: string }).step.includes('call:skill.slow') &&
+          (event.payload as { state: string }).state === 'start',
+        'the slow step starting',
+      )
+      const killedAt = performance.now()
+      first.kill('SIGKILL')
+      const failed = await turn
+      const detectedMs = performance.now() - killedAt
+      assert.equal(failed.ok, false)
+      assert.equal(failed.error?.code, 'E_DEPENDENCY_UNAVAILABLE', JSON.stringify(failed))
+      assert.match(failed.error?.message ?? '', /missed its heartbeats/)
+      assert.ok(
+        detectedMs < 2500,
+        `found dead by heartbeats before the call would have ended (${Math.round(detectedMs)} ms)`,
+      )
+      const waiting = await skillStatus(hub, 'skill.slow')
+      assert.equal(waiting?.status, 'degraded')
+      assert.match(waiting?.reason ?? '', /missed its heartbeats; waiting for a skill host/)
+      const down = await chat(hub, 'while down')
+      assert.equal(
+        down.error?.code,
+        'E_DEPENDENCY_UNAVAILABLE',
+        'a call while no host is attached fails at once',
+      )
+
+      startHost(t, language, nats.url, subject, 'skill.slow')
+      await ready(hub, 'skill.slow')
+      const again = await chat(hub, 'back again')
+      assert.equal(again.ok, true, JSON.stringify(again))
+      assert.equal(again.data?.text, 'back again')
+    })
+
+    test(`${language} host: the newest session wins: the replaced host is told its stream ended and exits 0`, async (t) => {
+      const nats = await startNatsServer({ name: `skills-twice-${language}` })
+      t.after(() => nats.dispose())
+      const subject = `localhub.test.frames.skill_twice_${language}`
+      const hub = await hubWith(
+        t,
+        nats.url,
+        natsSkill('skill.twice', subject),
+        `      - { call: "skill.twice", mode: "echo" }\n      - { emit: "turn.end" }`,
+      )
+      const first = startHost(t, language, nats.url, subject, 'skill.twice')
+      await ready(hub, 'skill.twice')
+      const firstExit = exited(first)
+      startHost(t, language, nats.url, subject, 'skill.twice')
+      assert.equal(await firstExit, 0, 'the replaced host ended cleanly')
+      await ready(hub, 'skill.twice')
+      const answer = await chat(hub, 'served by the second')
+      assert.equal(answer.data?.text, 'served by the second', JSON.stringify(answer))
+    })
+  }
+
+  test('config.tools on a NATS skill: tiers per tool, off refused; a tool the host lacks makes the skill unavailable', async (t) => {
+    const nats = await startNatsServer({ name: 'skills-tiers' })
     t.after(() => nats.dispose())
-    const subject = 'localhub.test.frames.skill_slow'
+    const tiers = (tools: string) =>
+      `    capabilityTier: write_local_confirm\n    auditLedger: true\n    config: { tools: ${tools} }\n`
     const hub = await hubWith(
       t,
       nats.url,
-      natsSkill('skill.slow', subject, '    config: { arguments: { delay_ms: 2500 } }\n'),
-      `      - { call: "skill.slow", mode: "slow_echo" }\n      - { emit: "turn.end" }`,
+      natsSkill('skill.tiered', 'localhub.test.frames.tiered', tiers('{ echo: read_only, crash: off }')) +
+        natsSkill('skill.misnamed', 'localhub.test.frames.misnamed', tiers('{ nope: off }')),
+      '      - { emit: "turn.end" }',
     )
-    const statuses = await watchEvents(hub.bus, 'pipeline.status')
-    const first = startHost(t, nats.url, subject, 'skill.slow')
-    await ready(hub, 'skill.slow')
-    const turn = chat(hub, 'interrupted')
-    await statuses.next(
-      (event) =>
-        (event.payload as { step: string; state: string }).step.includes('call:skill.slow') &&
-        (event.payload as { state: string }).state === 'start',
-      'the slow step starting',
-    )
-    const killedAt = performance.now()
-    first.kill('SIGKILL')
-    const failed = await turn
-    const detectedMs = performance.now() - killedAt
-    assert.equal(failed.ok, false)
-    assert.equal(failed.error?.code, 'E_DEPENDENCY_UNAVAILABLE', JSON.stringify(failed))
-    assert.match(failed.error?.message ?? '', /missed its heartbeats/)
-    assert.ok(
-      detectedMs < 2500,
-      `found dead by heartbeats before the call would have ended (${Math.round(detectedMs)} ms)`,
-    )
-    const waiting = await skillStatus(hub, 'skill.slow')
-    assert.equal(waiting?.status, 'degraded')
-    assert.match(waiting?.reason ?? '', /missed its heartbeats; waiting for a skill host/)
-    const down = await chat(hub, 'while down')
-    assert.equal(
-      down.error?.code,
-      'E_DEPENDENCY_UNAVAILABLE',
-      'a call while no host is attached fails at once',
-    )
+    startHost(t, 'typescript', nats.url, 'localhub.test.frames.tiered', 'skill.tiered')
+    await ready(hub, 'skill.tiered')
+    const listed = await callHub<{ data: { name: string; tier: string }[] }>(hub, 'GET', '/tools')
+    const offered = Object.fromEntries(listed.body.data.map((tool) => [tool.name, tool.tier]))
+    assert.equal(offered.tiered__echo, 'read_only')
+    assert.equal(offered.tiered__publish, 'write_local_confirm')
+    assert.equal(offered.tiered__crash, undefined)
+    const refused = await callHub<{ error?: { code: string } }>(hub, 'POST', '/tools/tiered__crash', {
+      params: {},
+    })
+    assert.equal(refused.body.error?.code, 'E_PERMISSION_REQUIRED')
+    const echoed = await callHub<{ data?: { data?: unknown } }>(hub, 'POST', '/tools/tiered__echo', {
+      params: { text: 'over NATS' },
+    })
+    assert.deepEqual(echoed.body.data?.data, { text: 'over NATS' })
 
-    startHost(t, nats.url, subject, 'skill.slow')
-    await ready(hub, 'skill.slow')
-    const again = await chat(hub, 'back again')
-    assert.equal(again.ok, true, JSON.stringify(again))
-    assert.equal(again.data?.text, 'back again')
-  })
-
-  test('the newest host session wins: the replaced host is told its stream ended and exits 0', async (t) => {
-    const nats = await startNatsServer({ name: 'skills-twice' })
-    t.after(() => nats.dispose())
-    const subject = 'localhub.test.frames.skill_twice'
-    const hub = await hubWith(
-      t,
-      nats.url,
-      natsSkill('skill.twice', subject),
-      `      - { call: "skill.twice", mode: "echo" }\n      - { emit: "turn.end" }`,
-    )
-    const first = startHost(t, nats.url, subject, 'skill.twice')
-    await ready(hub, 'skill.twice')
-    const firstExit = exited(first)
-    startHost(t, nats.url, subject, 'skill.twice')
-    assert.equal(await firstExit, 0, 'the replaced host ended cleanly')
-    await ready(hub, 'skill.twice')
-    const answer = await chat(hub, 'served by the second')
-    assert.equal(answer.data?.text, 'served by the second', JSON.stringify(answer))
+    const misnamed = startHost(t, 'typescript', nats.url, 'localhub.test.frames.misnamed', 'skill.misnamed')
+    assert.equal(await exited(misnamed), 0, 'the hub ended the session it refused')
+    const status = await skillStatus(hub, 'skill.misnamed')
+    assert.equal(status?.status, 'unavailable')
+    assert.match(status?.reason ?? '', /config\.tools names nope, which this host does not serve/)
   })
 
   test('the SDK refuses --nats without a subject (78) and says when the server cannot be reached (1)', async () => {

@@ -1,28 +1,21 @@
 // The dashboard's Timers view in Debian's Chromium: the scheduler's jobs with their next run from
 // GET /timers, a timer added from the form and removed again through the same API.
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
-import { openHub, type RunningHub } from '../../src/kernel/index.ts'
-import { ensureDashboardBuilt, hasChromium, launchBrowser, screenshot } from '../kit/browser.ts'
-import { makeTempDir } from '../kit/temp-dir.ts'
+import type { Page } from 'playwright-core'
+import type { RunningHub } from '../../src/kernel/index.ts'
+import { hasChromium, screenshot } from '../kit/browser.ts'
+import { openDashboardHub } from '../kit/dashboard-hub.ts'
+import { schedulerSkill } from '../kit/manifest-hub.ts'
 
 const MANIFEST = `manifestVersion: "0.2"
 system: { id: timers-dashboard, name: "timers", mode: local-first }
 skills:
-  - id: skill.scheduler
-    version: "0.2"
-    role: "signals.time"
-    transport: { type: inproc, module: scheduler }
-    provides: [timer.tick, cron.triggered, heartbeat.tick, timer.schedule.result]
-    consumes: [timer.schedule]
-    latencyClass: background
-    config:
-      heartbeatEverySec: 3600
-      timers:
-        - { id: standup, kind: cron, spec: "0 9 * * 1-5", timezone: Europe/Berlin, event: cron.triggered, name: "Daily standup" }
+${schedulerSkill([
+  'heartbeatEverySec: 3600',
+  'timers:',
+  '  - { id: standup, kind: cron, spec: "0 9 * * 1-5", timezone: Europe/Berlin, event: cron.triggered, name: "Daily standup" }',
+])}
   - id: skill.proactive.triage
     version: "0.2"
     role: "attention-manager"
@@ -49,30 +42,17 @@ describe('the Timers view in Chromium', {
   skip: hasChromium() ? false : 'chromium is not installed (bash scripts/setup-system.sh)',
   timeout: 180_000,
 }, () => {
-  const data = makeTempDir('localhub-timers-ui-')
   let hub: RunningHub
-  let browser: Browser
   let page: Page
+  let close = async () => {}
 
   before(async () => {
-    writeFileSync(join(data.path, 'manifest.yaml'), MANIFEST)
-    await ensureDashboardBuilt()
-    hub = await openHub({
-      dataDir: join(data.path, 'hub'),
-      manifestPath: join(data.path, 'manifest.yaml'),
-      port: 0,
-      transport: 'memory',
-      logger: false,
-    })
-    browser = await launchBrowser()
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage()
-    page.setDefaultTimeout(15_000)
+    ;({ hub, page, close } = await openDashboardHub(MANIFEST, {
+      tempPrefix: 'localhub-timers-ui-',
+      pageTimeoutMs: 15_000,
+    }))
   })
-  after(async () => {
-    await browser?.close()
-    await hub?.close()
-    data.remove()
-  })
+  after(() => close())
 
   const listed = async (): Promise<TimerRow[]> => {
     const response = await fetch(`${hub.url}/timers`, { headers: { authorization: `Bearer ${hub.token}` } })

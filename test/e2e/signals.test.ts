@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import type { Envelope } from '../../src/contracts/index.ts'
 import { openHub, type RunningHub } from '../../src/kernel/index.ts'
+import { schedulerSkill } from '../kit/manifest-hub.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { waitForAsync, watchEvents } from '../kit/wait-for.ts'
 
@@ -258,17 +259,7 @@ ${TRIAGE.replace('consumes: [', 'consumes: [calendar.event, ')}`).concat(`  - id
 
   test('the scheduler publishes heartbeat.tick and timer.tick, and lists its timers with their next run', async (t) => {
     const { hub } = await hubWith(
-      manifest(`  - id: skill.scheduler
-    version: "0.2"
-    role: "signals.time"
-    transport: { type: inproc, module: scheduler }
-    provides: [timer.tick, cron.triggered, heartbeat.tick, timer.schedule.result]
-    consumes: [timer.schedule]
-    latencyClass: background
-    config:
-      heartbeatEverySec: 1
-      timers:
-        - { id: every-second, kind: interval, spec: 1000 }
+      manifest(`${schedulerSkill(['heartbeatEverySec: 1', 'timers:', '  - { id: every-second, kind: interval, spec: 1000 }'])}
 ${TRIAGE}`),
       t,
     )

@@ -4,51 +4,29 @@
 // loopback model calls their tools in chat turns. The read runs at once; the write waits for the
 // person's approval and is ledgered as the skill; every call is a tool.request / tool.result pair.
 import assert from 'node:assert/strict'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { parse, stringify } from 'yaml'
-import { DEFAULT_MANIFEST_PATH, openHub, type RunningHub } from '../../src/kernel/index.ts'
+import type { RunningHub } from '../../src/kernel/index.ts'
 import { REPO_ROOT } from '../kit/child-process.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
+import { callHub } from '../kit/manifest-hub.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
+import {
+  chatTurn,
+  defaultManifestWith,
+  type Json,
+  listedTools,
+  openToolHub,
+  tsExampleStdioTransport,
+} from '../kit/tool-hub.ts'
 import { watchEvents } from '../kit/wait-for.ts'
-
-// biome-ignore lint/suspicious/noExplicitAny: raw YAML, edited in place
-type Json = Record<string, any>
-
-function chatText(body: string): string {
-  return body
-    .split('\n\n')
-    .filter((block) => block.startsWith('event: stream.chunk'))
-    .map((block) => (JSON.parse(/^data: (.+)$/m.exec(block)![1]!) as { data: { text: string } }).data.text)
-    .join('')
-}
 
 describe('stdio skills’ tools offered to the model', { timeout: 120_000 }, () => {
   const temp = makeTempDir('localhub-stdio-model-tools-')
   let ollama: FakeOllamaServer
   let hub: RunningHub
 
-  async function call(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${hub.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${hub.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    return { status: response.status, body: (await response.json()) as Json }
-  }
-
-  function chat(text: string, sessionId: string): Promise<string> {
-    return fetch(`${hub.url}/chat`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ text, sessionId }),
-    }).then(async (response) => chatText(await response.text()))
-  }
+  const call = (method: string, path: string, body?: unknown) => callHub<Json>(hub, method, path, body)
+  const chat = (text: string, sessionId: string) => chatTurn(hub, text, sessionId)
 
   before(async () => {
     ollama = await startOllamaServer({
@@ -68,20 +46,12 @@ describe('stdio skills’ tools offered to the model', { timeout: 120_000 }, () 
         return answer.status === 'done' ? `Tool said: ${text}` : `Tool ${answer.status}.`
       },
     })
-    const manifest = parse(readFileSync(DEFAULT_MANIFEST_PATH, 'utf8')) as Json
-    manifest.workspace.roots = []
-    manifest.skills.push(
+    const manifest = defaultManifestWith([
       {
         id: 'skill.ts_echo',
         version: '0.1',
         role: 'echo',
-        transport: {
-          type: 'stdio',
-          command: process.execPath,
-          args: ['--conditions=localhub-source', '--import', 'tsx', 'examples/skills/frames-echo/index.ts'],
-          cwd: REPO_ROOT,
-          timeoutMs: 30_000,
-        },
+        transport: tsExampleStdioTransport(),
         capabilityTier: 'read_only',
         provides: ['nudge.proposal'],
         consumes: [],
@@ -122,15 +92,8 @@ describe('stdio skills’ tools offered to the model', { timeout: 120_000 }, () 
         consumes: [],
         latencyClass: 'realtime_text',
       },
-    )
-    writeFileSync(join(temp.path, 'manifest.yaml'), stringify(manifest))
-    hub = await openHub({
-      dataDir: join(temp.path, 'data'),
-      manifestPath: join(temp.path, 'manifest.yaml'),
-      port: 0,
-      logger: false,
-      llmFlags: { baseUrl: ollama.url, model: 'tiny' },
-    })
+    ])
+    hub = await openToolHub(temp.path, manifest, { baseUrl: ollama.url, model: 'tiny' })
   })
   after(async () => {
     await hub?.close()
@@ -140,9 +103,7 @@ describe('stdio skills’ tools offered to the model', { timeout: 120_000 }, () 
 
   test('GET /tools lists each host’s tools under its skill’s tier; a skill without capabilityTier offers none', async () => {
     const listed = await call('GET', '/tools')
-    const tools = (listed.body.data as Json[]).map(
-      (tool) => `${tool.name}:${tool.tier}:${tool.source ?? 'fs'}`,
-    )
+    const tools = await listedTools(hub)
     for (const expected of [
       'ts_echo__echo:read_only:skill.ts_echo',
       'ts_echo__slow_echo:read_only:skill.ts_echo',

@@ -2,11 +2,9 @@
 // real hub. A satellite streams its microphone without pause (run-pipeline start_stage wake, as
 // wyoming-satellite does when the server detects the wake word, or the wake flow's detect +
 // audio); flite speaks the phrase inside other speech; the hub's keyword spotter hears it, sends
-// `detection`, and the turn hears only what follows. The hub also dials a satellite that waits to
-// be called (kernel.api.wyoming.satellites), and redials it with backoff.
+// `detection`, and the turn hears only what follows. The hub dialling satellites that wait to be
+// called is voice-wyoming-dialer.test.ts.
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import type { Envelope } from '../../src/contracts/index.ts'
 import type { RunningHub } from '../../src/kernel/index.ts'
@@ -14,48 +12,24 @@ import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/ind
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { silence, speak16k } from '../kit/wake-corpus.ts'
 import { openWakeHub } from '../kit/wake-hub.ts'
+import {
+  BEFORE_WORDS,
+  CHUNK_MS,
+  FORMAT,
+  phraseInSpeech,
+  SPEED,
+  stream,
+  streamSilenceUntil,
+  words,
+} from '../kit/wake-satellite-audio.ts'
 import { WyomingSatellite } from '../kit/wyoming-satellite.ts'
-import { WaitingSatellite } from '../kit/wyoming-waiting-satellite.ts'
 
-const CHUNK_MS = 100
-const SPEED = 4 // times real time
-const FORMAT = { rate: 16_000, width: 2, channels: 1 }
-const BEFORE_WORDS = ['plants', 'water', 'remember', 'leave']
 /** Many sentences: speaking them at playback speed takes long enough to be interrupted. */
 const LONG_ANSWER = Array.from(
   { length: 10 },
   (_, index) => `This is sentence ${index + 1} of a long story.`,
 ).join(' ')
 let answerLong = false
-
-function words(text: unknown): string[] {
-  return (
-    String(text)
-      .toLowerCase()
-      .match(/[a-z']+/g) ?? []
-  )
-}
-
-/** Streams 16 kHz mono audio as audio-chunks only (an always-streaming satellite sends no audio-start). */
-async function stream(satellite: WyomingSatellite, pcm: Buffer, startMs = 0): Promise<number> {
-  const bytes = (16_000 * 2 * CHUNK_MS) / 1000
-  let timestamp = startMs
-  for (let offset = 0; offset < pcm.length; offset += bytes) {
-    if (satellite.closed) break
-    satellite.send('audio-chunk', { ...FORMAT, timestamp }, pcm.subarray(offset, offset + bytes))
-    timestamp += CHUNK_MS
-    await new Promise((resolve) => setTimeout(resolve, CHUNK_MS / SPEED))
-  }
-  return timestamp
-}
-
-/** Silence until `done` holds: the microphone keeps streaming while the hub answers. */
-async function streamSilenceUntil(satellite: WyomingSatellite, done: () => boolean, limitMs = 90_000) {
-  for (let sent = 0; !done(); sent += CHUNK_MS) {
-    if (sent > limitMs) throw new Error('gave up streaming silence')
-    await stream(satellite, silence(CHUNK_MS))
-  }
-}
 
 async function until(condition: () => boolean, limitMs = 10_000): Promise<void> {
   for (const started = Date.now(); !condition(); ) {
@@ -64,23 +38,10 @@ async function until(condition: () => boolean, limitMs = 10_000): Promise<void> 
   }
 }
 
-const phraseInSpeech = (question: string) =>
-  Buffer.concat([
-    silence(500),
-    speak16k('please remember to water the plants before you leave', 'kal16'),
-    silence(1200),
-    speak16k('hey jarvis', 'slt'),
-    silence(250),
-    speak16k(question, 'slt'),
-    silence(1500),
-  ])
-
 describe('Wyoming satellites as wake-word sources', { timeout: 300_000 }, () => {
   const temp = makeTempDir('localhub-wyoming-wake-')
   let ollama: FakeOllamaServer
   let hub: RunningHub & { wyoming: { host: string; port: number } }
-  let kitchen: WaitingSatellite
-  let garagePort: number
   const questions: string[] = []
   const seen: Envelope[] = []
 
@@ -104,22 +65,11 @@ describe('Wyoming satellites as wake-word sources', { timeout: 300_000 }, () => 
         return answerLong ? LONG_ANSWER : 'Here you are.'
       },
     })
-    kitchen = await WaitingSatellite.listen()
-    // A port where no satellite listens yet: the hub keeps redialling it. It lies below the
-    // ephemeral range, so no other test's server (port 0) can be given it meanwhile and receive
-    // the dials.
-    garagePort = await freePortBelowEphemeralRange()
     hub = (await openWakeHub(
       temp.path,
       ollama.url,
       { mode: 'wake_word', phrases: [{ phrase: 'hey jarvis', threshold: 1e-20 }] },
-      {
-        port: 0,
-        satellites: [
-          { name: 'kitchen', host: '127.0.0.1', port: kitchen.port },
-          { name: 'garage', host: '127.0.0.1', port: garagePort },
-        ],
-      },
+      { port: 0 },
     )) as RunningHub & { wyoming: { host: string; port: number } }
     for (const type of [
       'voice.wake.detected',
@@ -136,7 +86,6 @@ describe('Wyoming satellites as wake-word sources', { timeout: 300_000 }, () => 
   })
   after(async () => {
     await hub?.close()
-    await kitchen?.close()
     await ollama?.close()
     temp.remove()
   })
@@ -445,54 +394,4 @@ describe('Wyoming satellites as wake-word sources', { timeout: 300_000 }, () => 
       source: 'wyoming',
     })
   })
-
-  test('the hub dials a satellite that waits to be called, runs a wake turn over that connection, and redials it', async () => {
-    const first = await kitchen.connection(0)
-    await first.next((event) => event.type === 'describe', 'describe')
-    await first.next((event) => event.type === 'run-satellite', 'run-satellite')
-    // As wyoming-satellite does on run-satellite when the server detects the wake word.
-    first.send('run-pipeline', { start_stage: 'wake', end_stage: 'tts', restart_on_end: true })
-    const from = seen.length
-    await stream(first, phraseInSpeech('tell me a joke about the weather'))
-    await first.next((event) => event.type === 'detection', 'the detection')
-    await streamSilenceUntil(first, () => first.received.some((event) => event.type === 'audio-stop'))
-    const transcript = await first.next((event) => event.type === 'transcript', 'the transcript')
-    for (const word of BEFORE_WORDS) assert.ok(!words(transcript.data.text).includes(word))
-    assert.equal(seenOf('voice.wake.detected', from)[0]!.payload.source, 'kitchen')
-    // The satellite restarts: the hub calls again by itself.
-    first.close()
-    const second = await kitchen.connection(1)
-    await second.next((event) => event.type === 'run-satellite', 'run-satellite after the redial')
-    const kitchenState = hub.wyomingSatellites().find((state) => state.name === 'kitchen')
-    assert.equal(kitchenState?.connected, true)
-    // The garage satellite was off since the hub started: dials failed, and backoff goes on.
-    const garage = hub.wyomingSatellites().find((state) => state.name === 'garage')
-    assert.equal(garage?.connected, false)
-    assert.ok((garage?.failures ?? 0) >= 2, `garage failures ${garage?.failures}`)
-    const late = await WaitingSatellite.listen(garagePort)
-    try {
-      const call = await late.connection(0, 40_000)
-      await call.next((event) => event.type === 'run-satellite', 'run-satellite on the late satellite')
-    } finally {
-      await late.close()
-    }
-  })
 })
-
-/** A free loopback port below the kernel's ephemeral range (where port 0 never lands). */
-async function freePortBelowEphemeralRange(): Promise<number> {
-  const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
-  const top = (low ?? 32_768) - 1_000
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = top - Math.floor(Math.random() * 10_000)
-    const probe = createServer()
-    const bound = await new Promise<boolean>((resolve) => {
-      probe.once('error', () => resolve(false))
-      probe.listen(port, '127.0.0.1', () => resolve(true))
-    })
-    if (!bound) continue
-    await new Promise<void>((resolve) => probe.close(() => resolve()))
-    return port
-  }
-  throw new Error('no free port below the ephemeral range')
-}

@@ -5,13 +5,18 @@
 // never links.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { connect as connectTcp } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { chooseBus, openChosenBus } from '../../src/bus-factory/index.ts'
-import { NATS_RANDOM_PORTS, type NatsState, natsFederation } from '../kit/nats-federation.ts'
+import {
+  leafnodeCount,
+  type NatsState,
+  natsFederation,
+  ownerPasswordOf,
+  plainTextAttempt,
+} from '../kit/nats-federation.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { collect, waitForAsync } from '../kit/wait-for.ts'
 
@@ -20,15 +25,11 @@ const SECRET = 'a-home-secret-for-the-tls-test'
 describe('TLS on the leafnode link', { timeout: 90_000 }, () => {
   const temp = makeTempDir('localhub-leaf-tls-')
   const federation = natsFederation(temp.path, SECRET)
-  const { data, localhub, stateOf } = federation
-  const ports = NATS_RANDOM_PORTS
+  const { data } = federation
   let root: NatsState
   let leafPort = 0
 
-  async function leafCount(): Promise<number> {
-    const response = await fetch(`${root.monitorUrl}/leafz`)
-    return ((await response.json()) as { leafnodes: number }).leafnodes
-  }
+  const leafCount = () => leafnodeCount(root)
 
   before(async () => {
     ;({ root, leafPort } = await federation.upRoot(['desk', 'laptop']))
@@ -41,39 +42,18 @@ describe('TLS on the leafnode link', { timeout: 90_000 }, () => {
   test('the root asks for TLS on its leafnode port and refuses a plain-text connection', async () => {
     const config = readFileSync(root.configFile, 'utf8')
     assert.match(config, /leafnodes \{[\s\S]*tls \{ cert_file: "[^"]+root-leaf\.pem"/)
-    const socket = connectTcp(leafPort, '127.0.0.1')
-    let received = ''
-    socket.setEncoding('utf8')
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
-    socket.on('data', (chunk: string) => {
-      received += chunk
-      // Answer the server's INFO in plain text, as a leafnode without TLS would.
-      if (received.includes('\r\n') && !socket.writableEnded)
-        socket.end('CONNECT {"user":"leaf-desk","pass":"x","tls_required":false}\r\nPING\r\n')
-    })
-    socket.on('error', () => undefined)
-    await closed
-    const info = JSON.parse(/^INFO (\{.*\}) ?\r\n/.exec(received)![1]!) as { tls_required?: boolean }
+    // Answer the server's INFO in plain text, as a leafnode without TLS would.
+    const { info, received } = await plainTextAttempt(
+      leafPort,
+      'CONNECT {"user":"leaf-desk","pass":"x","tls_required":false}',
+    )
     assert.equal(info.tls_required, true)
     assert.doesNotMatch(received, /PONG|\+OK/, 'the plain-text client got no answer')
   })
 
   test('a hub joins the root over TLS and its events reach the root; a plain-text hub never links', async (t) => {
     const leafUrl = `nats-leaf://127.0.0.1:${leafPort}`
-    await localhub([
-      'nats',
-      'up',
-      '--role',
-      'hub',
-      '--hub-id',
-      'desk',
-      ...ports,
-      '--root-leaf-url',
-      leafUrl,
-      '--data',
-      data('desk'),
-    ])
-    const desk = stateOf('desk', 'hub-desk')
+    const { state: desk } = await federation.upHub('desk', leafUrl)
     assert.match(readFileSync(desk.configFile, 'utf8'), /remotes: \[[\s\S]*tls \{ ca_file: "[^"]+ca\.pem"/)
     // Each machine made its own CA certificate from the secret: no file was copied between them.
     const caOf = (dir: string) => readFileSync(join(data(dir), 'nats', 'tls', 'ca.pem'), 'utf8')
@@ -96,7 +76,7 @@ describe('TLS on the leafnode link', { timeout: 90_000 }, () => {
     const owner = await connect({
       servers: root.url,
       user: 'owner',
-      pass: /user: "owner", password: "([^"]+)"/.exec(readFileSync(root.configFile, 'utf8'))![1]!,
+      pass: ownerPasswordOf(root.configFile),
     })
     t.after(() => owner.close())
     const manager = await jetstreamManager(owner)
@@ -111,21 +91,7 @@ describe('TLS on the leafnode link', { timeout: 90_000 }, () => {
     assert.equal((last!.json() as { id: string }).id, recorded.at(-1)!.id)
 
     // The laptop set up without TLS is refused by the root: it never links.
-    await localhub([
-      'nats',
-      'up',
-      '--role',
-      'hub',
-      '--hub-id',
-      'laptop',
-      ...ports,
-      '--root-leaf-url',
-      leafUrl,
-      '--leaf-plain',
-      '--data',
-      data('laptop'),
-    ])
-    const laptop = stateOf('laptop', 'hub-laptop')
+    const { state: laptop } = await federation.upHub('laptop', leafUrl, { extra: ['--leaf-plain'] })
     await waitForAsync(
       async () =>
         /leafnode|TLS|tls/i.test(

@@ -15,11 +15,14 @@ export interface CommandOutcome {
   stderr: string
 }
 
-/** Runs one command group in process with captured output, the data directory in `dataDir`. */
+/**
+ * Runs one command group in process with captured output; `dataDir`, when given, is the data
+ * directory (LOCALHUB_DATA). The environment holds nothing else unless `env` adds it.
+ */
 export async function runCommand(
   run: (args: string[], io: MemoryIo) => Promise<number>,
   args: string[],
-  options: { cwd: string; dataDir: string; env?: Record<string, string | undefined> },
+  options: { cwd: string; dataDir?: string; env?: Record<string, string | undefined> },
 ): Promise<CommandOutcome> {
   const stdout = new PassThrough()
   const stderr = new PassThrough()
@@ -30,7 +33,7 @@ export async function runCommand(
     stdin: new PassThrough(),
     stdout,
     stderr,
-    env: { LOCALHUB_DATA: options.dataDir, ...options.env },
+    env: { ...(options.dataDir === undefined ? {} : { LOCALHUB_DATA: options.dataDir }), ...options.env },
     cwd: options.cwd,
   }
   const code = await run(args, io)

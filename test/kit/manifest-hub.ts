@@ -19,29 +19,87 @@ export interface ManifestHubOptions {
   env?: Record<string, string | undefined>
 }
 
+export interface ManifestHub {
+  hub: RunningHub
+  temp: TempDir
+  /** The hub's data directory (`data` in the temp dir). */
+  dataDir: string
+}
+
+/**
+ * Writes `manifest.yaml` into a temp dir and opens a hub on it; `close` shuts the hub and removes
+ * the dir. For suites whose hub outlives one test (before/after hooks); tests use openManifestHub.
+ */
+export async function startManifestHub(
+  manifestText: string,
+  options: ManifestHubOptions = {},
+): Promise<ManifestHub & { close(): Promise<void> }> {
+  const temp = options.temp ?? makeTempDir()
+  const manifestPath = join(temp.path, 'manifest.yaml')
+  const dataDir = join(temp.path, 'data')
+  let hub: RunningHub
+  try {
+    writeFileSync(manifestPath, manifestText)
+    hub = await openHub({
+      dataDir,
+      manifestPath,
+      port: 0,
+      transport: 'memory',
+      logger: false,
+      ...(options.env === undefined ? {} : { env: options.env }),
+    })
+  } catch (error) {
+    temp.remove()
+    throw error
+  }
+  const close = async () => {
+    try {
+      await hub.close()
+    } finally {
+      temp.remove()
+    }
+  }
+  return { hub, temp, dataDir, close }
+}
+
 /** Writes `manifest.yaml` into a temp dir and opens a hub on it; cleanup is registered at once. */
 export async function openManifestHub(
   t: TestContextLike,
   manifestText: string,
   options: ManifestHubOptions = {},
-): Promise<{ hub: RunningHub; temp: TempDir }> {
-  const temp = options.temp ?? makeTempDir()
-  const manifestPath = join(temp.path, 'manifest.yaml')
-  writeFileSync(manifestPath, manifestText)
-  let hub: RunningHub | undefined
-  t.after(async () => {
-    await hub?.close()
-    temp.remove()
-  })
-  hub = await openHub({
-    dataDir: join(temp.path, 'data'),
-    manifestPath,
-    port: 0,
-    transport: 'memory',
-    logger: false,
-    ...(options.env === undefined ? {} : { env: options.env }),
-  })
-  return { hub, temp }
+): Promise<ManifestHub> {
+  const { close, ...started } = await startManifestHub(manifestText, options)
+  t.after(close)
+  return started
+}
+
+/** The scheduler skill as an entry of a manifest's `skills:` list; `config` is its config, one YAML line each. */
+export function schedulerSkill(config: readonly string[]): string {
+  return `  - id: skill.scheduler
+    version: "0.2"
+    role: "signals.time"
+    transport: { type: inproc, module: scheduler }
+    provides: [timer.tick, cron.triggered, heartbeat.tick, timer.schedule.result]
+    consumes: [timer.schedule]
+    latencyClass: background
+    config:
+${config.map((line) => `      ${line}`).join('\n')}`
+}
+
+/**
+ * A manifest with only the scheduler skill (its heartbeat an hour apart, so it stays quiet) and a
+ * pipeline receiving timer.tick; `sections` is YAML appended at the top level (`federation: …`).
+ */
+export function schedulerManifest(system: { id: string; name: string }, sections = ''): string {
+  return `manifestVersion: "0.2"
+system: { id: ${system.id}, name: ${JSON.stringify(system.name)}, mode: local-first }
+skills:
+${schedulerSkill(['heartbeatEverySec: 3600'])}
+pipelines:
+  - id: pipeline.ticks
+    steps:
+      - { recv: "timer.tick" }
+${sections}`
 }
 
 /** A hub route called with the hub's token; a body is sent as JSON. */

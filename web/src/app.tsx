@@ -8,6 +8,7 @@ import { LedgerPanel } from './components/ledger-panel.tsx'
 import { LoginScreen } from './components/login-screen.tsx'
 import { NavBar } from './components/nav-bar.tsx'
 import { NudgesPanel } from './components/nudges-panel.tsx'
+import { RegistryPanel } from './components/registry-panel.tsx'
 import { ScopeSwitch, useBusView } from './components/scope-switch.tsx'
 import { TimelinePanel } from './components/timeline-panel.tsx'
 import { TimersPanel } from './components/timers-panel.tsx'
@@ -71,6 +72,7 @@ export function App() {
         ) : null}
         {route.view === 'timers' ? <TimersPanel api={api} /> : null}
         {route.view === 'health' ? <HealthPanel api={api} status={stream.status} /> : null}
+        {route.view === 'registry' ? <RegistryPanel api={api} stream={stream} /> : null}
       </main>
     </div>
   )

@@ -1,7 +1,7 @@
 // Shared by `localhub approvals` and `localhub grants`: talk to the running hub over HTTP when one
 // runs (it executes approved actions and publishes the events), else open <data>/approvals.sqlite
 // directly (decisions are ledgered; approved actions wait for the hub's next start).
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   APPROVALS_FILE_NAME,
@@ -13,14 +13,13 @@ import {
   openApprovalStore,
   type PublishPort,
 } from '../../approvals/index.ts'
-import { HubError, isErrorCode } from '../../contracts/index.ts'
-import { AUTH_TOKEN_FILE, findRunningServer, TOKEN_ENV_VARIABLE } from '../../kernel/index.ts'
+import { HubError } from '../../contracts/index.ts'
+import { findRunningServer } from '../../kernel/index.ts'
 import { openLedger } from '../../ledger/index.ts'
 import { type CommandIo, writeLine } from '../io.ts'
 import { dataDirFor } from './data-dir.ts'
 import { openLocalBus } from './events-bus-access.ts'
-
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+import { type OwnerHub, ownerHubAt, readOwnerToken } from './owner-hub.ts'
 
 export interface ApprovalsAccess {
   /** Where decisions go: the hub's URL or the file. */
@@ -39,36 +38,7 @@ export function dataDirFrom(value: string | undefined, io: CommandIo): string {
   return dataDirFor(value, io)
 }
 
-async function serverAccess(url: string, token: string): Promise<ApprovalsAccess> {
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    let response: Response
-    try {
-      response = await fetch(new URL(path, url), {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(DEFAULT_REQUEST_TIMEOUT_MS),
-      })
-    } catch (error) {
-      throw new HubError(
-        'E_DEPENDENCY_UNAVAILABLE',
-        `the hub at ${url} did not answer: ${(error as Error).message}`,
-      )
-    }
-    const text = await response.text()
-    let parsed: { ok?: boolean; data?: unknown; error?: { code?: unknown; message?: unknown } }
-    try {
-      parsed = JSON.parse(text) as typeof parsed
-    } catch {
-      throw new HubError('E_IO', `the hub answered ${response.status} with something that is not JSON`)
-    }
-    if (parsed?.ok === true) return parsed.data as T
-    const code = isErrorCode(parsed?.error?.code) ? parsed.error.code : 'E_UNKNOWN'
-    throw new HubError(code, String(parsed?.error?.message ?? `the hub answered ${response.status}`))
-  }
+function serverAccess({ url, call }: OwnerHub): ApprovalsAccess {
   const id = (value: string) => encodeURIComponent(value)
   return {
     where: url,
@@ -158,16 +128,5 @@ export async function openApprovalsAccess(
 ): Promise<ApprovalsAccess> {
   const running = await findRunningServer(dataDir)
   if (running === undefined) return directAccess(dataDir, io, by)
-  let token = io.env[TOKEN_ENV_VARIABLE]
-  if (token === undefined || token === '') {
-    try {
-      token = readFileSync(join(dataDir, AUTH_TOKEN_FILE), 'utf8').trim()
-    } catch {
-      throw new HubError(
-        'E_PERMISSION_REQUIRED',
-        `cannot read ${join(dataDir, AUTH_TOKEN_FILE)}; set ${TOKEN_ENV_VARIABLE}`,
-      )
-    }
-  }
-  return serverAccess(running.url, token)
+  return serverAccess(ownerHubAt(running.url, readOwnerToken(dataDir, io)))
 }

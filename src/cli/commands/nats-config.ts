@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { HubError } from '../../contracts/index.ts'
 import {
+  ensureClientTls,
   ensureLeafTls,
   type FederationPolicy,
   hubConfig,
   localNames,
   parsePolicy,
   rootConfig,
+  withNkeyUsers,
 } from '../../transports/nats/index.ts'
 import type { CommandIo } from '../io.ts'
 
@@ -31,6 +33,10 @@ export const CONFIG_OPTIONS = {
   'sync-always': { type: 'boolean' },
   'leaf-plain': { type: 'boolean' },
   'tls-name': { type: 'string' },
+  host: { type: 'string' },
+  'client-tls': { type: 'boolean' },
+  'client-plain': { type: 'boolean' },
+  auth: { type: 'string' },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
@@ -87,14 +93,81 @@ const leafCredential = (secret: string, hubId: string) => ({
   password: derivedPassword(secret, `leaf:${hubId}`),
 })
 
+/** How clients sign in (decision 2021): passwords (the default) or nkeys. */
+export const AUTH_MODES = ['passwords', 'nkeys'] as const
+export type AuthMode = (typeof AUTH_MODES)[number]
+export const DEFAULT_AUTH_MODE: AuthMode = 'passwords'
+export const DEFAULT_CLIENT_HOST = '127.0.0.1'
+
 export interface WrittenConfig {
   role: 'root' | 'hub'
   /** `root` or `hub-<id>`: the file is <out>/<name>.conf. */
   name: string
   file: string
   hubId: string | undefined
+  /** The policy as written: with --auth nkeys every user carries its public key, no password. */
   policy: FederationPolicy
   ports: { client: number; monitor: number; leaf: number | undefined }
+  /** Where a client on this machine reaches the server: nats:// or, with client TLS, tls://. */
+  url: string
+  auth: AuthMode
+  /** The CA clients trust when the client port is TLS (decision 2020). */
+  clientCaFile: string | undefined
+  /** --auth nkeys: the seed file of each user whose key was generated here. */
+  seedFiles: Readonly<Record<string, string>>
+  /** No --policy: the users are the owner and the hub, from the secret (or with generated nkeys). */
+  defaultPolicy: boolean
+}
+
+/** The hub user's password file `nats up` leaves for `serve` (decision 1608). */
+export const HUB_PASSWORD_FILE = 'hub.password'
+
+/**
+ * The file a hub process on this machine signs in with (decision 1608, 2021): with passwords and
+ * the default policy, <directory>/hub.password; with nkeys, the seed of the policy's first hub
+ * user (the password file is removed, so `serve` does not pick a stale one). Returns its path.
+ */
+export function writeHubCredential(
+  written: WrittenConfig,
+  secret: string,
+  directory: string,
+): string | undefined {
+  const passwordFile = join(directory, HUB_PASSWORD_FILE)
+  if (written.auth === 'nkeys') {
+    rmSync(passwordFile, { force: true })
+    const hub = written.policy.users.find((user) => user.role === 'hub')
+    return hub === undefined ? undefined : written.seedFiles[hub.user]
+  }
+  if (!written.defaultPolicy) return undefined
+  writeFileSync(passwordFile, `${derivedPassword(secret, 'user:hub')}\n`, { mode: 0o600 })
+  return passwordFile
+}
+
+/** Loopback hosts: a client port there is reached from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
+/** Client TLS (decision 2020): on beyond loopback unless --client-plain; on loopback with --client-tls. */
+function clientTlsWanted(values: ConfigValues, host: string): boolean {
+  if (values['client-tls'] === true && values['client-plain'] === true)
+    throw new HubError('E_BAD_REQUEST', '--client-tls and --client-plain contradict each other; give one')
+  if (values['client-plain'] === true && isLoopbackHost(host))
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `--client-plain matters only when --host listens beyond loopback (it is ${host}, plain already)`,
+    )
+  return values['client-tls'] === true || (!isLoopbackHost(host) && values['client-plain'] !== true)
+}
+
+function authOf(value: string | undefined): AuthMode {
+  if (value === undefined) return DEFAULT_AUTH_MODE
+  if (!(AUTH_MODES as readonly string[]).includes(value))
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `--auth must be ${AUTH_MODES.join(' or ')}, got ${JSON.stringify(value)}`,
+    )
+  return value as AuthMode
 }
 
 /** Checks the options, then writes <out>/<name>.conf (mode 0600: it holds passwords). */
@@ -102,19 +175,35 @@ export function writeServerConfig(values: ConfigValues, secret: string, io: Comm
   const role = values.role
   if (role !== 'root' && role !== 'hub') throw new HubError('E_BAD_REQUEST', '--role must be root or hub')
   const out = resolve(io.cwd, values.out ?? '.')
-  const policy = loadPolicy(values.policy, secret, io)
+  const auth = authOf(values.auth)
+  const host = values.host ?? DEFAULT_CLIENT_HOST
+  if (!/^[A-Za-z0-9.:_-]{1,253}$/.test(host))
+    throw new HubError('E_BAD_REQUEST', `--host must be a host name or address, got ${JSON.stringify(host)}`)
+  const clientTlsOn = clientTlsWanted(values, host)
+  const loaded = loadPolicy(values.policy, secret, io)
+  mkdirSync(out, { recursive: true })
+  // The root admits only owners as clients: no key is made for anyone else there.
+  const admitted =
+    role === 'root' ? { ...loaded, users: loaded.users.filter((user) => user.role === 'owner') } : loaded
+  const { policy, seedFiles } =
+    auth === 'nkeys' ? withNkeyUsers(admitted, out) : { policy: admitted, seedFiles: {} }
   const systemPassword = derivedPassword(secret, 'system')
   const defaults = DEFAULT_PORTS[role]
   const client = portOption(values.port, defaults.client, 'port')
   const monitor = portOption(values['monitor-port'], defaults.monitor, 'monitor-port')
-  mkdirSync(out, { recursive: true })
   // The leafnode link is encrypted unless asked otherwise (decision 1641).
   const plain = values['leaf-plain'] === true
-  if (plain && values['tls-name'] !== undefined)
+  if (plain && !clientTlsOn && values['tls-name'] !== undefined)
     throw new HubError(
       'E_BAD_REQUEST',
-      '--tls-name names the root for its TLS certificate; drop it or --leaf-plain',
+      '--tls-name names the server for its TLS certificates; drop it or --leaf-plain',
     )
+  // The client certificate names this machine, --host (unless a wildcard) and each --tls-name.
+  const clientNames = [
+    ...hubIdsOf(values['tls-name']),
+    ...(host === '0.0.0.0' || host === '::' ? [] : [host]),
+  ]
+  let clientTls: { caFile: string; certFile: string; keyFile: string } | undefined
   let name: string
   let text: string
   let leaf: number | undefined
@@ -128,12 +217,16 @@ export function writeServerConfig(values: ConfigValues, secret: string, io: Comm
     const leafHost = values['leaf-host']
     const names = [...hubIdsOf(values['tls-name']), ...(leafHost === undefined ? [] : [leafHost])]
     const tls = plain ? undefined : ensureLeafTls(out, secret, 'root', localNames(names))
+    clientTls = clientTlsOn ? ensureClientTls(out, secret, name, localNames(clientNames)) : undefined
     text = rootConfig({
+      host,
+      ...(clientTls === undefined ? {} : { clientTls }),
       name,
       port: client,
       monitorPort: monitor,
       leafPort: leaf,
-      ...(values['leaf-host'] === undefined ? {} : { leafHost: values['leaf-host'] }),
+      // The leafnode port keeps its own address: opening clients to the LAN does not open it.
+      leafHost: values['leaf-host'] ?? DEFAULT_CLIENT_HOST,
       storeDir: resolve(io.cwd, values['store-dir'] ?? join(out, 'root-store')),
       systemPassword,
       syncAlways: values['sync-always'] === true,
@@ -143,11 +236,17 @@ export function writeServerConfig(values: ConfigValues, secret: string, io: Comm
     })
   } else {
     if (hubId === undefined) throw new HubError('E_BAD_REQUEST', '--hub-id is required for --role hub')
-    if (values['tls-name'] !== undefined)
-      throw new HubError('E_BAD_REQUEST', '--tls-name is for the root (the names hubs dial it by)')
+    if (values['tls-name'] !== undefined && !clientTlsOn)
+      throw new HubError(
+        'E_BAD_REQUEST',
+        '--tls-name on a hub names it for its client certificate: add --client-tls (or --host beyond loopback), or drop it',
+      )
     name = `hub-${hubId}`
     const tls = plain ? undefined : ensureLeafTls(out, secret, 'hub')
+    clientTls = clientTlsOn ? ensureClientTls(out, secret, name, localNames(clientNames)) : undefined
     text = hubConfig({
+      host,
+      ...(clientTls === undefined ? {} : { clientTls }),
       name,
       hubId,
       port: client,
@@ -163,5 +262,19 @@ export function writeServerConfig(values: ConfigValues, secret: string, io: Comm
   }
   const file = join(out, `${name}.conf`)
   writeFileSync(file, text, { mode: 0o600 })
-  return { role, name, file, hubId, policy, ports: { client, monitor, leaf } }
+  // A wildcard host is reached on loopback from this machine; a named one by that name.
+  const reach = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  return {
+    role,
+    name,
+    file,
+    hubId,
+    policy,
+    ports: { client, monitor, leaf },
+    url: `${clientTls === undefined ? 'nats' : 'tls'}://${reach}:${client}`,
+    auth,
+    clientCaFile: clientTls?.caFile,
+    seedFiles,
+    defaultPolicy: values.policy === undefined,
+  }
 }

@@ -1,7 +1,7 @@
 import { type JetStreamManager, jetstreamManager, type StreamConfig } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { HubError } from '../../contracts/index.ts'
-import { type FederationPolicy, rootSourceStream } from '../../transports/nats/index.ts'
+import { connectionAuth, type FederationPolicy, rootSourceStream } from '../../transports/nats/index.ts'
 
 // The root's copies of its hubs (decision 1605): `nats up --role root` adds a stream
 // ROOT_HUB_<hubId> sourcing LH_<hubId> for every hub it admits, as the policy's owner, so no one
@@ -10,22 +10,49 @@ import { type FederationPolicy, rootSourceStream } from '../../transports/nats/i
 /** How long the root waits for its own JetStream before adding the source streams. */
 export const DEFAULT_ROOT_SETUP_TIMEOUT_MS = 10_000
 
-/** The first user the policy gives the owner role (the root admits only owners as clients). */
-export function ownerOf(policy: FederationPolicy): { user: string; pass: string } {
+/**
+ * How the owner signs in to the root (the root admits only owners as clients): the first user the
+ * policy gives the owner role, by password or by its nkey seed (decision 2021), over TLS with the
+ * CA when the client port is TLS (decision 2020).
+ */
+export interface OwnerAccess {
+  user?: string
+  pass?: string
+  nkeySeedFile?: string
+  caFile?: string
+}
+
+/** The first owner of the policy; `seedFiles` holds the seeds `--auth nkeys` made. */
+export function ownerOf(
+  policy: FederationPolicy,
+  seedFiles: Readonly<Record<string, string>> = {},
+  caFile?: string,
+): OwnerAccess {
   const owner = policy.users.find((user) => user.role === 'owner')
   if (owner === undefined)
     throw new HubError('E_BAD_REQUEST', 'the policy has no user with role owner; the root needs one')
-  return { user: owner.user, pass: owner.password }
+  const tls = caFile === undefined ? {} : { caFile }
+  if (owner.password !== undefined) return { user: owner.user, pass: owner.password, ...tls }
+  const seed = seedFiles[owner.user]
+  if (seed === undefined)
+    throw new HubError(
+      'E_BAD_REQUEST',
+      `owner ${owner.user} signs in with an nkey whose seed is not on this machine; the root's streams need an owner with a password or a generated seed`,
+    )
+  return { nkeySeedFile: seed, ...tls }
 }
 
 async function asOwner<T>(
   url: string,
-  policy: FederationPolicy,
+  owner: OwnerAccess,
   work: (manager: JetStreamManager, connection: NatsConnection) => Promise<T>,
 ): Promise<T> {
   const connection = await connect({
     servers: url,
-    ...ownerOf(policy),
+    ...connectionAuth({
+      ...owner,
+      ...(owner.caFile === undefined ? {} : { tls: { caFile: owner.caFile } }),
+    }),
     name: 'localhub-nats-federation',
     timeout: DEFAULT_ROOT_SETUP_TIMEOUT_MS,
   })
@@ -39,13 +66,14 @@ async function asOwner<T>(
 /** Adds ROOT_HUB_<id> for each hub that lacks it; returns the names it added. */
 export async function ensureRootStreams(
   url: string,
-  policy: FederationPolicy,
+  owner: OwnerAccess,
+  exportPatterns: readonly string[],
   hubIds: readonly string[],
 ): Promise<string[]> {
-  return asOwner(url, policy, async (manager) => {
+  return asOwner(url, owner, async (manager) => {
     const added: string[] = []
     for (const hubId of hubIds) {
-      const config = rootSourceStream(hubId, policy.export) as Partial<StreamConfig> as StreamConfig
+      const config = rootSourceStream(hubId, [...exportPatterns]) as Partial<StreamConfig> as StreamConfig
       const exists = await manager.streams.info(config.name).then(
         () => true,
         () => false,
@@ -70,8 +98,8 @@ export interface HubCopy {
 }
 
 /** What the root holds of each hub: its ROOT_HUB_<id> streams and their sourcing state. */
-export async function rootCopies(url: string, policy: FederationPolicy): Promise<HubCopy[]> {
-  return asOwner(url, policy, async (manager) => {
+export async function rootCopies(url: string, owner: OwnerAccess): Promise<HubCopy[]> {
+  return asOwner(url, owner, async (manager) => {
     const copies: HubCopy[] = []
     for await (const info of manager.streams.list()) {
       const match = /^ROOT_HUB_(.+)$/.exec(info.config.name)

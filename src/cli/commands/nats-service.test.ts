@@ -11,6 +11,23 @@ import { natsCommand } from './nats.ts'
 import type { Systemctl } from './service.ts'
 import { serviceUnit } from './service-unit.ts'
 
+/** `nats service install` of hub desk on fixed ports (systemctl is faked: nothing listens). */
+const installHubDesk = (data: string, extra: readonly string[]) => [
+  'service',
+  'install',
+  '--role',
+  'hub',
+  '--hub-id',
+  'desk',
+  '--port',
+  '4301',
+  '--monitor-port',
+  '8301',
+  '--data',
+  data,
+  ...extra,
+]
+
 test('nats service install writes a unit that runs nats-server on the data dir configuration; uninstall removes it', async (t) => {
   const temp = makeTempDir()
   t.after(() => temp.remove())
@@ -23,22 +40,7 @@ test('nats service install writes a unit that runs nats-server on the data dir c
   const env = { HOME: join(temp.path, 'home'), LOCALHUB_NATS_SERVER: requireNatsServer() }
   const call = (args: string[]) =>
     runCommand(natsCommand(systemctl), args, { cwd: temp.path, dataDir: data, env })
-  const installed = await call([
-    'service',
-    'install',
-    '--role',
-    'hub',
-    '--hub-id',
-    'desk',
-    '--port',
-    '4301',
-    '--monitor-port',
-    '8301',
-    '--root-leaf-url',
-    'nats-leaf://home-server:7400',
-    '--data',
-    data,
-  ])
+  const installed = await call(installHubDesk(data, ['--root-leaf-url', 'nats-leaf://home-server:7400']))
   assert.equal(installed.code, 0, installed.stderr)
   const unitPath = join(temp.path, 'home', '.config', 'systemd', 'user', 'localhub-nats-hub-desk.service')
   const unit = readFileSync(unitPath, 'utf8')
@@ -79,4 +81,27 @@ test("the hub's own unit keeps the bus it was installed with (LOCALHUB_BUS, LOCA
   })
   assert.match(unit, /^Environment="LOCALHUB_BUS=nats:\/\/127\.0\.0\.1:4301"$/m)
   assert.match(unit, /^Environment="LOCALHUB_HUB_ID=desk"$/m)
+})
+
+test('nats service install --auth nkeys --client-tls leaves the hub seed, not a password, and a TLS client port', async (t) => {
+  const temp = makeTempDir()
+  t.after(() => temp.remove())
+  const systemctl: Systemctl = async () => ({ code: 0, output: 'active' })
+  const data = join(temp.path, 'data')
+  const env = {
+    HOME: join(temp.path, 'home'),
+    LOCALHUB_NATS_SERVER: requireNatsServer(),
+    LOCALHUB_NATS_SECRET: 'a-shared-secret-of-enough-length',
+  }
+  const install = (extra: string[]) =>
+    runCommand(natsCommand(systemctl), installHubDesk(data, extra), { cwd: temp.path, dataDir: data, env })
+  assert.equal((await install([])).code, 0)
+  assert.ok(existsSync(join(data, 'nats', 'hub.password')))
+  const again = await install(['--auth', 'nkeys', '--client-tls'])
+  assert.equal(again.code, 0, again.stderr)
+  assert.equal(existsSync(join(data, 'nats', 'hub.password')), false, 'the stale password is gone')
+  assert.ok(existsSync(join(data, 'nats', 'nkeys', 'hub.nk')))
+  const config = readFileSync(join(data, 'nats', 'hub-desk.conf'), 'utf8')
+  assert.match(config, /^tls \{ cert_file: /m)
+  assert.doesNotMatch(config, /user: "hub"/)
 })

@@ -5,8 +5,8 @@ import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
 import { type CommandIo, writeLine } from '../io.ts'
 import { dataDirFor } from './data-dir.ts'
-import { CONFIG_OPTIONS, derivedPassword, hubIdsOf, writeServerConfig } from './nats-config.ts'
-import { ensureRootStreams } from './nats-federation.ts'
+import { CONFIG_OPTIONS, hubIdsOf, writeHubCredential, writeServerConfig } from './nats-config.ts'
+import { ensureRootStreams, ownerOf } from './nats-federation.ts'
 import {
   DEFAULT_NATS_READY_TIMEOUT_MS,
   healthy,
@@ -92,10 +92,7 @@ async function install(args: string[], io: CommandIo, systemctl: Systemctl): Pro
   mkdirSync(directory, { recursive: true, mode: 0o700 })
   const secret = secretFor(values, io.env, directory)
   const written = writeServerConfig({ ...values, out: directory }, secret, io)
-  if (written.role === 'hub' && values.policy === undefined)
-    writeFileSync(join(directory, 'hub.password'), `${derivedPassword(secret, 'user:hub')}\n`, {
-      mode: 0o600,
-    })
+  if (written.role === 'hub') writeHubCredential(written, secret, directory)
   const path = unitPathFor(io, written.name)
   mkdirSync(dirname(path), { recursive: true })
   const unit = `${natsUnitName(written.name)}.service`
@@ -138,8 +135,8 @@ async function install(args: string[], io: CommandIo, systemctl: Systemctl): Pro
         throw new HubError('E_DEPENDENCY_UNAVAILABLE', `${unit} did not answer on ${monitor}/healthz`)
       await sleep(POLL_INTERVAL_MS)
     }
-    const url = `nats://127.0.0.1:${written.ports.client}`
-    const added = await ensureRootStreams(url, written.policy, hubIdsOf(values.hubs))
+    const owner = ownerOf(written.policy, written.seedFiles, written.clientCaFile)
+    const added = await ensureRootStreams(written.url, owner, written.policy.export, hubIdsOf(values.hubs))
     if (added.length > 0) writeLine(io.stdout, `root: copies hub events into ${added.join(', ')}`)
   }
   return 0

@@ -14,18 +14,21 @@ import { createServer } from 'node:net'
 import { delimiter, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
+import { nkeySeedFileOf } from '../../transports/nats/index.ts'
 import { type CommandIo, writeLine } from '../io.ts'
 import { dataDirFor } from './data-dir.ts'
 import {
+  type AuthMode,
   CONFIG_OPTIONS,
   type ConfigValues,
   DEFAULT_PORTS,
-  derivedPassword,
   hubIdsOf,
   loadPolicy,
+  type WrittenConfig,
+  writeHubCredential,
   writeServerConfig,
 } from './nats-config.ts'
-import { ensureRootStreams, rootCopies } from './nats-federation.ts'
+import { ensureRootStreams, type OwnerAccess, ownerOf, rootCopies } from './nats-federation.ts'
 
 // `localhub nats up|down|status` (decision 1602): Debian's nats-server on the generated
 // configuration, everything under <data>/nats (config, store, log, secret, state), started in the
@@ -49,6 +52,10 @@ interface ServerState {
   startedAt: string
   /** The --policy file the configuration came from (absent: the default policy from the secret). */
   policyFile?: string
+  /** How clients sign in (absent: passwords). */
+  auth?: AuthMode
+  /** The CA of the client port's certificate, when it is TLS (decision 2020). */
+  caFile?: string
 }
 
 export function natsDirectoryOf(dataDir: string): string {
@@ -203,12 +210,14 @@ export async function natsUp(args: string[], io: CommandIo, usage: string): Prom
     pid: child.pid ?? -1,
     role: written.role,
     name: written.name,
-    url: `nats://127.0.0.1:${written.ports.client}`,
+    url: written.url,
     monitorUrl,
     configFile: written.file,
     logFile,
     startedAt: new Date().toISOString(),
     ...(values.policy === undefined ? {} : { policyFile: resolve(io.cwd, values.policy) }),
+    ...(written.auth === 'nkeys' ? { auth: written.auth } : {}),
+    ...(written.clientCaFile === undefined ? {} : { caFile: written.clientCaFile }),
   }
   const deadline = Date.now() + DEFAULT_NATS_READY_TIMEOUT_MS
   while (!(await healthy(monitorUrl))) {
@@ -227,18 +236,18 @@ export async function natsUp(args: string[], io: CommandIo, usage: string): Prom
   writeLine(io.stdout, `${written.name}: nats-server ${state.pid} is ready at ${state.url} (log ${logFile})`)
   if (written.role === 'root') {
     // The root keeps a copy of every hub it admits (decision 1605).
-    const added = await ensureRootStreams(state.url, written.policy, hubIdsOf(values.hubs))
+    const owner = ownerOf(written.policy, written.seedFiles, written.clientCaFile)
+    const added = await ensureRootStreams(state.url, owner, written.policy.export, hubIdsOf(values.hubs))
     if (added.length > 0) writeLine(io.stdout, `root: copies hub events into ${added.join(', ')}`)
   }
-  if (written.role === 'hub' && values.policy === undefined) {
-    const passwordFile = join(directory, 'hub.password')
-    writeFileSync(passwordFile, `${derivedPassword(secret, 'user:hub')}\n`, { mode: 0o600 })
-    writeLine(
-      io.stdout,
-      `run the hub on it: localhub serve --data ${dirname(directory)} --bus ${state.url} --hub-id ${written.hubId}\n` +
-        `(it signs in as hub with ${passwordFile}); or put this in the hub's manifest:\n` +
-        `bus: { transport: nats, servers: [${state.url}], hubId: ${written.hubId}, credentials: { user: hub, passwordFile: ${passwordFile} } }`,
-    )
+  if (written.role === 'hub') {
+    const section = busSectionFor(written, writeHubCredential(written, secret, directory))
+    if (section !== undefined)
+      writeLine(
+        io.stdout,
+        `run the hub on it: localhub serve --data ${dirname(directory)} --bus ${state.url} --hub-id ${written.hubId}\n` +
+          `(it signs in as the hub user with the files under ${directory}); or put this in the hub's manifest:\n${section}`,
+      )
   }
   return 0
 }
@@ -300,6 +309,32 @@ export async function natsStatus(args: string[], io: CommandIo): Promise<number>
   return down === 0 ? 0 : 3
 }
 
+/** The manifest's bus: section for a hub `up` just started, naming the files it wrote. */
+function busSectionFor(written: WrittenConfig, credential: string | undefined): string | undefined {
+  if (credential === undefined) return undefined
+  const signIn =
+    written.auth === 'nkeys'
+      ? `credentials: { nkeySeedFile: ${credential} }`
+      : `credentials: { user: hub, passwordFile: ${credential} }`
+  const tls = written.clientCaFile === undefined ? '' : `, tls: { caFile: ${written.clientCaFile} }`
+  return `bus: { transport: nats, servers: [${written.url}], hubId: ${written.hubId}, ${signIn}${tls} }`
+}
+
+/** How `nats federation` signs in to the root `up` started, from its state. */
+function ownerAccessOf(root: ServerState, directory: string, io: CommandIo): OwnerAccess {
+  const policy = loadPolicy(root.policyFile, secretFor({}, io.env, directory), io)
+  if (root.auth !== 'nkeys') return ownerOf(policy, {}, root.caFile)
+  // With nkeys the passwords of the policy were not written; the owner's seed is under nkeys/.
+  const owners = policy.users.filter((user) => user.role === 'owner')
+  const seedFiles = Object.fromEntries(
+    owners
+      .filter((user) => user.nkey === undefined)
+      .map((user) => [user.user, nkeySeedFileOf(directory, user.user)]),
+  )
+  const users = owners.map(({ password: _dropped, ...user }) => user)
+  return ownerOf({ ...policy, users }, seedFiles, root.caFile)
+}
+
 /** `nats federation`: what the root started from this data directory holds of each hub. */
 export async function natsFederation(args: string[], io: CommandIo): Promise<number> {
   const { directory, states } = pickStates(args, io)
@@ -311,8 +346,7 @@ export async function natsFederation(args: string[], io: CommandIo): Promise<num
     )
     return 3
   }
-  const policy = loadPolicy(root.policyFile, secretFor({}, io.env, directory), io)
-  const copies = await rootCopies(root.url, policy)
+  const copies = await rootCopies(root.url, ownerAccessOf(root, directory, io))
   if (copies.length === 0) writeLine(io.stdout, 'the root holds no hub streams yet')
   for (const copy of copies) {
     const link = copy.sourceActiveMs === undefined ? 'not linked' : `linked, ${copy.sourceLag ?? 0} behind`

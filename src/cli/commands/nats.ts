@@ -28,8 +28,16 @@ const USAGE = [
   '  --leaf-plain           an unencrypted leafnode link (default: TLS, certificates under <out>/tls',
   '                         made with openssl from a CA key derived from the secret; give the root',
   '                         and its hubs the same choice)',
-  '  --tls-name N1,N2       root: more host names or addresses hubs dial it by, for its certificate',
+  '  --tls-name N1,N2       more host names or addresses the server is dialed by, for its certificates',
   "                         (this machine's host name and addresses are always in it)",
+  '  --host ADDR            where the client port listens (default 127.0.0.1; 0.0.0.0 or a LAN',
+  '                         address for clients on other machines: the client port is then TLS)',
+  '  --client-tls           TLS on the client port on loopback too (certificate under <out>/tls,',
+  '                         signed by the CA; clients trust <out>/tls/ca.pem)',
+  '  --client-plain         a plain client port even beyond loopback (not recommended)',
+  '  --auth passwords|nkeys how users sign in (default passwords). nkeys: a seed per user in',
+  '                         <out>/nkeys/<user>.nk (0600, kept across runs); the configuration holds',
+  '                         only public keys; a policy user may give its own `nkey: U…` instead',
   '  --out DIR              where <name>.conf goes (default .)',
   '',
   'Writes nats-server configuration; start it with `nats-server -c <file>`. See docs/nats.md.',
@@ -40,7 +48,9 @@ const USAGE = [
   '  up      writes the configuration under <data>/nats and starts nats-server on it in the',
   '          background (store, log, state and a generated secret there too); waits for /healthz.',
   '          --port/--monitor-port/--leaf-port 0 pick free ports; a busy port is refused.',
-  '          For a hub it writes <data>/nats/hub.password, which `serve` on that data dir signs in with.',
+  '          For a hub it writes <data>/nats/hub.password (or, with --auth nkeys, nkeys/hub.nk), which',
+  '          `serve` on that data dir signs in with; with a TLS client port, serve --bus tls://… trusts',
+  '          <data>/nats/tls/ca.pem.',
   '  down    stops the servers `up` started from this data directory (by their recorded pid)',
   '  status  says whether they run (exit 3 when one does not)',
   '  federation  on the root: the events it holds of each hub (streams ROOT_HUB_<id>, added by',
@@ -65,8 +75,20 @@ async function config(args: string[], io: CommandIo): Promise<number> {
       'E_BAD_REQUEST',
       '--secret (or LOCALHUB_NATS_SECRET) of at least 16 characters is required',
     )
-  const { file, role, policy } = writeServerConfig(values, secret, io)
+  const written = writeServerConfig(values, secret, io)
+  const { file, role, policy } = written
   writeLine(io.stdout, `wrote ${file}`)
+  writeLine(
+    io.stdout,
+    written.clientCaFile === undefined
+      ? `client port: plain text at ${written.url}`
+      : `client port: TLS at ${written.url}; clients trust ${written.clientCaFile} (copy it to the machines whose clients connect)`,
+  )
+  for (const [user, seed] of Object.entries(written.seedFiles))
+    writeLine(
+      io.stdout,
+      `user ${user} signs in with the nkey seed ${seed} (0600; the configuration holds its public key)`,
+    )
   writeLine(
     io.stdout,
     values['leaf-plain'] === true
@@ -74,7 +96,7 @@ async function config(args: string[], io: CommandIo): Promise<number> {
       : `leafnode link: TLS, certificates in ${join(dirname(file), 'tls')} (made from the secret; every machine makes its own)`,
   )
   writeLine(io.stdout, `start it: nats-server -c ${file}`)
-  if (values.policy === undefined) {
+  if (values.policy === undefined && written.auth === 'passwords') {
     writeLine(
       io.stdout,
       `users (derived from the secret): owner / ${derivedPassword(secret, 'user:owner')}, hub / ${derivedPassword(secret, 'user:hub')}`,

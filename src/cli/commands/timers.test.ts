@@ -1,26 +1,21 @@
 // `localhub timers` against a real hub on loopback: the scheduler's HTTP API behind the verbs.
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { describe, test } from 'node:test'
+import { runCommand } from '../../../test/kit/cli-io.ts'
+import {
+  type ManifestHub,
+  openManifestHub,
+  schedulerSkill,
+  type TestContextLike,
+} from '../../../test/kit/manifest-hub.ts'
 import { makeTempDir } from '../../../test/kit/temp-dir.ts'
 import { watchEvents } from '../../../test/kit/wait-for.ts'
-import { openHub, type RunningHub } from '../../kernel/index.ts'
 import { run as timers } from './timers.ts'
 
-type After = { after: (fn: () => Promise<void> | void) => void }
-
-const SCHEDULER = `  - id: skill.scheduler
-    version: "0.2"
-    role: "signals.time"
-    transport: { type: inproc, module: scheduler }
-    provides: [timer.tick, cron.triggered, heartbeat.tick, timer.schedule.result]
-    consumes: [timer.schedule]
-    latencyClass: background
-    config:
-      timers:
-        - { id: nightly, kind: cron, spec: "0 3 * * *", event: cron.triggered, name: backup }`
+const SCHEDULER = schedulerSkill([
+  'timers:',
+  '  - { id: nightly, kind: cron, spec: "0 3 * * *", event: cron.triggered, name: backup }',
+])
 
 const WATCHER = `  - id: skill.watcher.system
     version: "0.2"
@@ -30,36 +25,16 @@ const WATCHER = `  - id: skill.watcher.system
     consumes: []
     latencyClass: background`
 
-async function hubWith(skills: string, t: After): Promise<{ hub: RunningHub; dataDir: string }> {
-  const temp = makeTempDir()
-  const dataDir = join(temp.path, 'data')
-  const manifestPath = join(temp.path, 'manifest.yaml')
-  writeFileSync(
-    manifestPath,
+function hubWith(skills: string, t: TestContextLike): Promise<ManifestHub> {
+  return openManifestHub(
+    t,
     `manifestVersion: "0.2"\nsystem: { id: timers-cli, name: "timers", mode: local-first }\nskills:\n${skills}\npipelines:\n  - id: pipeline.ticks\n    steps:\n      - { recv: "timer.tick" }\n`,
   )
-  const hub = await openHub({ dataDir, manifestPath, port: 0, transport: 'memory', logger: false })
-  t.after(async () => {
-    await hub.close()
-    temp.remove()
-  })
-  return { hub, dataDir }
 }
 
 async function localhubTimers(args: string[], dataDir: string) {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (chunk) => {
-    out += chunk
-  })
-  stderr.on('data', (chunk) => {
-    err += chunk
-  })
-  const io = { stdin: Readable.from(['']), stdout, stderr, env: { ...process.env }, cwd: dataDir }
-  const code = await timers([...args, '--data', dataDir], io)
-  return { code, out, err }
+  const { code, stdout, stderr } = await runCommand(timers, [...args, '--data', dataDir], { cwd: dataDir })
+  return { code, out: stdout, err: stderr }
 }
 
 describe('localhub timers', { timeout: 60_000 }, () => {

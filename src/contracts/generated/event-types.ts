@@ -1203,6 +1203,31 @@ export interface ExecLeaseGrantedPayload {
 }
 
 /**
+ * `exec.plan.finished@1` (event): A dispatched plan ended, completed or failed (graceful degrade says why).
+ * A dispatched plan ended: every step completed, or a step failed or had nowhere left to run (graceful degrade: reason says which step and why).
+ */
+export interface ExecPlanFinishedPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  planId: string
+  status: 'completed' | 'failed'
+  /**
+   * Redacted when stored or broadcast: `cap:500`.
+   * @maxLength 1000
+   */
+  reason?: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  failedStep?: string
+  /** stepId -> output of every completed step. */
+  outputs?: Record<string, unknown>
+}
+
+/**
  * `exec.step.accepted@1` (event): POST /exec accepted a step's exec token (once per lease).
  * POST /exec accepted a step's exec token; each lease starts its step once.
  */
@@ -1232,6 +1257,150 @@ export interface ExecStepAcceptedPayload {
    * @pattern ^capability://[a-z0-9][a-z0-9._-]*$
    */
   capability: string
+}
+
+/**
+ * `exec.step.completed@1` (event): The agent holding a step's current lease reported its output (POST /exec/report).
+ * The agent holding a step's current lease reported its result (POST /exec/report); the output flows to the steps that depend on it.
+ */
+export interface ExecStepCompletedPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  planId: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  stepId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  leaseId: string
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  /**
+   * @maxLength 300
+   * @pattern ^capability://[a-z0-9][a-z0-9._-]*$
+   */
+  capability: string
+  output?: Record<string, unknown>
+  /** @minimum 0 */
+  durationMs?: number
+}
+
+export interface ExecStepDispatchedGrant {
+  alg: 'x25519-hkdf-sha256-a256gcm'
+  /** @pattern ^[0-9a-f]{64}$ */
+  ephemeralPublicKey: string
+  /** @pattern ^[0-9a-f]{24}$ */
+  iv: string
+  /**
+   * @maxLength 16384
+   * @pattern ^[0-9a-f]+$
+   */
+  ciphertext: string
+  /** @pattern ^[0-9a-f]{32}$ */
+  tag: string
+}
+
+/**
+ * `exec.step.dispatched@1` (event): The hub handed a ready plan step to its agent (exec token sealed to the agent's key).
+ * The hub hands a ready plan step to its agent. The exec token travels sealed to the agent's dispatchPublicKey (X25519, HKDF-SHA256, AES-256-GCM; every part hex), so other subscribers see the dispatch but cannot start the step (decision 2030). inputs holds the outputs of the steps this one depends on.
+ */
+export interface ExecStepDispatchedPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  planId: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  stepId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  leaseId: string
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  /**
+   * @maxLength 300
+   * @pattern ^capability://[a-z0-9][a-z0-9._-]*$
+   */
+  capability: string
+  /**
+   * @minimum 1
+   * @maximum 1000
+   */
+  attempt: number
+  /**
+   * The startup SLA: not started by then, the step moves to the next candidate.
+   * @format date-time
+   */
+  startBy: string
+  slots?: Record<string, unknown>
+  /** stepId of each step this one depends on -> its output. */
+  inputs?: Record<string, unknown>
+  grant: ExecStepDispatchedGrant
+}
+
+export interface ExecStepFailedError {
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  code: string
+  /**
+   * Redacted when stored or broadcast: `cap:500`.
+   * @maxLength 2000
+   */
+  message: string
+}
+
+/**
+ * `exec.step.failed@1` (event): The agent holding a step's current lease reported that the step failed.
+ * The agent holding a step's current lease reported that its handler failed; the plan fails with it.
+ */
+export interface ExecStepFailedPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  planId: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  stepId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  leaseId: string
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  /**
+   * @maxLength 300
+   * @pattern ^capability://[a-z0-9][a-z0-9._-]*$
+   */
+  capability: string
+  error: ExecStepFailedError
+  /** @minimum 0 */
+  durationMs?: number
 }
 
 /**
@@ -2159,6 +2328,111 @@ export interface RagSearchStartPayload {
   filters: Record<string, unknown> | null
 }
 
+export interface RegistryAnnounceCapabilitiesItem {
+  /**
+   * @maxLength 300
+   * @pattern ^capability://[a-z0-9][a-z0-9._-]*$
+   */
+  id: string
+  /**
+   * @minimum 0
+   * @maximum 100
+   */
+  prio?: number
+  cost?: 'low' | 'medium' | 'high'
+  /**
+   * @minLength 1
+   * @maxLength 500
+   */
+  probe?: string
+  /** @maxItems 20 */
+  inputs?: string[]
+  /** @maxItems 20 */
+  outputs?: string[]
+  /** @maxItems 20 */
+  tags?: string[]
+}
+
+export interface RegistryAnnounceAvailability {
+  status: 'up' | 'degraded' | 'down'
+  /**
+   * @minimum 1000
+   * @maximum 600000
+   */
+  ttlMs: number
+}
+
+export interface RegistryAnnounceTelemetry {
+  /** @minimum 0 */
+  load?: number
+  rttMs?: Record<string, number>
+}
+
+/**
+ * `registry.announce@1` (command): An agent announces its capability manifest over the bus (as POST /registry/announce).
+ * An agent's capability manifest sent over the bus (the same body as POST /registry/announce); the hub checks it, publishes registry.capability.announced and answers registry.announce.result.
+ */
+export interface RegistryAnnouncePayload {
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  kind: 'hub' | 'member' | 'browser'
+  /**
+   * @minimum 0
+   * @maximum 100
+   */
+  prioBase?: number
+  /** @maxItems 256 */
+  capabilities: RegistryAnnounceCapabilitiesItem[]
+  availability: RegistryAnnounceAvailability
+  telemetry?: RegistryAnnounceTelemetry
+  /**
+   * The agent's X25519 public key (raw, hex). An agent that announces one is sent its ready steps (exec.step.dispatched) with the exec token sealed to this key; without it, whoever calls POST /resolve holds the tokens.
+   * @pattern ^[0-9a-f]{64}$
+   */
+  dispatchPublicKey?: string
+}
+
+export interface RegistryAnnounceResultVariant1Data {
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  /** @format date-time */
+  leaseExpiresAt: string
+  /** The agent announced a dispatchPublicKey, so the hub dispatches its steps. */
+  dispatched?: boolean
+}
+
+export interface RegistryAnnounceResultVariant1 {
+  ok: true
+  data: RegistryAnnounceResultVariant1Data
+}
+
+export interface RegistryAnnounceResultVariant2Error {
+  code: 'E_BAD_REQUEST' | 'E_PERMISSION_REQUIRED' | 'E_VALIDATION' | 'E_IO' | 'E_RESOURCE_LIMIT' | 'E_DEPENDENCY_UNAVAILABLE' | 'E_TIMEOUT' | 'E_UNKNOWN'
+  /**
+   * Redacted when stored or broadcast: `cap:2000`.
+   * @maxLength 2000
+   */
+  message: string
+  details?: Record<string, unknown>
+}
+
+export interface RegistryAnnounceResultVariant2 {
+  ok: false
+  error: RegistryAnnounceResultVariant2Error
+}
+
+/**
+ * `registry.announce.result@1` (reply): Reply to registry.announce: the agent and its lease end, or the refusal.
+ * A result envelope: the agent as the registry lists it now (its lease end), or why the manifest was refused.
+ */
+export type RegistryAnnounceResultPayload = RegistryAnnounceResultVariant1 | RegistryAnnounceResultVariant2
+
 export interface RegistryCapabilityAnnouncedCapabilitiesItem {
   /**
    * @maxLength 300
@@ -2219,6 +2493,11 @@ export interface RegistryCapabilityAnnouncedPayload {
   capabilities: RegistryCapabilityAnnouncedCapabilitiesItem[]
   availability: RegistryCapabilityAnnouncedAvailability
   telemetry?: RegistryCapabilityAnnouncedTelemetry
+  /**
+   * The agent's X25519 public key (raw, hex). An agent that announces one is sent its ready steps (exec.step.dispatched) with the exec token sealed to this key; without it, whoever calls POST /resolve holds the tokens.
+   * @pattern ^[0-9a-f]{64}$
+   */
+  dispatchPublicKey?: string
 }
 
 export interface RegistryHeartbeatTelemetry {
@@ -3826,7 +4105,11 @@ export interface EventPayloadMapByVersion {
   'event.git.build_failed@1': EventGitBuildFailedPayload
   'event.system.health@1': EventSystemHealthPayload
   'exec.lease.granted@1': ExecLeaseGrantedPayload
+  'exec.plan.finished@1': ExecPlanFinishedPayload
   'exec.step.accepted@1': ExecStepAcceptedPayload
+  'exec.step.completed@1': ExecStepCompletedPayload
+  'exec.step.dispatched@1': ExecStepDispatchedPayload
+  'exec.step.failed@1': ExecStepFailedPayload
   'grant.created@1': GrantCreatedPayload
   'grant.revoked@1': GrantRevokedPayload
   'graph.mutation@1': GraphMutationPayload
@@ -3868,6 +4151,8 @@ export interface EventPayloadMapByVersion {
   'rag.query@1': RagQueryPayload
   'rag.search.result@1': RagSearchResultPayload
   'rag.search.start@1': RagSearchStartPayload
+  'registry.announce@1': RegistryAnnouncePayload
+  'registry.announce.result@1': RegistryAnnounceResultPayload
   'registry.capability.announced@1': RegistryCapabilityAnnouncedPayload
   'registry.heartbeat@1': RegistryHeartbeatPayload
   'registry.lease.expired@1': RegistryLeaseExpiredPayload
@@ -3981,7 +4266,11 @@ export interface EventPayloadMap {
   'event.git.build_failed': EventGitBuildFailedPayload
   'event.system.health': EventSystemHealthPayload
   'exec.lease.granted': ExecLeaseGrantedPayload
+  'exec.plan.finished': ExecPlanFinishedPayload
   'exec.step.accepted': ExecStepAcceptedPayload
+  'exec.step.completed': ExecStepCompletedPayload
+  'exec.step.dispatched': ExecStepDispatchedPayload
+  'exec.step.failed': ExecStepFailedPayload
   'grant.created': GrantCreatedPayload
   'grant.revoked': GrantRevokedPayload
   'graph.mutation': GraphMutationPayload
@@ -4023,6 +4312,8 @@ export interface EventPayloadMap {
   'rag.query': RagQueryPayload
   'rag.search.result': RagSearchResultPayload
   'rag.search.start': RagSearchStartPayload
+  'registry.announce': RegistryAnnouncePayload
+  'registry.announce.result': RegistryAnnounceResultPayload
   'registry.capability.announced': RegistryCapabilityAnnouncedPayload
   'registry.heartbeat': RegistryHeartbeatPayload
   'registry.lease.expired': RegistryLeaseExpiredPayload
@@ -4139,7 +4430,11 @@ export interface EventLatestVersionMap {
   'event.git.build_failed': 1
   'event.system.health': 1
   'exec.lease.granted': 1
+  'exec.plan.finished': 1
   'exec.step.accepted': 1
+  'exec.step.completed': 1
+  'exec.step.dispatched': 1
+  'exec.step.failed': 1
   'grant.created': 1
   'grant.revoked': 1
   'graph.mutation': 1
@@ -4181,6 +4476,8 @@ export interface EventLatestVersionMap {
   'rag.query': 1
   'rag.search.result': 1
   'rag.search.start': 1
+  'registry.announce': 1
+  'registry.announce.result': 1
   'registry.capability.announced': 1
   'registry.heartbeat': 1
   'registry.lease.expired': 1
@@ -4297,7 +4594,11 @@ export const EVENT_TYPES = [
   'event.git.build_failed',
   'event.system.health',
   'exec.lease.granted',
+  'exec.plan.finished',
   'exec.step.accepted',
+  'exec.step.completed',
+  'exec.step.dispatched',
+  'exec.step.failed',
   'grant.created',
   'grant.revoked',
   'graph.mutation',
@@ -4339,6 +4640,8 @@ export const EVENT_TYPES = [
   'rag.query',
   'rag.search.result',
   'rag.search.start',
+  'registry.announce',
+  'registry.announce.result',
   'registry.capability.announced',
   'registry.heartbeat',
   'registry.lease.expired',
@@ -4454,7 +4757,11 @@ export type AnyEnvelope =
   | (Envelope<'event.git.build_failed', EventGitBuildFailedPayload> & { version: 1 })
   | (Envelope<'event.system.health', EventSystemHealthPayload> & { version: 1 })
   | (Envelope<'exec.lease.granted', ExecLeaseGrantedPayload> & { version: 1 })
+  | (Envelope<'exec.plan.finished', ExecPlanFinishedPayload> & { version: 1 })
   | (Envelope<'exec.step.accepted', ExecStepAcceptedPayload> & { version: 1 })
+  | (Envelope<'exec.step.completed', ExecStepCompletedPayload> & { version: 1 })
+  | (Envelope<'exec.step.dispatched', ExecStepDispatchedPayload> & { version: 1 })
+  | (Envelope<'exec.step.failed', ExecStepFailedPayload> & { version: 1 })
   | (Envelope<'grant.created', GrantCreatedPayload> & { version: 1 })
   | (Envelope<'grant.revoked', GrantRevokedPayload> & { version: 1 })
   | (Envelope<'graph.mutation', GraphMutationPayload> & { version: 1 })
@@ -4496,6 +4803,8 @@ export type AnyEnvelope =
   | (Envelope<'rag.query', RagQueryPayload> & { version: 1 })
   | (Envelope<'rag.search.result', RagSearchResultPayload> & { version: 1 })
   | (Envelope<'rag.search.start', RagSearchStartPayload> & { version: 1 })
+  | (Envelope<'registry.announce', RegistryAnnouncePayload> & { version: 1 })
+  | (Envelope<'registry.announce.result', RegistryAnnounceResultPayload> & { version: 1 })
   | (Envelope<'registry.capability.announced', RegistryCapabilityAnnouncedPayload> & { version: 1 })
   | (Envelope<'registry.heartbeat', RegistryHeartbeatPayload> & { version: 1 })
   | (Envelope<'registry.lease.expired', RegistryLeaseExpiredPayload> & { version: 1 })
@@ -4601,6 +4910,7 @@ export function isEventType(value: string): value is EventType {
 /** Commands and the type of the reply each one gets (`<command>.result`). */
 export interface CommandReplyMap {
   'nlp.intent.detect': 'nlp.intent.detect.result'
+  'registry.announce': 'registry.announce.result'
   'repo.skill.install': 'repo.skill.install.result'
   'resolve.request': 'resolve.request.result'
   'scenario.run': 'scenario.run.result'
@@ -5761,6 +6071,33 @@ export interface ExecLeaseGrantedStoredPayload {
 }
 
 /**
+ * Stored form of `exec.plan.finished@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * A dispatched plan ended: every step completed, or a step failed or had nowhere left to run (graceful degrade: reason says which step and why).
+ */
+export interface ExecPlanFinishedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  planId: string
+  status: 'completed' | 'failed'
+  /**
+   * Redacted when stored or broadcast: `cap:500`.
+   * @maxLength 1000
+   */
+  reason?: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  failedStep?: string
+  /** stepId -> output of every completed step. */
+  outputs?: Record<string, unknown>
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
  * Stored form of `exec.step.accepted@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
  * POST /exec accepted a step's exec token; each lease starts its step once.
  */
@@ -5790,6 +6127,128 @@ export interface ExecStepAcceptedStoredPayload {
    * @pattern ^capability://[a-z0-9][a-z0-9._-]*$
    */
   capability: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `exec.step.completed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The agent holding a step's current lease reported its result (POST /exec/report); the output flows to the steps that depend on it.
+ */
+export interface ExecStepCompletedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  planId: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  stepId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  leaseId: string
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  /**
+   * @maxLength 300
+   * @pattern ^capability://[a-z0-9][a-z0-9._-]*$
+   */
+  capability: string
+  output?: Record<string, unknown>
+  /** @minimum 0 */
+  durationMs?: number
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `exec.step.dispatched@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The hub hands a ready plan step to its agent. The exec token travels sealed to the agent's dispatchPublicKey (X25519, HKDF-SHA256, AES-256-GCM; every part hex), so other subscribers see the dispatch but cannot start the step (decision 2030). inputs holds the outputs of the steps this one depends on.
+ */
+export interface ExecStepDispatchedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  planId: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  stepId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  leaseId: string
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  /**
+   * @maxLength 300
+   * @pattern ^capability://[a-z0-9][a-z0-9._-]*$
+   */
+  capability: string
+  /**
+   * @minimum 1
+   * @maximum 1000
+   */
+  attempt: number
+  /**
+   * The startup SLA: not started by then, the step moves to the next candidate.
+   * @format date-time
+   */
+  startBy: string
+  slots?: Record<string, unknown>
+  /** stepId of each step this one depends on -> its output. */
+  inputs?: Record<string, unknown>
+  grant: ExecStepDispatchedGrant
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `exec.step.failed@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * The agent holding a step's current lease reported that its handler failed; the plan fails with it.
+ */
+export interface ExecStepFailedStoredPayload {
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  planId: string
+  /**
+   * @minLength 1
+   * @maxLength 100
+   */
+  stepId: string
+  /**
+   * @minLength 1
+   * @maxLength 200
+   */
+  leaseId: string
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  /**
+   * @maxLength 300
+   * @pattern ^capability://[a-z0-9][a-z0-9._-]*$
+   */
+  capability: string
+  error: ExecStepFailedError
+  /** @minimum 0 */
+  durationMs?: number
   /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
   _guardrails?: GuardrailSummary
 }
@@ -6699,6 +7158,55 @@ export interface RagSearchStartStoredPayload {
 }
 
 /**
+ * Stored form of `registry.announce@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * An agent's capability manifest sent over the bus (the same body as POST /registry/announce); the hub checks it, publishes registry.capability.announced and answers registry.announce.result.
+ */
+export interface RegistryAnnounceStoredPayload {
+  /**
+   * @maxLength 300
+   * @pattern ^agent://(hub|member|browser)/[A-Za-z0-9._-]+$
+   */
+  agent: string
+  kind: 'hub' | 'member' | 'browser'
+  /**
+   * @minimum 0
+   * @maximum 100
+   */
+  prioBase?: number
+  /** @maxItems 256 */
+  capabilities: RegistryAnnounceCapabilitiesItem[]
+  availability: RegistryAnnounceAvailability
+  telemetry?: RegistryAnnounceTelemetry
+  /**
+   * The agent's X25519 public key (raw, hex). An agent that announces one is sent its ready steps (exec.step.dispatched) with the exec token sealed to this key; without it, whoever calls POST /resolve holds the tokens.
+   * @pattern ^[0-9a-f]{64}$
+   */
+  dispatchPublicKey?: string
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface RegistryAnnounceResultStoredVariant1 {
+  ok: true
+  data: RegistryAnnounceResultVariant1Data
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+export interface RegistryAnnounceResultStoredVariant2 {
+  ok: false
+  error: RegistryAnnounceResultVariant2Error
+  /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
+  _guardrails?: GuardrailSummary
+}
+
+/**
+ * Stored form of `registry.announce.result@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
+ * A result envelope: the agent as the registry lists it now (its lease end), or why the manifest was refused.
+ */
+export type RegistryAnnounceResultStoredPayload = RegistryAnnounceResultStoredVariant1 | RegistryAnnounceResultStoredVariant2
+
+/**
  * Stored form of `registry.capability.announced@1`: what the log, `/ws/events` and exports carry (guardrails applied, decision 0004).
  * Seed 001's capability manifest in camelCase; ttl is in milliseconds.
  */
@@ -6718,6 +7226,11 @@ export interface RegistryCapabilityAnnouncedStoredPayload {
   capabilities: RegistryCapabilityAnnouncedCapabilitiesItem[]
   availability: RegistryCapabilityAnnouncedAvailability
   telemetry?: RegistryCapabilityAnnouncedTelemetry
+  /**
+   * The agent's X25519 public key (raw, hex). An agent that announces one is sent its ready steps (exec.step.dispatched) with the exec token sealed to this key; without it, whoever calls POST /resolve holds the tokens.
+   * @pattern ^[0-9a-f]{64}$
+   */
+  dispatchPublicKey?: string
   /** What guardrails changed, as JSON pointers from the envelope root (/payload/..., /meta/...). */
   _guardrails?: GuardrailSummary
 }
@@ -8144,7 +8657,11 @@ export interface StoredPayloadMapByVersion {
   'event.git.build_failed@1': EventGitBuildFailedStoredPayload
   'event.system.health@1': EventSystemHealthStoredPayload
   'exec.lease.granted@1': ExecLeaseGrantedStoredPayload
+  'exec.plan.finished@1': ExecPlanFinishedStoredPayload
   'exec.step.accepted@1': ExecStepAcceptedStoredPayload
+  'exec.step.completed@1': ExecStepCompletedStoredPayload
+  'exec.step.dispatched@1': ExecStepDispatchedStoredPayload
+  'exec.step.failed@1': ExecStepFailedStoredPayload
   'grant.created@1': GrantCreatedStoredPayload
   'grant.revoked@1': GrantRevokedStoredPayload
   'graph.mutation@1': GraphMutationStoredPayload
@@ -8186,6 +8703,8 @@ export interface StoredPayloadMapByVersion {
   'rag.query@1': RagQueryStoredPayload
   'rag.search.result@1': RagSearchResultStoredPayload
   'rag.search.start@1': RagSearchStartStoredPayload
+  'registry.announce@1': RegistryAnnounceStoredPayload
+  'registry.announce.result@1': RegistryAnnounceResultStoredPayload
   'registry.capability.announced@1': RegistryCapabilityAnnouncedStoredPayload
   'registry.heartbeat@1': RegistryHeartbeatStoredPayload
   'registry.lease.expired@1': RegistryLeaseExpiredStoredPayload
@@ -8299,7 +8818,11 @@ export interface StoredPayloadMap {
   'event.git.build_failed': EventGitBuildFailedStoredPayload
   'event.system.health': EventSystemHealthStoredPayload
   'exec.lease.granted': ExecLeaseGrantedStoredPayload
+  'exec.plan.finished': ExecPlanFinishedStoredPayload
   'exec.step.accepted': ExecStepAcceptedStoredPayload
+  'exec.step.completed': ExecStepCompletedStoredPayload
+  'exec.step.dispatched': ExecStepDispatchedStoredPayload
+  'exec.step.failed': ExecStepFailedStoredPayload
   'grant.created': GrantCreatedStoredPayload
   'grant.revoked': GrantRevokedStoredPayload
   'graph.mutation': GraphMutationStoredPayload
@@ -8341,6 +8864,8 @@ export interface StoredPayloadMap {
   'rag.query': RagQueryStoredPayload
   'rag.search.result': RagSearchResultStoredPayload
   'rag.search.start': RagSearchStartStoredPayload
+  'registry.announce': RegistryAnnounceStoredPayload
+  'registry.announce.result': RegistryAnnounceResultStoredPayload
   'registry.capability.announced': RegistryCapabilityAnnouncedStoredPayload
   'registry.heartbeat': RegistryHeartbeatStoredPayload
   'registry.lease.expired': RegistryLeaseExpiredStoredPayload
@@ -8459,7 +8984,11 @@ export type AnyStoredEnvelope =
   | (Envelope<'event.git.build_failed', EventGitBuildFailedStoredPayload> & { version: 1 })
   | (Envelope<'event.system.health', EventSystemHealthStoredPayload> & { version: 1 })
   | (Envelope<'exec.lease.granted', ExecLeaseGrantedStoredPayload> & { version: 1 })
+  | (Envelope<'exec.plan.finished', ExecPlanFinishedStoredPayload> & { version: 1 })
   | (Envelope<'exec.step.accepted', ExecStepAcceptedStoredPayload> & { version: 1 })
+  | (Envelope<'exec.step.completed', ExecStepCompletedStoredPayload> & { version: 1 })
+  | (Envelope<'exec.step.dispatched', ExecStepDispatchedStoredPayload> & { version: 1 })
+  | (Envelope<'exec.step.failed', ExecStepFailedStoredPayload> & { version: 1 })
   | (Envelope<'grant.created', GrantCreatedStoredPayload> & { version: 1 })
   | (Envelope<'grant.revoked', GrantRevokedStoredPayload> & { version: 1 })
   | (Envelope<'graph.mutation', GraphMutationStoredPayload> & { version: 1 })
@@ -8501,6 +9030,8 @@ export type AnyStoredEnvelope =
   | (Envelope<'rag.query', RagQueryStoredPayload> & { version: 1 })
   | (Envelope<'rag.search.result', RagSearchResultStoredPayload> & { version: 1 })
   | (Envelope<'rag.search.start', RagSearchStartStoredPayload> & { version: 1 })
+  | (Envelope<'registry.announce', RegistryAnnounceStoredPayload> & { version: 1 })
+  | (Envelope<'registry.announce.result', RegistryAnnounceResultStoredPayload> & { version: 1 })
   | (Envelope<'registry.capability.announced', RegistryCapabilityAnnouncedStoredPayload> & { version: 1 })
   | (Envelope<'registry.heartbeat', RegistryHeartbeatStoredPayload> & { version: 1 })
   | (Envelope<'registry.lease.expired', RegistryLeaseExpiredStoredPayload> & { version: 1 })

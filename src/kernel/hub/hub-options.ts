@@ -26,6 +26,8 @@ export interface HubOptions {
   /** Command-line LLM overrides (they win over environment and manifest). */
   llmFlags?: LlmConfigInput
   token?: string
+  /** How long a pairing challenge may be answered (default 5 min, else LOCALHUB_PAIRING_TTL_MS). */
+  pairingTtlMs?: number
   /** Where skills' log lines go (the serve command prints them); dropped when absent. */
   skillLog?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void
   /** Logs go here as pino JSON lines; false for none. */

@@ -16,6 +16,7 @@ import type { SkillHost } from '../skill-host/index.ts'
 import type { HubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID } from './hub-options.ts'
 import { ingestEvents } from './ingest-events.ts'
+import { accessOf, principalClient, visibleEvents } from './principal-bus.ts'
 import { eventKeysOf, tailEvents } from './tail-events.ts'
 
 /** How long a cached LLM health answer is reused by /health, in milliseconds. */
@@ -146,17 +147,50 @@ function replayOptionsOf(query: Parameters<HubPort['replay']>[0]) {
   }
 }
 
+async function* jsonOf(events: AsyncIterable<{ type: string }>): AsyncIterable<{ json: string }> {
+  for await (const event of events) yield { json: JSON.stringify(event) }
+}
+
 export function createHubPort(parts: HubPortParts): HubPort {
   const { bus, chat, sessions, skills, model, runner } = parts
   let modelHealth: { at: number; value: Awaited<ReturnType<HealthProbe['health']>> } | undefined
 
   return {
     ...(parts.federation === undefined ? {} : { federation: parts.federation }),
-    ingest: (body) => ingestEvents(bus.as(body.principal.id), body),
-    replay: (query) => bus.replay(replayOptionsOf(query)),
-    replayJson: (query) => bus.replayJson(replayOptionsOf(query)),
-    tail: (query, listener, signal, onEnd) => tailEvents(bus, query, listener, signal, onEnd),
+    ingest: (body) => ingestEvents(principalClient(bus, body.principal), body),
+    checkRead(filter, principal) {
+      accessOf(principal)?.readScope(filter)
+    },
+    // A member whose filter reaches past its grants gets only the types it may read (decision 2011).
+    replay(query) {
+      const access = accessOf(query.principal)
+      if (access === undefined || access.readScope(query.filter ?? '>') === 'all')
+        return bus.replay(replayOptionsOf(query))
+      const { limit: _pagedByVisibility, ...unlimited } = replayOptionsOf(query)
+      return visibleEvents(bus.replay(unlimited), access, query.limit)
+    },
+    replayJson(query) {
+      const access = accessOf(query.principal)
+      if (access === undefined || access.readScope(query.filter ?? '>') === 'all')
+        return bus.replayJson(replayOptionsOf(query))
+      const { limit: _pagedByVisibility, ...unlimited } = replayOptionsOf(query)
+      return jsonOf(visibleEvents(bus.replay(unlimited), access, query.limit))
+    },
+    tail(query, listener, signal, onEnd) {
+      const access = accessOf(query.principal)
+      const scope = access?.readScope(query.filter ?? '>')
+      return tailEvents(
+        bus,
+        query,
+        listener,
+        signal,
+        onEnd,
+        scope === 'visible' ? (type) => access!.mayRead(type) : undefined,
+      )
+    },
     chat(input) {
+      // A turn publishes chat.query for the caller: a member needs that grant.
+      accessOf(input.principal)?.checkPublish('chat.query')
       if (chat === undefined) {
         throw new HubError(
           'E_BAD_REQUEST',

@@ -13,8 +13,17 @@ import {
 import { loadRegistry } from '../../catalog/index.ts'
 import { compatRoutes } from '../../compat/index.ts'
 import { HubError } from '../../contracts/index.ts'
-import { answerResolveCommands, FederationService, openExecTokenSigner } from '../../federation/index.ts'
+import {
+  answerRegistryCommands,
+  answerResolveCommands,
+  answerScenarioRuns,
+  FederationService,
+  openExecTokenSigner,
+  ScenarioBook,
+} from '../../federation/index.ts'
 import { type HubManifest, type StateMachine, serverAddressOf } from '../../manifest/index.ts'
+import { PairingService, pairingTtlFromEnv } from '../../pairing/index.ts'
+import { PrincipalStore } from '../../principals/index.ts'
 import {
   type ConsentPort,
   type EmbeddingPort,
@@ -42,6 +51,8 @@ import { CHAT_PIPELINE_ID, DEFAULT_MANIFEST_PATH, type HubOptions } from './hub-
 import { createHubPort } from './hub-port.ts'
 import { loadHubManifest } from './load-hub-manifest.ts'
 import { startBusTriggers, wsEntryRoutes } from './pipeline-triggers.ts'
+import { principalAuthority } from './principal-authority.ts'
+import { principalRoutes } from './principal-routes.ts'
 import { referencedTraceIds } from './referenced-traces.ts'
 import { runRoutes } from './run-routes.ts'
 import { createToolService, toolPortOf } from './tool-service.ts'
@@ -76,6 +87,8 @@ export async function checkHubManifest(manifestPath: string): Promise<HubManifes
     builtinDirectory: BUILTIN_SKILLS_DIRECTORY,
     manifestDirectory: dirname(resolve(manifestPath)),
   })
+  // The scenario files federation.scenarios names are part of what the hub would refuse.
+  await ScenarioBook.load(loaded.manifest.federation?.scenarios ?? [], dirname(resolve(manifestPath)))
   return loaded.manifest
 }
 
@@ -122,11 +135,17 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     manifestDirectory: dirname(resolve(manifestPath)),
   })
   const manifest = withDataDirRoots(loaded.manifest, dataDir)
+  // Seed 001's scenarios by name (federation.scenarios; docs/scenarios.md): a defect stops the start.
+  const scenarios = await ScenarioBook.load(
+    manifest.federation?.scenarios ?? [],
+    dirname(resolve(manifestPath)),
+  )
   const resolved = loaded.resolved
   const metrics = createHubMetrics()
   const permissionTable = {
     ...skillPermissions(manifest),
-    // One token today, so one principal: the owner may publish and subscribe to everything.
+    // The hub's own token: the owner may publish and subscribe to everything. Other HTTP principals
+    // are checked against their grants before the bus sees their events (principal-bus.ts).
     [OWNER_PRINCIPAL_ID]: { publish: ['>'], subscribe: ['>'] },
   }
   // Flag > environment > the manifest's bus: section > SQLite in the data directory (decision 1600).
@@ -154,12 +173,23 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       bus,
       clock: systemClock,
       signer: openExecTokenSigner(dataDir),
+      scenarios,
       onError: (error) =>
-        skillLogger.warn('registry.lease.expired was not published', { message: (error as Error).message }),
+        // Lease expiries not published, a dispatch or re-plan that failed (retried or reported).
+        skillLogger.warn('federation background work failed', { message: (error as Error).message }),
     })
     closers.unshift(() => federationService.close())
     const resolveCommands = await answerResolveCommands(bus, federationService)
     closers.unshift(() => resolveCommands.unsubscribe())
+    // Agents on the bus announce (registry.announce) and heartbeat (registry.heartbeat) there too.
+    const registryCommands = await answerRegistryCommands(bus, federationService, (error) =>
+      skillLogger.warn('a bus heartbeat was refused', { message: (error as Error).message }),
+    )
+    closers.unshift(async () => {
+      for (const subscription of registryCommands) await subscription.unsubscribe()
+    })
+    const scenarioRuns = await answerScenarioRuns(bus, federationService, { clock: systemClock })
+    closers.unshift(() => scenarioRuns.unsubscribe())
     // The mcp skill module reports its server's connection as its health (decision 1720).
     services.provide(SERVICE_NAMES.mcpServers, { status: (skillId: string) => actions.mcp.status(skillId) })
     // Out-of-process skills (transport: stdio) ask permission through the same approvals.
@@ -243,6 +273,17 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       model,
       metrics,
     })
+    // Tokens besides the hub's own, and seed 004 pairing that hands them to devices (decisions 2010, 2013).
+    const principals = PrincipalStore.open({ dataDir })
+    const ttlMs = options.pairingTtlMs ?? pairingTtlFromEnv(env)
+    const pairing = new PairingService(
+      {
+        principals,
+        hubId: manifest.system.id,
+        publish: (draft) => bus.publish({ ...draft, source: 'kernel.pairing' } as never),
+      },
+      ttlMs === undefined ? {} : { ttlMs },
+    )
     // Flag > environment > the manifest's kernel.api.http.base > default (decision 1404).
     const address = serverAddressOf(manifest, {
       flags: {
@@ -257,6 +298,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
         host: address.host,
         port: address.port,
         ...(options.token === undefined ? {} : { token: options.token }),
+        principals: principalAuthority(principals),
         env,
         registry: metrics.registry,
         routes: [
@@ -270,6 +312,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
           }),
           actionRoutes(actions, toolService),
           federationRoutes(federationService),
+          principalRoutes(principals, pairing),
           ...skills.routes,
           ...wsEntryRoutes(bus, runner, manifest.pipelines),
           // Hands-free sources (wake word, Talk mode) when the manifest enables the wake skill.

@@ -97,4 +97,25 @@ describe('skill tools offered to the model', () => {
     assert.equal(tools.refusal('echo__nope')?.code, 'E_BAD_REQUEST')
     assert.equal(tools.refusal('unknown__echo'), undefined)
   })
+
+  test('config.tools: a tool of its own tier is planned or run by it; an off tool is not offered and refused', async () => {
+    const tools = createSkillTools()
+    const tiers: Record<string, 'read_only' | 'off'> = { echo: 'read_only', big: 'off' }
+    const offered = source('skill.notes', 'write_local_confirm')
+    tools.offer({ ...offered, tierOf: (toolId) => tiers[toolId] ?? offered.tier })
+    assert.deepEqual(
+      tools.descriptors().map((descriptor) => `${descriptor.name}:${descriptor.tier}`),
+      ['notes__echo:read_only', 'notes__broken:write_local_confirm'],
+    )
+    assert.deepEqual(await tools.run('notes__echo', { text: 'hi' }), { text: 'hi' })
+    const plan = await tools.plan('notes__broken', {}).catch((error: { code: string }) => error)
+    // The broken schema refuses the arguments, but only after the tier let it be planned.
+    assert.equal((plan as { code?: string }).code, 'E_VALIDATION')
+    const refusal = tools.refusal('notes__big')
+    assert.equal(refusal?.code, 'E_PERMISSION_REQUIRED')
+    assert.equal((refusal?.details as { reason?: string } | undefined)?.reason, 'not-offered')
+    await assert.rejects(tools.run('notes__big', {}), { code: 'E_PERMISSION_REQUIRED' })
+    await assert.rejects(tools.plan('notes__big', {}), { code: 'E_PERMISSION_REQUIRED' })
+    assert.deepEqual(offered.state.calls, [{ toolId: 'echo', args: { text: 'hi' } }])
+  })
 })

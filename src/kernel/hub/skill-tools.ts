@@ -56,6 +56,11 @@ function prefixOf(skillId: string): string {
   return skillId.slice(skillId.lastIndexOf('.') + 1).replace(/[^A-Za-z0-9_-]/g, '_')
 }
 
+/** A tool's tier: its own (config.tools) or the skill's (decision 1850). */
+function tierOfTool(source: OfferedSkillTools, toolId: string): SkillTier | 'off' {
+  return source.tierOf?.(toolId) ?? source.tier
+}
+
 function fingerprintOf(skill: string, toolId: string, args: Record<string, unknown>): string {
   return sha256Hex(canonicalJson({ skill, tool: toolId, args }))
 }
@@ -81,19 +86,26 @@ export function createSkillTools(): SkillTools {
   function lookup(
     name: string,
     args: Record<string, unknown>,
-  ): { source: OfferedSkillTools; toolId: string } {
+  ): { source: OfferedSkillTools; toolId: string; tier: SkillTier } {
     const found = split(name)
     const tool = found?.source.tools().find((candidate) => candidate.toolId === found.toolId)
-    if (found === undefined || tool === undefined)
+    const tier = found === undefined ? 'off' : tierOfTool(found.source, found.toolId)
+    if (found === undefined || tool === undefined || tier === 'off')
       throw refusalOf(name) ?? new HubError('E_BAD_REQUEST', `no skill tool named ${name.slice(0, 80)}`)
     checkArguments(found.source.skillId, found.toolId, tool.inputSchema, args)
-    return found
+    return { ...found, tier }
   }
 
   function refusalOf(name: string): HubError | undefined {
     const found = split(name)
     if (found === undefined) return undefined
     const { source, toolId } = found
+    if (tierOfTool(source, toolId) === 'off')
+      return new HubError(
+        'E_PERMISSION_REQUIRED',
+        `${name.slice(0, 120)} is turned off in the manifest (config.tools of skill ${source.skillId})`,
+        { details: { reason: 'not-offered', skillId: source.skillId } },
+      )
     const tools = source.tools()
     if (tools.length === 0)
       return new HubError(
@@ -162,9 +174,11 @@ export function createSkillTools(): SkillTools {
       const found: SkillToolDescriptor[] = []
       for (const [prefix, source] of offered) {
         for (const tool of source.tools()) {
+          const tier = tierOfTool(source, tool.toolId)
+          if (tier === 'off') continue
           found.push({
             name: `${prefix}${SKILL_TOOL_SEPARATOR}${tool.toolId}`,
-            tier: source.tier,
+            tier,
             description: `${tool.description} (skill ${source.skillId})`,
             parameters: { ...tool.inputSchema },
             source: source.skillId,
@@ -174,21 +188,20 @@ export function createSkillTools(): SkillTools {
       return found
     },
     async run(name, args, signal) {
-      const { source, toolId } = lookup(name, args)
-      if (source.tier !== 'read_only')
-        throw new HubError('E_BAD_REQUEST', `${name} needs consent: plan it first`)
+      const { source, toolId, tier } = lookup(name, args)
+      if (tier !== 'read_only') throw new HubError('E_BAD_REQUEST', `${name} needs consent: plan it first`)
       return invoke(source, toolId, args, signal)
     },
     async plan(name, args) {
-      const { source, toolId } = lookup(name, args)
-      if (source.tier === 'read_only') throw new HubError('E_BAD_REQUEST', `${name} only reads: run it`)
+      const { source, toolId, tier } = lookup(name, args)
+      if (tier === 'read_only') throw new HubError('E_BAD_REQUEST', `${name} only reads: run it`)
       const skill = source.skillId
       return {
         kind: 'skill-call',
         tool: name,
         skill,
         toolId,
-        tier: source.tier,
+        tier,
         args,
         summary: `call ${toolId} of skill ${skill}`,
         preview: `skill ${skill}: call tool ${toolId} with\n${JSON.stringify(args, null, 2)}\n`,

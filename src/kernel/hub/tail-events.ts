@@ -27,6 +27,8 @@ export function tailEvents(
   listener: TailListener,
   signal: AbortSignal,
   onEnd?: (reason: string) => void,
+  /** A member's grants: types it may not read are skipped, and do not count towards `limit`. */
+  visible?: (type: string) => boolean,
 ): TailSubscription {
   // Highest seq delivered; undefined in live-only mode until the first stored event.
   let lastSeq = query.fromSeq === undefined ? undefined : query.fromSeq - 1
@@ -69,6 +71,7 @@ export function tailEvents(
       if (toSeq !== undefined && event.seq > toSeq) return
       lastSeq = event.seq
     }
+    if (visible !== undefined && !visible(event.type)) return
     if (!inTimeRange(event)) return
     const result = listener(event)
     if (query.limit !== undefined && ++delivered >= query.limit) end(`done: limit ${query.limit} reached`)

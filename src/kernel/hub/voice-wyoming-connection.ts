@@ -1,54 +1,30 @@
 import type { Socket } from 'node:net'
-import type { Bus } from '../../bus/index.ts'
 import { type Envelope, HubError, toHubError } from '../../contracts/index.ts'
 import type { HandsFreeService } from '../../wake-word/index.ts'
 import { encodeWyomingEvent, type WyomingEvent, WyomingReader } from '../../wyoming/index.ts'
 import type { VoiceFormat } from './voice-audio.ts'
-import { VoiceSession, type VoiceSessionOptions } from './voice-session.ts'
-import {
-  sendAnswerAudio,
-  startAnswerAudio,
-  stopAnswerAudio,
-  type TurnView,
-  type WyomingEndStage,
-} from './voice-wyoming-answer-audio.ts'
+import { VoiceSession } from './voice-session.ts'
+import { stopAnswerAudio, type TurnView, type WyomingEndStage } from './voice-wyoming-answer-audio.ts'
 import { audioFormat } from './voice-wyoming-audio-format.ts'
-import { type WakeStream, type WakeStreamBudget, WyomingWakeSource } from './voice-wyoming-wake.ts'
+import {
+  ACCEPTED,
+  CLOSE_GRACE_MS,
+  DEFAULT_WYOMING_PARTIAL_EVENT_MS,
+  DEFAULT_WYOMING_SERVER_MAX_HEADER_BYTES,
+  DEFAULT_WYOMING_SERVER_MAX_PAYLOAD_BYTES,
+  END_STAGES,
+  MAX_QUEUED_EVENTS,
+  type WyomingConnectionOptions,
+} from './voice-wyoming-connection-options.ts'
+import { sendTurnEvent } from './voice-wyoming-turn-events.ts'
+import { type WakeStream, WyomingWakeSource } from './voice-wyoming-wake.ts'
 
-/** Largest Wyoming payload a satellite may send: one second of 48 kHz 16-bit stereo is 188 KiB. */
-export const DEFAULT_WYOMING_SERVER_MAX_PAYLOAD_BYTES = 256 * 1024
-/** Largest header line or data block a satellite may send, in bytes. */
-export const DEFAULT_WYOMING_SERVER_MAX_HEADER_BYTES = 16 * 1024
-/** Events read but not yet handled before the connection stops reading (back-pressure). */
-const MAX_QUEUED_EVENTS = 64
-/** A started event whose bytes stop coming for this long closes the connection (payload_length lied). */
-export const DEFAULT_WYOMING_PARTIAL_EVENT_MS = 5_000
-/** After a broken stream, how long the satellite has to read the error before the socket is destroyed. */
-const CLOSE_GRACE_MS = 1_000
-
-const END_STAGES: Readonly<Record<string, WyomingEndStage>> = {
-  asr: 'asr',
-  intent: 'handle',
-  handle: 'handle',
-  tts: 'tts',
-}
-
-const ACCEPTED =
-  'describe, ping, run-pipeline, transcribe, detect, audio-start, audio-chunk, audio-stop, played, info and pong'
-
-export interface WyomingConnectionOptions
-  extends Pick<VoiceSessionOptions, 'runner' | 'pipeline' | 'route' | 'limits' | 'endOfSpeechMs'> {
-  /** The data of the `info` event (a function: read on each describe). */
-  info: Record<string, unknown> | (() => Record<string, unknown>)
-  /** The hands-free settings (the wake skill): without them start_stage wake is refused. */
-  handsFree?: HandsFreeService
-  /** Where voice.wake.detected and voice.talk.* are published. */
-  bus?: Bus
-  /** The satellite's name as a hands-free source (default `wyoming`). */
-  sourceName?: string
-  /** Shared by the hub's satellites: wake streams (decoders) at once. */
-  wakeBudget?: WakeStreamBudget
-}
+export {
+  DEFAULT_WYOMING_PARTIAL_EVENT_MS,
+  DEFAULT_WYOMING_SERVER_MAX_HEADER_BYTES,
+  DEFAULT_WYOMING_SERVER_MAX_PAYLOAD_BYTES,
+  type WyomingConnectionOptions,
+} from './voice-wyoming-connection-options.ts'
 
 /**
  * One satellite (or any Wyoming client) on the hub's Wyoming server: `describe` → `info`; audio
@@ -374,7 +350,6 @@ export class WyomingConnection {
     const traceId = event.traceId
     if (traceId === undefined) return
     const view = this.#viewOf(traceId)
-    const payload = (event.payload ?? {}) as Record<string, unknown>
     this.#wakeSource?.observe(event)
     if (event.type === 'turn.end') {
       this.#turns.delete(traceId)
@@ -388,38 +363,11 @@ export class WyomingConnection {
       return
     }
     if (view.finished) return
-    switch (event.type) {
-      case 'voice.end':
-        this.#send('voice-stopped', { timestamp: Number(payload.totalMs) || 0 })
-        return
-      case 'stt.final':
-        this.#send('transcript', { text: String(payload.text ?? '') })
-        if (view.endStage === 'asr') {
-          // Only the transcript was asked for: the answer is not worked out.
-          view.finished = true
-          if (this.#session.traceId === traceId && !this.#session.listening)
-            this.#session.cancel('stopped after the transcript: the satellite asked for the transcript only')
-        }
-        return
-      case 'llm.complete':
-        view.answer = typeof payload.text === 'string' ? payload.text : undefined
-        return
-      case 'tts.start':
-        startAnswerAudio(view, payload, this.#sender)
-        return
-      case 'tts.audio':
-        sendAnswerAudio(view, payload, this.#sender)
-        return
-      case 'tts.end':
-        stopAnswerAudio(view, this.#sender)
-        return
-      case 'error.raised':
-        stopAnswerAudio(view, this.#sender)
-        this.#send('error', { text: String(payload.message ?? 'the voice turn failed'), code: payload.code })
-        return
-      default:
-        return
-    }
+    sendTurnEvent(view, event, this.#sender, () => {
+      // Only the transcript was asked for: the answer is not worked out.
+      if (this.#session.traceId === traceId && !this.#session.listening)
+        this.#session.cancel('stopped after the transcript: the satellite asked for the transcript only')
+    })
   }
 
   #sendError(error: unknown): void {

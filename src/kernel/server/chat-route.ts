@@ -4,7 +4,7 @@ import { HubError, ok, type ValidationIssue } from '../../contracts/index.ts'
 import { HttpHubError, hubErrorOf, sendError, toErrorReply } from './error-replies.ts'
 import { type Pulled, pullParts } from './pull-parts.ts'
 import { CHAT_SCHEMA } from './route-schemas.ts'
-import { principalOf } from './security-hooks.ts'
+import { principalOf, type RouteAccessConfig } from './security-hooks.ts'
 import type { ServerConfig } from './server-options.ts'
 import type { ChatPart, HubPort } from './server-types.ts'
 
@@ -178,7 +178,13 @@ export function registerChatRoute(
   const onRequest = async (request: FastifyRequest, reply: FastifyReply) => refuseNonJson(request, reply)
   app.post(
     '/chat',
-    { bodyLimit: context.config.bodyLimitBytes, onRequest, schema: CHAT_SCHEMA },
+    {
+      // Members too, when their grants allow publishing chat.query (checked by the hub; decision 2011).
+      config: { members: true } satisfies RouteAccessConfig,
+      bodyLimit: context.config.bodyLimitBytes,
+      onRequest,
+      schema: CHAT_SCHEMA,
+    },
     async (request, reply) => {
       const body = parseChatBody(request.body)
       const controller = new AbortController()

@@ -11,6 +11,7 @@ import { type InflightChat, registerChatRoute } from './chat-route.ts'
 import { installErrorReplies } from './error-replies.ts'
 import { registerEventsRoutes } from './events-routes.ts'
 import { registerInfoRoutes, type ServerStats } from './info-routes.ts'
+import { trackConnections } from './open-connections.ts'
 import { collectRoutes, registerOpenApiRoute } from './openapi-document.ts'
 import { allowedHostSet, TOKEN_QUERY_PARAMETER } from './request-guard.ts'
 import { installRouteValidation } from './route-validation.ts'
@@ -22,7 +23,7 @@ import { resolveServerOptions, type ServerOptions } from './server-options.ts'
 import type { HubPort } from './server-types.ts'
 import { createWsRegistry, registerWsEventsRoute } from './ws-events-route.ts'
 import { registerWsFramesRoute } from './ws-frames-route.ts'
-import { WS_CLOSE_GOING_AWAY } from './ws-tail-client.ts'
+import { WS_CLOSE_GOING_AWAY, WS_CLOSE_POLICY_VIOLATION } from './ws-tail-client.ts'
 
 const TRACE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
 const SHUTDOWN_POLL_MS = 10
@@ -102,6 +103,7 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
     allowedHosts: new Set(),
     allowedOrigins: config.allowedOrigins,
     closing: false,
+    ...(options.principals === undefined ? {} : { authority: options.principals }),
   }
   const stats = (): ServerStats => ({
     wsClients: wsRegistry.clients.size,
@@ -131,6 +133,8 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
     forceCloseConnections: 'idle',
   })
   if (loaded.warning !== undefined) app.log.warn(loaded.warning)
+  // Half-open sockets (a request begun, headers never finished) are cut at close (decision 1633).
+  const connections = trackConnections(app.server)
   installRouteValidation(app)
   const routes = collectRoutes(app)
 
@@ -151,6 +155,11 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
   registerChatRoute(app, { hub, config, inflight, onActive: (delta) => metrics.chatsActive.inc(delta) })
   registerEventsRoutes(app, { hub, config })
   registerWsEventsRoute(app, { hub, config, metrics, registry: wsRegistry })
+  // A revoked principal's open tails end at once, with policy violation (decision 2011).
+  const stopWatchingRevocations = options.principals?.onRevoked((principalId) => {
+    for (const entry of wsRegistry.clients)
+      if (entry.principalId === principalId) entry.client.close(WS_CLOSE_POLICY_VIOLATION, 'token revoked')
+  })
   registerWsFramesRoute(app, { hub, config })
   registerInfoRoutes(app, { hub, registry, version, startedAt, stats })
   for (const registerRoutes of config.routes) await registerRoutes(app)
@@ -179,6 +188,8 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
   let closing: Promise<void> | undefined
   const shutdown = async (): Promise<void> => {
     security.closing = true
+    connections.closing()
+    stopWatchingRevocations?.()
     const reason = new HubError('E_UNKNOWN', 'the server is shutting down', {
       details: { reason: 'shutdown' },
     })

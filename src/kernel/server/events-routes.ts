@@ -7,7 +7,7 @@ import { federationOf, scopeOf } from './federation-scope.ts'
 import { pullParts } from './pull-parts.ts'
 import { receiptsMode, summarizeReceipts } from './receipt-summary.ts'
 import { INGEST_SCHEMA, REPLAY_SCHEMA } from './route-schemas.ts'
-import { principalOf } from './security-hooks.ts'
+import { isOwner, principalOf, type RouteAccessConfig } from './security-hooks.ts'
 import type { ServerConfig } from './server-options.ts'
 import type { HubPort, PublishReceipt } from './server-types.ts'
 
@@ -18,6 +18,8 @@ const NDJSON_TYPES = new Set([
 ])
 const SINGLE_TYPES = new Set(['application/json', 'application/cloudevents+json'])
 const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8'
+/** Members may call these routes: the hub checks each event type against their grants (decision 2011). */
+const MEMBERS: { config: RouteAccessConfig } = { config: { members: true } }
 
 function mediaType(request: FastifyRequest): string {
   return String(request.headers['content-type'] ?? '')
@@ -102,8 +104,18 @@ async function* receiptLines(
   }
 }
 
-function sendNdjson(reply: FastifyReply, lines: AsyncGenerator<string>): FastifyReply {
-  return reply.header('content-type', NDJSON_CONTENT_TYPE).send(Readable.from(lines, { objectMode: false }))
+/**
+ * Receipts of one POST are at most DEFAULT_MAX_EVENTS_PER_REQUEST lines (~1 MB): buffering them
+ * all keeps publishing from waiting for the client to read each batch's answer (decision 1631).
+ */
+const RECEIPTS_BUFFER_BYTES = 2 * 1024 * 1024
+
+function sendNdjson(reply: FastifyReply, lines: AsyncGenerator<string>, bufferBytes?: number): FastifyReply {
+  const stream = Readable.from(lines, {
+    objectMode: false,
+    ...(bufferBytes === undefined ? {} : { highWaterMark: bufferBytes }),
+  })
+  return reply.header('content-type', NDJSON_CONTENT_TYPE).send(stream)
 }
 
 /** POST /events (any dialect, one event or NDJSON) and GET /events (replay). */
@@ -123,6 +135,7 @@ export function registerEventsRoutes(
     scope.post(
       '/events',
       {
+        ...MEMBERS,
         bodyLimit: config.eventsBodyLimitBytes,
         schema: INGEST_SCHEMA,
         onRequest: async (request, reply) => {
@@ -162,7 +175,11 @@ export function registerEventsRoutes(
           principal: principalOf(request)!,
         })
         if (NDJSON_TYPES.has(type) || wantsNdjson(request))
-          return sendNdjson(reply, receiptLines(results, signal, receipts === 'summary'))
+          return sendNdjson(
+            reply,
+            receiptLines(results, signal, receipts === 'summary'),
+            RECEIPTS_BUFFER_BYTES,
+          )
         const collected: Array<Result<PublishReceipt>> = []
         for await (const pulled of pullParts(results, signal)) {
           if (pulled.kind === 'part') collected.push(...pulled.value)
@@ -179,12 +196,17 @@ export function registerEventsRoutes(
     )
   })
 
-  app.get('/events', { schema: REPLAY_SCHEMA }, async (request, reply) => {
+  app.get('/events', { ...MEMBERS, schema: REPLAY_SCHEMA }, async (request, reply) => {
     const scoped = scopeOf(request.query as Record<string, unknown>, 'replay')
     // scope=federation: every hub's newest events, read at the root (decision 1642).
-    if (scoped.scope === 'federation')
+    if (scoped.scope === 'federation') {
+      if (!isOwner(principalOf(request)))
+        throw new HttpHubError(403, 'E_PERMISSION_REQUIRED', 'scope=federation is for the owner')
       return reply.send(ok(await federationOf(hub).replay(scoped.parameters)))
+    }
     const parameters = parseReplayQuery(scoped.rest)
+    // Refused before anything is sent, so the refusal keeps its 403 in NDJSON mode too.
+    hub.checkRead?.(parameters.filter ?? '>', principalOf(request)!)
     const signal = disconnectSignal(reply)
     if (wantsNdjson(request) && hub.replayJson !== undefined) {
       const texts = hub.replayJson({ ...parameters, principal: principalOf(request)!, signal })

@@ -1,7 +1,8 @@
 export { AUTH_TOKEN_FILE, TOKEN_ENV_VARIABLE } from './auth-token.ts'
 export type { RunningServer } from './create-server.ts'
 export { createServer } from './create-server.ts'
-export { OWNER_PRINCIPAL_ID, principalOf } from './security-hooks.ts'
+export { HttpHubError } from './error-replies.ts'
+export { isOwner, OWNER_PRINCIPAL_ID, principalOf, type RouteAccessConfig } from './security-hooks.ts'
 export { findRunningServer, readServerInfo } from './server-info.ts'
 export type { ServerOptions } from './server-options.ts'
 export type {
@@ -11,6 +12,8 @@ export type {
   HealthReport,
   HubPort,
   IngestBody,
+  Principal,
+  PrincipalAuthority,
   PublishReceipt,
   ReplayQuery,
   SessionSummary,

@@ -12,10 +12,10 @@ import {
   tokensEqual,
   urlWithoutToken,
 } from './request-guard.ts'
-import type { Principal } from './server-types.ts'
+import type { Principal, PrincipalAuthority } from './server-types.ts'
 import { installWellFormedTextCheck } from './well-formed-text.ts'
 
-/** The single principal every valid token maps to (roles arrive with bus permissions). */
+/** The principal of the hub's own token (other tokens come from a PrincipalAuthority). */
 export const OWNER_PRINCIPAL_ID = 'owner'
 
 export interface SecurityState {
@@ -24,11 +24,23 @@ export interface SecurityState {
   allowedHosts: ReadonlySet<string>
   allowedOrigins: readonly string[]
   closing: boolean
+  /** Tokens other than the owner's (member devices); without it only the owner's token is valid. */
+  authority?: PrincipalAuthority
 }
 
-/** Route option `config: { public: true }` skips the token check (GET /health). */
+/**
+ * Route option `config: { public: true }` skips the token check (GET /health); `members: true`
+ * lets a non-owner principal in because the route checks its grants itself. Every other route is
+ * the owner's (decision 2011).
+ */
 export interface RouteAccessConfig {
   public?: boolean
+  members?: boolean
+}
+
+/** Whether the caller may do everything (the hub's token, or a stored principal with role owner). */
+export function isOwner(principal: Principal | undefined): boolean {
+  return principal !== undefined && (principal.role ?? 'owner') === 'owner'
 }
 
 const principals = new WeakMap<FastifyRequest['raw'], Principal>()
@@ -67,6 +79,20 @@ function repeatedHeader(rawHeaders: readonly string[]): string | undefined {
     if (!SINGLE_VALUED_HEADERS.has(name)) continue
     if (seen.has(name)) return name
     seen.add(name)
+  }
+  return undefined
+}
+
+/** The first presented token the authority knows, as a principal. */
+function authenticateStored(
+  presented: ReadonlyArray<[string | undefined, Principal['via']]>,
+  authority: PrincipalAuthority | undefined,
+): Principal | undefined {
+  if (authority === undefined) return undefined
+  for (const [candidate, via] of presented) {
+    if (candidate === undefined) continue
+    const found = authority.authenticate(candidate)
+    if (found !== undefined) return { ...found, via }
   }
   return undefined
 }
@@ -128,10 +154,28 @@ export function installSecurityHooks(app: FastifyInstance, state: SecurityState)
       ([candidate]) => candidate !== undefined && tokensEqual(candidate, state.token),
     )
     if (valid !== undefined) {
-      principals.set(request.raw, { id: OWNER_PRINCIPAL_ID, via: valid[1] })
+      principals.set(request.raw, { id: OWNER_PRINCIPAL_ID, via: valid[1], role: 'owner' })
       return
     }
-    if ((request.routeOptions.config as RouteAccessConfig | undefined)?.public === true) return
+    const access = request.routeOptions.config as RouteAccessConfig | undefined
+    const stored = authenticateStored(presented, state.authority)
+    if (stored !== undefined) {
+      principals.set(request.raw, stored)
+      if (isOwner(stored) || access?.public === true || access?.members === true) return
+      return sendError(
+        reply,
+        new HttpHubError(
+          403,
+          'E_PERMISSION_REQUIRED',
+          `${request.method} ${request.url.split('?')[0]} is for the owner`,
+          {
+            principal: stored.id,
+            role: stored.role,
+          },
+        ),
+      )
+    }
+    if (access?.public === true) return
     const anyPresented = presented.some(([candidate]) => candidate !== undefined)
     reply.header('www-authenticate', 'Bearer realm="localhub"')
     return sendError(

@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { Registry } from 'prom-client'
 import { HubError } from '../../contracts/index.ts'
+import type { PrincipalAuthority } from './server-types.ts'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 8000
@@ -57,6 +58,8 @@ export interface ServerOptions {
   allowedOrigins?: string[]
   /** The token; otherwise env LOCALHUB_TOKEN, otherwise <dataDir>/auth-token. */
   token?: string
+  /** Tokens besides the owner's (the principal store); read by createServer, not part of the config. */
+  principals?: PrincipalAuthority
   /** Where LOCALHUB_TOKEN is read from (default process.env). */
   env?: Readonly<Record<string, string | undefined>>
   version?: string
@@ -86,7 +89,15 @@ export type ServerConfig = Readonly<
   Required<
     Omit<
       ServerOptions,
-      'token' | 'registry' | 'logger' | 'env' | 'version' | 'allowedHosts' | 'allowedOrigins' | 'routes'
+      | 'token'
+      | 'registry'
+      | 'logger'
+      | 'env'
+      | 'version'
+      | 'allowedHosts'
+      | 'allowedOrigins'
+      | 'routes'
+      | 'principals'
     >
   > & {
     routes: readonly RouteRegistrar[]

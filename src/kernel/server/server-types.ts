@@ -4,11 +4,29 @@ import type { Envelope, Result, ResultError } from '../../contracts/index.ts'
 // of the kernel, so it can be tested against an in-memory fake and wired to the real bus,
 // pipeline and sessions by the kernel. docs/kernel-server.md describes each member.
 
-/** Who is calling. There is one token today, so one principal; roles come with the bus permissions. */
+/**
+ * Who is calling: the hub's own token is the owner; other tokens come from the principal store
+ * (docs/principals-and-pairing.md).
+ */
 export interface Principal {
   id: string
   /** How the token was presented. */
   via: 'bearer' | 'cookie' | 'query'
+  /** owner (also when absent: the hub's own token) may do everything; member and custom only what `grants` allow. */
+  role?: 'owner' | 'member' | 'custom'
+  /** The type patterns a non-owner may publish and read (NATS wildcards). */
+  grants?: { publish: readonly string[]; subscribe: readonly string[] }
+  /** A paired device's peer id and `sha256:<hex>` key fingerprint, set by the hub (never by the caller). */
+  peerId?: string
+  fingerprint?: string
+}
+
+/** Tokens besides the hub's own: looked up on every request, so a revocation holds at once. */
+export interface PrincipalAuthority {
+  /** The principal holding `token`, or undefined (unknown or revoked). */
+  authenticate(token: string): Omit<Principal, 'via'> | undefined
+  /** Called with a principal's id when it is revoked (open WebSockets of it are closed); returns a remover. */
+  onRevoked(listener: (principalId: string) => void): () => void
 }
 
 /** The raw body of POST /events, handed over untouched so any dialect can be detected. */
@@ -157,6 +175,11 @@ export interface HubPort {
     signal: AbortSignal,
     onEnd?: (reason: string) => void,
   ): TailSubscription
+  /**
+   * GET /events and WS /ws/events call it before reading: throws E_PERMISSION_REQUIRED when the
+   * principal may see no type the filter matches (a filter reaching further is narrowed by the hub).
+   */
+  checkRead?(filter: string, principal: Principal): void
   /** POST /chat: one turn. Stop promptly when `signal` aborts. */
   chat(input: ChatInput): AsyncIterable<ChatPart>
   sessions(): SessionSummary[] | Promise<SessionSummary[]>

@@ -4,7 +4,7 @@ import type { Envelope } from '../../contracts/index.ts'
 import { HttpHubError, sendError } from './error-replies.ts'
 import { parseTailQuery } from './event-query.ts'
 import { federationOf, scopeOf, serveFederationTail } from './federation-scope.ts'
-import { principalOf } from './security-hooks.ts'
+import { isOwner, principalOf, type RouteAccessConfig } from './security-hooks.ts'
 import type { ServerMetrics } from './server-metrics.ts'
 import type { ServerConfig } from './server-options.ts'
 import type { HubPort, TailSubscription } from './server-types.ts'
@@ -20,6 +20,8 @@ export interface WsClientEntry {
   socket: WebSocket
   client: WsTailClient
   alive: boolean
+  /** Whose token opened it: revoking that principal closes it. */
+  principalId: string
 }
 
 export interface WsRegistry {
@@ -75,12 +77,21 @@ export function registerWsEventsRoute(
     '/ws/events',
     {
       websocket: true,
+      // Members too: the hub delivers only the types their grants allow (decision 2011).
+      config: { members: true } satisfies RouteAccessConfig,
       preValidation: async (request, reply) => {
         const refused = refuseWithoutUpgrade(request, reply, '/ws/events')
         if (refused !== undefined) return refused
         const scoped = scopeOf(request.query as Record<string, unknown>, 'tail')
-        if (scoped.scope === 'hub') parseTailQuery(scoped.rest)
-        else federationOf(hub)
+        if (scoped.scope === 'hub') {
+          const parameters = parseTailQuery(scoped.rest)
+          // A filter the principal may see nothing of is refused before the upgrade, with the envelope.
+          hub.checkRead?.(parameters.filter ?? '>', principalOf(request)!)
+        } else {
+          if (!isOwner(principalOf(request)))
+            throw new HttpHubError(403, 'E_PERMISSION_REQUIRED', 'scope=federation is for the owner')
+          federationOf(hub)
+        }
         if (registry.clients.size >= config.wsMaxClients) {
           return sendError(
             reply,
@@ -111,7 +122,7 @@ export function registerWsEventsRoute(
         },
         parameters.fromSeq,
       )
-      const entry: WsClientEntry = { socket, client, alive: true }
+      const entry: WsClientEntry = { socket, client, alive: true, principalId: principalOf(request)!.id }
       registry.clients.add(entry)
       const controller = new AbortController()
       let subscription: TailSubscription | undefined

@@ -4,6 +4,8 @@ import type { Envelope } from '../../contracts/index.ts'
 export const WS_CLOSE_SLOW_CONSUMER = 4008
 export const WS_CLOSE_GOING_AWAY = 1001
 export const WS_CLOSE_INTERNAL_ERROR = 1011
+/** RFC 6455: the endpoint received something that violates its policy (a revoked token). */
+export const WS_CLOSE_POLICY_VIOLATION = 1008
 
 /** The part of a `ws` WebSocket the policy needs (so it can be tested without sockets). */
 export interface TailSocket {

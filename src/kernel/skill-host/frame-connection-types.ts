@@ -61,6 +61,13 @@ export interface FrameConnectionInit {
   validator: FrameValidator
   session?: FrameSessionOptions
   ports: ConnectionPorts
+  /**
+   * Tool ids the hub's manifest names (config.tools): a host that does not serve one of them is
+   * refused at its manifest sync, like a wrong manifest_hash (decision 1850).
+   */
+  namedTools?: readonly string[]
+  /** The carrier loses frames without closing (NATS): gaps are resumed, not accepted (decision 1851). */
+  resumeOnGap?: boolean
   /** Nothing heard for too long: the hub treats the host as crashed. */
   onDead(): void
   /** The host said something that makes restarting pointless (manifest_hash_mismatch, invalid_manifest). */

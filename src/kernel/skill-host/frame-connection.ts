@@ -103,6 +103,26 @@ export function createFrameConnection(stream: FrameStream, init: FrameConnection
       init.onFatal(reason)
       return
     }
+    const missing = (init.namedTools ?? []).filter((id) => !ids.includes(id))
+    if (missing.length > 0) {
+      const reason = `the hub manifest's config.tools names ${missing.join(', ')}, which this host does not serve (it serves ${ids.join(', ') || 'nothing'})`
+      session.send(
+        {
+          kind: 'error',
+          code: 'invalid_manifest',
+          message: reason,
+          details: {
+            path: '/entries',
+            expected: `entries with tool_id ${missing.join(', ')}`,
+            got: ids.join(', '),
+          },
+        },
+        frame.correlation_id,
+      )
+      rejectReady(new HubError('E_DEPENDENCY_UNAVAILABLE', reason))
+      init.onFatal(reason)
+      return
+    }
     synced = true
     session.send(
       {
@@ -301,6 +321,7 @@ export function createFrameConnection(stream: FrameStream, init: FrameConnection
     peerRole: 'tool',
     sessionId: init.sessionId,
     resumeToken: init.resumeToken,
+    ...(init.resumeOnGap === true ? { resumeOnGap: true } : {}),
     validator: init.validator,
     ...(init.session === undefined ? {} : { options: init.session }),
     handlers: {

@@ -7,6 +7,7 @@ import {
   type FrameValidator,
   framesSubjects,
   type NatsFrameStream,
+  type NatsFramesAuth,
   natsFrameStream,
 } from '../../frames/index.ts'
 import type { SkillHealth, SkillLogger } from '../../skill-api/index.ts'
@@ -32,6 +33,8 @@ export interface NatsAttachOptions {
   servers: readonly string[]
   /** The manifest's transport.subject S: hosts publish on S.out.<session>, the hub on S.in.<session>. */
   subject: string
+  /** Credentials and TLS for the hub's NATS connection (decision 1852). */
+  auth?: NatsFramesAuth
   subscriptions: readonly string[]
   validator: FrameValidator
   ports: ConnectionPorts
@@ -39,6 +42,8 @@ export interface NatsAttachOptions {
   /** How long an attached host may take to sync its manifest (transport.timeoutMs). */
   startTimeoutMs?: number
   session?: FrameSessionOptions
+  /** Tool ids the manifest's config.tools names; a host without one of them is refused (decision 1850). */
+  namedTools?: readonly string[]
   onReady?(info: { pid: number; startMs: number; restarts: number }): void
 }
 
@@ -57,17 +62,40 @@ interface Attached {
   pid: number
 }
 
-/** Reads the first line of a message enough to see whether it opens a session. */
-function opensSession(data: Uint8Array): { pid: number } | undefined {
-  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')
+/** The first frame of a message, when it opens a session or asks to resume one. */
+function controlFrame(
+  data: Uint8Array,
+): { kind: 'open'; pid: number } | { kind: 'resume'; correlationId: string } | undefined {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  // Most messages are neither: skip parsing them (this runs for every frame of an attached host).
+  if (!bytes.includes('adapter_manifest_sync') && !bytes.includes('resume_request')) return undefined
+  const text = bytes.toString('utf8')
   const newline = text.indexOf('\n')
   try {
     const frame = JSON.parse(newline === -1 ? text : text.slice(0, newline)) as Record<string, unknown>
-    if (frame?.kind !== 'adapter_manifest_sync' || frame.frame_seq !== 1) return undefined
-    return { pid: typeof frame.emitter_pid === 'number' ? frame.emitter_pid : 0 }
+    if (frame?.kind === 'adapter_manifest_sync' && frame.frame_seq === 1)
+      return { kind: 'open', pid: typeof frame.emitter_pid === 'number' ? frame.emitter_pid : 0 }
+    if (frame?.kind === 'resume_request' && typeof frame.correlation_id === 'string')
+      return { kind: 'resume', correlationId: frame.correlation_id }
+    return undefined
   } catch {
     return undefined
   }
+}
+
+/** resume_rejected session_unknown for a session this hub no longer has (the host starts anew). */
+function rejectionLine(sessionId: string, correlationId: string): string {
+  return `${JSON.stringify({
+    session_id: sessionId,
+    correlation_id: correlationId,
+    ts: new Date().toISOString(),
+    version: '1.0',
+    role: 'backend',
+    frame_seq: 0,
+    kind: 'resume_rejected',
+    reason: 'session_unknown',
+    detail: `the hub has no session ${sessionId} (it was detached); start a new session`,
+  })}\n`
 }
 
 /**
@@ -121,6 +149,8 @@ export function startNatsAttachPoint(options: NatsAttachOptions): StdioSuperviso
       validator: options.validator,
       ...(options.session === undefined ? {} : { session: options.session }),
       ports: options.ports,
+      resumeOnGap: true,
+      ...(options.namedTools === undefined ? {} : { namedTools: options.namedTools }),
       onDead: () => detach(current, 'missed its heartbeats'),
       onFatal: (reason) => {
         state = { name: 'refused', reason: `${reason}; fix the host and attach again` }
@@ -155,15 +185,26 @@ export function startNatsAttachPoint(options: NatsAttachOptions): StdioSuperviso
   const onMessage = (subject: string, data: Uint8Array) => {
     const sessionId = subject.slice(subject.lastIndexOf('.') + 1)
     if (!SESSION_TOKEN.test(sessionId) || state.name === 'closed') return
-    if (attached?.sessionId === sessionId) {
-      attached.stream.deliver(data)
+    const control = controlFrame(data)
+    const current = attached?.sessionId === sessionId ? attached : undefined
+    // A host that starts its session anew under the same id (after resume_rejected) sends its
+    // manifest as frame 1 again: that replaces the session rather than reading as a duplicate.
+    const restarts = control?.kind === 'open' && (current?.connection.session.stats().receivedSeq ?? 0) > 0
+    if (current !== undefined && !restarts) {
+      current.stream.deliver(data)
       return
     }
     // Frames of a session that is not (or no longer) attached are dropped: only a new session's
-    // adapter_manifest_sync with frame_seq 1 attaches.
-    const opening = opensSession(data)
-    if (opening === undefined) return
-    attach(sessionId, opening.pid)
+    // adapter_manifest_sync with frame_seq 1 attaches; a resume of it is told the session is gone.
+    if (control?.kind === 'resume') {
+      nats?.publish(
+        framesSubjects(options.subject, sessionId).in,
+        rejectionLine(sessionId, control.correlationId),
+      )
+      return
+    }
+    if (control?.kind !== 'open') return
+    attach(sessionId, control.pid)
     attached?.stream.deliver(data)
   }
 
@@ -174,6 +215,7 @@ export function startNatsAttachPoint(options: NatsAttachOptions): StdioSuperviso
         servers: options.servers,
         subject: options.subject,
         name: `localhub-skill-${options.skillId}`,
+        ...(options.auth === undefined ? {} : { auth: options.auth }),
       })
       if ((state as State).name === 'closed') {
         await connection.close()

@@ -1,5 +1,6 @@
 import { HubError } from '../../contracts/index.ts'
-import { createFrameValidator } from '../../frames/index.ts'
+import { createFrameValidator, natsFramesAuthOf } from '../../frames/index.ts'
+import { hostToolTiersOf } from '../../manifest/index.ts'
 import type { SkillModule } from '../../skill-api/index.ts'
 import { startNatsAttachPoint } from './nats-attach-point.ts'
 import { stdioSkillModule } from './stdio-skill-module.ts'
@@ -59,8 +60,11 @@ export function natsSkillModule(settings: { manifestDirectory: string }): SkillM
         skillId: context.skill.id,
         servers,
         subject: transport.subject!,
+        // LOCALHUB_SKILL_NATS_USER / _PASSWORD / _TOKEN / _CA, as a host reads them (decision 1852).
+        auth: natsFramesAuthOf([], context.env),
         subscriptions: context.skill.consumes,
         validator: createFrameValidator(),
+        namedTools: Object.keys(hostToolTiersOf(context.skill)),
         ports,
         logger: context.logger,
         ...(transport.timeoutMs === undefined ? {} : { startTimeoutMs: transport.timeoutMs }),

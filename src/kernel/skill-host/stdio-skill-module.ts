@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { resolve } from 'node:path'
 import { HubError, toHubError } from '../../contracts/index.ts'
 import { createFrameValidator, type FrameSessionOptions } from '../../frames/index.ts'
-import type { Skill } from '../../manifest/index.ts'
+import { hostToolTiersOf, type Skill } from '../../manifest/index.ts'
 import {
   type ConsentPort,
   SERVICE_NAMES,
@@ -104,7 +104,16 @@ function hostPorts(context: SkillContext): ConnectionPorts {
  * started with LOCALHUB_SKILL_NATS set must still talk to the hosts it starts over their pipes.
  */
 function withoutNatsAttach(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { LOCALHUB_SKILL_NATS: _server, LOCALHUB_SKILL_SUBJECT: _subject, ...rest } = env
+  // The hub's NATS credentials (decision 1852) are not the children's business either.
+  const {
+    LOCALHUB_SKILL_NATS: _server,
+    LOCALHUB_SKILL_SUBJECT: _subject,
+    LOCALHUB_SKILL_NATS_USER: _user,
+    LOCALHUB_SKILL_NATS_PASSWORD: _password,
+    LOCALHUB_SKILL_NATS_TOKEN: _token,
+    LOCALHUB_SKILL_NATS_CA: _ca,
+    ...rest
+  } = env
   return rest
 }
 
@@ -129,6 +138,7 @@ function openStdioSkill(
     ...(transport.timeoutMs === undefined ? {} : { startTimeoutMs: transport.timeoutMs }),
     ...(settings.session === undefined ? {} : { session: settings.session }),
     ...(settings.restartBaseMs === undefined ? {} : { restartBaseMs: settings.restartBaseMs }),
+    namedTools: Object.keys(hostToolTiersOf(skill)),
     ports: hostPorts(context),
     ...lifecycleHooks(context, settings.phase),
   })
@@ -161,16 +171,23 @@ function offerTools(context: SkillContext, supervisor: StdioSupervisor, timeoutM
     )
   const port = context.services.get<SkillToolsPort>(SERVICE_NAMES.skillTools)
   if (port === undefined) return () => undefined
+  // config.tools: a tier per tool (at most the skill's, checked at load) or off (decision 1850).
+  const tiers = hostToolTiersOf(skill)
+  const tierOf = (toolId: string) => tiers[toolId] ?? tier
   return port.offer({
     skillId: skill.id,
     tier,
+    tierOf,
     tools: () =>
       supervisor.status().state === 'ready'
-        ? supervisor.tools().map((tool) => ({
-            toolId: tool.toolId,
-            description: tool.description,
-            inputSchema: tool.inputSchema,
-          }))
+        ? supervisor
+            .tools()
+            .filter((tool) => tierOf(tool.toolId) !== 'off')
+            .map((tool) => ({
+              toolId: tool.toolId,
+              description: tool.description,
+              inputSchema: tool.inputSchema,
+            }))
         : [],
     async call(toolId, args, signal) {
       const bounded = AbortSignal.any([
@@ -211,9 +228,19 @@ function lifecycleHooks(
   }
 }
 
-/** The tool a call step runs: `mode` names it; a host with one tool needs no mode. */
+/** The tool a call step runs: `mode` names it; a host with one tool needs no mode; `off` is refused. */
 function toolOfStep(skill: Skill, supervisor: StdioSupervisor, mode: string | undefined): string {
   const tools = supervisor.tools()
+  const tiers = hostToolTiersOf(skill)
+  const named = mode ?? (tools.length === 1 ? tools[0]!.toolId : undefined)
+  if (named !== undefined && tiers[named] === 'off')
+    throw new HubError(
+      'E_PERMISSION_REQUIRED',
+      `tool ${named} of skill ${skill.id} is turned off in the manifest (config.tools)`,
+      {
+        details: { reason: 'not-offered', skillId: skill.id },
+      },
+    )
   if (mode !== undefined) {
     if (!tools.some((tool) => tool.toolId === mode))
       throw new HubError('E_BAD_REQUEST', `skill ${skill.id} has no tool ${mode}`, {
@@ -262,7 +289,8 @@ export function stdioSkillModule(settings: StdioSkillSettings): SkillModule {
   return {
     name: 'stdio',
     // config.arguments: fixed arguments every call step sends besides the run's text.
-    configKeys: ['arguments'],
+    // config.tools: per-tool tiers or off for the tools offered to the model (decision 1850).
+    configKeys: ['arguments', 'tools'],
     async open(context) {
       const fixed = context.config.arguments ?? {}
       if (fixed === null || typeof fixed !== 'object' || Array.isArray(fixed)) {

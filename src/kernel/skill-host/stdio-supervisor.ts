@@ -38,6 +38,8 @@ export interface StdioSupervisorOptions {
   restartMaxMs?: number
   healthyResetMs?: number
   session?: FrameSessionOptions
+  /** Tool ids the manifest's config.tools names; a host without one of them is refused (decision 1850). */
+  namedTools?: readonly string[]
   /** Told each time a host became ready (pid, start time), to publish skill.started. */
   onReady?(info: { pid: number; startMs: number; restarts: number }): void
   /** Told each time a host stopped (crash, kill, refusal), to publish skill.failed. */
@@ -138,6 +140,7 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
         validator: options.validator,
         ...(options.session === undefined ? {} : { session: options.session }),
         ports: options.ports,
+        ...(options.namedTools === undefined ? {} : { namedTools: options.namedTools }),
         onDead: () => {
           options.logger.warn('skill host missed its heartbeats; killing it', { pid: spawned.pid })
           spawned.kill('SIGKILL')

@@ -37,15 +37,28 @@ CREATE TABLE IF NOT EXISTS rule_offsets (rule_id TEXT PRIMARY KEY, offset INTEGE
  */
 export class AttentionStore {
   readonly #db: Database.Database
-  /** Prepared once: every ui.feedback event asks it, and preparing costs more than the lookup. */
-  readonly #ruleOfProposal: Database.Statement<[string], { rule_id: string }>
+  /**
+   * Each kept proposal's rule, by proposal id, mirrored in memory: every ui.feedback event asks,
+   * most name no proposal, and a read per event was most of a bulk ingest's consumer work
+   * (decision 1631). This store is the file's only writer; proposals are few (a week of nudges).
+   */
+  readonly #proposalRules = new Map<string, string>()
 
   constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true })
     this.#db = new Database(path)
     this.#db.pragma('journal_mode = WAL')
     this.#db.exec(SCHEMA)
-    this.#ruleOfProposal = this.#db.prepare('SELECT rule_id FROM proposals WHERE id = ?')
+    this.#loadProposalRules()
+  }
+
+  #loadProposalRules(): void {
+    this.#proposalRules.clear()
+    const rows = this.#db.prepare('SELECT id, rule_id FROM proposals').all() as {
+      id: string
+      rule_id: string
+    }[]
+    for (const row of rows) this.#proposalRules.set(row.id, row.rule_id)
   }
 
   /** Runs `work` in one transaction (a triage decision). */
@@ -98,10 +111,11 @@ export class AttentionStore {
     this.#db
       .prepare('INSERT OR REPLACE INTO proposals (id, rule_id, coalesce_key, at) VALUES (?, ?, ?, ?)')
       .run(id, ruleId, coalesceKey, at)
+    this.#proposalRules.set(id, ruleId)
   }
 
   ruleOfProposal(id: string): string | undefined {
-    return this.#ruleOfProposal.get(id)?.rule_id
+    return this.#proposalRules.get(id)
   }
 
   ruleOffset(ruleId: string): number {
@@ -121,7 +135,10 @@ export class AttentionStore {
 
   prune(now: number): void {
     this.#db.prepare('DELETE FROM deliveries WHERE at <= ?').run(now - DEFAULT_DELIVERY_RETENTION_MS)
-    this.#db.prepare('DELETE FROM proposals WHERE at <= ?').run(now - DEFAULT_PROPOSAL_RETENTION_MS)
+    const pruned = this.#db
+      .prepare('DELETE FROM proposals WHERE at <= ?')
+      .run(now - DEFAULT_PROPOSAL_RETENTION_MS).changes
+    if (pruned > 0) this.#loadProposalRules()
   }
 
   close(): void {

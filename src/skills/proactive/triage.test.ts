@@ -171,6 +171,24 @@ describe('triage', () => {
     assert.equal(triage.feedback('unknown', true), undefined)
   })
 
+  test('feedback finds a proposal recorded before a restart, and none once it was pruned', (t) => {
+    const temp = makeTempDir()
+    t.after(() => temp.remove())
+    const path = join(temp.path, 'proactive.sqlite')
+    const start = Date.UTC(2026, 11, 5, 9)
+    const first = openTriage(path)
+    const decided = first.triage.decide(buildFailed('a'), start)
+    assert.equal(decided.kind, 'nudge')
+    if (decided.kind !== 'nudge') return
+    first.triage.recordProposal('proposal-kept', decided, start)
+    first.store.close()
+    const second = openTriage(path)
+    t.after(() => second.store.close())
+    assert.equal(second.triage.feedback('proposal-kept', true), 'build-failed')
+    second.store.prune(start + 8 * 24 * 3_600_000)
+    assert.equal(second.triage.feedback('proposal-kept', true), undefined)
+  })
+
   test('rules from the manifest are checked when the skill opens', () => {
     const rule = {
       id: 'r',

@@ -76,7 +76,7 @@ interface MemoryConsumer {
 export function createMemoryBackend(options: { dedupeWindowMs: number; now: () => number }): LogBackend {
   const records: MemoryRecord[] = []
   const sessionSeqs = new Map<string, number>()
-  const ids = new MemoryIdIndex<MemoryRecord>(options.dedupeWindowMs)
+  const ids = new MemoryIdIndex<MemoryRecord>(options.dedupeWindowMs, records)
   const keys = new DedupeWindow<MemoryRecord>(options.dedupeWindowMs)
   const consumers = new Map<string, MemoryConsumer>()
   let deadLetters: DeadLetterEntry[] = []
@@ -102,8 +102,8 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
     }
     const timeMs = item.timeMs ?? envelopeTimeMs(envelope)
     const appended = new MemoryRecord(seq, sessionSeq, timeMs, now, envelope)
+    // The id index reads `records` when it is next asked (decision 1740): nothing to do here.
     records.push(appended)
-    ids.remember(envelope.id, appended, now)
     if (keyed)
       for (const key of item.dedupeKeys) if (!key.startsWith('id:')) keys.remember(key, appended, now)
     return receiptOf(appended, false)

@@ -26,7 +26,16 @@ export interface ConsumerSetupDependencies {
   codec: CodecSettings
   deadLetters: DeadLetters
   features: ServerFeatures
+  /** True while the connection to the server is lost (the outage monitor's view). */
+  isDisconnected?: () => boolean
 }
+
+/**
+ * How long stopping an ephemeral consumer waits for the server to delete it. The deletes only
+ * tidy up: the consumer has an inactivity threshold, so the server removes it anyway. Without a
+ * bound, each stop on a vanished server waited out two JetStream API timeouts (decision 1634).
+ */
+export const EPHEMERAL_DELETE_WAIT_MS = 1_000
 
 export interface RunningConsumer {
   runner: ConsumerRunner
@@ -149,9 +158,18 @@ export function consumerSetupFor(deps: ConsumerSetupDependencies) {
       async cleanup() {
         advisory.unsubscribe()
         await runner.stop()
-        if (deleteOnStop) {
-          await jsm.consumers.delete(names.stream, token).catch(() => undefined)
-          await jsm.consumers.delete(names.dlqStream, redoName).catch(() => undefined)
+        if (deleteOnStop && deps.isDisconnected?.() !== true) {
+          let timer: NodeJS.Timeout | undefined
+          await Promise.race([
+            Promise.allSettled([
+              jsm.consumers.delete(names.stream, token),
+              jsm.consumers.delete(names.dlqStream, redoName),
+            ]),
+            new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, EPHEMERAL_DELETE_WAIT_MS)
+            }),
+          ])
+          clearTimeout(timer)
         }
       },
     }

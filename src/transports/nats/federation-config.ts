@@ -1,5 +1,5 @@
 import { HubError } from '../../contracts/index.ts'
-import { expandPermissions, type FederationPolicy } from './federation-policy.ts'
+import { expandPermissions, type FederationPolicy, isUserNkey, type PolicyUser } from './federation-policy.ts'
 
 // nats-server configuration for a root and its hubs (seed 001): the root runs JetStream in domain
 // `root` and accepts leafnodes; each hub runs its own server with JetStream in domain <hubId> and
@@ -22,6 +22,11 @@ export interface ServerBasics {
   systemPassword: string
   /** nats-server >= 2.10 only: `sync_interval: always` (fsync every write). 2.9 rejects the key. */
   syncAlways?: boolean
+  /**
+   * TLS on the client port (decision 2020): every client connection must be TLS; plain text is
+   * refused. The monitoring port stays plain HTTP on loopback.
+   */
+  clientTls?: { certFile: string; keyFile: string }
 }
 
 export interface LeafCredential {
@@ -82,19 +87,42 @@ function header(options: ServerBasics, domain: string): string[] {
     `host: ${quote(options.host ?? '127.0.0.1')}`,
     `port: ${options.port}`,
   ]
-  if (options.monitorPort !== undefined)
-    lines.push(`http: ${quote(`${options.host ?? '127.0.0.1'}:${options.monitorPort}`)}`)
+  // Monitoring answers on loopback only, whatever the client host: it names connections and
+  // subjects, and `nats up` polls it locally (decision 2020).
+  if (options.monitorPort !== undefined) lines.push(`http: ${quote(`127.0.0.1:${options.monitorPort}`)}`)
+  if (options.clientTls !== undefined)
+    lines.push(
+      `tls { cert_file: ${quote(options.clientTls.certFile)}, key_file: ${quote(options.clientTls.keyFile)}, timeout: ${DEFAULT_LEAF_TLS_TIMEOUT_SECONDS} }`,
+    )
   const sync = options.syncAlways === true ? ', sync_interval: always' : ''
   lines.push(`jetstream { store_dir: ${quote(options.storeDir)}, domain: ${quote(domain)}${sync} }`)
   return lines
 }
 
-function userLine(
-  user: string,
-  password: string,
-  permissions: { publish: string[]; subscribe: string[] },
-): string {
-  return `      { user: ${quote(user)}, password: ${quote(password)}, permissions: { publish: { allow: ${list(permissions.publish)} }, subscribe: { allow: ${list(permissions.subscribe)} } } }`
+/** One client user: an nkey user is written by its public key only; a password user with it. */
+function userLine(user: PolicyUser, permissions: { publish: string[]; subscribe: string[] }): string {
+  const grants = `permissions: { publish: { allow: ${list(permissions.publish)} }, subscribe: { allow: ${list(permissions.subscribe)} } }`
+  if (user.nkey !== undefined) {
+    if (!isUserNkey(user.nkey))
+      throw new HubError(
+        'E_BAD_REQUEST',
+        `user ${user.user}: ${JSON.stringify(user.nkey)} is not a user nkey`,
+      )
+    return `      { nkey: ${quote(user.nkey)}, ${grants} }  # ${user.user}`
+  }
+  if (user.password === undefined)
+    throw new HubError(
+      'E_VALIDATION',
+      `user ${user.user} has neither a password nor an nkey: give one in the policy, or write the configuration with --auth nkeys`,
+      {
+        details: {
+          issues: [
+            { path: '/users', expected: 'password or nkey', got: user.user, message: 'no way to sign in' },
+          ],
+        },
+      },
+    )
+  return `      { user: ${quote(user.user)}, password: ${quote(user.password)}, ${grants} }`
 }
 
 function accounts(users: string[], systemPassword: string): string[] {
@@ -117,9 +145,7 @@ export function rootConfig(options: RootConfigOptions): string {
   checkBasics(options)
   const users = options.policy.users
     .filter((user) => user.role === 'owner')
-    .map((user) =>
-      userLine(user.user, user.password, expandPermissions(options.policy, 'owner', '*', user.user)),
-    )
+    .map((user) => userLine(user, expandPermissions(options.policy, 'owner', '*', user.user)))
   const leafUsers = options.hubs.map((hub) => {
     if (!ID.test(hub.hubId))
       throw new HubError(
@@ -164,11 +190,7 @@ export function hubConfig(options: HubConfigOptions): string {
   url.username = encodeURIComponent(options.leaf.user)
   url.password = encodeURIComponent(options.leaf.password)
   const users = options.policy.users.map((user) =>
-    userLine(
-      user.user,
-      user.password,
-      expandPermissions(options.policy, user.role, options.hubId, user.user),
-    ),
+    userLine(user, expandPermissions(options.policy, user.role, options.hubId, user.user)),
   )
   const local = `hub.${options.hubId}.>`
   return [

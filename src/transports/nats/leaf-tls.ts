@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { createPrivateKey, generateKeyPairSync, hkdfSync, X509Certificate } from 'node:crypto'
+import { createPrivateKey, generateKeyPairSync, hkdfSync, randomBytes, X509Certificate } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname, networkInterfaces } from 'node:os'
 import { join } from 'node:path'
@@ -76,24 +76,15 @@ function caStillGood(certificateFile: string, keyPem: string): boolean {
   )
 }
 
-/**
- * Writes <directory>/tls/ca.pem (and ca.key, 0600) from the secret; for the root also
- * root-leaf.pem and root-leaf.key for `names` (made again when the names or the CA changed).
- */
-export function ensureLeafTls(
-  directory: string,
-  secret: string,
-  role: 'root' | 'hub',
-  names: string[] = [],
-): LeafTlsFiles {
+/** Writes <directory>/tls/ca.pem (and ca.key, 0600) from the secret; whether it was made anew. */
+function ensureCa(directory: string, secret: string): { tls: string; caFile: string; fresh: boolean } {
   const tls = join(directory, TLS_SUBDIRECTORY)
   mkdirSync(tls, { recursive: true, mode: 0o700 })
   const caKeyPem = federationCaKey(secret)
-  const caKey = join(tls, 'ca.key')
   const caFile = join(tls, 'ca.pem')
-  writeFileSync(caKey, caKeyPem, { mode: 0o600 })
-  const freshCa = !caStillGood(caFile, caKeyPem)
-  if (freshCa)
+  writeFileSync(join(tls, 'ca.key'), caKeyPem, { mode: 0o600 })
+  const fresh = !caStillGood(caFile, caKeyPem)
+  if (fresh)
     openssl(
       [
         'req',
@@ -114,56 +105,89 @@ export function ensureLeafTls(
       ],
       tls,
     )
-  if (role === 'hub') return { caFile }
-  const certFile = join(tls, 'root-leaf.pem')
-  const keyFile = join(tls, 'root-leaf.key')
-  const namesFile = join(tls, 'root-leaf.names')
+  return { tls, caFile, fresh }
+}
+
+/**
+ * A server certificate <tls>/<stem>.pem (key <stem>.key, 0600) signed by the CA for `names`; made
+ * again when the names or the CA changed, else kept.
+ */
+function ensureServerCertificate(
+  tls: string,
+  stem: string,
+  names: string[],
+  freshCa: boolean,
+): { certFile: string; keyFile: string } {
+  const certFile = join(tls, `${stem}.pem`)
+  const keyFile = join(tls, `${stem}.key`)
+  const namesFile = join(tls, `${stem}.names`)
   const wanted = names.join(',')
   const current = existsSync(namesFile) ? readFileSync(namesFile, 'utf8') : ''
-  if (freshCa || current !== wanted || !existsSync(certFile) || !existsSync(keyFile)) {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 })
-    const alternatives = names.map((name) => (isAddress(name) ? `IP:${name}` : `DNS:${name}`)).join(',')
-    writeFileSync(
-      join(tls, 'root-leaf.ext'),
-      `subjectAltName=${alternatives}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
-    )
-    openssl(
-      [
-        'req',
-        '-new',
-        '-key',
-        'root-leaf.key',
-        '-out',
-        'root-leaf.csr',
-        '-subj',
-        '/O=Local Hub/CN=root leafnode',
-      ],
-      tls,
-    )
-    openssl(
-      [
-        'x509',
-        '-req',
-        '-in',
-        'root-leaf.csr',
-        '-CA',
-        'ca.pem',
-        '-CAkey',
-        'ca.key',
-        '-set_serial',
-        `0x${Date.now().toString(16)}`,
-        '-days',
-        String(DEFAULT_LEAF_CERT_DAYS),
-        '-extfile',
-        'root-leaf.ext',
-        '-out',
-        'root-leaf.pem',
-      ],
-      tls,
-    )
-    rmSync(join(tls, 'root-leaf.csr'), { force: true })
-    writeFileSync(namesFile, wanted)
-  }
-  return { caFile, certFile, keyFile }
+  if (!freshCa && current === wanted && existsSync(certFile) && existsSync(keyFile))
+    return { certFile, keyFile }
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 })
+  const alternatives = names.map((name) => (isAddress(name) ? `IP:${name}` : `DNS:${name}`)).join(',')
+  writeFileSync(
+    join(tls, `${stem}.ext`),
+    `subjectAltName=${alternatives}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`,
+  )
+  openssl(
+    ['req', '-new', '-key', `${stem}.key`, '-out', `${stem}.csr`, '-subj', `/O=Local Hub/CN=${stem}`],
+    tls,
+  )
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${stem}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
+      '-days',
+      String(DEFAULT_LEAF_CERT_DAYS),
+      '-extfile',
+      `${stem}.ext`,
+      '-out',
+      `${stem}.pem`,
+    ],
+    tls,
+  )
+  rmSync(join(tls, `${stem}.csr`), { force: true })
+  writeFileSync(namesFile, wanted)
+  return { certFile, keyFile }
+}
+
+/**
+ * Writes <directory>/tls/ca.pem (and ca.key, 0600) from the secret; for the root also
+ * root-leaf.pem and root-leaf.key for `names` (made again when the names or the CA changed).
+ */
+export function ensureLeafTls(
+  directory: string,
+  secret: string,
+  role: 'root' | 'hub',
+  names: string[] = [],
+): LeafTlsFiles {
+  const { tls, caFile, fresh } = ensureCa(directory, secret)
+  if (role === 'hub') return { caFile }
+  return { caFile, ...ensureServerCertificate(tls, 'root-leaf', names, fresh) }
+}
+
+/**
+ * TLS for a server's client port (decision 2020): the same CA, and a certificate
+ * <directory>/tls/<name>-client.pem for `names`. Clients trust <directory>/tls/ca.pem (or the
+ * ca.pem any machine of the same secret made).
+ */
+export function ensureClientTls(
+  directory: string,
+  secret: string,
+  name: string,
+  names: string[],
+): Required<LeafTlsFiles> {
+  const { tls, caFile, fresh } = ensureCa(directory, secret)
+  return { caFile, ...ensureServerCertificate(tls, `${name}-client`, names, fresh) }
 }

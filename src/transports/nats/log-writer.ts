@@ -88,6 +88,7 @@ export class LogWriter {
   private numberIdle = true
   private issueIdle = true
   private readonly pending = new Set<Promise<unknown>>()
+  private abandoned = false
   /** Highest seq this writer has seen acknowledged (seeded with the stream's last seq at open). */
   lastSeq = 0
 
@@ -129,6 +130,14 @@ export class LogWriter {
     if (fresh.length > 0) this.enqueue(fresh)
     this.sweep(now)
     return Promise.all(outcomes)
+  }
+
+  /**
+   * Closing without a server: publishes still retrying stop at their next attempt and fail for
+   * their callers (never acknowledged), instead of retrying for publishRetryMs after the close.
+   */
+  abandon(): void {
+    this.abandoned = true
   }
 
   /** Resolves when every publish issued so far has its acknowledgement (or failed). */
@@ -297,7 +306,7 @@ export class LogWriter {
       const deadline = Date.now() + this.deps.settings.publishRetryMs
       let delay = 50
       let last = error
-      while (Date.now() < deadline) {
+      while (Date.now() < deadline && !this.abandoned) {
         try {
           return { ack: await this.deps.js.publish(subject, data, options()), retried: true }
         } catch (again) {

@@ -33,6 +33,8 @@ export interface NatsTransportOptions {
   user?: string
   pass?: string
   token?: string
+  /** A user nkey seed file (absolute path, 0600): signs in by the nkey instead of user/pass/token. */
+  nkeySeedFile?: string
   /** TLS; also turned on (with the system's CAs) by a tls:// server URL. */
   tls?: NatsTlsFiles
   /** Connection name shown by the server's monitoring. */
@@ -55,6 +57,7 @@ export interface NatsSettings {
   user: string | undefined
   pass: string | undefined
   token: string | undefined
+  nkeySeedFile: string | undefined
   tls: Readonly<NatsTlsFiles> | undefined
   name: string
   registry: RegistryDocument | undefined
@@ -120,6 +123,7 @@ export function natsSettings(options: NatsTransportOptions): Readonly<NatsSettin
     user: optionalString('user', options.user),
     pass: optionalString('pass', options.pass),
     token: optionalString('token', options.token),
+    nkeySeedFile: optionalString('nkeySeedFile', options.nkeySeedFile),
     tls: tlsOf(options.tls, servers),
     name: optionalString('name', options.name) ?? 'localhub',
     registry: options.registry,
@@ -144,6 +148,14 @@ export function natsSettings(options: NatsTransportOptions): Readonly<NatsSettin
     ),
     reportOutages: options.reportOutages ?? true,
   }
+  if (
+    settings.nkeySeedFile !== undefined &&
+    (settings.user !== undefined || settings.pass !== undefined || settings.token !== undefined)
+  )
+    throw new HubError(
+      'E_BAD_REQUEST',
+      'nats transport: nkeySeedFile signs in by itself; drop user, pass and token',
+    )
   return Object.freeze(settings)
 }
 

@@ -14,6 +14,8 @@ import type {
 import { loadRegistry } from '../../catalog/index.ts'
 import { createContracts, HubError, type RegistryDocument, toHubError } from '../../contracts/index.ts'
 import { AckInbox } from './ack-inbox.ts'
+import { untilDoneOrServerGone } from './close-bound.ts'
+import { connectionAuth } from './connection-auth.ts'
 import { consumerSetupFor, type RunningConsumer } from './consumer-lifecycle.ts'
 import type { ConsumerRunner } from './consumer-runner.ts'
 import { DeadLetters } from './dead-letters.ts'
@@ -44,10 +46,7 @@ async function connectTo(settings: Readonly<NatsSettings>): Promise<NatsConnecti
     return await connect({
       servers: [...settings.servers],
       name: settings.name,
-      ...(settings.user === undefined ? {} : { user: settings.user }),
-      ...(settings.pass === undefined ? {} : { pass: settings.pass }),
-      ...(settings.token === undefined ? {} : { token: settings.token }),
-      ...(settings.tls === undefined ? {} : { tls: { ...settings.tls } }),
+      ...connectionAuth(settings),
       reconnect: true,
       maxReconnectAttempts: -1,
       // An Error with a stack per request (every JetStream publish) cost ~18% of publishing in a
@@ -57,6 +56,8 @@ async function connectTo(settings: Readonly<NatsSettings>): Promise<NatsConnecti
       timeout: settings.connectTimeoutMs,
     })
   } catch (cause) {
+    // A seed file that cannot be used is the caller's mistake, not an unreachable server.
+    if (cause instanceof HubError) throw cause
     throw new HubError(
       'E_DEPENDENCY_UNAVAILABLE',
       `cannot connect to NATS at ${settings.servers.join(', ')}: ${(cause as Error).message}; start one with \`nats-server -js\` (Debian package nats-server)`,
@@ -131,10 +132,11 @@ async function openNatsTransport(
     enabled: settings.reportOutages,
     append: (items): Promise<AppendOutcome[]> => writer.append(items),
   })
+  const acks = new AckInbox(nc, settings.publishTimeoutMs)
   const writer: LogWriter = new LogWriter({
     js,
     jsm,
-    acks: new AckInbox(nc, settings.publishTimeoutMs),
+    acks,
     names,
     settings,
     clock: context.clock,
@@ -153,8 +155,20 @@ async function openNatsTransport(
     string,
     Promise<{ runner: ConsumerRunner; advisory: Subscription; cleanup: () => Promise<void> }>
   >()
-  const setup = consumerSetupFor({ js, jsm, nc, names, settings, context, codec, deadLetters, features })
+  const setup = consumerSetupFor({
+    js,
+    jsm,
+    nc,
+    names,
+    settings,
+    context,
+    codec,
+    deadLetters,
+    features,
+    isDisconnected: () => outage.active,
+  })
   let closed = false
+  const disconnected = () => outage.active || nc.isClosed()
 
   function ensureOpen(): void {
     if (closed) throw new HubError('E_DEPENDENCY_UNAVAILABLE', 'the nats transport is closed')
@@ -270,6 +284,16 @@ async function openNatsTransport(
       await deadLetters.remove(entries)
       return entries
     },
+    closing() {
+      // Publishes still waiting get the usual time while the server is there, a short one once
+      // it is gone; then the connection closes, which fails them (decision 1634).
+      void untilDoneOrServerGone(writer.drain(), disconnected).then((done) => {
+        if (done) return
+        writer.abandon()
+        acks.close()
+        return nc.close().catch(() => undefined)
+      })
+    },
     async close() {
       if (closed) return
       closed = true
@@ -281,9 +305,16 @@ async function openNatsTransport(
           context.onError(toHubError(result.reason), 'nats: stopping a consumer')
       }
       await live.close()
-      await writer.drain()
+      // A server that went away cannot acknowledge what waits or drain the connection: both are
+      // bounded then, and what was never acknowledged fails for its caller (decision 1634).
+      if (!(await untilDoneOrServerGone(writer.drain(), disconnected))) {
+        writer.abandon()
+        acks.close()
+      }
       outage.stop()
-      await nc.drain().catch(() => nc.close())
+      const drained = nc.drain().catch(() => undefined)
+      if (!(await untilDoneOrServerGone(drained, disconnected))) await nc.close().catch(() => undefined)
+      else if (!nc.isClosed()) await nc.close().catch(() => undefined)
     },
   }
   return Object.freeze(transport)

@@ -2,6 +2,7 @@ import { useCallback } from 'react'
 import { useApiResource } from '../hooks/use-api-resource.ts'
 import type { ApiClient } from '../lib/api-client.ts'
 import { OutcomeNotice } from './not-available.tsx'
+import { ResourceTable } from './resource-table.tsx'
 import { listOf, type Row, text } from './shapes.ts'
 
 function verdict(data: unknown): { fine: boolean; line: string } {
@@ -43,48 +44,35 @@ export function LedgerPanel({ api }: { api: ApiClient }) {
         </p>
       ) : null}
       <OutcomeNotice outcome={entries.outcome} what="the ledger" />
-      {entries.outcome?.kind === 'ok' && rows.length === 0 ? (
-        <p className="muted">The ledger is empty.</p>
-      ) : null}
-      {rows.length > 0 ? (
-        <div className="table-scroll">
-          <table className="ledger-table">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Skill</th>
-                <th scope="col">Action</th>
-                <th scope="col">Targets</th>
-                <th scope="col">Before → after</th>
-                <th scope="col">Trace</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows
-                .slice(-500)
-                .reverse()
-                .map((row, index) => (
-                  <tr key={text(row.id ?? row.seq ?? index)} data-testid="ledger-entry">
-                    <td>{text(row.ts)}</td>
-                    <td>{text(row.actorSkill)}</td>
-                    <td>{text(row.action)}</td>
-                    <td>
-                      <code>{text(row.targets, 120)}</code>
-                    </td>
-                    <td>
-                      <code>
-                        {text(row.beforeHash, 12)} → {text(row.afterHash, 12)}
-                      </code>
-                    </td>
-                    <td>
-                      <code>{text(row.traceId, 14)}</code>
-                    </td>
-                  </tr>
-                ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <ResourceTable
+        loaded={entries.outcome?.kind === 'ok'}
+        rowCount={rows.length}
+        empty="The ledger is empty."
+        className="ledger-table"
+        columns={['When', 'Skill', 'Action', 'Targets', 'Before → after', 'Trace']}
+      >
+        {rows
+          .slice(-500)
+          .reverse()
+          .map((row, index) => (
+            <tr key={text(row.id ?? row.seq ?? index)} data-testid="ledger-entry">
+              <td>{text(row.ts)}</td>
+              <td>{text(row.actorSkill)}</td>
+              <td>{text(row.action)}</td>
+              <td>
+                <code>{text(row.targets, 120)}</code>
+              </td>
+              <td>
+                <code>
+                  {text(row.beforeHash, 12)} → {text(row.afterHash, 12)}
+                </code>
+              </td>
+              <td>
+                <code>{text(row.traceId, 14)}</code>
+              </td>
+            </tr>
+          ))}
+      </ResourceTable>
     </section>
   )
 }

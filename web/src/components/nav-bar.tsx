@@ -10,6 +10,7 @@ const LABELS: Record<View, { label: string; icon: string }> = {
   nudges: { label: 'Nudges', icon: 'bell' },
   timers: { label: 'Timers', icon: 'clock' },
   health: { label: 'Health', icon: 'heart-pulse' },
+  registry: { label: 'Registry', icon: 'route' },
 }
 
 export function NavBar({ current, badges }: { current: View; badges: Partial<Record<View, number>> }) {

@@ -2,6 +2,7 @@ import { type FormEvent, useCallback, useState } from 'react'
 import { useApiResource } from '../hooks/use-api-resource.ts'
 import type { ApiClient } from '../lib/api-client.ts'
 import { OutcomeNotice } from './not-available.tsx'
+import { ResourceTable } from './resource-table.tsx'
 
 /** How often the list is reloaded, so "next run" and the run counts stay current (milliseconds). */
 const TIMERS_REFRESH_MS = 15_000
@@ -89,54 +90,48 @@ export function TimersPanel({ api }: { api: ApiClient }) {
         added here are kept in the data directory.
       </p>
       <OutcomeNotice outcome={timers.outcome} what="the timers" />
-      {timers.outcome?.kind === 'ok' && rows.length === 0 ? <p className="muted">No timers.</p> : null}
-      {rows.length > 0 ? (
-        <div className="table-scroll">
-          <table className="timers-table">
-            <thead>
-              <tr>
-                <th scope="col">Timer</th>
-                <th scope="col">Schedule</th>
-                <th scope="col">Event</th>
-                <th scope="col">Next run</th>
-                <th scope="col">Last run</th>
-                <th scope="col">Runs</th>
-                <th scope="col">From</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((timer) => (
-                <tr key={timer.id} data-testid="timer" data-timer-id={timer.id}>
-                  <td>{timer.name ? `${timer.name} (${timer.id})` : timer.id}</td>
-                  <td>{specText(timer)}</td>
-                  <td>
-                    <code>{timer.event ?? 'timer.tick'}</code>
-                  </td>
-                  <td data-testid="timer-next" data-next-at={timer.nextAt ?? ''}>
-                    {when(timer.nextAt)}
-                  </td>
-                  <td>{when(timer.lastAt)}</td>
-                  <td data-testid="timer-count">{timer.count}</td>
-                  <td>{timer.source}</td>
-                  <td className="decide">
-                    <button type="button" onClick={() => runNow(timer)} aria-label={`Run ${timer.id} now`}>
-                      Run now
-                    </button>
-                    {timer.source === 'added' ? (
-                      <button type="button" onClick={() => remove(timer)} aria-label={`Remove ${timer.id}`}>
-                        Remove
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <ResourceTable
+        loaded={timers.outcome?.kind === 'ok'}
+        rowCount={rows.length}
+        empty="No timers."
+        className="timers-table"
+        columns={[
+          'Timer',
+          'Schedule',
+          'Event',
+          'Next run',
+          'Last run',
+          'Runs',
+          'From',
+          { label: 'Actions', hidden: true },
+        ]}
+      >
+        {rows.map((timer) => (
+          <tr key={timer.id} data-testid="timer" data-timer-id={timer.id}>
+            <td>{timer.name ? `${timer.name} (${timer.id})` : timer.id}</td>
+            <td>{specText(timer)}</td>
+            <td>
+              <code>{timer.event ?? 'timer.tick'}</code>
+            </td>
+            <td data-testid="timer-next" data-next-at={timer.nextAt ?? ''}>
+              {when(timer.nextAt)}
+            </td>
+            <td>{when(timer.lastAt)}</td>
+            <td data-testid="timer-count">{timer.count}</td>
+            <td>{timer.source}</td>
+            <td className="decide">
+              <button type="button" onClick={() => runNow(timer)} aria-label={`Run ${timer.id} now`}>
+                Run now
+              </button>
+              {timer.source === 'added' ? (
+                <button type="button" onClick={() => remove(timer)} aria-label={`Remove ${timer.id}`}>
+                  Remove
+                </button>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </ResourceTable>
       <form className="timer-add" onSubmit={add} aria-label="Add a timer">
         <label>
           Id <input value={id} onChange={(event) => setId(event.target.value)} name="timer-id" />

@@ -9,6 +9,7 @@ export const VIEWS = [
   'nudges',
   'timers',
   'health',
+  'registry',
 ] as const
 export type View = (typeof VIEWS)[number]
 

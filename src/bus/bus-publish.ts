@@ -1,0 +1,99 @@
+import { type Envelope, fail, ok, toHubError } from '../contracts/index.ts'
+import type { PublishOutcome, PublishReceipt } from './bus-types.ts'
+import type { Clock } from './clock.ts'
+import { DedupeWindow } from './dedupe-window.ts'
+import type { LiveDispatcher } from './live-dispatcher.ts'
+import type { PermissionChecker } from './permissions.ts'
+import { type PreparedEvent, type PrepareSettings, prepareEnvelope } from './prepare-envelope.ts'
+import type { AppendItem, Transport } from './transport-types.ts'
+
+export interface BatchPublisherDependencies {
+  clock: Clock
+  transport: Transport
+  /** Trusted in-process handlers: they get the validated envelope before guardrails. */
+  trusted: LiveDispatcher
+  prepare: PrepareSettings
+  permissions: PermissionChecker | undefined
+  dedupeWindowMs: number
+}
+
+/**
+ * The publish path of the bus: each draft is prepared (ids, validation, guardrails), checked
+ * against the principal's permissions, then stored events go to the transport in one append and
+ * ephemeral ones are deduped here and broadcast. One outcome per draft, in draft order.
+ */
+export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
+  const { transport, trusted, permissions } = dependencies
+  const ephemeralDedupe = new DedupeWindow<PublishReceipt>(dependencies.dedupeWindowMs)
+
+  return async function publishBatch(
+    drafts: readonly unknown[],
+    principal: string | undefined,
+    now: number = dependencies.clock.now(),
+  ): Promise<PublishOutcome[]> {
+    const nowIso = new Date(now).toISOString()
+    const outcomes: PublishOutcome[] = new Array(drafts.length)
+    const items: AppendItem[] = []
+    const storedAt: number[] = []
+    const storedEvents: PreparedEvent[] = []
+    const ephemeral: [number, PreparedEvent][] = []
+    for (let index = 0; index < drafts.length; index++) {
+      const prepared = prepareEnvelope(drafts[index], now, dependencies.prepare, nowIso)
+      if (!prepared.ok) {
+        outcomes[index] = prepared
+        continue
+      }
+      const event = prepared.value
+      if (principal !== undefined) {
+        try {
+          permissions!.checkPublish(principal, event.full.type)
+        } catch (error) {
+          outcomes[index] = fail(error)
+          continue
+        }
+      }
+      if (event.entry.stored) {
+        const item: AppendItem = { envelope: event.persisted, dedupeKeys: event.dedupeKeys }
+        if (event.timeMs !== undefined) item.timeMs = event.timeMs
+        if (event.generatedId) item.generatedId = true
+        items.push(item)
+        storedAt.push(index)
+        storedEvents.push(event)
+      } else ephemeral.push([index, event])
+    }
+    if (items.length > 0) {
+      try {
+        const results = await transport.append(items)
+        for (let position = 0; position < results.length; position++) {
+          const result = results[position]!
+          const receipt: PublishReceipt = { id: result.id, seq: result.seq }
+          if (result.sessionSeq !== undefined) receipt.sessionSeq = result.sessionSeq
+          if (result.duplicate) receipt.duplicate = true
+          outcomes[storedAt[position]!] = ok(receipt)
+          if (!result.duplicate && trusted.size > 0) {
+            const full = { ...storedEvents[position]!.full, seq: result.seq } as Envelope
+            if (result.sessionSeq !== undefined) full.sessionSeq = result.sessionSeq
+            await trusted.dispatch(full, false)
+          }
+        }
+      } catch (error) {
+        const failure = fail(toHubError(error, 'E_IO'))
+        for (const index of storedAt) outcomes[index] ??= failure
+      }
+    }
+    for (const [index, event] of ephemeral) {
+      const keys = event.dedupeKeys
+      const seen = keys.map((key) => ephemeralDedupe.get(key, now)).find((hit) => hit !== undefined)
+      if (seen !== undefined) {
+        outcomes[index] = ok({ id: seen.id, duplicate: true })
+        continue
+      }
+      const receipt = { id: event.full.id }
+      for (const key of keys) ephemeralDedupe.remember(key, receipt, now)
+      await transport.broadcast(event.persisted)
+      if (trusted.size > 0) await trusted.dispatch(event.full, true)
+      outcomes[index] = ok(receipt)
+    }
+    return outcomes
+  }
+}

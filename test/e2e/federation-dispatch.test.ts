@@ -1,0 +1,354 @@
+// Issue 16, dispatch and failover across processes: a real hub process on a real nats-server, and
+// member agents as separate processes (examples/federation-agent/run-agent.ts, the localhub/agent
+// runtime). A plan is dispatched to the preferred agent; it is killed with SIGKILL mid-step; its
+// lease runs out, the step moves (route.changed) and runs exactly once on the other agent; the
+// killed agent's token is refused. Then seed 001's three playbooks run end to end as plain
+// resolve bodies with prefer hints.
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { createHubClient, type LiveTail } from '../../src/client/index.ts'
+import type { StoredEnvelope } from '../../src/contracts/index.ts'
+import { generateDispatchKeyPair, openGrant, type SealedGrant } from '../../src/federation-agent/index.ts'
+import { type HubProcess, startHubProcess } from '../kit/hub-process.ts'
+import { type NatsServerHandle, requireNatsServer, startNatsServer } from '../kit/nats-server.ts'
+import { makeTempDir } from '../kit/temp-dir.ts'
+import { waitFor } from '../kit/wait-for.ts'
+
+const RUN_AGENT = fileURLToPath(new URL('../../examples/federation-agent/run-agent.ts', import.meta.url))
+const HEARTBEAT_MS = 300
+const TTL_MS = 1200
+/** The kill is noticed when the lease runs out: TTL after the last heartbeat, plus scheduling slack. */
+const FAILOVER_BOUND_MS = TTL_MS + 2500
+const AGENT_START_TIMEOUT_MS = 30_000
+
+// Answers and payloads are arbitrary JSON read field by field.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type Json = any
+
+interface AgentProcess {
+  child: ChildProcess
+  lines: Json[]
+  output(): string
+}
+
+describe('federation dispatch across processes', { timeout: 240_000 }, () => {
+  const temp = makeTempDir('localhub-federation-dispatch-')
+  const agents: AgentProcess[] = []
+  let nats: NatsServerHandle
+  let hub: HubProcess
+  let tail: LiveTail
+  const seen: StoredEnvelope[] = []
+
+  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+    const response = await fetch(`${hub.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    return { status: response.status, body: await response.json() }
+  }
+
+  async function startAgentProcess(spec: Json, env: Record<string, string> = {}): Promise<AgentProcess> {
+    const specPath = join(temp.path, `${spec.agent.replace(/\W+/g, '-')}.json`)
+    writeFileSync(specPath, JSON.stringify(spec))
+    const child = spawn(
+      process.execPath,
+      ['--conditions=localhub-source', '--import', 'tsx', RUN_AGENT, specPath],
+      {
+        env: {
+          ...process.env,
+          LOCALHUB_URL: hub.url,
+          LOCALHUB_TOKEN: hub.token,
+          LOCALHUB_AGENT_HEARTBEAT_MS: String(HEARTBEAT_MS),
+          LOCALHUB_AGENT_TTL_MS: String(TTL_MS),
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let output = ''
+    const agent: AgentProcess = { child, lines: [], output: () => output }
+    agents.push(agent)
+    let pending = ''
+    child.stdout?.on('data', (chunk) => {
+      output += chunk
+      pending += chunk
+      const parts = pending.split('\n')
+      pending = parts.pop() ?? ''
+      for (const part of parts) if (part.trim() !== '') agent.lines.push(JSON.parse(part))
+    })
+    child.stderr?.on('data', (chunk) => {
+      output += chunk
+    })
+    await waitFor(
+      () => agent.lines.some((line) => line.phase === 'announced') || child.exitCode !== null,
+      `${spec.agent} to announce`,
+      AGENT_START_TIMEOUT_MS,
+    )
+    assert.equal(child.exitCode, null, `${spec.agent} exited:\n${output}`)
+    return agent
+  }
+
+  const events = (type: string, planId: string) =>
+    seen.filter((event) => event.type === type && (event.payload as Json).planId === planId)
+  const started = (agent: AgentProcess, planId: string, stepId: string) =>
+    agent.lines.filter((line) => line.phase === 'started' && line.planId === planId && line.stepId === stepId)
+      .length
+
+  async function finished(planId: string, timeoutMs = 20_000): Promise<Json> {
+    await waitFor(
+      () => events('exec.plan.finished', planId).length > 0,
+      `plan ${planId} to finish`,
+      timeoutMs,
+    )
+    return events('exec.plan.finished', planId)[0]?.payload
+  }
+
+  before(async () => {
+    requireNatsServer()
+    nats = await startNatsServer({ name: 'federation-dispatch' })
+    hub = await startHubProcess(join(temp.path, 'hub'), ['--bus', nats.url, '--hub-id', 'fed'], {
+      OLLAMA_HOST: 'http://127.0.0.1:9',
+    })
+    // One tail of everything: route.changed is session-ordered, exec.* is not.
+    tail = createHubClient({ url: hub.url, token: hub.token }).tail({ filter: '>' })
+    await tail.opened
+    ;(async () => {
+      for await (const event of tail) seen.push(event)
+    })().catch(() => undefined)
+  })
+
+  after(async () => {
+    tail?.close()
+    for (const agent of agents) if (agent.child.exitCode === null) agent.child.kill('SIGKILL')
+    await hub?.stop()
+    await nats?.stop()
+    temp.remove()
+  })
+
+  test('kill -9 mid-step: the step moves within the lease TTL and runs once on the other agent; the stale token is refused', async () => {
+    const keys = generateDispatchKeyPair()
+    const keyPath = join(temp.path, 'fast-key.pem')
+    writeFileSync(keyPath, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, {
+      mode: 0o600,
+    })
+    const capability = { id: 'capability://media.playback', outputs: ['hls'] }
+    const fast = await startAgentProcess(
+      { agent: 'agent://member/fast', load: 0, capabilities: [{ ...capability, prio: 90, delayMs: 60_000 }] },
+      { LOCALHUB_AGENT_KEY: keyPath },
+    )
+    const slow = await startAgentProcess({
+      agent: 'agent://member/slow',
+      load: 0,
+      capabilities: [{ ...capability, prio: 40, delayMs: 100, output: { url: 'https://slow/m.m3u8' } }],
+    })
+    const resolved = await call('POST', '/resolve', {
+      planId: 'failover-1',
+      steps: [{ id: 'play', need: 'capability://media.playback' }],
+      startupSlaMs: 5000,
+      sessionId: 'failover-session',
+    })
+    assert.equal(resolved.status, 200, JSON.stringify(resolved.body))
+    assert.equal(resolved.body.data.dispatched, true)
+    assert.equal(resolved.body.data.bindings[0].agent, 'agent://member/fast')
+    assert.equal(resolved.body.data.bindings[0].execToken, undefined, 'the token goes to the agent only')
+    await waitFor(
+      () => started(fast, 'failover-1', 'play') === 1,
+      'the preferred agent to start the step',
+      15_000,
+    )
+    const killedAt = Date.now()
+    fast.child.kill('SIGKILL')
+    await waitFor(
+      () => events('route.changed', 'failover-1').length > 0,
+      'route.changed',
+      FAILOVER_BOUND_MS + 5000,
+    ).catch(async (error: Error) => {
+      const logged = await call('GET', '/events?filter=%3E&limit=1000')
+      const types = (logged.body.data as Json[])
+        .map((event) => `${event.type}:${JSON.stringify(event.payload).slice(0, 120)}`)
+        .filter((type) => !type.startsWith('skill'))
+      throw new Error(`${error.message}; the hub logged ${types.join('\n')}\n${fast.output()}`)
+    })
+    const movedAfterMs = Date.now() - killedAt
+    const change = events('route.changed', 'failover-1')[0] as StoredEnvelope
+    assert.deepEqual(
+      {
+        from: (change.payload as Json).fromAgent,
+        to: (change.payload as Json).toAgent,
+        reason: (change.payload as Json).reason,
+        degraded: (change.payload as Json).degraded,
+      },
+      { from: 'agent://member/fast', to: 'agent://member/slow', reason: 'lease_expired', degraded: false },
+    )
+    assert.equal(change.sessionId, 'failover-session')
+    assert.ok(
+      movedAfterMs <= FAILOVER_BOUND_MS,
+      `moved ${movedAfterMs} ms after the kill (bound ${FAILOVER_BOUND_MS})`,
+    )
+    const outcome = await finished('failover-1')
+    assert.equal(outcome.status, 'completed')
+    assert.equal(outcome.outputs.play.by, 'agent://member/slow')
+    assert.equal(started(slow, 'failover-1', 'play'), 1, 'the other agent ran the step once')
+    const completed = events('exec.step.completed', 'failover-1')
+    assert.equal(completed.length, 1)
+    assert.equal((completed[0]?.payload as Json | undefined)?.agent, 'agent://member/slow')
+    // The killed agent comes back with its key: its token opens, and is refused for start and report.
+    const first = events('exec.step.dispatched', 'failover-1').find(
+      (event) => (event.payload as Json).agent === 'agent://member/fast',
+    )
+    const payload = first?.payload as Json
+    const staleToken = openGrant(payload.grant as SealedGrant, keys, payload.leaseId)
+    const restart = await call('POST', '/exec', { token: staleToken, stepId: 'play' })
+    assert.equal(restart.status, 403)
+    assert.equal(restart.body.error.details.reason, 'used')
+    const late = await call('POST', '/exec/report', {
+      token: staleToken,
+      stepId: 'play',
+      ok: true,
+      output: { late: true },
+    })
+    assert.equal(late.status, 403)
+    assert.equal(late.body.error.details.reason, 'stale')
+    assert.equal(events('exec.step.completed', 'failover-1').length, 1, 'the late result was not recorded')
+    slow.child.kill('SIGKILL')
+  })
+
+  describe('seed 001 playbooks through dispatch', () => {
+    let hubAgent: AgentProcess
+    let member: AgentProcess
+    let browser: AgentProcess
+
+    before(async () => {
+      ;[hubAgent, member, browser] = await Promise.all([
+        startAgentProcess({
+          agent: 'agent://hub/home',
+          // Every agent runs on this one machine: a fixed load keeps the scores about prio and hints.
+          load: 0,
+          capabilities: [
+            { id: 'capability://nlu.interpret', prio: 60, output: { intent: 'media.find_and_show' } },
+            { id: 'capability://tts.speak', prio: 60, outputs: ['pcm'], output: { audio: 'pcm://hub/1' } },
+            { id: 'capability://ui.render.audio', prio: 60, inputs: ['pcm'], output: { played: true } },
+            { id: 'capability://media.search', prio: 50, output: { id: 'hub-1' } },
+          ],
+        }),
+        startAgentProcess({
+          agent: 'agent://member/plex1',
+          load: 0,
+          capabilities: [
+            { id: 'capability://nlu.interpret', prio: 70, output: { intent: 'media.find_and_show' } },
+            { id: 'capability://tts.speak', prio: 70, outputs: ['pcm'], output: { audio: 'pcm://plex1/1' } },
+            { id: 'capability://ui.render.audio', prio: 70, inputs: ['pcm'], output: { played: true } },
+            { id: 'capability://media.search', prio: 85, tags: ['server'], output: { id: 'm-42' } },
+            {
+              id: 'capability://media.playback',
+              prio: 90,
+              tags: ['server'],
+              outputs: ['hls', 'dash'],
+              output: { hls: 'https://plex1/m-42.m3u8' },
+            },
+          ],
+        }),
+        startAgentProcess({
+          agent: 'agent://browser/tab1',
+          load: 0,
+          capabilities: [
+            { id: 'capability://ui.render.video', prio: 95, inputs: ['hls', 'mp4'], output: { shown: true } },
+          ],
+        }),
+      ])
+    })
+
+    after(() => {
+      for (const agent of [hubAgent, member, browser]) agent?.child.kill('SIGKILL')
+    })
+
+    async function runPlan(body: Json): Promise<{ bindings: Json[]; outcome: Json }> {
+      const resolved = await call('POST', '/resolve', body)
+      assert.equal(resolved.status, 200, JSON.stringify(resolved.body))
+      assert.equal(resolved.body.data.dispatched, true)
+      return { bindings: resolved.body.data.bindings, outcome: await finished(body.planId) }
+    }
+
+    test('all on the hub: preferAgent hub keeps every step on the hub, though the member scores higher', async () => {
+      const { bindings, outcome } = await runPlan({
+        planId: 'all-on-hub',
+        preferAgent: 'hub',
+        policies: ['private'],
+        steps: [
+          { id: 'interpret', need: 'capability://nlu.interpret' },
+          { id: 'execute', need: 'capability://tts.speak', dependsOn: ['interpret'] },
+          { id: 'render', need: 'capability://ui.render.audio', dependsOn: ['execute'] },
+        ],
+      })
+      assert.deepEqual(
+        bindings.map((binding) => binding.agent),
+        ['agent://hub/home', 'agent://hub/home', 'agent://hub/home'],
+      )
+      assert.equal(outcome.status, 'completed')
+      assert.equal(outcome.outputs.render.by, 'agent://hub/home')
+      // Without the hint the same plan goes to the member, whose capabilities score higher.
+      const control = await runPlan({
+        planId: 'all-on-hub-control',
+        steps: [{ id: 'interpret', need: 'capability://nlu.interpret' }],
+      })
+      assert.equal(control.bindings[0].agent, 'agent://member/plex1')
+      assert.deepEqual(outcome.outputs.render.inputs.execute.audio, 'pcm://hub/1')
+    })
+
+    test('all on a member: an addressed skill and member prefer hints keep every step on plex1', async () => {
+      const { bindings, outcome } = await runPlan({
+        planId: 'all-on-member',
+        addressedSkill: 'skill://member/plex1/media.search',
+        steps: [
+          { id: 'find', need: 'capability://media.search', prefer: 'member:plex1' },
+          { id: 'stream', need: 'capability://media.playback', dependsOn: ['find'], prefer: 'member:plex1' },
+          { id: 'speak', need: 'capability://tts.speak', dependsOn: ['find'], prefer: 'member:plex1' },
+        ],
+        slots: { title: 'Inception' },
+      })
+      assert.ok(bindings.every((binding) => binding.agent === 'agent://member/plex1'))
+      assert.equal(outcome.status, 'completed')
+      assert.equal(outcome.outputs.stream.inputs.find.id, 'm-42')
+      assert.deepEqual(outcome.outputs.find.slots, { title: 'Inception' })
+    })
+
+    test('hub input, member execution, browser display: the member’s HLS link reaches the browser', async () => {
+      const { bindings, outcome } = await runPlan({
+        planId: 'hub-member-browser',
+        steps: [
+          { id: 'interpret', need: 'capability://nlu.interpret', prefer: 'hub' },
+          {
+            id: 'find',
+            need: 'capability://media.search',
+            dependsOn: ['interpret'],
+            prefer: 'member:any(tag:server)',
+          },
+          { id: 'stream', need: 'capability://media.playback', dependsOn: ['find'] },
+          { id: 'display', need: 'capability://ui.render.video', dependsOn: ['stream'], prefer: 'browser' },
+        ],
+      })
+      assert.deepEqual(
+        bindings.map((binding) => [binding.stepId, binding.agent]),
+        [
+          ['interpret', 'agent://hub/home'],
+          ['find', 'agent://member/plex1'],
+          ['stream', 'agent://member/plex1'],
+          ['display', 'agent://browser/tab1'],
+        ],
+      )
+      assert.deepEqual(bindings[3].inputs, [{ from: 'stream', formats: ['hls'] }])
+      assert.equal(outcome.status, 'completed')
+      assert.equal(outcome.outputs.display.by, 'agent://browser/tab1')
+      assert.equal(outcome.outputs.display.inputs.stream.hls, 'https://plex1/m-42.m3u8')
+      // Each step ran once, on its own agent.
+      assert.equal(started(hubAgent, 'hub-member-browser', 'interpret'), 1)
+      assert.equal(started(browser, 'hub-member-browser', 'display'), 1)
+      assert.equal(events('exec.step.completed', 'hub-member-browser').length, 4)
+    })
+  })
+})

@@ -2,22 +2,25 @@
 // member agents as separate processes (examples/federation-agent/run-agent.ts, the localhub/agent
 // runtime). A plan is dispatched to the preferred agent; it is killed with SIGKILL mid-step; its
 // lease runs out, the step moves (route.changed) and runs exactly once on the other agent; the
-// killed agent's token is refused. Then seed 001's three playbooks run end to end as plain
-// resolve bodies with prefer hints.
+// killed agent's token is refused. Then seed 001's three playbooks (the shipped scenario files)
+// run end to end. The hub's nats-server is a leafnode of a root (`localhub nats up`).
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { createHubClient, type LiveTail } from '../../src/client/index.ts'
 import type { StoredEnvelope } from '../../src/contracts/index.ts'
+import { checkScenarioText, scenarioResolveBody } from '../../src/federation/index.ts'
 import { generateDispatchKeyPair, openGrant, type SealedGrant } from '../../src/federation-agent/index.ts'
 import { type HubProcess, startHubProcess } from '../kit/hub-process.ts'
-import { type NatsServerHandle, requireNatsServer, startNatsServer } from '../kit/nats-server.ts'
+import { natsFederation } from '../kit/nats-federation.ts'
+import { requireNatsServer } from '../kit/nats-server.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { waitFor } from '../kit/wait-for.ts'
 
+const PLAYBOOKS = fileURLToPath(new URL('../../examples/scenarios/', import.meta.url))
 const RUN_AGENT = fileURLToPath(new URL('../../examples/federation-agent/run-agent.ts', import.meta.url))
 const HEARTBEAT_MS = 300
 const TTL_MS = 1200
@@ -38,7 +41,8 @@ interface AgentProcess {
 describe('federation dispatch across processes', { timeout: 240_000 }, () => {
   const temp = makeTempDir('localhub-federation-dispatch-')
   const agents: AgentProcess[] = []
-  let nats: NatsServerHandle
+  // The hub's nats-server is a leafnode of a root, as `localhub nats up` sets up a home (docs/nats.md).
+  const nats = natsFederation(temp.path, 'federation-dispatch-secret')
   let hub: HubProcess
   let tail: LiveTail
   const seen: StoredEnvelope[] = []
@@ -110,8 +114,9 @@ describe('federation dispatch across processes', { timeout: 240_000 }, () => {
 
   before(async () => {
     requireNatsServer()
-    nats = await startNatsServer({ name: 'federation-dispatch' })
-    hub = await startHubProcess(join(temp.path, 'hub'), ['--bus', nats.url, '--hub-id', 'fed'], {
+    const { leafPort } = await nats.upRoot(['fed'])
+    const { state } = await nats.upHub('fed', `nats-leaf://127.0.0.1:${leafPort}`)
+    hub = await startHubProcess(nats.data('fed'), ['--bus', state.url, '--hub-id', 'fed'], {
       OLLAMA_HOST: 'http://127.0.0.1:9',
     })
     // One tail of everything: route.changed is session-ordered, exec.* is not.
@@ -126,7 +131,7 @@ describe('federation dispatch across processes', { timeout: 240_000 }, () => {
     tail?.close()
     for (const agent of agents) if (agent.child.exitCode === null) agent.child.kill('SIGKILL')
     await hub?.stop()
-    await nats?.stop()
+    await nats.downAll(['fed', 'root'])
     temp.remove()
   })
 
@@ -218,7 +223,7 @@ describe('federation dispatch across processes', { timeout: 240_000 }, () => {
     slow.child.kill('SIGKILL')
   })
 
-  describe('seed 001 playbooks through dispatch', () => {
+  describe('seed 001 playbooks (examples/scenarios) through dispatch', () => {
     let hubAgent: AgentProcess
     let member: AgentProcess
     let browser: AgentProcess
@@ -227,21 +232,21 @@ describe('federation dispatch across processes', { timeout: 240_000 }, () => {
       ;[hubAgent, member, browser] = await Promise.all([
         startAgentProcess({
           agent: 'agent://hub/home',
-          // Every agent runs on this one machine: a fixed load keeps the scores about prio and hints.
+          // Every agent runs on this one machine: a fixed load keeps the scores about prio and rules.
           load: 0,
           capabilities: [
             { id: 'capability://nlu.interpret', prio: 60, output: { intent: 'media.find_and_show' } },
-            { id: 'capability://tts.speak', prio: 60, outputs: ['pcm'], output: { audio: 'pcm://hub/1' } },
+            { id: 'capability://tts', prio: 60, outputs: ['pcm'], output: { audio: 'pcm://hub/1' } },
             { id: 'capability://ui.render.audio', prio: 60, inputs: ['pcm'], output: { played: true } },
             { id: 'capability://media.search', prio: 50, output: { id: 'hub-1' } },
           ],
         }),
         startAgentProcess({
-          agent: 'agent://member/plex1',
+          agent: 'agent://member/m1',
           load: 0,
           capabilities: [
             { id: 'capability://nlu.interpret', prio: 70, output: { intent: 'media.find_and_show' } },
-            { id: 'capability://tts.speak', prio: 70, outputs: ['pcm'], output: { audio: 'pcm://plex1/1' } },
+            { id: 'capability://tts', prio: 70, outputs: ['pcm'], output: { audio: 'pcm://m1/1' } },
             { id: 'capability://ui.render.audio', prio: 70, inputs: ['pcm'], output: { played: true } },
             { id: 'capability://media.search', prio: 85, tags: ['server'], output: { id: 'm-42' } },
             {
@@ -249,8 +254,9 @@ describe('federation dispatch across processes', { timeout: 240_000 }, () => {
               prio: 90,
               tags: ['server'],
               outputs: ['hls', 'dash'],
-              output: { hls: 'https://plex1/m-42.m3u8' },
+              output: { hls: 'https://m1/m-42.m3u8' },
             },
+            { id: 'capability://ui.render.video', prio: 30, inputs: ['hls'], output: { shown: 'tv' } },
           ],
         }),
         startAgentProcess({
@@ -267,6 +273,13 @@ describe('federation dispatch across processes', { timeout: 240_000 }, () => {
       for (const agent of [hubAgent, member, browser]) agent?.child.kill('SIGKILL')
     })
 
+    /** The shipped playbook file, sent inline as a person's `localhub scenario run FILE` does. */
+    function playbook(name: string): Json {
+      const checked = checkScenarioText(readFileSync(join(PLAYBOOKS, `${name}.yaml`), 'utf8'))
+      assert.ok(checked.ok, JSON.stringify(checked))
+      return checked.scenario
+    }
+
     async function runPlan(body: Json): Promise<{ bindings: Json[]; outcome: Json }> {
       const resolved = await call('POST', '/resolve', body)
       assert.equal(resolved.status, 200, JSON.stringify(resolved.body))
@@ -274,81 +287,66 @@ describe('federation dispatch across processes', { timeout: 240_000 }, () => {
       return { bindings: resolved.body.data.bindings, outcome: await finished(body.planId) }
     }
 
-    test('all on the hub: preferAgent hub keeps every step on the hub, though the member scores higher', async () => {
-      const { bindings, outcome } = await runPlan({
-        planId: 'all-on-hub',
-        preferAgent: 'hub',
-        policies: ['private'],
-        steps: [
-          { id: 'interpret', need: 'capability://nlu.interpret' },
-          { id: 'execute', need: 'capability://tts.speak', dependsOn: ['interpret'] },
-          { id: 'render', need: 'capability://ui.render.audio', dependsOn: ['execute'] },
-        ],
-      })
-      assert.deepEqual(
-        bindings.map((binding) => binding.agent),
-        ['agent://hub/home', 'agent://hub/home', 'agent://hub/home'],
+    const placements = (bindings: Json[]) => bindings.map((binding) => [binding.stepId, binding.agent])
+
+    test('all on the hub: every step runs on the hub, though the member scores higher', async () => {
+      const { bindings, outcome } = await runPlan(
+        scenarioResolveBody(playbook('all-on-hub'), { planId: 'all-on-hub' }),
       )
+      assert.deepEqual(placements(bindings), [
+        ['interpret', 'agent://hub/home'],
+        ['execute', 'agent://hub/home'],
+        ['render', 'agent://hub/home'],
+      ])
       assert.equal(outcome.status, 'completed')
       assert.equal(outcome.outputs.render.by, 'agent://hub/home')
-      // Without the hint the same plan goes to the member, whose capabilities score higher.
+      assert.deepEqual(outcome.outputs.render.inputs.execute.audio, 'pcm://hub/1')
+      // Without the scenario the same step goes to the member, whose capability scores higher.
       const control = await runPlan({
         planId: 'all-on-hub-control',
         steps: [{ id: 'interpret', need: 'capability://nlu.interpret' }],
       })
-      assert.equal(control.bindings[0].agent, 'agent://member/plex1')
-      assert.deepEqual(outcome.outputs.render.inputs.execute.audio, 'pcm://hub/1')
+      assert.equal(control.bindings[0].agent, 'agent://member/m1')
     })
 
-    test('all on a member: an addressed skill and member prefer hints keep every step on plex1', async () => {
-      const { bindings, outcome } = await runPlan({
-        planId: 'all-on-member',
-        addressedSkill: 'skill://member/plex1/media.search',
-        steps: [
-          { id: 'find', need: 'capability://media.search', prefer: 'member:plex1' },
-          { id: 'stream', need: 'capability://media.playback', dependsOn: ['find'], prefer: 'member:plex1' },
-          { id: 'speak', need: 'capability://tts.speak', dependsOn: ['find'], prefer: 'member:plex1' },
-        ],
-        slots: { title: 'Inception' },
-      })
-      assert.ok(bindings.every((binding) => binding.agent === 'agent://member/plex1'))
+    test('all on a member: m1 finds, streams and displays, though a browser offers the display', async () => {
+      const { bindings, outcome } = await runPlan(
+        scenarioResolveBody(playbook('all-on-member'), {
+          planId: 'all-on-member',
+          slots: { title: 'Inception' },
+        }),
+      )
+      assert.deepEqual(placements(bindings), [
+        ['find', 'agent://member/m1'],
+        ['stream', 'agent://member/m1'],
+        ['display', 'agent://member/m1'],
+      ])
       assert.equal(outcome.status, 'completed')
       assert.equal(outcome.outputs.stream.inputs.find.id, 'm-42')
       assert.deepEqual(outcome.outputs.find.slots, { title: 'Inception' })
+      assert.equal(started(browser, 'all-on-member', 'display'), 0)
     })
 
     test('hub input, member execution, browser display: the member’s HLS link reaches the browser', async () => {
-      const { bindings, outcome } = await runPlan({
-        planId: 'hub-member-browser',
-        steps: [
-          { id: 'interpret', need: 'capability://nlu.interpret', prefer: 'hub' },
-          {
-            id: 'find',
-            need: 'capability://media.search',
-            dependsOn: ['interpret'],
-            prefer: 'member:any(tag:server)',
-          },
-          { id: 'stream', need: 'capability://media.playback', dependsOn: ['find'] },
-          { id: 'display', need: 'capability://ui.render.video', dependsOn: ['stream'], prefer: 'browser' },
-        ],
-      })
-      assert.deepEqual(
-        bindings.map((binding) => [binding.stepId, binding.agent]),
-        [
-          ['interpret', 'agent://hub/home'],
-          ['find', 'agent://member/plex1'],
-          ['stream', 'agent://member/plex1'],
-          ['display', 'agent://browser/tab1'],
-        ],
+      const planId = 'hub-member-browser'
+      const { bindings, outcome } = await runPlan(
+        scenarioResolveBody(playbook('hub-input-member-exec-browser-display'), { planId }),
       )
+      assert.deepEqual(placements(bindings), [
+        ['interpret', 'agent://hub/home'],
+        ['find', 'agent://member/m1'],
+        ['stream', 'agent://member/m1'],
+        ['display', 'agent://browser/tab1'],
+      ])
       assert.deepEqual(bindings[3].inputs, [{ from: 'stream', formats: ['hls'] }])
       assert.equal(outcome.status, 'completed')
       assert.equal(outcome.outputs.display.by, 'agent://browser/tab1')
-      assert.equal(outcome.outputs.display.inputs.stream.hls, 'https://plex1/m-42.m3u8')
+      assert.equal(outcome.outputs.display.inputs.stream.hls, 'https://m1/m-42.m3u8')
       // Each step ran once, on its own agent.
-      assert.equal(started(hubAgent, 'hub-member-browser', 'interpret'), 1)
-      assert.equal(started(browser, 'hub-member-browser', 'display'), 1)
-      assert.equal(events('exec.step.completed', 'hub-member-browser').length, 4)
+      assert.equal(started(hubAgent, planId, 'interpret'), 1)
+      assert.equal(started(member, planId, 'stream'), 1)
+      assert.equal(started(browser, planId, 'display'), 1)
+      assert.equal(events('exec.step.completed', planId).length, 4)
     })
   })
 })

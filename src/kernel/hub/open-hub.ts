@@ -13,14 +13,7 @@ import {
 import { loadRegistry } from '../../catalog/index.ts'
 import { compatRoutes } from '../../compat/index.ts'
 import { HubError } from '../../contracts/index.ts'
-import {
-  answerRegistryCommands,
-  answerResolveCommands,
-  answerScenarioRuns,
-  FederationService,
-  openExecTokenSigner,
-  ScenarioBook,
-} from '../../federation/index.ts'
+import { ScenarioBook } from '../../federation/index.ts'
 import { type HubManifest, type StateMachine, serverAddressOf } from '../../manifest/index.ts'
 import { PairingService, pairingTtlFromEnv } from '../../pairing/index.ts'
 import { PrincipalStore } from '../../principals/index.ts'
@@ -42,13 +35,17 @@ import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
 import { createSkillServices, openSkillHost, skillPermissions } from '../skill-host/index.ts'
 import { actionRoutes } from './action-routes.ts'
 import { openHubActions } from './actions.ts'
+import { reportBoot } from './boot-report.ts'
+import { closeAll } from './close-all.ts'
 import { defaultDataDir } from './data-home.ts'
 import { deadLetterRoutes } from './dead-letter-routes.ts'
 import { doctorRoutes } from './doctor-routes.ts'
 import { federationRoutes } from './federation-routes.ts'
+import { openHubFederation } from './hub-federation.ts'
 import { createHubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID, DEFAULT_MANIFEST_PATH, type HubOptions } from './hub-options.ts'
 import { createHubPort } from './hub-port.ts'
+import { HUB_VERSION } from './hub-version.ts'
 import { loadHubManifest } from './load-hub-manifest.ts'
 import { startBusTriggers, wsEntryRoutes } from './pipeline-triggers.ts'
 import { principalAuthority } from './principal-authority.ts'
@@ -62,8 +59,7 @@ import type { SatelliteDialState } from './voice-wyoming-dialer.ts'
 import { type RunningWyomingServer, startManifestWyomingServer } from './voice-wyoming-server.ts'
 import { withDataDirRoots } from './workspace-roots.ts'
 
-/** Reported in system.boot.completed. */
-export const HUB_VERSION = '0.1.0'
+export { HUB_VERSION }
 
 /** The built-in skills: `src/skills/<module>/index.ts`. */
 const BUILTIN_SKILLS_DIRECTORY = fileURLToPath(new URL('../../skills/', import.meta.url))
@@ -168,28 +164,8 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     const skillLogger = consoleFreeLogger(options)
     const actions = await openHubActions({ dataDir, manifest, bus, version: HUB_VERSION })
     closers.unshift(() => actions.close())
-    // Seed 001's capability registry and resolver, rebuilt from the log (docs/federation.md).
-    const federationService = await FederationService.open({
-      bus,
-      clock: systemClock,
-      signer: openExecTokenSigner(dataDir),
-      scenarios,
-      onError: (error) =>
-        // Lease expiries not published, a dispatch or re-plan that failed (retried or reported).
-        skillLogger.warn('federation background work failed', { message: (error as Error).message }),
-    })
-    closers.unshift(() => federationService.close())
-    const resolveCommands = await answerResolveCommands(bus, federationService)
-    closers.unshift(() => resolveCommands.unsubscribe())
-    // Agents on the bus announce (registry.announce) and heartbeat (registry.heartbeat) there too.
-    const registryCommands = await answerRegistryCommands(bus, federationService, (error) =>
-      skillLogger.warn('a bus heartbeat was refused', { message: (error as Error).message }),
-    )
-    closers.unshift(async () => {
-      for (const subscription of registryCommands) await subscription.unsubscribe()
-    })
-    const scenarioRuns = await answerScenarioRuns(bus, federationService, { clock: systemClock })
-    closers.unshift(() => scenarioRuns.unsubscribe())
+    const federation = await openHubFederation(bus, { dataDir, scenarios, logger: skillLogger })
+    closers.unshift(() => federation.close())
     // The mcp skill module reports its server's connection as its health (decision 1720).
     services.provide(SERVICE_NAMES.mcpServers, { status: (skillId: string) => actions.mcp.status(skillId) })
     // Out-of-process skills (transport: stdio) ask permission through the same approvals.
@@ -259,12 +235,12 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     const model = services.get<HealthProbe>(SERVICE_NAMES.modelHealth)
     const busLag = busLagProbe(busChoice)
     closers.unshift(() => busLag.close())
-    const federation = federationView(busChoice)
-    if (federation !== undefined) closers.unshift(() => federation.close())
+    const hubsView = federationView(busChoice)
+    if (hubsView !== undefined) closers.unshift(() => hubsView.close())
     const port = createHubPort({
       bus,
       busLag,
-      federation,
+      federation: hubsView,
       ...(busChoice.transport === 'nats' && busChoice.hubId !== undefined ? { hubId: busChoice.hubId } : {}),
       chat,
       runner,
@@ -311,7 +287,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
             ...(options.llmFlags === undefined ? {} : { llmFlags: options.llmFlags }),
           }),
           actionRoutes(actions, toolService),
-          federationRoutes(federationService),
+          federationRoutes(federation.service),
           principalRoutes(principals, pairing),
           ...skills.routes,
           ...wsEntryRoutes(bus, runner, manifest.pipelines),
@@ -385,64 +361,5 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     throw error instanceof HubError
       ? error
       : new HubError('E_UNKNOWN', `the hub could not start: ${(error as Error).message}`, { cause: error })
-  }
-}
-
-async function reportBoot(
-  bus: Bus,
-  manifest: HubManifest,
-  report: readonly { id: string; status: string; reason?: string; enabled: boolean }[],
-  startedAt: number,
-  transport: 'sqlite' | 'memory' | 'nats',
-): Promise<void> {
-  const notReady = report.filter((skill) => skill.enabled && skill.status !== 'ready')
-  for (const skill of notReady) {
-    await bus.publish({
-      type: 'skill.failed',
-      severity: 'warn',
-      payload: {
-        skillId: skill.id,
-        reason: (skill.reason ?? skill.status).slice(0, 1000),
-        error: { code: 'E_DEPENDENCY_UNAVAILABLE', message: skill.reason ?? skill.status },
-        restarts: 0,
-        willRestart: false,
-      },
-    })
-  }
-  if (notReady.length > 0) {
-    await bus.publish({
-      type: 'hub.degraded',
-      severity: 'warn',
-      payload: {
-        hubId: manifest.system.id,
-        since: new Date(startedAt).toISOString(),
-        reasons: notReady.slice(0, 50).map((skill) => ({
-          component: skill.id,
-          code: 'E_DEPENDENCY_UNAVAILABLE',
-          message: (skill.reason ?? skill.status).slice(0, 1000),
-        })),
-      },
-    })
-  }
-  await bus.publish({
-    type: 'system.boot.completed',
-    payload: {
-      hubId: manifest.system.id,
-      version: HUB_VERSION,
-      startedAt: new Date(startedAt).toISOString(),
-      bootMs: Math.round(Date.now() - startedAt),
-      transport,
-      skills: report.map((skill) => skill.id),
-    },
-  })
-}
-
-async function closeAll(closers: (() => Promise<void> | void)[]): Promise<void> {
-  for (const close of closers) {
-    try {
-      await close()
-    } catch {
-      // Closing goes on: one failing part must not keep the others (and the log) open.
-    }
   }
 }

@@ -103,16 +103,24 @@ async function call(server: HubServer, path: string, init: RequestInit): Promise
   return response
 }
 
-/** POST /events with NDJSON lines; yields one result envelope per line, in order. */
+/**
+ * POST /events with NDJSON; yields one result envelope per line, in order. Lines given as an array
+ * are sent as one body; chunks given as an async iterable (each one or more whole lines ending in
+ * a newline) are streamed as they come, and the hub answers them while the rest is on its way.
+ */
 export async function* postEvents(
   server: HubServer,
-  lines: readonly string[],
+  lines: readonly string[] | AsyncIterable<string>,
 ): AsyncIterable<Result<PublishReceipt>> {
+  const streamed = !Array.isArray(lines)
   const response = await call(server, '/events', {
     method: 'POST',
     headers: { 'content-type': 'application/x-ndjson' },
-    body: `${lines.join('\n')}\n`,
-  })
+    ...(streamed
+      ? // Node's fetch sends an async iterable as a chunked body; 'half' is the only duplex it has.
+        { body: lines as unknown as RequestInit['body'], duplex: 'half' }
+      : { body: `${(lines as readonly string[]).join('\n')}\n` }),
+  } as RequestInit)
   for await (const item of ndjson(response)) yield item as Result<PublishReceipt>
 }
 

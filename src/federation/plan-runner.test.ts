@@ -243,6 +243,39 @@ describe('plan runner: monitoring and re-planning', () => {
     )
   })
 
+  test('a step waiting for its inputs moves when its agent went down meanwhile, not after the SLA', async () => {
+    const { clock, service, announce, latest, dispatches, ofType } = await setUp()
+    await announce('agent://member/plex', 'media.search', 80)
+    await announce('agent://browser/tab', 'ui.render.video', 90)
+    await announce('agent://member/tv', 'ui.render.video', 30)
+    await service.resolve({
+      planId: 'p3',
+      steps: [
+        { id: 'find', need: 'capability://media.search' },
+        { id: 'show', need: 'capability://ui.render.video', dependsOn: ['find'] },
+      ],
+    })
+    // The browser says it is going away while `show` still waits for `find`.
+    await service.heartbeat({ agent: 'agent://browser/tab', status: 'down', ttlMs: 60_000 })
+    const find = latest('find')
+    await service.exec({ token: find.token, stepId: 'find' })
+    await service.report({ token: find.token, stepId: 'find', ok: true, output: { url: 'u' } })
+    await service.runner.settled('p3')
+    assert.equal(clock.now(), START, 'no time passed: the move did not wait for the SLA')
+    assert.deepEqual(
+      dispatches()
+        .filter((item) => item.stepId === 'show')
+        .map((item) => item.agent),
+      ['agent://member/tv'],
+      'the down browser was never dispatched to',
+    )
+    const [change] = ofType('route.changed') as Array<{ reason: string; fromAgent: string; toAgent: string }>
+    assert.deepEqual(
+      { reason: change?.reason, from: change?.fromAgent, to: change?.toAgent },
+      { reason: 'agent_down', from: 'agent://browser/tab', to: 'agent://member/tv' },
+    )
+  })
+
   test('an agent whose lease runs out (missed heartbeats) loses its running step', async () => {
     const { clock, service, announce, latest, ofType } = await setUp()
     await announce('agent://member/fast', 'media.playback', 90, { ttlMs: 3000 })

@@ -151,12 +151,7 @@ export class PlanRunner {
       if (run.status !== 'running') continue
       for (const step of run.steps.values()) {
         if (step.agent !== agent || (step.state !== 'dispatched' && step.state !== 'running')) continue
-        let reason: MoveReason | undefined
-        if (record === undefined || !this.#ports.registry.leased(record, now)) reason = 'lease_expired'
-        else if (record.status !== 'up') reason = 'agent_down'
-        else if (record.failedProbes.has(step.capability)) reason = 'probe_failed'
-        else if (!record.capabilities.has(step.capability) || record.dispatchPublicKey === undefined)
-          reason = 'manual'
+        const reason = this.#unfitReason(record, step.capability, now)
         if (reason === undefined) continue
         pending.push(this.#moveLater(run, step, reason))
       }
@@ -189,11 +184,28 @@ export class PlanRunner {
     if (!waiting) await this.#finish(run, 'completed')
   }
 
+  /** Why `record` can no longer take a step needing `capability`, or undefined when it can. */
+  #unfitReason(
+    record: ReturnType<RunnerPorts['registry']['get']>,
+    capability: string,
+    now: number,
+  ): MoveReason | undefined {
+    if (record === undefined || !this.#ports.registry.leased(record, now)) return 'lease_expired'
+    if (record.status !== 'up') return 'agent_down'
+    if (record.failedProbes.has(capability)) return 'probe_failed'
+    if (!record.capabilities.has(capability) || record.dispatchPublicKey === undefined) return 'manual'
+    return undefined
+  }
+
   async #dispatch(run: PlanRun, step: StepRun): Promise<void> {
     const now = this.#ports.clock.now()
-    const key = this.#ports.registry.get(step.agent)?.dispatchPublicKey
-    if (key === undefined) {
-      await this.#move(run, step, 'manual')
+    const record = this.#ports.registry.get(step.agent)
+    // A step that waited for its inputs is checked again: its agent may have gone down meanwhile,
+    // and dispatching to it would only cost the startup SLA before the move.
+    const unfit = this.#unfitReason(record, step.capability, now)
+    const key = record?.dispatchPublicKey
+    if (unfit !== undefined || key === undefined) {
+      await this.#move(run, step, unfit ?? 'manual')
       return
     }
     if (

@@ -125,7 +125,14 @@ export function createFakeHub(): FakeHub {
         return
       }
       if (body.contentType.includes('ndjson')) {
-        for (const line of body.text.split('\n')) {
+        // The real hub reads a streamed body line by line; the fake one gathers it first.
+        let text = body.text
+        if (body.stream !== undefined) {
+          const chunks: Uint8Array[] = []
+          for await (const chunk of body.stream) chunks.push(chunk)
+          text = Buffer.concat(chunks).toString('utf8')
+        }
+        for (const line of text.split('\n')) {
           if (line.trim() === '') continue
           try {
             yield [receipt(JSON.parse(line))]

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import { ApprovalsPanel } from './components/approvals-panel.tsx'
 import { ChatPanel } from './components/chat-panel.tsx'
+import { DisplayCard, DisplaySwitch } from './components/display-panel.tsx'
 import { EventsPanel } from './components/events-panel.tsx'
 import { HealthPanel } from './components/health-panel.tsx'
 import { InterruptibilityToggle } from './components/interruptibility-toggle.tsx'
@@ -14,6 +15,7 @@ import { TimelinePanel } from './components/timeline-panel.tsx'
 import { TimersPanel } from './components/timers-panel.tsx'
 import { VoiceModeSwitch } from './components/voice-mode-switch.tsx'
 import { VoicePanel } from './components/voice-panel.tsx'
+import { useDisplayAgent } from './hooks/use-display-agent.ts'
 import { useHashRoute } from './hooks/use-hash-route.ts'
 import { type StreamScope, useHubStream } from './hooks/use-hub-stream.ts'
 import { createApiClient } from './lib/api-client.ts'
@@ -36,6 +38,8 @@ export function App() {
   const stream = useHubStream(api, auth === 'ok', recheck, scope)
   const bus = useBusView(api)
   const route = useHashRoute()
+  // The tab as a display agent (decision 2050): it runs whatever view is open.
+  const display = useDisplayAgent(api, auth === 'ok')
 
   if (auth === 'required') return <LoginScreen />
   if (auth === 'checking') return <p className="muted loading">Connecting to the hub…</p>
@@ -55,6 +59,7 @@ export function App() {
       </header>
       <NavBar current={route.view} badges={{ nudges: stream.live.nudges.length }} />
       <main className="content">
+        <DisplayCard control={display} />
         {route.view === 'chat' ? (
           <>
             <VoicePanel />
@@ -72,7 +77,12 @@ export function App() {
         ) : null}
         {route.view === 'timers' ? <TimersPanel api={api} /> : null}
         {route.view === 'health' ? <HealthPanel api={api} status={stream.status} /> : null}
-        {route.view === 'registry' ? <RegistryPanel api={api} stream={stream} /> : null}
+        {route.view === 'registry' ? (
+          <>
+            <DisplaySwitch control={display} />
+            <RegistryPanel api={api} stream={stream} />
+          </>
+        ) : null}
       </main>
     </div>
   )

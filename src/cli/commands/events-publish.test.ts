@@ -58,3 +58,68 @@ test('publish to a server that dies mid-answer says how many events were receipt
   assert.match(err, /stopped answering .* after 2 of 5 sent events were receipted/)
   assert.match(err, /from line 3 on were not confirmed/)
 })
+
+test('publish through a server streams 10,000 lines per request, one request after the other', async (t) => {
+  const temp = makeTempDir('localhub-publish-')
+  t.after(() => temp.remove())
+  const dataDir = join(temp.path, 'data')
+  const requests: { lines: number; chunked: boolean }[] = []
+  let seq = 0
+  let open = 0
+  let overlapped = false
+  const server = createServer((request, response) => {
+    if (++open > 1) overlapped = true
+    let text = ''
+    request.setEncoding('utf8')
+    request.on('data', (chunk) => {
+      text += chunk
+    })
+    request.on('end', () => {
+      const lines = text.split('\n').filter((line) => line !== '')
+      requests.push({ lines: lines.length, chunked: request.headers['transfer-encoding'] === 'chunked' })
+      response.setHeader('content-type', 'application/x-ndjson')
+      response.end(
+        lines.map(() => `${JSON.stringify({ ok: true, data: { id: `e${++seq}`, seq } })}\n`).join(''),
+      )
+      open--
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => server.close())
+  const { port } = server.address() as { port: number }
+  mkdirSync(dataDir, { recursive: true })
+  writeFileSync(
+    join(dataDir, 'server.json'),
+    JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid }),
+  )
+  writeFileSync(join(dataDir, 'auth-token'), 'token\n')
+  const input = Array.from({ length: 20_000 }, (_, n) =>
+    JSON.stringify({ type: 'note.added', payload: { n } }),
+  )
+  input.splice(10, 0, '') // a blank line is not sent
+  const stdout = new PassThrough()
+  let out = ''
+  stdout.on('data', (chunk) => {
+    out += chunk
+  })
+  const io: CommandIo = {
+    stdin: Readable.from([`${input.join('\n')}\n`]),
+    stdout,
+    stderr: new PassThrough(),
+    env: {},
+    cwd: temp.path,
+  }
+  const code = await events(['publish', '-', '--data', dataDir], io)
+  assert.equal(code, 0)
+  assert.deepEqual(
+    requests.map((request) => request.lines),
+    [10_000, 10_000],
+    'no empty request after the last full one',
+  )
+  assert.ok(
+    requests.every((request) => request.chunked),
+    'each body is streamed',
+  )
+  assert.equal(overlapped, false, 'one request at a time keeps seqs in line order')
+  assert.equal(out.trim().split('\n').length, 20_000)
+})

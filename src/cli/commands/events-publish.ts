@@ -18,8 +18,13 @@ const USAGE = [
   '  server stops answering mid-stream, it says how many events were receipted and exits 1.',
 ].join('\n')
 
-// Lines per POST /events when a server runs: the server publishes them in batches itself.
-const WINDOW = 1000
+/**
+ * Lines per POST /events when a server runs: the hub's per-request limit
+ * (DEFAULT_MAX_EVENTS_PER_REQUEST). Each body is streamed as the file is read (decision 1637).
+ */
+const LINES_PER_REQUEST = 10_000
+/** Lines per chunk of a streamed body. */
+const LINES_PER_CHUNK = 500
 /** Lines per publishManyUntyped call on the data directory: one group commit each. */
 const LOCAL_BATCH = 1000
 /** Batches committing while the next ones are read; bounds memory. */
@@ -146,17 +151,49 @@ async function publishRemote(
 ): Promise<boolean> {
   const server = serverFor(dataDir)!
   let failed = false
-  let batch: { line: number; text: string }[] = []
   const progress: RemoteProgress = { sent: 0, receipted: 0, firstUnanswered: undefined }
-  const send = async () => {
-    let index = 0
-    progress.sent += batch.length
+  const iterator = lines[Symbol.asyncIterator]()
+  let number = 0
+  /** The next non-empty line and its number, or undefined at the end of the input. */
+  const nextLine = async (): Promise<{ line: number; text: string } | undefined> => {
+    for (;;) {
+      const next = await iterator.next()
+      if (next.done) return undefined
+      number++
+      if (next.value.trim() !== '') return { line: number, text: next.value }
+    }
+  }
+  let first = await nextLine()
+  while (first !== undefined) {
+    // Line numbers of this request's lines in the order sent: the answer comes in the same order.
+    const sent: number[] = []
+    const opening = first
+    first = undefined
+    const body = async function* (): AsyncGenerator<string> {
+      let chunk = ''
+      let inChunk = 0
+      for (let item: typeof opening | undefined = opening; item !== undefined; ) {
+        sent.push(item.line)
+        progress.sent++
+        chunk += `${item.text}\n`
+        if (++inChunk >= LINES_PER_CHUNK) {
+          yield chunk
+          chunk = ''
+          inChunk = 0
+        }
+        if (sent.length >= LINES_PER_REQUEST) {
+          // The next request starts with the next line (read now so an empty request is never sent).
+          first = await nextLine()
+          break
+        }
+        item = await nextLine()
+      }
+      if (chunk !== '') yield chunk
+    }
+    let answered = 0
     try {
-      for await (const outcome of postEvents(
-        server,
-        batch.map((item) => item.text),
-      )) {
-        const line = batch[index++]?.line ?? 0
+      for await (const outcome of postEvents(server, body())) {
+        const line = sent[answered++] ?? 0
         if (outcome.ok) {
           progress.receipted++
           onReceipt(outcome.data)
@@ -166,26 +203,18 @@ async function publishRemote(
         }
       }
     } catch (cause) {
-      progress.firstUnanswered = batch[index]?.line
+      progress.firstUnanswered = sent[answered]
       throw connectionLost(server, progress, cause)
     }
-    if (index < batch.length) {
-      progress.firstUnanswered = batch[index]?.line
+    if (answered < sent.length) {
+      progress.firstUnanswered = sent[answered]
       throw connectionLost(
         server,
         progress,
-        new Error(`the answer ended after ${index} of ${batch.length} results`),
+        new Error(`the answer ended after ${answered} of ${sent.length} results`),
       )
     }
-    batch = []
   }
-  let number = 0
-  for await (const text of lines) {
-    number++
-    if (text.trim() !== '') batch.push({ line: number, text })
-    if (batch.length >= WINDOW) await send()
-  }
-  if (batch.length > 0) await send()
   return !failed
 }
 

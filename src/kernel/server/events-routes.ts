@@ -17,6 +17,8 @@ const NDJSON_TYPES = new Set([
   'application/cloudevents-batch+json',
 ])
 const SINGLE_TYPES = new Set(['application/json', 'application/cloudevents+json'])
+/** NDJSON bodies the hub reads line by line as they arrive (decision 1635); others are buffered. */
+const STREAMED_TYPES = ['application/x-ndjson', 'application/ndjson']
 const NDJSON_CONTENT_TYPE = 'application/x-ndjson; charset=utf-8'
 /** Members may call these routes: the hub checks each event type against their grants (decision 2011). */
 const MEMBERS: { config: RouteAccessConfig } = { config: { members: true } }
@@ -118,6 +120,53 @@ function sendNdjson(reply: FastifyReply, lines: AsyncGenerator<string>, bufferBy
   return reply.header('content-type', NDJSON_CONTENT_TYPE).send(stream)
 }
 
+function isReadable(body: unknown): body is Readable {
+  return body instanceof Readable
+}
+
+/**
+ * The NDJSON body as it arrives, within the byte limit. A declared length over it, or an empty
+ * body, is refused before anything is published, as a buffered body was. A chunked body that
+ * grows past the limit ends there: the lines before are published and answered, then
+ * E_RESOURCE_LIMIT with its line, and the connection is closed once the answer is written.
+ */
+async function limitedBody(
+  body: Readable,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  limit: number,
+): Promise<AsyncIterable<Uint8Array>> {
+  const tooLarge = () => new HttpHubError(413, 'E_RESOURCE_LIMIT', `the body is over ${limit} bytes`)
+  const declared = Number(request.headers['content-length'])
+  if (Number.isFinite(declared) && declared > limit) {
+    reply.header('connection', 'close')
+    throw tooLarge()
+  }
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  const first = await chunks.next()
+  if (first.done || first.value.length === 0)
+    throw new HubError('E_BAD_REQUEST', 'the body is empty; send one event or NDJSON lines')
+  if (first.value.length > limit) {
+    reply.header('connection', 'close')
+    throw tooLarge()
+  }
+  return (async function* () {
+    let total = first.value.length
+    yield first.value
+    for (;;) {
+      const next = await chunks.next()
+      if (next.done) return
+      total += next.value.length
+      if (total > limit) {
+        // The rest of the body is not read: the socket goes once the answer has been written.
+        reply.raw.once('finish', () => request.raw.destroy())
+        throw tooLarge()
+      }
+      yield next.value
+    }
+  })()
+}
+
 /** POST /events (any dialect, one event or NDJSON) and GET /events (replay). */
 export function registerEventsRoutes(
   app: FastifyInstance,
@@ -127,6 +176,8 @@ export function registerEventsRoutes(
   app.register(async (scope) => {
     // The dialect layer sees the raw bytes: no JSON parsing here, whatever the content type.
     scope.removeAllContentTypeParsers()
+    // NDJSON is handed over as the request stream; its byte limit is kept by limitedBody.
+    scope.addContentTypeParser(STREAMED_TYPES, (_request, payload, done) => done(null, payload))
     scope.addContentTypeParser(
       '*',
       { parseAs: 'buffer', bodyLimit: config.eventsBodyLimitBytes },
@@ -156,18 +207,22 @@ export function registerEventsRoutes(
         },
       },
       async (request, reply) => {
-        const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-        if (bytes.length === 0)
-          throw new HubError('E_BAD_REQUEST', 'the body is empty; send one event or NDJSON lines')
-        const type = mediaType(request)
         // Checked before anything is published: a bad value loses nothing.
         const receipts = receiptsMode((request.query as Record<string, unknown>).receipts)
+        const streamed = isReadable(request.body)
+          ? await limitedBody(request.body, request, reply, config.eventsBodyLimitBytes)
+          : undefined
+        const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
+        if (streamed === undefined && bytes.length === 0)
+          throw new HubError('E_BAD_REQUEST', 'the body is empty; send one event or NDJSON lines')
+        const type = mediaType(request)
         const signal = disconnectSignal(reply)
         const results = hub.ingest({
           headers: request.headers,
           contentType: type,
           text: bytes.toString('utf8'),
           bytes,
+          ...(streamed === undefined ? {} : { stream: streamed }),
           query: Object.fromEntries(
             Object.entries(request.query as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
           ),

@@ -37,6 +37,11 @@ export interface IngestBody {
   contentType: string
   text: string
   bytes: Uint8Array
+  /**
+   * An NDJSON body as it arrives (then text and bytes are empty): read line by line, so the first
+   * batches are published while the rest is still on its way (decision 1635).
+   */
+  stream?: AsyncIterable<Uint8Array>
   query: Readonly<Record<string, string>>
   traceId: string
   principal: Principal

@@ -1,6 +1,7 @@
 import {
   type Contracts,
   DEFAULT_TENANT,
+  ENVELOPE_FIELDS,
   type Envelope,
   type Guardrails,
   type MadeFields,
@@ -32,23 +33,7 @@ export interface PrepareSettings {
 }
 
 /** The envelope's fields, and seq and sessionSeq (the log's: ignored when a producer gives them). */
-const ENVELOPE_KEYS: ReadonlySet<string> = new Set([
-  'id',
-  'type',
-  'version',
-  'ts',
-  'source',
-  'severity',
-  'traceId',
-  'causationId',
-  'sessionId',
-  'tenant',
-  'idempotencyKey',
-  'payload',
-  'meta',
-  'seq',
-  'sessionSeq',
-])
+const ENVELOPE_KEYS: ReadonlySet<string> = new Set<string>(ENVELOPE_FIELDS)
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)

@@ -1,5 +1,6 @@
 import { cpus, loadavg } from 'node:os'
 import { createHubClient, type LiveTail } from '../client/index.ts'
+import type { ExecStepDispatchedPayload } from '../contracts/index.ts'
 import {
   type AgentDefinition,
   type AgentOptions,
@@ -15,17 +16,8 @@ import { type DispatchKeyPair, generateDispatchKeyPair, openGrant, type SealedGr
 // handler and report (POST /exec/report). Everything goes over the hub's HTTP and WebSocket API,
 // so an agent on another machine needs only the hub's URL and a token.
 
-interface DispatchPayload {
-  planId: string
-  stepId: string
-  leaseId: string
-  agent: string
-  capability: string
-  attempt: number
-  slots?: Record<string, unknown>
-  inputs?: Record<string, unknown>
-  grant: SealedGrant
-}
+/** What the runtime reads of a dispatch: the generated payload, its grant as the sealer writes it. */
+type DispatchPayload = Omit<ExecStepDispatchedPayload, 'grant'> & { grant: SealedGrant }
 
 export interface RunningAgent {
   readonly agent: string

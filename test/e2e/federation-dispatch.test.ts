@@ -5,7 +5,6 @@
 // killed agent's token is refused. Then seed 001's three playbooks (the shipped scenario files)
 // run end to end. The hub's nats-server is a leafnode of a root (`localhub nats up`).
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -14,6 +13,7 @@ import { createHubClient, type LiveTail } from '../../src/client/index.ts'
 import type { StoredEnvelope } from '../../src/contracts/index.ts'
 import { checkScenarioText, scenarioResolveBody } from '../../src/federation/index.ts'
 import { generateDispatchKeyPair, openGrant, type SealedGrant } from '../../src/federation-agent/index.ts'
+import { type AgentProcess, startAgentProcess as startAgent } from '../kit/federation-agent-process.ts'
 import { type HubProcess, startHubProcess } from '../kit/hub-process.ts'
 import { natsFederation } from '../kit/nats-federation.ts'
 import { requireNatsServer } from '../kit/nats-server.ts'
@@ -21,22 +21,14 @@ import { makeTempDir } from '../kit/temp-dir.ts'
 import { waitFor } from '../kit/wait-for.ts'
 
 const PLAYBOOKS = fileURLToPath(new URL('../../examples/scenarios/', import.meta.url))
-const RUN_AGENT = fileURLToPath(new URL('../../examples/federation-agent/run-agent.ts', import.meta.url))
 const HEARTBEAT_MS = 300
 const TTL_MS = 1200
 /** The kill is noticed when the lease runs out: TTL after the last heartbeat, plus scheduling slack. */
 const FAILOVER_BOUND_MS = TTL_MS + 2500
-const AGENT_START_TIMEOUT_MS = 30_000
 
 // Answers and payloads are arbitrary JSON read field by field.
 // biome-ignore lint/suspicious/noExplicitAny: see above
 type Json = any
-
-interface AgentProcess {
-  child: ChildProcess
-  lines: Json[]
-  output(): string
-}
 
 describe('federation dispatch across processes', { timeout: 240_000 }, () => {
   const temp = makeTempDir('localhub-federation-dispatch-')
@@ -57,43 +49,15 @@ describe('federation dispatch across processes', { timeout: 240_000 }, () => {
   }
 
   async function startAgentProcess(spec: Json, env: Record<string, string> = {}): Promise<AgentProcess> {
-    const specPath = join(temp.path, `${spec.agent.replace(/\W+/g, '-')}.json`)
-    writeFileSync(specPath, JSON.stringify(spec))
-    const child = spawn(
-      process.execPath,
-      ['--conditions=localhub-source', '--import', 'tsx', RUN_AGENT, specPath],
-      {
-        env: {
-          ...process.env,
-          LOCALHUB_URL: hub.url,
-          LOCALHUB_TOKEN: hub.token,
-          LOCALHUB_AGENT_HEARTBEAT_MS: String(HEARTBEAT_MS),
-          LOCALHUB_AGENT_TTL_MS: String(TTL_MS),
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let output = ''
-    const agent: AgentProcess = { child, lines: [], output: () => output }
+    const agent = await startAgent(spec, {
+      hubUrl: hub.url,
+      token: hub.token,
+      folder: temp.path,
+      heartbeatMs: HEARTBEAT_MS,
+      ttlMs: TTL_MS,
+      env,
+    })
     agents.push(agent)
-    let pending = ''
-    child.stdout?.on('data', (chunk) => {
-      output += chunk
-      pending += chunk
-      const parts = pending.split('\n')
-      pending = parts.pop() ?? ''
-      for (const part of parts) if (part.trim() !== '') agent.lines.push(JSON.parse(part))
-    })
-    child.stderr?.on('data', (chunk) => {
-      output += chunk
-    })
-    await waitFor(
-      () => agent.lines.some((line) => line.phase === 'announced') || child.exitCode !== null,
-      `${spec.agent} to announce`,
-      AGENT_START_TIMEOUT_MS,
-    )
-    assert.equal(child.exitCode, null, `${spec.agent} exited:\n${output}`)
     return agent
   }
 

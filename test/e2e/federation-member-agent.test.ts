@@ -5,23 +5,20 @@
 // another device's agent, nor start or report another agent's step; once the owner revokes the
 // peer its heartbeats are 401, its lease runs out and its running step moves to the other agent.
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { createHubClient, type LiveTail } from '../../src/client/index.ts'
 import type { StoredEnvelope } from '../../src/contracts/index.ts'
 import { generateDispatchKeyPair, openGrant } from '../../src/federation-agent/index.ts'
 import { pairWithHub } from '../../src/pairing/index.ts'
+import { type AgentProcess, startAgentProcess as startAgent } from '../kit/federation-agent-process.ts'
 import { type HubProcess, startHubProcess } from '../kit/hub-process.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { waitFor } from '../kit/wait-for.ts'
 
-const RUN_AGENT = fileURLToPath(new URL('../../examples/federation-agent/run-agent.ts', import.meta.url))
 const HEARTBEAT_MS = 300
 const TTL_MS = 1200
-const AGENT_START_TIMEOUT_MS = 30_000
 /** Waits on a shared, loaded test machine: generous, a passing run takes milliseconds. */
 const STEP_WAIT_MS = 10_000
 const PEER = 'laptop'
@@ -30,12 +27,6 @@ const BACKUP = 'agent://hub/backup'
 
 // biome-ignore lint/suspicious/noExplicitAny: answers and payloads are arbitrary JSON read field by field
 type Json = any
-
-interface AgentProcess {
-  child: ChildProcess
-  lines: Json[]
-  output(): string
-}
 
 describe('a paired device runs a federation agent with its member token', { timeout: 180_000 }, () => {
   const temp = makeTempDir('localhub-federation-member-')
@@ -60,43 +51,15 @@ describe('a paired device runs a federation agent with its member token', { time
   }
 
   async function startAgentProcess(spec: Json, token: string, env: Record<string, string> = {}) {
-    const specPath = join(temp.path, `${spec.agent.replace(/\W+/g, '-')}.json`)
-    writeFileSync(specPath, JSON.stringify(spec))
-    const child = spawn(
-      process.execPath,
-      ['--conditions=localhub-source', '--import', 'tsx', RUN_AGENT, specPath],
-      {
-        env: {
-          ...process.env,
-          LOCALHUB_URL: hub.url,
-          LOCALHUB_TOKEN: token,
-          LOCALHUB_AGENT_HEARTBEAT_MS: String(HEARTBEAT_MS),
-          LOCALHUB_AGENT_TTL_MS: String(TTL_MS),
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let output = ''
-    const agent: AgentProcess = { child, lines: [], output: () => output }
+    const agent = await startAgent(spec, {
+      hubUrl: hub.url,
+      token,
+      folder: temp.path,
+      heartbeatMs: HEARTBEAT_MS,
+      ttlMs: TTL_MS,
+      env,
+    })
     agents.push(agent)
-    let pending = ''
-    child.stdout?.on('data', (chunk) => {
-      output += chunk
-      pending += chunk
-      const parts = pending.split('\n')
-      pending = parts.pop() ?? ''
-      for (const part of parts) if (part.trim() !== '') agent.lines.push(JSON.parse(part))
-    })
-    child.stderr?.on('data', (chunk) => {
-      output += chunk
-    })
-    await waitFor(
-      () => agent.lines.some((line) => line.phase === 'announced') || child.exitCode !== null,
-      `${spec.agent} to announce`,
-      AGENT_START_TIMEOUT_MS,
-    )
-    assert.equal(child.exitCode, null, `${spec.agent} exited:\n${output}`)
     return agent
   }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import type { Bus } from '../bus/index.ts'
 import { HubError } from '../contracts/index.ts'
+import type { BusSection } from '../manifest/index.ts'
 import type { NatsTransportOptions } from '../transports/nats/index.ts'
 import { applyNatsEventsRetention, type EventsRetentionRule } from './nats-stream-limits.ts'
 import { type OpenBusOptions, openBus, type TransportName } from './open-bus.ts'
@@ -16,22 +17,7 @@ export const DEFAULT_BUS_TRANSPORT: TransportName = 'sqlite'
 export const DEFAULT_NATS_HUB_ID = 'local'
 
 /** The manifest's `bus:` section as this module reads it (validated by src/manifest before). */
-export interface BusSection {
-  readonly transport?: TransportName
-  readonly servers?: readonly string[]
-  readonly hubId?: string
-  readonly credentials?: {
-    readonly user?: string
-    readonly passwordEnv?: string
-    readonly passwordFile?: string
-    readonly tokenEnv?: string
-    readonly tokenFile?: string
-    /** A user nkey seed file (decision 2021), relative to the data directory. */
-    readonly nkeySeedFile?: string
-  }
-  /** PEM files, relative to the data directory (decision 1604). */
-  readonly tls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string }
-}
+export type { BusSection }
 
 /** `--bus` (sqlite | memory | nats | nats://host:port[,…]) and `--hub-id`. */
 export interface BusFlags {

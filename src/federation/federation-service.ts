@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import type { Clock } from '../bus/index.ts'
 import {
   type DraftOf,
-  type Envelope,
   type EventType,
   HubError,
   type RegistryCapabilityAnnouncedPayload,
@@ -21,6 +20,7 @@ import {
 } from './capability-registry.ts'
 import { type ReportRequest, startableLease } from './exec-gate.ts'
 import type { ExecTokenSigner } from './exec-token.ts'
+import { ExpirySweeper } from './expiry-sweeper.ts'
 import {
   catalogIssues,
   manifestIssues,
@@ -29,6 +29,7 @@ import {
   validationFailure,
 } from './federation-checks.ts'
 import { type FederationConfig, resolveFederationOptions } from './federation-options.ts'
+import { federationHistory, ROUTE_CHANGED_TYPE } from './federation-replay.ts'
 import type {
   CallContext,
   ExecRequest,
@@ -40,7 +41,7 @@ import type {
 import { LeaseBook } from './lease-book.ts'
 import { LEASE_GRANTED_TYPE, LeaseIssuer, reasonFor, traceOf } from './lease-issuer.ts'
 
-export { LEASE_GRANTED_TYPE }
+export { LEASE_GRANTED_TYPE, ROUTE_CHANGED_TYPE }
 
 import { PlanRunner } from './plan-runner.ts'
 import { type Binding, type ResolveOptions, resolvePlan } from './resolver.ts'
@@ -54,18 +55,8 @@ import { prepareScenarioRequest } from './scenario-request.ts'
 // applied after, so the log holds what the registry believes and a restart replays it (decision 2000).
 
 export const STEP_ACCEPTED_TYPE = 'exec.step.accepted'
-export const ROUTE_CHANGED_TYPE = 'route.changed'
-/** Replayed from the start: every manifest counts. */
-const REGISTRY_PATTERN = 'registry.>'
-/** Replayed for one token lifetime only: older leases are expired, whatever they were. */
-const LEASE_PATTERNS = ['exec.>', ROUTE_CHANGED_TYPE] as const
 
 const iso = (ms: number) => new Date(ms).toISOString()
-
-function publishedByPrincipal(event: Envelope): boolean {
-  const meta = event.meta as Record<string, unknown> | undefined
-  return meta !== undefined && typeof meta.principal === 'string'
-}
 
 export class FederationService {
   readonly config: FederationConfig
@@ -76,11 +67,8 @@ export class FederationService {
   readonly #signer: ExecTokenSigner
   /** planId → stepId → agent of the plan's current bindings (memory only: plans are not replayed). */
   readonly #plans = new Map<string, Map<string, string>>()
-  #timer: unknown
-  #closed = false
-  #sweeping: Promise<void> | undefined
-  /** Set when the last sweep failed: the next one waits sweepRetryMs instead of spinning. */
-  #sweepFailed = false
+  /** Publishes registry.lease.expired as agents' leases run out (expiry-sweeper.ts). */
+  readonly #sweeper: ExpirySweeper
   readonly #onError: (error: unknown) => void
   /** ---- scenario DSL: the scenarios the manifest names (federation.scenarios) ---- */
   readonly scenarios: ScenarioBook | undefined
@@ -107,22 +95,31 @@ export class FederationService {
       moved: (planId, stepId, agent) => this.#plans.get(planId)?.set(stepId, agent),
       onError: this.#onError,
     })
+    this.#sweeper = new ExpirySweeper({
+      clock: this.#clock,
+      registry: this.registry,
+      retryMs: this.config.sweepRetryMs,
+      expire: async (due, now) => {
+        await this.#record({
+          type: LEASE_EXPIRED_TYPE,
+          ts: iso(now),
+          source: 'federation',
+          payload: { agent: due.agent, expiredAt: iso(due.expiredAt), lastSeenAt: iso(due.lastSeenAt) },
+        })
+        this.runner.agentChanged(due.agent).catch(this.#onError)
+      },
+      swept: (now) => this.leases.prune(now),
+      onError: this.#onError,
+    })
   }
 
   /** Replays the stored registry.*, exec.* and route.changed events, then watches leases. */
   static async open(dependencies: FederationServiceDependencies): Promise<FederationService> {
     const service = new FederationService(dependencies)
-    const events: Envelope[] = []
-    for await (const event of dependencies.bus.replay({ filter: REGISTRY_PATTERN })) events.push(event)
     const since = iso(service.#clock.now() - service.config.execTokenTtlMs)
-    for (const filter of LEASE_PATTERNS)
-      for await (const event of dependencies.bus.replay({ filter, since })) events.push(event)
-    events.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0))
-    // Only the service's own records count: one a principal published through POST /events (the
-    // hub stamped meta.principal on it) is a claim, not what the registry decided (decision 2014).
-    for (const event of events) if (!publishedByPrincipal(event)) service.#apply(event)
+    for (const event of await federationHistory(dependencies.bus, since)) service.#apply(event)
     service.leases.prune(service.#clock.now())
-    service.#arm()
+    service.#sweeper.arm()
     return service
   }
 
@@ -210,7 +207,7 @@ export class FederationService {
     const now = this.#clock.now()
     if (published) this.registry.apply({ type, ts: iso(now), payload })
     else await this.#recordAt(type, payload, now, context)
-    this.#arm()
+    this.#sweeper.arm()
     // A failed probe, a status not up or a capability no longer announced moves the agent's steps.
     this.runner.agentChanged(payload.agent).catch(this.#onError)
     return this.#viewOf(payload.agent, now)
@@ -372,61 +369,12 @@ export class FederationService {
 
   /** Publishes registry.lease.expired for every lease that has run out (the timer calls this). */
   sweep(): Promise<void> {
-    this.#sweeping ??= this.#sweepOnce().then(
-      () => {
-        this.#sweepFailed = false
-        this.#sweeping = undefined
-        this.#arm()
-      },
-      (error: unknown) => {
-        this.#sweepFailed = true
-        this.#sweeping = undefined
-        this.#arm()
-        throw error
-      },
-    )
-    return this.#sweeping
-  }
-
-  async #sweepOnce(): Promise<void> {
-    const now = this.#clock.now()
-    for (const due of this.registry.dueExpiries(now)) {
-      if (this.#closed) return
-      await this.#record({
-        type: LEASE_EXPIRED_TYPE,
-        ts: iso(now),
-        source: 'federation',
-        payload: { agent: due.agent, expiredAt: iso(due.expiredAt), lastSeenAt: iso(due.lastSeenAt) },
-      })
-      this.runner.agentChanged(due.agent).catch(this.#onError)
-    }
-    this.leases.prune(now)
-  }
-
-  #arm(): void {
-    if (this.#closed) return
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
-    this.#timer = undefined
-    const now = this.#clock.now()
-    const due = this.registry.dueExpiries(now).length > 0
-    const next = due
-      ? now + (this.#sweepFailed ? this.config.sweepRetryMs : 0)
-      : this.registry.nextLeaseEnd(now)
-    if (next === undefined) return
-    this.#timer = this.#clock.setTimeout(
-      () => {
-        this.#timer = undefined
-        this.sweep().catch(this.#onError)
-      },
-      Math.max(0, next - now),
-    )
+    return this.#sweeper.sweep()
   }
 
   async close(): Promise<void> {
-    this.#closed = true
+    const sweeperClosed = this.#sweeper.close()
     this.runner.close()
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
-    this.#timer = undefined
-    await this.#sweeping?.catch(() => undefined)
+    await sweeperClosed
   }
 }

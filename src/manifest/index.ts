@@ -27,6 +27,7 @@ export type { IssueDraft as ManifestProblem, ManifestIssue } from './manifest-is
 export { formatIssue, orderIssues } from './manifest-issue.ts'
 export type {
   Branch,
+  BusSection,
   CallStep,
   HubManifest,
   Pipeline,

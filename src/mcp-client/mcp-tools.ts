@@ -24,14 +24,14 @@ export interface McpToolDescriptor {
 }
 
 /**
- * A call that waits for consent: what the approval shows and what runs once approved. The
- * fingerprint binds server, tool and arguments; `target` is the approval's (pseudo-)path.
+ * A call to another process's tool that waits for consent: what the approval shows and what runs
+ * once approved. An out-of-process skill's call has this shape too and is approved alike (decision
+ * 1832). The fingerprint binds the tool's owner, the tool and the arguments; `target` is the
+ * approval's (pseudo-)path.
  */
-export interface McpCallPlan {
-  kind: 'mcp-call'
+export interface ConsentCallPlan<Kind extends string> {
+  kind: Kind
   tool: string
-  server: string
-  remoteTool: string
   tier: Exclude<McpToolTier, 'read_only'>
   args: Record<string, unknown>
   summary: string
@@ -39,6 +39,12 @@ export interface McpCallPlan {
   target: string
   fingerprint: string
   createdAt: string
+}
+
+/** A call to an MCP server's tool (`remoteTool`, as the server names it) that waits for consent. */
+export interface McpCallPlan extends ConsentCallPlan<'mcp-call'> {
+  server: string
+  remoteTool: string
 }
 
 export function isMcpCallPlan(value: unknown): value is McpCallPlan {

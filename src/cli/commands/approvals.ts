@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import type { ApprovalView, ApproveOutcome } from '../../approvals/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { dataDirFrom, openApprovalsAccess } from './approvals-access.ts'
 
@@ -89,10 +90,7 @@ function reportApproved(io: CommandIo, outcome: ApproveOutcome, json: boolean): 
 
 async function execute(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
-  if (values.help === true) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   const [verb, ...rest] = positionals
   if (verb === undefined) throw new UsageError('missing verb')
   if (!['list', 'show', 'approve', 'deny'].includes(verb)) throw new UsageError(`unknown verb '${verb}'`)

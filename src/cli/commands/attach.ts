@@ -8,6 +8,7 @@ import {
   type FrameSession,
   webSocketFrameStream,
 } from '../../frames/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { findTarget } from './chat.ts'
 import { DATA_DIR_HELP } from './data-dir.ts'
@@ -59,10 +60,7 @@ async function attach(args: string[], io: CommandIo): Promise<number> {
     },
     allowPositionals: true,
   })
-  if (values.help === true) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`)
   const reconnectMs = Number(values['reconnect-ms'] ?? DEFAULT_RECONNECT_MS)
   if (!Number.isInteger(reconnectMs) || reconnectMs < 10 || reconnectMs > 600_000)

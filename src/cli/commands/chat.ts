@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { AUTH_TOKEN_FILE, findRunningServer, TOKEN_ENV_VARIABLE } from '../../kernel/index.ts'
 import { SseParser } from '../../skills/llm/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 
@@ -120,10 +121,7 @@ export const run: CommandGroup = async (args, io) => {
     return 2
   }
   const { values, positionals } = parsed
-  if (values.help) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   const target = await findTarget(values, io)
   if (typeof target === 'string') {
     writeLine(io.stderr, `localhub chat: ${target}`)

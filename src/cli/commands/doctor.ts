@@ -9,6 +9,7 @@ import {
 } from '../../kernel/index.ts'
 import { type HubManifest, serverAddressOf } from '../../manifest/index.ts'
 import type { LlmConfigInput } from '../../skills/llm/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 
@@ -123,10 +124,7 @@ export const run: CommandGroup = guardCommand('doctor', USAGE, async (args, io) 
     strict: true,
     allowPositionals: false,
   })
-  if (values.help) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   const { dataDir, report } = await doctorReport(values, io)
   if (values.json) writeLine(io.stdout, JSON.stringify({ ...report, dataDir }))
   else {

@@ -5,6 +5,7 @@ import { loadRegistry } from '../../catalog/index.ts'
 import { DEFAULT_MANIFEST_PATH, referencedTraceIds } from '../../kernel/index.ts'
 import { knownTypesFromEntries, loadManifest } from '../../manifest/index.ts'
 import { applyRetention, type RetentionRules, vacuumLog } from '../../store/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 import { dataDirOf, openLocalBus, parseCount, reportFailure } from './events-bus-access.ts'
 
@@ -44,10 +45,7 @@ export const run: CommandGroup = async (args, io) => {
         help: { type: 'boolean' },
       },
     })
-    if (values.help) {
-      writeLine(io.stdout, USAGE)
-      return 0
-    }
+    if (printedHelp(values, io, USAGE)) return 0
     const limits = {
       maxAgeDays: parseCount(values['max-age-days'], '--max-age-days'),
       maxCount: parseCount(values['max-count'], '--max-count'),

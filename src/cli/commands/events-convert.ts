@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { toHubError } from '../../contracts/index.ts'
 import { createDialectConverter, DIALECTS, type DialectName, isDialectName } from '../../dialects/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 
 const USAGE = [
@@ -79,10 +80,7 @@ export const run: CommandGroup = async (args, io) => {
     return 2
   }
   const { values, positionals } = parsed
-  if (values.help) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   const from = values.from ?? 'auto'
   const to = values.to ?? 'canonical'
   if ((from !== 'auto' && !isDialectName(from)) || !isDialectName(to) || positionals.length > 1) {

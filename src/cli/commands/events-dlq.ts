@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { DeadLetterEntry, DeadLetterQuery } from '../../bus/index.ts'
 import { createGuardrails, type Guardrails } from '../../contracts/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 import { dataDirOf, openLocalBus, reportFailure } from './events-bus-access.ts'
 
@@ -64,10 +65,7 @@ export const run: CommandGroup = async (args, io) => {
       },
       allowPositionals: true,
     })
-    if (values.help) {
-      writeLine(io.stdout, USAGE)
-      return 0
-    }
+    if (printedHelp(values, io, USAGE)) return 0
     const [action, ...ids] = positionals
     if (action !== 'list' && action !== 'retry' && action !== 'purge')
       throw new Error('say list, retry or purge')

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { getEvents, type ReplayOptions } from '../../bus/index.ts'
 import type { Envelope } from '../../contracts/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import {
   dataDirOf,
@@ -53,10 +54,7 @@ export const run: CommandGroup = async (args, io) => {
         help: { type: 'boolean' },
       },
     })
-    if (values.help) {
-      writeLine(io.stdout, USAGE)
-      return 0
-    }
+    if (printedHelp(values, io, USAGE)) return 0
     const query = eventQueryOf(values)
     const seqOf = (value: string | undefined, flag: string) => {
       if (value === undefined) return undefined

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 import { dataDirOf, reportFailure } from './events-bus-access.ts'
 import { publishLines } from './events-publish.ts'
@@ -19,10 +20,7 @@ export const run: CommandGroup = async (args, io) => {
       options: { data: { type: 'string' }, help: { type: 'boolean' } },
       allowPositionals: true,
     })
-    if (values.help) {
-      writeLine(io.stdout, USAGE)
-      return 0
-    }
+    if (printedHelp(values, io, USAGE)) return 0
     if (positionals.length !== 1) throw new Error('give one FILE, or - for stdin')
     let imported = 0
     let duplicates = 0

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { migrateLogToNats } from '../../bus-factory/index.ts'
 import { HubError } from '../../contracts/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, guardCommand, writeLine } from '../io.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 
@@ -31,10 +32,7 @@ export const run: CommandGroup = guardCommand('events migrate', USAGE, async (ar
     },
     strict: true,
   })
-  if (values.help) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   if (values.to === undefined) throw new HubError('E_BAD_REQUEST', '--to nats://HOST:PORT is required')
   const batch = values.batch === undefined ? undefined : Number(values.batch)
   if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1 && batch <= 10_000))

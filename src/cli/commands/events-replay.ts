@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { getEvents, type ReplayOptions } from '../../bus/index.ts'
-import { type CommandGroup, writeLine } from '../io.ts'
+import { printedHelp } from '../help.ts'
+import type { CommandGroup } from '../io.ts'
 import {
   dataDirOf,
   eventQueryOf,
@@ -36,10 +37,7 @@ export const run: CommandGroup = async (args, io) => {
         help: { type: 'boolean' },
       },
     })
-    if (values.help) {
-      writeLine(io.stdout, USAGE)
-      return 0
-    }
+    if (printedHelp(values, io, USAGE)) return 0
     const options: ReplayOptions = {}
     if (values.from !== undefined) options.from = parsePosition(values.from, '--from')
     if (values.to !== undefined) options.to = parsePosition(values.to, '--to')

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import type { Bus, SubscribeOptions, Subscription } from '../../bus/index.ts'
 import { type Envelope, HubError } from '../../contracts/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import {
   dataDirOf,
@@ -69,10 +70,7 @@ export const run: CommandGroup = async (args, io) => {
       },
       allowPositionals: true,
     })
-    if (values.help) {
-      writeLine(io.stdout, USAGE)
-      return 0
-    }
+    if (printedHelp(values, io, USAGE)) return 0
     if (positionals.length !== 1) throw new Error('give one PATTERN')
     if (values.durable === undefined) throw new Error('--durable NAME is required')
     const limit = parseCount(values.count, '--count')

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
 import { type Bus, getEvents, type SubscribeOptions } from '../../bus/index.ts'
 import type { Envelope } from '../../contracts/index.ts'
-import { type CommandGroup, writeLine } from '../io.ts'
+import { printedHelp } from '../help.ts'
+import type { CommandGroup } from '../io.ts'
 import {
   dataDirOf,
   eventQueryOf,
@@ -73,10 +74,7 @@ export const run: CommandGroup = async (args, io) => {
       },
       allowPositionals: true,
     })
-    if (values.help) {
-      writeLine(io.stdout, USAGE)
-      return 0
-    }
+    if (printedHelp(values, io, USAGE)) return 0
     if (positionals.length > 1) throw new Error('give at most one PATTERN')
     const query = eventQueryOf(values, positionals[0])
     const { filter = '>', since, until, ...keys } = query

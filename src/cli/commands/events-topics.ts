@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 import { dataDirOf, openLocalBus, reportFailure } from './events-bus-access.ts'
 
@@ -11,10 +12,7 @@ export const run: CommandGroup = async (args, io) => {
       args,
       options: { json: { type: 'boolean' }, data: { type: 'string' }, help: { type: 'boolean' } },
     })
-    if (values.help) {
-      writeLine(io.stdout, USAGE)
-      return 0
-    }
+    if (printedHelp(values, io, USAGE)) return 0
     const bus = await openLocalBus(dataDirOf(values.data, io), io)
     try {
       const topics = await bus.topics()

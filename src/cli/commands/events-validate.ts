@@ -21,6 +21,7 @@ import {
   detectDialect,
   isDialectName,
 } from '../../dialects/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 
 /** The most input read at all; beyond it the command refuses rather than fill memory. */
@@ -204,10 +205,7 @@ export const run: CommandGroup = async (args, io) => {
     writeLine(io.stderr, `localhub events validate: ${(cause as Error).message}\n\n${USAGE}`)
     return 2
   }
-  if (parsed.values.help) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(parsed.values, io, USAGE)) return 0
   const dialect = parsed.values.dialect ?? 'auto'
   if (parsed.positionals.length !== 1 || !(dialect === 'auto' || isDialectName(dialect))) {
     const problem =

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import type { GrantView } from '../../approvals/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { dataDirFrom, openApprovalsAccess } from './approvals-access.ts'
 
@@ -39,10 +40,7 @@ function summary(grant: GrantView): string {
 
 async function execute(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
-  if (values.help === true) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   const [verb, ...rest] = positionals
   if (verb === undefined) throw new UsageError('missing verb')
   if (verb !== 'list' && verb !== 'revoke') throw new UsageError(`unknown verb '${verb}'`)

@@ -10,6 +10,7 @@ import {
   recoverUnwitnessedTail,
   type TailResolution,
 } from '../../ledger/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { dataDirFor } from './data-dir.ts'
 
@@ -68,10 +69,7 @@ function describeResolution(result: TailResolution): string {
 
 async function execute(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
-  if (values.help === true) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   const [verb, ...rest] = positionals
   if (verb === undefined) throw new UsageError('missing verb')
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`)

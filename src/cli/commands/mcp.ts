@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runMcpStdioBridge } from '../../compat/index.ts'
 import { AUTH_TOKEN_FILE, findRunningServer, HUB_VERSION, TOKEN_ENV_VARIABLE } from '../../kernel/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 
@@ -27,10 +28,7 @@ export const run: CommandGroup = async (argv, io: CommandIo) => {
     writeLine(io.stderr, `localhub mcp: ${(error as Error).message}\n\n${USAGE}`)
     return 2
   }
-  if (values.help === true) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   const dataDir = dataDirFor(values.data, io)
   let url = values.url
   if (url === undefined) {

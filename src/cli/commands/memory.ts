@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type MemoryEntry, type MemoryStore, openMemoryStore } from '../../skills/memory/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { dataDirFor } from './data-dir.ts'
 import { SCRUB_USAGE_LINE, scrubVerb } from './memory-scrub.ts'
@@ -46,10 +47,7 @@ function integerOption(value: string | undefined, name: string): number | undefi
 async function execute(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
   const [verb, ...rest] = positionals
-  if (values.help === true) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   if (verb === undefined) throw new UsageError('missing verb')
   const path = join(dataDirFor(values.data, io), 'memory.sqlite')
   const present = existsSync(path)

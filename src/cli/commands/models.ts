@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { listModelFiles, pullModelFile, removeModelFile } from '../../model-files/index.ts'
+import { verbUsage } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 
@@ -74,10 +75,8 @@ export const run: CommandGroup = async (argv, io) => {
   }
   const values = parsed.values
   const [verb, target, ...extra] = parsed.positionals
-  if (values.help === true || verb === undefined) {
-    writeLine(verb === undefined && values.help !== true ? io.stderr : io.stdout, USAGE)
-    return values.help === true ? 0 : 2
-  }
+  const usageExit = verbUsage(values.help === true, verb, io, USAGE)
+  if (usageExit !== undefined) return usageExit
   const dataDir = dataDirFor(values.data, io)
   try {
     if (verb === 'list' && target === undefined) {

@@ -15,6 +15,7 @@ import { delimiter, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
 import { nkeySeedFileOf } from '../../transports/nats/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandIo, writeLine } from '../io.ts'
 import { dataDirFor } from './data-dir.ts'
 import {
@@ -177,10 +178,7 @@ export async function natsUp(args: string[], io: CommandIo, usage: string): Prom
     allowPositionals: false,
     strict: true,
   })
-  if (values.help) {
-    writeLine(io.stdout, usage)
-    return 0
-  }
+  if (printedHelp(values, io, usage)) return 0
   if (values.role !== 'root' && values.role !== 'hub')
     throw new HubError('E_BAD_REQUEST', '--role must be root or hub')
   if (values.out !== undefined || values['store-dir'] !== undefined)

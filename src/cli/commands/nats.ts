@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
 import { rootSourceStream } from '../../transports/nats/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { CONFIG_OPTIONS, derivedPassword, writeServerConfig } from './nats-config.ts'
 import { natsService } from './nats-service.ts'
@@ -65,10 +66,7 @@ const USAGE = [
 
 async function config(args: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({ args, options: CONFIG_OPTIONS, allowPositionals: false, strict: true })
-  if (values.help) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   const secret = values.secret ?? io.env.LOCALHUB_NATS_SECRET
   if (secret === undefined || secret.length < 16)
     throw new HubError(

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { type PairingView, pairWithHub } from '../../pairing/index.ts'
 import type { PrincipalView } from '../../principals/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { dataDirFor } from './data-dir.ts'
 import { openOwnerHub } from './owner-hub.ts'
@@ -36,10 +37,7 @@ function pairingLine(pairing: PairingView): string {
 
 async function execute(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
-  if (values.help === true) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   const dataDir = dataDirFor(values.data, io)
   const [verb, ...rest] = positionals
   if (verb === undefined) {

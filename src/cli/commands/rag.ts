@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { MAX_TOP_K, openRagStore, type RagHit } from '../../skills/rag/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { dataDirFor } from './data-dir.ts'
 
@@ -44,10 +45,7 @@ function formatHit(hit: RagHit, rank: number): string {
 async function execute(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
   const [verb, ...rest] = positionals
-  if (values.help === true) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   if (verb === undefined) throw new UsageError('missing verb')
   const path = join(dataDirFor(values.data, io), 'rag.sqlite')
 

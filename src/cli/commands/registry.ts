@@ -12,6 +12,7 @@ import {
   writeGenerated,
 } from '../../catalog/index.ts'
 import type { Channel, EventKind } from '../../contracts/index.ts'
+import { verbUsage } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 
 const USAGE = `usage: localhub registry <verb> [options]
@@ -144,10 +145,8 @@ export const run: CommandGroup = async (args, io) => {
     return 2
   }
   const verb = parsed.positionals[0]
-  if (parsed.values.help || verb === undefined) {
-    writeLine(parsed.values.help ? io.stdout : io.stderr, USAGE)
-    return parsed.values.help ? 0 : 2
-  }
+  const usageExit = verbUsage(parsed.values.help === true, verb, io, USAGE)
+  if (usageExit !== undefined) return usageExit
   try {
     switch (verb) {
       case 'lint':

@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import { constants } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, guardCommand, UsageError, writeLine } from '../io.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 import { publishBuildFailure } from './run-publish.ts'
@@ -109,10 +110,7 @@ const execute: CommandGroup = async (args, io) => {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   if (positionals.length > 0)
     throw new UsageError(`put the command after --: localhub run -- ${positionals.join(' ')}`)
   if (command.length === 0) throw new UsageError('no command given after --')

@@ -5,6 +5,7 @@ import type { HubServer } from '../../bus/index.ts'
 import { fail, HubError, ok, toHubError } from '../../contracts/index.ts'
 import { checkScenarioText, scenarioResolveBody } from '../../federation/index.ts'
 import { formatIssue } from '../../manifest/index.ts'
+import { isHelpWord, printedHelp, verbUsage } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 import { serverFor } from './events-bus-access.ts'
@@ -132,10 +133,8 @@ async function runScenario(target: string, values: Record<string, unknown>, io: 
 
 const execute: CommandGroup = async (args, io) => {
   const [verb, ...rest] = args
-  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
-    writeLine(verb === undefined ? io.stderr : io.stdout, USAGE)
-    return verb === undefined ? 2 : 0
-  }
+  const usageExit = verbUsage(isHelpWord(verb), verb, io, USAGE)
+  if (usageExit !== undefined) return usageExit
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -147,10 +146,7 @@ const execute: CommandGroup = async (args, io) => {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   if (positionals.length !== 1)
     throw new UsageError(`scenario ${verb} takes one ${verb === 'run' ? 'name or file' : 'file'}`)
   const target = positionals[0] as string

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
 import { DEFAULT_MANIFEST_PATH, HUB_VERSION, openHub } from '../../kernel/index.ts'
 import { startTracing, type TracingHandle } from '../../kernel/telemetry/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 
@@ -52,10 +53,7 @@ export const run: CommandGroup = async (args, io) => {
     writeLine(io.stderr, `localhub serve: ${(error as Error).message}\n\n${USAGE}`)
     return 2
   }
-  if (values.help) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   const port = values.port === undefined ? undefined : Number(values.port)
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     writeLine(

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
+import { isHelpWord, printedHelp, verbUsage } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 import { serverFor } from './events-bus-access.ts'
@@ -114,10 +115,8 @@ function timerFromFlags(
 
 const execute: CommandGroup = async (args, io) => {
   const [verb, ...rest] = args
-  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
-    writeLine(verb === undefined ? io.stderr : io.stdout, USAGE)
-    return verb === undefined ? 2 : 0
-  }
+  const usageExit = verbUsage(isHelpWord(verb), verb, io, USAGE)
+  if (usageExit !== undefined) return usageExit
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -135,10 +134,7 @@ const execute: CommandGroup = async (args, io) => {
       help: { type: 'boolean', short: 'h' },
     },
   })
-  if (values.help) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   switch (verb) {
     case 'list': {
       if (positionals.length > 0) throw new UsageError('timers list takes no arguments')

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import type { PrincipalView } from '../../principals/index.ts'
+import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { dataDirFor } from './data-dir.ts'
 import { openOwnerHub } from './owner-hub.ts'
@@ -35,10 +36,7 @@ function line(principal: PrincipalView): string {
 
 async function execute(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true })
-  if (values.help === true) {
-    writeLine(io.stdout, USAGE)
-    return 0
-  }
+  if (printedHelp(values, io, USAGE)) return 0
   const [verb, ...rest] = positionals
   if (verb === undefined) throw new UsageError('missing verb')
   if (!['create', 'list', 'revoke'].includes(verb)) throw new UsageError(`unknown verb '${verb}'`)

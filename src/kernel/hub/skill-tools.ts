@@ -1,5 +1,6 @@
 import { HubError } from '../../contracts/index.ts'
 import { canonicalJson, sha256Hex } from '../../frames/index.ts'
+import type { ConsentCallPlan } from '../../mcp-client/index.ts'
 import type { OfferedSkillTools, SkillToolsPort } from '../../skill-api/index.ts'
 import { createArgumentChecker } from './skill-tool-arguments.ts'
 
@@ -19,19 +20,10 @@ export interface SkillToolDescriptor {
   source: string
 }
 
-/** A call to a skill's tool that waits for consent; the fingerprint binds skill, tool and arguments. */
-export interface SkillCallPlan {
-  kind: 'skill-call'
-  tool: string
+/** A call to a skill's tool that waits for consent, approved as an MCP server's (decision 1832). */
+export interface SkillCallPlan extends ConsentCallPlan<'skill-call'> {
   skill: string
   toolId: string
-  tier: Exclude<SkillTier, 'read_only'>
-  args: Record<string, unknown>
-  summary: string
-  preview: string
-  target: string
-  fingerprint: string
-  createdAt: string
 }
 
 export function isSkillCallPlan(value: unknown): value is SkillCallPlan {

@@ -17,6 +17,7 @@ import {
   type FrameConnection,
   type HostTool,
 } from './frame-connection.ts'
+import { type HostState, hostHealth } from './host-health.ts'
 import { readyHostCalls } from './ready-host-calls.ts'
 import { DEFAULT_START_TIMEOUT_MS, type StdioSupervisor } from './stdio-supervisor.ts'
 
@@ -47,13 +48,9 @@ export interface NatsAttachOptions {
   onReady?(info: { pid: number; startMs: number; restarts: number }): void
 }
 
-type State =
-  | { name: 'connecting'; reason: string }
-  | { name: 'waiting'; reason: string }
-  | { name: 'syncing' }
-  | { name: 'ready' }
-  | { name: 'refused'; reason: string }
-  | { name: 'closed' }
+/** connecting and waiting end by themselves (degraded); refused waits for a fixed host (unavailable). */
+type State = HostState<'connecting' | 'waiting' | 'syncing' | 'refused'>
+const SYNCING = 'a host attached and is syncing its manifest'
 
 interface Attached {
   readonly sessionId: string
@@ -160,7 +157,7 @@ export function startNatsAttachPoint(options: NatsAttachOptions): StdioSuperviso
     const current: Attached = { sessionId, stream, connection, pid }
     attached = current
     attaches++
-    if (state.name !== 'closed') state = { name: 'syncing' }
+    if (state.name !== 'closed') state = { name: 'syncing', reason: SYNCING }
     stream.input.on('end', () => detach(current, 'ended its session'))
     const timer = setTimeout(() => {
       if (attached === current && state.name === 'syncing')
@@ -241,21 +238,7 @@ export function startNatsAttachPoint(options: NatsAttachOptions): StdioSuperviso
   }
   void connect()
 
-  const status = (): SkillHealth => {
-    switch (state.name) {
-      case 'ready':
-        return { state: 'ready' }
-      case 'syncing':
-        return { state: 'degraded', reason: 'a host attached and is syncing its manifest' }
-      case 'connecting':
-      case 'waiting':
-        return { state: 'degraded', reason: state.reason }
-      case 'refused':
-        return { state: 'unavailable', reason: state.reason }
-      case 'closed':
-        return { state: 'unavailable', reason: 'the hub is closing' }
-    }
-  }
+  const status = (): SkillHealth => hostHealth(state, ['refused'])
   const { call, push } = readyHostCalls(
     () => (state.name === 'ready' ? attached?.connection : undefined),
     () => unavailable(status().reason ?? state.name),

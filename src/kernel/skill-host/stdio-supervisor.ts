@@ -9,6 +9,7 @@ import {
   type FrameConnection,
   type HostTool,
 } from './frame-connection.ts'
+import { type HostState, hostHealth } from './host-health.ts'
 import { readyHostCalls } from './ready-host-calls.ts'
 
 /** First restart delay after a crash; doubles each crash in a row. */
@@ -59,12 +60,9 @@ export interface StdioSupervisor {
   close(): Promise<void>
 }
 
-type State =
-  | { name: 'starting' }
-  | { name: 'ready' }
-  | { name: 'restarting'; reason: string }
-  | { name: 'unavailable'; reason: string }
-  | { name: 'closed' }
+/** starting and restarting end by themselves (degraded); unavailable waits for a fixed host. */
+type State = HostState<'starting' | 'restarting' | 'unavailable'>
+const STARTING: State = { name: 'starting', reason: 'starting its host' }
 
 /**
  * Runs one `transport: stdio` skill host: starts the command, syncs its manifest, watches its
@@ -77,7 +75,7 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
   const baseMs = options.restartBaseMs ?? DEFAULT_RESTART_BASE_MS
   const maxMs = options.restartMaxMs ?? DEFAULT_RESTART_MAX_MS
   const healthyResetMs = options.healthyResetMs ?? DEFAULT_HEALTHY_RESET_MS
-  let state: State = { name: 'starting' }
+  let state: State = STARTING
   let child: ChildProcessWithoutNullStreams | undefined
   let connection: FrameConnection | undefined
   let tools: readonly HostTool[] = []
@@ -100,7 +98,7 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
   const launch = () => {
     if (state.name === 'closed') return
     const launchedAt = performance.now()
-    state = { name: 'starting' }
+    state = STARTING
     fatal = undefined
     stderrTail = []
     const sessionId = randomUUID()
@@ -210,20 +208,7 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
 
   launch()
 
-  const status = (): SkillHealth => {
-    switch (state.name) {
-      case 'ready':
-        return { state: 'ready' }
-      case 'starting':
-        return { state: 'degraded', reason: 'starting its host' }
-      case 'restarting':
-        return { state: 'degraded', reason: state.reason }
-      case 'unavailable':
-        return { state: 'unavailable', reason: state.reason }
-      case 'closed':
-        return { state: 'unavailable', reason: 'the hub is closing' }
-    }
-  }
+  const status = (): SkillHealth => hostHealth(state, ['unavailable'])
   const { call, push } = readyHostCalls(
     () => (state.name === 'ready' ? connection : undefined),
     () => unavailable(status().reason ?? state.name),

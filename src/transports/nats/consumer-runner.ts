@@ -1,6 +1,9 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream'
 import type { Clock, ConsumerConfig, DeliveryHandler } from '../../bus/index.ts'
-import { type Envelope, HubError, toHubError } from '../../contracts/index.ts'
+import { type HubError, toHubError } from '../../contracts/index.ts'
+import { AckBatch } from './ack-batch.ts'
+import { AckDeadlines } from './ack-deadlines.ts'
+import { type Entry, inflightWith } from './consumer-entry.ts'
 import type { DeadLetters } from './dead-letters.ts'
 import { parseRedo } from './dead-letters.ts'
 import {
@@ -10,22 +13,6 @@ import {
   storedEnvelope,
   type WireMessage,
 } from './message-codec.ts'
-
-type EntryState = 'waiting' | 'inflight' | 'backoff' | 'done'
-
-interface Entry {
-  key: string
-  /** The message to ack/nak/term: the event itself, or a redo request for it. */
-  message: JsMsg
-  seq: number
-  envelope: Envelope
-  sessionKey: string | undefined
-  state: EntryState
-  attempt: number
-  token: number
-  timer: unknown
-  settled: Promise<void> | undefined
-}
 
 export interface ConsumerRunnerOptions {
   config: ConsumerConfig
@@ -63,20 +50,17 @@ export class ConsumerRunner {
   private streams: ConsumerMessages[] = []
   private stopped = false
   private heartbeat: NodeJS.Timeout | undefined
-  /**
-   * Ack waits in dispatch order. ackWaitMs is one value per consumer, so deadlines only grow and
-   * one timer for the oldest replaces a timer per message (decision 1733); settled heads are
-   * dropped as they settle, so the queue holds about what is in flight.
-   */
-  private deadlines: { entry: Entry; token: number; at: number }[] = []
-  private deadlineHead = 0
-  private deadlineTimer: unknown
-  /** Acks of handled messages, sent together once per event-loop turn: one socket write, not one per message. */
-  private acks: JsMsg[] = []
-  private acksScheduled = false
+  private readonly deadlines: AckDeadlines
+  private readonly acks = new AckBatch()
 
   constructor(private readonly options: ConsumerRunnerOptions) {
     this.name = options.config.name
+    this.deadlines = new AckDeadlines({
+      clock: options.clock,
+      config: options.config,
+      held: () => this.entries.size,
+      expired: (entry, token, error) => this.settle(entry, token, error),
+    })
   }
 
   get filter(): string {
@@ -221,13 +205,11 @@ export class ConsumerRunner {
       return
     }
     const handler = this.members[this.nextMember++ % this.members.length]!
-    const { clock, config } = this.options
     entry.state = 'inflight'
     const token = ++entry.token
-    clock.clearTimeout(entry.timer)
+    this.options.clock.clearTimeout(entry.timer)
     entry.timer = undefined
-    this.deadlines.push({ entry, token, at: clock.now() + config.ackWaitMs })
-    if (this.deadlineTimer === undefined) this.armDeadline(config.ackWaitMs)
+    this.deadlines.start(entry, token)
     let result: Promise<void>
     try {
       result = Promise.resolve(
@@ -242,77 +224,14 @@ export class ConsumerRunner {
     )
   }
 
-  private armDeadline(delayMs: number): void {
-    this.deadlineTimer = this.options.clock.setTimeout(() => {
-      this.deadlineTimer = undefined
-      this.expireDeadlines()
-    }, delayMs)
-  }
-
-  /** Times out the handlers whose ack wait has passed, oldest first, and re-arms for the next. */
-  private expireDeadlines(): void {
-    const now = this.options.clock.now()
-    while (this.deadlineHead < this.deadlines.length) {
-      const head = this.deadlines[this.deadlineHead]!
-      const live = head.entry.token === head.token && head.entry.state === 'inflight'
-      if (live && head.at > now) break
-      this.deadlineHead++
-      if (live) {
-        const waited = this.options.config.ackWaitMs
-        this.settle(head.entry, head.token, new HubError('E_TIMEOUT', `not acknowledged within ${waited} ms`))
-      }
-    }
-    this.trimDeadlines()
-  }
-
-  /** Drops settled heads; compacts when stale entries behind a slow head pile up. */
-  private trimDeadlines(): void {
-    const queue = this.deadlines
-    while (this.deadlineHead < queue.length) {
-      const head = queue[this.deadlineHead]!
-      if (head.entry.token === head.token && head.entry.state === 'inflight') break
-      this.deadlineHead++
-    }
-    if (this.deadlineHead >= queue.length) {
-      // The timer stays armed: clearing it here and arming it at the next dispatch cost a timer
-      // per message again. It fires, finds nothing due, and is not re-armed.
-      this.deadlines = []
-      this.deadlineHead = 0
-      return
-    }
-    if (this.deadlineHead > 1024 || queue.length - this.deadlineHead > 2 * this.entries.size + 1024) {
-      this.deadlines = queue
-        .slice(this.deadlineHead)
-        .filter((item) => item.entry.token === item.token && item.entry.state === 'inflight')
-      this.deadlineHead = 0
-    }
-    if (this.deadlineTimer === undefined && this.deadlines.length > 0) {
-      this.armDeadline(Math.max(1, this.deadlines[0]!.at - this.options.clock.now()))
-    }
-  }
-
-  private ackSoon(message: JsMsg): void {
-    this.acks.push(message)
-    if (this.acksScheduled) return
-    this.acksScheduled = true
-    setImmediate(() => this.flushAcks())
-  }
-
-  private flushAcks(): void {
-    this.acksScheduled = false
-    const acks = this.acks
-    this.acks = []
-    for (const message of acks) message.ack()
-  }
-
   private settle(entry: Entry, token: number, error: unknown): void {
-    if (entry.token !== token || entry.state !== 'inflight') return
+    if (!inflightWith(entry, token)) return
     const { clock, config } = this.options
     clock.clearTimeout(entry.timer)
     if (error === undefined) {
-      this.ackSoon(entry.message)
+      this.acks.add(entry.message)
       this.complete(entry)
-      this.trimDeadlines()
+      this.deadlines.trim()
       return
     }
     const lastError = error instanceof Error ? error.message : String(error)
@@ -327,12 +246,12 @@ export class ConsumerRunner {
     entry.timer = clock.setTimeout(() => {
       if (entry.state === 'backoff' && !this.stopped) entry.message.nak()
     }, delay)
-    this.trimDeadlines()
+    this.deadlines.trim()
   }
 
   private async deadLetter(entry: Entry, lastError: string): Promise<void> {
     entry.state = 'done'
-    this.trimDeadlines()
+    this.deadlines.trim()
     try {
       const moved = await this.options.deadLetters.move(
         this.name,
@@ -404,11 +323,8 @@ export class ConsumerRunner {
       clearTimeout(timer)
     }
     clearInterval(this.heartbeat)
-    this.flushAcks()
-    this.options.clock.clearTimeout(this.deadlineTimer)
-    this.deadlineTimer = undefined
-    this.deadlines = []
-    this.deadlineHead = 0
+    this.acks.flush()
+    this.deadlines.clear()
     for (const entry of this.entries.values()) {
       this.options.clock.clearTimeout(entry.timer)
       // No nak here: the server would hand it straight back to this member's pull request, which

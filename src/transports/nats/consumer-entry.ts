@@ -1,0 +1,25 @@
+import type { JsMsg } from '@nats-io/jetstream'
+import type { Envelope } from '../../contracts/index.ts'
+
+type EntryState = 'waiting' | 'inflight' | 'backoff' | 'done'
+
+/** One event a consumer runner holds, from its arrival to its ack, dead-lettering or stop. */
+export interface Entry {
+  key: string
+  /** The message to ack/nak/term: the event itself, or a redo request for it. */
+  message: JsMsg
+  seq: number
+  envelope: Envelope
+  sessionKey: string | undefined
+  state: EntryState
+  attempt: number
+  /** Counts dispatches: an answer or a timeout for an older one is ignored. */
+  token: number
+  timer: unknown
+  settled: Promise<void> | undefined
+}
+
+/** Whether the entry's dispatch `token` is the one still waiting for its handler. */
+export function inflightWith(entry: Entry, token: number): boolean {
+  return entry.token === token && entry.state === 'inflight'
+}

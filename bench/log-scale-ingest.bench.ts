@@ -4,19 +4,25 @@
 //   - hubPublishMany: the same calls on a running hub's bus (its skills consume what they subscribe to);
 //   - post: POST /events NDJSON on that hub (10 000 lines per request), a result line per event;
 //   - postSummary: the same with ?receipts=summary (one line per published batch);
-//   - cliLocal: `localhub events publish FILE` on a data directory without a server;
-//   - cliRemote: `localhub events publish FILE` through the running hub.
+//   - cliLocal: `localhub events publish FILE` on a data directory without a server (opening its
+//     bus included: reported on its own as "opening a bus");
+//   - cliRemote: `localhub events publish FILE` through the running hub;
+//   - postOwnThread, cliRemoteOwnThread: post and cliRemote with the client in a worker thread
+//     (bench/ingest-client-worker.ts), as a real client runs in a process of its own; the rows
+//     above keep the client on the hub's thread.
 // Three rounds, the kinds interleaved in each, so machine noise falls on all of them; medians.
 // Before each kind on the hub, its consumers are let catch up with what the previous kind stored
 // (else that work lands in the next kind's time); how long that took is reported as catchUpMs.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
+import { Worker } from 'node:worker_threads'
 import { openBus } from '../src/bus-factory/index.ts'
 import { main } from '../src/cli/index.ts'
 import { openHub } from '../src/kernel/index.ts'
 import { readConsumerLag } from '../src/store/index.ts'
 import { makeTempDir } from '../test/kit/temp-dir.ts'
+import type { ClientAnswer, ClientJob } from './ingest-client-worker.ts'
 import { median, report } from './stats.ts'
 
 const COUNT = Number(process.env.LOG_SCALE_INGEST_EVENTS ?? 40_000)
@@ -32,6 +38,20 @@ try {
     rates[name] = [...(rates[name] ?? []), rate]
   }
   const hub = await openHub({ dataDir: join(dir.path, 'hub'), port: 0, logger: false })
+  // Registers tsx in the worker before loading the TypeScript client (workers start bare).
+  const clientUrl = new URL('./ingest-client-worker.ts', import.meta.url).href
+  const client = new Worker(
+    `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(clientUrl)}) })`,
+    { eval: true },
+  )
+  const answers: ((answer: ClientAnswer) => void)[] = []
+  client.on('message', (answer: ClientAnswer) => answers.shift()?.(answer))
+  const ask = (job: ClientJob | undefined) =>
+    new Promise<ClientAnswer>((resolve, reject) => {
+      answers.push((answer) => ('error' in answer ? reject(new Error(answer.error)) : resolve(answer)))
+      if (job !== undefined) client.postMessage(job)
+    })
+  await ask(undefined)
   const catchUp: Record<string, number[]> = {}
   /** Events/s counting the consumers' work too: the kind's time plus the catch-up after it. */
   const withCatchUp: Record<string, number[]> = {}
@@ -42,6 +62,8 @@ try {
    * client all run in this process.
    */
   const cpuPerEvent: Record<string, number[]> = {}
+  /** Opening a bare SQLite bus (the catalog's schemas compiled): included in cliLocal's time. */
+  const openMs: number[] = []
   let cpuAtStart = process.cpuUsage()
   /** Waits until every durable consumer of the hub has acknowledged everything stored. */
   const settle = async (after: string) => {
@@ -72,7 +94,10 @@ try {
       const file = join(dir.path, `events-${round}.ndjson`)
       writeFileSync(file, `${lines.join('\n')}\n`)
 
+      const opening = performance.now()
       const bus = await openBus({ transport: 'sqlite', dataDir: join(dir.path, `bus-${round}`) })
+      // What `events publish` on a data directory pays before its first event (decision 1639).
+      openMs.push(performance.now() - opening)
       let started = performance.now()
       cpuAtStart = process.cpuUsage()
       for (let at = 0; at < COUNT; at += 1000) await bus.publishManyUntyped(drafts.slice(at, at + 1000))
@@ -116,6 +141,28 @@ try {
         await settle(name)
       }
 
+      await ask({ kind: 'prepare', file })
+      for (const [name, query] of [['postOwnThread', '']] as const) {
+        started = performance.now()
+        cpuAtStart = process.cpuUsage()
+        const answer = await ask({
+          kind: 'post',
+          url: hub.url,
+          token: hub.token,
+          query,
+          linesPerRequest: POST_LINES,
+        })
+        record(name, started)
+        if (!('stored' in answer) || answer.stored !== COUNT)
+          throw new Error(`POST /events from the worker stored ${JSON.stringify(answer)} of ${COUNT}`)
+        await settle(name)
+      }
+      started = performance.now()
+      cpuAtStart = process.cpuUsage()
+      await ask({ kind: 'cli', file, dataDir: join(dir.path, 'hub'), cwd: dir.path })
+      record('cliRemoteOwnThread', started)
+      await settle('cliRemoteOwnThread')
+
       const sink = () => {
         const stream = new PassThrough()
         stream.resume()
@@ -142,8 +189,15 @@ try {
       }
     }
   } finally {
+    await client.terminate()
     await hub.close()
   }
+  report({
+    bench: 'log-scale ingest: opening a bus (in cliLocal)',
+    unit: 'ms',
+    median: Math.round(median(openMs)),
+    rounds: openMs.map(Math.round),
+  })
   const baseline = median(rates.publishMany!)
   // The fair comparison for the hub's kinds (decision 1631): the same consumers' work counted for
   // both, i.e. hubPublishMany plus its catch-up against each kind plus its own.

@@ -70,10 +70,13 @@ export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
           if (result.sessionSeq !== undefined) receipt.sessionSeq = result.sessionSeq
           if (result.duplicate) receipt.duplicate = true
           outcomes[storedAt[position]!] = ok(receipt)
-          if (!result.duplicate && trusted.size > 0) {
+          // Built only for a trusted handler that takes this type (a copy per event was most of
+          // a bulk ingest's publish cost), awaited only when a full queue makes the dispatch wait.
+          if (!result.duplicate && trusted.size > 0 && trusted.wants(storedEvents[position]!.full.type)) {
             const full = { ...storedEvents[position]!.full, seq: result.seq } as Envelope
             if (result.sessionSeq !== undefined) full.sessionSeq = result.sessionSeq
-            await trusted.dispatch(full, false)
+            const waiting = trusted.dispatch(full, false)
+            if (waiting !== undefined) await waiting
           }
         }
       } catch (error) {
@@ -91,7 +94,10 @@ export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
       const receipt = { id: event.full.id }
       for (const key of keys) ephemeralDedupe.remember(key, receipt, now)
       await transport.broadcast(event.persisted)
-      if (trusted.size > 0) await trusted.dispatch(event.full, true)
+      if (trusted.size > 0) {
+        const waiting = trusted.dispatch(event.full, true)
+        if (waiting !== undefined) await waiting
+      }
       outcomes[index] = ok(receipt)
     }
     return outcomes

@@ -1,5 +1,6 @@
-import { type Envelope, HubError, toHubError } from '../contracts/index.ts'
+import { HubError, toHubError } from '../contracts/index.ts'
 import type { Clock } from './clock.ts'
+import type { Entry } from './consumer-entry.ts'
 import type { AttemptState, ConsumerStateStore, LogReader, StoredRecord } from './log-engine-types.ts'
 import { compileTypePattern, type TypeMatcher } from './subjects.ts'
 import type { ConsumerConfig, DeliveryHandler } from './transport-types.ts'
@@ -8,23 +9,10 @@ import type { ConsumerConfig, DeliveryHandler } from './transport-types.ts'
 // on a long log never blocks other work for long.
 const FETCH_BATCH = 512
 const FETCHES_PER_TURN = 16
-
-type EntryState = 'waiting' | 'ready' | 'inflight' | 'backoff' | 'done'
-
-interface Entry {
-  seq: number
-  record: StoredRecord
-  envelope: Envelope | undefined
-  sessionKey: string | undefined
-  state: EntryState
-  attempts: number
-  lastError: string
-  token: number
-  timer: unknown
-  /** Put back by a DLQ retry: below the floor, outside session order. */
-  redo: boolean
-  settled: Promise<void> | undefined
-}
+// A durable consumer's progress is saved at most this often while it works, and at once when it
+// stops: each save was a commit (with fsync) of its own (decision 1645). A crash loses at most
+// this much progress; those events are redelivered.
+export const PROGRESS_SAVE_INTERVAL_MS = 100
 
 interface Member {
   handler: DeliveryHandler
@@ -66,6 +54,7 @@ export class ConsumerEngine {
   private stopped = false
   private pumpScheduled = false
   private flushScheduled = false
+  private flushTimer: NodeJS.Timeout | undefined
   private redoWanted = false
   private dirtyAcks: number[] = []
   private readonly dirtyAttempts = new Map<number, AttemptState>()
@@ -230,10 +219,7 @@ export class ConsumerEngine {
     entry.state = 'inflight'
     entry.attempts++
     const token = ++entry.token
-    if (this.store !== undefined && !entry.redo) {
-      this.dirtyAttempts.set(entry.seq, { attempts: entry.attempts, lastError: entry.lastError })
-      this.scheduleFlush()
-    }
+    this.recordAttempt(entry)
     entry.timer = this.clock.setTimeout(() => {
       this.settle(
         entry,
@@ -243,7 +229,8 @@ export class ConsumerEngine {
     }, this.config.ackWaitMs)
     let result: Promise<void>
     try {
-      entry.envelope ??= entry.record.envelope()
+      // Anew per delivery: a retry does not see what a failed attempt changed (decision 1638).
+      entry.envelope = entry.record.envelope()
       result = member.handler(entry.envelope, {
         consumer: this.name,
         seq: entry.seq,
@@ -270,10 +257,7 @@ export class ConsumerEngine {
       this.deadLetter(entry)
       return
     }
-    if (this.store !== undefined && !entry.redo) {
-      this.dirtyAttempts.set(entry.seq, { attempts: entry.attempts, lastError: entry.lastError })
-      this.scheduleFlush()
-    }
+    this.recordAttempt(entry)
     if (this.stopped) return
     const backoff = this.config.backoffMs
     const delay = backoff.length === 0 ? 0 : backoff[Math.min(entry.attempts - 1, backoff.length - 1)]!
@@ -286,9 +270,16 @@ export class ConsumerEngine {
     }, delay)
   }
 
+  private recordAttempt(entry: Entry): void {
+    if (this.store === undefined || entry.redo) return
+    this.dirtyAttempts.set(entry.seq, { attempts: entry.attempts, lastError: entry.lastError })
+    this.scheduleFlush()
+  }
+
   private deadLetter(entry: Entry): void {
     try {
-      entry.envelope ??= entry.record.envelope()
+      // As stored, not as the last attempt's handler left its copy.
+      entry.envelope = entry.record.envelope()
       const stored = this.store?.deadLetter(this.name, entry.envelope, entry.attempts, entry.lastError)
       const moved = stored ?? {
         dlqId: 0,
@@ -311,6 +302,8 @@ export class ConsumerEngine {
   private complete(entry: Entry): void {
     entry.state = 'done'
     entry.timer = undefined
+    // The ready list may keep a done entry a while: its envelope need not live that long.
+    entry.envelope = undefined
     if (entry.redo) {
       this.redo.delete(entry.seq)
     } else {
@@ -351,10 +344,11 @@ export class ConsumerEngine {
   private scheduleFlush(): void {
     if (this.store === undefined || this.flushScheduled) return
     this.flushScheduled = true
-    setImmediate(() => {
+    this.flushTimer = setTimeout(() => {
       this.flushScheduled = false
+      this.flushTimer = undefined
       this.flush()
-    })
+    }, PROGRESS_SAVE_INTERVAL_MS)
   }
 
   private flush(): void {
@@ -394,6 +388,9 @@ export class ConsumerEngine {
     }
     for (const entry of [...this.pending.values(), ...this.redo.values()])
       this.clock.clearTimeout(entry.timer)
+    clearTimeout(this.flushTimer)
+    this.flushTimer = undefined
+    this.flushScheduled = false
     this.flush()
   }
 }

@@ -124,6 +124,39 @@ export async function* postEvents(
   for await (const item of ndjson(response)) yield item as Result<PublishReceipt>
 }
 
+/**
+ * POST /events as `postEvents`, its answer given one array per chunk received instead of one item
+ * per line: a bulk publisher (`localhub events publish`) then costs no await per receipt.
+ */
+export async function* postEventBatches(
+  server: HubServer,
+  body: AsyncIterable<string>,
+): AsyncIterable<Result<PublishReceipt>[]> {
+  const response = await call(server, '/events', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson' },
+    // Node's fetch sends an async iterable as a chunked body; 'half' is the only duplex it has.
+    body: body as unknown as RequestInit['body'],
+    duplex: 'half',
+  } as RequestInit)
+  if (response.body === null) return
+  const decoder = new TextDecoder()
+  let rest = ''
+  const parsed = (texts: string[]) => {
+    const items: Result<PublishReceipt>[] = []
+    for (const text of texts) if (text.trim() !== '') items.push(JSON.parse(text) as Result<PublishReceipt>)
+    return items
+  }
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    const texts = (rest + decoder.decode(chunk, { stream: true })).split('\n')
+    rest = texts.pop()!
+    const items = parsed(texts)
+    if (items.length > 0) yield items
+  }
+  const items = parsed([rest + decoder.decode()])
+  if (items.length > 0) yield items
+}
+
 /** GET /events parameters: the same query the published client (localhub/client) sends. */
 export type RemoteReplayQuery = ReplayQuery
 

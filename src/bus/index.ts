@@ -15,7 +15,7 @@ export type { Clock } from './clock.ts'
 export { systemClock } from './clock.ts'
 export { DEFAULT_DEDUPE_WINDOW_MS, DedupeWindow, dedupeKeysOf } from './dedupe-window.ts'
 export type { HubServer } from './hub-server-client.ts'
-export { findHubServer, getEvents, postEvents } from './hub-server-client.ts'
+export { findHubServer, getEvents, postEventBatches, postEvents } from './hub-server-client.ts'
 export { LiveDispatcher } from './live-dispatcher.ts'
 export type {
   AttemptState,

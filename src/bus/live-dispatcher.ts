@@ -50,6 +50,12 @@ export class LiveDispatcher {
     return this.subscribers.length
   }
 
+  /** Whether any subscriber's pattern matches `type`: publishers skip building the event otherwise. */
+  wants(type: string): boolean {
+    for (const subscriber of this.subscribers) if (subscriber.matches(type)) return true
+    return false
+  }
+
   subscribe(pattern: string, handler: LiveHandler, options: LiveOptions): LiveSubscription {
     const subscriber: LiveSubscriber = {
       name: options.name,

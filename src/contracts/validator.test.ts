@@ -161,3 +161,35 @@ describe('validateEnvelope', () => {
     assert.ok(Object.isFrozen(contracts.options))
   })
 })
+
+describe('payload schemas compiled on first use', () => {
+  test('a broken schema of one type fails that type clearly and leaves the others working', () => {
+    const [first, second] = registry.entries
+    const broken: RegistryDocument = {
+      ...registry,
+      entries: [
+        first!,
+        { ...second!, schema: { type: 'object', properties: { text: { type: 'no-such-type' } } } },
+      ],
+    }
+    const contracts = createContracts(broken)
+    const good = contracts.validateEnvelope({
+      id: '01890a5d-ac96-774b-bcce-b302099a8057',
+      type: 'chat.query',
+      version: 1,
+      ts: '2026-01-01T00:00:00Z',
+      source: 'test',
+      severity: 'info',
+      traceId: '01890a5d-ac96-774b-bcce-b302099a8057',
+      tenant: 'local',
+      payload: { text: 'hello' },
+    })
+    assert.equal(good.ok, true)
+    assert.throws(
+      () => contracts.validatePayload('chat.query', 2, { text: 'hello' }),
+      (error: { code?: string; message?: string }) =>
+        error.code === 'E_VALIDATION' &&
+        /catalog schema of chat\.query@2 does not compile/.test(error.message ?? ''),
+    )
+  })
+})

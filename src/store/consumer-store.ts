@@ -69,6 +69,10 @@ export function createConsumerStore(
 
   const state: ConsumerStateStore = {
     load(name): ConsumerSnapshot | undefined {
+      // A consumer stopped in this process may have handed its last progress to the writer
+      // without a commit yet (engines save it in batches, decision 1645): committed first, so the
+      // one that resumes it starts where it stopped.
+      writer.flush()
       return guarded(`loading consumer ${name}`, () => {
         const row = s.consumer.get(name) as { filter: string; ack_floor: number } | undefined
         if (row === undefined) return undefined

@@ -190,16 +190,8 @@ export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file
       return { records, through: records.at(-1)?.seq ?? afterSeq }
     }
     const matches = matcherFor(filter)
-    const cached = recent.after(afterSeq, recent.size)
-    if (cached !== undefined) {
-      const records: StoredRecord[] = []
-      let through = afterSeq
-      for (const record of cached) {
-        through = record.seq
-        if (matches(record.type) && records.push(record) >= limit) break
-      }
-      return { records, through }
-    }
+    const cached = recent.matching(afterSeq, limit, matches)
+    if (cached !== undefined) return cached
     return guarded('reading events', () =>
       // One read transaction: the head and the rows come from the same snapshot.
       db.transaction(() => {

@@ -8,7 +8,6 @@ export interface SqliteRecord extends StoredRecord {
 // A class, not a closure per record: records are made once per event on the hot path.
 class Record implements SqliteRecord {
   readonly sessionId: string | undefined
-  private parsed: Envelope | undefined
 
   constructor(
     readonly seq: number,
@@ -19,9 +18,13 @@ class Record implements SqliteRecord {
     this.sessionId = sessionId ?? undefined
   }
 
+  /**
+   * A new object on every call: consumers of the same event each get their own, so what one
+   * handler changes in its envelope no other sees (decision 1638). Not kept either, so the recent
+   * cache holds text only.
+   */
   envelope(): Envelope {
-    this.parsed ??= JSON.parse(this.body) as Envelope
-    return this.parsed
+    return JSON.parse(this.body) as Envelope
   }
 }
 
@@ -61,6 +64,29 @@ export class RecentEvents {
     if (first === undefined || afterSeq + 1 < first.seq) return undefined
     const start = afterSeq + 1 - first.seq
     return this.records.slice(start, start + limit)
+  }
+
+  /**
+   * The records after afterSeq whose type matches, at most limit, read in place (no copy of the
+   * cache per call), and `through`, the last seq looked at; undefined when the cache does not
+   * reach back to afterSeq + 1 (ask the database).
+   */
+  matching(
+    afterSeq: number,
+    limit: number,
+    matches: (type: string) => boolean,
+  ): { records: SqliteRecord[]; through: number } | undefined {
+    const records = this.records
+    const first = records[0]
+    if (first === undefined || afterSeq + 1 < first.seq) return undefined
+    const found: SqliteRecord[] = []
+    let through = afterSeq
+    for (let index = Math.max(0, afterSeq + 1 - first.seq); index < records.length; index++) {
+      const record = records[index]!
+      through = record.seq
+      if (matches(record.type) && found.push(record) >= limit) break
+    }
+    return { records: found, through }
   }
 
   /** How many records it holds now. */

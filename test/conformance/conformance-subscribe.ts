@@ -35,6 +35,33 @@ export function subscribeTests(suite: SuiteContext): void {
       }
     })
 
+    test('trusted handlers get stored events of their pattern only, in order, with seq', async () => {
+      const { bus } = await suite.fresh()
+      const notes: Envelope[] = []
+      const voice: string[] = []
+      await bus.subscribe('note.*', (event) => void notes.push(event), { trusted: true })
+      await bus.subscribe('voice.>', (event) => void voice.push(event.type), { trusted: true })
+      const outcomes = await bus.publishManyUntyped([
+        ...Array.from({ length: 50 }, (_, n) => ({ type: 'note.added', payload: { n } })),
+        { type: 'chat.query', payload: { text: 'not for either handler' } },
+        { type: 'note.added', payload: { n: 50 } },
+      ])
+      assert.ok(outcomes.every((outcome) => outcome.ok))
+      await waitFor(() => notes.length === 51, 'all 51 notes reach the trusted handler')
+      await settle()
+      assert.deepEqual(
+        notes.map((event) => event.payload.n),
+        Array.from({ length: 51 }, (_, n) => n),
+        'in publish order',
+      )
+      const seqs = notes.map((event) => event.seq)
+      if (seqs[0] !== undefined) {
+        for (let index = 1; index < seqs.length; index++)
+          assert.ok(seqs[index]! > seqs[index - 1]!, 'stored events carry increasing seq')
+      }
+      assert.deepEqual(voice, [], 'a handler whose pattern matches nothing gets nothing')
+    })
+
     test('queue groups share events: each goes to exactly one member', async () => {
       const { bus } = await suite.fresh()
       const byMember: number[][] = [[], [], []]

@@ -1,12 +1,12 @@
 import { createReadStream } from 'node:fs'
 import { resolve } from 'node:path'
-import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { type PublishReceipt, postEvents } from '../../bus/index.ts'
+import { type PublishReceipt, postEventBatches } from '../../bus/index.ts'
 import { HubError, type Result, toHubError } from '../../contracts/index.ts'
 import { detectDialect, toCanonical } from '../../dialects/index.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { dataDirOf, openLocalBus, reportFailure, serverFor } from './events-bus-access.ts'
+import { type NumberedLine, readNumberedLines } from './ndjson-lines.ts'
 
 const USAGE = [
   'usage: localhub events publish <FILE|-> [--data DIR]',
@@ -23,8 +23,6 @@ const USAGE = [
  * (DEFAULT_MAX_EVENTS_PER_REQUEST). Each body is streamed as the file is read (decision 1637).
  */
 const LINES_PER_REQUEST = 10_000
-/** Lines per chunk of a streamed body. */
-const LINES_PER_CHUNK = 500
 /** Lines per publishManyUntyped call on the data directory: one group commit each. */
 const LOCAL_BATCH = 1000
 /** Batches committing while the next ones are read; bounds memory. */
@@ -41,23 +39,28 @@ function lineFailure(io: CommandIo, line: number, error: unknown): void {
   writeLine(io.stderr, JSON.stringify({ line, error: failure }))
 }
 
-function printReceipt(io: CommandIo, receipt: PublishReceipt): void {
+/** One receipt's line: {"id","seq"} and duplicate when it was one. */
+function receiptLine(receipt: PublishReceipt): string {
   const shown: Record<string, unknown> = { id: receipt.id, seq: receipt.seq ?? null }
   if (receipt.duplicate) shown.duplicate = true
-  writeLine(io.stdout, JSON.stringify(shown))
+  return `${JSON.stringify(shown)}\n`
 }
 
 type LocalItem = { line: number; draft: unknown } | { line: number; error: unknown }
+
+/** Told after each batch's results were handed out (the CLI prints them then, in one write). */
+export type BatchDone = () => void
 
 /**
  * Lines go to the bus a batch at a time (one publishManyUntyped, one group commit per batch), with
  * a few batches in flight so reading and committing overlap; results print in line order.
  */
 async function publishLocal(
-  lines: AsyncIterable<string>,
+  lines: AsyncIterable<NumberedLine[]>,
   dataDir: string,
   io: CommandIo,
   onReceipt: (receipt: PublishReceipt) => void,
+  onBatchDone: BatchDone,
 ): Promise<boolean> {
   const bus = await openLocalBus(dataDir, io)
   let failed = false
@@ -66,7 +69,8 @@ async function publishLocal(
   const send = () => {
     const items = batch
     batch = []
-    const drafts = items.flatMap((item) => ('draft' in item ? [item.draft] : []))
+    const drafts: unknown[] = []
+    for (const item of items) if ('draft' in item) drafts.push(item.draft)
     inFlight.push({
       items,
       outcomes: drafts.length === 0 ? Promise.resolve([]) : bus.publishManyUntyped(drafts),
@@ -89,20 +93,20 @@ async function publishLocal(
         writeLine(io.stderr, JSON.stringify({ line: item.line, error: outcome.error }))
       }
     }
+    onBatchDone()
   }
   try {
-    let number = 0
-    for await (const text of lines) {
-      number++
-      if (text.trim() === '') continue
-      try {
-        batch.push({ line: number, draft: toDraft(JSON.parse(text)) })
-      } catch (error) {
-        batch.push({ line: number, error })
-      }
-      if (batch.length >= LOCAL_BATCH) {
-        send()
-        if (inFlight.length >= LOCAL_BATCHES_IN_FLIGHT) await drainOne()
+    for await (const chunk of lines) {
+      for (const { line, text } of chunk) {
+        try {
+          batch.push({ line, draft: toDraft(JSON.parse(text)) })
+        } catch (error) {
+          batch.push({ line, error })
+        }
+        if (batch.length >= LOCAL_BATCH) {
+          send()
+          if (inFlight.length >= LOCAL_BATCHES_IN_FLIGHT) await drainOne()
+        }
       }
     }
     if (batch.length > 0) send()
@@ -144,65 +148,67 @@ function connectionLost(server: { url: string }, progress: RemoteProgress, cause
 }
 
 async function publishRemote(
-  lines: AsyncIterable<string>,
+  lines: AsyncIterable<NumberedLine[]>,
   dataDir: string,
   io: CommandIo,
   onReceipt: (receipt: PublishReceipt) => void,
+  onBatchDone: BatchDone,
 ): Promise<boolean> {
   const server = serverFor(dataDir)!
   let failed = false
   const progress: RemoteProgress = { sent: 0, receipted: 0, firstUnanswered: undefined }
   const iterator = lines[Symbol.asyncIterator]()
-  let number = 0
-  /** The next non-empty line and its number, or undefined at the end of the input. */
-  const nextLine = async (): Promise<{ line: number; text: string } | undefined> => {
-    for (;;) {
+  // Lines read and not yet sent (a chunk read can cross a request's line limit).
+  let waiting: NumberedLine[] = []
+  let at = 0
+  let ended = false
+  /** True when a line is waiting to be sent (reading the next chunk if none is). */
+  const hasLine = async (): Promise<boolean> => {
+    while (at >= waiting.length && !ended) {
       const next = await iterator.next()
-      if (next.done) return undefined
-      number++
-      if (next.value.trim() !== '') return { line: number, text: next.value }
+      if (next.done) ended = true
+      else {
+        waiting = next.value
+        at = 0
+      }
     }
+    return at < waiting.length
   }
-  let first = await nextLine()
-  while (first !== undefined) {
+  // The next line is read before a request is opened, so an empty request is never sent.
+  while (await hasLine()) {
     // Line numbers of this request's lines in the order sent: the answer comes in the same order.
     const sent: number[] = []
-    const opening = first
-    first = undefined
     const body = async function* (): AsyncGenerator<string> {
-      let chunk = ''
-      let inChunk = 0
-      for (let item: typeof opening | undefined = opening; item !== undefined; ) {
-        sent.push(item.line)
-        progress.sent++
-        chunk += `${item.text}\n`
-        if (++inChunk >= LINES_PER_CHUNK) {
-          yield chunk
-          chunk = ''
-          inChunk = 0
+      while (sent.length < LINES_PER_REQUEST && (await hasLine())) {
+        // One chunk of the body per chunk read, cut at the request's line limit.
+        const end = Math.min(waiting.length, at + LINES_PER_REQUEST - sent.length)
+        let chunk = ''
+        for (; at < end; at++) {
+          const item = waiting[at]!
+          sent.push(item.line)
+          progress.sent++
+          chunk += `${item.text}\n`
         }
-        if (sent.length >= LINES_PER_REQUEST) {
-          // The next request starts with the next line (read now so an empty request is never sent).
-          first = await nextLine()
-          break
-        }
-        item = await nextLine()
+        yield chunk
       }
-      if (chunk !== '') yield chunk
     }
     let answered = 0
     try {
-      for await (const outcome of postEvents(server, body())) {
-        const line = sent[answered++] ?? 0
-        if (outcome.ok) {
-          progress.receipted++
-          onReceipt(outcome.data)
-        } else {
-          failed = true
-          writeLine(io.stderr, JSON.stringify({ line, error: outcome.error }))
+      for await (const outcomes of postEventBatches(server, body())) {
+        for (const outcome of outcomes) {
+          const line = sent[answered++] ?? 0
+          if (outcome.ok) {
+            progress.receipted++
+            onReceipt(outcome.data)
+          } else {
+            failed = true
+            writeLine(io.stderr, JSON.stringify({ line, error: outcome.error }))
+          }
         }
+        onBatchDone()
       }
     } catch (cause) {
+      onBatchDone()
       progress.firstUnanswered = sent[answered]
       throw connectionLost(server, progress, cause)
     }
@@ -221,22 +227,22 @@ async function publishRemote(
 /**
  * Publishes the NDJSON lines of FILE (or - for stdin) through the running server or the data
  * directory; failures go to stderr with their line. True when every line was published.
+ * `onBatchDone` follows each batch of receipts (a caller printing them writes once per batch).
  */
 export async function publishLines(
   file: string,
   dataDir: string,
   io: CommandIo,
   onReceipt: (receipt: PublishReceipt) => void,
+  onBatchDone: BatchDone = () => {},
 ): Promise<boolean> {
   const source = file === '-' ? io.stdin : createReadStream(resolve(io.cwd, file))
   // The iterator is taken now, so lines read while the bus opens are buffered, not lost.
-  const iterator = createInterface({ input: source, crlfDelay: Number.POSITIVE_INFINITY })[
-    Symbol.asyncIterator
-  ]()
-  const lines: AsyncIterable<string> = { [Symbol.asyncIterator]: () => iterator }
+  const iterator = readNumberedLines(source)
+  const lines: AsyncIterable<NumberedLine[]> = { [Symbol.asyncIterator]: () => iterator }
   return serverFor(dataDir)
-    ? await publishRemote(lines, dataDir, io, onReceipt)
-    : await publishLocal(lines, dataDir, io, onReceipt)
+    ? await publishRemote(lines, dataDir, io, onReceipt, onBatchDone)
+    : await publishLocal(lines, dataDir, io, onReceipt, onBatchDone)
 }
 
 export const run: CommandGroup = async (args, io) => {
@@ -251,8 +257,19 @@ export const run: CommandGroup = async (args, io) => {
       return 0
     }
     if (positionals.length !== 1) throw new Error('give one FILE, or - for stdin')
-    const published = await publishLines(positionals[0]!, dataDirOf(values.data, io), io, (receipt) =>
-      printReceipt(io, receipt),
+    // A batch's receipts are printed in one write, after the batch (not a write per line).
+    let printed = ''
+    const published = await publishLines(
+      positionals[0]!,
+      dataDirOf(values.data, io),
+      io,
+      (receipt) => {
+        printed += receiptLine(receipt)
+      },
+      () => {
+        if (printed !== '') io.stdout.write(printed)
+        printed = ''
+      },
     )
     return published ? 0 : 1
   } catch (error) {

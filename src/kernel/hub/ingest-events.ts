@@ -2,7 +2,8 @@ import type { BusClient, PublishReceipt } from '../../bus/index.ts'
 import { assertNoLoneSurrogate, fail, HubError, ok, type Result, toHubError } from '../../contracts/index.ts'
 import { fromHttpRequest, isDialectName } from '../../dialects/index.ts'
 import type { IngestBody } from '../server/index.ts'
-import { ingestNdjson, toDraft } from './ingest-ndjson.ts'
+import { toDraft } from './ingest-draft.ts'
+import { ingestNdjson } from './ingest-ndjson.ts'
 
 /** Most events accepted in one POST /events body. */
 export const DEFAULT_MAX_EVENTS_PER_REQUEST = 10_000

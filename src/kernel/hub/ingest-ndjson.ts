@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder'
 import type { BusClient, PublishReceipt } from '../../bus/index.ts'
 import { assertNoLoneSurrogate, fail, HubError, type Result, toHubError } from '../../contracts/index.ts'
-import { detectDialect, toCanonical } from '../../dialects/index.ts'
+import { toDraft } from './ingest-draft.ts'
 
 /** Options of one streamed NDJSON ingest (the hub's defaults live in ingest-events.ts). */
 export interface NdjsonIngestOptions {
@@ -22,14 +22,6 @@ type Pending = { line: number; draft: unknown } | { line: number; failure: Resul
 function withLine(failure: Result<PublishReceipt>, line: number): Result<PublishReceipt> {
   if (!failure.ok) failure.error.details = { ...(failure.error.details ?? {}), line }
   return failure
-}
-
-// Canonical events go to the bus as drafts (the bus fills id, ts, severity...); foreign ones are
-// converted first so whatever has no canonical field rides in meta.
-export function toDraft(value: unknown, hint: string | undefined): unknown {
-  const dialect = hint ?? detectDialect(value).dialect
-  if (dialect === 'canonical' || dialect === 'unknown') return value
-  return toCanonical(dialect as Parameters<typeof toCanonical>[0], value)
 }
 
 /**
@@ -68,7 +60,8 @@ function prepareLine(text: string, line: number, hint: string | undefined): Pend
  * batches in flight are stored in body order; the promise settles only after the batch's commit.
  */
 function publishBatch(bus: BusClient, batch: readonly Pending[]): Promise<Result<PublishReceipt>[]> {
-  const drafts = batch.flatMap((pending) => ('draft' in pending ? [pending.draft] : []))
+  const drafts: unknown[] = []
+  for (const pending of batch) if ('draft' in pending) drafts.push(pending.draft)
   const published = drafts.length === 0 ? Promise.resolve([]) : bus.publishManyUntyped(drafts)
   return published.then(
     (outcomes) => {

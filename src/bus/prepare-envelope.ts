@@ -68,23 +68,34 @@ export function prepareEnvelope(
       ? settings.contracts.entry(type, typeof draft.version === 'number' ? draft.version : undefined)
       : undefined
   const id = draft.id ?? uuidV7(nowMs)
-  // Built in ENVELOPE_FIELDS order so stored JSON has one canonical layout.
-  const candidate: Record<string, unknown> = {
-    id,
-    type,
-    version: draft.version ?? entry?.version ?? 1,
-    ts: draft.ts ?? nowIso ?? new Date(nowMs).toISOString(),
-    source: draft.source ?? settings.defaultSource,
-    severity: draft.severity ?? 'info',
-    traceId: draft.traceId ?? id,
-  }
-  if (draft.causationId !== undefined) candidate.causationId = draft.causationId
-  if (draft.sessionId !== undefined) candidate.sessionId = draft.sessionId
-  candidate.tenant = draft.tenant ?? DEFAULT_TENANT
+  const version = draft.version ?? entry?.version ?? 1
+  const ts = draft.ts ?? nowIso ?? new Date(nowMs).toISOString()
+  const source = draft.source ?? settings.defaultSource
+  const severity = draft.severity ?? 'info'
+  const traceId = draft.traceId ?? id
+  const tenant = draft.tenant ?? DEFAULT_TENANT
   const idempotencyKey = draft.idempotencyKey ?? derivedKey(entry, draft.payload)
-  if (idempotencyKey !== undefined) candidate.idempotencyKey = idempotencyKey
-  candidate.payload = draft.payload
-  if (draft.meta !== undefined) candidate.meta = draft.meta
+  const payload = draft.payload
+  // Built in ENVELOPE_FIELDS order so stored JSON has one canonical layout. Without the optional
+  // fields, one literal: every field in the object itself, no second backing store kept per
+  // event by the log (decision 1752).
+  let candidate: Record<string, unknown>
+  if (
+    draft.causationId === undefined &&
+    draft.sessionId === undefined &&
+    idempotencyKey === undefined &&
+    draft.meta === undefined
+  ) {
+    candidate = { id, type, version, ts, source, severity, traceId, tenant, payload }
+  } else {
+    candidate = { id, type, version, ts, source, severity, traceId }
+    if (draft.causationId !== undefined) candidate.causationId = draft.causationId
+    if (draft.sessionId !== undefined) candidate.sessionId = draft.sessionId
+    candidate.tenant = tenant
+    if (idempotencyKey !== undefined) candidate.idempotencyKey = idempotencyKey
+    candidate.payload = payload
+    if (draft.meta !== undefined) candidate.meta = draft.meta
+  }
   // Unknown top-level fields are copied, so validation names them instead of silently losing them.
   // for…in and a set of the known names: no key array and no lookup in the candidate per event.
   for (const key in draft) {

@@ -1,13 +1,23 @@
 import { randomFillSync } from 'node:crypto'
 
-const HEX = Array.from({ length: 256 }, (_, index) => index.toString(16).padStart(2, '0'))
+/** Character codes of the 16 lower-case hex digits. */
+const HEX_CODES = Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0))
+const DASH = 45
 const POOL_SIZE = 16 * 512
 const pool = Buffer.alloc(POOL_SIZE)
 let poolOffset = POOL_SIZE
 let lastMs = -1
 let counter = 0
 let prefixMs = -1
-let prefix = ''
+/**
+ * The id's 36 character codes, reused: the time part (characters 0–12) is rewritten once per
+ * millisecond, the rest per id. `String.fromCharCode` over it makes one flat string directly —
+ * no tree of pieces to flatten afterwards, and half the time of joining them (decision 1750).
+ */
+const codes: number[] = Array.from({ length: 36 }, (_, index) =>
+  index === 8 || index === 13 || index === 18 || index === 23 ? DASH : HEX_CODES[0]!,
+)
+codes[14] = HEX_CODES[7]!
 
 /** Offset in the pool of 8 fresh random bytes (no view object per id). */
 function random8(): number {
@@ -18,6 +28,21 @@ function random8(): number {
   const at = poolOffset
   poolOffset += 8
   return at
+}
+
+/** Writes `byte` as two hex digits at `at` in the codes. */
+function putByte(at: number, byte: number): void {
+  codes[at] = HEX_CODES[byte >>> 4]!
+  codes[at + 1] = HEX_CODES[byte & 0x0f]!
+}
+
+/** The 48-bit milliseconds as 12 hex digits, in characters 0–7 and 9–12. */
+function putTime(ms: number): void {
+  let rest = ms
+  for (let digit = 11; digit >= 0; digit--) {
+    codes[digit < 8 ? digit : digit + 1] = HEX_CODES[rest % 16]!
+    rest = Math.floor(rest / 16)
+  }
 }
 
 /**
@@ -34,41 +59,23 @@ export function uuidV7(nowMs: number = Date.now()): string {
     counter = 0
   }
   if (lastMs !== prefixMs) {
-    // The first 13 characters (48-bit ms) change once per millisecond: format them once.
-    const hex = Math.floor(lastMs).toString(16).padStart(12, '0')
-    prefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-`
+    putTime(Math.floor(lastMs))
     prefixMs = lastMs
   }
+  // Version nibble 7 (character 14, set once) and the counter's 12 bits.
+  codes[15] = HEX_CODES[(counter >>> 8) & 0x0f]!
+  putByte(16, counter & 0xff)
   const r = random8()
-  return flattened(
-    prefix +
-      HEX[0x70 | ((counter >>> 8) & 0x0f)]! +
-      HEX[counter & 0xff]! +
-      '-' +
-      HEX[0x80 | (pool[r]! & 0x3f)]! +
-      HEX[pool[r + 1]!]! +
-      '-' +
-      HEX[pool[r + 2]!]! +
-      HEX[pool[r + 3]!]! +
-      HEX[pool[r + 4]!]! +
-      HEX[pool[r + 5]!]! +
-      HEX[pool[r + 6]!]! +
-      HEX[pool[r + 7]!]!,
-  )
-}
-
-// Written, never read: a store the optimiser keeps, so the conversion below is not removed.
-let _numberSink = 0
-
-/**
- * A string built by `+` is a tree of its pieces until something flattens it: ~390 bytes of heap
- * for these 36 characters instead of ~65, kept for as long as the event is (a log in memory, a
- * dedupe window, a consumer's page). Converting a string to a number flattens it in place first
- * (V8), so one `| 0` makes the id one flat string; a UUID is never a number (decision 1742).
- */
-function flattened(text: string): string {
-  _numberSink = (text as unknown as number) | 0
-  return text
+  // Variant bits 10, then 62 random bits.
+  putByte(19, 0x80 | (pool[r]! & 0x3f))
+  putByte(21, pool[r + 1]!)
+  putByte(24, pool[r + 2]!)
+  putByte(26, pool[r + 3]!)
+  putByte(28, pool[r + 4]!)
+  putByte(30, pool[r + 5]!)
+  putByte(32, pool[r + 6]!)
+  putByte(34, pool[r + 7]!)
+  return String.fromCharCode.apply(null, codes)
 }
 
 /** The millisecond timestamp inside a UUIDv7. */

@@ -1,5 +1,11 @@
 import { codePointLength, sha256Hex } from './digest.ts'
+import { hasDigit, hasLower, hasUpper, looksRandom } from './secret-entropy.ts'
 import { isSecretKeyName } from './secret-key-names.ts'
+import { mayHoldSecret, type SecretScanOptions } from './secret-prefilter.ts'
+
+export { HIGH_ENTROPY_MAX_CHARS, looksRandom, shannonEntropy } from './secret-entropy.ts'
+export { HIGH_ENTROPY_MIN_CHARS, MIN_SECRET_TEXT_CHARS, mayHoldSecret } from './secret-prefilter.ts'
+export type { SecretScanOptions }
 
 /** One secret found in a string: its kind and where it is (UTF-16 offsets, end exclusive). */
 export interface SecretFinding {
@@ -28,27 +34,6 @@ export type SecretKind =
   | 'password-phrase'
   | 'high-entropy'
 
-export interface SecretScanOptions {
-  /**
-   * Also flag long random-looking tokens with no known shape (default true). Off for fields that
-   * are random by nature: envelope ids (traceId, sessionId…), `*Id`, digests, public keys.
-   */
-  highEntropy?: boolean
-}
-
-/** Strings shorter than this (UTF-16 units) hold no detectable secret: `pwd=abc` is the shortest. */
-export const MIN_SECRET_TEXT_CHARS = 7
-/** A run of token characters at least this long is a candidate for the high-entropy detector. */
-export const HIGH_ENTROPY_MIN_CHARS = 32
-/** Longer runs are data (base64 images, audio), not credentials; known shapes are still found. */
-export const HIGH_ENTROPY_MAX_CHARS = 512
-// Base64 of common file headers: PNG, JPEG, GIF, PDF, ZIP, RIFF (WAV/WebP), Ogg, MP3 (ID3), MP4 (ftyp).
-const BINARY_MAGIC =
-  /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|JVBERi0|UEsDB|UklGR|T2dnUw|SUQz|AAAA[A-Za-z0-9+/]{2}ZnR5c)/
-
-// The free-text detectors need one of these words next to a `:`, `=`, `@` or a space.
-const KEYWORDS = /pass|pwd|secret|token|key|auth|bearer|basic|cookie|credential|:\/\//i
-const HEX_ONLY = /^[0-9a-fA-F]+$/
 const MARKER_PREFIX = '[REDACTED:'
 const MARKER = /\[REDACTED:[a-z0-9-]+:sha256=[0-9a-f]{64}:len=\d+\]/g
 
@@ -59,10 +44,6 @@ interface Detector {
   accept?: (secret: string, match: RegExpExecArray) => boolean
   generic?: boolean
 }
-
-const hasDigit = (text: string): boolean => /\d/.test(text)
-const hasLower = (text: string): boolean => /[a-z]/.test(text)
-const hasUpper = (text: string): boolean => /[A-Z]/.test(text)
 
 /** Values after `password:` that are words about a password, not a password. */
 const NOT_A_VALUE = new Set([
@@ -206,161 +187,7 @@ export const SECRET_DETECTOR_KINDS: readonly SecretKind[] = Object.freeze(
   DETECTORS.map((entry) => entry.kind),
 )
 
-/** Shannon entropy in bits per character. */
-export function shannonEntropy(text: string): number {
-  const counts = new Map<number, number>()
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index)
-    counts.set(code, (counts.get(code) ?? 0) + 1)
-  }
-  let bits = 0
-  for (const count of counts.values()) {
-    const share = count / text.length
-    bits -= share * Math.log2(share)
-  }
-  return bits
-}
-
-/**
- * A long token with no known shape is treated as a secret when it mixes upper case, lower case
- * and digits, is not hex (digests, UUIDs), its characters are spread out (entropy ≥ 4 bits per
- * character) and less than half of it reads as words (camelCase identifiers, paths, slugs).
- */
-export function looksRandom(token: string): boolean {
-  const body = token.replace(/=+$/, '')
-  if (body.length > HIGH_ENTROPY_MAX_CHARS) return false
-  if (body.length < HIGH_ENTROPY_MIN_CHARS || HEX_ONLY.test(body.replaceAll('-', ''))) return false
-  if (!(hasDigit(body) && hasLower(body) && hasUpper(body))) return false
-  // OpenSSH public keys ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5…") are meant to be shared.
-  if (/^AAAA(?:B3NzaC1|C3NzaC1|E2VjZHNh)/.test(body)) return false
-  if (BINARY_MAGIC.test(body)) return false
-  if (shannonEntropy(body) < 4) return false
-  if (isBase64OfText(body)) return false
-  let wordy = 0
-  for (const word of body.matchAll(WORD_LIKE)) wordy += word[0].length
-  return wordy / body.length < 0.5
-}
-
-// Base64 that decodes to readable ASCII text is an encoding of words, not a random key (a Basic
-// credential has its own detector, which looks at the scheme and not at the content).
-function isBase64OfText(body: string): boolean {
-  if (!/^[A-Za-z0-9+/]+$/.test(body) || body.length % 4 === 1) return false
-  const bytes = Buffer.from(body, 'base64')
-  let readable = 0
-  for (const byte of bytes)
-    if ((byte >= 32 && byte < 127) || byte === 9 || byte === 10 || byte === 13) readable++
-  return readable >= bytes.length * 0.95
-}
-
-// Runs that read as words: "Property", "name" (random text has few lower-case runs that long).
-const WORD_LIKE = /[A-Z]?[a-z]{3,}/g
-
 const NO_FINDINGS: readonly SecretFinding[] = Object.freeze([])
-
-/**
- * Whether a provider shape starts at `index` (a word start): sk-, sk_/rk_, ghp_…, github_pat_,
- * glpat-, AKIA…, AIza, xox?-, hooks.slack, hf_, npm_, eyJ, BEGIN. Kept in step with DETECTORS.
- */
-function startsShape(text: string, index: number): boolean {
-  const first = text.charCodeAt(index)
-  const second = text.charCodeAt(index + 1)
-  const third = text.charCodeAt(index + 2)
-  switch (first) {
-    case 115: // sk- sk_
-      return second === 107 && (third === 45 || third === 95)
-    case 114: // rk_
-      return second === 107 && third === 95
-    case 103: // ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ glpat-
-      if (second === 104 && text.charCodeAt(index + 3) === 95)
-        return third === 112 || third === 111 || third === 117 || third === 115 || third === 114
-      return text.startsWith('github_pat_', index) || text.startsWith('glpat-', index)
-    case 65: // AKIA ASIA ABIA ACCA AIza
-      return (
-        text.startsWith('AKIA', index) ||
-        text.startsWith('ASIA', index) ||
-        text.startsWith('ABIA', index) ||
-        text.startsWith('ACCA', index) ||
-        text.startsWith('AIza', index)
-      )
-    case 120: // xox
-      return second === 111 && third === 120
-    case 104: // hf_ hooks.slack
-      return (second === 102 && third === 95) || text.startsWith('hooks.slack', index)
-    case 110: // npm_
-      return text.startsWith('npm_', index)
-    case 101: // eyJ
-      return second === 121 && third === 74
-    case 66: // BEGIN
-      return text.startsWith('BEGIN', index)
-    default:
-      return false
-  }
-}
-
-const LOWER = 1
-const UPPER = 2
-const LETTER = LOWER | UPPER
-const DIGIT = 4
-const ALPHANUMERIC = LETTER | DIGIT
-/** `_ + / -`: inside tokens, but a word start follows them. */
-const TOKEN_SYMBOL = 8
-/** `: = @`, space, tab: what the free-text detectors need next to a keyword. */
-const SEPARATOR = 16
-const CHARACTER_CLASSES = (() => {
-  const table = new Uint8Array(128)
-  for (let code = 0; code < 128; code++) {
-    if (code >= 97 && code <= 122) table[code] = LOWER
-    else if (code >= 65 && code <= 90) table[code] = UPPER
-    else if (code >= 48 && code <= 57) table[code] = DIGIT
-  }
-  for (const symbol of '_+/-') table[symbol.charCodeAt(0)] = TOKEN_SYMBOL
-  for (const symbol of ':=@ \t') table[symbol.charCodeAt(0)] = SEPARATOR
-  return table
-})()
-
-/**
- * Cheap check, one pass over the characters and at most one regex test: false means no detector
- * can match. Most strings in events (ids, names, timestamps, short phrases) end here without an
- * allocation. Without `highEntropy`, long mixed-case runs alone are not a reason to look closer.
- */
-export function mayHoldSecret(text: string, options: SecretScanOptions = {}): boolean {
-  const length = text.length
-  if (length < MIN_SECRET_TEXT_CHARS) return false
-  let run = 0
-  let classes = 0
-  let letters = 0
-  let wordy = false
-  let randomRun = false
-  let separator = false
-  let wordStart = true
-  for (let index = 0; index < length; index++) {
-    const code = text.charCodeAt(index)
-    const kind = code < 128 ? CHARACTER_CLASSES[code]! : 0
-    if ((kind & ALPHANUMERIC) !== 0) {
-      if (wordStart && startsShape(text, index)) return true
-      wordStart = false
-      classes |= kind
-      run++
-      // Every keyword has three letters in a row; timestamps and numbers have none.
-      letters = (kind & LETTER) !== 0 ? letters + 1 : 0
-      if (letters === 3) wordy = true
-      continue
-    }
-    wordStart = true
-    letters = 0
-    if (kind === TOKEN_SYMBOL) {
-      run++
-      continue
-    }
-    if (run >= HIGH_ENTROPY_MIN_CHARS && classes === ALPHANUMERIC) randomRun = true
-    if (kind === SEPARATOR) separator = true
-    run = 0
-    classes = 0
-  }
-  if (run >= HIGH_ENTROPY_MIN_CHARS && classes === ALPHANUMERIC) randomRun = true
-  if (randomRun && options.highEntropy !== false) return true
-  return separator && wordy && KEYWORDS.test(text)
-}
 
 /** Every secret in `text`, left to right, without overlaps; existing redaction markers are skipped. */
 export function findSecrets(text: string, options: SecretScanOptions = {}): readonly SecretFinding[] {

@@ -14,52 +14,18 @@ import {
   type LogReader,
   pagedIterable,
   type ReadQuery,
-  type StoredRecord,
   type TopicStat,
-  withSequence,
 } from '../../bus/index.ts'
 import type { Envelope } from '../../contracts/index.ts'
-import { type IndexedRecord, MemoryIdIndex } from './memory-id-index.ts'
+import { MemoryColumns } from './memory-columns.ts'
+import { MemoryIdIndex } from './memory-id-index.ts'
 
-// A class, not a closure per record: one is made per event on the publish path. The stored form
-// (seq and sessionSeq in their place) is built when first read, so appends copy nothing.
-class MemoryRecord implements StoredRecord, IndexedRecord {
-  private withSeq: Envelope | undefined
-
-  constructor(
-    readonly seq: number,
-    readonly sessionSeq: number | undefined,
-    readonly timeMs: number,
-    readonly appendedAt: number,
-    private readonly persisted: Envelope,
-  ) {}
-
-  get type(): string {
-    return this.persisted.type
-  }
-
-  get sessionId(): string | undefined {
-    return this.persisted.sessionId
-  }
-
-  get id(): string {
-    return this.persisted.id
-  }
-
-  get ts(): string {
-    return this.persisted.ts
-  }
-
-  envelope(): Envelope {
-    this.withSeq ??= withSequence(this.persisted, this.seq, this.sessionSeq)
-    return this.withSeq
-  }
-}
-
-function receiptOf(record: MemoryRecord, duplicate: boolean): AppendOutcome {
-  return record.sessionSeq === undefined
-    ? { id: record.id, seq: record.seq, duplicate }
-    : { id: record.id, seq: record.seq, sessionSeq: record.sessionSeq, duplicate }
+function receiptOf(columns: MemoryColumns, index: number, duplicate: boolean): AppendOutcome {
+  const id = columns.idAt(index)
+  const sessionSeq = columns.sessionSeqAt(index)
+  return sessionSeq === undefined
+    ? { id, seq: index + 1, duplicate }
+    : { id, seq: index + 1, sessionSeq, duplicate }
 }
 
 const READ_PAGE = 1000
@@ -74,10 +40,11 @@ interface MemoryConsumer {
 
 /** Everything lives in arrays and maps of this process; nothing survives close(). */
 export function createMemoryBackend(options: { dedupeWindowMs: number; now: () => number }): LogBackend {
-  const records: MemoryRecord[] = []
+  const columns = new MemoryColumns()
   const sessionSeqs = new Map<string, number>()
-  const ids = new MemoryIdIndex<MemoryRecord>(options.dedupeWindowMs, records)
-  const keys = new DedupeWindow<MemoryRecord>(options.dedupeWindowMs)
+  const ids = new MemoryIdIndex(options.dedupeWindowMs, columns)
+  /** Idempotency key -> the position of the record that first used it. */
+  const keys = new DedupeWindow<number>(options.dedupeWindowMs)
   const consumers = new Map<string, MemoryConsumer>()
   let deadLetters: DeadLetterEntry[] = []
   let nextDlqId = 1
@@ -93,33 +60,29 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
         if (seen !== undefined) break
       }
     }
-    if (seen !== undefined) return receiptOf(seen, true)
-    const seq = records.length + 1
+    if (seen !== undefined) return receiptOf(columns, seen, true)
     let sessionSeq: number | undefined
     if (envelope.sessionId !== undefined) {
       sessionSeq = (sessionSeqs.get(envelope.sessionId) ?? 0) + 1
       sessionSeqs.set(envelope.sessionId, sessionSeq)
     }
     const timeMs = item.timeMs ?? envelopeTimeMs(envelope)
-    const appended = new MemoryRecord(seq, sessionSeq, timeMs, now, envelope)
-    // The id index reads `records` when it is next asked (decision 1740): nothing to do here.
-    records.push(appended)
-    if (keyed)
-      for (const key of item.dedupeKeys) if (!key.startsWith('id:')) keys.remember(key, appended, now)
-    return receiptOf(appended, false)
-  }
-
-  function record(seq: number): MemoryRecord | undefined {
-    return records[seq - 1]
+    // The id index reads the columns when it is next asked (decision 1740): nothing to do here.
+    const seq = columns.push(envelope, sessionSeq, timeMs, now)
+    if (keyed) for (const key of item.dedupeKeys) if (!key.startsWith('id:')) keys.remember(key, seq - 1, now)
+    return sessionSeq === undefined
+      ? { id: envelope.id, seq, duplicate: false }
+      : { id: envelope.id, seq, sessionSeq, duplicate: false }
   }
 
   const reader: LogReader = {
-    readAfter: (afterSeq, limit) => records.slice(afterSeq, afterSeq + limit),
-    readSeq: (seq) => record(seq),
-    lastSeq: () => records.length,
+    readAfter: (afterSeq, limit) => columns.records(afterSeq, afterSeq + limit),
+    readSeq: (seq) => columns.record(seq),
+    lastSeq: () => columns.length,
     firstSeqAtOrAfter(timeMs) {
-      const found = records.find((candidate) => candidate.timeMs >= timeMs)
-      return found === undefined ? records.length + 1 : found.seq
+      for (let index = 0; index < columns.length; index++)
+        if (columns.timeAt(index) >= timeMs) return index + 1
+      return columns.length + 1
     },
   }
 
@@ -198,27 +161,29 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
       // Pages of what the log holds at each fetch, so appends during a replay are included.
       return pagedIterable(() => {
         const page: Envelope[] = []
-        while (index < records.length && remaining > 0 && page.length < READ_PAGE) {
-          const found = records[index++]!
-          if (query.toSeq !== undefined && found.seq > query.toSeq) {
+        while (index < columns.length && remaining > 0 && page.length < READ_PAGE) {
+          const at = index++
+          if (query.toSeq !== undefined && at + 1 > query.toSeq) {
             remaining = 0
             break
           }
-          if (query.fromTime !== undefined && !(found.timeMs >= query.fromTime)) continue
-          if (query.toTime !== undefined && !(found.timeMs <= query.toTime)) continue
-          if (!matches(found.type)) continue
+          const timeMs = columns.timeAt(at)
+          if (query.fromTime !== undefined && !(timeMs >= query.fromTime)) continue
+          if (query.toTime !== undefined && !(timeMs <= query.toTime)) continue
+          if (!matches(columns.envelopes[at]!.type)) continue
           remaining--
-          page.push(found.envelope())
+          page.push(columns.storedAt(at))
         }
         return page
       })
     },
     topics(): TopicStat[] {
       const byType = new Map<string, TopicStat>()
-      for (const found of records) {
+      for (let index = 0; index < columns.length; index++) {
+        const found = columns.envelopes[index]!
         const stat = byType.get(found.type) ?? { type: found.type, count: 0, lastSeq: 0, lastTs: '' }
         stat.count++
-        stat.lastSeq = found.seq
+        stat.lastSeq = index + 1
         stat.lastTs = found.ts
         byType.set(found.type, stat)
       }
@@ -239,7 +204,7 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
       return taken
     },
     async close() {
-      records.length = 0
+      columns.clear()
       ids.clear()
       consumers.clear()
       deadLetters = []

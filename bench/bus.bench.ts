@@ -1,6 +1,7 @@
 // Bus benchmarks (DESIGN.md section 9), each against a baseline measured in the same run:
-// durable publish through SQLite vs raw better-sqlite3 (the log's schema and indexes, 1,000 rows
-// per transaction, same synchronous mode); publish -> durable handler latency at a fixed 10k events/s; memory
+// durable publish through SQLite vs raw better-sqlite3 (bench/raw-sqlite-insert.ts: the log's
+// schema and indexes, 1,000 rows per transaction, same synchronous mode; one row per INSERT and, as
+// the writer does, 32); publish -> durable handler latency at a fixed 10k events/s; memory
 // transport vs Node's EventEmitter; replay vs raw select + JSON.parse; RSS over a long run.
 // Publish is measured for note.added (no redaction rule: the common, non-hashing path) and for
 // chat.query (an x-redact hash rule: one sha256 per event), and SQLite also at synchronous=NORMAL
@@ -11,10 +12,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import Database from 'better-sqlite3'
-import { type Bus, uuidV7 } from '../src/bus/index.ts'
+import type { Bus } from '../src/bus/index.ts'
 import { openBus } from '../src/bus-factory/index.ts'
-import { QUERY_INDEX_SQL, SCHEMA_SQL } from '../src/store/index.ts'
 import { testRegistry } from '../test/kit/test-registry.ts'
+import { RAW_ROWS_PER_STATEMENT, rawInsertRate, type Synchronous } from './raw-sqlite-insert.ts'
 import { type BenchLine, median, percentile, report } from './stats.ts'
 
 const QUICK = process.env.BENCH_QUICK === '1'
@@ -39,8 +40,6 @@ const hashedDraft = (n: number) => ({
   payload: { text: `benchmark question number ${n}` },
   source: 'bench',
 })
-
-type Synchronous = 'FULL' | 'NORMAL'
 
 function tempDir(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), 'localhub-bench-'))
@@ -85,34 +84,6 @@ function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9
 }
 
-/**
- * Raw better-sqlite3 on the log's own schema and indexes (src/store/schema.ts: the UNIQUE id index
- * and the four query indexes), the same columns and the same insert (ON CONFLICT (id) DO NOTHING)
- * with UUIDv7 ids: 1,000 rows per transaction, WAL, the same synchronous mode, a body of the same
- * size. What the store must do per event whoever writes it; the bus's share is the rest.
- */
-function rawInsertRate(dir: string, n: number, body: string, synchronous: Synchronous = 'FULL'): number {
-  const db = new Database(join(dir, `raw-${synchronous}.sqlite`))
-  db.pragma('journal_mode = WAL')
-  db.pragma(`synchronous = ${synchronous}`)
-  db.exec(SCHEMA_SQL)
-  db.exec(QUERY_INDEX_SQL)
-  const insert = db.prepare(
-    'INSERT INTO events (seq, id, type, session_id, session_seq, ts_ms, committed_ms, body, trace_id, source) ' +
-      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
-  )
-  const batch = db.transaction((from: number) => {
-    const now = Date.now()
-    for (let i = from; i < from + BATCH; i++)
-      insert.run(i + 1, uuidV7(now), 'note.added', null, null, now, now, body, null, 'bench')
-  })
-  const start = process.hrtime.bigint()
-  for (let from = 0; from < n; from += BATCH) batch(from)
-  const rate = n / seconds(start)
-  db.close()
-  return rate
-}
-
 async function durablePublish(results: BenchLine[]): Promise<void> {
   const batchRates: number[] = []
   const concurrentRates: number[] = []
@@ -122,6 +93,8 @@ async function durablePublish(results: BenchLine[]): Promise<void> {
   const rawNormalRates: number[] = []
   const busCpu: number[] = []
   const rawCpu: number[] = []
+  const rawManyRates: number[] = []
+  const rawManyCpu: number[] = []
   let sampleBody = ''
   for (let round = 0; round < ROUNDS; round++) {
     const dir = tempDir()
@@ -134,6 +107,11 @@ async function durablePublish(results: BenchLine[]): Promise<void> {
     const raw = await timed(PUBLISH_N, () => rawInsertRate(dir.path, PUBLISH_N, sampleBody))
     rawRates.push(raw.rate)
     rawCpu.push(raw.cpuUs)
+    const rawMany = await timed(PUBLISH_N, () =>
+      rawInsertRate(dir.path, PUBLISH_N, sampleBody, 'FULL', RAW_ROWS_PER_STATEMENT),
+    )
+    rawManyRates.push(rawMany.rate)
+    rawManyCpu.push(rawMany.cpuUs)
     const start = process.hrtime.bigint()
     const concurrentN = PUBLISH_N / 2
     for (let from = 0; from < concurrentN; from += BATCH) {
@@ -171,6 +149,16 @@ async function durablePublish(results: BenchLine[]): Promise<void> {
       note: 'pairedRatio: median of per-round bus/raw, each pair back to back; cpuRatio: raw CPU per event / bus CPU per event',
     }),
   )
+  results.push({
+    ...line('bus.sqlite.publishMany.vs-multi-row-raw', batchRates, PUBLISH_N, { type: 'note.added' }),
+    baseline: Math.round(median(rawManyRates)),
+    baselineName: `better-sqlite3 raw insert, same schema and indexes, ${RAW_ROWS_PER_STATEMENT} rows per INSERT as the writer does, 1000 rows/tx, synchronous=FULL`,
+    ratio: Number((median(batchRates) / median(rawManyRates)).toFixed(3)),
+    pairedRatio: pairedRatio(batchRates, rawManyRates),
+    cpuUsPerEvent: { bus: round2(median(busCpu)), baseline: round2(median(rawManyCpu)) },
+    cpuRatio: Number((median(rawManyCpu) / median(busCpu)).toFixed(3)),
+    note: 'the same bus rounds as bus.sqlite.publishMany, against the baseline that inserts the way the writer does',
+  })
   results.push(line('bus.sqlite.publish.concurrent', concurrentRates, PUBLISH_N / 2, { type: 'note.added' }))
   results.push(
     line('bus.sqlite.publishMany.hashed', hashedRates, VARIANT_N, {

@@ -1,17 +1,15 @@
 import type { Envelope } from '../contracts/index.ts'
 
-/** The envelope's JSON split around where seq and sessionSeq go, so it is serialised once, before the lock. */
-export interface EnvelopeJsonParts {
-  head: string
-  tail: string
-}
-
 /**
- * One JSON.stringify per event: the fields before seq are copied field by field into an object
- * of one fixed shape (no rest/spread, which allocate and stay polymorphic), then the text is cut
- * where seq goes. A validated envelope has only the known fields (the schema forbids others).
+ * The stored JSON of an envelope: one JSON.stringify, with seq (and sessionSeq, which an event
+ * has exactly when it has a sessionId) in their canonical place. The fields are copied one by one
+ * into an object of one fixed shape (no rest/spread, which allocate and stay polymorphic). A
+ * validated envelope has only the known fields (the schema forbids others).
+ *
+ * The writer serialises before its transaction, with the seq it expects the event to get; when
+ * the guess was wrong, `resequenceEnvelopeJson` rewrites the two numbers (decision 1744).
  */
-export function envelopeJsonParts(envelope: Envelope): EnvelopeJsonParts {
+export function envelopeJson(envelope: Envelope, seq: number, sessionSeq: number | undefined): string {
   const head: Record<string, unknown> = {
     id: envelope.id,
     type: envelope.type,
@@ -25,26 +23,32 @@ export function envelopeJsonParts(envelope: Envelope): EnvelopeJsonParts {
   if (envelope.sessionId !== undefined) head.sessionId = envelope.sessionId
   head.tenant = envelope.tenant
   if (envelope.idempotencyKey !== undefined) head.idempotencyKey = envelope.idempotencyKey
-  // A placeholder in seq's canonical place; the text is cut around it.
-  head.seq = 0
+  head.seq = seq
+  if (sessionSeq !== undefined) head.sessionSeq = sessionSeq
   head.payload = envelope.payload
   if (envelope.meta !== undefined) head.meta = envelope.meta
-  const json = JSON.stringify(head)
-  const at = json.indexOf(SPLIT_TEXT)
-  if (at < 0) throw new Error('serialising an envelope lost the seq placeholder')
-  return { head: json.slice(0, at), tail: json.slice(at + SPLIT_TEXT.length) }
+  return JSON.stringify(head)
 }
 
-// `,"` can only be structure (a quote inside a string value is escaped) and no field before seq
-// is named seq, so the first match is the placeholder.
-const SPLIT_TEXT = ',"seq":0,'
+function sequenceText(seq: number, sessionSeq: number | undefined): string {
+  return sessionSeq === undefined ? `,"seq":${seq},` : `,"seq":${seq},"sessionSeq":${sessionSeq},`
+}
 
-export function joinEnvelopeJson(
-  parts: EnvelopeJsonParts,
+/**
+ * `json` (made by envelopeJson with writtenSeq and writtenSessionSeq) with seq and sessionSeq
+ * instead. `,"` can only be structure (a quote inside a string value is escaped) and every field
+ * before seq is a string or a number, so the first match is the one envelopeJson wrote.
+ */
+export function resequenceEnvelopeJson(
+  json: string,
+  writtenSeq: number,
+  writtenSessionSeq: number | undefined,
   seq: number,
   sessionSeq: number | undefined,
 ): string {
-  return sessionSeq === undefined
-    ? `${parts.head},"seq":${seq},${parts.tail}`
-    : `${parts.head},"seq":${seq},"sessionSeq":${sessionSeq},${parts.tail}`
+  if (writtenSeq === seq && writtenSessionSeq === sessionSeq) return json
+  const written = sequenceText(writtenSeq, writtenSessionSeq)
+  const at = json.indexOf(written)
+  if (at < 0) throw new Error('the stored JSON lost its seq')
+  return json.slice(0, at) + sequenceText(seq, sessionSeq) + json.slice(at + written.length)
 }

@@ -1,6 +1,7 @@
 import type { AppendItem, AppendOutcome, ConsumerChanges } from '../bus/index.ts'
 import { HubError, toHubError } from '../contracts/index.ts'
-import { type EnvelopeJsonParts, envelopeJsonParts, joinEnvelopeJson } from './envelope-json.ts'
+import { envelopeJson, resequenceEnvelopeJson } from './envelope-json.ts'
+import { EventRows, ROWS_PER_STATEMENT, timeColumn, traceColumn } from './event-rows.ts'
 import type { SqliteDatabase } from './open-database.ts'
 import { makeRecord, type RecentEvents } from './recent-events.ts'
 import { RETIRED_IDS_UNTIL_KEY } from './schema.ts'
@@ -22,10 +23,19 @@ function duplicateOf(id: string, row: DuplicateRow): AppendOutcome {
     : { id, seq: row.seq, sessionSeq: row.session_seq, duplicate: true }
 }
 
+function storedOutcome(id: string, seq: number, sessionSeq: number | undefined): AppendOutcome {
+  return sessionSeq === undefined ? { id, seq, duplicate: false } : { id, seq, sessionSeq, duplicate: false }
+}
+
 interface AppendJob {
   kind: 'append'
   items: AppendItem[]
-  parts: EnvelopeJsonParts[]
+  /** Each event's stored JSON, serialised at append with the seq it was expected to get. */
+  bodies: string[]
+  /** The seq written into bodies[0]; bodies[i] has firstGuess + i. */
+  firstGuess: number
+  /** The sessionSeq written into each body of an event with a session (absent: none has one). */
+  sessionGuesses: (number | undefined)[] | undefined
   resolve(outcomes: AppendOutcome[]): void
   reject(error: Error): void
 }
@@ -43,6 +53,7 @@ type Job = AppendJob | ConsumerJob
  * together in one IMMEDIATE transaction when the batch is full or its time window ends (group
  * commit); every waiting publish resolves after that commit. Other processes' writers serialise
  * on SQLite's write lock; seq comes from log_head inside the transaction, so it stays global.
+ * Runs of events with no idempotency key go in multi-row INSERTs (decision 1744).
  */
 export class EventWriter {
   private jobs: Job[] = []
@@ -51,8 +62,16 @@ export class EventWriter {
   private immediate: NodeJS.Immediate | undefined
   private readonly sessionSeqs = new Map<string, number>()
   private knownHead = -1
+  /** The seq the next appended event is expected to get: the head after the queued events. */
+  private nextSeqGuess = 1
+  /** The last sessionSeq expected for each session with queued events. */
+  private readonly sessionGuesses = new Map<string, number>()
   private closed = false
   private readonly statements
+  private readonly rows: EventRows
+  /** The stored JSON and sessionSeq of each row of the multi-row INSERT being built. */
+  private readonly chunkBodies = new Array<string>(ROWS_PER_STATEMENT)
+  private readonly chunkSessionSeqs = new Array<number | undefined>(ROWS_PER_STATEMENT)
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -60,6 +79,7 @@ export class EventWriter {
     private readonly recent: RecentEvents,
     private readonly onError: (error: HubError, where: string) => void,
   ) {
+    this.rows = new EventRows(db)
     this.statements = {
       head: db.prepare('SELECT last_seq FROM log_head WHERE id = 1').pluck(),
       setHead: db.prepare('UPDATE log_head SET last_seq = ? WHERE id = 1'),
@@ -84,18 +104,34 @@ export class EventWriter {
         'INSERT OR REPLACE INTO consumer_attempts (name, seq, attempts, last_error) VALUES (?, ?, ?, ?)',
       ),
     }
+    this.nextSeqGuess = (this.statements.head.get() as number) + 1
   }
 
   append(items: AppendItem[]): Promise<AppendOutcome[]> {
     if (this.closed)
       return Promise.reject(new HubError('E_DEPENDENCY_UNAVAILABLE', 'the event store is closed'))
-    // Serialised here, outside the transaction, once per event.
-    const parts = new Array<EnvelopeJsonParts>(items.length)
-    for (let index = 0; index < items.length; index++)
-      parts[index] = envelopeJsonParts(items[index]!.envelope)
+    // Serialised here, outside the transaction, once per event, with the seq it will most likely
+    // get (this process's head plus what is queued); a wrong guess is rewritten at commit.
+    const count = items.length
+    const bodies = new Array<string>(count)
+    const firstGuess = this.nextSeqGuess
+    let sessionGuesses: (number | undefined)[] | undefined
+    for (let index = 0; index < count; index++) {
+      const envelope = items[index]!.envelope
+      const sessionId = envelope.sessionId
+      let sessionGuess: number | undefined
+      if (sessionId !== undefined) {
+        sessionGuess = (this.sessionGuesses.get(sessionId) ?? this.sessionSeqs.get(sessionId) ?? 0) + 1
+        this.sessionGuesses.set(sessionId, sessionGuess)
+        sessionGuesses ??= new Array<number | undefined>(count)
+        sessionGuesses[index] = sessionGuess
+      }
+      bodies[index] = envelopeJson(envelope, firstGuess + index, sessionGuess)
+    }
+    this.nextSeqGuess = firstGuess + count
     return new Promise((resolve, reject) => {
-      this.jobs.push({ kind: 'append', items, parts, resolve, reject })
-      this.waitingEvents += items.length
+      this.jobs.push({ kind: 'append', items, bodies, firstGuess, sessionGuesses, resolve, reject })
+      this.waitingEvents += count
       this.schedule()
     })
   }
@@ -126,6 +162,7 @@ export class EventWriter {
     if (jobs.length === 0) return
     this.jobs = []
     this.waitingEvents = 0
+    this.sessionGuesses.clear()
     const results = new Map<AppendJob, AppendOutcome[]>()
     const committed: ReturnType<typeof makeRecord>[] = []
     try {
@@ -139,26 +176,15 @@ export class EventWriter {
         for (const job of jobs) {
           if (job.kind === 'consumer') this.writeConsumer(job, now)
           else {
-            const outcomes: AppendOutcome[] = []
-            const { items, parts } = job
-            for (let index = 0; index < items.length; index++) {
-              const outcome = this.writeEvent(
-                items[index]!,
-                parts[index]!,
-                head + 1,
-                now,
-                retiredIds,
-                committed,
-              )
-              if (!outcome.duplicate) head = outcome.seq
-              outcomes.push(outcome)
-            }
+            const outcomes = new Array<AppendOutcome>(job.items.length)
+            head = this.writeJob(job, outcomes, head, now, retiredIds, committed)
             results.set(job, outcomes)
           }
         }
         if (committed.length > 0) this.statements.setHead.run(head)
         this.db.exec('COMMIT')
         this.knownHead = head
+        this.nextSeqGuess = head + 1
       } catch (error) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK')
         throw error
@@ -177,14 +203,115 @@ export class EventWriter {
     for (const [job, outcomes] of results) job.resolve(outcomes)
   }
 
+  /** Writes one job's events in order; returns the new head. */
+  private writeJob(
+    job: AppendJob,
+    outcomes: AppendOutcome[],
+    head: number,
+    now: number,
+    retiredIds: boolean,
+    committed: ReturnType<typeof makeRecord>[],
+  ): number {
+    const items = job.items
+    let index = 0
+    while (index < items.length) {
+      // A run of events whose only key is their id (checked by the id index in the INSERT itself).
+      let end = index
+      if (!retiredIds)
+        while (end < items.length && end - index < ROWS_PER_STATEMENT && items[end]!.dedupeKeys.length <= 1)
+          end++
+      if (end - index >= 2) {
+        if (this.writeRows(job, index, end, outcomes, head, now, committed)) {
+          head += end - index
+          index = end
+          continue
+        }
+        // A duplicate in the run: nothing of it was kept, nor may the session seqs it counted.
+        this.sessionSeqs.clear()
+      }
+      // One by one: an event with an idempotency key, a lone event, or a run with a duplicate.
+      for (const stop = Math.max(end, index + 1); index < stop; index++) {
+        const outcome = this.writeEvent(job, index, head + 1, now, retiredIds, committed)
+        if (!outcome.duplicate) head = outcome.seq
+        outcomes[index] = outcome
+      }
+    }
+    return head
+  }
+
+  private nextSessionSeq(sessionId: string): number {
+    const last = this.sessionSeqs.get(sessionId)
+    return (last ?? (this.statements.sessionMax.get(sessionId) as number | null) ?? 0) + 1
+  }
+
+  /** Events from..to-1 (keyed only by their ids) in one statement; false when one was a duplicate. */
+  private writeRows(
+    job: AppendJob,
+    from: number,
+    to: number,
+    outcomes: AppendOutcome[],
+    head: number,
+    now: number,
+    committed: ReturnType<typeof makeRecord>[],
+  ): boolean {
+    const { items, bodies, firstGuess, sessionGuesses } = job
+    const rows = this.rows
+    const chunkBodies = this.chunkBodies
+    const chunkSessionSeqs = this.chunkSessionSeqs
+    for (let index = from; index < to; index++) {
+      const item = items[index]!
+      const envelope = item.envelope
+      const seq = head + 1 + index - from
+      const sessionId = envelope.sessionId
+      let sessionSeq: number | undefined
+      if (sessionId !== undefined) {
+        sessionSeq = this.nextSessionSeq(sessionId)
+        // Counted now for the next event of the same session in this run; cleared if it fails.
+        this.sessionSeqs.set(sessionId, sessionSeq)
+      }
+      const body = resequenceEnvelopeJson(
+        bodies[index]!,
+        firstGuess + index,
+        sessionGuesses?.[index],
+        seq,
+        sessionSeq,
+      )
+      chunkBodies[index - from] = body
+      chunkSessionSeqs[index - from] = sessionSeq
+      rows.add(
+        seq,
+        envelope.id,
+        envelope.type,
+        sessionId ?? null,
+        sessionSeq ?? null,
+        timeColumn(item),
+        now,
+        body,
+        traceColumn(envelope),
+        envelope.source ?? null,
+      )
+    }
+    if (!rows.run()) return false
+    if (this.sessionSeqs.size > 100_000) this.sessionSeqs.clear()
+    for (let index = from; index < to; index++) {
+      const envelope = items[index]!.envelope
+      const seq = head + 1 + index - from
+      const sessionSeq = chunkSessionSeqs[index - from]
+      committed.push(makeRecord(seq, envelope.type, envelope.sessionId, chunkBodies[index - from]!))
+      outcomes[index] = storedOutcome(envelope.id, seq, sessionSeq)
+    }
+    return true
+  }
+
   private writeEvent(
-    item: AppendItem,
-    parts: EnvelopeJsonParts,
+    job: AppendJob,
+    index: number,
     seq: number,
     now: number,
     retiredIds: boolean,
     committed: ReturnType<typeof makeRecord>[],
   ): AppendOutcome {
+    const item = job.items[index]!
     const envelope = item.envelope
     const s = this.statements
     const keys = item.dedupeKeys
@@ -207,24 +334,24 @@ export class EventWriter {
       }
     let sessionSeq: number | undefined
     const sessionId = envelope.sessionId
-    if (sessionId !== undefined) {
-      let last = this.sessionSeqs.get(sessionId)
-      if (last === undefined) last = (s.sessionMax.get(sessionId) as number | null) ?? 0
-      sessionSeq = last + 1
-    }
-    const body = joinEnvelopeJson(parts, seq, sessionSeq)
-    const timeMs = item.timeMs ?? Date.parse(envelope.ts)
+    if (sessionId !== undefined) sessionSeq = this.nextSessionSeq(sessionId)
+    const body = resequenceEnvelopeJson(
+      job.bodies[index]!,
+      job.firstGuess + index,
+      job.sessionGuesses?.[index],
+      seq,
+      sessionSeq,
+    )
     const inserted = s.insert.run(
       seq,
       envelope.id,
       envelope.type,
       sessionId ?? null,
       sessionSeq ?? null,
-      Number.isFinite(timeMs) ? timeMs : null,
+      timeColumn(item),
       now,
       body,
-      // NULL for the root of its own trace (schema.ts): the trace index holds only followers.
-      envelope.traceId === envelope.id ? null : (envelope.traceId ?? ''),
+      traceColumn(envelope),
       envelope.source ?? null,
     ).changes
     if (inserted === 0) {
@@ -241,9 +368,7 @@ export class EventWriter {
         if (!isIdKey(key)) s.dedupePut.run(key, envelope.id, seq, sessionSeq ?? null, expires)
     }
     committed.push(makeRecord(seq, envelope.type, sessionId, body))
-    return sessionSeq === undefined
-      ? { id: envelope.id, seq, duplicate: false }
-      : { id: envelope.id, seq, sessionSeq, duplicate: false }
+    return storedOutcome(envelope.id, seq, sessionSeq)
   }
 
   private writeConsumer(job: ConsumerJob, now: number): void {

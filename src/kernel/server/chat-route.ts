@@ -1,6 +1,14 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { HubError, ok, type ValidationIssue } from '../../contracts/index.ts'
+import {
+  type ClockMark,
+  clockMark,
+  type KernelTiming,
+  openTurnClock,
+  type TurnClock,
+  timingComment,
+} from '../telemetry/index.ts'
 import { HttpHubError, hubErrorOf, sendError, toErrorReply } from './error-replies.ts'
 import { type Pulled, pullParts } from './pull-parts.ts'
 import { CHAT_SCHEMA } from './route-schemas.ts'
@@ -115,28 +123,39 @@ async function writeSse(
   first: Pulled<ChatPart>,
   rest: AsyncGenerator<Pulled<ChatPart>>,
   signal: AbortSignal,
+  timing: { clock: TurnClock | undefined; onTiming: ((timing: KernelTiming) => void) | undefined },
 ): Promise<void> {
   const gone = () => response.destroyed || response.writableEnded
-  const write = async (frame: string) => {
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        response.off('drain', done)
+        response.off('close', done)
+        resolve()
+      }
+      response.on('drain', done)
+      response.on('close', done)
+    })
+  let clock = timing.clock
+  let measured: KernelTiming | undefined
+  const send = async (pulled: Pulled<ChatPart>) => {
     if (gone()) return
-    if (!response.write(frame)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          response.off('drain', done)
-          response.off('close', done)
-          resolve()
-        }
-        response.on('drain', done)
-        response.on('close', done)
-      })
+    const full = !response.write(frameOf(pulled, signal))
+    // The first answer frame handed to the socket ends the hub's share of the first token (decision 1747).
+    if (clock !== undefined && pulled.kind === 'part' && pulled.value.event === 'stream.chunk') {
+      measured = clock.finish(clockMark())
+      clock = undefined
+      if (measured !== undefined) timing.onTiming?.(measured)
     }
+    if (full) await drained()
   }
   try {
-    await write(frameOf(first, signal))
-    for await (const pulled of rest) await write(frameOf(pulled, signal))
+    await send(first)
+    for await (const pulled of rest) await send(pulled)
   } catch (error) {
-    await write(sseFrame('error', toErrorReply(error).body))
+    if (!gone()) response.write(sseFrame('error', toErrorReply(error).body))
   } finally {
+    if (measured !== undefined && !gone()) response.write(timingComment(measured))
     if (!gone()) response.end()
   }
 }
@@ -173,9 +192,16 @@ export function registerChatRoute(
     config: ServerConfig
     inflight: Set<InflightChat>
     onActive: (delta: number) => void
+    /** The hub's share of each streamed turn's first token. */
+    onKernelTiming?: (timing: KernelTiming) => void
   },
 ): void {
-  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => refuseNonJson(request, reply)
+  // CPU time when the route's first hook runs: the start of the hub's CPU share of a turn (decision 1747).
+  const cpuAtRoute = new WeakMap<FastifyRequest, ClockMark>()
+  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (context.onKernelTiming !== undefined) cpuAtRoute.set(request, clockMark())
+    return refuseNonJson(request, reply)
+  }
   app.post(
     '/chat',
     {
@@ -186,13 +212,21 @@ export function registerChatRoute(
       schema: CHAT_SCHEMA,
     },
     async (request, reply) => {
+      // Fastify's clock starts when it takes the request (before hooks, body parsing, validation).
+      const arrivedAt = performance.now() - reply.elapsedTime
       const body = parseChatBody(request.body)
       const controller = new AbortController()
       let finish: () => void = () => {}
       const entry: InflightChat = { controller, done: new Promise<void>((resolve) => (finish = resolve)) }
       context.inflight.add(entry)
       context.onActive(1)
+      const routeMark = cpuAtRoute.get(request)
+      const clock =
+        body.stream && routeMark !== undefined
+          ? openTurnClock(request.id, arrivedAt, routeMark.cpuUs)
+          : undefined
       const settle = () => {
+        clock?.close()
         if (!context.inflight.delete(entry)) return
         context.onActive(-1)
         finish()
@@ -223,6 +257,10 @@ export function registerChatRoute(
         if (first.value.kind === 'part' && first.value.value.event === 'error')
           throw hubErrorOf(first.value.value.error)
         if (first.value.kind === 'aborted') throw abortError(controller.signal)
+        // The model request leaves in the microtasks after stream.start; the headers and the start
+        // frame wait for the check phase, so their writes are not on its path (decision 1748).
+        if (first.value.kind === 'part' && first.value.value.event === 'stream.start')
+          await new Promise((resolve) => setImmediate(resolve))
         // Fastify steps aside; the headers its hooks set so far (trace id, security) go out as they are.
         reply.hijack()
         const headers: OutgoingHttpHeaders = {}
@@ -234,7 +272,10 @@ export function registerChatRoute(
           'cache-control': 'no-cache, no-transform',
           'x-accel-buffering': 'no',
         })
-        await writeSse(reply.raw, first.value, parts, controller.signal)
+        await writeSse(reply.raw, first.value, parts, controller.signal, {
+          clock,
+          onTiming: context.onKernelTiming,
+        })
         return reply
       } catch (error) {
         await parts.return()

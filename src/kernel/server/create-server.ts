@@ -152,7 +152,16 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
   installSecurityHooks(app, security)
   installHttpMetrics(app, registry)
   installErrorReplies(app)
-  registerChatRoute(app, { hub, config, inflight, onActive: (delta) => metrics.chatsActive.inc(delta) })
+  registerChatRoute(app, {
+    hub,
+    config,
+    inflight,
+    onActive: (delta) => metrics.chatsActive.inc(delta),
+    onKernelTiming: (timing) => {
+      metrics.chatKernelMs.observe({ phase: 'before_model' }, timing.beforeModelMs)
+      metrics.chatKernelMs.observe({ phase: 'after_first_token' }, timing.afterFirstTokenMs)
+    },
+  })
   registerEventsRoutes(app, { hub, config })
   registerWsEventsRoute(app, { hub, config, metrics, registry: wsRegistry })
   // A revoked principal's open tails end at once, with policy violation (decision 2011).

@@ -8,7 +8,12 @@ export interface ServerMetrics {
   wsEventsDropped: Counter<'reason'>
   wsClosedSlow: Counter
   chatsActive: Gauge
+  /** The hub's share of a POST /chat turn's time to first token, by phase (before_model, after_first_token). */
+  chatKernelMs: Histogram<'phase'>
 }
+
+// Sub-millisecond buckets: issue 17's budget for the hub's share of the first token is 2 ms.
+const KERNEL_BUCKETS_MS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 100]
 
 /** Registers the server's metrics on `registry` (one server per registry: names must be unique). */
 export function createServerMetrics(
@@ -51,6 +56,13 @@ export function createServerMetrics(
       registers,
     }),
     chatsActive: new Gauge({ name: 'localhub_chat_active', help: 'POST /chat turns in flight', registers }),
+    chatKernelMs: new Histogram({
+      name: 'localhub_chat_kernel_ms',
+      help: 'Time the hub itself adds to a POST /chat first token: arrival to model request (before_model), first token read to its frame written (after_first_token)',
+      labelNames: ['phase'],
+      buckets: KERNEL_BUCKETS_MS,
+      registers,
+    }),
   }
 }
 

@@ -18,6 +18,8 @@ export interface HttpRequestOptions {
   target: ServiceTarget
   /** Keep-alive agent owned by the provider; a fresh socket per request when absent. */
   agent?: http.Agent
+  /** Called once the request (head and body) has been handed to the socket. */
+  onSent?: () => void
 }
 
 export interface HttpResponse {
@@ -77,7 +79,7 @@ export function sendHttpRequest(options: HttpRequestOptions): Promise<HttpRespon
       signal.removeEventListener('abort', onAbort)
       finish(() => reject(signal.aborted ? signal.reason : networkFailure(error, target)))
     })
-    request.end(options.body)
+    request.end(options.body, options.onSent)
   })
 }
 

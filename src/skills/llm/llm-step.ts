@@ -1,7 +1,8 @@
 import { HubError } from '../../contracts/index.ts'
 import type { SkillHealth, SkillRuntime, StepContext, ToolPort } from '../../skill-api/index.ts'
 import { buildPrompt } from './prompt-builder.ts'
-import type { LlmChatRequest, LlmMessage, LlmProvider, LlmUsage } from './types.ts'
+import { reportFirstToken } from './request-marks.ts'
+import type { LlmChatRequest, LlmMessage, LlmProvider, LlmRequestMarks, LlmUsage } from './types.ts'
 
 /** Rounds of "model asks for tools, tools answer" in one turn before the turn gives up. */
 export const DEFAULT_MAX_TOOL_ROUNDS = 4
@@ -63,6 +64,7 @@ export function createLlmStep(options: LlmSkillOptions): SkillRuntime {
       const toolPort = options.tools?.()
       const tools = toolPort?.definitions() ?? []
       const started = performance.now()
+      const marks: LlmRequestMarks = {}
       let seq = 0
       let usage: LlmUsage | undefined
       for (let round = 0; ; round++) {
@@ -70,6 +72,7 @@ export function createLlmStep(options: LlmSkillOptions): SkillRuntime {
           messages,
           ...(tools.length === 0 ? {} : { tools }),
           ...(options.temperature === undefined ? {} : { options: { temperature: options.temperature } }),
+          marks,
         }
         const calls: ToolCall[] = []
         let roundText = ''
@@ -84,7 +87,10 @@ export function createLlmStep(options: LlmSkillOptions): SkillRuntime {
             calls.push({ id: delta.id, name: delta.name, arguments: delta.arguments })
             continue
           }
-          if (seq === 0) metrics.observe('ttft_ms', performance.now() - started, { skill: options.id })
+          if (seq === 0) {
+            metrics.observe('ttft_ms', performance.now() - started, { skill: options.id })
+            reportFirstToken(turn.traceId, marks)
+          }
           turn.answer += delta.text
           roundText += delta.text
           onPart({ kind: 'chunk', streamId, seq, text: delta.text })

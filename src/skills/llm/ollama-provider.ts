@@ -13,6 +13,7 @@ import {
 import { callJson, checkVectors } from './http-json.ts'
 import { readBodyText, sendHttpRequest } from './http-request.ts'
 import { NdjsonParser } from './ndjson-parser.ts'
+import { arrivalMark, markFirstToken, markSent } from './request-marks.ts'
 import { withRetries } from './retry.ts'
 import { runStream } from './stream-runner.ts'
 import { readOllamaToolCalls } from './tool-calls.ts'
@@ -119,6 +120,7 @@ export function createOllamaProvider(config: LlmConfig): LlmProvider {
       connectTimeoutMs: config.connectTimeoutMs,
       target,
       agent,
+      ...(request.marks === undefined ? {} : { onSent: markSent(request.marks) }),
     })
     if (response.status !== 200) {
       const text = await readBodyText(response.body, MAX_ERROR_BODY_BYTES, target)
@@ -160,8 +162,12 @@ export function createOllamaProvider(config: LlmConfig): LlmProvider {
           toolCalls > 0 && delta.finishReason === 'stop' ? { ...delta, finishReason: 'tool_calls' } : delta
       }
     }
+    const marks = request.marks
     try {
-      for await (const chunk of response.body as AsyncIterable<Buffer>) yield* handle(parser.push(chunk))
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        if (marks === undefined || marks.firstTokenAt !== undefined) yield* handle(parser.push(chunk))
+        else yield* markFirstToken(marks, arrivalMark(), handle(parser.push(chunk)))
+      }
       yield* handle(parser.end())
     } catch (error) {
       if (signal.aborted) throw signal.reason

@@ -15,6 +15,7 @@ import {
 } from './failures.ts'
 import { callJson, checkVectors } from './http-json.ts'
 import { readBodyText, sendHttpRequest } from './http-request.ts'
+import { arrivalMark, markSent } from './request-marks.ts'
 import { withRetries } from './retry.ts'
 import { type SseEvent, SseParser } from './sse-parser.ts'
 import { runStream } from './stream-runner.ts'
@@ -148,6 +149,7 @@ export function createOpenAiProvider(config: LlmConfig): LlmProvider {
       connectTimeoutMs: config.connectTimeoutMs,
       target,
       agent,
+      ...(request.marks === undefined ? {} : { onSent: markSent(request.marks) }),
     })
     if (response.status !== 200) {
       const text = await readBodyText(response.body, MAX_ERROR_BODY_BYTES, target)
@@ -171,10 +173,16 @@ export function createOpenAiProvider(config: LlmConfig): LlmProvider {
     }
     try {
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        const marks = request.marks?.firstTokenAt === undefined ? request.marks : undefined
+        const arrived = marks === undefined ? undefined : arrivalMark()
         for (const event of parser.push(chunk)) {
           if (state.finished) continue
           const text = interpretEvent(event, state, target)
           if (text !== '') {
+            if (marks !== undefined && arrived !== undefined && marks.firstTokenAt === undefined) {
+              marks.firstTokenAt = arrived.at
+              marks.firstTokenCpuUs = arrived.cpuUs
+            }
             state.tokenParts++
             yield { type: 'token', text }
           } else if (state.sawToolFragment) {

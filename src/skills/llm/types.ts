@@ -49,6 +49,21 @@ export interface LlmChatRequest {
   options?: LlmChatOptions
   /** Functions the model may call; it answers with `tool_call` parts instead of text when it does. */
   tools?: LlmToolDefinition[]
+  /** Filled by HTTP providers (performance.now() ms) so the hub can tell its own time from the model's. */
+  marks?: LlmRequestMarks
+}
+
+/**
+ * When the model request left (its body handed to the socket) and when the bytes of the first token
+ * reached the provider's reader. Only the first of each is kept: a retry's or a later tool round's
+ * request does not move them.
+ */
+export interface LlmRequestMarks {
+  sentAt?: number
+  firstTokenAt?: number
+  /** The process's CPU time (user + system, µs) at the same two moments. */
+  sentCpuUs?: number
+  firstTokenCpuUs?: number
 }
 
 export interface LlmUsage {

@@ -97,46 +97,49 @@ export function readContext(
 
   const loadFact = database.prepare('SELECT id, kind, text, ts FROM facts WHERE id = ?')
   const loadEpisode = database.prepare('SELECT id, session_id, summary, ts FROM episodes WHERE id = ?')
-  type Candidate = { kind: 'fact'; item: ContextFact } | { kind: 'summary'; item: ContextSummary }
-  const candidates: Candidate[] = []
-  for (const { key, score } of fuseRankings([factLexical, factRecent])) {
-    const row = loadFact.get(key) as { id: string; kind: FactKind; text: string; ts: number }
-    candidates.push({
-      kind: 'fact',
-      // Scrubbed when read as well, so a store written before scrubbing never reaches a prompt.
-      item: {
-        id: row.id,
-        kind: row.kind,
-        text: scrubMemoryText(row.text).text,
-        ts: new Date(row.ts).toISOString(),
-        score,
-      },
-    })
-  }
-  for (const { key, score } of fuseRankings([episodeLexical, episodeRecent])) {
-    const row = loadEpisode.get(key) as { id: string; session_id: string; summary: string; ts: number }
-    candidates.push({
-      kind: 'summary',
-      item: {
-        id: row.id,
-        sessionId: row.session_id,
-        text: scrubMemoryText(row.summary).text,
-        ts: new Date(row.ts).toISOString(),
-        score,
-      },
-    })
-  }
-  candidates.sort((a, b) => b.item.score - a.item.score)
+  // Ranked by fused score first (a stable sort: facts before summaries on a tie, each in fused
+  // order); rows are read and scrubbed only for candidates that can still be taken, so a turn does
+  // not load and scrub the ~60 candidates of which at most `limit` of each kind are used.
+  type Candidate = { kind: 'fact' | 'summary'; key: string; score: number }
+  const candidates: Candidate[] = [
+    ...fuseRankings([factLexical, factRecent]).map(({ key, score }) => ({
+      kind: 'fact' as const,
+      key,
+      score,
+    })),
+    ...fuseRankings([episodeLexical, episodeRecent]).map(({ key, score }) => ({
+      kind: 'summary' as const,
+      key,
+      score,
+    })),
+  ]
+  candidates.sort((a, b) => b.score - a.score)
 
   const context: MemoryContext = { facts: [], summaries: [], chars: 0 }
-  for (const candidate of candidates) {
-    const length = candidate.item.text.length
-    if (context.chars + length > maxChars) continue
-    if (candidate.kind === 'fact' && context.facts.length < limit) context.facts.push(candidate.item)
-    else if (candidate.kind === 'summary' && context.summaries.length < limit)
-      context.summaries.push(candidate.item)
-    else continue
-    context.chars += length
+  for (const { kind, key, score } of candidates) {
+    if (context.facts.length >= limit && context.summaries.length >= limit) break
+    if (kind === 'fact') {
+      if (context.facts.length >= limit) continue
+      const row = loadFact.get(key) as { id: string; kind: FactKind; text: string; ts: number }
+      // Scrubbed when read as well, so a store written before scrubbing never reaches a prompt.
+      const text = scrubMemoryText(row.text).text
+      if (context.chars + text.length > maxChars) continue
+      context.facts.push({ id: row.id, kind: row.kind, text, ts: new Date(row.ts).toISOString(), score })
+      context.chars += text.length
+    } else {
+      if (context.summaries.length >= limit) continue
+      const row = loadEpisode.get(key) as { id: string; session_id: string; summary: string; ts: number }
+      const text = scrubMemoryText(row.summary).text
+      if (context.chars + text.length > maxChars) continue
+      context.summaries.push({
+        id: row.id,
+        sessionId: row.session_id,
+        text,
+        ts: new Date(row.ts).toISOString(),
+        score,
+      })
+      context.chars += text.length
+    }
   }
   return context
 }

@@ -1,14 +1,25 @@
 // Finds every *.test.ts under src/ and test/ (Node 20's test runner takes no globs) and runs them
 // with node:test. Arguments narrow the set: `npm run test:unit -- bus` runs files whose path has "bus".
+// `--record-durations` writes each file's wall time to test/durations.json (see scripts/test-shards.ts).
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { isAbsolute, join, relative } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { type FileSeconds, planShards, readDurations, writeDurations } from './test-shards.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const filters = process.argv.slice(2)
+const durationsPath = join(root, 'test', 'durations.json')
+const reporterPath = join(root, 'scripts', 'test-durations-reporter.mjs')
+const options = process.argv.slice(2).filter((argument) => argument.startsWith('--'))
+const filters = process.argv.slice(2).filter((argument) => !argument.startsWith('--'))
+const unknown = options.filter((option) => option !== '--record-durations')
+if (unknown.length > 0) {
+  process.stderr.write(`unknown option ${unknown.join(' ')} (known: --record-durations)\n`)
+  process.exit(1)
+}
+const recordDurations = options.includes('--record-durations')
 
 function* testFiles(dir: string): Generator<string> {
   for (const name of readdirSync(dir).sort()) {
@@ -19,10 +30,12 @@ function* testFiles(dir: string): Generator<string> {
   }
 }
 
-const files = ['src', 'test', 'web']
+const allFiles = ['src', 'test', 'web']
   .flatMap((top) => [...testFiles(join(root, top))])
   .map((file) => relative(root, file))
-  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+const files = allFiles.filter(
+  (file) => filters.length === 0 || filters.some((filter) => file.includes(filter)),
+)
 
 if (files.length === 0) {
   process.stderr.write(`no test files match ${filters.join(' ')}\n`)
@@ -30,20 +43,34 @@ if (files.length === 0) {
 }
 /**
  * Test files run one at a time in each shard (node:test's default on 2 cores); shards run side by
- * side, so waiting tests (audio played in real time, browsers, child processes) overlap. Each shard
- * has its own default data dir: a CLI test that finds "the running hub" through it sees only its
- * own shard's hubs.
+ * side, so waiting tests (audio played in real time, browsers, child processes) overlap. Two, not
+ * three, on 2 cores (decision 2055); TEST_SHARDS overrides. Each shard has its own default data
+ * dir: a CLI test that finds "the running hub" through it sees only its own shard's hubs.
  */
 const DEFAULT_SHARDS = 2
 const shardCount = Math.max(1, Math.min(files.length, Number(process.env.TEST_SHARDS ?? DEFAULT_SHARDS) || 1))
+const reportDir = mkdtempSync(join(tmpdir(), 'localhub-test-durations-'))
 
-function runShard(index: number, shardFiles: string[]): Promise<number> {
+type ShardResult = { code: number; wallSeconds: number }
+
+function runShard(index: number, shardFiles: string[]): Promise<ShardResult> {
   // A command a test runs without --data must never reach the real home's data directory
   // (decision 1541): the default data dir of the whole shard is a temporary folder.
   const dataHome = mkdtempSync(join(tmpdir(), 'localhub-test-data-home-'))
+  const started = performance.now()
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=180000', ...shardFiles],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      `--test-reporter=${reporterPath}`,
+      `--test-reporter-destination=${join(reportDir, `shard-${index + 1}.ndjson`)}`,
+      '--test-timeout=180000',
+      ...shardFiles,
+    ],
     {
       cwd: root,
       stdio: shardCount === 1 ? 'inherit' : ['ignore', 'pipe', 'pipe'],
@@ -62,15 +89,74 @@ function runShard(index: number, shardFiles: string[]): Promise<number> {
   return new Promise((resolve) =>
     child.on('exit', (code, signal) => {
       rmSync(dataHome, { recursive: true, force: true })
-      resolve(code ?? (signal ? 1 : 0))
+      resolve({ code: code ?? (signal ? 1 : 0), wallSeconds: (performance.now() - started) / 1000 })
     }),
   )
 }
 
-// Slow files are spread over the shards: round robin over the files by size, largest first.
-const bySize = [...files].sort((a, b) => statSync(join(root, b)).size - statSync(join(root, a)).size)
-const shards = Array.from({ length: shardCount }, (_, index) =>
-  bySize.filter((_, position) => position % shardCount === index).sort(),
+type Measured = { file: string; seconds: number; passed: boolean; shard: number }
+
+function readMeasured(shard: number): Measured[] {
+  let text = ''
+  try {
+    text = readFileSync(join(reportDir, `shard-${shard + 1}.ndjson`), 'utf8')
+  } catch {
+    return []
+  }
+  const measured: Measured[] = []
+  for (const line of text.split('\n')) {
+    let entry: { file: string; milliseconds: number; passed: boolean }
+    try {
+      entry = JSON.parse(line)
+    } catch {
+      continue // an empty line, or the last one of a shard that was killed mid-write
+    }
+    const file = isAbsolute(entry.file) ? relative(root, entry.file) : entry.file
+    measured.push({ file, seconds: entry.milliseconds / 1000, passed: entry.passed, shard })
+  }
+  return measured
+}
+
+const SUMMARY_LINES = 20
+
+function printSummary(results: ShardResult[], measured: Measured[], plannedSeconds: number[]): void {
+  const sorted = [...measured].sort((a, b) => b.seconds - a.seconds)
+  const lines = [
+    `\ntest files by wall time (slowest ${Math.min(SUMMARY_LINES, sorted.length)} of ${sorted.length}):`,
+  ]
+  for (const entry of sorted.slice(0, SUMMARY_LINES)) {
+    const mark = entry.passed ? '' : '  (failed)'
+    lines.push(`  ${entry.seconds.toFixed(1).padStart(7)} s  [${entry.shard + 1}] ${entry.file}${mark}`)
+  }
+  results.forEach((result, shard) => {
+    const count = measured.filter((entry) => entry.shard === shard).length
+    lines.push(
+      `  shard ${shard + 1}: ${result.wallSeconds.toFixed(1)} s wall, ${count} files (planned ${plannedSeconds[shard]!.toFixed(1)} s)`,
+    )
+  })
+  process.stdout.write(`${lines.join('\n')}\n`)
+}
+
+const recorded = readDurations(durationsPath)
+const plan = planShards(files, recorded, shardCount)
+const results = await Promise.all(plan.map((shard, index) => runShard(index, shard.files)))
+const measured = results.flatMap((_, shard) => readMeasured(shard))
+rmSync(reportDir, { recursive: true, force: true })
+printSummary(
+  results,
+  measured,
+  plan.map((shard) => shard.seconds),
 )
-const codes = await Promise.all(shards.map((shardFiles, index) => runShard(index, shardFiles)))
-process.exit(codes.find((code) => code !== 0) ?? 0)
+
+if (recordDurations) {
+  // A failed file's time may be a timeout, not its cost: it keeps its earlier figure.
+  const next: FileSeconds = { ...recorded }
+  for (const entry of measured) if (entry.passed) next[entry.file] = entry.seconds
+  // Files that no longer exist leave the record (any run sees the whole tree).
+  for (const file of Object.keys(next)) if (!allFiles.includes(file)) delete next[file]
+  writeDurations(durationsPath, next, new Date())
+  process.stdout.write(
+    `recorded ${measured.filter((entry) => entry.passed).length} file durations in ${relative(root, durationsPath)}\n`,
+  )
+}
+process.exit(results.find((result) => result.code !== 0)?.code ?? 0)

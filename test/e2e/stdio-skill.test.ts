@@ -126,7 +126,9 @@ describe('transport: stdio skills in a real hub', () => {
     const hub = await hubWith(
       t,
       stdioSkill('skill.echo', ECHO) +
-        stdioSkill('skill.slow', ECHO, '    config: { arguments: { delay_ms: 3000 } }\n'),
+        // The kill follows the step's start within milliseconds (the hub runs in this process), so
+        // 1.5 s keeps the call in flight; the second turn waits it out in full.
+        stdioSkill('skill.slow', ECHO, '    config: { arguments: { delay_ms: 1500 } }\n'),
       `      - { call: "skill.echo", mode: "echo" }
       - { call: "skill.slow", mode: "slow_echo", optional: true }
       - { emit: "turn.end" }`,

@@ -77,6 +77,7 @@ describe('Wyoming satellites as wake-word sources', { timeout: 300_000 }, () => 
       'voice.talk.started',
       'voice.talk.ended',
       'turn.start',
+      'turn.end',
       'voice.start',
       'error.raised',
     ])
@@ -204,7 +205,11 @@ describe('Wyoming satellites as wake-word sources', { timeout: 300_000 }, () => 
         seenOf('turn.start', from).length === 2 &&
         satellite.received.slice(playing).filter((event) => event.type === 'audio-stop').length >= 2,
     )
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    // Both turns of this test (the cancelled one and the answered one) have ended.
+    const turnIds = seenOf('turn.start', from).map((event) => event.traceId)
+    await until(() =>
+      turnIds.every((traceId) => seenOf('turn.end', from).some((event) => event.traceId === traceId)),
+    )
     // That turn has ended and restart_on_end was false: the stream is no longer listened to; its
     // audio is dropped like the trailing audio of an utterance the hub ended (no error, no wake).
     const after = satellite.received.length

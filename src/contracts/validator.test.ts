@@ -185,11 +185,25 @@ describe('payload schemas compiled on first use', () => {
       payload: { text: 'hello' },
     })
     assert.equal(good.ok, true)
-    assert.throws(
-      () => contracts.validatePayload('chat.query', 2, { text: 'hello' }),
-      (error: { code?: string; message?: string }) =>
-        error.code === 'E_VALIDATION' &&
-        /catalog schema of chat\.query@2 does not compile/.test(error.message ?? ''),
-    )
+    const issues = contracts.validatePayload('chat.query', 2, { text: 'hello' })
+    assert.equal(issues.length, 1)
+    assert.equal(issues[0]!.path, '/type')
+    assert.match(issues[0]!.message, /catalog schema of chat\.query@2 does not compile/)
+    const refused = contracts.validateEnvelope({
+      id: '01890a5d-ac96-774b-bcce-b302099a8057',
+      type: 'chat.query',
+      version: 2,
+      ts: '2026-01-01T00:00:00Z',
+      source: 'test',
+      severity: 'info',
+      traceId: '01890a5d-ac96-774b-bcce-b302099a8057',
+      tenant: 'local',
+      payload: { text: 'hello' },
+    })
+    assert.equal(refused.ok, false)
+    if (!refused.ok) {
+      assert.equal(refused.error.code, 'E_VALIDATION')
+      assert.match(JSON.stringify(refused.error), /does not compile/)
+    }
   })
 })

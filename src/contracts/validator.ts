@@ -69,6 +69,8 @@ interface PayloadSlot {
   readonly entry: RegistryEntry
   readonly key: string
   validate: ValidateFunction | undefined
+  /** Set when the schema failed to compile (decision 1646). */
+  broken?: ValidationIssue
 }
 
 export function createContracts(registry: RegistryDocument, options: ContractsOptions = {}): Contracts {
@@ -135,19 +137,24 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
     for (const alias of entry.aliases) if (!versionsByType.has(alias)) versionsByType.set(alias, [])
   }
 
-  function payloadValidatorOf(slot: PayloadSlot): ValidateFunction {
+  /**
+   * The slot's compiled payload schema, or the issue that refuses every event of a type whose
+   * schema does not compile: a refusal of that event alone, so the rest of a batch is stored.
+   */
+  function payloadValidatorOf(slot: PayloadSlot): ValidateFunction | ValidationIssue {
     if (slot.validate !== undefined) return slot.validate
+    if (slot.broken !== undefined) return slot.broken
     try {
       slot.validate = ajv.compile(stripId(slot.entry.schema))
       return slot.validate
     } catch (cause) {
-      throw new HubError(
-        'E_VALIDATION',
-        `catalog schema of ${slot.key} does not compile: ${(cause as Error).message}`,
-        {
-          cause,
-        },
-      )
+      slot.broken = {
+        path: '/type',
+        expected: 'a type whose catalog schema compiles',
+        got: renderValue(slot.entry.type),
+        message: `catalog schema of ${slot.key} does not compile: ${(cause as Error).message}`,
+      }
+      return slot.broken
     }
   }
 
@@ -160,6 +167,7 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
   function validatePayload(type: string, version: number, payload: unknown): ValidationIssue[] {
     const slot = slots.get(type)?.get(version)
     const validate = slot === undefined ? undefined : payloadValidatorOf(slot)
+    if (validate !== undefined && typeof validate !== 'function') return [validate]
     if (validate === undefined) {
       return [
         {
@@ -268,6 +276,7 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
     const payloadValidate = slot === undefined ? undefined : (slot.validate ?? payloadValidatorOf(slot))
     if (payloadValidate === undefined)
       return { ok: false, error: validationError([unknownTypeIssue(envelope)]) }
+    if (typeof payloadValidate !== 'function') return { ok: false, error: validationError([payloadValidate]) }
     if (!payloadValidate(envelope.payload)) {
       const errors = payloadValidate.errors
       if (validStoredForm(entryKey(envelope.type, envelope.version), envelope.payload))

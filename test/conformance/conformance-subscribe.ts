@@ -55,10 +55,12 @@ export function subscribeTests(suite: SuiteContext): void {
         'in publish order',
       )
       const seqs = notes.map((event) => event.seq)
-      if (seqs[0] !== undefined) {
-        for (let index = 1; index < seqs.length; index++)
-          assert.ok(seqs[index]! > seqs[index - 1]!, 'stored events carry increasing seq')
-      }
+      assert.ok(
+        seqs.every((seq) => typeof seq === 'number'),
+        'stored events carry their seq',
+      )
+      for (let index = 1; index < seqs.length; index++)
+        assert.ok(seqs[index]! > seqs[index - 1]!, 'in increasing seq')
       assert.deepEqual(voice, [], 'a handler whose pattern matches nothing gets nothing')
     })
 

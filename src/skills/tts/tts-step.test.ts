@@ -153,3 +153,16 @@ test('an answer without words says nothing: no tts.start, no tts.end', async () 
   })
   assert.deepEqual(events, [])
 })
+
+test('timers that fire early (the loop clock is whole milliseconds) still wait for the whole answer to play', async (t) => {
+  // Every timer fires 2 ms before its delay, as a loop clock that runs behind performance.now() can.
+  const realSetTimeout = globalThis.setTimeout
+  t.mock.method(globalThis, 'setTimeout', ((callback: () => void, ms?: number) =>
+    realSetTimeout(callback, Math.max(0, (ms ?? 0) - 2))) as typeof setTimeout)
+  const events: { type: string; payload: Record<string, unknown> }[] = []
+  const step = context(events)
+  step.run.answer = 'Hello there. Bye now.'
+  await speakRun(step, speak, { voice: 'slt', provider: 'flite', language: 'en-us', leadMs: 0 })
+  t.mock.restoreAll()
+  assert.equal(spokenAnswerOf(step.run), 'Hello there. Bye now.')
+})

@@ -217,7 +217,13 @@ async function speakAll(
   if (spoken.length > 0) await emitter.emit('tts.end', { totalMs })
   // The turn lasts until the answer has played: a barge-in until then cuts it (and its memory).
   if (pacing && firstAudioAt !== undefined) {
-    await pause(sentMs - (performance.now() - firstAudioAt), signal)
+    // Timers run on the loop's whole-millisecond clock and can fire up to 1 ms before the
+    // performance clock says the audio ended, so wait until it says so.
+    for (let left = sentMs - (performance.now() - firstAudioAt); left > 0; ) {
+      await pause(Math.max(1, left), signal)
+      signal.throwIfAborted()
+      left = sentMs - (performance.now() - firstAudioAt)
+    }
     signal.throwIfAborted()
   }
   return { totalMs }

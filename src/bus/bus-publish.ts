@@ -5,7 +5,7 @@ import { DedupeWindow } from './dedupe-window.ts'
 import type { LiveDispatcher } from './live-dispatcher.ts'
 import type { PermissionChecker } from './permissions.ts'
 import { type PreparedEvent, type PrepareSettings, prepareEnvelope } from './prepare-envelope.ts'
-import type { AppendItem, Transport } from './transport-types.ts'
+import type { Transport } from './transport-types.ts'
 
 export interface BatchPublisherDependencies {
   clock: Clock
@@ -33,9 +33,9 @@ export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
   ): Promise<PublishOutcome[]> {
     const nowIso = new Date(now).toISOString()
     const outcomes: PublishOutcome[] = new Array(drafts.length)
-    const items: AppendItem[] = []
+    // A prepared event is its own append item (decision 1761): no second object per event.
+    const items: PreparedEvent[] = []
     const storedAt: number[] = []
-    const storedEvents: PreparedEvent[] = []
     const ephemeral: [number, PreparedEvent][] = []
     for (let index = 0; index < drafts.length; index++) {
       const prepared = prepareEnvelope(drafts[index], now, dependencies.prepare, nowIso)
@@ -43,37 +43,36 @@ export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
         outcomes[index] = prepared
         continue
       }
-      const event = prepared.value
       if (principal !== undefined) {
         try {
-          permissions!.checkPublish(principal, event.full.type)
+          permissions!.checkPublish(principal, prepared.full.type)
         } catch (error) {
           outcomes[index] = fail(error)
           continue
         }
       }
-      if (event.entry.stored) {
-        const item: AppendItem = { envelope: event.persisted, dedupeKeys: event.dedupeKeys }
-        if (event.timeMs !== undefined) item.timeMs = event.timeMs
-        if (event.generatedId) item.generatedId = true
-        items.push(item)
+      if (prepared.entry.stored) {
+        items.push(prepared)
         storedAt.push(index)
-        storedEvents.push(event)
-      } else ephemeral.push([index, event])
+      } else ephemeral.push([index, prepared])
     }
     if (items.length > 0) {
       try {
         const results = await transport.append(items)
+        // Whether any trusted handler can take an event is asked once per batch, not per event.
+        const anyTrusted = trusted.size > 0
         for (let position = 0; position < results.length; position++) {
           const result = results[position]!
-          const receipt: PublishReceipt = { id: result.id, seq: result.seq }
-          if (result.sessionSeq !== undefined) receipt.sessionSeq = result.sessionSeq
+          const receipt: PublishReceipt =
+            result.sessionSeq === undefined
+              ? { id: result.id, seq: result.seq }
+              : { id: result.id, seq: result.seq, sessionSeq: result.sessionSeq }
           if (result.duplicate) receipt.duplicate = true
           outcomes[storedAt[position]!] = ok(receipt)
           // Built only for a trusted handler that takes this type (a copy per event was most of
           // a bulk ingest's publish cost), awaited only when a full queue makes the dispatch wait.
-          if (!result.duplicate && trusted.size > 0 && trusted.wants(storedEvents[position]!.full.type)) {
-            const full = { ...storedEvents[position]!.full, seq: result.seq } as Envelope
+          if (anyTrusted && !result.duplicate && trusted.wants(items[position]!.full.type)) {
+            const full = { ...items[position]!.full, seq: result.seq } as Envelope
             if (result.sessionSeq !== undefined) full.sessionSeq = result.sessionSeq
             const waiting = trusted.dispatch(full, false)
             if (waiting !== undefined) await waiting
@@ -93,7 +92,7 @@ export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
       }
       const receipt = { id: event.full.id }
       for (const key of keys) ephemeralDedupe.remember(key, receipt, now)
-      await transport.broadcast(event.persisted)
+      await transport.broadcast(event.envelope)
       if (trusted.size > 0) {
         const waiting = trusted.dispatch(event.full, true)
         if (waiting !== undefined) await waiting

@@ -73,3 +73,33 @@ test('secrets are redacted in the stored event: password keys, sk- values, envel
   assert.deepEqual(summary.dropped, ['/meta/nested/0/password'])
   assert.ok(summary.replaced.includes('/payload/title') && summary.replaced.includes('/sessionId'))
 })
+
+test('drafts of alternating types each get their own catalog entry and redaction rules', () => {
+  // The last lookup is remembered (decision 1763): a change of type must not reuse it.
+  const fresh = { ...settings, guardrails: createGuardrails(registry) }
+  const drafts = [
+    { type: 'note.added', payload: { n: 1, noteId: 'note-1' } },
+    { type: 'chat.query', payload: { text: 'what is on my list' } },
+    { type: 'note.added', payload: { n: 2, noteId: 'note-2' } },
+    { type: 'chat.query', payload: { text: 'and tomorrow' } },
+    { type: 'note.added', payload: { n: 3 } },
+    { type: 'chat.query', payload: { text: 'thanks' } },
+  ]
+  for (let round = 0; round < 2; round++) {
+    for (const draft of drafts) {
+      const prepared = prepareEnvelope(draft, NOW, fresh)
+      assert.ok(prepared.ok, JSON.stringify(draft))
+      const { envelope, full } = prepared
+      assert.equal(prepared.entry.type, draft.type)
+      assert.equal(full.type, draft.type)
+      if (draft.type === 'chat.query') {
+        assert.equal(envelope.payload.text, undefined, 'the text is hashed, not stored')
+        assert.equal(typeof envelope.payload.text_sha256, 'string')
+        assert.equal(full.idempotencyKey, undefined)
+      } else {
+        assert.equal(envelope.payload, draft.payload, 'no rule: the payload as given')
+        assert.equal(full.idempotencyKey, (draft.payload as { noteId?: string }).noteId)
+      }
+    }
+  }
+})

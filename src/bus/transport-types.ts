@@ -55,8 +55,13 @@ export type TransportFactory = (context: TransportContext) => Promise<Transport>
 export interface AppendItem {
   /** The persisted form (guardrails applied), id and ts set, seq and sessionSeq absent. */
   envelope: Envelope
-  /** `id:<id>` and, when set, `key:<tenant>:<type>:<idempotencyKey>`; any hit within the window is a duplicate. */
-  dedupeKeys: string[]
+  /**
+   * `id:<id>` and, when the envelope has an idempotency key, `key:<tenant>:<type>:<idempotencyKey>`;
+   * any hit within the window is a duplicate. May be made when first read (the bus's items make
+   * them then, decision 1761): a transport that dedupes ids its own way reads them only for an
+   * envelope with an idempotency key.
+   */
+  readonly dedupeKeys: string[]
   /** Unix ms of `envelope.ts` when the bus already knows it (it set ts itself), so it is not parsed again. */
   timeMs?: number
   /**

@@ -4,7 +4,12 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { testRegistry } from '../../test/kit/test-registry.ts'
-import { assembledEnvelopeValid, restatesEnvelopeSchema } from './assembled-envelope.ts'
+import {
+  assembledEnvelopeValid,
+  assembledEnvelopeWithin,
+  restatesEnvelopeSchema,
+} from './assembled-envelope.ts'
+import { measureJson } from './measure.ts'
 import { createAjv, createContracts } from './validator.ts'
 
 const catalogSchema = JSON.parse(
@@ -217,4 +222,52 @@ test('an envelope inheriting an unknown enumerable key is refused, as additional
   const inherited = Object.assign(Object.create({ extra: 1 }), base) as Record<string, unknown>
   assert.equal(assembledEnvelopeValid(inherited, 'id-and-ts'), false)
   assert.equal(handChecked.validateEnvelope(inherited, 'id-and-ts').ok, false)
+})
+
+/** A nested payload of random depth and size, so tight limits are passed on both counts. */
+function nested(random: () => number, depth: number): unknown {
+  const kind = random()
+  if (depth <= 0 || kind < 0.3) return 'x'.repeat(Math.floor(random() * 120))
+  if (kind < 0.45) return Math.floor(random() * 100)
+  if (kind < 0.6) return Array.from({ length: Math.floor(random() * 4) }, () => nested(random, depth - 1))
+  const result: Record<string, unknown> = {}
+  const keys = Math.floor(random() * 4)
+  for (let key = 0; key < keys; key++) result[`k${key}`] = nested(random, depth - 1)
+  return result
+}
+
+test('the one-pass check measures as measureJson does: same outcomes as Ajv alone under tight limits', () => {
+  const random = generator(1763)
+  const limits = [
+    { maxEnvelopeBytes: 200, maxDepth: 64 },
+    { maxEnvelopeBytes: 320, maxDepth: 3 },
+    { maxEnvelopeBytes: 600, maxDepth: 2 },
+    { maxEnvelopeBytes: 1_000, maxDepth: 4 },
+    { maxEnvelopeBytes: 100_000, maxDepth: 1 },
+  ]
+  const pairs = limits.map((options) => ({
+    options,
+    hand: createContracts(registry, options),
+    ajv: createContracts({ ...registry, envelope: { ...registry.envelope, $comment: 'Ajv alone' } }, options),
+  }))
+  let within = 0
+  let beyond = 0
+  for (let round = 0; round < 6_000; round++) {
+    const envelope = mutated(random)
+    if (random() < 0.6) envelope.payload = { n: 1, body: nested(random, 6) }
+    if (random() < 0.2) envelope.meta = { note: nested(random, 4) }
+    for (const { options, hand, ajv } of pairs) {
+      const mode = random() < 0.5 ? 'id-and-ts' : 'id-ts-and-trace'
+      const measured = measureJson(envelope, options.maxEnvelopeBytes, options.maxDepth)
+      const expected = assembledEnvelopeValid(envelope, mode) && measured.exceeded === undefined
+      const actual = assembledEnvelopeWithin(envelope, mode, options.maxEnvelopeBytes, options.maxDepth)
+      assert.equal(actual, expected, `${JSON.stringify(options)} ${mode} ${JSON.stringify(envelope)}`)
+      assert.deepEqual(hand.validateEnvelope(envelope, mode), ajv.validateEnvelope(envelope, mode))
+      if (assembledEnvelopeValid(envelope, mode)) {
+        if (measured.exceeded === undefined) within++
+        else beyond++
+      }
+    }
+  }
+  assert.ok(within > 1_000 && beyond > 1_000, `valid envelopes within ${within}, beyond a limit ${beyond}`)
 })

@@ -1,5 +1,9 @@
 import canonicalize from 'canonicalize'
 import { codePointLength } from './digest.ts'
+import { measureJson } from './measure.ts'
+
+// Same answer as Object.hasOwn, checked by V8 against for…in's own key cache (decision 1762).
+const isOwnKey = Object.prototype.hasOwnProperty
 
 /** Envelope fields the caller made itself (see Contracts.validateEnvelope). */
 export type MadeFields = 'id-and-ts' | 'id-ts-and-trace'
@@ -124,18 +128,10 @@ function optionalLength(value: unknown, min: number, max: number): boolean {
   return value === undefined || lengthWithin(value, min, max)
 }
 
-/**
- * True only when the envelope schema — with the fields in `made` relaxed to `type: string` as in
- * decision 1741 — accepts `envelope`; false when it would not. Reads each property as the
- * compiled schema does (`envelope.x`, own or inherited) and walks for…in for unknown keys like
- * its additionalProperties. The bus calls it on envelopes it assembled itself; on false, Ajv runs
- * and reports the errors, so error data is unchanged. Every producer-supplied field is checked
- * here as the schema checks it (assembled-envelope.test.ts requires the same answer as Ajv on
- * fuzzed envelopes).
- */
-export function assembledEnvelopeValid(envelope: Record<string, unknown>, made: MadeFields): boolean {
+/** The field checks of assembledEnvelopeValid, without its walk over the keys. */
+function fieldsValid(envelope: Record<string, unknown>, made: MadeFields): boolean {
   const traceId = envelope.traceId
-  const valid =
+  return (
     typeof envelope.id === 'string' &&
     isTypeName(envelope.type) &&
     isPositiveInteger(envelope.version) &&
@@ -151,7 +147,55 @@ export function assembledEnvelopeValid(envelope: Record<string, unknown>, made: 
     (envelope.sessionSeq === undefined || isPositiveInteger(envelope.sessionSeq)) &&
     isObject(envelope.payload) &&
     (envelope.meta === undefined || isObject(envelope.meta))
-  if (!valid) return false
+  )
+}
+
+/**
+ * True only when the envelope schema — with the fields in `made` relaxed to `type: string` as in
+ * decision 1741 — accepts `envelope`; false when it would not. Reads each property as the
+ * compiled schema does (`envelope.x`, own or inherited) and walks for…in for unknown keys like
+ * its additionalProperties. The bus calls it on envelopes it assembled itself; on false, Ajv runs
+ * and reports the errors, so error data is unchanged. Every producer-supplied field is checked
+ * here as the schema checks it (assembled-envelope.test.ts requires the same answer as Ajv on
+ * fuzzed envelopes).
+ */
+export function assembledEnvelopeValid(envelope: Record<string, unknown>, made: MadeFields): boolean {
+  if (!fieldsValid(envelope, made)) return false
   for (const key in envelope) if (!isEnvelopeField(key)) return false
   return true
+}
+
+/**
+ * assembledEnvelopeValid(envelope, made), and in the same walk over its keys whether
+ * `measureJson(envelope, maxBytes, maxDepth)` stays within both limits (decision 1763): the
+ * top-level keys and leaves are counted here exactly as measureJson counts them (own keys only),
+ * payload and meta by measureJson itself one level down. Sizes only grow, so "never past a limit
+ * while walking" is "the totals within the limits". False when either answer is no; the caller
+ * then measures and checks in full, for the error data.
+ */
+export function assembledEnvelopeWithin(
+  envelope: Record<string, unknown>,
+  made: MadeFields,
+  maxBytes: number,
+  maxDepth: number,
+): boolean {
+  if (!fieldsValid(envelope, made)) return false
+  let bytes = 2
+  let depth = 1
+  for (const key in envelope) {
+    if (!isEnvelopeField(key)) return false
+    if (!isOwnKey.call(envelope, key)) continue
+    bytes += key.length + 4
+    const child = envelope[key]
+    if (child !== null && typeof child === 'object') {
+      const inner = measureJson(child, maxBytes, maxDepth - 1)
+      if (inner.exceeded !== undefined) return false
+      bytes += inner.bytes
+      if (inner.depth + 1 > depth) depth = inner.depth + 1
+    } else {
+      bytes += typeof child === 'string' ? child.length + 2 : 8
+      if (depth < 2) depth = 2
+    }
+  }
+  return bytes <= maxBytes && depth <= maxDepth
 }

@@ -1,3 +1,6 @@
+// Same answer as Object.hasOwn; inside for…in V8 checks it against the loop's key cache instead
+// of calling out per key (decision 1762). Shared with guardrail-sanitize.ts.
+export const isOwnKey = Object.prototype.hasOwnProperty
 /**
  * What guardrails changed, as JSON pointers from the envelope root (`/payload/…`, `/meta/…`,
  * `/traceId`). `replaced` has one pointer per secret replaced by a marker inside a value (a
@@ -31,7 +34,7 @@ export function rebuild(
 ): Record<string, unknown> {
   const result: Record<string, unknown> = {}
   for (const name in record) {
-    if (!Object.hasOwn(record, name)) continue
+    if (!isOwnKey.call(record, name)) continue
     if (name === key) for (const [newName, newValue] of entries) setOwn(result, newName, newValue)
     else setOwn(result, name, record[name])
   }

@@ -1,6 +1,6 @@
 // Denied and secret-named keys, secret values and the general caps, anywhere in payload and
 // meta; split from guardrails.ts by concern.
-import { FULL_SCAN, type GuardrailSummary, ID_SCAN, rebuild, setOwn } from './guardrail-common.ts'
+import { FULL_SCAN, type GuardrailSummary, ID_SCAN, isOwnKey, rebuild, setOwn } from './guardrail-common.ts'
 import { pointerJoin } from './issue-format.ts'
 import { mayHoldSecret, scrubSecrets } from './secret-detectors.ts'
 import { isRandomByNatureKey, keyNameMatches } from './secret-key-names.ts'
@@ -36,8 +36,27 @@ function isDeniedKey(key: string, index: KeyNameIndex): boolean {
   return false
 }
 
+/** Key names whose verdict (denied or not) is remembered; past it the memory starts over. */
+export const DEFAULT_REMEMBERED_KEY_NAMES = 4096
+
+/**
+ * Whether `key` is denied, remembered by key: payloads of one type repeat the same keys, and the
+ * match against every name of its bucket cost more than a map read (decision 1763). The verdict
+ * depends on the key alone; the memory is bounded, so foreign keys cannot grow it without limit.
+ */
+function isDeniedKeyRemembered(key: string, limits: Limits): boolean {
+  const remembered = limits.keyVerdicts.get(key)
+  if (remembered !== undefined) return remembered
+  const denied = isDeniedKey(key, limits.keyNames)
+  if (limits.keyVerdicts.size >= DEFAULT_REMEMBERED_KEY_NAMES) limits.keyVerdicts.clear()
+  limits.keyVerdicts.set(key, denied)
+  return denied
+}
+
 export interface Limits {
   keyNames: KeyNameIndex
+  /** Verdicts of isDeniedKey by key (see isDeniedKeyRemembered). */
+  keyVerdicts: Map<string, boolean>
   /** Digests written by hash rules: hex, never a secret, so not scanned. */
   digests: string[]
   maxStringChars: number
@@ -112,8 +131,8 @@ export function sanitize(
   let result: Record<string, unknown> | undefined
   const record = value as Record<string, unknown>
   for (const key in record) {
-    if (!Object.hasOwn(record, key)) continue
-    if (isDeniedKey(key, limits.keyNames)) {
+    if (!isOwnKey.call(record, key)) continue
+    if (isDeniedKeyRemembered(key, limits)) {
       result = rebuild(result ?? record, key, [])
       summary.dropped.push(pointerJoin('', ...trail, key))
       continue

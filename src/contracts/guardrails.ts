@@ -77,11 +77,15 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
   const summary: GuardrailSummary = { dropped: [], hashed: [], capped: [], replaced: [] }
   const limits: Limits = {
     keyNames,
+    keyVerdicts: new Map(),
     maxStringChars: settings.maxStringChars,
     maxListItems: settings.maxListItems,
     hashed: summary.hashed,
     digests: NO_DIGESTS,
   }
+  let lastType: string | undefined
+  let lastVersion: number | undefined
+  let lastRules: readonly RedactionRule[] = NO_RULES
   const trailPayload: (string | number)[] = ['payload']
   const trailMeta: (string | number)[] = ['meta']
 
@@ -94,7 +98,13 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
     // A throw mid-walk (never expected) must not leave keys behind for the next event's pointers.
     if (trailPayload.length !== 1) trailPayload.length = 1
     if (trailMeta.length !== 1) trailMeta.length = 1
-    const rules = rulesByEntry.get(envelope.type)?.get(envelope.version) ?? NO_RULES
+    // The last type@version's rules are kept: a batch usually repeats one type (decision 1763).
+    if (envelope.type !== lastType || envelope.version !== lastVersion) {
+      lastType = envelope.type
+      lastVersion = envelope.version
+      lastRules = rulesByEntry.get(lastType)?.get(lastVersion) ?? NO_RULES
+    }
+    const rules = lastRules
     let payload = envelope.payload as unknown
     const digests = rules.length === 0 ? NO_DIGESTS : []
     for (const rule of rules) payload = applyRule(payload, rule.path, 0, rule, '/payload', summary, digests)

@@ -1,3 +1,7 @@
+// Same answer as Object.hasOwn, but inside for…in V8 checks it against the loop's own key cache,
+// where Object.hasOwn stays a call per key (~5 ns each, decision 1762).
+const isOwnKey = Object.prototype.hasOwnProperty
+
 export interface Measurement {
   /** Approximate size of the JSON text in bytes (exact for ASCII). */
   bytes: number
@@ -37,7 +41,7 @@ function walk(value: unknown, depth: number, state: Measurement, maxBytes: numbe
   } else {
     state.bytes += 2
     for (const key in value) {
-      if (!Object.hasOwn(value, key)) continue
+      if (!isOwnKey.call(value, key)) continue
       state.bytes += key.length + 4
       const child = (value as Record<string, unknown>)[key]
       if (child !== null && typeof child === 'object') {

@@ -1,6 +1,6 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
-import { assembledEnvelopeValid, type MadeFields, restatesEnvelopeSchema } from './assembled-envelope.ts'
+import { assembledEnvelopeWithin, type MadeFields, restatesEnvelopeSchema } from './assembled-envelope.ts'
 import { closestMatch } from './closest-match.ts'
 import type { Envelope } from './envelope.ts'
 import { HubError, type ValidationIssue } from './hub-error.ts'
@@ -247,25 +247,33 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
         error: validationError([issue], `expected an envelope object, got ${renderValue(value)}`),
       }
     }
-    const measured = measureJson(value, settings.maxEnvelopeBytes, settings.maxDepth)
-    if (measured.exceeded === 'bytes') return { ok: false, error: tooLarge(measured.bytes) }
-    if (measured.exceeded === 'depth') {
-      const issue = {
-        path: '',
-        expected: `nesting depth at most ${settings.maxDepth}`,
-        got: `deeper than ${settings.maxDepth}`,
-        message: 'nested too deeply',
-      }
-      return {
-        ok: false,
-        error: { code: 'E_RESOURCE_LIMIT', message: issue.message, details: { issues: [issue] } },
-      }
-    }
+    // An envelope the bus assembled is shape-checked and measured against both limits in one pass
+    // over its keys (decision 1763). Anything that pass does not accept — and every other envelope —
+    // is measured and checked as before, so a refusal carries the same error data.
     const handValid =
       madeHere !== undefined &&
       handChecked &&
-      assembledEnvelopeValid(value as Record<string, unknown>, madeHere)
+      assembledEnvelopeWithin(
+        value as Record<string, unknown>,
+        madeHere,
+        settings.maxEnvelopeBytes,
+        settings.maxDepth,
+      )
     if (!handValid) {
+      const measured = measureJson(value, settings.maxEnvelopeBytes, settings.maxDepth)
+      if (measured.exceeded === 'bytes') return { ok: false, error: tooLarge(measured.bytes) }
+      if (measured.exceeded === 'depth') {
+        const issue = {
+          path: '',
+          expected: `nesting depth at most ${settings.maxDepth}`,
+          got: `deeper than ${settings.maxDepth}`,
+          message: 'nested too deeply',
+        }
+        return {
+          ok: false,
+          error: { code: 'E_RESOURCE_LIMIT', message: issue.message, details: { issues: [issue] } },
+        }
+      }
       const shape = shapeFor(madeHere)
       if (!shape(value)) {
         return { ok: false, error: validationError(issuesFromAjv(shape.errors ?? [], value)) }

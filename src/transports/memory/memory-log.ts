@@ -51,7 +51,9 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
 
   function appendOne(item: AppendItem, now: number): AppendOutcome {
     const envelope = item.envelope
-    const keyed = item.dedupeKeys.length > 1
+    // Keys beyond the id's exist only for an envelope with an idempotency key (dedupeKeysOf): only
+    // then are the item's keys read, so the bus need not make them for the others (decision 1761).
+    const keyed = envelope.idempotencyKey !== undefined
     let seen = item.generatedId === true ? undefined : ids.get(envelope.id, now)
     if (seen === undefined && keyed) {
       for (const key of item.dedupeKeys) {
@@ -170,7 +172,7 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
           const timeMs = columns.timeAt(at)
           if (query.fromTime !== undefined && !(timeMs >= query.fromTime)) continue
           if (query.toTime !== undefined && !(timeMs <= query.toTime)) continue
-          if (!matches(columns.envelopes[at]!.type)) continue
+          if (!matches(columns.typeAt(at))) continue
           remaining--
           page.push(columns.storedAt(at))
         }
@@ -180,12 +182,12 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
     topics(): TopicStat[] {
       const byType = new Map<string, TopicStat>()
       for (let index = 0; index < columns.length; index++) {
-        const found = columns.envelopes[index]!
-        const stat = byType.get(found.type) ?? { type: found.type, count: 0, lastSeq: 0, lastTs: '' }
+        const type = columns.typeAt(index)
+        const stat = byType.get(type) ?? { type, count: 0, lastSeq: 0, lastTs: '' }
         stat.count++
         stat.lastSeq = index + 1
-        stat.lastTs = found.ts
-        byType.set(found.type, stat)
+        stat.lastTs = columns.tsAt(index)
+        byType.set(type, stat)
       }
       return [...byType.values()].sort((a, b) => a.type.localeCompare(b.type))
     },

@@ -125,28 +125,127 @@ async function idleServeRss(runtime: 'compiled' | 'sources') {
   }
 }
 
+/** One hub's rows; the baseline's carry `baseline.` after `kernel.ttft.`. */
+function reportHub(samples: HubSamples, direct: readonly number[]): void {
+  const row = (name: string) => `kernel.ttft.${samples.label}${name}`
+  const { viaHub, beforeModel, afterFirstToken, strictTotal, cpuTotal } = samples
+  const paired = viaHub.map((value, index) => value - direct[index]!)
+  report({
+    bench: row('via-post-chat'),
+    unit: 'ms',
+    ...summary(viaHub),
+    addedMedianMs: +(median(viaHub) - median(direct)).toFixed(3),
+    addedP99Ms: +(percentile(viaHub, 0.99) - percentile(direct, 0.99)).toFixed(3),
+    // Each request through the hub is paired with a direct one of the same round: their difference
+    // is the kernel's part of that moment (less coloured by the machine's load than two separate p99s).
+    pairedAddedMedianMs: +median(paired).toFixed(3),
+    pairedAddedP99Ms: +percentile(paired, 0.99).toFixed(3),
+    target: 'added p99 <= 2 ms',
+  })
+  // The hub's own share, timed inside the process on every request (hrtime marks, decision 1747).
+  report({
+    bench: row('own.before-model'),
+    unit: 'ms',
+    ...summary(beforeModel),
+    note: 'request taken by Fastify -> model request handed to the socket',
+  })
+  report({
+    bench: row('own.after-first-token'),
+    unit: 'ms',
+    ...summary(afterFirstToken),
+    note: "first token's bytes read from the model -> its SSE frame handed to the client's socket",
+  })
+  report({
+    bench: row('own.total'),
+    unit: 'ms',
+    ...summary(beforeModel.map((value, index) => value + afterFirstToken[index]!)),
+    target: 'p99 <= 2 ms',
+  })
+  // The process's CPU time over the two phases: the hub's work without the waits that the other
+  // processes of a loaded machine add (a lower bound of the wall time on an idle one).
+  report({
+    bench: row('own.cpu-total'),
+    unit: 'ms',
+    ...summary(cpuTotal),
+    note: "process CPU time (user + system) over both phases, from the chat route's first hook",
+  })
+  // Strict: also charges the hub with both loopback hops to and from the model (request handed to
+  // the socket -> the model has its body; model wrote the first token -> the hub read it), so any
+  // event-loop time the hub held while the model's bytes waited counts as the hub's.
+  report({
+    bench: row('own.total-strict'),
+    unit: 'ms',
+    ...summary(strictTotal),
+    target: 'p99 <= 2 ms',
+  })
+  report({
+    bench: row('cpu-per-request'),
+    unit: 'ms',
+    ...summary(samples.cpuPerRequest),
+    note: 'process CPU over the whole request to its end: client, hub (turn end and commits included) and model server',
+  })
+}
+
 const ollama = await startMarkingModelServer('tiny', ['one', ' two', ' three', ' four'])
 // The hub's model marks of the last turn (when its model request left, when the first token was read).
 let lastHubMarks: LlmFirstTokenMessage | undefined
 subscribe(LLM_FIRST_TOKEN_CHANNEL, (message) => {
   lastHubMarks = message as LlmFirstTokenMessage
 })
-const dataDir = mkdtempSync(join(tmpdir(), 'localhub-bench-'))
-const hub = await openHub({
-  dataDir,
-  port: 0,
-  logger: false,
-  llmFlags: { baseUrl: ollama.url, model: 'tiny' },
-})
+
+interface OpenedHub {
+  url: string
+  token: string
+  close(): Promise<void>
+}
+
+/** What one hub's turns measured, request by request. */
+interface HubSamples {
+  label: string
+  hub: OpenedHub
+  dataDir: string
+  viaHub: number[]
+  beforeModel: number[]
+  afterFirstToken: number[]
+  strictTotal: number[]
+  cpuTotal: number[]
+  /** Process CPU over the whole request (client, hub and model server: the last two alike for every hub). */
+  cpuPerRequest: number[]
+}
+
+async function startHub(label: string, open: typeof openHub): Promise<HubSamples> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'localhub-bench-'))
+  const hub = await open({
+    dataDir,
+    port: 0,
+    logger: false,
+    llmFlags: { baseUrl: ollama.url, model: 'tiny' },
+  })
+  return {
+    label,
+    hub,
+    dataDir,
+    viaHub: [],
+    beforeModel: [],
+    afterFirstToken: [],
+    strictTotal: [],
+    cpuTotal: [],
+    cpuPerRequest: [],
+  }
+}
+
+// BENCH_BASELINE=<checkout> also opens the hub of another checkout (e.g. `git archive HEAD` unpacked
+// beside a node_modules link) in this process: its turns join each round, so before and after are
+// read interleaved on the same machine state (the rows `kernel.ttft.baseline.*`).
+const baselineRoot = process.env.BENCH_BASELINE
+const hubs: HubSamples[] = [await startHub('', openHub)]
+if (baselineRoot !== undefined) {
+  const baseline = (await import(join(baselineRoot, 'src/kernel/index.ts'))) as { openHub: typeof openHub }
+  hubs.push(await startHub('baseline.', baseline.openHub))
+}
 try {
-  const auth = { authorization: `Bearer ${hub.token}` }
   const direct: number[] = []
   const directAgain: number[] = []
-  const viaHub: number[] = []
-  const beforeModel: number[] = []
-  const afterFirstToken: number[] = []
-  const strictTotal: number[] = []
-  const cpuTotal: number[] = []
   const askDirect = () =>
     timeToFirstLine(
       ollama.url,
@@ -158,62 +257,47 @@ try {
   for (let round = 0; round < ROUNDS + WARM_UP; round++) {
     let first: Answer | undefined
     let second: Answer | undefined
-    let hubAnswer: Answer | undefined
-    let strictGaps = 0
-    const paths = [
-      async () => {
-        const answer = await askDirect()
-        if (first === undefined) first = answer
-        else second = answer
-      },
-      async () => {
-        const answer = await askDirect()
-        if (first === undefined) first = answer
-        else second = answer
-      },
-      async () => {
-        lastHubMarks = undefined
-        hubAnswer = await timeToFirstLine(
-          hub.url,
-          '/chat',
-          { text: 'hi', sessionId: `bench-${round % 10}` },
-          auth,
-          'event: stream.chunk',
-        )
-        const model = ollama.last()
-        const marks = lastHubMarks as LlmFirstTokenMessage | undefined
-        if (marks === undefined || model === undefined) throw new Error('no marks for the hub turn')
-        strictGaps = model.receivedAt - marks.sentAt + (marks.firstTokenAt - model.firstWrittenAt)
-      },
-    ]
-    // Rotate which of the three goes first, second and third.
-    for (let step = 0; step < 3; step++) await paths[(round + step) % 3]!()
-    // The first rounds warm the JIT and the SQLite page cache.
-    if (round < WARM_UP) continue
+    const warm = round < WARM_UP
+    const viaHub = (samples: HubSamples) => async () => {
+      lastHubMarks = undefined
+      const cpuBefore = process.cpuUsage()
+      const answer = await timeToFirstLine(
+        samples.hub.url,
+        '/chat',
+        { text: 'hi', sessionId: `bench-${round % 10}` },
+        { authorization: `Bearer ${samples.hub.token}` },
+        'event: stream.chunk',
+      )
+      const cpu = process.cpuUsage(cpuBefore)
+      const model = ollama.last()
+      const marks = lastHubMarks as LlmFirstTokenMessage | undefined
+      if (marks === undefined || model === undefined) throw new Error('no marks for the hub turn')
+      // The first rounds warm the JIT and the SQLite page cache.
+      if (warm) return
+      const strictGaps = model.receivedAt - marks.sentAt + (marks.firstTokenAt - model.firstWrittenAt)
+      const own = kernelTimingOf(answer.text)
+      samples.viaHub.push(answer.firstMs)
+      samples.beforeModel.push(own.beforeModelMs)
+      samples.afterFirstToken.push(own.afterFirstTokenMs)
+      samples.cpuTotal.push(own.cpuMs)
+      samples.strictTotal.push(own.beforeModelMs + own.afterFirstTokenMs + strictGaps)
+      samples.cpuPerRequest.push((cpu.user + cpu.system) / 1000)
+    }
+    const directPath = async () => {
+      const answer = await askDirect()
+      if (first === undefined) first = answer
+      else second = answer
+    }
+    const paths = [directPath, directPath, ...hubs.map(viaHub)]
+    // Rotate which path goes first, second, third…
+    for (let step = 0; step < paths.length; step++) await paths[(round + step) % paths.length]!()
+    if (warm) continue
     direct.push(first!.firstMs)
     directAgain.push(second!.firstMs)
-    viaHub.push(hubAnswer!.firstMs)
-    const own = kernelTimingOf(hubAnswer!.text)
-    beforeModel.push(own.beforeModelMs)
-    afterFirstToken.push(own.afterFirstTokenMs)
-    cpuTotal.push(own.cpuMs)
-    strictTotal.push(own.beforeModelMs + own.afterFirstTokenMs + strictGaps)
   }
-  const paired = viaHub.map((value, index) => value - direct[index]!)
   const pairedAgain = directAgain.map((value, index) => value - direct[index]!)
   report({ bench: 'kernel.ttft.direct', unit: 'ms', ...summary(direct) })
-  report({
-    bench: 'kernel.ttft.via-post-chat',
-    unit: 'ms',
-    ...summary(viaHub),
-    addedMedianMs: +(median(viaHub) - median(direct)).toFixed(3),
-    addedP99Ms: +(percentile(viaHub, 0.99) - percentile(direct, 0.99)).toFixed(3),
-    // Each request through the hub is paired with a direct one of the same round: their difference
-    // is the kernel's part of that moment (less coloured by the machine's load than two separate p99s).
-    pairedAddedMedianMs: +median(paired).toFixed(3),
-    pairedAddedP99Ms: +percentile(paired, 0.99).toFixed(3),
-    target: 'added p99 <= 2 ms',
-  })
+  for (const samples of hubs) reportHub(samples, direct)
   // A/A: the same direct request twice in a round. Its paired difference is what the pairing reads
   // when nothing is added, the floor under pairedAddedP99Ms.
   report({
@@ -226,42 +310,17 @@ try {
     pairedAddedP99Ms: +percentile(pairedAgain, 0.99).toFixed(3),
     note: 'A/A: direct vs direct, the noise floor of the paired difference',
   })
-  // The hub's own share, timed inside the process on every request (hrtime marks, decision 1747).
-  report({
-    bench: 'kernel.ttft.own.before-model',
-    unit: 'ms',
-    ...summary(beforeModel),
-    note: 'request taken by Fastify -> model request handed to the socket',
-  })
-  report({
-    bench: 'kernel.ttft.own.after-first-token',
-    unit: 'ms',
-    ...summary(afterFirstToken),
-    note: "first token's bytes read from the model -> its SSE frame handed to the client's socket",
-  })
-  report({
-    bench: 'kernel.ttft.own.total',
-    unit: 'ms',
-    ...summary(beforeModel.map((value, index) => value + afterFirstToken[index]!)),
-    target: 'p99 <= 2 ms',
-  })
-  // The process's CPU time over the two phases: the hub's work without the waits that the other
-  // processes of a loaded machine add (a lower bound of the wall time on an idle one).
-  report({
-    bench: 'kernel.ttft.own.cpu-total',
-    unit: 'ms',
-    ...summary(cpuTotal),
-    note: "process CPU time (user + system) over both phases, from the chat route's first hook",
-  })
-  // Strict: also charges the hub with both loopback hops to and from the model (request handed to
-  // the socket -> the model has its body; model wrote the first token -> the hub read it), so any
-  // event-loop time the hub held while the model's bytes waited counts as the hub's.
-  report({
-    bench: 'kernel.ttft.own.total-strict',
-    unit: 'ms',
-    ...summary(strictTotal),
-    target: 'p99 <= 2 ms',
-  })
+  const [current, baseline] = hubs
+  if (baseline !== undefined) {
+    // This checkout against the baseline in the same round: below zero is time this checkout saved.
+    const pairedHubs = current!.viaHub.map((value, index) => value - baseline.viaHub[index]!)
+    report({
+      bench: 'kernel.ttft.via-post-chat.minus-baseline',
+      unit: 'ms',
+      ...summary(pairedHubs),
+      note: 'paired per round: this checkout minus the baseline checkout',
+    })
+  }
   // BENCH_TTFT_ONLY=1 skips the RSS rows (a build and two 10 s idle hubs) while iterating on the turn path.
   if (!process.env.BENCH_TTFT_ONLY) {
     globalThis.gc?.()
@@ -276,7 +335,9 @@ try {
     report(await idleServeRss('sources'))
   }
 } finally {
-  await hub.close()
+  for (const { hub, dataDir } of hubs) {
+    await hub.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
   await ollama.close()
-  rmSync(dataDir, { recursive: true, force: true })
 }

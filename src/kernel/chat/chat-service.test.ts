@@ -61,8 +61,9 @@ interface SpanRecord {
   ended: boolean
 }
 
-// Just enough of the OpenTelemetry Tracer interface to see which spans the kernel makes.
-function recordingTracer(): { tracer: Tracer; spans: SpanRecord[] } {
+// Just enough of the OpenTelemetry Tracer interface to see which spans the kernel makes; with
+// `recording` false its spans answer isRecording() as a no-op or unsampled span does.
+function recordingTracer(recording = true): { tracer: Tracer; spans: SpanRecord[] } {
   const spans: SpanRecord[] = []
   const tracer = {
     startSpan(name: string, options: { attributes?: Record<string, unknown> } = {}, context?: Context) {
@@ -89,7 +90,7 @@ function recordingTracer(): { tracer: Tracer; spans: SpanRecord[] } {
         end: () => {
           record.ended = true
         },
-        isRecording: () => true,
+        isRecording: () => recording,
       }
       return span
     },
@@ -234,6 +235,21 @@ describe('chat turn', () => {
       SpanStatusCode.ERROR,
     )
     assert.equal(failing.spans.find((span) => span.name === 'chat.turn')?.status?.code, SpanStatusCode.ERROR)
+  })
+
+  test('under a turn span that does not record, no step span is made (decision 1757)', async () => {
+    const quiet = recordingTracer(false)
+    const { service, published } = setup(
+      [createLlmStep({ id: 'skill.llm', provider: fakeProvider(['a']) })],
+      quiet.tracer,
+    )
+    await service.run({ text: 'hello?', sessionId: 's5' }, new AbortController().signal, () => undefined)
+    assert.deepEqual(
+      quiet.spans.map((span) => [span.name, span.ended]),
+      [['chat.turn', true]],
+    )
+    // The steps ran all the same.
+    assert.equal(published.filter((event) => event.type === 'pipeline.status').length, 7)
   })
 
   test('empty and oversized text are refused before anything is published', async () => {

@@ -13,7 +13,7 @@ import {
   type SkillRuntime,
 } from '../../skill-api/index.ts'
 import type { TurnEmitter } from './turn-emitter.ts'
-import { payloadForEmit } from './turn-payloads.ts'
+import { ownPayloadForEmit, preparedPayloadForEmit } from './turn-payloads.ts'
 
 export interface PipelineRunOptions {
   pipeline: Pipeline
@@ -136,8 +136,8 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
     const status = skill?.status() ?? { state: 'unavailable' as const, reason: 'not declared or not loaded' }
     if (skill === undefined || status.state === 'unavailable' || status.state === 'failed') {
       if (step.optional === true) {
-        await emitter.emit('pipeline.status', { ...base, state: 'skipped' })
-        await emitter.emit(
+        await emitter.emitOwn('pipeline.status', { ...base, state: 'skipped' })
+        await emitter.emitOwn(
           'pipeline.step.skipped',
           {
             pipelineId: pipeline.id,
@@ -172,12 +172,14 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
     },
     options.tracing.parent,
   )
-  await emitter.emit('pipeline.status', { ...base, state: 'start' })
+  await emitter.emitOwn('pipeline.status', { ...base, state: 'start' })
   try {
     if ('emit' in step) {
       await options.beforeEmit?.(step.emit)
-      // The manifest names the type, so only the bus can check its payload.
-      await emitter.emitUntyped(step.emit, payloadForEmit(step.emit, options.run, now()))
+      const own = ownPayloadForEmit(step.emit, options.run, now())
+      if (own !== undefined) await emitter.emitOwn(own.type, own.payload)
+      // Another type carries what a skill prepared: checked at once, as a skill's own emit is.
+      else await emitter.emitUntyped(step.emit, preparedPayloadForEmit(step.emit, options.run))
     } else if ('call' in step) {
       const skill = options.skills.get(step.call)!
       await skill.invoke({
@@ -210,14 +212,14 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
     const failure = toHubError(error)
     span?.setStatus({ code: SpanStatusCode.ERROR, message: `${failure.code}: ${failure.message}` })
     span?.end()
-    await emitter.emit(
+    await emitter.emitOwn(
       'pipeline.status',
       { ...base, state: 'error', durationMs: now() - started, errorCode: failure.code },
       { severity: 'error' },
     )
     // An optional skill that went away during its call (its host crashed): the turn goes on without it.
     if ('call' in step && step.optional === true && failure.code === 'E_DEPENDENCY_UNAVAILABLE') {
-      await emitter.emit(
+      await emitter.emitOwn(
         'pipeline.step.skipped',
         {
           pipelineId: pipeline.id,
@@ -233,7 +235,7 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
     throw failure
   }
   span?.end()
-  await emitter.emit('pipeline.status', { ...base, state: 'done', durationMs: now() - started })
+  await emitter.emitOwn('pipeline.status', { ...base, state: 'done', durationMs: now() - started })
 }
 
 async function runBranch(options: PipelineRunOptions, branch: Branch, prefix: string): Promise<void> {

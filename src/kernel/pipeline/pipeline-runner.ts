@@ -200,7 +200,7 @@ export class PipelineRunner {
       },
     })
     try {
-      await emitter.emit('turn.start', { sessionId: run.sessionId, inputType: INPUT_TYPES[trigger.kind] })
+      await emitter.emitOwn('turn.start', { sessionId: run.sessionId, inputType: INPUT_TYPES[trigger.kind] })
       await runPipeline({
         pipeline: request.pipeline,
         run,
@@ -215,14 +215,16 @@ export class PipelineRunner {
         // A bus event is the first recv step's delivery.
         ...(trigger.kind === 'bus' && 'recv' in (request.pipeline.steps[0] ?? {}) ? { startAt: 1 } : {}),
         ...(request.receive === undefined ? {} : { receive: request.receive }),
-        ...(span === undefined || options.tracer === undefined
+        // Step spans only under a turn span that records: without an SDK (or when the turn is not
+        // sampled) they would be no-op spans made and ended on every step (decision 1757).
+        ...(span === undefined || options.tracer === undefined || !span.isRecording()
           ? {}
           : { tracing: { tracer: options.tracer, parent: trace.setSpan(ROOT_CONTEXT, span) } }),
         beforeEmit: (type) => options.skills.beforeEmit(type, { run, emitter }),
       })
       if (!request.pipeline.steps.some((step) => 'emit' in step && step.emit === 'turn.end')) {
         await options.skills.beforeEmit('turn.end', { run, emitter })
-        await emitter.emit('turn.end', {
+        await emitter.emitOwn('turn.end', {
           sessionId: run.sessionId,
           outcome: 'ok',
           durationMs: Math.max(0, Math.round(now() - run.startedAt)),
@@ -270,6 +272,7 @@ export class PipelineRunner {
     if (run.outcome === 'cancelled')
       await this.#options.skills.beforeEmit('turn.end', { run, emitter }).catch(() => undefined)
     // The end of a failed run is reported even when the publisher is what failed; that error is the one raised.
+    // Its message may come from anywhere (a model server's answer): checked at emit, as a skill's event.
     await emitter
       .emit(
         'error.raised',
@@ -278,7 +281,7 @@ export class PipelineRunner {
       )
       .catch(() => undefined)
     await emitter
-      .emit('turn.end', {
+      .emitOwn('turn.end', {
         sessionId: run.sessionId,
         outcome: 'error',
         durationMs: Math.max(0, Math.round(now() - run.startedAt)),

@@ -75,46 +75,72 @@ export class TurnEmitter implements RunEmitter {
     return this.#lastStoredId
   }
 
+  /** An event from a skill or any other caller: validated here, at once, and again by the bus. */
   emit<T extends EventType>(type: T, payload: PayloadOf<T>, options: EmitOptions = {}): Promise<Envelope> {
     return this.emitUntyped(type, payload as Record<string, unknown>, options)
   }
 
   emitUntyped(type: string, payload: Record<string, unknown>, options: EmitOptions = {}): Promise<Envelope> {
-    const next = this.#queue.then(() => this.#emitNow(type, payload, options))
+    return this.#enqueue(type, payload, options, false)
+  }
+
+  /**
+   * One of the kernel's own events (turn.start, pipeline.status, chat.query, turn.end…), its
+   * payload built by kernel code from typed values. While the turn holds its events they are not
+   * validated here: the bus validates every event it is handed, so each is checked once, at the
+   * hand-over after the first token, instead of here and there (decision 1755). A refusal then
+   * fails the turn at `settle()`, as a failed commit does. Not held, it is checked here as any
+   * event is. Skills never reach this door: their emitters call `emit`/`emitUntyped`.
+   */
+  emitOwn<T extends EventType>(type: T, payload: PayloadOf<T>, options: EmitOptions = {}): Promise<Envelope> {
+    return this.#enqueue(type, payload as Record<string, unknown>, options, true)
+  }
+
+  #enqueue(
+    type: string,
+    payload: Record<string, unknown>,
+    options: EmitOptions,
+    own: boolean,
+  ): Promise<Envelope> {
+    const next = this.#queue.then(() => this.#emitNow(type, payload, options, own))
     this.#queue = next.catch(() => undefined)
     return next
   }
 
-  async #emitNow(type: string, payload: Record<string, unknown>, options: EmitOptions): Promise<Envelope> {
-    const envelope = await this.#publish(type, payload, options)
+  async #emitNow(
+    type: string,
+    payload: Record<string, unknown>,
+    options: EmitOptions,
+    own: boolean,
+  ): Promise<Envelope> {
+    const envelope = this.#publish(type, payload, options, own)
     const outcome = this.#options.sessions.observe(this.#options.sessionId, type, this.#options.traceId)
+    // The session's own events are built here from the state machine's answer: the kernel's own.
     if (outcome.kind === 'moved' && outcome.from !== outcome.to) {
-      await this.#publish('session.state.changed', {
-        sessionId: this.#options.sessionId,
-        from: outcome.from,
-        to: outcome.to,
-        cause: type,
-      })
+      this.#publish(
+        'session.state.changed',
+        { sessionId: this.#options.sessionId, from: outcome.from, to: outcome.to, cause: type },
+        {},
+        true,
+      )
     } else if (outcome.kind === 'rejected') {
-      await this.#publish(
+      this.#publish(
         'session.transition.rejected',
         { sessionId: this.#options.sessionId, state: outcome.from, event: type, reason: outcome.reason },
         { severity: 'warn' },
+        true,
       )
     }
     return envelope
   }
 
-  async #publish(
-    type: string,
-    payload: Record<string, unknown>,
-    options: EmitOptions = {},
-  ): Promise<Envelope> {
+  #publish(type: string, payload: Record<string, unknown>, options: EmitOptions, own: boolean): Envelope {
     const { contracts, traceId, sessionId, source, now } = this.#options
+    const entry = contracts.entry(type)
     const envelope: Envelope = {
       id: uuidV7(now()),
       type,
-      version: contracts.entry(type)?.version ?? 1,
+      version: entry?.version ?? 1,
       ts: new Date(now()).toISOString(),
       source: options.source ?? source,
       severity: options.severity ?? 'info',
@@ -124,15 +150,17 @@ export class TurnEmitter implements RunEmitter {
       payload,
       ...(this.#lastStoredId === undefined ? {} : { causationId: this.#lastStoredId }),
     }
-    const checked = contracts.validateEnvelope(envelope)
-    if (!checked.ok) {
-      throw new HubError(checked.error.code, `${type}: ${checked.error.message}`, {
-        details: checked.error.details,
-      })
+    if (!own || this.#held === undefined) {
+      const checked = contracts.validateEnvelope(envelope)
+      if (!checked.ok) {
+        throw new HubError(checked.error.code, `${type}: ${checked.error.message}`, {
+          details: checked.error.details,
+        })
+      }
     }
     if (this.#held !== undefined) this.#held.push(envelope)
     else this.#handOver(envelope)
-    if (contracts.entry(type)?.stored !== false) this.#lastStoredId = envelope.id
+    if (entry?.stored !== false) this.#lastStoredId = envelope.id
     this.#options.onEvent?.(envelope)
     return envelope
   }

@@ -3,6 +3,7 @@
 // and aborting destroys the socket, which the server sees as a close.
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https'
+import { urlToHttpOptions } from 'node:url'
 import { HubError } from '../../contracts/index.ts'
 import { networkFailure, type ServiceTarget } from './failures.ts'
 
@@ -28,17 +29,44 @@ export interface HttpResponse {
   body: IncomingMessage
 }
 
+/** Request targets parsed at most this many at a time (a provider asks one or two URLs). */
+const MAX_PARSED_TARGETS = 32
+
+interface ParsedTarget {
+  transport: typeof http | typeof https
+  options: http.RequestOptions
+}
+
+// A chat turn asks the same URL each time: parsing it (WHATWG URL, then its request options) was
+// measurable on the way to the model, so each URL is parsed once (decision 1757).
+const parsedTargets = new Map<string, ParsedTarget>()
+
+function parsedTarget(url: string): ParsedTarget {
+  let target = parsedTargets.get(url)
+  if (target === undefined) {
+    const parsed = new URL(url)
+    target = { transport: parsed.protocol === 'https:' ? https : http, options: urlToHttpOptions(parsed) }
+    if (parsedTargets.size >= MAX_PARSED_TARGETS) parsedTargets.delete(parsedTargets.keys().next().value!)
+    parsedTargets.set(url, target)
+  }
+  return target
+}
+
 /** Resolves when the response head arrives; rejects with a HubError or the signal's reason. */
 export function sendHttpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
   const { signal, target } = options
   if (signal.aborted) return Promise.reject(signal.reason)
-  const url = new URL(options.url)
-  const transport = url.protocol === 'https:' ? https : http
+  const { transport, options: requestTarget } = parsedTarget(options.url)
   const headers: Record<string, string> = { accept: '*/*', ...options.headers }
   if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body))
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false
-    const request = transport.request(url, { method: options.method, headers, agent: options.agent })
+    const request = transport.request({
+      ...requestTarget,
+      method: options.method,
+      headers,
+      agent: options.agent,
+    })
     const connectTimer = setTimeout(() => {
       request.destroy(
         new HubError(

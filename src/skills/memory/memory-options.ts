@@ -6,6 +6,13 @@ export const DEFAULT_CONTEXT_LIMIT = 8
 export const DEFAULT_CONTEXT_MAX_CHARS = 2000
 /** The current session's latest episodes always compete for the context, relevant or not. */
 export const DEFAULT_RECENT_EPISODES = 10
+/**
+ * The lexical rankings of a context read score only the newest this many rows (episodes, facts)
+ * that match the query, so their cost stops growing with the store: each scored row costs a BM25
+ * evaluation (~1 µs) and a common word (a greeting) matches nearly every episode (decision 1756).
+ * With fewer matches than this the answer is the same as scoring all of them.
+ */
+export const DEFAULT_LEXICAL_WINDOW = 100
 export const DEFAULT_LIST_LIMIT = 50
 export const MAX_LIST_LIMIT = 1000
 /** Longer user or assistant texts are cut before storing (the store is not an archive). */
@@ -26,6 +33,8 @@ export interface MemoryStoreOptions {
   retentionDays?: number
   maxTextChars?: number
   retentionSweepIntervalMs?: number
+  /** Newest matching rows a context read scores by BM25 (DEFAULT_LEXICAL_WINDOW). */
+  lexicalWindow?: number
 }
 
 export interface MemoryConfig {
@@ -34,6 +43,7 @@ export interface MemoryConfig {
   readonly retentionDays: number | undefined
   readonly maxTextChars: number
   readonly retentionSweepIntervalMs: number
+  readonly lexicalWindow: number
 }
 
 export function resolveMemoryConfig(options: MemoryStoreOptions): MemoryConfig {
@@ -42,6 +52,7 @@ export function resolveMemoryConfig(options: MemoryStoreOptions): MemoryConfig {
     retentionDays: undefined,
     maxTextChars: DEFAULT_MAX_TEXT_CHARS,
     retentionSweepIntervalMs: DEFAULT_RETENTION_SWEEP_INTERVAL_MS,
+    lexicalWindow: DEFAULT_LEXICAL_WINDOW,
     ...options,
   }
   const issues: ValidationIssue[] = []
@@ -63,6 +74,9 @@ export function resolveMemoryConfig(options: MemoryStoreOptions): MemoryConfig {
   }
   if (!Number.isInteger(config.retentionSweepIntervalMs) || config.retentionSweepIntervalMs < 0) {
     problem('/retentionSweepIntervalMs', 'an integer >= 0', config.retentionSweepIntervalMs)
+  }
+  if (!Number.isInteger(config.lexicalWindow) || config.lexicalWindow < 1) {
+    problem('/lexicalWindow', 'an integer >= 1', config.lexicalWindow)
   }
   if (issues.length > 0) {
     throw new HubError(

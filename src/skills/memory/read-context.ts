@@ -1,9 +1,11 @@
+import type Database from 'better-sqlite3'
 import { fuseRankings, toFtsMatchExpression } from '../rag/index.ts'
 import type { FactKind } from './extract-facts.ts'
 import type { SqliteDatabase } from './memory-database.ts'
 import {
   DEFAULT_CONTEXT_LIMIT,
   DEFAULT_CONTEXT_MAX_CHARS,
+  DEFAULT_LEXICAL_WINDOW,
   DEFAULT_RECENT_EPISODES,
 } from './memory-options.ts'
 import { checkLimit, checkSessionId, invalid } from './memory-records.ts'
@@ -45,16 +47,66 @@ const MAX_CONTEXT_LIMIT = 100
 const MAX_CONTEXT_CHARS = 100_000
 const CANDIDATES = 50
 
+/** The statements of one context read, prepared once per database instead of once per read. */
+export interface ContextStatements {
+  factLexical: Statement
+  factRecent: Statement
+  episodeLexical: Statement
+  episodeRecent: Statement
+  loadFact: Statement
+  loadEpisode: Statement
+}
+
+type Statement = Database.Statement<unknown[], unknown>
+
+/**
+ * Prepares the reads of `readContext`. The lexical queries take the newest `window` matches
+ * (FTS5 walks its doclist by rowid, newest first, and stops there: no sort of every match), then
+ * order those by BM25; ties keep the older row first, as the full sort of every match did.
+ */
+export function prepareContextStatements(database: SqliteDatabase): ContextStatements {
+  return {
+    factLexical: database
+      .prepare(
+        `SELECT f.id FROM (
+           SELECT rowid AS row, bm25(fact_text) AS score FROM fact_text
+           WHERE fact_text MATCH ? ORDER BY rowid DESC LIMIT ?
+         ) t JOIN facts f ON f.row = t.row
+         WHERE f.ts >= ? ORDER BY t.score, t.row LIMIT ?`,
+      )
+      .pluck(),
+    factRecent: database
+      .prepare('SELECT id FROM facts WHERE ts >= ? ORDER BY ts DESC, row DESC LIMIT ?')
+      .pluck(),
+    episodeLexical: database
+      .prepare(
+        `SELECT e.id FROM (
+           SELECT rowid AS row, bm25(episode_text, 2.0, 1.0, 0.5) AS score FROM episode_text
+           WHERE episode_text MATCH ? ORDER BY rowid DESC LIMIT ?
+         ) t JOIN episodes e ON e.row = t.row
+         WHERE e.ts >= ? ORDER BY t.score, t.row LIMIT ?`,
+      )
+      .pluck(),
+    episodeRecent: database
+      .prepare('SELECT id FROM episodes WHERE session_id = ? AND ts >= ? ORDER BY ts DESC, row DESC LIMIT ?')
+      .pluck(),
+    loadFact: database.prepare('SELECT id, kind, text, ts FROM facts WHERE id = ?'),
+    loadEpisode: database.prepare('SELECT id, session_id, summary, ts FROM episodes WHERE id = ?'),
+  }
+}
+
 /**
  * Ranks facts and episode summaries by fusing two rankings with reciprocal rank fusion: BM25 of
- * the query over the text, and recency (facts: newest first across sessions, since they describe
- * the one user; summaries: this session's latest turns). Then fills the character budget greedily
- * by fused score, skipping items that do not fit.
+ * the query over the text (among the newest `window` matches), and recency (facts: newest first
+ * across sessions, since they describe the one user; summaries: this session's latest turns).
+ * Then fills the character budget greedily by fused score, skipping items that do not fit.
  */
 export function readContext(
-  database: SqliteDatabase,
+  statements: ContextStatements,
   request: ContextRequest,
   cutoffMs: number,
+  window: number = DEFAULT_LEXICAL_WINDOW,
+  scrub: (text: string) => string = (text) => scrubMemoryText(text).text,
 ): MemoryContext {
   const sessionId = checkSessionId(request?.sessionId)
   const limit = checkLimit(request.limit, DEFAULT_CONTEXT_LIMIT, MAX_CONTEXT_LIMIT, '/limit')
@@ -69,34 +121,15 @@ export function readContext(
   const factLexical =
     expression === undefined
       ? []
-      : (database
-          .prepare(
-            `SELECT f.id FROM fact_text t JOIN facts f ON f.row = t.rowid
-             WHERE fact_text MATCH ? AND f.ts >= ? ORDER BY bm25(fact_text) LIMIT ?`,
-          )
-          .pluck()
-          .all(expression, cutoffMs, CANDIDATES) as string[])
-  const factRecent = database
-    .prepare('SELECT id FROM facts WHERE ts >= ? ORDER BY ts DESC, row DESC LIMIT ?')
-    .pluck()
-    .all(cutoffMs, CANDIDATES) as string[]
+      : (statements.factLexical.all(expression, window, cutoffMs, CANDIDATES) as string[])
+  const factRecent = statements.factRecent.all(cutoffMs, CANDIDATES) as string[]
   const episodeLexical =
     expression === undefined
       ? []
-      : (database
-          .prepare(
-            `SELECT e.id FROM episode_text t JOIN episodes e ON e.row = t.rowid
-             WHERE episode_text MATCH ? AND e.ts >= ? ORDER BY bm25(episode_text, 2.0, 1.0, 0.5) LIMIT ?`,
-          )
-          .pluck()
-          .all(expression, cutoffMs, CANDIDATES) as string[])
-  const episodeRecent = database
-    .prepare('SELECT id FROM episodes WHERE session_id = ? AND ts >= ? ORDER BY ts DESC, row DESC LIMIT ?')
-    .pluck()
-    .all(sessionId, cutoffMs, DEFAULT_RECENT_EPISODES) as string[]
+      : (statements.episodeLexical.all(expression, window, cutoffMs, CANDIDATES) as string[])
+  const episodeRecent = statements.episodeRecent.all(sessionId, cutoffMs, DEFAULT_RECENT_EPISODES) as string[]
 
-  const loadFact = database.prepare('SELECT id, kind, text, ts FROM facts WHERE id = ?')
-  const loadEpisode = database.prepare('SELECT id, session_id, summary, ts FROM episodes WHERE id = ?')
+  const { loadFact, loadEpisode } = statements
   // Ranked by fused score first (a stable sort: facts before summaries on a tie, each in fused
   // order); rows are read and scrubbed only for candidates that can still be taken, so a turn does
   // not load and scrub the ~60 candidates of which at most `limit` of each kind are used.
@@ -122,14 +155,14 @@ export function readContext(
       if (context.facts.length >= limit) continue
       const row = loadFact.get(key) as { id: string; kind: FactKind; text: string; ts: number }
       // Scrubbed when read as well, so a store written before scrubbing never reaches a prompt.
-      const text = scrubMemoryText(row.text).text
+      const text = scrub(row.text)
       if (context.chars + text.length > maxChars) continue
       context.facts.push({ id: row.id, kind: row.kind, text, ts: new Date(row.ts).toISOString(), score })
       context.chars += text.length
     } else {
       if (context.summaries.length >= limit) continue
       const row = loadEpisode.get(key) as { id: string; session_id: string; summary: string; ts: number }
-      const text = scrubMemoryText(row.summary).text
+      const text = scrub(row.summary)
       if (context.chars + text.length > maxChars) continue
       context.summaries.push({
         id: row.id,

@@ -13,23 +13,31 @@ export interface FusedItem<K> {
  * the order the key was first seen (stable for equal input).
  */
 export function fuseRankings<K>(lists: readonly (readonly K[])[], k: number = DEFAULT_RRF_K): FusedItem<K>[] {
+  // Plain loops and one array of ranks per item: this runs twice on every chat turn's memory read.
   const fused = new Map<K, FusedItem<K> & { best: number; seen: number }>()
+  const count = lists.length
   let seen = 0
-  lists.forEach((list, listIndex) => {
-    list.forEach((key, position) => {
+  for (let listIndex = 0; listIndex < count; listIndex++) {
+    const list = lists[listIndex]!
+    for (let position = 0; position < list.length; position++) {
+      const key = list[position]!
       const rank = position + 1
       let item = fused.get(key)
       if (item === undefined) {
-        item = { key, score: 0, ranks: lists.map(() => undefined), best: rank, seen: seen++ }
+        const ranks: (number | undefined)[] = new Array(count).fill(undefined)
+        item = { key, score: 0, ranks, best: rank, seen: seen++ }
         fused.set(key, item)
-      }
-      if (item.ranks[listIndex] !== undefined) return // a list naming a key twice counts once
+      } else if (item.ranks[listIndex] !== undefined) continue // a list naming a key twice counts once
       item.ranks[listIndex] = rank
       item.score += 1 / (k + rank)
-      item.best = Math.min(item.best, rank)
-    })
-  })
-  return [...fused.values()]
-    .sort((a, b) => b.score - a.score || a.best - b.best || a.seen - b.seen)
-    .map(({ key, score, ranks }) => ({ key, score, ranks }))
+      if (rank < item.best) item.best = rank
+    }
+  }
+  const sorted = [...fused.values()].sort((a, b) => b.score - a.score || a.best - b.best || a.seen - b.seen)
+  const result: FusedItem<K>[] = new Array(sorted.length)
+  for (let index = 0; index < sorted.length; index++) {
+    const { key, score, ranks } = sorted[index]!
+    result[index] = { key, score, ranks }
+  }
+  return result
 }

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3'
 import { HubError } from '../../contracts/index.ts'
 import { embedTexts } from './embed-texts.ts'
 import { DEFAULT_MAX_QUERY_CHARS, queryTerms, toFtsMatchExpression } from './fts-query.ts'
@@ -75,6 +76,35 @@ function snippetOf(text: string, terms: string[]): string {
   return (from > 0 ? '…' : '') + text.slice(from, to).trim() + (to < text.length ? '…' : '')
 }
 
+interface SearchStatements {
+  lexical: Statement
+  load: Statement
+}
+
+type Statement = Database.Statement<unknown[], unknown>
+
+// Prepared once per open index rather than on every search, which is on each chat turn's way to
+// the model (decision 1757). Keyed by the database, so a closed index's statements go with it.
+const statementsByDatabase = new WeakMap<RagContext['database'], SearchStatements>()
+
+function statementsOf(database: RagContext['database']): SearchStatements {
+  let statements = statementsByDatabase.get(database)
+  if (statements === undefined) {
+    statements = {
+      // Title matches weigh double: a heading naming the topic is strong evidence.
+      lexical: database.prepare(
+        'SELECT rowid AS id, bm25(chunk_text, 1.0, 2.0) AS rank FROM chunk_text WHERE chunk_text MATCH ? ORDER BY rank LIMIT ?',
+      ),
+      load: database.prepare(
+        `SELECT c.id, t.body, t.title, s.source_key, s.path, c.start_line, c.end_line
+         FROM chunks c JOIN chunk_text t ON t.rowid = c.id JOIN sources s ON s.id = c.source_id WHERE c.id = ?`,
+      ),
+    }
+    statementsByDatabase.set(database, statements)
+  }
+  return statements
+}
+
 export async function searchChunks(context: RagContext, request: SearchRequest): Promise<RagHit[]> {
   const { database, config, vectors } = context
   if (typeof request?.query !== 'string') {
@@ -86,18 +116,15 @@ export async function searchChunks(context: RagContext, request: SearchRequest):
   }
   const candidates = Math.max(MINIMUM_CANDIDATES, topK * DEFAULT_CANDIDATE_MULTIPLIER)
   const expression = toFtsMatchExpression(request.query)
+  const statements = statementsOf(database)
   const lexical =
     expression === undefined
       ? []
-      : (database
-          .prepare(
-            // Title matches weigh double: a heading naming the topic is strong evidence.
-            'SELECT rowid AS id, bm25(chunk_text, 1.0, 2.0) AS rank FROM chunk_text WHERE chunk_text MATCH ? ORDER BY rank LIMIT ?',
-          )
-          .all(expression, candidates) as { id: number; rank: number }[])
+      : (statements.lexical.all(expression, candidates) as { id: number; rank: number }[])
 
   let semantic: number[] | undefined
-  const dimensions = vectors.dimensions()
+  // The index's dimensions are read only when there is a model to embed the query with.
+  const dimensions = config.embed === undefined ? undefined : vectors.dimensions()
   if (config.embed !== undefined && dimensions !== undefined && request.query.trim() !== '') {
     const [vector] = await embedTexts(config.embed, [request.query.slice(0, DEFAULT_MAX_QUERY_CHARS)], 1)
     if (vector!.length !== dimensions) {
@@ -120,10 +147,7 @@ export async function searchChunks(context: RagContext, request: SearchRequest):
   }
   if (ranked.length === 0) return []
 
-  const load = database.prepare(
-    `SELECT c.id, t.body, t.title, s.source_key, s.path, c.start_line, c.end_line
-     FROM chunks c JOIN chunk_text t ON t.rowid = c.id JOIN sources s ON s.id = c.source_id WHERE c.id = ?`,
-  )
+  const load = statements.load
   const terms = queryTerms(request.query)
   const hits: RagHit[] = []
   for (const { id, score } of ranked) {

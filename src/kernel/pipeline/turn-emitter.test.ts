@@ -1,0 +1,188 @@
+// What decision 1755 relies on: while a chat turn holds its events, the kernel's own events are
+// validated once — by the bus, when they are handed over — and not by the emitter before; the bus
+// still refuses an invalid one, and the turn fails; a skill's event is still checked at its emit.
+import assert from 'node:assert/strict'
+import { after, describe, test } from 'node:test'
+import type { Bus } from '../../bus/index.ts'
+import { openBus } from '../../bus-factory/index.ts'
+import { loadCatalog } from '../../catalog/index.ts'
+import { type Contracts, createContracts, type Envelope } from '../../contracts/index.ts'
+import type { Pipeline } from '../../manifest/index.ts'
+import type { RunPart } from '../../skill-api/index.ts'
+import { createLlmStep, type LlmProvider } from '../../skills/llm/index.ts'
+import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
+import { PipelineRunner } from './pipeline-runner.ts'
+import { TurnEmitter } from './turn-emitter.ts'
+
+const registry = loadCatalog().document
+const machine = compileStateMachine({
+  states: ['idle', 'thinking'],
+  transitions: [
+    { on: 'chat.query', from: 'idle', to: 'thinking' },
+    { on: 'turn.end', from: '*', to: 'idle' },
+  ],
+})
+const sessions = () => new SessionRegistry(machine, { now: Date.now, setTimeout, clearTimeout })
+
+/** The catalog's contracts, counting the envelopes the emitter validates (by id). */
+function countingContracts(): { contracts: Contracts; checkedIds: string[] } {
+  const real = createContracts(registry)
+  const checkedIds: string[] = []
+  const contracts: Contracts = {
+    registry: real.registry,
+    options: real.options,
+    entry: (type, version) => real.entry(type, version),
+    validatePayload: (type, version, payload) => real.validatePayload(type, version, payload),
+    validateEnvelope(input, madeHere) {
+      checkedIds.push((input as Envelope).id)
+      return real.validateEnvelope(input, madeHere)
+    },
+  }
+  return { contracts, checkedIds }
+}
+
+const provider: LlmProvider = {
+  name: 'ollama',
+  model: 'test-model',
+  async *chat() {
+    yield { type: 'token', text: 'Hi' }
+    yield { type: 'done', usage: { promptTokens: 1, completionTokens: 1 }, finishReason: 'stop', model: 'm' }
+  },
+  health: async () => ({ ok: true, provider: 'ollama', target: 'test' }),
+  close: async () => undefined,
+}
+
+async function logOf(bus: Bus, traceId: string): Promise<Envelope[]> {
+  const events: Envelope[] = []
+  for await (const event of bus.replay({})) if (event.traceId === traceId) events.push(event)
+  return events
+}
+
+describe('a held turn validates its own events once, in the bus', () => {
+  const buses: Bus[] = []
+  const open = async () => {
+    const bus = await openBus({ transport: 'memory', registry })
+    buses.push(bus)
+    return bus
+  }
+  after(async () => {
+    for (const bus of buses) await bus.close()
+  })
+
+  test("the kernel's held events are not validated by the emitter; a skill's are, at emit", async () => {
+    const bus = await open()
+    const { contracts, checkedIds } = countingContracts()
+    const pipeline: Pipeline = {
+      id: 'pipeline.chat.text',
+      steps: [{ emit: 'chat.query' }, { call: 'skill.llm', stream: true }, { emit: 'turn.end' }],
+    }
+    let sawToken = false
+    const heldIds = new Set<string>()
+    const runner = new PipelineRunner({
+      publisher: bus,
+      contracts,
+      sessions: sessions(),
+      skills: {
+        runtimes: new Map([['skill.llm', createLlmStep({ id: 'skill.llm', provider })]]),
+        conditions: {},
+        emitterFor: (_skill, emitter) => emitter,
+        beforeEmit: async () => undefined,
+      },
+      metrics: { observe: () => undefined },
+    })
+    const run = await runner.run({
+      pipeline,
+      trigger: { kind: 'http', route: '/chat' },
+      text: 'hello?',
+      sessionId: 's1',
+      signal: new AbortController().signal,
+      onPart: (part: RunPart) => {
+        if (part.kind === 'chunk') sawToken = true
+      },
+      // What the turn emitted before its first token is what it held (decision 1730).
+      onEvent: (event) => {
+        if (!sawToken) heldIds.add(event.id)
+      },
+    })
+    assert.equal(run.outcome, 'ok')
+    const events = await logOf(bus, run.traceId)
+    const held = events.filter((event) => heldIds.has(event.id))
+    const ownTypes = new Set(['turn.start', 'pipeline.status', 'chat.query', 'session.state.changed'])
+    const own = held.filter((event) => ownTypes.has(event.type))
+    const skills = held.filter((event) => !ownTypes.has(event.type))
+    assert.deepEqual(
+      held.map((event) => event.type),
+      [
+        'turn.start',
+        'pipeline.status',
+        'chat.query',
+        'session.state.changed',
+        'pipeline.status',
+        'pipeline.status',
+        'chat.prompt',
+        'stream.start',
+      ],
+    )
+    // Every held event reached the log (the bus checked each: see the next test for a refusal).
+    const checkedByEmitter = (event: Envelope) => checkedIds.filter((id) => id === event.id).length
+    for (const event of own) assert.equal(checkedByEmitter(event), 0, `${event.type} checked by the emitter`)
+    for (const event of skills) assert.equal(checkedByEmitter(event), 1, `${event.type} checked at emit`)
+    // After the hand-over nothing is held: the kernel's events are checked at emit again.
+    const late = events.filter((event) => !heldIds.has(event.id) && event.type === 'turn.end')
+    assert.equal(late.length, 1)
+    assert.equal(checkedByEmitter(late[0]!), 1)
+  })
+
+  test('an invalid held event of the kernel is refused by the bus at the hand-over and fails the turn', async () => {
+    const bus = await open()
+    const { contracts } = countingContracts()
+    const emitter = new TurnEmitter({
+      publisher: bus,
+      contracts,
+      sessions: sessions(),
+      traceId: 'trace-invalid-own',
+      sessionId: 's2',
+      source: 'kernel',
+      now: Date.now,
+      holdMs: 10_000,
+    })
+    // Accepted at emit (held, not yet checked)…
+    const invalid = await emitter.emitOwn('turn.start', {
+      sessionId: 's2',
+      inputType: 'telepathy' as unknown as 'text',
+    })
+    const valid = await emitter.emitOwn('pipeline.status', {
+      pipelineId: 'p',
+      step: '0 emit:chat.query',
+      stepIndex: 0,
+      state: 'start',
+    })
+    // …while a skill's invalid event is still refused at once.
+    await assert.rejects(emitter.emit('chat.prompt', { messages: 'not a list' } as never), {
+      code: 'E_VALIDATION',
+    })
+    emitter.release()
+    await assert.rejects(emitter.settle(), { code: 'E_VALIDATION' })
+    const stored = (await logOf(bus, 'trace-invalid-own')).map((event) => event.id)
+    assert.ok(!stored.includes(invalid.id), 'the invalid event is not stored')
+    assert.ok(stored.includes(valid.id), 'the valid one is')
+  })
+
+  test('not held, an invalid event of the kernel is refused at its emit, as before', async () => {
+    const bus = await open()
+    const emitter = new TurnEmitter({
+      publisher: bus,
+      contracts: countingContracts().contracts,
+      sessions: sessions(),
+      traceId: 'trace-not-held',
+      sessionId: 's3',
+      source: 'kernel',
+      now: Date.now,
+    })
+    await assert.rejects(
+      emitter.emitOwn('turn.start', { sessionId: 's3', inputType: 'telepathy' as unknown as 'text' }),
+      { code: 'E_VALIDATION' },
+    )
+    await emitter.settle()
+  })
+})

@@ -5,16 +5,26 @@
 // nats-server 2.9's fixed fsync interval (2 minutes; 2.9 has no sync_interval key).
 // The baseline for the NATS transport is raw nats.js in the same run (issue 17): JetStream
 // publishes with Nats-Msg-Id and a type header, the same batches awaited the same way (async acks),
-// and a durable pull consumer that acks every message, on a stream of the same storage.
+// and a durable pull consumer that acks every message, on a stream of the same storage, with the
+// transport's consumer settings and pull size (bench/nats-consume.ts). The sides alternate in
+// every round (which goes first flips each round), each round on fresh streams; ratios are per
+// round, then the median; CPU per event is process.cpuUsage over the same window for each side.
 // BENCH_QUICK=1 for smaller N.
 import { join } from 'node:path'
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
-import { connect, headers as natsHeaders } from '@nats-io/transport-node'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { connect, type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node'
 import type { Bus } from '../src/bus/index.ts'
 import { openBus } from '../src/bus-factory/index.ts'
 import { startNatsServer } from '../test/kit/nats-server.ts'
 import { makeTempDir } from '../test/kit/temp-dir.ts'
 import { testRegistry } from '../test/kit/test-registry.ts'
+import {
+  type ConsumeResult,
+  consumerSettingsOf,
+  PULL_BATCH,
+  rawConsume,
+  transportConsume,
+} from './nats-consume.ts'
 import { median, percentile, report } from './stats.ts'
 
 const QUICK = process.env.BENCH_QUICK === '1'
@@ -22,7 +32,8 @@ const EVENTS = QUICK ? 3000 : 20_000
 const BATCH = 100
 const LATENCY_SAMPLES = QUICK ? 200 : 1000
 const REQUESTS = QUICK ? 100 : 500
-const ROUNDS = 3
+const ROUNDS = QUICK ? 3 : 5
+const WARMUP_ROUNDS = QUICK ? 1 : 2
 
 const registry = testRegistry()
 const server = await startNatsServer({ name: 'bench' })
@@ -107,15 +118,11 @@ async function busRequests(bus: Bus): Promise<number[]> {
   return samples
 }
 
-/** Raw nats.js JetStream: the same envelopes, batches of BATCH publishes awaited together. */
-async function rawJetStream(round: number): Promise<{ publish: number; consume: number }> {
-  // The transport's connection options (no async stack traces), so the ratio compares the code.
-  const nc = await connect({ servers: server.url, noAsyncTraces: true })
+/** Raw nats.js JetStream publish: the same envelopes, batches of BATCH publishes awaited together. */
+async function rawPublish(nc: NatsConnection, round: number): Promise<number> {
   const jsm = await jetstreamManager(nc)
   const js = jetstream(nc)
-  const stream = `RAW${round}`
-  const subject = `raw${round}.note.added`
-  await jsm.streams.add({ name: stream, subjects: [`raw${round}.>`] })
+  await jsm.streams.add({ name: rawStream(round), subjects: [`raw${roundName(round)}.>`] })
   const encoder = new TextEncoder()
   const started = performance.now()
   for (let offset = 0; offset < EVENTS; offset += BATCH) {
@@ -135,31 +142,20 @@ async function rawJetStream(round: number): Promise<{ publish: number; consume: 
       }
       const headers = natsHeaders()
       headers.set('Lh-Type', 'note.added')
-      acks.push(js.publish(subject, encoder.encode(JSON.stringify(envelope)), { msgID: id, headers }))
+      acks.push(
+        js.publish(rawSubject(round), encoder.encode(JSON.stringify(envelope)), { msgID: id, headers }),
+      )
     }
     await Promise.all(acks)
   }
-  const publish = EVENTS / ((performance.now() - started) / 1000)
-  // Timed from creating the durable consumer, as the bus's subscribe() creates its own.
-  const consumeStarted = performance.now()
-  await jsm.consumers.add(stream, {
-    durable_name: 'raw-drain',
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: subject,
-  })
-  const consumer = await js.consumers.get(stream, 'raw-drain')
-  const messages = await consumer.consume({ max_messages: 256 })
-  let handled = 0
-  for await (const message of messages) {
-    JSON.parse(message.string())
-    message.ack()
-    if (++handled === EVENTS) break
-  }
-  const consume = EVENTS / ((performance.now() - consumeStarted) / 1000)
-  await nc.close()
-  return { publish, consume }
+  return EVENTS / ((performance.now() - started) / 1000)
 }
+
+// Warm-up rounds (negative) are named w1, w2.
+const roundName = (round: number) => (round < 0 ? `w${-round}` : String(round))
+const rawStream = (round: number) => `RAW${roundName(round)}`
+const rawSubject = (round: number) => `raw${roundName(round)}.note.added`
+const hubOfRound = (round: number) => `bench-round-${roundName(round)}`
 
 async function coreRequests(): Promise<number[]> {
   const nc = await connect({ servers: server.url })
@@ -182,23 +178,50 @@ try {
     jetstream: 'file storage, fsync every 2 min (nats-server 2.9 fixed default)',
   }
   const sqliteRate = await publishThroughput(sqlite)
-  // The transport and raw nats.js alternate, ROUNDS each, each round on a fresh stream; medians.
+  // The transport and raw nats.js alternate, ROUNDS each, each round on fresh streams; medians.
+  // The raw connection has the transport's connection options (no async stack traces), so the
+  // ratio compares the code.
+  const rawConnection = await connect({ servers: server.url, noAsyncTraces: true })
+  const monitorConnection = await connect({ servers: server.url })
+  const monitor = await jetstreamManager(monitorConnection)
   const natsRates: number[] = []
-  const natsDrains: number[] = []
   const rawPublishRates: number[] = []
-  const rawConsumeRates: number[] = []
-  for (let round = 0; round < ROUNDS; round++) {
-    const fresh = await openNats(`bench-round-${round}`)
-    natsRates.push(await publishThroughput(fresh))
-    natsDrains.push(await consumeWithAcks(fresh))
-    await fresh.close()
-    const rawRound = await rawJetStream(round)
-    rawPublishRates.push(rawRound.publish)
-    rawConsumeRates.push(rawRound.consume)
+  const consumed = {
+    transport: [] as ConsumeResult[],
+    callback: [] as ConsumeResult[],
+    iterator: [] as ConsumeResult[],
   }
+  // The raw consumers get the settings the transport gives its consumers (read off the server).
+  const probe = await openNats('bench-probe')
+  await probe.subscribe('note.added', () => undefined, { durable: 'probe' })
+  const settings = await consumerSettingsOf(monitor, `LH_bench-probe`, 'probe')
+  await probe.close()
+  // Negative rounds warm both sides' code up (JIT tiers) and are not recorded.
+  for (let round = -WARMUP_ROUNDS; round < ROUNDS; round++) {
+    const fresh = await openNats(hubOfRound(round))
+    const transportFirst = round % 2 === 0
+    const publishes: number[] = []
+    if (transportFirst) publishes.push(await publishThroughput(fresh))
+    const rawPublished = await rawPublish(rawConnection, round)
+    if (!transportFirst) publishes.push(await publishThroughput(fresh))
+    const transportSide = () => transportConsume(fresh, monitor, `LH_${hubOfRound(round)}`, EVENTS)
+    const rawSide = (style: 'callback' | 'iterator') =>
+      rawConsume(rawConnection, monitor, rawStream(round), rawSubject(round), settings, style, EVENTS)
+    const transportResult = transportFirst ? await transportSide() : undefined
+    const callbackResult = await rawSide('callback')
+    const transportLast = transportFirst ? undefined : await transportSide()
+    const iteratorResult = await rawSide('iterator')
+    await fresh.close()
+    if (round < 0) continue
+    natsRates.push(publishes[0]!)
+    rawPublishRates.push(rawPublished)
+    consumed.transport.push((transportResult ?? transportLast)!)
+    consumed.callback.push(callbackResult)
+    consumed.iterator.push(iteratorResult)
+  }
+  await rawConnection.close()
   const natsRate = median(natsRates)
-  const natsDrain = median(natsDrains)
-  const raw = { publish: median(rawPublishRates), consume: median(rawConsumeRates) }
+  const rawPublishRate = median(rawPublishRates)
   report({
     bench: 'nats.publish.sqlite',
     unit: 'events/s',
@@ -207,6 +230,7 @@ try {
     events: EVENTS,
     durability: durability.sqlite,
   })
+  const publishRatios = natsRates.map((rate, index) => rate / rawPublishRates[index]!)
   report({
     bench: 'nats.publish.jetstream',
     unit: 'events/s',
@@ -214,11 +238,11 @@ try {
     batch: BATCH,
     events: EVENTS,
     durability: durability.jetstream,
-    baseline: Math.round(raw.publish),
+    baseline: Math.round(rawPublishRate),
     baselineName: 'raw nats.js JetStream publish, Nats-Msg-Id, batches awaited together',
-    ratio: Number((natsRate / raw.publish).toFixed(3)),
-    rounds: natsRates.map((rate, index) => Number((rate / rawPublishRates[index]!).toFixed(2))),
-    target: 'ratio >= 0.8',
+    ratio: Number(median(publishRatios).toFixed(3)),
+    rounds: publishRatios.map((ratio) => Number(ratio.toFixed(2))),
+    target: 'median of per-round ratios >= 0.8',
   })
   report({
     bench: 'nats.publish.ratio',
@@ -229,16 +253,36 @@ try {
 
   const sqliteDrain = await consumeWithAcks(sqlite)
   report({ bench: 'nats.consume.sqlite', unit: 'events/s', median: Math.round(sqliteDrain), acked: true })
+  const rates = (results: ConsumeResult[]) => results.map((result) => result.rate)
+  const cpu = (results: ConsumeResult[]) =>
+    results.map((result) => Number(result.cpuMicrosPerEvent.toFixed(2)))
+  const ratiosTo = (baseline: ConsumeResult[]) =>
+    consumed.transport.map((result, index) => Number((result.rate / baseline[index]!.rate).toFixed(2)))
   report({
     bench: 'nats.consume.jetstream',
     unit: 'events/s',
-    median: Math.round(natsDrain),
-    acked: true,
-    baseline: Math.round(raw.consume),
-    baselineName: 'raw nats.js durable pull consumer, JSON.parse + ack each',
-    ratio: Number((natsDrain / raw.consume).toFixed(3)),
-    rounds: natsDrains.map((rate, index) => Number((rate / rawConsumeRates[index]!).toFixed(2))),
-    target: 'ratio >= 0.8',
+    median: Math.round(median(rates(consumed.transport))),
+    acked: 'until the server reports none pending and none unacknowledged',
+    events: EVENTS,
+    pullBatch: PULL_BATCH,
+    baseline: Math.round(median(rates(consumed.callback))),
+    baselineName: 'raw nats.js durable pull consumer, consume() with a callback, JSON.parse + ack each',
+    ratio: median(ratiosTo(consumed.callback)),
+    rounds: ratiosTo(consumed.callback),
+    cpuMicrosPerEvent: median(cpu(consumed.transport)),
+    baselineCpuMicrosPerEvent: median(cpu(consumed.callback)),
+    cpuRounds: cpu(consumed.transport),
+    baselineCpuRounds: cpu(consumed.callback),
+    target: 'median of per-round ratios >= 0.8',
+  })
+  report({
+    bench: 'nats.consume.raw-iterator',
+    unit: 'events/s',
+    median: Math.round(median(rates(consumed.iterator))),
+    note: 'raw nats.js consume() as a for-await iterator (the baseline before decision 1765), for reference',
+    transportRatio: median(ratiosTo(consumed.iterator)),
+    rounds: ratiosTo(consumed.iterator),
+    cpuMicrosPerEvent: median(cpu(consumed.iterator)),
   })
 
   const sqliteLatency = await handlerLatency(sqlite)
@@ -283,6 +327,7 @@ try {
   })
   await sqlite.close()
   await nats.close()
+  await monitorConnection.close()
 } finally {
   await server.dispose()
   dir.remove()

@@ -14,10 +14,13 @@ export interface AckDeadlinesPorts {
 /**
  * Ack waits in dispatch order. ackWaitMs is one value per consumer, so deadlines only grow and
  * one timer for the oldest replaces a timer per message (decision 1733); settled heads are
- * dropped as they settle, so the queue holds about what is in flight.
+ * dropped as they settle, so the queue holds about what is in flight. The queue is three parallel
+ * arrays rather than an object per dispatch: nothing is allocated per message (decision 1766).
  */
 export class AckDeadlines {
-  private queue: { entry: Entry; token: number; at: number }[] = []
+  private entries: Entry[] = []
+  private tokens: number[] = []
+  private deadlines: number[] = []
   private head = 0
   private timer: unknown
 
@@ -26,7 +29,9 @@ export class AckDeadlines {
   /** Starts the ack wait of the entry's dispatch `token`. */
   start(entry: Entry, token: number): void {
     const { clock, config } = this.ports
-    this.queue.push({ entry, token, at: clock.now() + config.ackWaitMs })
+    this.entries.push(entry)
+    this.tokens.push(token)
+    this.deadlines.push(clock.now() + config.ackWaitMs)
     if (this.timer === undefined) this.arm(config.ackWaitMs)
   }
 
@@ -40,18 +45,15 @@ export class AckDeadlines {
   /** Times out the handlers whose ack wait has passed, oldest first, and re-arms for the next. */
   private expire(): void {
     const now = this.ports.clock.now()
-    while (this.head < this.queue.length) {
-      const head = this.queue[this.head]!
-      const live = inflightWith(head.entry, head.token)
-      if (live && head.at > now) break
+    while (this.head < this.entries.length) {
+      const entry = this.entries[this.head]!
+      const token = this.tokens[this.head]!
+      const live = inflightWith(entry, token)
+      if (live && this.deadlines[this.head]! > now) break
       this.head++
       if (live) {
         const waited = this.ports.config.ackWaitMs
-        this.ports.expired(
-          head.entry,
-          head.token,
-          new HubError('E_TIMEOUT', `not acknowledged within ${waited} ms`),
-        )
+        this.ports.expired(entry, token, new HubError('E_TIMEOUT', `not acknowledged within ${waited} ms`))
       }
     }
     this.trim()
@@ -59,33 +61,49 @@ export class AckDeadlines {
 
   /** Drops settled heads; compacts when stale entries behind a slow head pile up. */
   trim(): void {
-    const queue = this.queue
-    while (this.head < queue.length) {
-      const head = queue[this.head]!
-      if (inflightWith(head.entry, head.token)) break
-      this.head++
-    }
-    if (this.head >= queue.length) {
+    const length = this.entries.length
+    while (this.head < length && !inflightWith(this.entries[this.head]!, this.tokens[this.head]!)) this.head++
+    if (this.head >= length) {
       // The timer stays armed: clearing it here and arming it at the next dispatch cost a timer
-      // per message again. It fires, finds nothing due, and is not re-armed.
-      this.queue = []
+      // per message again. It fires, finds nothing due, and is not re-armed. The arrays are
+      // emptied in place, so their backing stores are reused.
+      this.entries.length = 0
+      this.tokens.length = 0
+      this.deadlines.length = 0
       this.head = 0
       return
     }
-    if (this.head > 1024 || queue.length - this.head > 2 * this.ports.held() + 1024) {
-      this.queue = queue.slice(this.head).filter((item) => inflightWith(item.entry, item.token))
-      this.head = 0
+    if (this.head > 1024 || length - this.head > 2 * this.ports.held() + 1024) this.compact()
+    if (this.timer === undefined) {
+      this.arm(Math.max(1, this.deadlines[this.head]! - this.ports.clock.now()))
     }
-    if (this.timer === undefined && this.queue.length > 0) {
-      this.arm(Math.max(1, this.queue[0]!.at - this.ports.clock.now()))
+  }
+
+  /** Keeps only the deadlines still waiting, in order. */
+  private compact(): void {
+    let kept = 0
+    for (let index = this.head; index < this.entries.length; index++) {
+      const entry = this.entries[index]!
+      const token = this.tokens[index]!
+      if (!inflightWith(entry, token)) continue
+      this.entries[kept] = entry
+      this.tokens[kept] = token
+      this.deadlines[kept] = this.deadlines[index]!
+      kept++
     }
+    this.entries.length = kept
+    this.tokens.length = kept
+    this.deadlines.length = kept
+    this.head = 0
   }
 
   /** Forgets every deadline and stops the timer (the runner stopped). */
   clear(): void {
     this.ports.clock.clearTimeout(this.timer)
     this.timer = undefined
-    this.queue = []
+    this.entries.length = 0
+    this.tokens.length = 0
+    this.deadlines.length = 0
     this.head = 0
   }
 }

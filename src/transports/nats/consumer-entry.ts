@@ -5,7 +5,8 @@ type EntryState = 'waiting' | 'inflight' | 'backoff' | 'done'
 
 /** One event a consumer runner holds, from its arrival to its ack, dead-lettering or stop. */
 export interface Entry {
-  key: string
+  /** True when it came through the redo reader (a DLQ retry), not the log's consumer. */
+  redo: boolean
   /** The message to ack/nak/term: the event itself, or a redo request for it. */
   message: JsMsg
   seq: number
@@ -15,6 +16,7 @@ export interface Entry {
   attempt: number
   /** Counts dispatches: an answer or a timeout for an older one is ignored. */
   token: number
+  /** The backoff before a nak; never set on the path of a handler that succeeds. */
   timer: unknown
   settled: Promise<void> | undefined
 }
@@ -22,4 +24,9 @@ export interface Entry {
 /** Whether the entry's dispatch `token` is the one still waiting for its handler. */
 export function inflightWith(entry: Entry, token: number): boolean {
   return entry.token === token && entry.state === 'inflight'
+}
+
+/** The key a DLQ move is deduplicated by (shared with the max-deliveries advisory: `m:<seq>`). */
+export function entryKey(entry: Entry): string {
+  return entry.redo ? `r:${entry.message.seq}` : `m:${entry.seq}`
 }

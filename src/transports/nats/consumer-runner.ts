@@ -1,18 +1,14 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream'
 import type { Clock, ConsumerConfig, DeliveryHandler } from '../../bus/index.ts'
 import { type HubError, toHubError } from '../../contracts/index.ts'
-import { AckBatch } from './ack-batch.ts'
 import { AckDeadlines } from './ack-deadlines.ts'
+import { type DeadLetterPorts, deadLetterEntry, rejectDelivery } from './consumer-dead-letters.ts'
 import { type Entry, inflightWith } from './consumer-entry.ts'
+import { startPulls } from './consumer-pulls.ts'
 import type { DeadLetters } from './dead-letters.ts'
 import { parseRedo } from './dead-letters.ts'
-import {
-  type CodecSettings,
-  decodeMessage,
-  rejectedEnvelope,
-  storedEnvelope,
-  type WireMessage,
-} from './message-codec.ts'
+import { deliveryOf } from './delivery-info.ts'
+import { type CodecSettings, decodeMessage, storedEnvelope, type WireMessage } from './message-codec.ts'
 
 export interface ConsumerRunnerOptions {
   config: ConsumerConfig
@@ -30,7 +26,6 @@ export interface ConsumerRunnerOptions {
   onError(error: HubError, where: string): void
 }
 
-const PULL_BATCH = 256
 const MIN_HEARTBEAT_MS = 20
 const MAX_HEARTBEAT_MS = 5000
 
@@ -45,20 +40,33 @@ export class ConsumerRunner {
   readonly name: string
   private readonly members: DeliveryHandler[] = []
   private nextMember = 0
-  private readonly entries = new Map<string, Entry>()
+  /** Held events by stream seq (from the log's consumer) and redo entries by redo message seq. */
+  private readonly entries = new Map<number, Entry>()
+  private readonly redos = new Map<number, Entry>()
   private readonly sessions = new Map<string, Entry[]>()
   private streams: ConsumerMessages[] = []
   private stopped = false
   private heartbeat: NodeJS.Timeout | undefined
   private readonly deadlines: AckDeadlines
-  private readonly acks = new AckBatch()
+  /** The start of this consumer's ack subjects, where the delivery count and seq follow. */
+  private readonly ackPrefix: string
+  private readonly deadLetterPorts: DeadLetterPorts
 
   constructor(private readonly options: ConsumerRunnerOptions) {
     this.name = options.config.name
+    this.ackPrefix = `$JS.ACK.${options.stream}.${options.jetStreamName}.`
+    this.deadLetterPorts = {
+      consumer: this.name,
+      config: options.config,
+      codec: options.codec,
+      clock: options.clock,
+      deadLetters: options.deadLetters,
+      onError: options.onError,
+    }
     this.deadlines = new AckDeadlines({
       clock: options.clock,
       config: options.config,
-      held: () => this.entries.size,
+      held: () => this.entries.size + this.redos.size,
       expired: (entry, token, error) => this.settle(entry, token, error),
     })
   }
@@ -73,24 +81,24 @@ export class ConsumerRunner {
 
   /** Whether this process holds the event (in flight, waiting or in backoff). */
   holds(seq: number): boolean {
-    return this.entries.has(`m:${seq}`)
+    return this.entries.has(seq)
   }
 
   async start(serverAckWaitMs: number): Promise<void> {
-    const [mainConsumer, redoConsumer] = await Promise.all([
-      this.options.js.consumers.get(this.options.stream, this.options.jetStreamName),
-      this.options.js.consumers.get(this.options.redoStream, this.options.redoName),
-    ])
-    const [main, redo] = await Promise.all([
-      mainConsumer.consume({ max_messages: PULL_BATCH }),
-      redoConsumer.consume({ max_messages: 16 }),
-    ])
-    this.streams = [main, redo]
-    void this.pump(main, false)
-    void this.pump(redo, true)
+    this.streams = await startPulls(
+      { ...this.options, consumer: this.name },
+      (message) => this.receive(message),
+      (message) => {
+        this.admitRedo(message).catch((error: unknown) =>
+          this.options.onError(toHubError(error, 'E_IO'), `nats consumer ${this.name}: a DLQ retry`),
+        )
+      },
+      () => this.stopped,
+    )
     const every = Math.max(MIN_HEARTBEAT_MS, Math.min(MAX_HEARTBEAT_MS, Math.floor(serverAckWaitMs / 3)))
     this.heartbeat = setInterval(() => {
-      for (const entry of this.entries.values()) if (entry.state !== 'done') entry.message.working()
+      for (const held of [this.entries, this.redos])
+        for (const entry of held.values()) if (entry.state !== 'done') entry.message.working()
     }, every)
     this.heartbeat.unref()
   }
@@ -98,7 +106,7 @@ export class ConsumerRunner {
   addMember(handler: DeliveryHandler): DeliveryHandler {
     this.members.push(handler)
     if (this.members.length === 1) {
-      for (const entry of [...this.entries.values()])
+      for (const entry of [...this.entries.values(), ...this.redos.values()])
         if (entry.state === 'waiting' && this.isSessionHead(entry)) this.dispatch(entry)
     }
     return handler
@@ -109,21 +117,31 @@ export class ConsumerRunner {
     if (index >= 0) this.members.splice(index, 1)
   }
 
-  private async pump(messages: ConsumerMessages, redo: boolean): Promise<void> {
+  /** One delivery from the log's consumer; runs inside nats.js's callback, so it never throws. */
+  private receive(message: JsMsg): void {
+    // Left unacknowledged after stop(): the server redelivers it to a live member after its ack wait.
+    if (this.stopped) return
     try {
-      for await (const message of messages) {
-        // Left unacknowledged: the server redelivers it to a live member after its ack wait.
-        if (this.stopped) continue
-        if (redo) void this.admitRedo(message)
-        else this.admit(message, message.seq, decodeMessage(message, this.options.codec, 'stored'))
+      const delivery = deliveryOf(message, this.ackPrefix)
+      const known = this.entries.get(delivery.seq)
+      if (known !== undefined) {
+        this.redelivered(known, message, delivery.deliveryCount)
+        return
       }
+      const decoded = decodeMessage(message, this.options.codec, 'stored')
+      this.admit(message, delivery.seq, delivery.deliveryCount, decoded, undefined)
     } catch (error) {
-      if (!this.stopped)
-        this.options.onError(toHubError(error, 'E_IO'), `nats consumer ${this.name}: pulling`)
+      this.options.onError(toHubError(error, 'E_IO'), `nats consumer ${this.name}: admitting a delivery`)
     }
   }
 
   private async admitRedo(message: JsMsg): Promise<void> {
+    if (this.stopped) return
+    const known = this.redos.get(message.seq)
+    if (known !== undefined) {
+      this.redelivered(known, message, message.info.deliveryCount)
+      return
+    }
     const request = parseRedo(message.data)
     if (request === undefined) {
       message.term()
@@ -135,7 +153,15 @@ export class ConsumerRunner {
         message.term()
         return
       }
-      this.admit(message, request.seq, decodeMessage(raw, this.options.codec, 'stored'), raw)
+      if (this.stopped) return
+      const held = this.redos.get(message.seq)
+      if (held !== undefined) {
+        // Redelivered while the event was being read: the newest delivery is the one to answer.
+        this.redelivered(held, message, message.info.deliveryCount)
+        return
+      }
+      const decoded = decodeMessage(raw, this.options.codec, 'stored')
+      this.admit(message, request.seq, message.info.deliveryCount, decoded, raw)
     } catch (error) {
       message.nak(1000)
       this.options.onError(
@@ -145,44 +171,47 @@ export class ConsumerRunner {
     }
   }
 
+  /** A redelivery of something held here (after a nak, or the server's own timer): newest wins. */
+  private redelivered(known: Entry, message: JsMsg, deliveryCount: number): void {
+    known.message = message
+    known.attempt = deliveryCount
+    if (known.state === 'backoff' || (known.state === 'waiting' && this.isSessionHead(known)))
+      this.dispatch(known)
+  }
+
   private admit(
     message: JsMsg,
     seq: number,
+    deliveryCount: number,
     decoded: ReturnType<typeof decodeMessage>,
-    raw?: WireMessage,
+    raw: WireMessage | undefined,
   ): void {
     const redo = raw !== undefined
-    const key = redo ? `r:${message.seq}` : `m:${seq}`
-    const known = this.entries.get(key)
-    if (known !== undefined) {
-      // A redelivery of something held here (after a nak, or the server's own timer): newest wins.
-      known.message = message
-      known.attempt = message.info.deliveryCount
-      if (known.state === 'backoff' || (known.state === 'waiting' && this.isSessionHead(known)))
-        this.dispatch(known)
-      return
-    }
     if (!decoded.ok) {
       // Bad input never reaches a handler, never retries and never holds a session.
-      void this.reject(message, seq, decoded.reason, raw ?? message)
+      rejectDelivery(this.deadLetterPorts, message, seq, deliveryCount, decoded.reason, raw ?? message).catch(
+        (error: unknown) =>
+          this.options.onError(toHubError(error, 'E_IO'), `nats consumer ${this.name}: rejecting seq ${seq}`),
+      )
       return
     }
     const envelope = storedEnvelope(decoded, seq)
     const ordered =
       !redo && envelope.sessionId !== undefined && this.options.config.isSessionOrdered(envelope.type)
     const entry: Entry = {
-      key,
+      redo,
       message,
       seq,
       envelope,
       sessionKey: ordered ? envelope.sessionId : undefined,
       state: 'waiting',
-      attempt: message.info.deliveryCount,
+      attempt: deliveryCount,
       token: 0,
       timer: undefined,
       settled: undefined,
     }
-    this.entries.set(key, entry)
+    if (redo) this.redos.set(message.seq, entry)
+    else this.entries.set(seq, entry)
     if (entry.sessionKey !== undefined) {
       const queue = this.sessions.get(entry.sessionKey)
       if (queue !== undefined) {
@@ -200,21 +229,24 @@ export class ConsumerRunner {
 
   private dispatch(entry: Entry): void {
     if (this.stopped) return
-    if (this.members.length === 0) {
+    const members = this.members.length
+    if (members === 0) {
       entry.state = 'waiting'
       return
     }
-    const handler = this.members[this.nextMember++ % this.members.length]!
+    const handler = members === 1 ? this.members[0]! : this.members[this.nextMember++ % members]!
     entry.state = 'inflight'
     const token = ++entry.token
-    this.options.clock.clearTimeout(entry.timer)
-    entry.timer = undefined
+    if (entry.timer !== undefined) {
+      this.options.clock.clearTimeout(entry.timer)
+      entry.timer = undefined
+    }
     this.deadlines.start(entry, token)
     let result: Promise<void>
     try {
-      result = Promise.resolve(
-        handler(entry.envelope, { consumer: this.name, seq: entry.seq, attempt: entry.attempt }),
-      )
+      result = handler(entry.envelope, { consumer: this.name, seq: entry.seq, attempt: entry.attempt })
+      // A handler typed as async may still return a plain value at run time.
+      if (typeof result?.then !== 'function') result = Promise.resolve(result)
     } catch (error) {
       result = Promise.reject(error)
     }
@@ -227,9 +259,11 @@ export class ConsumerRunner {
   private settle(entry: Entry, token: number, error: unknown): void {
     if (!inflightWith(entry, token)) return
     const { clock, config } = this.options
-    clock.clearTimeout(entry.timer)
     if (error === undefined) {
-      this.acks.add(entry.message)
+      // Sent at once, after the handler finished: nats.js queues it and writes everything queued
+      // in this microtask run together, so the acks of handlers that finish together share one
+      // socket write (decision 1765).
+      entry.message.ack()
       this.complete(entry)
       this.deadlines.trim()
       return
@@ -252,51 +286,15 @@ export class ConsumerRunner {
   private async deadLetter(entry: Entry, lastError: string): Promise<void> {
     entry.state = 'done'
     this.deadlines.trim()
-    try {
-      const moved = await this.options.deadLetters.move(
-        this.name,
-        entry.seq,
-        entry.envelope,
-        entry.attempt,
-        lastError,
-        `${entry.key}.${entry.message.info.deliveryCount}`,
-      )
-      entry.message.term()
-      this.options.config.onDeadLetter(moved)
-    } catch (error) {
-      // Not moved: leave it to the server's redelivery rather than lose it.
-      entry.message.nak(1000)
-      this.options.onError(
-        toHubError(error, 'E_IO'),
-        `nats consumer ${this.name}: moving seq ${entry.seq} to the DLQ`,
-      )
-    }
+    await deadLetterEntry(this.deadLetterPorts, entry, lastError)
     this.complete(entry)
-  }
-
-  private async reject(message: JsMsg, seq: number, reason: string, raw: WireMessage): Promise<void> {
-    const envelope = rejectedEnvelope(raw, this.options.codec.prefix, reason, this.options.clock.now())
-    try {
-      const moved = await this.options.deadLetters.move(
-        this.name,
-        seq,
-        envelope,
-        message.info.deliveryCount,
-        reason,
-        `rejected.${message.seq}.${message.info.deliveryCount}`,
-      )
-      message.term()
-      this.options.config.onDeadLetter(moved)
-    } catch (error) {
-      message.nak(1000)
-      this.options.onError(toHubError(error, 'E_IO'), `nats consumer ${this.name}: rejecting seq ${seq}`)
-    }
   }
 
   private complete(entry: Entry): void {
     entry.state = 'done'
-    this.options.clock.clearTimeout(entry.timer)
-    this.entries.delete(entry.key)
+    if (entry.timer !== undefined) this.options.clock.clearTimeout(entry.timer)
+    if (entry.redo) this.redos.delete(entry.message.seq)
+    else this.entries.delete(entry.seq)
     if (entry.sessionKey === undefined) return
     const queue = this.sessions.get(entry.sessionKey)
     if (queue === undefined || queue[0] !== entry) return
@@ -311,9 +309,8 @@ export class ConsumerRunner {
     if (this.stopped) return
     this.stopped = true
     for (const messages of this.streams) messages.stop()
-    const inflight = [...this.entries.values()].filter(
-      (entry) => entry.state === 'inflight' && entry.settled !== undefined,
-    )
+    const held = [...this.entries.values(), ...this.redos.values()]
+    const inflight = held.filter((entry) => entry.state === 'inflight' && entry.settled !== undefined)
     if (inflight.length > 0) {
       let timer: NodeJS.Timeout | undefined
       const limit = new Promise<void>((resolve) => {
@@ -323,9 +320,8 @@ export class ConsumerRunner {
       clearTimeout(timer)
     }
     clearInterval(this.heartbeat)
-    this.acks.flush()
     this.deadlines.clear()
-    for (const entry of this.entries.values()) {
+    for (const entry of held) {
       this.options.clock.clearTimeout(entry.timer)
       // No nak here: the server would hand it straight back to this member's pull request, which
       // stays open on the server after stop() and so would swallow it and advance its BackOff.
@@ -334,6 +330,7 @@ export class ConsumerRunner {
       entry.state = 'done'
     }
     this.entries.clear()
+    this.redos.clear()
     this.sessions.clear()
   }
 }

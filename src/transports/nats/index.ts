@@ -1,4 +1,5 @@
 export { connectionAuth } from './connection-auth.ts'
+export { DEFAULT_PULL_BATCH } from './consumer-pulls.ts'
 export { hubConfig, rootConfig, rootSourceStream } from './federation-config.ts'
 export type { FederationPolicy } from './federation-policy.ts'
 export { parsePolicy } from './federation-policy.ts'

@@ -9,14 +9,8 @@ import {
   type TypeMatcher,
 } from '../../bus/index.ts'
 import { type Envelope, HubError } from '../../contracts/index.ts'
-import {
-  type CodecSettings,
-  decodeMessage,
-  encodeEnvelope,
-  HEADER_LIVE,
-  HEADER_ORIGIN,
-  liveHeaders,
-} from './message-codec.ts'
+import { type CodecSettings, decodeMessage, encodeEnvelope, liveHeaders } from './message-codec.ts'
+import { readEventHeaders } from './wire-headers.ts'
 
 interface LocalSubscriber {
   matches: TypeMatcher
@@ -75,10 +69,13 @@ export class LiveFanout {
       ...(queue === undefined ? {} : { queue: `${this.codec.prefix}.${queue}` }),
       callback: (error, message) => {
         if (error !== null) return
+        // Read without nats.js's header decoder: it throws on a header name it cannot
+        // canonicalise, and a throw here would end the connection's reader (decision 1767).
+        const reading = readEventHeaders(message)
         // Stored events also cross core NATS on their way into the stream: consumers deliver those.
-        if (message.headers?.get(HEADER_LIVE) !== '1') return
-        if (queue === undefined && message.headers.get(HEADER_ORIGIN) === this.origin) return
-        const decoded = decodeMessage(message, this.codec, 'live')
+        if (reading.ok && reading.headers.live !== '1') return
+        if (reading.ok && queue === undefined && reading.headers.origin === this.origin) return
+        const decoded = decodeMessage(message, this.codec, 'live', reading)
         if (!decoded.ok) {
           this.context.onError(
             new HubError('E_VALIDATION', `dropped a live message on ${message.subject}: ${decoded.reason}`),

@@ -2,16 +2,21 @@ import { type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node'
 import { withSequence } from '../../bus/index.ts'
 import { type Contracts, type Envelope, HubError } from '../../contracts/index.ts'
 import { typeOfSubject } from './names.ts'
+import {
+  HEADER_LIVE,
+  HEADER_MSG_ID,
+  HEADER_ORIGIN,
+  HEADER_SESSION_SEQ,
+  HEADER_TYPE,
+  type HeaderReading,
+  readEventHeaders,
+} from './wire-headers.ts'
 
 // How events look on the wire, and the checks every message from the server passes before a
 // handler sees it: anyone with publish rights can put bytes on hub.<id>.<type>, so nothing is
 // trusted because it arrived on the right subject.
 
-export const HEADER_TYPE = 'Lh-Type'
-export const HEADER_SESSION_SEQ = 'Lh-Session-Seq'
-export const HEADER_LIVE = 'Lh-Live'
-export const HEADER_ORIGIN = 'Lh-Origin'
-export const HEADER_MSG_ID = 'Nats-Msg-Id'
+export { HEADER_LIVE, HEADER_MSG_ID, HEADER_ORIGIN, HEADER_SESSION_SEQ, HEADER_TYPE }
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
@@ -53,11 +58,6 @@ export interface CodecSettings {
   contracts: Contracts
 }
 
-function header(message: WireMessage, name: string): string | undefined {
-  const value = message.headers?.get(name)
-  return value === undefined || value === '' ? undefined : value
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
@@ -67,17 +67,23 @@ export function decodeMessage(
   message: WireMessage,
   settings: CodecSettings,
   kind: 'stored' | 'live',
+  headerReading?: HeaderReading,
 ): Decoded {
-  if (message.data.length > settings.maxEventBytes) {
+  // Read once: nats.js makes a new view of the received bytes on every access.
+  const data = message.data
+  if (data.length > settings.maxEventBytes) {
     return {
       ok: false,
-      reason: `E_RESOURCE_LIMIT: message of ${message.data.length} bytes exceeds ${settings.maxEventBytes}`,
+      reason: `E_RESOURCE_LIMIT: message of ${data.length} bytes exceeds ${settings.maxEventBytes}`,
     }
   }
   const subjectType = typeOfSubject(settings.prefix, message.subject)
   if (subjectType === undefined)
     return { ok: false, reason: `E_BAD_REQUEST: subject ${message.subject} is not under ${settings.prefix}` }
-  const typeHeader = header(message, HEADER_TYPE)
+  const reading = headerReading ?? readEventHeaders(message)
+  if (!reading.ok) return { ok: false, reason: `E_BAD_REQUEST: ${reading.reason}` }
+  const headers = reading.headers
+  const typeHeader = headers.type
   if (typeHeader !== subjectType) {
     return {
       ok: false,
@@ -85,7 +91,7 @@ export function decodeMessage(
     }
   }
   let sessionSeq: number | undefined
-  const sessionHeader = header(message, HEADER_SESSION_SEQ)
+  const sessionHeader = headers.sessionSeq
   if (sessionHeader !== undefined) {
     if (!/^[1-9][0-9]{0,15}$/.test(sessionHeader)) {
       return {
@@ -97,12 +103,12 @@ export function decodeMessage(
   }
   let parsed: unknown
   try {
-    parsed = JSON.parse(decoder.decode(message.data))
+    parsed = JSON.parse(decoder.decode(data))
   } catch (error) {
     return { ok: false, reason: `E_VALIDATION: not UTF-8 JSON: ${(error as Error).message.slice(0, 200)}` }
   }
   if (!isPlainObject(parsed)) return { ok: false, reason: 'E_VALIDATION: not an envelope object' }
-  if (kind === 'stored' && header(message, HEADER_MSG_ID) !== parsed.id) {
+  if (kind === 'stored' && headers.msgId !== parsed.id) {
     return {
       ok: false,
       reason: `E_BAD_REQUEST: malformed headers: ${HEADER_MSG_ID} does not match the envelope id`,
@@ -161,7 +167,9 @@ export function rejectedEnvelope(
   } catch {
     text = Buffer.from(message.data.subarray(0, 1500)).toString('base64')
   }
-  const id = (header(message, HEADER_MSG_ID) ?? '').slice(0, 200) || `rejected-${now}`
+  const reading = readEventHeaders(message)
+  const msgId = reading.ok ? reading.headers.msgId : undefined
+  const id = (msgId ?? '').slice(0, 200) || `rejected-${now}`
   return {
     id,
     type: (typeOfSubject(prefix, message.subject) ?? message.subject).slice(0, 200),

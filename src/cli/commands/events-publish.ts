@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type PublishReceipt, postEventBatches } from '../../bus/index.ts'
-import { HubError, type Result, toHubError } from '../../contracts/index.ts'
+import { assertNoLoneSurrogate, HubError, type Result, toHubError } from '../../contracts/index.ts'
 import { detectDialect, toCanonical } from '../../dialects/index.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { dataDirOf, openLocalBus, reportFailure, serverFor } from './events-bus-access.ts'
@@ -32,6 +32,23 @@ const LOCAL_BATCHES_IN_FLIGHT = 4
 function toDraft(value: unknown): unknown {
   const { dialect } = detectDialect(value)
   return dialect === 'canonical' || dialect === 'unknown' ? value : toCanonical(dialect, value)
+}
+
+/**
+ * A line can only carry a lone surrogate through a `\u` escape or one in its own text; only such
+ * lines, and converted dialects (which may cut strings), are walked (as POST /events does).
+ */
+const MAY_HOLD_SURROGATE = /\\u|\p{Surrogate}/u
+
+/**
+ * One line as the bus's draft, refused as POST /events refuses it: not JSON, or not well-formed
+ * Unicode (the bus would store it; the hub's route refuses it, so the data directory does too).
+ */
+function draftOf(text: string): unknown {
+  const value = JSON.parse(text)
+  const draft = toDraft(value)
+  if (draft !== value || MAY_HOLD_SURROGATE.test(text)) assertNoLoneSurrogate(draft, 'the event')
+  return draft
 }
 
 function lineFailure(io: CommandIo, line: number, error: unknown): void {
@@ -99,7 +116,7 @@ async function publishLocal(
     for await (const chunk of lines) {
       for (const { line, text } of chunk) {
         try {
-          batch.push({ line, draft: toDraft(JSON.parse(text)) })
+          batch.push({ line, draft: draftOf(text) })
         } catch (error) {
           batch.push({ line, error })
         }

@@ -79,6 +79,29 @@ describe('localhub events (data directory)', { timeout: 60_000 }, () => {
     assert.equal(usage.code, 2)
   })
 
+  test('publish refuses a line with an unpaired surrogate as POST /events does, and keeps the rest', async (t) => {
+    const { call } = setup(t)
+    // Escaped by hand and by JSON.stringify (which writes a lone surrogate as its \u escape).
+    const escaped = '{"type":"note.added","payload":{"n":1,"title":"a\\ud800b"}}'
+    const raw = JSON.stringify({ type: 'note.added', payload: { n: 2, title: 'c\udc00d' } })
+    const fine = JSON.stringify({ type: 'note.added', payload: { n: 3, title: 'é \\u0041 😀' } })
+    const result = await call(['publish', '-'], [escaped, raw, fine].join('\n'))
+    assert.equal(result.code, 1)
+    const errors = lines(result.err).map((line) => JSON.parse(line))
+    assert.deepEqual(
+      errors.map((error) => [error.line, error.error.code, error.error.details?.issues?.[0]?.path]),
+      [
+        [1, 'E_VALIDATION', '/payload/title'],
+        [2, 'E_VALIDATION', '/payload/title'],
+      ],
+    )
+    const replay = await call(['replay', '--json'])
+    assert.deepEqual(
+      lines(replay.out).map((line) => JSON.parse(line).payload.title),
+      ['é \\u0041 😀'],
+    )
+  })
+
   test('publish accepts a foreign dialect line (AdaOS) next to canonical ones', async (t) => {
     const { call } = setup(t)
     const adaos = {

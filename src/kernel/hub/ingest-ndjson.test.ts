@@ -147,3 +147,39 @@ test('the line past the most events per body answers E_RESOURCE_LIMIT with its n
   assert.equal(!over.ok && over.error.code, 'E_RESOURCE_LIMIT')
   assert.equal(!over.ok && over.error.details?.line, 28, 'blank lines count as lines, not as events')
 })
+
+test("a body already in memory lets the bus's consumers run between its batches (decision 1647)", async (t) => {
+  const dir = makeTempDir('localhub-ingest-ndjson-')
+  t.after(() => dir.remove())
+  const bus = await openBus({ transport: 'sqlite', dataDir: dir.path })
+  t.after(() => bus.close())
+  let delivered = 0
+  await bus.subscribe(
+    'ui.feedback',
+    () => {
+      delivered++
+    },
+    { durable: 'ingest-neighbour', from: 'new' },
+  )
+  // How many events the consumer had been handed when each batch went to the bus.
+  const deliveredAtCall: number[] = []
+  const client = Object.create(bus, {
+    publishManyUntyped: {
+      value: (drafts: readonly unknown[]) => {
+        deliveredAtCall.push(delivered)
+        return bus.publishManyUntyped(drafts)
+      },
+    },
+  }) as BusClient
+  const body = [Buffer.from(`${Array.from({ length: 5000 }, (_, n) => line(n + 1)).join('\n')}\n`)]
+  let answered = 0
+  for await (const results of ingestNdjson(client, body, undefined, OPTIONS)) answered += results.length
+  assert.equal(answered, 5000)
+  assert.equal(deliveredAtCall.length, 5)
+  // Without a turn of the event loop per batch the whole body is published before the consumer's
+  // first read (0 at every call), and it then reads the body back from the database.
+  assert.ok(
+    deliveredAtCall[2]! >= 1000,
+    `batch 1 was delivered before batch 3 was published (delivered at each call: ${deliveredAtCall.join(', ')})`,
+  )
+})

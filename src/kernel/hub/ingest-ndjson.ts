@@ -16,6 +16,18 @@ export interface NdjsonIngestOptions {
   batchesInFlight: number
 }
 
+/**
+ * One turn of the event loop (the check phase, after I/O). A body that is already in memory is
+ * parsed and published through promises alone, which never let timers, I/O or `setImmediate`
+ * work run: the hub's consumers (scheduled by each commit) then fall a whole body behind and read
+ * it back from the database instead of the store's recent-events cache, and every other request
+ * waits for the body's end. One turn per batch handed to the bus lets them run in between
+ * (decision 1647).
+ */
+function eventLoopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
 /** A line ready to publish (a draft) or already failed (not JSON, not convertible, not Unicode). */
 type Pending = { line: number; draft: unknown } | { line: number; failure: Result<PublishReceipt> }
 
@@ -167,6 +179,8 @@ export async function* ingestNdjson(
         if (batch.length >= options.batchEvents) {
           inFlight.push(publishBatch(bus, batch))
           batch = []
+          // At most one batch per turn, whichever way the loop goes on (decision 1647).
+          await eventLoopTurn()
           if (inFlight.length >= options.batchesInFlight) yield await inFlight.shift()!
         }
       }

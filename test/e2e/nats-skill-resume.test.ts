@@ -61,12 +61,14 @@ for (const language of ['typescript', 'python'] as HostLanguage[]) {
           body: JSON.stringify({ params }),
         }).then(async (response) => (await response.json()) as { ok: boolean; data?: { data?: unknown } })
 
+      // The tool_call has reached the host (through the proxy) before the cut.
+      const delivered = proxy.deliveredToClient('in flight')
       const inFlight = tool('slow_echo', { text: 'in flight', delay_ms: SLOW_MS })
       await requests.next(
         (event) => (event.payload as { action: string }).action === 'resumer__slow_echo',
         'the slow call',
       )
-      await sleep(200) // the tool_call reaches the host (loopback) before the cut
+      await delivered
       proxy.blocked = true
       proxy.cut()
       const whileAway = tool('publish', { type: 'nudge.proposal', payload: PROPOSAL })

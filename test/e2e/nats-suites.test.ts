@@ -18,6 +18,17 @@ const SUITES = [
 const HUB_ID = 'suite'
 const SUITE_TIMEOUT_MS = 240_000
 
+/**
+ * The suites run under the loader this file runs under (scripts/run-tests.ts gives
+ * scripts/test-loader.mjs, decision 2057; tsx when started by hand with `--import tsx`).
+ */
+function loaderOfThisProcess(): string {
+  const index = process.execArgv.indexOf('--import')
+  if (index >= 0 && index + 1 < process.execArgv.length) return process.execArgv[index + 1]!
+  const joined = process.execArgv.find((argument) => argument.startsWith('--import='))
+  return joined?.slice('--import='.length) ?? 'tsx'
+}
+
 describe('the chat, tool and approval suites, again on NATS', {
   timeout: SUITE_TIMEOUT_MS * SUITES.length,
 }, () => {
@@ -27,7 +38,7 @@ describe('the chat, tool and approval suites, again on NATS', {
       t.after(() => server.dispose())
       const outcome = await runToEnd(
         process.execPath,
-        ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=180000', suite],
+        ['--import', loaderOfThisProcess(), '--test', '--test-reporter=spec', '--test-timeout=180000', suite],
         {
           // NODE_TEST_CONTEXT would make the child report to this runner instead of running on its own.
           env: { LOCALHUB_BUS: server.url, LOCALHUB_HUB_ID: HUB_ID, NODE_TEST_CONTEXT: undefined },

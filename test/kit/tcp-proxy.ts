@@ -10,8 +10,16 @@ export interface CuttableProxy {
   cut(): void
   /** Connections made through the proxy so far. */
   readonly connections: number
+  /**
+   * Resolves once bytes holding `text` have been passed from the server to a client (a message
+   * the test is waiting to see delivered before it cuts); rejects after `timeoutMs`.
+   */
+  deliveredToClient(text: string, timeoutMs?: number): Promise<void>
   close(): Promise<void>
 }
+
+/** How long deliveredToClient waits by default, in milliseconds. */
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000
 
 export interface CuttableProxyOptions {
   /**
@@ -28,6 +36,8 @@ export async function startCuttableProxy(
 ): Promise<CuttableProxy> {
   const pairs = new Set<[Socket, Socket]>()
   let connections = 0
+  // What went from the server to clients, kept only while someone waits for a text in it.
+  const watchers = new Set<{ text: string; seen: string; done(): void }>()
   const server: Server = createServer((client) => {
     if (proxy.blocked) {
       client.destroy()
@@ -45,6 +55,16 @@ export async function startCuttableProxy(
         client.pipe(upstream)
       })
     upstream.pipe(client)
+    upstream.on('data', (chunk: Buffer) => {
+      for (const watcher of [...watchers]) {
+        // The tail of what came before, so a text split across two chunks is still found.
+        watcher.seen = watcher.seen.slice(-watcher.text.length) + chunk.toString('latin1')
+        if (watcher.seen.includes(watcher.text)) {
+          watchers.delete(watcher)
+          watcher.done()
+        }
+      }
+    })
     const drop = () => {
       pairs.delete(pair)
       client.destroy()
@@ -67,6 +87,24 @@ export async function startCuttableProxy(
     },
     get connections() {
       return connections
+    },
+    deliveredToClient(text, timeoutMs = DEFAULT_DELIVERY_TIMEOUT_MS) {
+      const needle = Buffer.from(text, 'utf8').toString('latin1')
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          watchers.delete(watcher)
+          reject(new Error(`the proxy passed no ${JSON.stringify(text)} to a client in ${timeoutMs} ms`))
+        }, timeoutMs)
+        const watcher = {
+          text: needle,
+          seen: '',
+          done() {
+            clearTimeout(timer)
+            resolve()
+          },
+        }
+        watchers.add(watcher)
+      })
     },
     close() {
       proxy.cut()

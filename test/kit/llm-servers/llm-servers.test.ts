@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import { describe, test } from 'node:test'
 import { buildTinyGguf, startOllamaServer, startOpenAiServer } from './index.ts'
+import { delay } from './loopback-server.ts'
 
 type After = { after: (fn: () => Promise<void>) => void }
 // biome-ignore lint/suspicious/noExplicitAny: these tests read arbitrary JSON answers field by field
@@ -312,5 +313,19 @@ describe('tiny GGUF', () => {
     assert.ok(buildTinyGguf().equals(first))
     assert.ok(!buildTinyGguf({ seed: 2 }).equals(first))
     assert.throws(() => buildTinyGguf({ embeddingLength: 30, headCount: 4 }), RangeError)
+  })
+})
+
+describe('scripted waits', () => {
+  test('delay(ms) lasts ms by the performance clock even when timers fire early', async (t) => {
+    // Every timer fires 2 ms before its delay, as the loop's whole-millisecond clock allows.
+    const realSetTimeout = globalThis.setTimeout
+    t.mock.method(globalThis, 'setTimeout', ((callback: () => void, ms?: number) =>
+      realSetTimeout(callback, Math.max(0, (ms ?? 0) - 2))) as typeof setTimeout)
+    const started = performance.now()
+    await delay(30)
+    const waited = performance.now() - started
+    t.mock.restoreAll()
+    assert.ok(waited >= 30, `waited ${waited} ms`)
   })
 })

@@ -39,8 +39,19 @@ export interface LoopbackServer {
 
 export type RouteHandler = (request: RecordedRequest, response: ServerResponse) => Promise<void> | void
 
-export function delay(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()
+/**
+ * Waits `ms` by the performance clock. A timer alone can fire up to a millisecond early (timers run
+ * on the loop's whole-millisecond clock), and tests assert that a scripted wait of N ms took N ms.
+ */
+export async function delay(ms: number): Promise<void> {
+  const until = performance.now() + ms
+  for (let left = ms; left > 0; left = until - performance.now())
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, left)))
+}
+
+/** delay(ms), or one turn of the timers when ms is 0 (a whole answer still leaves the loop once). */
+export function delayOrYield(ms: number): Promise<void> {
+  return ms > 0 ? delay(ms) : new Promise((resolve) => setTimeout(resolve, 0))
 }
 
 async function readBody(request: IncomingMessage): Promise<string | undefined> {

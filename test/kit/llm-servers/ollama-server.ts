@@ -4,6 +4,7 @@
 import type { ServerResponse } from 'node:http'
 import {
   BodyWriter,
+  delayOrYield,
   type LoopbackServer,
   type RecordedRequest,
   sendJson,
@@ -132,7 +133,7 @@ export async function startOllamaServer(input: FakeLlmServerOptions = {}): Promi
       }
     }
     if (body.stream === false) {
-      await new Promise((resolve) => setTimeout(resolve, options.firstTokenDelayMs ?? 0))
+      await delayOrYield(options.firstTokenDelayMs ?? 0)
       firstTokenAt = process.hrtime.bigint()
       sendJson(response, 200, final(tokens.join(''), toolCalls.length > 0 ? toolCalls : undefined))
       return

@@ -4,6 +4,7 @@
 import type { ServerResponse } from 'node:http'
 import {
   BodyWriter,
+  delayOrYield,
   type LoopbackServer,
   type RecordedRequest,
   sendJson,
@@ -152,7 +153,7 @@ export async function startOpenAiServer(input: FakeOpenAiServerOptions = {}): Pr
     }
     const created = Math.floor(Date.now() / 1000)
     if (body.stream !== true) {
-      await new Promise((resolve) => setTimeout(resolve, options.firstTokenDelayMs ?? 0))
+      await delayOrYield(options.firstTokenDelayMs ?? 0)
       sendJson(response, 200, {
         id,
         object: 'chat.completion',

@@ -1,36 +1,64 @@
 // Declared x-redact rules (drop, hash, cap:n) at their paths; split from guardrails.ts by concern.
-import canonicalize from 'canonicalize'
-import { codePointLength, sha256Hex, toWellFormed } from './digest.ts'
-import { type GuardrailSummary, rebuild, setOwn } from './guardrail-common.ts'
+import { canonicalDigest } from './canonical-digest.ts'
+import { type GuardrailSummary, isOwnKey, rebuild, setOwn } from './guardrail-common.ts'
 import { pointerJoin } from './issue-format.ts'
 import type { RedactionRule } from './redaction-rules.ts'
 import { mayHoldSecret, scrubSecrets } from './secret-detectors.ts'
 
-// canonicalize refuses lone UTF-16 surrogates ("x\ud800y"); guardrails must never throw on a
-// validated envelope, so such values are hashed with U+FFFD in their place.
-function canonicalJson(value: unknown): string {
-  try {
-    return canonicalize(value) ?? 'null'
-  } catch {
-    return canonicalize(wellFormedDeep(value)) ?? 'null'
-  }
+/**
+ * A rule with what applying it would otherwise rebuild per event (decision 1775): the JSON
+ * pointer under /payload at each depth of its path (undefined below a '*', where the array
+ * position is part of it) and the names a hash rule writes.
+ */
+export interface PreparedRule extends RedactionRule {
+  readonly pointers: readonly (string | undefined)[]
+  readonly digestName: string
+  readonly lengthName: string
 }
 
-function wellFormedDeep(value: unknown): unknown {
-  if (typeof value === 'string') return toWellFormed(value)
-  if (Array.isArray(value)) return value.map(wellFormedDeep)
-  if (value === null || typeof value !== 'object') return value
+export const PAYLOAD_POINTER = '/payload'
+
+export function prepareRule(rule: RedactionRule): PreparedRule {
+  const pointers: (string | undefined)[] = []
+  let pointer: string | undefined = PAYLOAD_POINTER
+  for (const token of rule.path) {
+    pointer = token === '*' || pointer === undefined ? undefined : pointerJoin(pointer, token)
+    pointers.push(pointer)
+  }
+  const field = rule.path[rule.path.length - 1] ?? ''
+  return { ...rule, pointers, digestName: `${field}_sha256`, lengthName: `${field}_len` }
+}
+
+// `record` with `key`'s value replaced, in the field order of the original (rebuild() without
+// its entry tuple).
+function withValue(record: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
   const result: Record<string, unknown> = {}
-  for (const key in value as Record<string, unknown>) {
-    if (Object.hasOwn(value, key))
-      setOwn(result, toWellFormed(key), wellFormedDeep((value as Record<string, unknown>)[key]))
+  for (const name in record) {
+    if (isOwnKey.call(record, name)) setOwn(result, name, name === key ? value : record[name])
   }
   return result
 }
 
-function hashValue(value: unknown): { sha256: string; length: number } {
-  const text = typeof value === 'string' ? value : canonicalJson(value)
-  return { sha256: sha256Hex(text), length: codePointLength(text) }
+const NO_ENTRIES: [string, unknown][] = []
+
+// `record` with `key` replaced in place by the digest and the length, in the field order of the
+// original (rebuild() without its entry tuples).
+function withDigest(
+  record: Record<string, unknown>,
+  key: string,
+  rule: PreparedRule,
+  sha256: string,
+  length: number,
+): Record<string, unknown> {
+  const result: Record<string, unknown> = {}
+  for (const name in record) {
+    if (!isOwnKey.call(record, name)) continue
+    if (name === key) {
+      setOwn(result, rule.digestName, sha256)
+      setOwn(result, rule.lengthName, length)
+    } else setOwn(result, name, record[name])
+  }
+  return result
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -41,7 +69,7 @@ export function applyRule(
   value: unknown,
   path: string[],
   index: number,
-  rule: RedactionRule,
+  rule: PreparedRule,
   pointer: string,
   summary: GuardrailSummary,
   digests: string[],
@@ -55,25 +83,20 @@ export function applyRule(
     )
   }
   if (!isPlainObject(value) || !Object.hasOwn(value, token)) return value
-  const here = pointerJoin(pointer, token)
+  const here = rule.pointers[index] ?? pointerJoin(pointer, token)
   if (!last) {
-    return rebuild(value, token, [
-      [token, applyRule(value[token], path, index + 1, rule, here, summary, digests)],
-    ])
+    return withValue(value, token, applyRule(value[token], path, index + 1, rule, here, summary, digests))
   }
   const action = rule.action
   if (action.kind === 'drop') {
     summary.dropped.push(here)
-    return rebuild(value, token, [])
+    return rebuild(value, token, NO_ENTRIES)
   }
   if (action.kind === 'hash') {
-    const { sha256, length } = hashValue(value[token])
+    const { sha256, length } = canonicalDigest(value[token])
     summary.hashed.push(here)
     digests.push(sha256)
-    return rebuild(value, token, [
-      [`${token}_sha256`, sha256],
-      [`${token}_len`, length],
-    ])
+    return withDigest(value, token, rule, sha256, length)
   }
   let field = value[token] as string | unknown[]
   if ((typeof field === 'string' || Array.isArray(field)) && field.length > action.limit) {
@@ -84,7 +107,7 @@ export function applyRule(
       field = scrubbed.text
     }
     summary.capped.push(here)
-    return rebuild(value, token, [[token, field.slice(0, action.limit)]])
+    return withValue(value, token, field.slice(0, action.limit))
   }
   return value
 }

@@ -1,9 +1,9 @@
 import type { Envelope } from './envelope.ts'
 import type { GuardrailSummary } from './guardrail-common.ts'
 import { ENVELOPE_STRING_FIELDS, scrubEnvelopeFields } from './guardrail-envelope-fields.ts'
-import { applyRule } from './guardrail-rules.ts'
+import { applyRule, PAYLOAD_POINTER, type PreparedRule, prepareRule } from './guardrail-rules.ts'
 import { indexKeyNames, type Limits, sanitize } from './guardrail-sanitize.ts'
-import { collectRedactionRules, type RedactionRule } from './redaction-rules.ts'
+import { collectRedactionRules } from './redaction-rules.ts'
 import { entryKey, type RegistryDocument } from './registry-types.ts'
 import { normalizeKeyNames, SECRET_KEY_NAMES } from './secret-key-names.ts'
 
@@ -37,7 +37,7 @@ export interface GuardrailOptions {
   maxListItems?: number
 }
 
-const NO_RULES: readonly RedactionRule[] = Object.freeze([])
+const NO_RULES: readonly PreparedRule[] = Object.freeze([])
 const NO_DIGESTS: string[] = []
 
 export type Guardrails = (envelope: Envelope) => Envelope
@@ -61,10 +61,11 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
     normalizeKeyNames(settings.secretKeyNames),
   )
   // type -> version -> rules; two lookups avoid building a key string per event.
-  const rulesByEntry = new Map<string, Map<number, readonly RedactionRule[]>>()
+  const rulesByEntry = new Map<string, Map<number, readonly PreparedRule[]>>()
   for (const entry of registry.entries) {
-    const versions = rulesByEntry.get(entry.type) ?? new Map<number, readonly RedactionRule[]>()
-    versions.set(entry.version, collectRedactionRules(entry.schema, entryKey(entry.type, entry.version)))
+    const versions = rulesByEntry.get(entry.type) ?? new Map<number, readonly PreparedRule[]>()
+    const rules = collectRedactionRules(entry.schema, entryKey(entry.type, entry.version))
+    versions.set(entry.version, rules.map(prepareRule))
     rulesByEntry.set(entry.type, versions)
   }
 
@@ -85,7 +86,8 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
   }
   let lastType: string | undefined
   let lastVersion: number | undefined
-  let lastRules: readonly RedactionRule[] = NO_RULES
+  let lastRules: readonly PreparedRule[] = NO_RULES
+  const ruleDigests: string[] = []
   const trailPayload: (string | number)[] = ['payload']
   const trailMeta: (string | number)[] = ['meta']
 
@@ -106,8 +108,11 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
     }
     const rules = lastRules
     let payload = envelope.payload as unknown
-    const digests = rules.length === 0 ? NO_DIGESTS : []
-    for (const rule of rules) payload = applyRule(payload, rule.path, 0, rule, '/payload', summary, digests)
+    // One digests list for every call, emptied here (read only within this call, by sanitize).
+    const digests = rules.length === 0 ? NO_DIGESTS : ruleDigests
+    if (ruleDigests.length !== 0) ruleDigests.length = 0
+    for (const rule of rules)
+      payload = applyRule(payload, rule.path, 0, rule, PAYLOAD_POINTER, summary, digests)
     // Digests written by hash rules are never capped by the general string limit.
     limits.digests = digests
     payload = sanitize(payload, trailPayload, summary, limits)

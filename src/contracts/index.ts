@@ -1,3 +1,4 @@
+export { markCheckedSchemas } from './ajv-factory.ts'
 export { closestMatch, editDistance } from './closest-match.ts'
 export type { Envelope, EnvelopeDraft, Severity } from './envelope.ts'
 export { DEFAULT_TENANT, ENVELOPE_FIELDS } from './envelope.ts'

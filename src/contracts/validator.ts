@@ -1,5 +1,5 @@
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
-import addFormatsModule from 'ajv-formats'
+import type { ValidateFunction } from 'ajv/dist/2020.js'
+import { createAjv, derivedSchema } from './ajv-factory.ts'
 import { assembledEnvelopeWithin, type MadeFields, restatesEnvelopeSchema } from './assembled-envelope.ts'
 import { closestMatch } from './closest-match.ts'
 import type { Envelope } from './envelope.ts'
@@ -8,7 +8,6 @@ import { issuesFromAjv, renderValue } from './issue-format.ts'
 import { measureJson } from './measure.ts'
 import { entryKey, type RegistryDocument, type RegistryEntry } from './registry-types.ts'
 import type { ResultError } from './result.ts'
-import { isRfc3339DateTime } from './rfc3339.ts'
 import { looksStored, storedFormSchema } from './stored-form.ts'
 
 /** Largest envelope accepted, in bytes of JSON. Bigger content travels as a stream of chunks. */
@@ -43,16 +42,7 @@ export interface Contracts {
   validatePayload(type: string, version: number, payload: unknown): ValidationIssue[]
 }
 
-// ajv-formats is published as CommonJS with a default export; under NodeNext it arrives wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020
-
-export function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, keywords: ['x-redact'] })
-  addFormats(ajv)
-  ajv.addFormat('date-time', { type: 'string', validate: isRfc3339DateTime })
-  return ajv
-}
+export { createAjv }
 
 function validationError(issues: ValidationIssue[], message?: string): ResultError {
   return {
@@ -83,7 +73,7 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
     throw new HubError('E_BAD_REQUEST', 'maxEnvelopeBytes and maxDepth must be positive numbers')
   }
   const ajv = createAjv()
-  const validateShape = ajv.compile(stripId(registry.envelope))
+  const validateShape = ajv.compile(derivedSchema(registry.envelope, stripId(registry.envelope)))
   // The hand-written check restates the catalog's envelope schema; any other schema goes to Ajv.
   const handChecked = restatesEnvelopeSchema(registry.envelope)
   const madeShapes = new Map<MadeFields, ValidateFunction>()
@@ -92,7 +82,9 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
     let validate = madeShapes.get(made)
     if (validate === undefined) {
       const fields = made === 'id-and-ts' ? ['id', 'ts'] : ['id', 'ts', 'traceId']
-      validate = ajv.compile(withMadeFields(stripId(registry.envelope), fields))
+      validate = ajv.compile(
+        derivedSchema(registry.envelope, withMadeFields(stripId(registry.envelope), fields)),
+      )
       madeShapes.set(made, validate)
     }
     return validate
@@ -145,7 +137,7 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
     if (slot.validate !== undefined) return slot.validate
     if (slot.broken !== undefined) return slot.broken
     try {
-      slot.validate = ajv.compile(stripId(slot.entry.schema))
+      slot.validate = ajv.compile(derivedSchema(slot.entry.schema, stripId(slot.entry.schema)))
       return slot.validate
     } catch (cause) {
       slot.broken = {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
 import {
   allowedHostSet,
   bearerToken,
   cookieValue,
+  expectedTokenDigest,
   isHostAllowed,
   isOriginAllowed,
   redactUrl,
@@ -86,6 +88,19 @@ describe('credentials', () => {
     assert.equal(tokensEqual('same-token', 'same-tokem'), false)
     assert.equal(tokensEqual('', 'x'), false)
     assert.equal(tokensEqual('a'.repeat(1000), 'a'), false)
+  })
+  test("the expected token's digest is made once and follows a changed token", () => {
+    const first = expectedTokenDigest('token-one')
+    assert.equal(expectedTokenDigest('token-one'), first, 'the same Buffer: not hashed again')
+    assert.equal(first.toString('hex'), createHash('sha256').update('token-one').digest('hex'))
+    assert.equal(tokensEqual('token-one', 'token-one'), true)
+    assert.equal(tokensEqual('token-two', 'token-one'), false)
+    assert.equal(tokensEqual('token-two', 'token-two'), true, 'a new expected token is hashed anew')
+    assert.equal(tokensEqual('token-one', 'token-two'), false)
+    assert.equal(
+      expectedTokenDigest('token-two').toString('hex'),
+      createHash('sha256').update('token-two').digest('hex'),
+    )
   })
 })
 

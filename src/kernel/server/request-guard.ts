@@ -64,11 +64,28 @@ export function cookieValue(cookieHeader: string | undefined, name: string): str
   return undefined
 }
 
+function sha256Of(text: string): Buffer {
+  return createHash('sha256').update(text).digest()
+}
+
+// The hub's token is fixed for its life, so its digest is made once (decision 1777): the last
+// expected token and its digest. Comparing `expected` with the remembered one compares the hub's
+// own secret with itself, never with what a client sent.
+let rememberedExpected: string | undefined
+let rememberedDigest: Buffer = Buffer.alloc(0)
+
+/** The sha256 of the expected token, made once per distinct token (the same Buffer each time). */
+export function expectedTokenDigest(expected: string): Buffer {
+  if (expected !== rememberedExpected) {
+    rememberedDigest = sha256Of(expected)
+    rememberedExpected = expected
+  }
+  return rememberedDigest
+}
+
 /** Compares in time independent of where the strings differ (hashing first also hides the length). */
 export function tokensEqual(presented: string, expected: string): boolean {
-  const left = createHash('sha256').update(presented).digest()
-  const right = createHash('sha256').update(expected).digest()
-  return timingSafeEqual(left, right)
+  return timingSafeEqual(sha256Of(presented), expectedTokenDigest(expected))
 }
 
 /** The login cookie: not readable by scripts, never sent by other sites. */

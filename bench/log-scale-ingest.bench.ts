@@ -12,7 +12,8 @@
 //     (bench/ingest-client-worker.ts), as a real client runs in a process of its own; the rows
 //     above keep the client on the hub's thread.
 //   - then, on bare buses: the CPU per event one durable consumer of the published type adds, and
-//     eight durable consumers of other types (the hub's) add (decision 1647).
+//     eight durable consumers of other types (the hub's) add (decision 1647), and the one consumer
+//     again with the batches handed over, as POST /events NDJSON publishes them (decision 1772).
 // Three rounds, the kinds interleaved in each, so machine noise falls on all of them; medians.
 // Before each kind on the hub, its consumers are let catch up with what the previous kind stored
 // (else that work lands in the next kind's time); how long that took is reported as catchUpMs.
@@ -227,7 +228,7 @@ try {
   // field, a map lookup), and with eight durable consumers of the hub's other types. The kinds
   // alternate within each round; the batches are published with a turn of the event loop between
   // them, as POST /events does, so the consumer reads from the store's recent-events cache.
-  const consumerCpu: Record<string, number[]> = { none: [], matching: [], others: [] }
+  const consumerCpu: Record<string, number[]> = { none: [], matching: [], handedOver: [], others: [] }
   const HUB_OTHER_PATTERNS = [
     'registry.announce',
     'resolve.request',
@@ -239,19 +240,22 @@ try {
     'timer.schedule',
   ]
   for (let round = 0; round < ROUNDS; round++) {
-    const drafts = Array.from({ length: COUNT }, (_, n) => ({
-      type: 'ui.feedback',
-      payload: { target: `consumer-${round}-${n}`, helpful: n % 2 === 0 },
-      sessionId: `s${n % 50}`,
-    }))
-    for (const kind of ['none', 'matching', 'others'] as const) {
+    const draftsOf = () =>
+      Array.from({ length: COUNT }, (_, n) => ({
+        type: 'ui.feedback',
+        payload: { target: `consumer-${round}-${n}`, helpful: n % 2 === 0 },
+        sessionId: `s${n % 50}`,
+      }))
+    for (const kind of ['none', 'matching', 'handedOver', 'others'] as const) {
+      // Handed-over drafts belong to the bus afterwards (decision 1772): each kind gets its own.
+      const drafts = draftsOf()
       const bus = await openBus({
         transport: 'sqlite',
         dataDir: join(dir.path, `consumers-${kind}-${round}`),
       })
       const proposals = new Map<string, string>()
       let seen = 0
-      if (kind === 'matching')
+      if (kind === 'matching' || kind === 'handedOver')
         await bus.subscribe(
           'ui.feedback',
           (event) => {
@@ -267,10 +271,11 @@ try {
       await turn()
       const cpuBefore = process.cpuUsage()
       for (let at = 0; at < COUNT; at += 1000) {
-        await bus.publishManyUntyped(drafts.slice(at, at + 1000))
+        // As POST /events NDJSON publishes (decision 1772) for the handed-over kind.
+        await bus.publishManyUntyped(drafts.slice(at, at + 1000), { handOver: kind === 'handedOver' })
         await turn()
       }
-      while (kind === 'matching' && seen < COUNT) await turn()
+      while ((kind === 'matching' || kind === 'handedOver') && seen < COUNT) await turn()
       const used = process.cpuUsage(cpuBefore)
       consumerCpu[kind]!.push((used.user + used.system) / COUNT)
       await bus.close()
@@ -285,6 +290,9 @@ try {
     oneMatchingConsumer: round2(median(consumerCpu.matching!)),
     oneMatchingConsumerRounds: consumerCpu.matching!.map(round2),
     addedByOneMatchingConsumer: round2(median(consumerCpu.matching!) - median(consumerCpu.none!)),
+    oneMatchingConsumerHandedOver: round2(median(consumerCpu.handedOver!)),
+    oneMatchingConsumerHandedOverRounds: consumerCpu.handedOver!.map(round2),
+    addedByOneMatchingConsumerHandedOver: round2(median(consumerCpu.handedOver!) - median(consumerCpu.none!)),
     eightOtherConsumers: round2(median(consumerCpu.others!)),
     eightOtherConsumersRounds: consumerCpu.others!.map(round2),
     addedByEightOtherConsumers: round2(median(consumerCpu.others!) - median(consumerCpu.none!)),

@@ -30,6 +30,7 @@ export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
     drafts: readonly unknown[],
     principal: string | undefined,
     now: number = dependencies.clock.now(),
+    handOver = false,
   ): Promise<PublishOutcome[]> {
     const nowIso = new Date(now).toISOString()
     const outcomes: PublishOutcome[] = new Array(drafts.length)
@@ -52,6 +53,8 @@ export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
         }
       }
       if (prepared.entry.stored) {
+        // A trusted handler gets a shallow copy sharing the payload: no hand-over then (1638).
+        if (handOver && (trusted.size === 0 || !trusted.wants(prepared.full.type))) prepared.handedOver = true
         items.push(prepared)
         storedAt.push(index)
       } else ephemeral.push([index, prepared])

@@ -30,6 +30,16 @@ export interface PublishReceipt {
 
 export type PublishOutcome = Result<PublishReceipt>
 
+export interface PublishOptions {
+  /**
+   * The caller gives the drafts to the bus: it keeps no reference into them and they are plain
+   * JSON values (parsed from text, as NDJSON ingest's are). The first in-process delivery of
+   * each stored event may then receive the published object itself instead of a parse of the
+   * stored text (decision 1772); every other delivery still gets its own parse.
+   */
+  handOver?: boolean
+}
+
 export interface EventContext {
   /** Absent for ephemeral events. */
   seq?: number
@@ -67,6 +77,12 @@ export interface SubscribeOptions {
    * published, before guardrails, live and at-most-once; no acks, no redelivery, no replay.
    */
   trusted?: boolean
+  /**
+   * Keep each delivered stored envelope's JSON text for `storedJsonOf(envelope)`, when the
+   * transport has a text form (SQLite), so a handler that only forwards events does not serialise
+   * them again (decision 1774). Such a handler must not change its envelopes.
+   */
+  storedJson?: boolean
 }
 
 export interface Subscription {
@@ -115,9 +131,9 @@ export interface DeadLetterApi {
  */
 export interface BusClient {
   publish<T extends EventType>(draft: DraftOf<T>): Promise<PublishReceipt>
-  publishMany(drafts: readonly AnyDraft[]): Promise<PublishOutcome[]>
+  publishMany(drafts: readonly AnyDraft[], options?: PublishOptions): Promise<PublishOutcome[]>
   publishUntyped(draft: unknown): Promise<PublishReceipt>
-  publishManyUntyped(drafts: readonly unknown[]): Promise<PublishOutcome[]>
+  publishManyUntyped(drafts: readonly unknown[], options?: PublishOptions): Promise<PublishOutcome[]>
   subscribe(pattern: string, handler: EventHandler, options?: SubscribeOptions): Promise<Subscription>
   request(type: string, payload: Record<string, unknown>, options?: RequestOptions): Promise<Envelope>
   replay(options?: ReplayOptions): AsyncIterable<Envelope>

@@ -8,6 +8,7 @@ import type {
   BusOptions,
   EventContext,
   EventHandler,
+  PublishOptions,
   PublishOutcome,
   PublishReceipt,
   ReplayOptions,
@@ -97,10 +98,11 @@ export async function createBus(options: BusOptions): Promise<Bus> {
   async function publishMany(
     drafts: readonly unknown[],
     principal: string | undefined,
+    publishOptions?: PublishOptions,
   ): Promise<PublishOutcome[]> {
     ensureOpen()
     if (!Array.isArray(drafts)) throw new HubError('E_BAD_REQUEST', 'publishMany takes an array of envelopes')
-    return queue.enqueue(drafts, principal, clock.now())
+    return queue.enqueue(drafts, principal, clock.now(), publishOptions?.handOver === true)
   }
 
   async function publish(draft: unknown, principal: string | undefined): Promise<PublishReceipt> {
@@ -190,10 +192,11 @@ export async function createBus(options: BusOptions): Promise<Bus> {
             backoffMs,
             isSessionOrdered: (type) => opts.ordered === 'session' || sessionOrdered.has(type),
             onDeadLetter: (entry) => system.deadLettered(entry),
+            ...(opts.storedJson === true ? { keepStoredJson: true } : {}),
           },
-          async (envelope, info) => {
-            await handler(envelope, contextFor(envelope, principal, info.seq, info.attempt, info.consumer))
-          },
+          // The handler's own result: a synchronous handler is settled when it returns (decision 1771).
+          (envelope, info) =>
+            handler(envelope, contextFor(envelope, principal, info.seq, info.attempt, info.consumer)),
         )
       : undefined
     const queue = opts.queue ?? opts.durable
@@ -240,9 +243,11 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     return Object.freeze({
       // One implementation behind both doors: the types differ, the run-time checks do not.
       publish: (draft: unknown) => publish(draft, principal),
-      publishMany: (drafts: readonly unknown[]) => publishMany(drafts, principal),
+      publishMany: (drafts: readonly unknown[], opts?: PublishOptions) =>
+        publishMany(drafts, principal, opts),
       publishUntyped: (draft: unknown) => publish(draft, principal),
-      publishManyUntyped: (drafts: readonly unknown[]) => publishMany(drafts, principal),
+      publishManyUntyped: (drafts: readonly unknown[], opts?: PublishOptions) =>
+        publishMany(drafts, principal, opts),
       subscribe: (pattern: string, handler: EventHandler, opts: SubscribeOptions = {}) =>
         subscribe(pattern, handler, opts, principal),
       request: (type: string, payload: Record<string, unknown>, opts = {}) => {

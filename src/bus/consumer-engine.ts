@@ -1,7 +1,8 @@
-import { HubError, toHubError } from '../contracts/index.ts'
+import { type Envelope, HubError, toHubError } from '../contracts/index.ts'
 import type { Clock } from './clock.ts'
 import type { Entry } from './consumer-entry.ts'
 import type { AttemptState, ConsumerStateStore, LogReader, StoredRecord } from './log-engine-types.ts'
+import { rememberStoredJson } from './stored-json.ts'
 import { compileTypePattern, type TypeMatcher } from './subjects.ts'
 import type { ConsumerConfig, DeliveryHandler } from './transport-types.ts'
 
@@ -24,6 +25,8 @@ export interface ConsumerEngineOptions {
   store: ConsumerStateStore | undefined
   clock: Clock
   onError(error: HubError, where: string): void
+  /** The published envelope of seq when its publisher handed it over and no consumer took it yet. */
+  takeHandedOver?(seq: number): Envelope | undefined
 }
 
 /**
@@ -39,6 +42,7 @@ export class ConsumerEngine {
   private readonly store: ConsumerStateStore | undefined
   private readonly clock: Clock
   private readonly onError: ConsumerEngineOptions['onError']
+  private readonly takeHandedOver: ConsumerEngineOptions['takeHandedOver']
   private readonly matches: TypeMatcher
   private readonly members: Member[] = []
   private nextMember = 0
@@ -53,6 +57,7 @@ export class ConsumerEngine {
   private cursor: number
   private stopped = false
   private pumpScheduled = false
+  private draining = false
   private flushScheduled = false
   private flushTimer: NodeJS.Timeout | undefined
   private redoWanted = false
@@ -68,6 +73,7 @@ export class ConsumerEngine {
     this.store = config.durable ? store : undefined
     this.clock = clock
     this.onError = options.onError
+    this.takeHandedOver = options.takeHandedOver
     this.matches = compileTypePattern(config.filter)
     const snapshot = this.store?.load(config.name)
     if (snapshot !== undefined) {
@@ -204,6 +210,18 @@ export class ConsumerEngine {
   }
 
   private drainReady(): void {
+    // Synchronous handlers complete inside dispatch, and complete() drains: the outer loop goes on
+    // instead, so a long ready list does not become a deep recursion.
+    if (this.draining) return
+    this.draining = true
+    try {
+      this.drainLoop()
+    } finally {
+      this.draining = false
+    }
+  }
+
+  private drainLoop(): void {
     while (this.readyHead < this.ready.length && !this.stopped && this.members.length > 0) {
       const entry = this.ready[this.readyHead++]!
       if (entry.state === 'ready') this.dispatch(entry)
@@ -218,7 +236,34 @@ export class ConsumerEngine {
     const member = this.members[this.nextMember++ % this.members.length]!
     entry.state = 'inflight'
     entry.attempts++
+    entry.settled = undefined
     const token = ++entry.token
+    let result: void | Promise<void>
+    try {
+      // Anew per delivery: a retry does not see what a failed attempt changed (decision 1638). A
+      // first delivery may take the publisher's own object instead, handed over (decision 1772).
+      entry.envelope =
+        (entry.attempts === 1 && !entry.redo ? this.takeHandedOver?.(entry.seq) : undefined) ??
+        entry.record.envelope()
+      if (this.config.keepStoredJson === true && entry.record.body !== undefined)
+        rememberStoredJson(entry.envelope, entry.record.body)
+      result = member.handler(entry.envelope, {
+        consumer: this.name,
+        seq: entry.seq,
+        attempt: entry.attempts,
+      })
+    } catch (error) {
+      // Settled at once, as a rejection would be: the attempt is recorded with its error.
+      this.settle(entry, token, error ?? new Error('handler failed'))
+      return
+    }
+    if (typeof (result as Promise<void> | undefined)?.then !== 'function') {
+      // A synchronous handler has finished: no ack timer, attempt record or promise for it
+      // (decision 1771). complete() does not re-enter drainReady, which goes on to the next.
+      this.complete(entry)
+      return
+    }
+    // Only a handler still running can outlive its ack wait or a crash before it settles.
     this.recordAttempt(entry)
     entry.timer = this.clock.setTimeout(() => {
       this.settle(
@@ -227,18 +272,6 @@ export class ConsumerEngine {
         new HubError('E_TIMEOUT', `not acknowledged within ${this.config.ackWaitMs} ms`),
       )
     }, this.config.ackWaitMs)
-    let result: Promise<void>
-    try {
-      // Anew per delivery: a retry does not see what a failed attempt changed (decision 1638).
-      entry.envelope = entry.record.envelope()
-      result = member.handler(entry.envelope, {
-        consumer: this.name,
-        seq: entry.seq,
-        attempt: entry.attempts,
-      })
-    } catch (error) {
-      result = Promise.reject(error)
-    }
     entry.settled = Promise.resolve(result).then(
       () => this.settle(entry, token, undefined),
       (error: unknown) => this.settle(entry, token, error ?? new Error('handler failed')),
@@ -375,8 +408,10 @@ export class ConsumerEngine {
     this.stopped = true
     const inflight: Promise<void>[] = []
     for (const entry of [...this.pending.values(), ...this.redo.values()]) {
-      if (entry.state === 'inflight' && entry.settled !== undefined) inflight.push(entry.settled)
-      else this.clock.clearTimeout(entry.timer)
+      if (entry.state !== 'inflight') this.clock.clearTimeout(entry.timer)
+      // Without a promise it is a synchronous handler that called stop() itself: it completes as
+      // soon as it returns, before the position is saved below.
+      else inflight.push(entry.settled ?? Promise.resolve())
     }
     if (inflight.length > 0) {
       let timer: NodeJS.Timeout | undefined

@@ -9,6 +9,8 @@ export interface StoredRecord {
   sessionId: string | undefined
   /** Parsed on first use; the engine never mutates it. */
   envelope(): Envelope
+  /** The stored JSON text (seq included), when the log keeps one (SQLite): what envelope() parses. */
+  readonly body?: string
 }
 
 export interface LogReader {

@@ -49,12 +49,49 @@ export function createLogTransport(spec: LogTransportSpec): Transport {
     onError: context.onError,
   })
   let closed = false
+  // Stored envelopes their publisher handed over, by seq, until the consumers' next pump has run:
+  // the first consumer to deliver one takes it, the others parse (decision 1772). Only for a log
+  // that stores text (it has readJson): a log that keeps the objects themselves (memory) hands
+  // consumers views of them, and a handler must not get the object the log holds.
+  const handsOver = backend.readJson !== undefined
+  const handedOver = new Map<number, Envelope>()
+  let clearScheduled = false
+  const clearHandedOver = () => {
+    clearScheduled = false
+    handedOver.clear()
+  }
+  const takeHandedOver = (seq: number): Envelope | undefined => {
+    if (handedOver.size === 0) return undefined
+    const envelope = handedOver.get(seq)
+    if (envelope !== undefined) handedOver.delete(seq)
+    return envelope
+  }
   const stopWatching = backend.watch?.(() => {
     for (const engine of engines.values()) engine.notify(true)
   })
 
   function ensureOpen(): void {
     if (closed) throw new HubError('E_DEPENDENCY_UNAVAILABLE', `the ${spec.name} transport is closed`)
+  }
+
+  function keepHandedOver(items: AppendItem[], outcomes: AppendOutcome[]): void {
+    let kept = false
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index]!
+      const outcome = outcomes[index]!
+      if (item.handedOver !== true || outcome.duplicate) continue
+      // What the stored text holds: the persisted form plus the log's seq and sessionSeq.
+      const envelope = item.envelope
+      envelope.seq = outcome.seq
+      if (outcome.sessionSeq !== undefined) envelope.sessionSeq = outcome.sessionSeq
+      handedOver.set(outcome.seq, envelope)
+      kept = true
+    }
+    // Cleared after the engines' pumps that notify() queued: what they did not take is parsed.
+    if (kept && !clearScheduled) {
+      clearScheduled = true
+      setImmediate(clearHandedOver)
+    }
   }
 
   return Object.freeze({
@@ -64,6 +101,8 @@ export function createLogTransport(spec: LogTransportSpec): Transport {
       ensureOpen()
       const outcomes = await backend.append(items)
       for (const engine of engines.values()) engine.notify()
+      // After notify(): the engines' pumps (setImmediate) are queued before the clearing.
+      if (handsOver && engines.size > 0) keepHandedOver(items, outcomes)
       return outcomes
     },
     broadcast(envelope: Envelope): Promise<void> {
@@ -84,6 +123,7 @@ export function createLogTransport(spec: LogTransportSpec): Transport {
           store: backend.state,
           clock: context.clock,
           onError: context.onError,
+          takeHandedOver,
         })
         engines.set(config.name, engine)
       } else if (engine.filter !== config.filter) {

@@ -35,6 +35,11 @@ export class PreparedEvent implements AppendItem {
   declare readonly timeMs: number | undefined
   /** The bus made the id (the draft had none). */
   declare readonly generatedId: boolean
+  /**
+   * The publisher handed the draft over (PublishOptions.handOver) and no trusted handler takes
+   * the type: after the append the stored envelope may go to one consumer as it is (decision 1772).
+   */
+  declare handedOver: boolean
   declare private keys: string[] | undefined
 
   constructor(
@@ -51,6 +56,7 @@ export class PreparedEvent implements AppendItem {
     this.timeMs = timeMs
     this.generatedId = generatedId
     this.keys = undefined
+    this.handedOver = false
   }
 
   /**

@@ -5,12 +5,14 @@ export type BatchPublisher = (
   drafts: readonly unknown[],
   principal: string | undefined,
   now: number,
+  handOver: boolean,
 ) => Promise<PublishOutcome[]>
 
 interface Pending {
   drafts: readonly unknown[]
   principal: string | undefined
   now: number
+  handOver: boolean
   resolve(outcomes: PublishOutcome[]): void
   reject(error: unknown): void
 }
@@ -30,7 +32,12 @@ export class PublishQueue {
     private readonly track: (work: Promise<unknown>) => void,
   ) {}
 
-  enqueue(drafts: readonly unknown[], principal: string | undefined, now: number): Promise<PublishOutcome[]> {
+  enqueue(
+    drafts: readonly unknown[],
+    principal: string | undefined,
+    now: number,
+    handOver = false,
+  ): Promise<PublishOutcome[]> {
     return new Promise((resolve, reject) => {
       if (this.pending.length === 0) {
         let settle: () => void = () => {}
@@ -43,7 +50,7 @@ export class PublishQueue {
           this.flush().then(settle, settle)
         })
       }
-      this.pending.push({ drafts, principal, now, resolve, reject })
+      this.pending.push({ drafts, principal, now, handOver, resolve, reject })
     })
   }
 
@@ -58,7 +65,8 @@ export class PublishQueue {
       while (
         end < pending.length &&
         pending[end]!.principal === first.principal &&
-        pending[end]!.now === first.now
+        pending[end]!.now === first.now &&
+        pending[end]!.handOver === first.handOver
       )
         end++
       runs.push(this.run(pending.slice(start, end)))
@@ -71,7 +79,7 @@ export class PublishQueue {
     const first = group[0]!
     const drafts = group.length === 1 ? first.drafts : group.flatMap((entry) => entry.drafts)
     try {
-      const outcomes = await this.publishBatch(drafts, first.principal, first.now)
+      const outcomes = await this.publishBatch(drafts, first.principal, first.now, first.handOver)
       if (group.length === 1) {
         first.resolve(outcomes)
         return

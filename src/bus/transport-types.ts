@@ -69,6 +69,12 @@ export interface AppendItem {
    * transport may skip looking it up (it still remembers it for later duplicates), decision 1734.
    */
   generatedId?: boolean
+  /**
+   * Nobody else holds `envelope` or anything in it (PublishOptions.handOver): once stored, a log
+   * transport may hand it, with seq and sessionSeq set, to one consumer's first delivery instead
+   * of a parse of the stored text (decision 1772).
+   */
+  readonly handedOver?: boolean
 }
 
 /** One per appended item, in order. A duplicate names the event that was stored first. */
@@ -101,6 +107,8 @@ export interface ConsumerConfig {
   isSessionOrdered(type: string): boolean
   /** Called after an event was moved to the dead-letter queue. */
   onDeadLetter(entry: DeadLetterEntry): void
+  /** Keep each delivered envelope's stored text for storedJsonOf (decision 1774). */
+  keepStoredJson?: boolean
 }
 
 export interface DeliveryInfo {
@@ -110,8 +118,11 @@ export interface DeliveryInfo {
   attempt: number
 }
 
-/** Resolving acknowledges; throwing (or exceeding ackWaitMs) asks for redelivery. */
-export type DeliveryHandler = (envelope: Envelope, info: DeliveryInfo) => Promise<void>
+/**
+ * Returning (or resolving) acknowledges; throwing, rejecting or exceeding ackWaitMs asks for
+ * redelivery. A plain return is a handler that has finished (decision 1771).
+ */
+export type DeliveryHandler = (envelope: Envelope, info: DeliveryInfo) => void | Promise<void>
 
 export interface ConsumerMember {
   readonly consumer: string

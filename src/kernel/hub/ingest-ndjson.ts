@@ -74,7 +74,9 @@ function prepareLine(text: string, line: number, hint: string | undefined): Pend
 function publishBatch(bus: BusClient, batch: readonly Pending[]): Promise<Result<PublishReceipt>[]> {
   const drafts: unknown[] = []
   for (const pending of batch) if ('draft' in pending) drafts.push(pending.draft)
-  const published = drafts.length === 0 ? Promise.resolve([]) : bus.publishManyUntyped(drafts)
+  // The drafts were parsed from the body and nothing here keeps them: handed over (decision 1772).
+  const published =
+    drafts.length === 0 ? Promise.resolve([]) : bus.publishManyUntyped(drafts, { handOver: true })
   return published.then(
     (outcomes) => {
       let next = 0

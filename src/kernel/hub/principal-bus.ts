@@ -1,4 +1,4 @@
-import type { Bus, BusClient, PublishReceipt } from '../../bus/index.ts'
+import type { Bus, BusClient, PublishOptions, PublishReceipt } from '../../bus/index.ts'
 import { type Envelope, fail, type Result } from '../../contracts/index.ts'
 import { type PrincipalAccess, principalAccess } from '../../principals/index.ts'
 import { isOwner, OWNER_PRINCIPAL_ID, type Principal } from '../server/index.ts'
@@ -54,7 +54,10 @@ function typeOf(draft: unknown): string | undefined {
 export function principalClient(bus: Bus, principal: Principal): BusClient {
   const inner = bus.as(OWNER_PRINCIPAL_ID)
   const access = accessOf(principal)
-  const publishManyUntyped = async (drafts: readonly unknown[]): Promise<Result<PublishReceipt>[]> => {
+  const publishManyUntyped = async (
+    drafts: readonly unknown[],
+    options?: PublishOptions,
+  ): Promise<Result<PublishReceipt>[]> => {
     const outcomes: Array<Result<PublishReceipt> | undefined> = new Array(drafts.length)
     const passed: unknown[] = []
     const positions: number[] = []
@@ -72,7 +75,7 @@ export function principalClient(bus: Bus, principal: Principal): BusClient {
       positions.push(index)
     })
     if (passed.length > 0) {
-      const published = await inner.publishManyUntyped(passed)
+      const published = await inner.publishManyUntyped(passed, options)
       published.forEach((outcome, position) => {
         outcomes[positions[position]!] = outcome
       })

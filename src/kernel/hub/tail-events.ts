@@ -156,7 +156,8 @@ export function tailEvents(
         }
         void deliver(event)
       },
-      { from: 'new' },
+      // The WS tail forwards the stored text instead of serialising again (decision 1774).
+      { from: 'new', storedJson: true },
     )
     .then(async (subscription) => {
       unsubscribe = () => subscription.unsubscribe()

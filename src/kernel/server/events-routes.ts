@@ -267,6 +267,20 @@ export function registerEventsRoutes(
       const texts = hub.replayJson({ ...parameters, principal: principalOf(request)!, signal })
       return sendNdjson(reply, ndjsonText(texts, signal, parameters.limit))
     }
+    if (!wantsNdjson(request) && hub.replayJson !== undefined) {
+      // The stored texts joined into the result, as the NDJSON form does: no parse and no
+      // serialisation per event (decision 1774).
+      const texts: string[] = []
+      const stored = hub.replayJson({ ...parameters, principal: principalOf(request)!, signal })
+      for await (const pulled of pullParts(stored, signal)) {
+        if (pulled.kind !== 'part') break
+        texts.push(pulled.value.json)
+        if (texts.length >= parameters.limit) break
+      }
+      return reply
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(`{"ok":true,"data":[${texts.join(',')}]}`)
+    }
     const events = hub.replay({ ...parameters, principal: principalOf(request)!, signal })
     if (wantsNdjson(request)) {
       return sendNdjson(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { createFakeHub } from '../../../test/kit/fake-hub.ts'
 import { collect, readNdjson, readSse, startTestServer } from '../../../test/kit/http-client.ts'
 import type { ChatPart } from './server-types.ts'
 
@@ -181,6 +182,26 @@ describe('POST /events', () => {
 })
 
 describe('GET /events', () => {
+  test('the JSON result passes the stored texts through when the hub has them (decision 1774)', async (t) => {
+    const base = createFakeHub()
+    // Texts as a log keeps them; the spacing shows whether they were parsed and serialised again.
+    const stored = ['{"seq": 1, "type": "chat.query"}', '{"seq": 2, "type": "chat.query"}']
+    const hub = Object.assign(base, {
+      async *replayJson() {
+        for (const json of stored) yield { json }
+      },
+    })
+    const server = await startTestServer(t, { hub })
+    const answer = await server.call('/events?limit=2')
+    assert.equal(answer.status, 200)
+    assert.equal(answer.text, `{"ok":true,"data":[${stored.join(',')}]}`)
+    assert.match(String(answer.headers['content-type']), /application\/json/)
+    assert.deepEqual(answer.json<{ data: unknown[] }>().data, [
+      { seq: 1, type: 'chat.query' },
+      { seq: 2, type: 'chat.query' },
+    ])
+  })
+
   test('replays with filter, from/to and limit as a JSON result or NDJSON by Accept', async (t) => {
     const server = await startTestServer(t)
     for (let index = 0; index < 10; index++)

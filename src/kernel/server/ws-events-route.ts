@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { WebSocket } from 'ws'
+import { storedJsonOf } from '../../bus/index.ts'
 import type { Envelope } from '../../contracts/index.ts'
 import { HttpHubError, sendError } from './error-replies.ts'
 import { parseTailQuery } from './event-query.ts'
@@ -9,7 +10,7 @@ import type { ServerMetrics } from './server-metrics.ts'
 import type { ServerConfig } from './server-options.ts'
 import type { HubPort, TailSubscription } from './server-types.ts'
 import { refuseWithoutUpgrade } from './websocket-upgrade.ts'
-import { WS_CLOSE_INTERNAL_ERROR, WsTailClient } from './ws-tail-client.ts'
+import { type CorkableStream, WS_CLOSE_INTERNAL_ERROR, WsTailClient } from './ws-tail-client.ts'
 
 /** Close reasons are limited to 123 bytes by the protocol. */
 const MAX_CLOSE_REASON_CHARS = 100
@@ -42,22 +43,40 @@ export function createWsRegistry(): WsRegistry {
   }
 }
 
-/** WS /ws/events: live tail; `from=<seq>` resumes with no gap, `filter=<pattern>` narrows by type. */
-export function registerWsEventsRoute(
-  app: FastifyInstance,
-  context: { hub: HubPort; config: ServerConfig; metrics: ServerMetrics; registry: WsRegistry },
-): void {
-  const { hub, config, metrics, registry } = context
-  // One serialisation per event however many clients receive it.
+/**
+ * The TCP socket under a `ws` WebSocket (its `_socket`, set once the upgrade is done), so the
+ * tail client can cork it for a delivery turn; nothing when ws does not expose one.
+ */
+export function streamOf(socket: WebSocket): { stream?: CorkableStream } {
+  const stream = (socket as unknown as { _socket?: Partial<CorkableStream> })._socket
+  return typeof stream?.cork === 'function' && typeof stream.uncork === 'function'
+    ? { stream: stream as CorkableStream }
+    : {}
+}
+
+/**
+ * An event's text for the tail: the stored JSON the bus kept for it (the tail's live consumer asks
+ * for it, decision 1774), else one serialisation per event however many clients receive it.
+ */
+export function createSerialiser(): (event: Envelope) => string {
   const serialised = new WeakMap<Envelope, string>()
-  const serialise = (event: Envelope): string => {
-    let text = serialised.get(event)
+  return (event) => {
+    let text = storedJsonOf(event) ?? serialised.get(event)
     if (text === undefined) {
       text = JSON.stringify(event)
       serialised.set(event, text)
     }
     return text
   }
+}
+
+/** WS /ws/events: live tail; `from=<seq>` resumes with no gap, `filter=<pattern>` narrows by type. */
+export function registerWsEventsRoute(
+  app: FastifyInstance,
+  context: { hub: HubPort; config: ServerConfig; metrics: ServerMetrics; registry: WsRegistry },
+): void {
+  const { hub, config, metrics, registry } = context
+  const serialise = createSerialiser()
 
   // Dead peers (no pong since the last ping) are cut; one timer for all clients.
   const pinger = setInterval(() => {
@@ -116,6 +135,7 @@ export function registerWsEventsRoute(
         },
         {
           serialise,
+          ...streamOf(socket),
           onSent: (kind) => metrics.wsEventsSent.inc({ kind }),
           onDropped: () => metrics.wsEventsDropped.inc({ reason: 'slow_client' }),
           onClosedSlow: () => metrics.wsClosedSlow.inc(),

@@ -145,3 +145,112 @@ describe('WsTailClient', () => {
     assert.equal(client.closed, true)
   })
 })
+
+describe('corking per delivery turn (decision 1773)', () => {
+  test('the frames offered in one turn are written between one cork and one uncork', async () => {
+    const socket = new FakeSocket()
+    const calls: string[] = []
+    const stream = {
+      cork: () => void calls.push('cork'),
+      uncork: () => void calls.push(`uncork after ${socket.sent.length}`),
+    }
+    const client = new WsTailClient(
+      socket,
+      { queueLimitBytes: 1_000_000, drainWaitMs: 60_000, closeGraceMs: 60_000 },
+      {
+        serialise: (value) => JSON.stringify(value),
+        onSent: () => {},
+        onDropped: () => {},
+        onClosedSlow: () => {},
+        stream,
+      },
+    )
+    for (let seq = 1; seq <= 20; seq++) client.offer(event(seq))
+    assert.deepEqual(calls, ['cork'], 'still corked while the turn sends')
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(calls, ['cork', 'uncork after 20'])
+    client.offer(event(21))
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(
+      calls,
+      ['cork', 'uncork after 20', 'cork', 'uncork after 21'],
+      'a later turn corks again',
+    )
+  })
+
+  test("a turn's burst is uncorked once it passes the flush size, so a reading client is not closed as slow", async () => {
+    const socket = new FakeSocket()
+    let uncorks = 0
+    // A reading peer: the kernel takes whatever is uncorked.
+    const stream = {
+      cork: () => {},
+      uncork: () => {
+        uncorks++
+        socket.flushAll()
+      },
+    }
+    const client = new WsTailClient(
+      socket,
+      { queueLimitBytes: 64 * 1024, drainWaitMs: 60_000, closeGraceMs: 60_000 },
+      {
+        serialise: (value) => JSON.stringify(value),
+        onSent: () => {},
+        onDropped: () => {},
+        onClosedSlow: () => {},
+        stream,
+      },
+    )
+    for (let seq = 1; seq <= 8; seq++) client.offer(event(seq, 32 * 1024))
+    assert.equal(socket.closedWith, undefined, 'not closed as slow')
+    assert.equal(socket.sent.length, 8)
+    assert.ok(uncorks >= 7, `uncorked as the burst grew (${uncorks})`)
+    await new Promise((resolve) => setImmediate(resolve))
+  })
+
+  test('the route finds the TCP socket under a real ws WebSocket', async (t) => {
+    const { WebSocketServer, WebSocket } = await import('ws')
+    const { streamOf } = await import('./ws-events-route.ts')
+    const server = new WebSocketServer({ port: 0, host: '127.0.0.1' })
+    t.after(() => server.close())
+    await new Promise((resolve) => server.once('listening', resolve))
+    const accepted = new Promise<import('ws').WebSocket>((resolve) => server.once('connection', resolve))
+    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as { port: number }).port}`)
+    t.after(() => client.terminate())
+    client.on('error', () => {})
+    const socket = await accepted
+    await new Promise((resolve) => client.once('open', resolve))
+    const { stream } = streamOf(socket)
+    assert.ok(stream !== undefined, 'ws still keeps its net.Socket as _socket')
+    stream.cork()
+    assert.equal((stream as unknown as { writableCorked: number }).writableCorked, 1)
+    stream.uncork()
+  })
+})
+
+test("the tail's serialiser sends the stored text the bus kept, not a new serialisation (decision 1774)", async (t) => {
+  const { openBus } = await import('../../bus-factory/index.ts')
+  const { testRegistry } = await import('../../../test/kit/test-registry.ts')
+  const { makeTempDir } = await import('../../../test/kit/temp-dir.ts')
+  const { createSerialiser } = await import('./ws-events-route.ts')
+  const dir = makeTempDir('localhub-tail-text-')
+  const bus = await openBus({ registry: testRegistry(), transport: 'sqlite', dataDir: dir.path })
+  t.after(async () => {
+    await bus.close()
+    dir.remove()
+  })
+  const delivered: Envelope[] = []
+  await bus.subscribe('note.added', (envelope) => void delivered.push(envelope), { storedJson: true })
+  await bus.publishUntyped({ type: 'note.added', payload: { n: 1 } })
+  await waitFor(() => delivered.length === 1, 'the delivery')
+  const envelope = delivered[0]!
+  const stored = JSON.stringify(envelope)
+  // Changed after delivery: only a new serialisation would show it.
+  ;(envelope as { extra?: string }).extra = 'not stored'
+  assert.equal(createSerialiser()(envelope), stored)
+  const other = { ...envelope }
+  assert.equal(
+    createSerialiser()(other),
+    JSON.stringify(other),
+    'an envelope without stored text is serialised',
+  )
+})

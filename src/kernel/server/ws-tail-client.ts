@@ -7,6 +7,13 @@ export const WS_CLOSE_INTERNAL_ERROR = 1011
 /** RFC 6455: the endpoint received something that violates its policy (a revoked token). */
 export const WS_CLOSE_POLICY_VIOLATION = 1008
 
+/**
+ * Corked bytes past which the stream is uncorked at once, within the turn: they count in
+ * bufferedAmount, so a turn's burst held back in user space would otherwise look like a client
+ * that does not read (and be dropped or closed), where the kernel would have taken it (1773).
+ */
+export const DEFAULT_CORK_FLUSH_BYTES = 16 * 1024
+
 /** The part of a `ws` WebSocket the policy needs (so it can be tested without sockets). */
 export interface TailSocket {
   readonly bufferedAmount: number
@@ -24,8 +31,20 @@ export interface TailClientLimits {
   closeGraceMs: number
 }
 
+/** The stream under a WebSocket: corked while one delivery turn writes its frames. */
+export interface CorkableStream {
+  cork(): void
+  uncork(): void
+}
+
 export interface TailClientHooks {
   serialise(event: Envelope): string
+  /**
+   * When given, the frames sent in one turn of the event loop leave in one write: the stream is
+   * corked at the turn's first frame and uncorked when the turn's synchronous work is done
+   * (decision 1773).
+   */
+  stream?: CorkableStream
   onSent(kind: 'stored' | 'ephemeral'): void
   onDropped(): void
   onClosedSlow(): void
@@ -45,6 +64,13 @@ export class WsTailClient {
   #lastSeq: number | undefined
   #drain: { target: number; promise: Promise<void>; resolve: () => void; timer: NodeJS.Timeout } | undefined
   #terminateTimer: NodeJS.Timeout | undefined
+  #corked = false
+  readonly #uncork = () => {
+    // Already uncorked when the turn's frames passed DEFAULT_CORK_FLUSH_BYTES.
+    if (!this.#corked) return
+    this.#corked = false
+    this.#hooks.stream!.uncork()
+  }
 
   constructor(socket: TailSocket, limits: TailClientLimits, hooks: TailClientHooks, fromSeq?: number) {
     this.#socket = socket
@@ -105,11 +131,20 @@ export class WsTailClient {
 
   #send(event: Envelope): void {
     this.#sent++
+    const stream = this.#hooks.stream
+    if (stream !== undefined && !this.#corked) {
+      // The consumer delivers a batch synchronously: nextTick runs after the batch, so its frames
+      // share one write. Corked bytes still count in bufferedAmount, so flow control sees them.
+      this.#corked = true
+      stream.cork()
+      process.nextTick(this.#uncork)
+    }
     this.#socket.send(this.#hooks.serialise(event), () => {
       this.#flushed++
       if (this.#drain !== undefined && this.#flushed >= this.#drain.target) this.#resolveDrain()
     })
     this.#hooks.onSent(typeof event.seq === 'number' ? 'stored' : 'ephemeral')
+    if (this.#corked && this.#socket.bufferedAmount >= DEFAULT_CORK_FLUSH_BYTES) this.#uncork()
   }
 
   #waitForDrain(): Promise<void> {

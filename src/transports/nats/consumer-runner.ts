@@ -244,9 +244,13 @@ export class ConsumerRunner {
     this.deadlines.start(entry, token)
     let result: Promise<void>
     try {
-      result = handler(entry.envelope, { consumer: this.name, seq: entry.seq, attempt: entry.attempt })
-      // A handler typed as async may still return a plain value at run time.
-      if (typeof result?.then !== 'function') result = Promise.resolve(result)
+      const returned = handler(entry.envelope, {
+        consumer: this.name,
+        seq: entry.seq,
+        attempt: entry.attempt,
+      })
+      // A handler may return a plain value (a synchronous one, decision 1771).
+      result = typeof returned?.then === 'function' ? returned : Promise.resolve()
     } catch (error) {
       result = Promise.reject(error)
     }

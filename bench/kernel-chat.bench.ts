@@ -12,6 +12,7 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { GCProfiler, getHeapStatistics } from 'node:v8'
 import { openHub } from '../src/kernel/index.ts'
 import { LLM_FIRST_TOKEN_CHANNEL, type LlmFirstTokenMessage } from '../src/skills/llm/index.ts'
 import { startMarkingModelServer } from './marking-model-server.ts'
@@ -184,6 +185,23 @@ function reportHub(samples: HubSamples, direct: readonly number[]): void {
     ...summary(samples.cpuPerRequest),
     note: 'process CPU over the whole request to its end: client, hub (turn end and commits included) and model server',
   })
+  // What a turn leaves for the collector, and how often one ran inside this hub's requests.
+  report({
+    bench: row('allocated-per-request'),
+    unit: 'KB',
+    median: +(median(samples.allocatedBytes) / 1024).toFixed(1),
+    p99: +(percentile(samples.allocatedBytes, 0.99) / 1024).toFixed(1),
+    n: samples.allocatedBytes.length,
+    note: 'heap bytes the process allocated over the whole request (client and model server included)',
+  })
+  report({
+    bench: row('gc-per-1000-requests'),
+    unit: 'count',
+    median: +((samples.scavenges * 1000) / samples.viaHub.length).toFixed(1),
+    otherCollectionsPer1000: +((samples.otherCollections * 1000) / samples.viaHub.length).toFixed(1),
+    pauseMsPer1000: +((samples.gcMs * 1000) / samples.viaHub.length).toFixed(1),
+    note: "young-generation collections (scavenges) that ran during this hub's requests; other kinds apart",
+  })
 }
 
 const ollama = await startMarkingModelServer('tiny', ['one', ' two', ' three', ' four'])
@@ -211,7 +229,43 @@ interface HubSamples {
   cpuTotal: number[]
   /** Process CPU over the whole request (client, hub and model server: the last two alike for every hub). */
   cpuPerRequest: number[]
+  /** Bytes the process allocated over the whole request (client and model server alike for every hub). */
+  allocatedBytes: number[]
+  /** Collections that ran during this hub's requests (young-generation ones, others), and their pause time. */
+  scavenges: number
+  otherCollections: number
+  gcMs: number
 }
+
+/**
+ * Bytes allocated on the heap between start() and stop(): the growth of the used heap plus what
+ * each collection in between freed (V8's GCProfiler reports the heap before and after each one).
+ */
+function allocationMeter() {
+  const profiler = new GCProfiler()
+  let usedAtStart = 0
+  return {
+    start() {
+      usedAtStart = getHeapStatistics().used_heap_size
+      profiler.start()
+    },
+    stop(): { bytes: number; scavenges: number; otherCollections: number; pauseMs: number } {
+      const { statistics } = profiler.stop()
+      let freed = 0
+      let pauseMs = 0
+      let scavenges = 0
+      for (const collection of statistics) {
+        freed +=
+          collection.beforeGC.heapStatistics.usedHeapSize - collection.afterGC.heapStatistics.usedHeapSize
+        pauseMs += collection.cost / 1000
+        if (collection.gcType === 'Scavenge') scavenges++
+      }
+      const bytes = getHeapStatistics().used_heap_size - usedAtStart + freed
+      return { bytes, scavenges, otherCollections: statistics.length - scavenges, pauseMs }
+    },
+  }
+}
+const meter = allocationMeter()
 
 async function startHub(label: string, open: typeof openHub): Promise<HubSamples> {
   const dataDir = mkdtempSync(join(tmpdir(), 'localhub-bench-'))
@@ -231,6 +285,10 @@ async function startHub(label: string, open: typeof openHub): Promise<HubSamples
     strictTotal: [],
     cpuTotal: [],
     cpuPerRequest: [],
+    allocatedBytes: [],
+    scavenges: 0,
+    otherCollections: 0,
+    gcMs: 0,
   }
 }
 
@@ -260,6 +318,7 @@ try {
     const warm = round < WARM_UP
     const viaHub = (samples: HubSamples) => async () => {
       lastHubMarks = undefined
+      meter.start()
       const cpuBefore = process.cpuUsage()
       const answer = await timeToFirstLine(
         samples.hub.url,
@@ -269,6 +328,7 @@ try {
         'event: stream.chunk',
       )
       const cpu = process.cpuUsage(cpuBefore)
+      const allocated = meter.stop()
       const model = ollama.last()
       const marks = lastHubMarks as LlmFirstTokenMessage | undefined
       if (marks === undefined || model === undefined) throw new Error('no marks for the hub turn')
@@ -282,6 +342,10 @@ try {
       samples.cpuTotal.push(own.cpuMs)
       samples.strictTotal.push(own.beforeModelMs + own.afterFirstTokenMs + strictGaps)
       samples.cpuPerRequest.push((cpu.user + cpu.system) / 1000)
+      samples.allocatedBytes.push(allocated.bytes)
+      samples.scavenges += allocated.scavenges
+      samples.otherCollections += allocated.otherCollections
+      samples.gcMs += allocated.pauseMs
     }
     const directPath = async () => {
       const answer = await askDirect()

@@ -5,13 +5,13 @@
 // cost about 0.2 s of CPU per process more than these (decision 2057). Everything else (resolution,
 // JSON, node_modules) is node's own. Plain JavaScript: it runs before any TypeScript can.
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { tmpdir, userInfo } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { openCacheDirectory, readEntry, writeEntry } from './test-loader-cache.mjs'
 
 /** Bump when the compile options below change: the digest then misses every old entry. */
-const CACHE_FORMAT = 1
+const CACHE_FORMAT = 2
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const TYPESCRIPT = /\.(ts|mts|tsx)$/
 
@@ -23,21 +23,8 @@ const ESBUILD_VERSION = JSON.parse(
 ).version
 
 let esbuild
+/** Opened on the first TypeScript file; null when the cache cannot be used (files compile anyway). */
 let cacheDir
-
-function cacheDirectory() {
-  if (cacheDir === undefined) {
-    let user = 'user'
-    try {
-      user = String(userInfo().uid)
-    } catch {
-      // no passwd entry: one shared name is still correct, entries are keyed by content
-    }
-    cacheDir = join(tmpdir(), `localhub-test-loader-${user}`)
-    mkdirSync(cacheDir, { recursive: true })
-  }
-  return cacheDir
-}
 
 async function compile(path, source) {
   esbuild ??= await import('esbuild')
@@ -63,16 +50,11 @@ export async function load(url, context, nextLoad) {
       `${CACHE_FORMAT}\0${process.versions.node}\0${ESBUILD_VERSION}\0${JSON.stringify(COMPILER_OPTIONS)}\0${path}\0${source}`,
     )
     .digest('hex')
-  const cached = join(cacheDirectory(), `${digest}.mjs`)
-  let code
-  try {
-    code = readFileSync(cached, 'utf8')
-  } catch {
+  cacheDir ??= openCacheDirectory() ?? null
+  let code = cacheDir === null ? undefined : readEntry(cacheDir, digest)
+  if (code === undefined) {
     code = await compile(path, source)
-    // Written aside and renamed: another shard reading the same entry never sees half of it.
-    const partial = `${cached}.${process.pid}.partial`
-    writeFileSync(partial, code)
-    renameSync(partial, cached)
+    if (cacheDir !== null) writeEntry(cacheDir, digest, code)
   }
   return { format: 'module', source: code, shortCircuit: true }
 }

@@ -5,6 +5,7 @@ export {
   checkHubManifest,
   chooseDataDir,
   DEFAULT_MANIFEST_PATH,
+  DEFAULT_VOICE_IDLE_MS,
   defaultDataDir,
   HUB_VERSION,
   LEGACY_DATA_DIR,

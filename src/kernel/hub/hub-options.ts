@@ -28,6 +28,12 @@ export interface HubOptions {
   token?: string
   /** How long a pairing challenge may be answered (default 5 min, else LOCALHUB_PAIRING_TTL_MS). */
   pairingTtlMs?: number
+  /**
+   * How long an open utterance on a voice entry (`/ws/voice`) may go without audio before it ends
+   * with E_TIMEOUT: DEFAULT_VOICE_IDLE_MS (5 s, docs/voice.md) when absent. Tests shorten it so they
+   * do not wait out the product's limit; an integer from MIN_VOICE_IDLE_MS to MAX_VOICE_IDLE_MS.
+   */
+  voiceIdleMs?: number
   /** Where skills' log lines go (the serve command prints them); dropped when absent. */
   skillLog?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void
   /** Logs go here as pino JSON lines; false for none. */

@@ -53,6 +53,7 @@ import { principalRoutes } from './principal-routes.ts'
 import { referencedTraceIds } from './referenced-traces.ts'
 import { runRoutes } from './run-routes.ts'
 import { createToolService, toolPortOf } from './tool-service.ts'
+import { checkVoiceIdleMs } from './voice-entry.ts'
 import { publishVoiceModeChanges } from './voice-hands-free-events.ts'
 import { voiceListenRoutes } from './voice-listen-route.ts'
 import type { SatelliteDialState } from './voice-wyoming-dialer.ts'
@@ -121,6 +122,8 @@ function consoleFreeLogger(options: HubOptions): SkillLogger {
  */
 export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
   const startedAt = Date.now()
+  // A bad option refuses the start before anything is opened.
+  const voiceIdleMs = options.voiceIdleMs === undefined ? undefined : checkVoiceIdleMs(options.voiceIdleMs)
   const env = options.env ?? process.env
   const dataDir = resolve(options.dataDir ?? defaultDataDir(env))
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
@@ -290,7 +293,12 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
           federationRoutes(federation.service),
           principalRoutes(principals, pairing),
           ...skills.routes,
-          ...wsEntryRoutes(bus, runner, manifest.pipelines),
+          ...wsEntryRoutes(
+            bus,
+            runner,
+            manifest.pipelines,
+            voiceIdleMs === undefined ? {} : { idleMs: voiceIdleMs },
+          ),
           // Hands-free sources (wake word, Talk mode) when the manifest enables the wake skill.
           ...voiceListenRoutes(bus, runner, manifest.pipelines, services),
           // OpenAI- and Ollama-compatible APIs and MCP: a turn there is a /chat turn (decision 1700).

@@ -4,7 +4,7 @@ import { type Bus, compileTypePattern, type Subscription, uuidV7 } from '../../b
 import { type Envelope, HubError, toHubError } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
 import type { PipelineRunner } from '../pipeline/index.ts'
-import { voiceEntryRoute } from './voice-entry.ts'
+import { type VoiceEntryLimits, voiceEntryRoute } from './voice-entry.ts'
 
 /** Largest message a WS entry accepts, in bytes. */
 export const DEFAULT_WS_ENTRY_MAX_MESSAGE_BYTES = 1024 * 1024
@@ -153,6 +153,7 @@ export function wsEntryRoutes(
   bus: Bus,
   runner: PipelineRunner,
   pipelines: readonly Pipeline[],
+  voiceLimits: Partial<VoiceEntryLimits> = {},
 ): ((app: FastifyInstance) => void)[] {
   const entries = pipelines.flatMap((pipeline) => {
     const trigger = triggerOf(pipeline)
@@ -160,7 +161,8 @@ export function wsEntryRoutes(
   })
   return entries.map(({ pipeline, trigger }) => {
     // A pipeline that receives audio chunks speaks the voice protocol (docs/voice.md).
-    if (trigger.pattern === VOICE_CHUNK_TYPE) return voiceEntryRoute(runner, pipeline, trigger.route, {}, bus)
+    if (trigger.pattern === VOICE_CHUNK_TYPE)
+      return voiceEntryRoute(runner, pipeline, trigger.route, voiceLimits, bus)
     return genericEntryRoute(bus, runner, pipeline, trigger)
   })
 }

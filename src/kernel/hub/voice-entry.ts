@@ -21,6 +21,9 @@ export {
 export const DEFAULT_VOICE_MAX_CONNECTIONS = 8
 /** Largest WS message, in bytes: a JSON chunk of 0.5 s of 48 kHz f32 stereo fits. */
 export const DEFAULT_VOICE_MAX_MESSAGE_BYTES = 1024 * 1024
+/** Bounds of HubOptions.voiceIdleMs: under 100 ms a busy event loop alone would end utterances. */
+export const MIN_VOICE_IDLE_MS = 100
+export const MAX_VOICE_IDLE_MS = 60_000
 /** WebSocket close codes (RFC 6455 registry): "try again later" and "policy violation". */
 const CLOSE_TRY_AGAIN_LATER = 1013
 const CLOSE_POLICY_VIOLATION = 1008
@@ -38,6 +41,21 @@ function defaultLimits(): VoiceEntryLimits {
     maxConnections: DEFAULT_VOICE_MAX_CONNECTIONS,
     maxMessageBytes: DEFAULT_VOICE_MAX_MESSAGE_BYTES,
   }
+}
+
+/** The idle limit a hub was given (HubOptions.voiceIdleMs), checked before the hub opens anything. */
+export function checkVoiceIdleMs(value: unknown): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < MIN_VOICE_IDLE_MS ||
+    value > MAX_VOICE_IDLE_MS
+  )
+    throw new HubError(
+      'E_VALIDATION',
+      `voiceIdleMs must be an integer from ${MIN_VOICE_IDLE_MS} to ${MAX_VOICE_IDLE_MS}, got ${JSON.stringify(value)}`,
+    )
+  return value
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/

@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import { DEFAULT_MANIFEST_PATH, openHub, type RunningHub } from '../../src/kernel/index.ts'
 import { callHub } from '../kit/manifest-hub.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
+import { waitForAsync } from '../kit/wait-for.ts'
 
 const run = promisify(execFile)
 const BIN = new URL('../../bin/localhub.js', import.meta.url).pathname
@@ -132,11 +133,17 @@ describe('destructive file tools through the hub', { timeout: 90_000 }, () => {
       ['requested', 'attempted', 'succeeded'],
     )
     assert.deepEqual(entries.at(-1).targets, [from, to])
-    const results = []
-    for await (const event of hub.bus.replay({ filter: 'tool.result' }))
-      if (event.traceId === 'trace-move-1') results.push(event)
+    // The pending request's tool.result follows the decision (tool-service.ts), not the approve
+    // answer: on NATS its publish can still be on the wire when the answer arrives.
+    const closingResult = async () => {
+      const results = []
+      for await (const event of hub.bus.replay({ filter: 'tool.result' }))
+        if (event.traceId === 'trace-move-1') results.push(event)
+      return results.at(-1)
+    }
+    await waitForAsync(async () => (await closingResult()) !== undefined, 'the tool.result of trace-move-1')
     assert.equal(
-      results.at(-1)?.payload.ok,
+      (await closingResult())?.payload.ok,
       true,
       'the pending request is closed by a successful tool.result',
     )

@@ -8,7 +8,6 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { subscribe } from 'node:diagnostics_channel'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,64 +16,13 @@ import { openHub } from '../src/kernel/index.ts'
 import { LLM_FIRST_TOKEN_CHANNEL, type LlmFirstTokenMessage } from '../src/skills/llm/index.ts'
 import { startMarkingModelServer } from './marking-model-server.ts'
 import { median, percentile, report } from './stats.ts'
+import { type Answer, kernelTimingOf, timeToFirstLine } from './ttft-client.ts'
+import { runIsolatedTtft } from './ttft-isolated.ts'
 
 // Rounds of three requests (direct, direct again, through the hub), in rotating order so no path
 // always goes first; the second direct one gives the A/A row (the noise floor of a paired difference).
 const ROUNDS = process.env.BENCH_QUICK ? 100 : 1000
 const WARM_UP = 50
-
-interface Answer {
-  /** Client-side time to the first line carrying `marker`, ms. */
-  firstMs: number
-  text: string
-}
-
-/** One request; resolves when the response has ended, so rounds never overlap. */
-function timeToFirstLine(
-  url: string,
-  path: string,
-  body: unknown,
-  headers: Record<string, string>,
-  marker: string,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint()
-    let firstMs: number | undefined
-    const req = request(
-      new URL(path, url),
-      { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
-      (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          text += chunk
-          if (firstMs === undefined && text.includes(marker))
-            firstMs = Number(process.hrtime.bigint() - started) / 1e6
-        })
-        res.on('end', () => {
-          if (firstMs === undefined) reject(new Error(`no ${marker} in ${text.slice(0, 300)}`))
-          else resolve({ firstMs, text })
-        })
-      },
-    )
-    req.on('error', reject)
-    req.end(JSON.stringify(body))
-  })
-}
-
-/** The hub's own share, from the SSE comment POST /chat writes after the answer (decision 1747). */
-function kernelTimingOf(text: string) {
-  const match =
-    /^: kernel-ms before-model=([\d.]+) after-first-token=([\d.]+) cpu-before-model=([\d.]+) cpu-after-first-token=([\d.]+)$/m.exec(
-      text,
-    )
-  if (match === null) throw new Error(`no kernel-ms comment in ${text.slice(-300)}`)
-  return {
-    beforeModelMs: Number(match[1]),
-    afterFirstTokenMs: Number(match[2]),
-    cpuMs: Number(match[3]) + Number(match[4]),
-  }
-}
 
 function summary(samples: readonly number[]) {
   return {
@@ -405,3 +353,7 @@ try {
   }
   await ollama.close()
 }
+
+// The same turns with the model server and the client in worker threads of their own, so this
+// thread's heap holds only the hub's garbage, as in a deployment (rows `kernel.ttft.isolated.*`).
+await runIsolatedTtft({ rounds: ROUNDS, warmUp: WARM_UP })

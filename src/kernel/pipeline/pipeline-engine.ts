@@ -1,5 +1,5 @@
 import { type Context, SpanStatusCode, type Tracer } from '@opentelemetry/api'
-import type { Envelope } from '../../contracts/index.ts'
+import type { Envelope, PayloadOf } from '../../contracts/index.ts'
 import { HubError, toHubError } from '../../contracts/index.ts'
 import { type Branch, type Pipeline, type PipelineStep, stepKind } from '../../manifest/index.ts'
 import {
@@ -121,27 +121,65 @@ function describeStep(step: PipelineStep): { kind: string; target: string } {
   return { kind, target: step.if }
 }
 
+/** What every pipeline.status of one step at one position says, worked out once per step. */
+interface StepLabel {
+  kind: string
+  target: string
+  /** `<position> <kind>:<target>` ("2", or "3.0" inside an if branch). */
+  step: string
+  stepIndex: number
+}
+
+// A manifest's steps are the same objects turn after turn: their labels are made once (decision
+// 1785) instead of a description, a template string and a parse per step per turn.
+const labelsByStep = new WeakMap<PipelineStep, Map<string, StepLabel>>()
+
+function labelOf(step: PipelineStep, position: string): StepLabel {
+  let byPosition = labelsByStep.get(step)
+  if (byPosition === undefined) {
+    byPosition = new Map()
+    labelsByStep.set(step, byPosition)
+  }
+  let label = byPosition.get(position)
+  if (label === undefined) {
+    const { kind, target } = describeStep(step)
+    label = { kind, target, step: `${position} ${kind}:${target}`, stepIndex: Number.parseInt(position, 10) }
+    byPosition.set(position, label)
+  }
+  return label
+}
+
+type StepState = PayloadOf<'pipeline.status'>['state']
+
+/** One pipeline.status payload of a step: a new object per event (the log keeps each). */
+function statusOf(
+  pipelineId: string,
+  label: StepLabel,
+  skill: string | undefined,
+  state: StepState,
+): PayloadOf<'pipeline.status'> {
+  // The keys in the order the log has always had them.
+  return skill === undefined
+    ? { pipelineId, step: label.step, stepIndex: label.stepIndex, state }
+    : { pipelineId, step: label.step, stepIndex: label.stepIndex, skill, state }
+}
+
 async function runStep(options: PipelineRunOptions, step: PipelineStep, position: string): Promise<void> {
   const { emitter, pipeline, now } = options
-  const { kind, target } = describeStep(step)
-  // pipeline.status names a step as `<kind>:<target>` at its position ("2", or "3.0" inside an if branch).
-  const base = {
-    pipelineId: pipeline.id,
-    step: `${position} ${kind}:${target}`,
-    stepIndex: Number.parseInt(position, 10),
-    ...('call' in step ? { skill: step.call } : {}),
-  }
+  const label = labelOf(step, position)
+  const { kind, target } = label
+  const skillId = 'call' in step ? step.call : undefined
   if ('call' in step) {
     const skill = options.skills.get(step.call)
     const status = skill?.status() ?? { state: 'unavailable' as const, reason: 'not declared or not loaded' }
     if (skill === undefined || status.state === 'unavailable' || status.state === 'failed') {
       if (step.optional === true) {
-        await emitter.emitOwn('pipeline.status', { ...base, state: 'skipped' })
+        await emitter.emitOwn('pipeline.status', statusOf(pipeline.id, label, skillId, 'skipped'))
         await emitter.emitOwn(
           'pipeline.step.skipped',
           {
             pipelineId: pipeline.id,
-            step: base.step,
+            step: label.step,
             skill: step.call,
             reason: 'unavailable',
             message: `optional skill ${step.call} is ${status.state}${status.reason ? `: ${status.reason}` : ''}`,
@@ -165,14 +203,14 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
     {
       attributes: {
         'localhub.pipeline': pipeline.id,
-        'localhub.step': base.step,
+        'localhub.step': label.step,
         'localhub.trace_id': options.run.traceId,
         'localhub.session_id': options.run.sessionId,
       },
     },
     options.tracing.parent,
   )
-  await emitter.emitOwn('pipeline.status', { ...base, state: 'start' })
+  await emitter.emitOwn('pipeline.status', statusOf(pipeline.id, label, skillId, 'start'))
   try {
     if ('emit' in step) {
       await options.beforeEmit?.(step.emit)
@@ -212,18 +250,17 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
     const failure = toHubError(error)
     span?.setStatus({ code: SpanStatusCode.ERROR, message: `${failure.code}: ${failure.message}` })
     span?.end()
-    await emitter.emitOwn(
-      'pipeline.status',
-      { ...base, state: 'error', durationMs: now() - started, errorCode: failure.code },
-      { severity: 'error' },
-    )
+    const failed = statusOf(pipeline.id, label, skillId, 'error')
+    failed.durationMs = now() - started
+    failed.errorCode = failure.code
+    await emitter.emitOwn('pipeline.status', failed, { severity: 'error' })
     // An optional skill that went away during its call (its host crashed): the turn goes on without it.
     if ('call' in step && step.optional === true && failure.code === 'E_DEPENDENCY_UNAVAILABLE') {
       await emitter.emitOwn(
         'pipeline.step.skipped',
         {
           pipelineId: pipeline.id,
-          step: base.step,
+          step: label.step,
           skill: step.call,
           reason: 'unavailable',
           message: `optional skill ${step.call} failed during its call: ${failure.message}`.slice(0, 1000),
@@ -235,7 +272,9 @@ async function runStep(options: PipelineRunOptions, step: PipelineStep, position
     throw failure
   }
   span?.end()
-  await emitter.emitOwn('pipeline.status', { ...base, state: 'done', durationMs: now() - started })
+  const done = statusOf(pipeline.id, label, skillId, 'done')
+  done.durationMs = now() - started
+  await emitter.emitOwn('pipeline.status', done)
 }
 
 async function runBranch(options: PipelineRunOptions, branch: Branch, prefix: string): Promise<void> {

@@ -186,3 +186,114 @@ describe('a held turn validates its own events once, in the bus', () => {
     await emitter.settle()
   })
 })
+
+// What decision 1785 relies on: an event is built, ordered and shown when it is emitted (no promise
+// chain per event), a held turn goes to the bus as one batch in emit order, and an emit made while
+// another event is being built still comes after it and the session events it causes.
+describe('events are built when emitted and a held turn is handed over as one batch', () => {
+  type Draft = { id: string; type: string; causationId?: string }
+  function recordingPublisher(refuse?: string) {
+    const calls: { kind: 'one' | 'many'; types: string[] }[] = []
+    const receipt = (draft: Draft) => ({ id: draft.id })
+    return {
+      calls,
+      publisher: {
+        publishUntyped: async (draft: Draft) => {
+          calls.push({ kind: 'one' as const, types: [draft.type] })
+          return receipt(draft)
+        },
+        publishManyUntyped: async (drafts: readonly Draft[]) => {
+          calls.push({ kind: 'many' as const, types: drafts.map((draft) => draft.type) })
+          return drafts.map((draft) =>
+            draft.type === refuse
+              ? {
+                  ok: false as const,
+                  error: { code: 'E_VALIDATION' as const, message: `${draft.type} refused` },
+                }
+              : { ok: true as const, data: receipt(draft) },
+          )
+        },
+      },
+    }
+  }
+  const emitterWith = (
+    publisher: ReturnType<typeof recordingPublisher>['publisher'],
+    options: { holdMs?: number; onEvent?: (envelope: Envelope) => void } = {},
+  ) =>
+    new TurnEmitter({
+      publisher: publisher as never,
+      contracts: countingContracts().contracts,
+      sessions: sessions(),
+      traceId: 'trace-batch',
+      sessionId: 's-batch',
+      source: 'kernel',
+      now: Date.now,
+      ...options,
+    })
+
+  test('an emit builds and shows its event before it returns', async () => {
+    const seen: string[] = []
+    const { publisher } = recordingPublisher()
+    const emitter = emitterWith(publisher, { onEvent: (envelope) => seen.push(envelope.type) })
+    const emitted = emitter.emitOwn('turn.start', { sessionId: 's-batch', inputType: 'text' })
+    assert.deepEqual(seen, ['turn.start'])
+    assert.equal(emitter.lastEventId, (await emitted).id)
+    await emitter.settle()
+  })
+
+  test("a held turn's events reach the bus in one call, in emit order; later ones one by one", async () => {
+    const { calls, publisher } = recordingPublisher()
+    const emitter = emitterWith(publisher, { holdMs: 10_000 })
+    await emitter.emitOwn('turn.start', { sessionId: 's-batch', inputType: 'text' })
+    await emitter.emitOwn('chat.query', { text: 'hi', sessionId: 's-batch' })
+    await emitter.emit('rag.query', { text: 'hi', topK: 6 })
+    assert.deepEqual(calls, [])
+    emitter.release()
+    await emitter.emitOwn('turn.end', { sessionId: 's-batch', outcome: 'ok', durationMs: 1 })
+    await emitter.settle()
+    assert.deepEqual(calls, [
+      { kind: 'many', types: ['turn.start', 'chat.query', 'session.state.changed', 'rag.query'] },
+      { kind: 'one', types: ['turn.end'] },
+      { kind: 'one', types: ['session.state.changed'] },
+    ])
+  })
+
+  test('an event the batch refuses fails settle() with its code', async () => {
+    const { publisher } = recordingPublisher('chat.query')
+    const emitter = emitterWith(publisher, { holdMs: 10_000 })
+    await emitter.emitOwn('turn.start', { sessionId: 's-batch', inputType: 'text' })
+    await emitter.emitOwn('chat.query', { text: 'hi', sessionId: 's-batch' })
+    emitter.release()
+    await assert.rejects(emitter.settle(), { code: 'E_VALIDATION', message: 'chat.query refused' })
+  })
+
+  test('an emit made while an event is being built comes after it and the session events it causes', async () => {
+    const { publisher } = recordingPublisher()
+    const order: Envelope[] = []
+    let emitter: TurnEmitter | undefined
+    let inner: Promise<Envelope> | undefined
+    emitter = emitterWith(publisher, {
+      onEvent: (envelope) => {
+        order.push(envelope)
+        if (envelope.type === 'chat.query')
+          inner = emitter!.emitOwn('pipeline.status', {
+            pipelineId: 'p',
+            step: '0 emit:chat.query',
+            stepIndex: 0,
+            state: 'done',
+          })
+      },
+    })
+    await emitter.emitOwn('chat.query', { text: 'hi', sessionId: 's-batch' })
+    await emitter.emitOwn('turn.end', { sessionId: 's-batch', outcome: 'ok', durationMs: 1 })
+    await inner
+    await emitter.settle()
+    assert.deepEqual(
+      order.map((envelope) => envelope.type),
+      ['chat.query', 'session.state.changed', 'pipeline.status', 'turn.end', 'session.state.changed'],
+    )
+    // One causal chain in that order.
+    for (let index = 1; index < order.length; index++)
+      assert.equal(order[index]!.causationId, order[index - 1]!.id)
+  })
+})

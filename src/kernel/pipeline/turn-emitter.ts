@@ -8,7 +8,7 @@ import {
 } from '../../contracts/index.ts'
 import type { EmitOptions, RunEmitter } from '../../skill-api/index.ts'
 import type { SessionRegistry } from '../sessions/index.ts'
-import type { EventPublisher } from './pipeline-types.ts'
+import type { EventPublisher, PublishOutcome } from './pipeline-types.ts'
 
 export interface TurnEmitterOptions {
   publisher: EventPublisher
@@ -33,6 +33,10 @@ export interface TurnEmitterOptions {
 /** Longest a held turn keeps its events from the bus when nothing releases them. */
 export const DEFAULT_TURN_HOLD_MS = 200
 
+// Shared, never changed: an emit without options allocates none.
+const NO_OPTIONS: EmitOptions = Object.freeze({})
+const WARN: EmitOptions = Object.freeze({ severity: 'warn' })
+
 /**
  * Publishes a turn's events as one causal chain: every stored event's causationId is the stored
  * event before it (ephemeral ones point at the last stored event but are never pointed at, since
@@ -42,13 +46,19 @@ export const DEFAULT_TURN_HOLD_MS = 200
 export class TurnEmitter implements RunEmitter {
   readonly #options: TurnEmitterOptions
   #lastStoredId: string | undefined
-  // Events are handed to the bus one after another so the chain and the log agree on the order.
+  // An event is built, ordered and handed on synchronously, in the call that emits it (decision
+  // 1785): no promise chain per event. Only an emit made while another is being built (from
+  // onEvent, say) waits in this queue, and every later one behind it, so the order stays the
+  // call order.
+  #emitting = false
+  #queued = 0
   #queue: Promise<unknown> = Promise.resolve()
   // Commits still running. A turn does not wait for each event's fsync (that would put every
   // commit on the path to the first token); it waits for all of them once, in settle().
-  readonly #commits = new Set<Promise<unknown>>()
+  #commitsRunning = 0
+  #commitsDone: (() => void) | undefined
   #commitError: unknown
-  /** Events validated but not yet handed to the bus (while the turn holds them). */
+  /** Events built but not yet handed to the bus (while the turn holds them). */
   #held: Envelope[] | undefined
   #holdTimer: NodeJS.Timeout | undefined
 
@@ -67,7 +77,13 @@ export class TurnEmitter implements RunEmitter {
     if (held === undefined) return
     this.#held = undefined
     clearTimeout(this.#holdTimer)
-    // Handed over in one event-loop turn, so the bus writes them as one batch, in this order.
+    if (held.length === 0) return
+    const { publisher } = this.#options
+    // One batch, in this order: one hand-over for the whole turn so far instead of one per event.
+    if (publisher.publishManyUntyped !== undefined) {
+      this.#track(publisher.publishManyUntyped(held).then(this.#checkOutcomes))
+      return
+    }
     for (const envelope of held) this.#handOver(envelope)
   }
 
@@ -76,11 +92,19 @@ export class TurnEmitter implements RunEmitter {
   }
 
   /** An event from a skill or any other caller: validated here, at once, and again by the bus. */
-  emit<T extends EventType>(type: T, payload: PayloadOf<T>, options: EmitOptions = {}): Promise<Envelope> {
-    return this.emitUntyped(type, payload as Record<string, unknown>, options)
+  emit<T extends EventType>(
+    type: T,
+    payload: PayloadOf<T>,
+    options: EmitOptions = NO_OPTIONS,
+  ): Promise<Envelope> {
+    return this.#enqueue(type, payload as Record<string, unknown>, options, false)
   }
 
-  emitUntyped(type: string, payload: Record<string, unknown>, options: EmitOptions = {}): Promise<Envelope> {
+  emitUntyped(
+    type: string,
+    payload: Record<string, unknown>,
+    options: EmitOptions = NO_OPTIONS,
+  ): Promise<Envelope> {
     return this.#enqueue(type, payload, options, false)
   }
 
@@ -92,7 +116,11 @@ export class TurnEmitter implements RunEmitter {
    * fails the turn at `settle()`, as a failed commit does. Not held, it is checked here as any
    * event is. Skills never reach this door: their emitters call `emit`/`emitUntyped`.
    */
-  emitOwn<T extends EventType>(type: T, payload: PayloadOf<T>, options: EmitOptions = {}): Promise<Envelope> {
+  emitOwn<T extends EventType>(
+    type: T,
+    payload: PayloadOf<T>,
+    options: EmitOptions = NO_OPTIONS,
+  ): Promise<Envelope> {
     return this.#enqueue(type, payload as Record<string, unknown>, options, true)
   }
 
@@ -102,54 +130,68 @@ export class TurnEmitter implements RunEmitter {
     options: EmitOptions,
     own: boolean,
   ): Promise<Envelope> {
-    const next = this.#queue.then(() => this.#emitNow(type, payload, options, own))
-    this.#queue = next.catch(() => undefined)
-    return next
+    if (this.#emitting || this.#queued > 0) {
+      this.#queued++
+      const next = this.#queue.then(() => {
+        this.#queued--
+        return this.#emitNow(type, payload, options, own)
+      })
+      this.#queue = next.catch(() => undefined)
+      return next
+    }
+    try {
+      return Promise.resolve(this.#emitNow(type, payload, options, own))
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
-  async #emitNow(
-    type: string,
-    payload: Record<string, unknown>,
-    options: EmitOptions,
-    own: boolean,
-  ): Promise<Envelope> {
-    const envelope = this.#publish(type, payload, options, own)
-    const outcome = this.#options.sessions.observe(this.#options.sessionId, type, this.#options.traceId)
-    // The session's own events are built here from the state machine's answer: the kernel's own.
-    if (outcome.kind === 'moved' && outcome.from !== outcome.to) {
-      this.#publish(
-        'session.state.changed',
-        { sessionId: this.#options.sessionId, from: outcome.from, to: outcome.to, cause: type },
-        {},
-        true,
-      )
-    } else if (outcome.kind === 'rejected') {
-      this.#publish(
-        'session.transition.rejected',
-        { sessionId: this.#options.sessionId, state: outcome.from, event: type, reason: outcome.reason },
-        { severity: 'warn' },
-        true,
-      )
+  #emitNow(type: string, payload: Record<string, unknown>, options: EmitOptions, own: boolean): Envelope {
+    this.#emitting = true
+    try {
+      const envelope = this.#publish(type, payload, options, own)
+      const { sessions, sessionId, traceId } = this.#options
+      const outcome = sessions.observe(sessionId, type, traceId)
+      // The session's own events are built here from the state machine's answer: the kernel's own.
+      if (outcome.kind === 'moved' && outcome.from !== outcome.to) {
+        this.#publish(
+          'session.state.changed',
+          { sessionId, from: outcome.from, to: outcome.to, cause: type },
+          NO_OPTIONS,
+          true,
+        )
+      } else if (outcome.kind === 'rejected') {
+        this.#publish(
+          'session.transition.rejected',
+          { sessionId, state: outcome.from, event: type, reason: outcome.reason },
+          WARN,
+          true,
+        )
+      }
+      return envelope
+    } finally {
+      this.#emitting = false
     }
-    return envelope
   }
 
   #publish(type: string, payload: Record<string, unknown>, options: EmitOptions, own: boolean): Envelope {
     const { contracts, traceId, sessionId, source, now } = this.#options
     const entry = contracts.entry(type)
+    // One clock reading for the id and the timestamp.
+    const at = now()
     const envelope: Envelope = {
-      id: uuidV7(now()),
+      id: uuidV7(at),
       type,
       version: entry?.version ?? 1,
-      ts: new Date(now()).toISOString(),
+      ts: new Date(at).toISOString(),
       source: options.source ?? source,
       severity: options.severity ?? 'info',
       traceId,
       sessionId,
       tenant: 'default',
       payload,
-      ...(this.#lastStoredId === undefined ? {} : { causationId: this.#lastStoredId }),
     }
+    if (this.#lastStoredId !== undefined) envelope.causationId = this.#lastStoredId
     if (!own || this.#held === undefined) {
       const checked = contracts.validateEnvelope(envelope)
       if (!checked.ok) {
@@ -166,21 +208,53 @@ export class TurnEmitter implements RunEmitter {
   }
 
   #handOver(envelope: Envelope): void {
-    const commit = this.#options.publisher.publishUntyped(envelope).then(
-      () => undefined,
-      (error: unknown) => {
-        this.#commitError ??= error
-      },
-    )
-    this.#commits.add(commit)
-    void commit.finally(() => this.#commits.delete(commit))
+    this.#track(this.#options.publisher.publishUntyped(envelope))
+  }
+
+  /** Counts a commit until it ends; the first failure is kept for settle(). */
+  #track(commit: Promise<unknown>): void {
+    this.#commitsRunning++
+    commit.then(this.#commitEnded, this.#commitFailed)
+  }
+
+  readonly #checkOutcomes = (outcomes: readonly PublishOutcome[]): void => {
+    for (const outcome of outcomes) {
+      if (outcome.ok) continue
+      const { code, message, details } = outcome.error
+      throw new HubError(code, message, details === undefined ? {} : { details })
+    }
+  }
+
+  readonly #commitFailed = (error: unknown): void => {
+    this.#commitError ??= error
+    this.#commitEnded()
+  }
+
+  readonly #commitEnded = (): void => {
+    this.#commitsRunning--
+    if (this.#commitsRunning === 0) {
+      const done = this.#commitsDone
+      this.#commitsDone = undefined
+      done?.()
+    }
   }
 
   /** Waits until every event emitted so far is committed; throws the first publish failure. */
   async settle(): Promise<void> {
-    await this.#queue
+    while (this.#queued > 0) await this.#queue
     this.release()
-    while (this.#commits.size > 0) await Promise.all([...this.#commits])
+    while (this.#commitsRunning > 0) {
+      await new Promise<void>((resolve) => {
+        const earlier = this.#commitsDone
+        this.#commitsDone =
+          earlier === undefined
+            ? resolve
+            : () => {
+                earlier()
+                resolve()
+              }
+      })
+    }
     if (this.#commitError !== undefined) {
       const error = this.#commitError
       this.#commitError = undefined

@@ -35,6 +35,12 @@ const MAX_PARSED_TARGETS = 32
 interface ParsedTarget {
   transport: typeof http | typeof https
   options: http.RequestOptions
+  /**
+   * The Host header node:http would write (URL.host: brackets around an IPv6 address, no default
+   * port), when the URL carries no credentials; undefined when it does, so node:http adds their
+   * Authorization header as before.
+   */
+  hostHeader: string | undefined
 }
 
 // A chat turn asks the same URL each time: parsing it (WHATWG URL, then its request options) was
@@ -45,7 +51,11 @@ function parsedTarget(url: string): ParsedTarget {
   let target = parsedTargets.get(url)
   if (target === undefined) {
     const parsed = new URL(url)
-    target = { transport: parsed.protocol === 'https:' ? https : http, options: urlToHttpOptions(parsed) }
+    target = {
+      transport: parsed.protocol === 'https:' ? https : http,
+      options: urlToHttpOptions(parsed),
+      hostHeader: parsed.username === '' && parsed.password === '' ? parsed.host : undefined,
+    }
     if (parsedTargets.size >= MAX_PARSED_TARGETS) parsedTargets.delete(parsedTargets.keys().next().value!)
     parsedTargets.set(url, target)
   }
@@ -56,9 +66,27 @@ function parsedTarget(url: string): ParsedTarget {
 export function sendHttpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
   const { signal, target } = options
   if (signal.aborted) return Promise.reject(signal.reason)
-  const { transport, options: requestTarget } = parsedTarget(options.url)
-  const headers: Record<string, string> = { accept: '*/*', ...options.headers }
-  if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body))
+  const { transport, options: requestTarget, hostHeader } = parsedTarget(options.url)
+  const named: Record<string, string> = { accept: '*/*', ...options.headers }
+  // Encoded once: measuring the text's UTF-8 length and then encoding it for the socket walked a
+  // chat prompt twice on the way to the model (decision 1788).
+  const body = options.body === undefined ? undefined : Buffer.from(options.body, 'utf8')
+  if (body !== undefined) named['content-length'] = String(body.length)
+  // As name/value pairs node:http writes the head at once instead of storing each header first
+  // (decision 1788); it then adds no Host header of its own, so it is the first pair here.
+  let headers: Record<string, string> | string[] = named
+  if (hostHeader !== undefined) {
+    const pairs = ['host', hostHeader]
+    for (const name in named) {
+      // A caller's own Host header: node:http writes the header object as before.
+      if (name.toLowerCase() === 'host') {
+        pairs.length = 0
+        break
+      }
+      pairs.push(name, named[name]!)
+    }
+    if (pairs.length > 0) headers = pairs
+  }
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false
     const request = transport.request({
@@ -107,7 +135,7 @@ export function sendHttpRequest(options: HttpRequestOptions): Promise<HttpRespon
       signal.removeEventListener('abort', onAbort)
       finish(() => reject(signal.aborted ? signal.reason : networkFailure(error, target)))
     })
-    request.end(options.body, options.onSent)
+    request.end(body, options.onSent)
   })
 }
 

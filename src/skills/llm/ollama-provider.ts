@@ -17,7 +17,7 @@ import { arrivalMark, markFirstToken, markSent } from './request-marks.ts'
 import { withRetries } from './retry.ts'
 import { runStream } from './stream-runner.ts'
 import { readOllamaToolCalls } from './tool-calls.ts'
-import { checkToolRequest, ollamaMessage, requestJson } from './tool-messages.ts'
+import { checkToolRequest, ollamaMessage, requestJson, requestJsonWithTools } from './tool-messages.ts'
 import type { LlmChatRequest, LlmDelta, LlmHealth, LlmProvider } from './types.ts'
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024
@@ -54,8 +54,8 @@ function chatBody(request: LlmChatRequest, config: LlmConfig, model: string): st
     stream: true,
     options: ollamaOptions(request, config),
   }
-  if (request.tools !== undefined && request.tools.length > 0) body.tools = request.tools
-  return requestJson(body)
+  // `tools` is the body's last key, written from the definitions' remembered JSON (decision 1788).
+  return request.tools === undefined ? requestJson(body) : requestJsonWithTools(body, request.tools)
 }
 
 /** Interprets one NDJSON line of /api/chat. */
@@ -181,8 +181,13 @@ export function createOllamaProvider(config: LlmConfig): LlmProvider {
     model: config.model,
     chat(request: LlmChatRequest, signal?: AbortSignal): AsyncIterable<LlmDelta> {
       const model = request.model ?? config.model
+      // What the stream runner reads, not a copy of the whole config on every turn.
       return runStream((attemptSignal) => streamOnce(request, model, attemptSignal), {
-        ...config,
+        firstTokenTimeoutMs: config.firstTokenTimeoutMs,
+        idleTimeoutMs: config.idleTimeoutMs,
+        maxRetries: config.maxRetries,
+        retryBaseDelayMs: config.retryBaseDelayMs,
+        retryMaxDelayMs: config.retryMaxDelayMs,
         describeTarget: `Ollama at ${config.baseUrl}`,
         target: config.baseUrl,
         signal,

@@ -172,3 +172,69 @@ export function requestJson(body: unknown): string {
     })
   }
 }
+
+interface WrittenTool {
+  name: string
+  description: string
+  json: string
+}
+
+// The JSON of each offered tool, by its parameters schema: the same definitions go to the model on
+// every turn and writing their schemas was about half of a chat request's serialisation (decision
+// 1788). A schema is taken as it is when first written; tool schemas are compiled for argument
+// checks once, when the tool is registered, and are not changed in place after that.
+const writtenTools = new WeakMap<object, WrittenTool>()
+
+const TOOL_KEYS = ['type', 'function'] as const
+const FUNCTION_KEYS = ['name', 'description', 'parameters'] as const
+
+/** True when `value`'s own enumerable keys are exactly `keys`, in that order, and it has no toJSON. */
+function hasExactly(value: Record<string, unknown>, keys: readonly string[]): boolean {
+  if (Object.getPrototypeOf(value) !== Object.prototype || 'toJSON' in value) return false
+  let index = 0
+  for (const key in value) if (key !== keys[index++]) return false
+  return index === keys.length
+}
+
+/**
+ * A tool definition as `JSON.stringify` writes it, from what was written before when the definition
+ * has the usual shape ({type: 'function', function: {name, description, parameters}}) around a
+ * known schema.
+ */
+function toolJson(tool: unknown): string {
+  const definition = isPlainObject(tool) ? tool.function : undefined
+  const usual =
+    isPlainObject(tool) &&
+    hasExactly(tool, TOOL_KEYS) &&
+    tool.type === 'function' &&
+    isPlainObject(definition) &&
+    hasExactly(definition, FUNCTION_KEYS) &&
+    typeof definition.name === 'string' &&
+    typeof definition.description === 'string' &&
+    isPlainObject(definition.parameters)
+  // JSON.stringify writes null for an item it cannot write (checkToolRequest refuses those first).
+  if (!usual) return requestJson(tool) ?? 'null'
+  const { name, description, parameters } = definition as {
+    name: string
+    description: string
+    parameters: object
+  }
+  const known = writtenTools.get(parameters)
+  if (known !== undefined && known.name === name && known.description === description) return known.json
+  const json = requestJson(tool)
+  writtenTools.set(parameters, { name, description, json })
+  return json
+}
+
+/**
+ * `JSON.stringify(body)` for a body whose last key is `tools`: the rest is written as usual and the
+ * tools from their remembered JSON. `body` must not already hold `tools`.
+ */
+export function requestJsonWithTools(body: Record<string, unknown>, tools: readonly unknown[]): string {
+  const head = requestJson(body)
+  if (tools.length === 0) return head
+  let written = ''
+  for (let index = 0; index < tools.length; index++)
+    written += index === 0 ? toolJson(tools[index]) : `,${toolJson(tools[index])}`
+  return `${head.slice(0, -1)},"tools":[${written}]}`
+}

@@ -108,7 +108,7 @@ const EXPECTED: string[][] = [
   ],
 ]
 
-function fixtureStore(options: { lexicalWindow?: number } = {}) {
+function fixtureStore(options: { lexicalWindow?: number; retentionDays?: number } = {}) {
   let now = Date.parse('2025-03-01T00:00:00Z')
   const store = openMemoryStore({ path: ':memory:', clock: () => now, ...options })
   for (const [index, [sessionId, userText, assistantText]] of FIXTURE_TURNS.entries()) {
@@ -133,6 +133,59 @@ describe('the context read', () => {
   test('answers as before on a fixture with fewer matches than the window', () => {
     const store = fixtureStore()
     assert.deepEqual(answers(store), EXPECTED)
+    store.close()
+  })
+
+  // Decision 1789: with a retention cutoff the rankings filter by age in SQL, without one they
+  // skip that join; both must give the fixture's answers when nothing has expired.
+  test('answers the same with a retention cutoff that keeps everything', () => {
+    const store = fixtureStore({ retentionDays: 10_000 })
+    assert.deepEqual(answers(store), EXPECTED)
+    store.close()
+  })
+
+  test('without a retention cutoff no ranking joins the rows it ranks', () => {
+    const store = fixtureStore()
+    const probe = new Database(':memory:')
+    const statement = Object.getPrototypeOf(probe.prepare('SELECT 1')) as {
+      all: (...args: unknown[]) => unknown
+    }
+    probe.close()
+    const all = statement.all
+    const joined: string[] = []
+    statement.all = function (this: { source: string }, ...args: unknown[]) {
+      if (this.source.includes(' JOIN ')) joined.push(this.source)
+      return all.apply(this, args)
+    }
+    let context: ReturnType<typeof store.readContext>
+    try {
+      context = store.readContext({ sessionId: 's1', query: 'green tea' })
+    } finally {
+      statement.all = all
+    }
+    assert.deepEqual(joined, [])
+    assert.ok(context.facts.length > 0 && context.summaries.length > 0)
+    store.close()
+  })
+
+  test('a retention cutoff leaves older memories out of every ranking', () => {
+    let now = Date.parse('2025-03-01T00:00:00Z')
+    const store = openMemoryStore({
+      path: ':memory:',
+      clock: () => now,
+      retentionDays: 1,
+      retentionSweepIntervalMs: Number.MAX_SAFE_INTEGER,
+    })
+    store.recordTurn({ sessionId: 's1', userText: 'I like green tea. kayak', assistantText: 'kayak noted' })
+    now += 2 * 86_400_000
+    store.recordTurn({ sessionId: 's1', userText: 'kayak again', assistantText: 'Fine.' })
+    // The sweep has not run yet (its interval is long): the expired rows are still stored.
+    const context = store.readContext({ sessionId: 's1', query: 'kayak green tea' })
+    assert.deepEqual(
+      context.summaries.map((summary) => summary.text),
+      ['User said: kayak again — Assistant answered: Fine.'],
+    )
+    assert.deepEqual(context.facts, [])
     store.close()
   })
 

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
-import { fuseRankings, toFtsMatchExpression } from '../rag/index.ts'
+import { toFtsMatchExpression } from '../rag/index.ts'
 import type { FactKind } from './extract-facts.ts'
+import { FACT, FusedCandidates, SUMMARY } from './fused-candidates.ts'
 import type { SqliteDatabase } from './memory-database.ts'
 import {
   DEFAULT_CONTEXT_LIMIT,
@@ -50,48 +51,48 @@ const CANDIDATES = 50
 /** The statements of one context read, prepared once per database instead of once per read. */
 export interface ContextStatements {
   factLexical: Statement
+  factLexicalAll: Statement
   factRecent: Statement
   episodeLexical: Statement
+  episodeLexicalAll: Statement
   episodeRecent: Statement
   loadFact: Statement
   loadEpisode: Statement
+  anyFact: Statement
 }
 
 type Statement = Database.Statement<unknown[], unknown>
 
+/** The newest `window` full-text matches of `table`, ordered by BM25 (`rank`), as row numbers. */
+function lexicalRows(table: string, rank: string, kept: string): string {
+  const newest = `SELECT rowid AS row, ${rank} AS score FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ?`
+  return kept === ''
+    ? `SELECT row FROM (${newest}) ORDER BY score, row LIMIT ?`
+    : `SELECT t.row FROM (${newest}) t JOIN ${kept} k ON k.row = t.row WHERE k.ts >= ? ORDER BY t.score, t.row LIMIT ?`
+}
+
 /**
  * Prepares the reads of `readContext`. The lexical queries take the newest `window` matches
  * (FTS5 walks its doclist by rowid, newest first, and stops there: no sort of every match), then
- * order those by BM25; ties keep the older row first, as the full sort of every match did.
+ * order those by BM25; ties keep the older row first, as the full sort of every match did. Every
+ * ranking names rows by their row number, and only the rows taken are loaded (decision 1789):
+ * without a retention cutoff the lexical queries need no join with the rows they rank (each
+ * full-text row is written and deleted with its row, in one transaction).
  */
 export function prepareContextStatements(database: SqliteDatabase): ContextStatements {
+  const rows = (sql: string) => database.prepare(sql).pluck()
   return {
-    factLexical: database
-      .prepare(
-        `SELECT f.id FROM (
-           SELECT rowid AS row, bm25(fact_text) AS score FROM fact_text
-           WHERE fact_text MATCH ? ORDER BY rowid DESC LIMIT ?
-         ) t JOIN facts f ON f.row = t.row
-         WHERE f.ts >= ? ORDER BY t.score, t.row LIMIT ?`,
-      )
-      .pluck(),
-    factRecent: database
-      .prepare('SELECT id FROM facts WHERE ts >= ? ORDER BY ts DESC, row DESC LIMIT ?')
-      .pluck(),
-    episodeLexical: database
-      .prepare(
-        `SELECT e.id FROM (
-           SELECT rowid AS row, bm25(episode_text, 2.0, 1.0, 0.5) AS score FROM episode_text
-           WHERE episode_text MATCH ? ORDER BY rowid DESC LIMIT ?
-         ) t JOIN episodes e ON e.row = t.row
-         WHERE e.ts >= ? ORDER BY t.score, t.row LIMIT ?`,
-      )
-      .pluck(),
-    episodeRecent: database
-      .prepare('SELECT id FROM episodes WHERE session_id = ? AND ts >= ? ORDER BY ts DESC, row DESC LIMIT ?')
-      .pluck(),
-    loadFact: database.prepare('SELECT id, kind, text, ts FROM facts WHERE id = ?'),
-    loadEpisode: database.prepare('SELECT id, session_id, summary, ts FROM episodes WHERE id = ?'),
+    factLexical: rows(lexicalRows('fact_text', 'bm25(fact_text)', 'facts')),
+    factLexicalAll: rows(lexicalRows('fact_text', 'bm25(fact_text)', '')),
+    factRecent: rows('SELECT row FROM facts WHERE ts >= ? ORDER BY ts DESC, row DESC LIMIT ?'),
+    episodeLexical: rows(lexicalRows('episode_text', 'bm25(episode_text, 2.0, 1.0, 0.5)', 'episodes')),
+    episodeLexicalAll: rows(lexicalRows('episode_text', 'bm25(episode_text, 2.0, 1.0, 0.5)', '')),
+    episodeRecent: rows(
+      'SELECT row FROM episodes WHERE session_id = ? AND ts >= ? ORDER BY ts DESC, row DESC LIMIT ?',
+    ),
+    loadFact: database.prepare('SELECT id, kind, text, ts FROM facts WHERE row = ?'),
+    anyFact: rows('SELECT EXISTS (SELECT 1 FROM facts)'),
+    loadEpisode: database.prepare('SELECT id, session_id, summary, ts FROM episodes WHERE row = ?'),
   }
 }
 
@@ -118,42 +119,39 @@ export function readContext(
   }
   const expression = toFtsMatchExpression(request.query ?? '')
 
+  // A store without facts (most turns state none) skips both fact queries for one page read
+  // (decision 1786); asked on every read, so facts another connection wrote are seen at once.
+  const anyFact = statements.anyFact.get() !== 0
+  // Without a cutoff every row is kept: the lexical rankings skip the join that filtered them.
+  const lexical = (filtered: Statement, all: Statement): number[] =>
+    (cutoffMs === Number.NEGATIVE_INFINITY
+      ? all.all(expression, window, CANDIDATES)
+      : filtered.all(expression, window, cutoffMs, CANDIDATES)) as number[]
   const factLexical =
-    expression === undefined
-      ? []
-      : (statements.factLexical.all(expression, window, cutoffMs, CANDIDATES) as string[])
-  const factRecent = statements.factRecent.all(cutoffMs, CANDIDATES) as string[]
+    expression === undefined || !anyFact ? [] : lexical(statements.factLexical, statements.factLexicalAll)
+  const factRecent = anyFact ? (statements.factRecent.all(cutoffMs, CANDIDATES) as number[]) : []
   const episodeLexical =
-    expression === undefined
-      ? []
-      : (statements.episodeLexical.all(expression, window, cutoffMs, CANDIDATES) as string[])
-  const episodeRecent = statements.episodeRecent.all(sessionId, cutoffMs, DEFAULT_RECENT_EPISODES) as string[]
+    expression === undefined ? [] : lexical(statements.episodeLexical, statements.episodeLexicalAll)
+  const episodeRecent = statements.episodeRecent.all(sessionId, cutoffMs, DEFAULT_RECENT_EPISODES) as number[]
 
   const { loadFact, loadEpisode } = statements
-  // Ranked by fused score first (a stable sort: facts before summaries on a tie, each in fused
-  // order); rows are read and scrubbed only for candidates that can still be taken, so a turn does
-  // not load and scrub the ~60 candidates of which at most `limit` of each kind are used.
-  type Candidate = { kind: 'fact' | 'summary'; key: string; score: number }
-  const candidates: Candidate[] = [
-    ...fuseRankings([factLexical, factRecent]).map(({ key, score }) => ({
-      kind: 'fact' as const,
-      key,
-      score,
-    })),
-    ...fuseRankings([episodeLexical, episodeRecent]).map(({ key, score }) => ({
-      kind: 'summary' as const,
-      key,
-      score,
-    })),
-  ]
-  candidates.sort((a, b) => b.score - a.score)
+  // Ranked by fused score first (facts before summaries on a tie, each kind in its fused order);
+  // rows are read and scrubbed only for candidates that can still be taken, so a turn does not
+  // load and scrub the ~60 candidates of which at most `limit` of each kind are used.
+  const candidates = new FusedCandidates<number>()
+  candidates.add(FACT, factLexical, factRecent)
+  candidates.add(SUMMARY, episodeLexical, episodeRecent)
+  const order = candidates.order()
 
   const context: MemoryContext = { facts: [], summaries: [], chars: 0 }
-  for (const { kind, key, score } of candidates) {
+  for (const index of order) {
     if (context.facts.length >= limit && context.summaries.length >= limit) break
-    if (kind === 'fact') {
+    const key = candidates.keys[index]!
+    const score = candidates.scores[index]!
+    if (candidates.kinds[index] === FACT) {
       if (context.facts.length >= limit) continue
-      const row = loadFact.get(key) as { id: string; kind: FactKind; text: string; ts: number }
+      const row = loadFact.get(key) as { id: string; kind: FactKind; text: string; ts: number } | undefined
+      if (row === undefined) continue
       // Scrubbed when read as well, so a store written before scrubbing never reaches a prompt.
       const text = scrub(row.text)
       if (context.chars + text.length > maxChars) continue
@@ -161,7 +159,10 @@ export function readContext(
       context.chars += text.length
     } else {
       if (context.summaries.length >= limit) continue
-      const row = loadEpisode.get(key) as { id: string; session_id: string; summary: string; ts: number }
+      const row = loadEpisode.get(key) as
+        | { id: string; session_id: string; summary: string; ts: number }
+        | undefined
+      if (row === undefined) continue
       const text = scrub(row.summary)
       if (context.chars + text.length > maxChars) continue
       context.summaries.push({

@@ -1,6 +1,6 @@
 export { chunkText } from './chunk-text.ts'
 export { toFtsMatchExpression } from './fts-query.ts'
-export { MAX_TOP_K } from './rag-options.ts'
+export { DEFAULT_RRF_K, MAX_TOP_K } from './rag-options.ts'
 export { openRagStore } from './rag-store.ts'
 export { fuseRankings } from './rank-fusion.ts'
 export type { RagHit } from './search-chunks.ts'

@@ -79,6 +79,7 @@ function snippetOf(text: string, terms: string[]): string {
 interface SearchStatements {
   lexical: Statement
   load: Statement
+  anyChunk: Statement
 }
 
 type Statement = Database.Statement<unknown[], unknown>
@@ -95,6 +96,8 @@ function statementsOf(database: RagContext['database']): SearchStatements {
       lexical: database.prepare(
         'SELECT rowid AS id, bm25(chunk_text, 1.0, 2.0) AS rank FROM chunk_text WHERE chunk_text MATCH ? ORDER BY rank LIMIT ?',
       ),
+      // One page read: an empty index answers every search with nothing (decision 1786).
+      anyChunk: database.prepare('SELECT EXISTS (SELECT 1 FROM chunks)').pluck(),
       load: database.prepare(
         `SELECT c.id, t.body, t.title, s.source_key, s.path, c.start_line, c.end_line
          FROM chunks c JOIN chunk_text t ON t.rowid = c.id JOIN sources s ON s.id = c.source_id WHERE c.id = ?`,
@@ -114,9 +117,13 @@ export async function searchChunks(context: RagContext, request: SearchRequest):
   if (!Number.isInteger(topK) || topK < 1 || topK > MAX_TOP_K) {
     throw new HubError('E_BAD_REQUEST', `topK must be an integer from 1 to ${MAX_TOP_K}, got ${String(topK)}`)
   }
+  const statements = statementsOf(database)
+  // Without chunks nothing can be found, and without a model nothing is asked: skip the full-text
+  // query (its setup is most of a search of an empty index, on every chat turn's way to the model).
+  // Checked on each search, so chunks another process indexed are seen at once.
+  if (config.embed === undefined && statements.anyChunk.get() === 0) return []
   const candidates = Math.max(MINIMUM_CANDIDATES, topK * DEFAULT_CANDIDATE_MULTIPLIER)
   const expression = toFtsMatchExpression(request.query)
-  const statements = statementsOf(database)
   const lexical =
     expression === undefined
       ? []

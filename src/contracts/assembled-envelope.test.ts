@@ -26,6 +26,7 @@ const { $id: _id, ...withoutId } = catalogSchema
 const properties = withoutId.properties as Record<string, unknown>
 const ajv = createAjv()
 const madeShape = {
+  full: ajv.compile(withoutId),
   'id-and-ts': ajv.compile({
     ...withoutId,
     properties: { ...properties, id: { type: 'string' }, ts: { type: 'string' } },
@@ -69,6 +70,38 @@ const STRINGS = [
   'not-a-uuid',
   'yesterday',
 ]
+// Candidates for the fields only the full check reads closely (decision 1780): ids near the UUID
+// pattern and timestamps near RFC 3339.
+const IDS = [
+  '0193a4b2-7c3d-7000-8abc-0123456789ab',
+  '0193A4B2-7C3D-7000-8ABC-0123456789AB',
+  'ffffffff-ffff-ffff-ffff-ffffffffffff',
+  '0193a4b2-7c3d-7000-8abc-0123456789a',
+  '0193a4b2-7c3d-7000-8abc-0123456789abc',
+  '0193a4b2-7c3d-7000-8abc-0123456789ag',
+  '0193a4b2_7c3d-7000-8abc-0123456789ab',
+  '0193a4b27c3d-7000-8abc-0123456789ab-',
+  '0193a4b2-7c3d-7000-8abc-0123456789a\u0661',
+  '0193a4b2-7c3d-7000-8abc-0123456789ab\n',
+  ' 0193a4b2-7c3d-7000-8abc-0123456789a',
+  '{0193a4b2-7c3d-7000-8abc-0123456789}',
+]
+const TIMESTAMPS = [
+  '2026-12-06T01:00:00.000Z',
+  '2026-12-06t01:00:00z',
+  '2026-12-06 01:00:00+01:00',
+  '2024-02-29T23:59:59.123456789-00:30',
+  '2023-02-29T00:00:00Z',
+  '2026-12-31T23:59:60Z',
+  '2026-12-31T22:59:60Z',
+  '2026-13-06T01:00:00Z',
+  '2026-12-06T24:00:00Z',
+  '2026-12-06T01:00:00',
+  '2026-12-06T01:00:00.Z',
+  '2026-12-06',
+  '2026-12-06T01:00:00Z ',
+  '２026-12-06T01:00:00Z',
+]
 const OTHERS = [
   undefined,
   null,
@@ -105,6 +138,9 @@ const TYPES = [
   'é.b',
 ]
 const VALUES: Record<string, unknown[]> = {
+  id: [...IDS, ...IDS, ...STRINGS, ...OTHERS],
+  ts: [...TIMESTAMPS, ...TIMESTAMPS, ...STRINGS, ...OTHERS],
+  traceId: [...IDS, ...STRINGS, ...OTHERS],
   type: [...TYPES, ...OTHERS],
   severity: ['debug', 'info', 'warn', 'error', 'loud', 'Info', ...OTHERS],
   version: OTHERS,
@@ -170,16 +206,17 @@ test('the catalog envelope schema is the one the hand-written check restates', (
   assert.equal(restatesEnvelopeSchema({ ...catalogSchema, $comment: 'x' }), false)
 })
 
-test('hand check and Ajv agree on 20,000 fuzzed envelopes, valid and not, in both made modes', () => {
+test('hand check and Ajv agree on 20,000 fuzzed envelopes, valid and not, in every mode', () => {
   const random = generator(1751)
   let valid = 0
   let invalid = 0
   for (let round = 0; round < 20_000; round++) {
     const envelope = mutated(random)
-    for (const mode of ['id-and-ts', 'id-ts-and-trace'] as const) {
-      const expected = ajvOnly.validateEnvelope(envelope, mode)
-      const hand = assembledEnvelopeValid(envelope, mode)
-      const actual = handChecked.validateEnvelope(envelope, mode)
+    for (const mode of ['full', 'id-and-ts', 'id-ts-and-trace'] as const) {
+      const made = mode === 'full' ? undefined : mode
+      const expected = ajvOnly.validateEnvelope(envelope, made)
+      const hand = assembledEnvelopeValid(envelope, made)
+      const actual = handChecked.validateEnvelope(envelope, made)
       assert.equal(
         hand,
         madeShape[mode](envelope),
@@ -257,7 +294,8 @@ test('the one-pass check measures as measureJson does: same outcomes as Ajv alon
     if (random() < 0.6) envelope.payload = { n: 1, body: nested(random, 6) }
     if (random() < 0.2) envelope.meta = { note: nested(random, 4) }
     for (const { options, hand, ajv } of pairs) {
-      const mode = random() < 0.5 ? 'id-and-ts' : 'id-ts-and-trace'
+      const pick = random()
+      const mode = pick < 0.33 ? undefined : pick < 0.66 ? 'id-and-ts' : 'id-ts-and-trace'
       const measured = measureJson(envelope, options.maxEnvelopeBytes, options.maxDepth)
       const expected = assembledEnvelopeValid(envelope, mode) && measured.exceeded === undefined
       const actual = assembledEnvelopeWithin(envelope, mode, options.maxEnvelopeBytes, options.maxDepth)

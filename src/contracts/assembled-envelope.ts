@@ -1,6 +1,7 @@
 import canonicalize from 'canonicalize'
 import { codePointLength } from './digest.ts'
 import { measureJson } from './measure.ts'
+import { isRfc3339DateTime } from './rfc3339.ts'
 
 // Same answer as Object.hasOwn, checked by V8 against for…in's own key cache (decision 1762).
 const isOwnKey = Object.prototype.hasOwnProperty
@@ -128,14 +129,25 @@ function optionalLength(value: unknown, min: number, max: number): boolean {
   return value === undefined || lengthWithin(value, min, max)
 }
 
-/** The field checks of assembledEnvelopeValid, without its walk over the keys. */
-function fieldsValid(envelope: Record<string, unknown>, made: MadeFields): boolean {
+// The id pattern, compiled as Ajv compiles patterns (unicode flag); a hand-written loop was no faster.
+const ID_PATTERN = new RegExp(RESTATED_SCHEMA.properties.id.pattern, 'u')
+
+function isIdText(value: unknown): boolean {
+  return typeof value === 'string' && ID_PATTERN.test(value)
+}
+
+/**
+ * The field checks of assembledEnvelopeValid, without its walk over the keys. With `made`
+ * undefined nothing was made by the caller: id, ts and traceId are checked as the full schema
+ * checks them (pattern, date-time, length) — the check of envelopes from anyone (decision 1780).
+ */
+function fieldsValid(envelope: Record<string, unknown>, made: MadeFields | undefined): boolean {
   const traceId = envelope.traceId
   return (
-    typeof envelope.id === 'string' &&
+    (made === undefined ? isIdText(envelope.id) : typeof envelope.id === 'string') &&
     isTypeName(envelope.type) &&
     isPositiveInteger(envelope.version) &&
-    typeof envelope.ts === 'string' &&
+    (made === undefined ? isRfc3339DateTime(envelope.ts as string) : typeof envelope.ts === 'string') &&
     lengthWithin(envelope.source, 1, 500) &&
     isSeverity(envelope.severity) &&
     (made === 'id-ts-and-trace' ? typeof traceId === 'string' : lengthWithin(traceId, 1, 200)) &&
@@ -152,14 +164,17 @@ function fieldsValid(envelope: Record<string, unknown>, made: MadeFields): boole
 
 /**
  * True only when the envelope schema — with the fields in `made` relaxed to `type: string` as in
- * decision 1741 — accepts `envelope`; false when it would not. Reads each property as the
- * compiled schema does (`envelope.x`, own or inherited) and walks for…in for unknown keys like
- * its additionalProperties. The bus calls it on envelopes it assembled itself; on false, Ajv runs
- * and reports the errors, so error data is unchanged. Every producer-supplied field is checked
- * here as the schema checks it (assembled-envelope.test.ts requires the same answer as Ajv on
- * fuzzed envelopes).
+ * decision 1741, or unrelaxed when `made` is undefined — accepts `envelope`; false when it would
+ * not. Reads each property as the compiled schema does (`envelope.x`, own or inherited) and walks
+ * for…in for unknown keys like its additionalProperties. The validator calls it on every envelope
+ * (decision 1780); on false, Ajv runs and reports the errors, so error data is unchanged. Every
+ * field it reads is checked here as the schema checks it (assembled-envelope.test.ts requires the
+ * same answer as Ajv on fuzzed envelopes).
  */
-export function assembledEnvelopeValid(envelope: Record<string, unknown>, made: MadeFields): boolean {
+export function assembledEnvelopeValid(
+  envelope: Record<string, unknown>,
+  made: MadeFields | undefined,
+): boolean {
   if (!fieldsValid(envelope, made)) return false
   for (const key in envelope) if (!isEnvelopeField(key)) return false
   return true
@@ -175,7 +190,7 @@ export function assembledEnvelopeValid(envelope: Record<string, unknown>, made: 
  */
 export function assembledEnvelopeWithin(
   envelope: Record<string, unknown>,
-  made: MadeFields,
+  made: MadeFields | undefined,
   maxBytes: number,
   maxDepth: number,
 ): boolean {

@@ -34,8 +34,9 @@ export interface Contracts {
    * `madeHere` says the caller itself just set `id` (a UUIDv7) and `ts` (from its clock), and
    * with 'id-ts-and-trace' also `traceId` (= that id) — the bus, for a draft that had none of
    * them: their pattern, date-time and length checks are skipped, every other field and the
-   * payload are checked as always (decision 1741). With `madeHere` the other fields are checked by
-   * hand-written code equivalent to the envelope schema, Ajv reporting the errors (decision 1751).
+   * payload are checked as always (decision 1741). The envelope's fields are checked by
+   * hand-written code equivalent to the envelope schema, Ajv reporting the errors (decisions 1751,
+   * 1780); a catalog whose envelope schema differs is checked by Ajv alone.
    */
   validateEnvelope(input: unknown, madeHere?: MadeFields): ValidationOutcome<Envelope>
   /** Issues of `payload` against type@version (empty when valid). */
@@ -239,11 +240,11 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
         error: validationError([issue], `expected an envelope object, got ${renderValue(value)}`),
       }
     }
-    // An envelope the bus assembled is shape-checked and measured against both limits in one pass
-    // over its keys (decision 1763). Anything that pass does not accept — and every other envelope —
-    // is measured and checked as before, so a refusal carries the same error data.
+    // Shape-checked and measured against both limits in one pass over the keys (decision 1763),
+    // for an envelope the bus assembled and, with every field checked as the schema does, for any
+    // other (decision 1780). Anything that pass does not accept is measured and checked by Ajv as
+    // before, so a refusal carries the same error data.
     const handValid =
-      madeHere !== undefined &&
       handChecked &&
       assembledEnvelopeWithin(
         value as Record<string, unknown>,

@@ -62,6 +62,8 @@ export class AckDeadlines {
   /** Drops settled heads; compacts when stale entries behind a slow head pile up. */
   trim(): void {
     const length = this.entries.length
+    // Nothing waits (every handler so far returned without a promise): nothing to drop.
+    if (length === 0) return
     while (this.head < length && !inflightWith(this.entries[this.head]!, this.tokens[this.head]!)) this.head++
     if (this.head >= length) {
       // The timer stays armed: clearing it here and arming it at the next dispatch cost a timer

@@ -19,6 +19,10 @@ export interface Entry {
   /** The backoff before a nak; never set on the path of a handler that succeeds. */
   timer: unknown
   settled: Promise<void> | undefined
+  /** In the runner's maps: set when it outlives its first dispatch, or waits for its session. */
+  held: boolean
+  /** Acked or dead-lettered, and let go of. */
+  released: boolean
 }
 
 /** Whether the entry's dispatch `token` is the one still waiting for its handler. */

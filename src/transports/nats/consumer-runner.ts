@@ -1,9 +1,8 @@
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream'
 import type { Clock, ConsumerConfig, DeliveryHandler } from '../../bus/index.ts'
 import { type HubError, toHubError } from '../../contracts/index.ts'
-import { AckDeadlines } from './ack-deadlines.ts'
-import { type DeadLetterPorts, deadLetterEntry, rejectDelivery } from './consumer-dead-letters.ts'
-import { type Entry, inflightWith } from './consumer-entry.ts'
+import { type DeadLetterPorts, rejectDelivery } from './consumer-dead-letters.ts'
+import { ConsumerDispatcher } from './consumer-dispatcher.ts'
 import { startPulls } from './consumer-pulls.ts'
 import type { DeadLetters } from './dead-letters.ts'
 import { parseRedo } from './dead-letters.ts'
@@ -35,19 +34,15 @@ const MAX_HEARTBEAT_MS = 5000
  * process that died); while this process lives, time is the bus's clock: the handler's ackWait and
  * the backoff before a redelivery are timed here and end in a nak, and held messages are kept
  * alive on the server with +WPI. Session-ordered types keep one message in flight per session.
+ * This class takes deliveries off the wire and checks them; ConsumerDispatcher runs the handlers
+ * and answers the server.
  */
 export class ConsumerRunner {
   readonly name: string
-  private readonly members: DeliveryHandler[] = []
-  private nextMember = 0
-  /** Held events by stream seq (from the log's consumer) and redo entries by redo message seq. */
-  private readonly entries = new Map<number, Entry>()
-  private readonly redos = new Map<number, Entry>()
-  private readonly sessions = new Map<string, Entry[]>()
+  private readonly dispatcher: ConsumerDispatcher
   private streams: ConsumerMessages[] = []
   private stopped = false
   private heartbeat: NodeJS.Timeout | undefined
-  private readonly deadlines: AckDeadlines
   /** The start of this consumer's ack subjects, where the delivery count and seq follow. */
   private readonly ackPrefix: string
   private readonly deadLetterPorts: DeadLetterPorts
@@ -63,11 +58,13 @@ export class ConsumerRunner {
       deadLetters: options.deadLetters,
       onError: options.onError,
     }
-    this.deadlines = new AckDeadlines({
-      clock: options.clock,
+    this.dispatcher = new ConsumerDispatcher({
+      name: this.name,
       config: options.config,
-      held: () => this.entries.size + this.redos.size,
-      expired: (entry, token, error) => this.settle(entry, token, error),
+      clock: options.clock,
+      deadLetterPorts: this.deadLetterPorts,
+      onError: options.onError,
+      stopped: () => this.stopped,
     })
   }
 
@@ -76,12 +73,12 @@ export class ConsumerRunner {
   }
 
   get memberCount(): number {
-    return this.members.length
+    return this.dispatcher.memberCount
   }
 
   /** Whether this process holds the event (in flight, waiting or in backoff). */
   holds(seq: number): boolean {
-    return this.entries.has(seq)
+    return this.dispatcher.held.event(seq) !== undefined
   }
 
   async start(serverAckWaitMs: number): Promise<void> {
@@ -97,24 +94,20 @@ export class ConsumerRunner {
     )
     const every = Math.max(MIN_HEARTBEAT_MS, Math.min(MAX_HEARTBEAT_MS, Math.floor(serverAckWaitMs / 3)))
     this.heartbeat = setInterval(() => {
-      for (const held of [this.entries, this.redos])
-        for (const entry of held.values()) if (entry.state !== 'done') entry.message.working()
+      this.dispatcher.held.forEach((entry) => {
+        if (entry.state !== 'done') entry.message.working()
+      })
     }, every)
     this.heartbeat.unref()
   }
 
   addMember(handler: DeliveryHandler): DeliveryHandler {
-    this.members.push(handler)
-    if (this.members.length === 1) {
-      for (const entry of [...this.entries.values(), ...this.redos.values()])
-        if (entry.state === 'waiting' && this.isSessionHead(entry)) this.dispatch(entry)
-    }
+    this.dispatcher.addMember(handler)
     return handler
   }
 
   removeMember(handler: DeliveryHandler): void {
-    const index = this.members.indexOf(handler)
-    if (index >= 0) this.members.splice(index, 1)
+    this.dispatcher.removeMember(handler)
   }
 
   /** One delivery from the log's consumer; runs inside nats.js's callback, so it never throws. */
@@ -123,9 +116,9 @@ export class ConsumerRunner {
     if (this.stopped) return
     try {
       const delivery = deliveryOf(message, this.ackPrefix)
-      const known = this.entries.get(delivery.seq)
+      const known = this.dispatcher.held.event(delivery.seq)
       if (known !== undefined) {
-        this.redelivered(known, message, delivery.deliveryCount)
+        this.dispatcher.redelivered(known, message, delivery.deliveryCount)
         return
       }
       const decoded = decodeMessage(message, this.options.codec, 'stored')
@@ -137,9 +130,9 @@ export class ConsumerRunner {
 
   private async admitRedo(message: JsMsg): Promise<void> {
     if (this.stopped) return
-    const known = this.redos.get(message.seq)
+    const known = this.dispatcher.held.redo(message.seq)
     if (known !== undefined) {
-      this.redelivered(known, message, message.info.deliveryCount)
+      this.dispatcher.redelivered(known, message, message.info.deliveryCount)
       return
     }
     const request = parseRedo(message.data)
@@ -154,10 +147,10 @@ export class ConsumerRunner {
         return
       }
       if (this.stopped) return
-      const held = this.redos.get(message.seq)
+      const held = this.dispatcher.held.redo(message.seq)
       if (held !== undefined) {
         // Redelivered while the event was being read: the newest delivery is the one to answer.
-        this.redelivered(held, message, message.info.deliveryCount)
+        this.dispatcher.redelivered(held, message, message.info.deliveryCount)
         return
       }
       const decoded = decodeMessage(raw, this.options.codec, 'stored')
@@ -171,14 +164,6 @@ export class ConsumerRunner {
     }
   }
 
-  /** A redelivery of something held here (after a nak, or the server's own timer): newest wins. */
-  private redelivered(known: Entry, message: JsMsg, deliveryCount: number): void {
-    known.message = message
-    known.attempt = deliveryCount
-    if (known.state === 'backoff' || (known.state === 'waiting' && this.isSessionHead(known)))
-      this.dispatch(known)
-  }
-
   private admit(
     message: JsMsg,
     seq: number,
@@ -186,7 +171,6 @@ export class ConsumerRunner {
     decoded: ReturnType<typeof decodeMessage>,
     raw: WireMessage | undefined,
   ): void {
-    const redo = raw !== undefined
     if (!decoded.ok) {
       // Bad input never reaches a handler, never retries and never holds a session.
       rejectDelivery(this.deadLetterPorts, message, seq, deliveryCount, decoded.reason, raw ?? message).catch(
@@ -195,117 +179,7 @@ export class ConsumerRunner {
       )
       return
     }
-    const envelope = storedEnvelope(decoded, seq)
-    const ordered =
-      !redo && envelope.sessionId !== undefined && this.options.config.isSessionOrdered(envelope.type)
-    const entry: Entry = {
-      redo,
-      message,
-      seq,
-      envelope,
-      sessionKey: ordered ? envelope.sessionId : undefined,
-      state: 'waiting',
-      attempt: deliveryCount,
-      token: 0,
-      timer: undefined,
-      settled: undefined,
-    }
-    if (redo) this.redos.set(message.seq, entry)
-    else this.entries.set(seq, entry)
-    if (entry.sessionKey !== undefined) {
-      const queue = this.sessions.get(entry.sessionKey)
-      if (queue !== undefined) {
-        queue.push(entry)
-        return
-      }
-      this.sessions.set(entry.sessionKey, [entry])
-    }
-    this.dispatch(entry)
-  }
-
-  private isSessionHead(entry: Entry): boolean {
-    return entry.sessionKey === undefined || this.sessions.get(entry.sessionKey)?.[0] === entry
-  }
-
-  private dispatch(entry: Entry): void {
-    if (this.stopped) return
-    const members = this.members.length
-    if (members === 0) {
-      entry.state = 'waiting'
-      return
-    }
-    const handler = members === 1 ? this.members[0]! : this.members[this.nextMember++ % members]!
-    entry.state = 'inflight'
-    const token = ++entry.token
-    if (entry.timer !== undefined) {
-      this.options.clock.clearTimeout(entry.timer)
-      entry.timer = undefined
-    }
-    this.deadlines.start(entry, token)
-    let result: Promise<void>
-    try {
-      const returned = handler(entry.envelope, {
-        consumer: this.name,
-        seq: entry.seq,
-        attempt: entry.attempt,
-      })
-      // A handler may return a plain value (a synchronous one, decision 1771).
-      result = typeof returned?.then === 'function' ? returned : Promise.resolve()
-    } catch (error) {
-      result = Promise.reject(error)
-    }
-    entry.settled = result.then(
-      () => this.settle(entry, token, undefined),
-      (error: unknown) => this.settle(entry, token, error ?? new Error('handler failed')),
-    )
-  }
-
-  private settle(entry: Entry, token: number, error: unknown): void {
-    if (!inflightWith(entry, token)) return
-    const { clock, config } = this.options
-    if (error === undefined) {
-      // Sent at once, after the handler finished: nats.js queues it and writes everything queued
-      // in this microtask run together, so the acks of handlers that finish together share one
-      // socket write (decision 1765).
-      entry.message.ack()
-      this.complete(entry)
-      this.deadlines.trim()
-      return
-    }
-    const lastError = error instanceof Error ? error.message : String(error)
-    if (entry.attempt >= config.maxDeliver) {
-      void this.deadLetter(entry, lastError)
-      return
-    }
-    if (this.stopped) return
-    const backoff = config.backoffMs
-    const delay = backoff.length === 0 ? 0 : backoff[Math.min(entry.attempt - 1, backoff.length - 1)]!
-    entry.state = 'backoff'
-    entry.timer = clock.setTimeout(() => {
-      if (entry.state === 'backoff' && !this.stopped) entry.message.nak()
-    }, delay)
-    this.deadlines.trim()
-  }
-
-  private async deadLetter(entry: Entry, lastError: string): Promise<void> {
-    entry.state = 'done'
-    this.deadlines.trim()
-    await deadLetterEntry(this.deadLetterPorts, entry, lastError)
-    this.complete(entry)
-  }
-
-  private complete(entry: Entry): void {
-    entry.state = 'done'
-    if (entry.timer !== undefined) this.options.clock.clearTimeout(entry.timer)
-    if (entry.redo) this.redos.delete(entry.message.seq)
-    else this.entries.delete(entry.seq)
-    if (entry.sessionKey === undefined) return
-    const queue = this.sessions.get(entry.sessionKey)
-    if (queue === undefined || queue[0] !== entry) return
-    queue.shift()
-    const next = queue[0]
-    if (next === undefined) this.sessions.delete(entry.sessionKey)
-    else this.dispatch(next)
+    this.dispatcher.admit(message, seq, deliveryCount, storedEnvelope(decoded, seq), raw !== undefined)
   }
 
   /** Stops pulling, waits (at most ackWaitMs, 10 s) for handlers in flight, and gives the rest back. */
@@ -313,28 +187,6 @@ export class ConsumerRunner {
     if (this.stopped) return
     this.stopped = true
     for (const messages of this.streams) messages.stop()
-    const held = [...this.entries.values(), ...this.redos.values()]
-    const inflight = held.filter((entry) => entry.state === 'inflight' && entry.settled !== undefined)
-    if (inflight.length > 0) {
-      let timer: NodeJS.Timeout | undefined
-      const limit = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.min(this.options.config.ackWaitMs, 10_000))
-      })
-      await Promise.race([Promise.allSettled(inflight.map((entry) => entry.settled)), limit])
-      clearTimeout(timer)
-    }
-    clearInterval(this.heartbeat)
-    this.deadlines.clear()
-    for (const entry of held) {
-      this.options.clock.clearTimeout(entry.timer)
-      // No nak here: the server would hand it straight back to this member's pull request, which
-      // stays open on the server after stop() and so would swallow it and advance its BackOff.
-      // Without heartbeats the server redelivers it after one ack wait. A handler that finishes
-      // later no longer acks (state done).
-      entry.state = 'done'
-    }
-    this.entries.clear()
-    this.redos.clear()
-    this.sessions.clear()
+    await this.dispatcher.release(() => clearInterval(this.heartbeat))
   }
 }

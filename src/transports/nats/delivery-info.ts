@@ -25,10 +25,11 @@ export function deliveryOf(message: JsMsg, ackPrefix = ''): Delivery {
   // nats.js's message class has the ack subject as `reply`; its public type does not list it.
   const reply = (message as { reply?: unknown }).reply
   if (typeof reply === 'string' && reply.startsWith('$JS.ACK.')) {
-    const at =
-      ackPrefix !== '' && reply.startsWith(ackPrefix) && dotsFrom(reply, ackPrefix.length) === 4
-        ? ackPrefix.length
-        : tokenOffset(reply)
+    if (ackPrefix !== '' && reply.startsWith(ackPrefix)) {
+      const known = fromOwnPrefix(reply, ackPrefix.length)
+      if (known !== undefined) return known
+    }
+    const at = tokenOffset(reply)
     const next = at < 0 ? 0 : reply.indexOf('.', at) + 1
     const deliveryCount = next > 0 ? numberToken(reply, at) : 0
     const seq = next > 0 ? numberToken(reply, next) : 0
@@ -36,6 +37,31 @@ export function deliveryOf(message: JsMsg, ackPrefix = ''): Delivery {
   }
   const info = message.info
   return { seq: info.streamSequence, deliveryCount: info.deliveryCount }
+}
+
+/**
+ * `<delivered>.<sseq>.<dseq>.<ts>.<pending>` from `start` in one pass: the two numbers, when the
+ * rest has exactly the 9-token form's five tokens and both are numbers; otherwise undefined.
+ */
+function fromOwnPrefix(reply: string, start: number): Delivery | undefined {
+  let dots = 0
+  let deliveryCount = 0
+  let seq = 0
+  let tokenStart = start
+  for (let index = start; index < reply.length; index++) {
+    const code = reply.charCodeAt(index)
+    if (code === DOT) {
+      if (dots < 2 && index === tokenStart) return undefined
+      dots++
+      tokenStart = index + 1
+      continue
+    }
+    if (dots >= 2) continue
+    if (code < ZERO || code > NINE || index - tokenStart >= 15) return undefined
+    if (dots === 0) deliveryCount = deliveryCount * 10 + (code - ZERO)
+    else seq = seq * 10 + (code - ZERO)
+  }
+  return dots === 4 && deliveryCount > 0 && seq > 0 ? { seq, deliveryCount } : undefined
 }
 
 function dotsFrom(text: string, start: number): number {

@@ -2,6 +2,7 @@ import { type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node'
 import { withSequence } from '../../bus/index.ts'
 import { type Contracts, type Envelope, HubError } from '../../contracts/index.ts'
 import { typeOfSubject } from './names.ts'
+import { payloadSize, payloadText } from './payload-text.ts'
 import {
   HEADER_LIVE,
   HEADER_MSG_ID,
@@ -69,12 +70,12 @@ export function decodeMessage(
   kind: 'stored' | 'live',
   headerReading?: HeaderReading,
 ): Decoded {
-  // Read once: nats.js makes a new view of the received bytes on every access.
-  const data = message.data
-  if (data.length > settings.maxEventBytes) {
+  // From the received bytes: nats.js's `data` makes a new view on every access (decision 1784).
+  const size = payloadSize(message)
+  if (size > settings.maxEventBytes) {
     return {
       ok: false,
-      reason: `E_RESOURCE_LIMIT: message of ${data.length} bytes exceeds ${settings.maxEventBytes}`,
+      reason: `E_RESOURCE_LIMIT: message of ${size} bytes exceeds ${settings.maxEventBytes}`,
     }
   }
   const subjectType = typeOfSubject(settings.prefix, message.subject)
@@ -103,7 +104,7 @@ export function decodeMessage(
   }
   let parsed: unknown
   try {
-    parsed = JSON.parse(decoder.decode(data))
+    parsed = JSON.parse(payloadText(message))
   } catch (error) {
     return { ok: false, reason: `E_VALIDATION: not UTF-8 JSON: ${(error as Error).message.slice(0, 200)}` }
   }

@@ -103,6 +103,76 @@ describe('event headers', () => {
     })
   })
 
+  test('received bytes read as latin1 give what the decoded text gives, and what nats.js gives', () => {
+    // Random header blocks of ASCII, UTF-8 and bytes that are not UTF-8 (decision 1781): the fast
+    // latin1 read must answer exactly as decoding the block first, and agree with nats.js's decoder
+    // wherever that decoder answers (it also throws on a lone CR or LF inside a value).
+    const pieces: (string | number[])[] = [
+      '\r\n',
+      '\r\n',
+      '\r\n',
+      '\r',
+      '\n',
+      ':',
+      ': ',
+      ' ',
+      '\t',
+      HEADER_TYPE,
+      HEADER_MSG_ID,
+      HEADER_SESSION_SEQ,
+      HEADER_LIVE,
+      HEADER_ORIGIN,
+      'lh-type',
+      'Lh-Typ',
+      'X-Other',
+      'note.added',
+      '12',
+      'é',
+      '\u00a0',
+      '\ufeff',
+      '🙂',
+      [0xa0],
+      [0x85],
+      [0xc3],
+      [0xff],
+      [0xe2, 0x80],
+      [0x7f],
+      [0x00],
+    ]
+    let state = 1781
+    const random = () => {
+      state = (state * 1103515245 + 12345) & 0x7fffffff
+      return state / 0x80000000
+    }
+    const bytesOf = (piece: string | number[]) => (typeof piece === 'string' ? encoder.encode(piece) : piece)
+    let agreedWithNats = 0
+    for (let round = 0; round < 5000; round++) {
+      const parts: number[] = [...encoder.encode(random() < 0.9 ? 'NATS/1.0\r\n' : 'NATS/1.0 503')]
+      const count = Math.floor(random() * 14)
+      for (let index = 0; index < count; index++)
+        parts.push(...bytesOf(pieces[Math.floor(random() * pieces.length)]!))
+      const block = Uint8Array.from(parts)
+      const rdata = Buffer.concat([block, encoder.encode('{"x":1}')])
+      const expected = scanHeaderBlock(new TextDecoder().decode(block))
+      const read = readEventHeaders({ msg: { _rdata: rdata, _msg: { hdr: block.length } } })
+      assert.deepEqual(read, expected, JSON.stringify([...block]))
+      // The same from a plain Uint8Array (nats.js joins chunks into one).
+      const joined = readEventHeaders({ _rdata: Uint8Array.from(rdata), _msg: { hdr: block.length } })
+      assert.deepEqual(joined, expected, JSON.stringify([...block]))
+      let fromNats: ReturnType<typeof natsReading> | undefined
+      try {
+        fromNats = natsReading(new TextDecoder().decode(block))
+      } catch {
+        fromNats = undefined
+      }
+      if (fromNats !== undefined) {
+        agreedWithNats++
+        assert.deepEqual(read, { ok: true, headers: fromNats }, JSON.stringify([...block]))
+      }
+    }
+    assert.ok(agreedWithNats > 1000, `${agreedWithNats} blocks nats.js decodes`)
+  })
+
   test("nats.js's received bytes are read without its decoder", () => {
     const block = 'NATS/1.0\r\nLh-Type: note.added\r\nNats-Msg-Id: m1\r\n\r\n'
     const bytes = encoder.encode(`${block}{"body":true}`)

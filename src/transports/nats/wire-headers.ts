@@ -1,22 +1,24 @@
 import type { MsgHdrs } from '@nats-io/transport-node'
+import { scanHeaderBytes } from './header-bytes.ts'
+import {
+  type EventHeaders,
+  HEADER_LIVE,
+  HEADER_MSG_ID,
+  HEADER_ORIGIN,
+  HEADER_SESSION_SEQ,
+  HEADER_TYPE,
+  type HeaderReading,
+} from './wire-header-names.ts'
 
-/** The headers a stored or live event is checked by; '' counts as absent, as before. */
-export interface EventHeaders {
-  type: string | undefined
-  msgId: string | undefined
-  sessionSeq: string | undefined
-  /** Lh-Live and Lh-Origin: set on ephemeral events, which cross core NATS only. */
-  live: string | undefined
-  origin: string | undefined
+export {
+  type EventHeaders,
+  HEADER_LIVE,
+  HEADER_MSG_ID,
+  HEADER_ORIGIN,
+  HEADER_SESSION_SEQ,
+  HEADER_TYPE,
+  type HeaderReading,
 }
-
-export type HeaderReading = { ok: true; headers: EventHeaders } | { ok: false; reason: string }
-
-export const HEADER_TYPE = 'Lh-Type'
-export const HEADER_SESSION_SEQ = 'Lh-Session-Seq'
-export const HEADER_MSG_ID = 'Nats-Msg-Id'
-export const HEADER_LIVE = 'Lh-Live'
-export const HEADER_ORIGIN = 'Lh-Origin'
 
 const decoder = new TextDecoder()
 const NO_HEADERS: HeaderReading = {
@@ -31,9 +33,15 @@ interface DeliveredMessage {
 }
 
 /** nats.js's message class keeps the received bytes and the header length (-1: none). */
-interface ReceivedBytes {
+export interface ReceivedBytes {
   _rdata: Uint8Array
   _msg: { hdr: number }
+}
+
+/** The bytes nats.js received for a `Msg`, or for the `Msg` a `JsMsg` wraps; undefined for others. */
+export function receivedBytesOf(delivered: object): ReceivedBytes | undefined {
+  const message = delivered as DeliveredMessage
+  return receivedBytes(message.msg) ?? receivedBytes(message)
 }
 
 function receivedBytes(candidate: unknown): ReceivedBytes | undefined {
@@ -54,10 +62,15 @@ function receivedBytes(candidate: unknown): ReceivedBytes | undefined {
  */
 export function readEventHeaders(delivered: object): HeaderReading {
   const message = delivered as DeliveredMessage
-  const received = receivedBytes(message.msg) ?? receivedBytes(message)
+  const received = receivedBytesOf(message)
   if (received !== undefined) {
     const length = received._msg.hdr
-    return length < 0 ? NO_HEADERS : scanHeaderBlock(decoder.decode(received._rdata.subarray(0, length)))
+    if (length < 0) return NO_HEADERS
+    // Read from the bytes; decoded first only when a byte the scan reads is not ASCII (decision 1781).
+    return (
+      scanHeaderBytes(received._rdata, length) ??
+      scanHeaderBlock(decoder.decode(received._rdata.subarray(0, length)))
+    )
   }
   try {
     const headers = message.headers
@@ -80,10 +93,14 @@ function present(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value
 }
 
-/** Scans `NATS/1.0[ status]\r\nName: value\r\n…` for the event headers. */
+/** Scans `NATS/1.0[ status]\r\nName: value\r\n…` (decoded text) for the event headers. */
 export function scanHeaderBlock(block: string): HeaderReading {
   // The first value of each name wins, as with nats.js's get().
-  const found: Record<string, string> = {}
+  let type: string | undefined
+  let msgId: string | undefined
+  let sessionSeq: string | undefined
+  let live: string | undefined
+  let origin: string | undefined
   // The first line is the version and status; nats.js reads no header from it.
   let start = block.indexOf('\r\n')
   // The next colon at or after `start`, found once for many lines without one (linear in the block).
@@ -104,25 +121,55 @@ export function scanHeaderBlock(block: string): HeaderReading {
           reason: `malformed headers: ${JSON.stringify(block[invalid])} in a header name`,
         }
       }
-      const name = block.slice(start, colon)
-      if (EVENT_HEADERS.has(name) && found[name] === undefined)
-        found[name] = block.slice(colon + 1, end).trim()
+      const name = eventHeaderAt(block, start, colon)
+      if (name !== UNUSED) {
+        const value = block.slice(colon + 1, end).trim()
+        if (name === HEADER_TYPE) type ??= value
+        else if (name === HEADER_MSG_ID) msgId ??= value
+        else if (name === HEADER_SESSION_SEQ) sessionSeq ??= value
+        else if (name === HEADER_LIVE) live ??= value
+        else origin ??= value
+      }
     }
     start = next
   }
   return {
     ok: true,
     headers: {
-      type: present(found[HEADER_TYPE]),
-      msgId: present(found[HEADER_MSG_ID]),
-      sessionSeq: present(found[HEADER_SESSION_SEQ]),
-      live: present(found[HEADER_LIVE]),
-      origin: present(found[HEADER_ORIGIN]),
+      type: present(type),
+      msgId: present(msgId),
+      sessionSeq: present(sessionSeq),
+      live: present(live),
+      origin: present(origin),
     },
   }
 }
 
-const EVENT_HEADERS = new Set([HEADER_TYPE, HEADER_MSG_ID, HEADER_SESSION_SEQ, HEADER_LIVE, HEADER_ORIGIN])
+const UNUSED = ''
+
+/** The event header named by `block[start, colon)`, compared in place (no string per name). */
+function eventHeaderAt(block: string, start: number, colon: number): string {
+  switch (colon - start) {
+    case 7:
+      if (sameText(block, start, HEADER_TYPE)) return HEADER_TYPE
+      return sameText(block, start, HEADER_LIVE) ? HEADER_LIVE : UNUSED
+    case 9:
+      return sameText(block, start, HEADER_ORIGIN) ? HEADER_ORIGIN : UNUSED
+    case 11:
+      return sameText(block, start, HEADER_MSG_ID) ? HEADER_MSG_ID : UNUSED
+    case 14:
+      return sameText(block, start, HEADER_SESSION_SEQ) ? HEADER_SESSION_SEQ : UNUSED
+    default:
+      return UNUSED
+  }
+}
+
+/** `block.startsWith(name, start)`, which measured slower than comparing the few characters. */
+function sameText(block: string, start: number, name: string): boolean {
+  for (let index = 0; index < name.length; index++)
+    if (block.charCodeAt(start + index) !== name.charCodeAt(index)) return false
+  return true
+}
 
 /** Index of the first character a header name may not hold (printable ASCII but ':'), or -1. */
 function invalidNameCharacter(text: string, start: number, end: number): number {

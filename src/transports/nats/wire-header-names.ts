@@ -1,0 +1,17 @@
+/** The headers a stored or live event is checked by; '' counts as absent, as before. */
+export interface EventHeaders {
+  type: string | undefined
+  msgId: string | undefined
+  sessionSeq: string | undefined
+  /** Lh-Live and Lh-Origin: set on ephemeral events, which cross core NATS only. */
+  live: string | undefined
+  origin: string | undefined
+}
+
+export type HeaderReading = { ok: true; headers: EventHeaders } | { ok: false; reason: string }
+
+export const HEADER_TYPE = 'Lh-Type'
+export const HEADER_SESSION_SEQ = 'Lh-Session-Seq'
+export const HEADER_MSG_ID = 'Nats-Msg-Id'
+export const HEADER_LIVE = 'Lh-Live'
+export const HEADER_ORIGIN = 'Lh-Origin'

@@ -1,5 +1,6 @@
 // A durable consumer's progress is saved at most every PROGRESS_SAVE_INTERVAL_MS while it works
-// and at once when it stops (decision 1645): what the store was told at the end is complete.
+// and at once when it stops (decision 1645): what the store was told at the end is complete. A bad
+// filter is refused before the store is touched (the split of decision 1779 kept that order).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { Envelope } from '../contracts/index.ts'
@@ -78,4 +79,42 @@ test('progress is saved in a few batches while events flow, and completely at st
   }
   // The last save (at stop) carries the whole position.
   assert.equal(saves.at(-1)!.changes.ackFloor, 5000)
+})
+
+test('a bad filter is refused before a durable consumer is loaded or created', () => {
+  const calls: string[] = []
+  const store: ConsumerStateStore = {
+    load: () => void calls.push('load'),
+    create: () => void calls.push('create'),
+    save: () => void calls.push('save'),
+    deadLetter: () => {
+      throw new Error('nothing fails here')
+    },
+    takeRedo: () => [],
+  }
+  assert.throws(
+    () =>
+      new ConsumerEngine({
+        config: {
+          name: 'worker',
+          durable: true,
+          filter: 'note.>.added',
+          deliverFrom: 'first',
+          ackWaitMs: 30_000,
+          maxDeliver: 5,
+          backoffMs: [0],
+          maxAckPending: 1000,
+          isSessionOrdered: () => false,
+          onDeadLetter: () => {},
+        },
+        log: { readAfter: () => [], readSeq: () => undefined, lastSeq: () => 0, firstSeqAtOrAfter: () => 1 },
+        store,
+        clock: systemClock,
+        onError: (error) => {
+          throw error
+        },
+      }),
+    /'>' before the last token/,
+  )
+  assert.deepEqual(calls, [], 'the store was not touched')
 })

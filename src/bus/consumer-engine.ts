@@ -1,32 +1,24 @@
-import { type Envelope, HubError, toHubError } from '../contracts/index.ts'
-import type { Clock } from './clock.ts'
+// One consumer's delivery: reading its events from the log, handing them to its members round
+// robin, settling each attempt (ack, backoff, DLQ) in session order. Its start, floor, saves and
+// stop are its base class's, ConsumerProgress in consumer-progress.ts (decision 1779).
+import { HubError, toHubError } from '../contracts/index.ts'
 import type { Entry } from './consumer-entry.ts'
-import type { AttemptState, ConsumerStateStore, LogReader, StoredRecord } from './log-engine-types.ts'
+import { type ConsumerEngineOptions, ConsumerProgress } from './consumer-progress.ts'
+import { backoffDelayMs, moveToDeadLetters } from './consumer-redelivery.ts'
+import type { StoredRecord } from './log-engine-types.ts'
 import { rememberStoredJson } from './stored-json.ts'
 import { compileTypePattern, type TypeMatcher } from './subjects.ts'
-import type { ConsumerConfig, DeliveryHandler } from './transport-types.ts'
+import type { DeliveryHandler } from './transport-types.ts'
+
+export { type ConsumerEngineOptions, PROGRESS_SAVE_INTERVAL_MS } from './consumer-progress.ts'
 
 // Records read from the log per query, and queries per turn of the event loop, so catching up
 // on a long log never blocks other work for long.
 const FETCH_BATCH = 512
 const FETCHES_PER_TURN = 16
-// A durable consumer's progress is saved at most this often while it works, and at once when it
-// stops: each save was a commit (with fsync) of its own (decision 1645). A crash loses at most
-// this much progress; those events are redelivered.
-export const PROGRESS_SAVE_INTERVAL_MS = 100
 
 interface Member {
   handler: DeliveryHandler
-}
-
-export interface ConsumerEngineOptions {
-  config: ConsumerConfig
-  log: LogReader
-  store: ConsumerStateStore | undefined
-  clock: Clock
-  onError(error: HubError, where: string): void
-  /** The published envelope of seq when its publisher handed it over and no consumer took it yet. */
-  takeHandedOver?(seq: number): Envelope | undefined
 }
 
 /**
@@ -35,72 +27,23 @@ export interface ConsumerEngineOptions {
  * the dead-letter queue after maxDeliver, and keeps one event in flight per session for
  * session-ordered types.
  */
-export class ConsumerEngine {
-  readonly name: string
-  private readonly config: ConsumerConfig
-  private readonly log: LogReader
-  private readonly store: ConsumerStateStore | undefined
-  private readonly clock: Clock
-  private readonly onError: ConsumerEngineOptions['onError']
+export class ConsumerEngine extends ConsumerProgress {
   private readonly takeHandedOver: ConsumerEngineOptions['takeHandedOver']
   private readonly matches: TypeMatcher
   private readonly members: Member[] = []
   private nextMember = 0
-  private readonly pending = new Map<number, Entry>()
-  private readonly redo = new Map<number, Entry>()
   private readonly sessions = new Map<string, Entry[]>()
   private ready: Entry[] = []
   private readyHead = 0
-  private readonly acked = new Set<number>()
-  private readonly savedAttempts: Map<number, AttemptState>
-  private floor: number
-  private cursor: number
-  private stopped = false
   private pumpScheduled = false
   private draining = false
-  private flushScheduled = false
-  private flushTimer: NodeJS.Timeout | undefined
-  private redoWanted = false
-  private dirtyAcks: number[] = []
-  private readonly dirtyAttempts = new Map<number, AttemptState>()
-  private floorDirty = false
 
   constructor(options: ConsumerEngineOptions) {
-    const { config, log, store, clock } = options
-    this.name = config.name
-    this.config = config
-    this.log = log
-    this.store = config.durable ? store : undefined
-    this.clock = clock
-    this.onError = options.onError
+    // Checked before super() reads or creates the durable consumer: a bad filter creates none.
+    const matches = compileTypePattern(options.config.filter)
+    super(options)
     this.takeHandedOver = options.takeHandedOver
-    this.matches = compileTypePattern(config.filter)
-    const snapshot = this.store?.load(config.name)
-    if (snapshot !== undefined) {
-      if (snapshot.filter !== config.filter) {
-        throw new HubError(
-          'E_BAD_REQUEST',
-          `durable consumer ${config.name} exists with filter ${snapshot.filter}, not ${config.filter}; use another name`,
-        )
-      }
-      this.floor = snapshot.ackFloor
-      for (const seq of snapshot.acked) this.acked.add(seq)
-      this.savedAttempts = snapshot.attempts
-      this.redoWanted = true
-    } else {
-      this.floor = this.startFloor()
-      this.savedAttempts = new Map()
-      this.store?.create(config.name, config.filter, this.floor)
-    }
-    this.cursor = this.floor
-  }
-
-  private startFloor(): number {
-    const from = this.config.deliverFrom
-    if (from === 'new') return this.log.lastSeq()
-    if (from === 'first') return 0
-    if ('seq' in from) return Math.max(0, from.seq - 1)
-    return this.log.firstSeqAtOrAfter(from.time) - 1
+    this.matches = matches
   }
 
   get filter(): string {
@@ -292,8 +235,7 @@ export class ConsumerEngine {
     }
     this.recordAttempt(entry)
     if (this.stopped) return
-    const backoff = this.config.backoffMs
-    const delay = backoff.length === 0 ? 0 : backoff[Math.min(entry.attempts - 1, backoff.length - 1)]!
+    const delay = backoffDelayMs(this.config.backoffMs, entry.attempts)
     entry.state = 'backoff'
     entry.timer = this.clock.setTimeout(() => {
       if (entry.state !== 'backoff' || this.stopped) return
@@ -303,29 +245,9 @@ export class ConsumerEngine {
     }, delay)
   }
 
-  private recordAttempt(entry: Entry): void {
-    if (this.store === undefined || entry.redo) return
-    this.dirtyAttempts.set(entry.seq, { attempts: entry.attempts, lastError: entry.lastError })
-    this.scheduleFlush()
-  }
-
   private deadLetter(entry: Entry): void {
     try {
-      // As stored, not as the last attempt's handler left its copy.
-      entry.envelope = entry.record.envelope()
-      const stored = this.store?.deadLetter(this.name, entry.envelope, entry.attempts, entry.lastError)
-      const moved = stored ?? {
-        dlqId: 0,
-        consumer: this.name,
-        seq: entry.seq,
-        eventId: entry.envelope.id,
-        eventType: entry.envelope.type,
-        attempts: entry.attempts,
-        lastError: entry.lastError,
-        movedAt: new Date(this.clock.now()).toISOString(),
-        envelope: entry.envelope,
-      }
-      this.config.onDeadLetter(moved)
+      moveToDeadLetters(entry, this.config, this.store, this.clock)
     } catch (error) {
       this.onError(toHubError(error, 'E_IO'), `consumer ${this.name}: moving seq ${entry.seq} to the DLQ`)
     }
@@ -362,70 +284,5 @@ export class ConsumerEngine {
     this.scheduleFlush()
     this.drainReady()
     this.schedulePump()
-  }
-
-  private advanceFloor(): void {
-    const first = this.pending.keys().next()
-    const floor = first.done ? this.cursor : first.value - 1
-    if (floor <= this.floor) return
-    for (const seq of this.acked) if (seq <= floor) this.acked.delete(seq)
-    this.floor = floor
-    this.floorDirty = true
-    this.scheduleFlush()
-  }
-
-  private scheduleFlush(): void {
-    if (this.store === undefined || this.flushScheduled) return
-    this.flushScheduled = true
-    this.flushTimer = setTimeout(() => {
-      this.flushScheduled = false
-      this.flushTimer = undefined
-      this.flush()
-    }, PROGRESS_SAVE_INTERVAL_MS)
-  }
-
-  private flush(): void {
-    if (this.store === undefined) return
-    if (!this.floorDirty && this.dirtyAcks.length === 0 && this.dirtyAttempts.size === 0) return
-    const changes = {
-      ackFloor: this.floor,
-      acked: this.dirtyAcks.filter((seq) => seq > this.floor),
-      attempts: [...this.dirtyAttempts],
-    }
-    this.dirtyAcks = []
-    this.dirtyAttempts.clear()
-    this.floorDirty = false
-    try {
-      this.store.save(this.name, changes)
-    } catch (error) {
-      this.onError(toHubError(error, 'E_IO'), `consumer ${this.name}: saving its position`)
-    }
-  }
-
-  /** Stops delivering, waits (at most ackWaitMs) for handlers in flight, then saves the position. */
-  async stop(): Promise<void> {
-    if (this.stopped) return
-    this.stopped = true
-    const inflight: Promise<void>[] = []
-    for (const entry of [...this.pending.values(), ...this.redo.values()]) {
-      if (entry.state !== 'inflight') this.clock.clearTimeout(entry.timer)
-      // Without a promise it is a synchronous handler that called stop() itself: it completes as
-      // soon as it returns, before the position is saved below.
-      else inflight.push(entry.settled ?? Promise.resolve())
-    }
-    if (inflight.length > 0) {
-      let timer: NodeJS.Timeout | undefined
-      const limit = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.min(this.config.ackWaitMs, 10_000))
-      })
-      await Promise.race([Promise.allSettled(inflight), limit])
-      clearTimeout(timer)
-    }
-    for (const entry of [...this.pending.values(), ...this.redo.values()])
-      this.clock.clearTimeout(entry.timer)
-    clearTimeout(this.flushTimer)
-    this.flushTimer = undefined
-    this.flushScheduled = false
-    this.flush()
   }
 }

@@ -18,11 +18,15 @@ import { startMarkingModelServer } from './marking-model-server.ts'
 import { median, percentile, report } from './stats.ts'
 import { type Answer, kernelTimingOf, timeToFirstLine } from './ttft-client.ts'
 import { runIsolatedTtft } from './ttft-isolated.ts'
+import { isServedFlagsChild, runServedFlagsRows, SERVED_FLAGS_ROW_PREFIX } from './ttft-served-flags.ts'
 
 // Rounds of three requests (direct, direct again, through the hub), in rotating order so no path
 // always goes first; the second direct one gives the A/A row (the noise floor of a paired difference).
 const ROUNDS = process.env.BENCH_QUICK ? 100 : 1000
 const WARM_UP = 50
+// The same rows from a child under `localhub serve`'s node flags carry their own prefix (ttft-served-flags.ts).
+const SERVED_CHILD = isServedFlagsChild()
+const ROW = SERVED_CHILD ? SERVED_FLAGS_ROW_PREFIX : 'kernel.ttft.'
 
 function summary(samples: readonly number[]) {
   return {
@@ -76,7 +80,7 @@ async function idleServeRss(runtime: 'compiled' | 'sources') {
 
 /** One hub's rows; the baseline's carry `baseline.` after `kernel.ttft.`. */
 function reportHub(samples: HubSamples, direct: readonly number[]): void {
-  const row = (name: string) => `kernel.ttft.${samples.label}${name}`
+  const row = (name: string) => `${ROW}${samples.label}${name}`
   const { viaHub, beforeModel, afterFirstToken, strictTotal, cpuTotal } = samples
   const paired = viaHub.map((value, index) => value - direct[index]!)
   report({
@@ -308,12 +312,17 @@ try {
     directAgain.push(second!.firstMs)
   }
   const pairedAgain = directAgain.map((value, index) => value - direct[index]!)
-  report({ bench: 'kernel.ttft.direct', unit: 'ms', ...summary(direct) })
+  report({
+    bench: `${ROW}direct`,
+    unit: 'ms',
+    ...summary(direct),
+    nodeFlags: process.execArgv.join(' '),
+  })
   for (const samples of hubs) reportHub(samples, direct)
   // A/A: the same direct request twice in a round. Its paired difference is what the pairing reads
   // when nothing is added, the floor under pairedAddedP99Ms.
   report({
-    bench: 'kernel.ttft.direct-again',
+    bench: `${ROW}direct-again`,
     unit: 'ms',
     ...summary(directAgain),
     addedMedianMs: +(median(directAgain) - median(direct)).toFixed(3),
@@ -327,14 +336,14 @@ try {
     // This checkout against the baseline in the same round: below zero is time this checkout saved.
     const pairedHubs = current!.viaHub.map((value, index) => value - baseline.viaHub[index]!)
     report({
-      bench: 'kernel.ttft.via-post-chat.minus-baseline',
+      bench: `${ROW}via-post-chat.minus-baseline`,
       unit: 'ms',
       ...summary(pairedHubs),
       note: 'paired per round: this checkout minus the baseline checkout',
     })
   }
   // BENCH_TTFT_ONLY=1 skips the RSS rows (a build and two 10 s idle hubs) while iterating on the turn path.
-  if (!process.env.BENCH_TTFT_ONLY) {
+  if (!process.env.BENCH_TTFT_ONLY && !SERVED_CHILD) {
     globalThis.gc?.()
     await new Promise((resolve) => setTimeout(resolve, 1000))
     report({
@@ -356,4 +365,8 @@ try {
 
 // The same turns with the model server and the client in worker threads of their own, so this
 // thread's heap holds only the hub's garbage, as in a deployment (rows `kernel.ttft.isolated.*`).
-await runIsolatedTtft({ rounds: ROUNDS, warmUp: WARM_UP })
+if (!SERVED_CHILD) {
+  await runIsolatedTtft({ rounds: ROUNDS, warmUp: WARM_UP })
+  // The in-process rows again under the served hub's node flags (decision 2063).
+  runServedFlagsRows(fileURLToPath(import.meta.url))
+}

@@ -76,16 +76,63 @@ function toChatPart(part: RunPart): ChatPart | undefined {
   }
 }
 
-/** Runs a turn and hands its parts over as an async iterable, as the server's /chat route pulls them. */
-async function* chatParts(chat: ChatService, input: ChatInput): AsyncIterable<ChatPart> {
-  const queue: ChatPart[] = []
-  let wake: (() => void) | undefined
-  let finished = false
-  const push = (part: ChatPart) => {
-    queue.push(part)
-    wake?.()
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true })
+
+/**
+ * A turn's parts in the order the run hands them over, as the /chat route pulls them. A plain
+ * iterator rather than an async generator (decision 2064): a part already queued is answered with
+ * a settled promise, and a waiting pull is resolved by the part itself, with no generator to resume
+ * in between. `return()` (the route stopped early) waits for the run to end, as before.
+ */
+class ChatPartQueue implements AsyncIterableIterator<ChatPart> {
+  readonly #parts: ChatPart[] = []
+  #waiting: ((result: IteratorResult<ChatPart, undefined>) => void) | undefined
+  #finished = false
+  #returned = false
+  running: Promise<unknown> = Promise.resolve()
+
+  push(part: ChatPart): void {
+    if (this.#returned) return
+    const waiting = this.#waiting
+    if (waiting === undefined) this.#parts.push(part)
+    else {
+      this.#waiting = undefined
+      waiting({ value: part, done: false })
+    }
   }
-  const running = chat
+
+  finish(): void {
+    this.#finished = true
+    const waiting = this.#waiting
+    this.#waiting = undefined
+    waiting?.(DONE)
+  }
+
+  next(): Promise<IteratorResult<ChatPart, undefined>> {
+    if (this.#parts.length > 0) return Promise.resolve({ value: this.#parts.shift()!, done: false })
+    if (this.#finished || this.#returned) return Promise.resolve(DONE)
+    return new Promise((resolve) => {
+      this.#waiting = resolve
+    })
+  }
+
+  async return(): Promise<IteratorResult<ChatPart, undefined>> {
+    this.#returned = true
+    this.#parts.length = 0
+    this.finish()
+    await this.running
+    return DONE
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+}
+
+/** Runs a turn and hands its parts over as an async iterable, as the server's /chat route pulls them. */
+function chatParts(chat: ChatService, input: ChatInput): AsyncIterable<ChatPart> {
+  const queue = new ChatPartQueue()
+  queue.running = chat
     .run(
       {
         text: input.text,
@@ -97,30 +144,14 @@ async function* chatParts(chat: ChatService, input: ChatInput): AsyncIterable<Ch
       input.signal,
       (part) => {
         const chatPart = toChatPart(part)
-        if (chatPart !== undefined) push(chatPart)
+        if (chatPart !== undefined) queue.push(chatPart)
       },
     )
-    .catch((error) => push({ event: 'error', error: new HubError('E_UNKNOWN', String(error)).toJSON() }))
-    .finally(() => {
-      finished = true
-      wake?.()
-    })
-  // Input errors are thrown before the turn starts; surface them as the route's HTTP error.
-  try {
-    for (;;) {
-      if (queue.length > 0) {
-        yield queue.shift()!
-        continue
-      }
-      if (finished) break
-      await new Promise<void>((resolve) => {
-        wake = resolve
-      })
-      wake = undefined
-    }
-  } finally {
-    await running
-  }
+    .catch((error) =>
+      queue.push({ event: 'error', error: new HubError('E_UNKNOWN', String(error)).toJSON() }),
+    )
+    .finally(() => queue.finish())
+  return queue
 }
 
 /** The bus's lag, or a short reason it has none ("n/a" for the memory bus). */

@@ -25,6 +25,33 @@ export interface HubTools {
   refusal?(name: string): Error | undefined
 }
 
+type OpenAiTool = ReturnType<HubTools['openAiTools']>[number]
+
+// Every chat turn offers the tools again (decision 2064): a descriptor's definition is made once
+// and reused while its name, description and parameters are the ones it was made from.
+const openAiTools = new WeakMap<HubToolDescriptor, OpenAiTool>()
+
+function openAiToolOf(descriptor: HubToolDescriptor): OpenAiTool {
+  const made = openAiTools.get(descriptor)
+  if (
+    made !== undefined &&
+    made.function.name === descriptor.name &&
+    made.function.description === descriptor.description &&
+    made.function.parameters === descriptor.parameters
+  )
+    return made
+  const tool: OpenAiTool = {
+    type: 'function',
+    function: {
+      name: descriptor.name,
+      description: descriptor.description,
+      parameters: descriptor.parameters,
+    },
+  }
+  openAiTools.set(descriptor, tool)
+  return tool
+}
+
 /**
  * The file tools, the MCP servers' tools and the out-of-process skills' tools behind one list: a
  * name with an MCP server's prefix goes to that server, one with a stdio skill's prefix to that
@@ -39,15 +66,7 @@ export function combineHubTools(files: ToolRegistry, mcp: McpTools, skills?: Ski
   ]
   return {
     descriptors,
-    openAiTools: () =>
-      descriptors().map((descriptor) => ({
-        type: 'function' as const,
-        function: {
-          name: descriptor.name,
-          description: descriptor.description,
-          parameters: descriptor.parameters,
-        },
-      })),
+    openAiTools: () => descriptors().map(openAiToolOf),
     run: (name, args, signal) =>
       mcp.owns(name)
         ? mcp.run(name, args, signal)

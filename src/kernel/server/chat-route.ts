@@ -138,8 +138,9 @@ async function writeSse(
     })
   let clock = timing.clock
   let measured: KernelTiming | undefined
-  const send = async (pulled: Pulled<ChatPart>) => {
-    if (gone()) return
+  // Synchronous unless the socket is full: a promise per frame only when there is a 'drain' to wait for.
+  const send = (pulled: Pulled<ChatPart>): Promise<void> | undefined => {
+    if (gone()) return undefined
     const full = !response.write(frameOf(pulled, signal))
     // The first answer frame handed to the socket ends the hub's share of the first token (decision 1747).
     if (clock !== undefined && pulled.kind === 'part' && pulled.value.event === 'stream.chunk') {
@@ -147,11 +148,15 @@ async function writeSse(
       clock = undefined
       if (measured !== undefined) timing.onTiming?.(measured)
     }
-    if (full) await drained()
+    return full ? drained() : undefined
   }
   try {
-    await send(first)
-    for await (const pulled of rest) await send(pulled)
+    const waitFirst = send(first)
+    if (waitFirst !== undefined) await waitFirst
+    for await (const pulled of rest) {
+      const wait = send(pulled)
+      if (wait !== undefined) await wait
+    }
   } catch (error) {
     if (!gone()) response.write(sseFrame('error', toErrorReply(error).body))
   } finally {
@@ -198,9 +203,11 @@ export function registerChatRoute(
 ): void {
   // CPU time when the route's first hook runs: the start of the hub's CPU share of a turn (decision 1747).
   const cpuAtRoute = new WeakMap<FastifyRequest, ClockMark>()
-  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+  // Callback style, not async: an async hook costs Fastify a promise and a `then` per request.
+  const onRequest = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (context.onKernelTiming !== undefined) cpuAtRoute.set(request, clockMark())
-    return refuseNonJson(request, reply)
+    // A refusal has been sent: the hook chain stops there (Fastify's rule for callback hooks).
+    if (refuseNonJson(request, reply) === undefined) done()
   }
   app.post(
     '/chat',
@@ -263,15 +270,13 @@ export function registerChatRoute(
           await new Promise((resolve) => setImmediate(resolve))
         // Fastify steps aside; the headers its hooks set so far (trace id, security) go out as they are.
         reply.hijack()
-        const headers: OutgoingHttpHeaders = {}
-        for (const [name, value] of Object.entries(reply.getHeaders()))
-          if (value !== undefined) headers[name] = value
-        reply.raw.writeHead(200, {
-          ...headers,
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          'x-accel-buffering': 'no',
-        })
+        // getHeaders() answers a new object: it becomes the head, without the names left unset.
+        const headers = reply.getHeaders() as OutgoingHttpHeaders
+        for (const name of Object.keys(headers)) if (headers[name] === undefined) delete headers[name]
+        headers['content-type'] = 'text/event-stream; charset=utf-8'
+        headers['cache-control'] = 'no-cache, no-transform'
+        headers['x-accel-buffering'] = 'no'
+        reply.raw.writeHead(200, headers)
         await writeSse(reply.raw, first.value, parts, controller.signal, {
           clock,
           onTiming: context.onKernelTiming,

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { HttpHubError, sendError } from './error-replies.ts'
 import {
   bearerToken,
@@ -64,23 +64,37 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
  * disagreeing about the target or the credential is how smuggling starts, and RFC 9112 asks for
  * 400 on a repeated Host (decision 1343).
  */
-const SINGLE_VALUED_HEADERS: ReadonlySet<string> = new Set([
-  'host',
-  'authorization',
-  'origin',
-  'content-type',
-])
+const SINGLE_VALUED_HEADERS: readonly string[] = ['host', 'authorization', 'origin', 'content-type']
 
-/** The first single-valued header that arrived more than once, lower-cased. */
+/**
+ * The first single-valued header that arrived more than once, lower-cased. A name is lower-cased
+ * only when its length is one of theirs, and the ones seen are bits of a number (decision 2064):
+ * this runs on every request, over every header.
+ */
 function repeatedHeader(rawHeaders: readonly string[]): string | undefined {
-  const seen = new Set<string>()
+  let seen = 0
   for (let index = 0; index < rawHeaders.length; index += 2) {
-    const name = rawHeaders[index]!.toLowerCase()
-    if (!SINGLE_VALUED_HEADERS.has(name)) continue
-    if (seen.has(name)) return name
-    seen.add(name)
+    const raw = rawHeaders[index]!
+    const length = raw.length
+    if (length !== 4 && length !== 13 && length !== 6 && length !== 12) continue
+    const which = SINGLE_VALUED_HEADERS.indexOf(raw.toLowerCase())
+    if (which < 0) continue
+    const bit = 1 << which
+    if ((seen & bit) !== 0) return SINGLE_VALUED_HEADERS[which]
+    seen |= bit
   }
   return undefined
+}
+
+/**
+ * The `token` query parameter, without parsing a query string that cannot hold one: no `token`
+ * in it and no percent sign (a name may be escaped, `%74oken`, and URLSearchParams decodes it).
+ */
+export function queryTokenOf(url: string): string | undefined {
+  const mark = url.indexOf('?')
+  if (mark < 0) return undefined
+  if (!url.includes(TOKEN_QUERY_PARAMETER, mark) && !url.includes('%', mark)) return undefined
+  return splitUrl(url).query.get(TOKEN_QUERY_PARAMETER) ?? undefined
 }
 
 /** The first presented token the authority knows, as a principal. */
@@ -106,7 +120,12 @@ function authenticateStored(
  */
 export function installSecurityHooks(app: FastifyInstance, state: SecurityState): void {
   installWellFormedTextCheck(app)
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style, not async: an async hook costs Fastify a promise and a `then` per request. The
+  // guard answers the refusal it sent, or undefined to let the request through.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (guard(request, reply) === undefined) done()
+  })
+  const guard = (request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
     if (state.closing) {
       return sendError(
         reply,
@@ -133,7 +152,7 @@ export function installSecurityHooks(app: FastifyInstance, state: SecurityState)
         new HttpHubError(403, 'E_PERMISSION_REQUIRED', 'cross-origin requests are not allowed'),
       )
     }
-    const queryToken = splitUrl(request.url).query.get(TOKEN_QUERY_PARAMETER) ?? undefined
+    const queryToken = queryTokenOf(request.url)
     const upgrade = isUpgrade(request)
     if (queryToken !== undefined && !upgrade && request.method === 'GET') {
       if (!tokensEqual(queryToken, state.token)) {
@@ -145,23 +164,30 @@ export function installSecurityHooks(app: FastifyInstance, state: SecurityState)
         .header('location', urlWithoutToken(request.url))
         .send()
     }
+    const bearer = bearerToken(singleHeader(request.headers.authorization))
+    // The usual case, the hub's own token as a bearer, without building the list of candidates.
+    if (bearer !== undefined && tokensEqual(bearer, state.token)) {
+      principals.set(request.raw, { id: OWNER_PRINCIPAL_ID, via: 'bearer', role: 'owner' })
+      return undefined
+    }
     const presented: Array<[string | undefined, Principal['via']]> = [
-      [bearerToken(singleHeader(request.headers.authorization)), 'bearer'],
+      [bearer, 'bearer'],
       [cookieValue(singleHeader(request.headers.cookie), TOKEN_COOKIE), 'cookie'],
       [upgrade ? queryToken : undefined, 'query'],
     ]
+    // The bearer has been compared already.
     const valid = presented.find(
-      ([candidate]) => candidate !== undefined && tokensEqual(candidate, state.token),
+      ([candidate], index) => index > 0 && candidate !== undefined && tokensEqual(candidate, state.token),
     )
     if (valid !== undefined) {
       principals.set(request.raw, { id: OWNER_PRINCIPAL_ID, via: valid[1], role: 'owner' })
-      return
+      return undefined
     }
     const access = request.routeOptions.config as RouteAccessConfig | undefined
     const stored = authenticateStored(presented, state.authority)
     if (stored !== undefined) {
       principals.set(request.raw, stored)
-      if (isOwner(stored) || access?.public === true || access?.members === true) return
+      if (isOwner(stored) || access?.public === true || access?.members === true) return undefined
       return sendError(
         reply,
         new HttpHubError(
@@ -175,7 +201,7 @@ export function installSecurityHooks(app: FastifyInstance, state: SecurityState)
         ),
       )
     }
-    if (access?.public === true) return
+    if (access?.public === true) return undefined
     const anyPresented = presented.some(([candidate]) => candidate !== undefined)
     reply.header('www-authenticate', 'Bearer realm="localhub"')
     return sendError(
@@ -188,5 +214,5 @@ export function installSecurityHooks(app: FastifyInstance, state: SecurityState)
           : 'a token is required (Authorization: Bearer <token>, or log in with /?token=…)',
       ),
     )
-  })
+  }
 }

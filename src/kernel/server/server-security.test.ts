@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync, statSync } from 'node:fs'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { describe, test } from 'node:test'
@@ -202,5 +203,55 @@ describe('logging', () => {
       lines.every((line) => !line.includes(server.token)),
       'no token in any log line',
     )
+  })
+})
+
+/** The status line's code of one raw HTTP/1.1 request (headers exactly as written). */
+function rawStatus(url: string, head: string): Promise<number> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(head))
+    let text = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => {
+      text += chunk
+    })
+    socket.on('error', reject)
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)))
+  })
+}
+
+describe('the guard on every request (decision 2064)', () => {
+  test('each single-valued header twice, in any case, answers 400; other repeated headers do not', async (t) => {
+    const server = await startTestServer(t)
+    const host = new URL(server.url).host
+    const request = (headers: string) =>
+      rawStatus(
+        server.url,
+        `GET /sessions HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${server.token}\r\n${headers}Connection: close\r\n\r\n`,
+      )
+    assert.equal(await request(''), 200)
+    assert.equal(
+      await request('Accept: a\r\nACCEPT: b\r\nX-Long-Name-Twelve: 1\r\nx-long-name-twelve: 2\r\n'),
+      200,
+    )
+    const origin = `http://${host}`
+    assert.equal(await request(`Origin: ${origin}\r\n`), 200)
+    assert.equal(await request(`Origin: ${origin}\r\nORIGIN: ${origin}\r\n`), 400)
+    assert.equal(await request('Content-Type: application/json\r\ncontent-TYPE: text/plain\r\n'), 400)
+    assert.equal(await request(`AUTHORIZATION: Bearer ${server.token}\r\n`), 400)
+    assert.equal(await request(`HOST: ${host}\r\n`), 400)
+  })
+
+  test('an escaped ?%74oken= is a login too; a query without the parameter is none', async (t) => {
+    const server = await startTestServer(t)
+    const login = await call(`${server.url}/?%74oken=${encodeURIComponent(server.token)}&view=x`)
+    assert.equal(login.status, 303)
+    assert.match(String(login.headers['set-cookie']), new RegExp(`^localhub_token=${server.token};`))
+    const wrong = await call(`${server.url}/?%74oken=wrong`)
+    assert.equal(wrong.status, 401)
+    assert.equal(wrong.headers['set-cookie'], undefined)
+    const other = await server.call('/sessions?view=x')
+    assert.equal(other.status, 200)
   })
 })

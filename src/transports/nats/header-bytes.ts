@@ -5,6 +5,7 @@ import {
   HEADER_SESSION_SEQ,
   HEADER_TYPE,
   type HeaderReading,
+  headerReadingOf,
 } from './wire-header-names.ts'
 
 const CR = 13
@@ -120,16 +121,7 @@ export function scanHeaderBytes(bytes: Uint8Array, length: number): HeaderReadin
     else if (which === LIVE) live = value
     else origin = value
   }
-  return {
-    ok: true,
-    headers: {
-      type: present(type),
-      msgId: present(msgId),
-      sessionSeq: present(sessionSeq),
-      live: present(live),
-      origin: present(origin),
-    },
-  }
+  return headerReadingOf(type, msgId, sessionSeq, live, origin)
 }
 
 /** `bytes[start, end)` (ASCII) as text, trimmed as String.prototype.trim trims ASCII. */
@@ -139,8 +131,4 @@ function trimmedText(bytes: Uint8Array, start: number, end: number): string {
   while (first < last && isAsciiSpace(bytes[first]!)) first++
   while (last > first && isAsciiSpace(bytes[last - 1]!)) last--
   return first === last ? '' : asciiText(bytes, first, last)
-}
-
-function present(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value
 }

@@ -8,6 +8,7 @@ import {
   HEADER_SESSION_SEQ,
   HEADER_TYPE,
   type HeaderReading,
+  headerReadingOf,
 } from './wire-header-names.ts'
 
 export {
@@ -74,23 +75,16 @@ export function readEventHeaders(delivered: object): HeaderReading {
   }
   try {
     const headers = message.headers
-    return {
-      ok: true,
-      headers: {
-        type: present(headers?.get(HEADER_TYPE)),
-        msgId: present(headers?.get(HEADER_MSG_ID)),
-        sessionSeq: present(headers?.get(HEADER_SESSION_SEQ)),
-        live: present(headers?.get(HEADER_LIVE)),
-        origin: present(headers?.get(HEADER_ORIGIN)),
-      },
-    }
+    return headerReadingOf(
+      headers?.get(HEADER_TYPE),
+      headers?.get(HEADER_MSG_ID),
+      headers?.get(HEADER_SESSION_SEQ),
+      headers?.get(HEADER_LIVE),
+      headers?.get(HEADER_ORIGIN),
+    )
   } catch (error) {
     return { ok: false, reason: `malformed headers: ${(error as Error).message.slice(0, 200)}` }
   }
-}
-
-function present(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value
 }
 
 /** Scans `NATS/1.0[ status]\r\nName: value\r\n…` (decoded text) for the event headers. */
@@ -133,16 +127,7 @@ export function scanHeaderBlock(block: string): HeaderReading {
     }
     start = next
   }
-  return {
-    ok: true,
-    headers: {
-      type: present(type),
-      msgId: present(msgId),
-      sessionSeq: present(sessionSeq),
-      live: present(live),
-      origin: present(origin),
-    },
-  }
+  return headerReadingOf(type, msgId, sessionSeq, live, origin)
 }
 
 const UNUSED = ''

@@ -50,6 +50,7 @@ export function createReplayer(dependencies: ReplayDependencies) {
     applyPosition(query, replayOptions.to, 'to')
     applyQueryKeys(query, replayOptions)
     if (replayOptions.limit !== undefined) query.limit = replayOptions.limit
+    if (replayOptions.storedJson === true) query.keepStoredJson = true
     return query
   }
 

@@ -103,6 +103,13 @@ export interface ReplayOptions {
   since?: string | number | Date
   until?: string | number | Date
   limit?: number
+  /**
+   * Keep each replayed envelope's stored JSON text for `storedJsonOf(envelope)`, when the log has
+   * a text form (SQLite): a reader that only forwards (the WS tail catching up) sends it instead
+   * of serialising the envelope again (decision 1793). Selection and permissions are unchanged;
+   * the reader must not change such envelopes.
+   */
+  storedJson?: boolean
 }
 
 export interface RequestOptions {

@@ -32,7 +32,7 @@ export { pagedIterable } from './page-iterator.ts'
 export type { PermissionChecker, PermissionTable } from './permissions.ts'
 export { createPermissionChecker } from './permissions.ts'
 export { envelopeTimeMs, withSequence } from './sequence.ts'
-export { storedJsonOf } from './stored-json.ts'
+export { rememberStoredJson, storedJsonOf } from './stored-json.ts'
 export type { TypeMatcher } from './subjects.ts'
 export { compileTypePattern } from './subjects.ts'
 export type {

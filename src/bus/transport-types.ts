@@ -154,6 +154,8 @@ export interface ReadQuery {
   sessionId?: string
   source?: string
   limit?: number
+  /** Keep each envelope's stored text for storedJsonOf, when the log has one (decision 1793). */
+  keepStoredJson?: boolean
 }
 
 export interface DeadLetterEntry {

@@ -3,6 +3,7 @@ import {
   type LogReader,
   pagedIterable,
   type ReadQuery,
+  rememberStoredJson,
   type StoredEventJson,
   type StoredRecord,
   type TopicStat,
@@ -140,12 +141,16 @@ export function createEventReader(db: SqliteDatabase, recent: RecentEvents, file
   function read(query: ReadQuery): AsyncIterable<Envelope> {
     let remaining = query.limit ?? Number.POSITIVE_INFINITY
     const next = openRows(query, compileTypePattern(query.filter ?? '>'), remaining)
+    const keepText = query.keepStoredJson === true
     return pagedIterable(() => {
       const page: Envelope[] = []
       while (page.length < PAGE && remaining > 0) {
         const row = next()
         if (row === undefined) break
-        page.push(JSON.parse(row[2]) as Envelope)
+        const envelope = JSON.parse(row[2]) as Envelope
+        // A forwarding reader sends this text instead of serialising the envelope (decision 1793).
+        if (keepText) rememberStoredJson(envelope, row[2])
+        page.push(envelope)
         remaining--
       }
       return page

@@ -88,6 +88,8 @@ export function tailEvents(
     ...(query.until === undefined ? {} : { until: query.until }),
     filter,
     ...keys,
+    // The WS tail forwards the stored text of replayed events too (decision 1793).
+    storedJson: true,
   })
 
   /** The log has reached toSeq: deliver what is still missing up to it, then end. */

@@ -88,9 +88,12 @@ async function publishLocal(
     batch = []
     const drafts: unknown[] = []
     for (const item of items) if ('draft' in item) drafts.push(item.draft)
+    // Parsed from the file and never read again here: handed over, as POST /events does (decision
+    // 1772). This CLI's own bus has no consumers, so today nothing is kept for one (decision 1792).
     inFlight.push({
       items,
-      outcomes: drafts.length === 0 ? Promise.resolve([]) : bus.publishManyUntyped(drafts),
+      outcomes:
+        drafts.length === 0 ? Promise.resolve([]) : bus.publishManyUntyped(drafts, { handOver: true }),
     })
   }
   const drainOne = async () => {

@@ -28,9 +28,6 @@ function eventLoopTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
 }
 
-/** A line ready to publish (a draft) or already failed (not JSON, not convertible, not Unicode). */
-type Pending = { line: number; draft: unknown } | { line: number; failure: Result<PublishReceipt> }
-
 function withLine(failure: Result<PublishReceipt>, line: number): Result<PublishReceipt> {
   if (!failure.ok) failure.error.details = { ...(failure.error.details ?? {}), line }
   return failure
@@ -42,27 +39,45 @@ function withLine(failure: Result<PublishReceipt>, line: number): Result<Publish
  */
 const MAY_HOLD_SURROGATE = /\\u|\p{Surrogate}/u
 
-function prepareLine(text: string, line: number, hint: string | undefined): Pending {
+/**
+ * The lines of one batch in parallel arrays, not an object per line (decision 1791): `lines[i]`
+ * is the line number of entry i, `failures[i]` its failure when it failed before the bus
+ * (undefined when it is a draft), and `drafts` holds the drafts in entry order.
+ */
+interface Batch {
+  lines: number[]
+  failures: (Result<PublishReceipt> | undefined)[]
+  drafts: unknown[]
+}
+
+function emptyBatch(): Batch {
+  return { lines: [], failures: [], drafts: [] }
+}
+
+/** Parses and converts one line into the batch: a draft, or its failure (not JSON, not convertible, not Unicode). */
+function addLine(batch: Batch, text: string, line: number, hint: string | undefined): void {
+  batch.lines.push(line)
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (cause) {
-    return {
-      line,
-      failure: fail(
+    batch.failures.push(
+      fail(
         new HubError('E_BAD_REQUEST', `line ${line} is not JSON: ${(cause as Error).message}`, {
           details: { line },
         }),
       ),
-    }
+    )
+    return
   }
   try {
     const draft = toDraft(value, hint)
     // A converted dialect may cut strings, so only a canonical draft (the parsed value) skips.
     if (draft !== value || MAY_HOLD_SURROGATE.test(text)) assertNoLoneSurrogate(draft, 'the event')
-    return { line, draft }
+    batch.drafts.push(draft)
+    batch.failures.push(undefined)
   } catch (error) {
-    return { line, failure: withLine(fail(toHubError(error, 'E_VALIDATION')), line) }
+    batch.failures.push(withLine(fail(toHubError(error, 'E_VALIDATION')), line))
   }
 }
 
@@ -71,57 +86,77 @@ function prepareLine(text: string, line: number, hint: string | undefined): Pend
  * results in line order. The bus's publish queue keeps calls in the order they were made, so two
  * batches in flight are stored in body order; the promise settles only after the batch's commit.
  */
-function publishBatch(bus: BusClient, batch: readonly Pending[]): Promise<Result<PublishReceipt>[]> {
-  const drafts: unknown[] = []
-  for (const pending of batch) if ('draft' in pending) drafts.push(pending.draft)
+function publishBatch(bus: BusClient, batch: Batch): Promise<Result<PublishReceipt>[]> {
+  const { lines, failures, drafts } = batch
   // The drafts were parsed from the body and nothing here keeps them: handed over (decision 1772).
   const published =
     drafts.length === 0 ? Promise.resolve([]) : bus.publishManyUntyped(drafts, { handOver: true })
   return published.then(
     (outcomes) => {
+      const results: Result<PublishReceipt>[] = new Array(lines.length)
       let next = 0
-      return batch.map((pending) =>
-        'failure' in pending ? pending.failure : withLine(outcomes[next++]!, pending.line),
-      )
+      for (let index = 0; index < lines.length; index++) {
+        const failure = failures[index]
+        if (failure !== undefined) results[index] = failure
+        else {
+          const outcome = outcomes[next++]!
+          results[index] = outcome.ok ? outcome : withLine(outcome, lines[index]!)
+        }
+      }
+      return results
     },
     (error: unknown) => {
       const failure = toHubError(error, 'E_VALIDATION')
-      return batch.map((pending) =>
-        'failure' in pending ? pending.failure : withLine(fail(failure), pending.line),
-      )
+      return lines.map((line, index) => failures[index] ?? withLine(fail(failure), line))
     },
   )
 }
 
+/** The lines one chunk completed: their texts, the first one's 1-based line number. */
+interface ChunkLines {
+  first: number
+  texts: string[]
+}
+
 /**
- * NDJSON lines with their 1-based line number, split as the chunks arrive (UTF-8 kept across
- * chunk edges): one array per chunk, so a line costs no await of its own.
+ * NDJSON lines split as the chunks arrive (UTF-8 kept across chunk edges): one array per chunk,
+ * so a line costs no await of its own, and no object of its own (line numbers follow `first`).
+ * Only each new chunk is searched for line ends; the start of an unfinished line waits as pieces,
+ * joined once its end arrives, so a long line sent in small chunks costs linear time, not the
+ * square of its length (decision 1791).
  */
 async function* splitLines(
   chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
   position: { line: number },
-): AsyncGenerator<{ text: string; line: number }[]> {
+): AsyncGenerator<ChunkLines> {
   const decoder = new StringDecoder('utf8')
-  let rest = ''
+  let pieces: string[] = []
   for await (const chunk of chunks) {
-    const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer))
-    const lines: { text: string; line: number }[] = []
-    let start = 0
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      position.line++
-      lines.push({ text: text.slice(start, end), line: position.line })
+    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer)
+    let end = text.indexOf('\n')
+    if (end === -1) {
+      if (text !== '') pieces.push(text)
+      continue
+    }
+    const first = position.line + 1
+    const texts: string[] = []
+    texts.push(pieces.length === 0 ? text.slice(0, end) : pieces.join('') + text.slice(0, end))
+    let start = end + 1
+    for (end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
+      texts.push(text.slice(start, end))
       start = end + 1
     }
-    rest = start === 0 ? text : text.slice(start)
-    if (lines.length > 0) yield lines
+    pieces = start === text.length ? [] : [text.slice(start)]
+    position.line += texts.length
+    yield { first, texts }
   }
-  rest += decoder.end()
+  const rest = pieces.join('') + decoder.end()
   position.line++
-  if (rest !== '') yield [{ text: rest, line: position.line }]
+  if (rest !== '') yield { first: position.line, texts: [rest] }
 }
 
 type Step =
-  | { kind: 'lines'; next: IteratorResult<{ text: string; line: number }[]> }
+  | { kind: 'lines'; next: IteratorResult<ChunkLines> }
   | { kind: 'batch'; results: Result<PublishReceipt>[] }
 
 /**
@@ -141,7 +176,7 @@ export async function* ingestNdjson(
   options: NdjsonIngestOptions,
 ): AsyncGenerator<Result<PublishReceipt>[]> {
   const inFlight: Promise<Result<PublishReceipt>[]>[] = []
-  let batch: Pending[] = []
+  let batch = emptyBatch()
   let count = 0
   const position = { line: 0 }
   const lines = splitLines(chunks, position)
@@ -166,8 +201,10 @@ export async function* ingestNdjson(
       }
       pending = undefined
       if (step.next.done) break
-      for (const { text, line } of step.next.value) {
-        const trimmed = text.trim()
+      const { first, texts } = step.next.value
+      for (let index = 0; index < texts.length; index++) {
+        const line = first + index
+        const trimmed = texts[index]!.trim()
         if (trimmed === '') continue
         if (++count > options.maxEvents) {
           ending = fail(
@@ -177,10 +214,10 @@ export async function* ingestNdjson(
           )
           break reading
         }
-        batch.push(prepareLine(trimmed, line, hint))
-        if (batch.length >= options.batchEvents) {
+        addLine(batch, trimmed, line, hint)
+        if (batch.lines.length >= options.batchEvents) {
           inFlight.push(publishBatch(bus, batch))
-          batch = []
+          batch = emptyBatch()
           // At most one batch per turn, whichever way the loop goes on (decision 1647).
           await eventLoopTurn()
           if (inFlight.length >= options.batchesInFlight) yield await inFlight.shift()!
@@ -192,7 +229,7 @@ export async function* ingestNdjson(
     ending = fail(toHubError(error, 'E_BAD_REQUEST'))
     withLine(ending, position.line + 1)
   }
-  if (batch.length > 0) inFlight.push(publishBatch(bus, batch))
+  if (batch.lines.length > 0) inFlight.push(publishBatch(bus, batch))
   while (inFlight.length > 0) {
     const results = await inFlight.shift()!
     // The failure that ended the body comes after every line before it, in the last array.

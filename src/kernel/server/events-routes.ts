@@ -5,6 +5,7 @@ import { HttpHubError, hubErrorOf, sendError, toErrorReply } from './error-repli
 import { parseReplayQuery } from './event-query.ts'
 import { federationOf, scopeOf } from './federation-scope.ts'
 import { pullParts } from './pull-parts.ts'
+import { receiptLine } from './receipt-line.ts'
 import { receiptsMode, summarizeReceipts } from './receipt-summary.ts'
 import { INGEST_SCHEMA, REPLAY_SCHEMA } from './route-schemas.ts'
 import { isOwner, principalOf, type RouteAccessConfig } from './security-hooks.ts'
@@ -97,7 +98,7 @@ async function* receiptLines(
       if (summary) yield `${JSON.stringify(summarizeReceipts(pulled.value))}\n`
       else {
         let text = ''
-        for (const result of pulled.value) text += `${JSON.stringify(result)}\n`
+        for (const result of pulled.value) text += receiptLine(result)
         yield text
       }
     }

@@ -241,7 +241,7 @@ describe('events are built when emitted and a held turn is handed over as one ba
     await emitter.settle()
   })
 
-  test("a held turn's events reach the bus in one call, in emit order; later ones one by one", async () => {
+  test("a held turn's events reach the bus in one call, in emit order; later ones once per loop turn", async () => {
     const { calls, publisher } = recordingPublisher()
     const emitter = emitterWith(publisher, { holdMs: 10_000 })
     await emitter.emitOwn('turn.start', { sessionId: 's-batch', inputType: 'text' })
@@ -253,9 +253,61 @@ describe('events are built when emitted and a held turn is handed over as one ba
     await emitter.settle()
     assert.deepEqual(calls, [
       { kind: 'many', types: ['turn.start', 'chat.query', 'session.state.changed', 'rag.query'] },
-      { kind: 'one', types: ['turn.end'] },
-      { kind: 'one', types: ['session.state.changed'] },
+      { kind: 'many', types: ['turn.end', 'session.state.changed'] },
     ])
+  })
+
+  test('events after the hold are gathered within a loop turn, handed over by its check phase', async () => {
+    const { calls, publisher } = recordingPublisher()
+    const seen: Envelope[] = []
+    const emitter = emitterWith(publisher, { onEvent: (envelope) => seen.push(envelope) })
+    // A burst as a turn's end makes it: several emits, with microtask hops between them.
+    await emitter.emitOwn('chat.query', { text: 'hi', sessionId: 's-batch' })
+    await Promise.resolve()
+    await emitter.emitOwn('pipeline.status', {
+      pipelineId: 'p',
+      step: '0 emit:chat.query',
+      stepIndex: 0,
+      state: 'done',
+    })
+    assert.deepEqual(calls, [], 'nothing is handed over before the check phase')
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    assert.deepEqual(calls, [
+      { kind: 'many', types: ['chat.query', 'session.state.changed', 'pipeline.status'] },
+    ])
+    // The next loop turn's events are a batch of their own; settle() does not wait for a check phase.
+    await emitter.emitOwn('turn.end', { sessionId: 's-batch', outcome: 'ok', durationMs: 1 })
+    await emitter.settle()
+    assert.deepEqual(calls.slice(1), [{ kind: 'many', types: ['turn.end', 'session.state.changed'] }])
+    // Stored order, and one causal chain, as emitted.
+    for (let index = 1; index < seen.length; index++)
+      assert.equal(seen[index]!.causationId, seen[index - 1]!.id)
+  })
+
+  test('an event refused in a gathered batch fails settle() with its code', async () => {
+    const { publisher } = recordingPublisher('turn.end')
+    const emitter = emitterWith(publisher)
+    await emitter.emitOwn('chat.query', { text: 'hi', sessionId: 's-batch' })
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    await emitter.emitOwn('turn.end', { sessionId: 's-batch', outcome: 'ok', durationMs: 1 })
+    await assert.rejects(emitter.settle(), { code: 'E_VALIDATION', message: 'turn.end refused' })
+  })
+
+  test('an event emitted while settle() waits is still waited for', async () => {
+    const { calls, publisher } = recordingPublisher()
+    const emitter = emitterWith(publisher)
+    await emitter.emitOwn('chat.query', { text: 'hi', sessionId: 's-batch' })
+    const settling = emitter.settle()
+    // settle() has handed chat.query over; this one is gathered for the check phase.
+    await emitter.emitOwn('turn.end', { sessionId: 's-batch', outcome: 'ok', durationMs: 1 })
+    await settling
+    assert.deepEqual(
+      calls.map((call) => call.types),
+      [
+        ['chat.query', 'session.state.changed'],
+        ['turn.end', 'session.state.changed'],
+      ],
+    )
   })
 
   test('an event the batch refuses fails settle() with its code', async () => {

@@ -61,6 +61,13 @@ export class TurnEmitter implements RunEmitter {
   /** Events built but not yet handed to the bus (while the turn holds them). */
   #held: Envelope[] | undefined
   #holdTimer: NodeJS.Timeout | undefined
+  // Events emitted after the hold, gathered until the check phase of the loop turn they were
+  // emitted in and then handed to the bus in one call (decision 2065): a turn's later events
+  // (a token's, the end's) come in bursts within one turn, and one publish per event cost the bus
+  // a queue entry, promises and an outcome array each. Counted as one running commit while
+  // gathered, so settle() waits for them as for any commit.
+  #batch: Envelope[] | undefined
+  #batchImmediate: NodeJS.Immediate | undefined
 
   constructor(options: TurnEmitterOptions) {
     this.#options = options
@@ -71,7 +78,7 @@ export class TurnEmitter implements RunEmitter {
     }
   }
 
-  /** Hands the held events to the bus in the order they were emitted; later events go straight on. */
+  /** Hands the held events to the bus in the order they were emitted; later events are gathered per loop turn. */
   release(): void {
     const held = this.#held
     if (held === undefined) return
@@ -208,7 +215,35 @@ export class TurnEmitter implements RunEmitter {
   }
 
   #handOver(envelope: Envelope): void {
-    this.#track(this.#options.publisher.publishUntyped(envelope))
+    const { publisher } = this.#options
+    if (publisher.publishManyUntyped === undefined) {
+      this.#track(publisher.publishUntyped(envelope))
+      return
+    }
+    if (this.#batch !== undefined) {
+      this.#batch.push(envelope)
+      return
+    }
+    this.#batch = [envelope]
+    this.#commitsRunning++
+    // setImmediate, not a microtask: a turn's end runs through several awaits, each a microtask
+    // hop, and a microtask flush would cut that burst into pieces. Events emitted from I/O or a
+    // timer go in the same loop turn's check phase; only ones emitted in a check phase wait for
+    // the next one.
+    this.#batchImmediate = setImmediate(this.#flushBatch)
+  }
+
+  /** Hands the gathered events to the bus, in emit order, as one batch. */
+  readonly #flushBatch = (): void => {
+    const batch = this.#batch
+    if (batch === undefined) return
+    this.#batch = undefined
+    clearImmediate(this.#batchImmediate)
+    this.#batchImmediate = undefined
+    // The count was taken when the batch began.
+    this.#options.publisher.publishManyUntyped!(batch)
+      .then(this.#checkOutcomes)
+      .then(this.#commitEnded, this.#commitFailed)
   }
 
   /** Counts a commit until it ends; the first failure is kept for settle(). */
@@ -243,6 +278,9 @@ export class TurnEmitter implements RunEmitter {
   async settle(): Promise<void> {
     while (this.#queued > 0) await this.#queue
     this.release()
+    // The turn is ending: its gathered events need not wait for the check phase (any emitted
+    // later start a batch of their own, which the wait below counts).
+    this.#flushBatch()
     while (this.#commitsRunning > 0) {
       await new Promise<void>((resolve) => {
         const earlier = this.#commitsDone

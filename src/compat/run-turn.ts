@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { HubError } from '../contracts/index.ts'
+import { abortWhenClientLeaves } from './client-gone.ts'
 import { CompatError, type ErrorView, viewOfHubCode } from './compat-errors.ts'
 import type { CompatOptions, CompatTurnPart } from './compat-ports.ts'
 import { liftIdleTimeout } from './idle-timeout.ts'
@@ -48,13 +49,9 @@ export async function* runTurn(
 ): AsyncGenerator<TurnEvent> {
   const principal = options.principalOf(request)
   if (principal === undefined) throw new CompatError(401, 'invalid_api_key', 'a token is required')
-  const controller = new AbortController()
   // The turn may wait for a person's approval, longer than the idle-socket timeout allows.
   liftIdleTimeout(request.raw)
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished)
-      controller.abort(new HubError('E_BAD_REQUEST', 'the client disconnected'))
-  })
+  const signal = abortWhenClientLeaves(reply, clientDisconnected)
   const parts = options.chat({
     text: turn.text,
     history: turn.history,
@@ -62,7 +59,7 @@ export async function* runTurn(
     stream: turn.stream,
     traceId: request.id,
     principal,
-    signal: controller.signal,
+    signal,
     route: turn.route,
   })
   for await (const part of parts) {
@@ -71,6 +68,8 @@ export async function* runTurn(
     if (event?.kind === 'error' || event?.kind === 'end') return
   }
 }
+
+const clientDisconnected = () => new HubError('E_BAD_REQUEST', 'the client disconnected')
 
 /** The whole answer of a turn, for non-streaming requests; a failed turn throws its error. */
 export async function collectTurn(

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { abortWhenClientLeaves } from '../client-gone.ts'
 import { CompatError, errorViewOf, installErrorShape } from '../compat-errors.ts'
 import { checkModel, HUB_MODEL_ID } from '../compat-models.ts'
 import type { CompatOptions } from '../compat-ports.ts'
@@ -110,7 +111,7 @@ async function generation(
   )
 }
 
-async function embed(options: CompatOptions, request: FastifyRequest) {
+async function embed(options: CompatOptions, request: FastifyRequest, reply: FastifyReply) {
   const startedAt = process.hrtime.bigint()
   const body = objectBody(request.body)
   const port = options.embeddings()
@@ -131,9 +132,7 @@ async function embed(options: CompatOptions, request: FastifyRequest) {
       'invalid_request',
       `input holds more than ${DEFAULT_MAX_OLLAMA_EMBED_INPUTS} texts`,
     )
-  const controller = new AbortController()
-  request.raw.on('close', () => controller.abort())
-  const embeddings = await port.embed(inputs as string[], controller.signal)
+  const embeddings = await port.embed(inputs as string[], abortWhenClientLeaves(reply))
   const total = Number(process.hrtime.bigint() - startedAt)
   return { model, embeddings, total_duration: total, load_duration: 0, prompt_eval_count: 0 }
 }
@@ -150,7 +149,9 @@ export function ollamaRoutes(options: CompatOptions) {
     scope.post('/generate', { ...limits, schema: OLLAMA_SCHEMAS.generate }, (request, reply) =>
       generation('generate', options, request, reply),
     )
-    scope.post('/embed', { ...limits, schema: OLLAMA_SCHEMAS.embed }, (request) => embed(options, request))
+    scope.post('/embed', { ...limits, schema: OLLAMA_SCHEMAS.embed }, (request, reply) =>
+      embed(options, request, reply),
+    )
     scope.get('/tags', { schema: OLLAMA_SCHEMAS.tags }, async () => {
       const backing = options.modelName()
       const names = [

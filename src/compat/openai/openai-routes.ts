@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { abortWhenClientLeaves } from '../client-gone.ts'
 import { CompatError, errorViewOf, installErrorShape } from '../compat-errors.ts'
 import { checkModel, HUB_MODEL_ID } from '../compat-models.ts'
 import type { CompatOptions } from '../compat-ports.ts'
@@ -126,7 +127,7 @@ function embeddingInputs(input: unknown): string[] {
   return inputs as string[]
 }
 
-async function embeddings(options: CompatOptions, request: FastifyRequest) {
+async function embeddings(options: CompatOptions, request: FastifyRequest, reply: FastifyReply) {
   const body = objectBody(request.body)
   const port = options.embeddings()
   if (port === undefined) {
@@ -154,9 +155,7 @@ async function embeddings(options: CompatOptions, request: FastifyRequest) {
       'dimensions',
     )
   const inputs = embeddingInputs(body.input)
-  const controller = new AbortController()
-  request.raw.on('close', () => controller.abort())
-  const vectors = await port.embed(inputs, controller.signal)
+  const vectors = await port.embed(inputs, abortWhenClientLeaves(reply))
   const characters = inputs.reduce((sum, text) => sum + text.length, 0)
   return {
     object: 'list',
@@ -195,8 +194,8 @@ export function openAiRoutes(options: CompatOptions) {
         )
       return found
     })
-    scope.post('/embeddings', { ...limits, schema: OPENAI_SCHEMAS.embeddings }, (request) =>
-      embeddings(options, request),
+    scope.post('/embeddings', { ...limits, schema: OPENAI_SCHEMAS.embeddings }, (request, reply) =>
+      embeddings(options, request, reply),
     )
   }
 }

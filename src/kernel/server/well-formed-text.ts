@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { assertNoLoneSurrogate } from '../../contracts/index.ts'
 
 /**
@@ -9,10 +9,27 @@ import { assertNoLoneSurrogate } from '../../contracts/index.ts'
  * request stream POST /events reads NDJSON from) are left to the route that parses them. URLs and headers cannot carry surrogates.
  */
 export function installWellFormedTextCheck(app: FastifyInstance): void {
-  app.addHook('preHandler', async (request) => {
-    const body = request.body
-    if (body === undefined || body === null || Buffer.isBuffer(body) || ArrayBuffer.isView(body)) return
-    if (body instanceof Readable) return
-    assertNoLoneSurrogate(body, 'the body')
-  })
+  app.addHook('preHandler', checkBody)
+}
+
+// A callback hook, not an async one: no promise and no `then` per request (decision 2066). The
+// route then starts in the tick its body ended, before the request's 'close': routes that abort on
+// a disconnect listen on the response's 'close' (src/compat/client-gone.ts, POST /chat).
+function checkBody(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  const body = request.body
+  const raw =
+    body === undefined ||
+    body === null ||
+    Buffer.isBuffer(body) ||
+    ArrayBuffer.isView(body) ||
+    body instanceof Readable
+  if (!raw) {
+    try {
+      assertNoLoneSurrogate(body, 'the body')
+    } catch (error) {
+      done(error as Error)
+      return
+    }
+  }
+  done()
 }

@@ -1,4 +1,5 @@
 export { ADAOS_CARRIER_HEADER } from './adaos.ts'
+export { hasNoDialectMarker, toBusDraft } from './bus-draft.ts'
 export { decodeHeaderValue, encodeHeaderValue } from './cloudevents-http.ts'
 export type { DialectConverter } from './converter.ts'
 export { createDialectConverter } from './converter.ts'

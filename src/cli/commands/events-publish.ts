@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type PublishReceipt, postEventBatches } from '../../bus/index.ts'
 import { assertNoLoneSurrogate, HubError, type Result, toHubError } from '../../contracts/index.ts'
-import { detectDialect, toCanonical } from '../../dialects/index.ts'
+import { toBusDraft } from '../../dialects/index.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { dataDirOf, openLocalBus, reportFailure, serverFor } from './events-bus-access.ts'
 import { type NumberedLine, readNumberedLines } from './ndjson-lines.ts'
@@ -28,12 +28,6 @@ const LOCAL_BATCH = 1000
 /** Batches committing while the next ones are read; bounds memory. */
 const LOCAL_BATCHES_IN_FLIGHT = 4
 
-/** Foreign dialects become canonical here; canonical drafts go to the bus as they are (it fills ids). */
-function toDraft(value: unknown): unknown {
-  const { dialect } = detectDialect(value)
-  return dialect === 'canonical' || dialect === 'unknown' ? value : toCanonical(dialect, value)
-}
-
 /**
  * A line can only carry a lone surrogate through a `\u` escape or one in its own text; only such
  * lines, and converted dialects (which may cut strings), are walked (as POST /events does).
@@ -46,7 +40,8 @@ const MAY_HOLD_SURROGATE = /\\u|\p{Surrogate}/u
  */
 function draftOf(text: string): unknown {
   const value = JSON.parse(text)
-  const draft = toDraft(value)
+  // Foreign dialects become canonical; canonical lines skip detection (the hub's shortcut, 1794).
+  const draft = toBusDraft(value)
   if (draft !== value || MAY_HOLD_SURROGATE.test(text)) assertNoLoneSurrogate(draft, 'the event')
   return draft
 }

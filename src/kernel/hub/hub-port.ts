@@ -1,4 +1,4 @@
-import type { Bus } from '../../bus/index.ts'
+import type { Bus, StoredEventJson } from '../../bus/index.ts'
 import type { BusLag, BusLagProbe, FederationView } from '../../bus-factory/index.ts'
 import { HubError } from '../../contracts/index.ts'
 import type { HealthProbe, RunPart } from '../../skill-api/index.ts'
@@ -178,8 +178,21 @@ function replayOptionsOf(query: Parameters<HubPort['replay']>[0]) {
   }
 }
 
-async function* jsonOf(events: AsyncIterable<{ type: string }>): AsyncIterable<{ json: string }> {
-  for await (const event of events) yield { json: JSON.stringify(event) }
+/**
+ * A member's visible stored rows, as they are stored: the row's type decides, as visibleEvents
+ * decides on the parsed event's, so no row is parsed or serialised again (decision 1794).
+ */
+async function* visibleRows(
+  rows: AsyncIterable<StoredEventJson>,
+  mayRead: (type: string) => boolean,
+  limit: number,
+): AsyncIterable<StoredEventJson> {
+  let count = 0
+  for await (const row of rows) {
+    if (!mayRead(row.type)) continue
+    yield row
+    if (++count >= limit) return
+  }
 }
 
 export function createHubPort(parts: HubPortParts): HubPort {
@@ -205,7 +218,8 @@ export function createHubPort(parts: HubPortParts): HubPort {
       if (access === undefined || access.readScope(query.filter ?? '>') === 'all')
         return bus.replayJson(replayOptionsOf(query))
       const { limit: _pagedByVisibility, ...unlimited } = replayOptionsOf(query)
-      return jsonOf(visibleEvents(bus.replay(unlimited), access, query.limit))
+      // The same query as replay's; types the member may not read are dropped by the row's type.
+      return visibleRows(bus.replayJson(unlimited), (type) => access.mayRead(type), query.limit)
     },
     tail(query, listener, signal, onEnd) {
       const access = accessOf(query.principal)

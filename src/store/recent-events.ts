@@ -37,33 +37,77 @@ export function makeRecord(
   return new Record(seq, type, sessionId, body)
 }
 
+/** Records at the cache's new end kept as committed (their objects and text shared by every reader). */
+export const DEFAULT_RECENT_TEXT_RECORDS = 16
+/** Bytes of stored JSON the older records keep, in one buffer outside the JavaScript heap. */
+export const DEFAULT_RECENT_EVENT_BYTES = 8 * 1024 * 1024
+
 /**
- * The most recent events this process committed, contiguous by seq. A caught-up consumer reads
- * here instead of querying; a gap (another process committed in between) clears it.
+ * The most recent events this process committed, contiguous by seq, up to twice `capacity`
+ * records. A caught-up consumer reads here instead of querying; a gap (another process committed
+ * in between) clears it.
+ *
+ * Only the newest `textRecords` stay as their record objects. Older ones keep their type and
+ * session (strings the events already had) in slots and their JSON as bytes in one ring buffer,
+ * decoded again when read: thousands of records with their own strings outlived every young
+ * collection and were promoted, which made each scavenge of a chat turn copy them (decision 2067).
+ * A record whose bytes the ring overwrote leaves the cache (readers then ask the database).
  */
 export class RecentEvents {
-  private records: SqliteRecord[] = []
+  private readonly slots: number
+  /** Ring of slots: the record while it is among the newest, else undefined. */
+  private readonly records: (SqliteRecord | undefined)[]
+  private readonly types: (string | undefined)[]
+  private readonly sessions: (string | undefined)[]
+  /** Where each older record's bytes start in the ring buffer (a running byte count), and their length. */
+  private readonly starts: Float64Array
+  private readonly lengths: Int32Array
+  private bytes: Buffer | undefined
+  private written = 0
+  /** Slot of the oldest record, how many are held, the seq of the oldest, how many are still records. */
+  private head = 0
+  private count = 0
+  private firstSeq = 0
+  private asRecords = 0
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    capacity: number,
+    private readonly textRecords = DEFAULT_RECENT_TEXT_RECORDS,
+    private readonly byteCapacity = DEFAULT_RECENT_EVENT_BYTES,
+  ) {
+    this.slots = capacity * 2
+    this.records = new Array(this.slots).fill(undefined)
+    this.types = new Array(this.slots).fill(undefined)
+    this.sessions = new Array(this.slots).fill(undefined)
+    this.starts = new Float64Array(this.slots)
+    this.lengths = new Int32Array(this.slots)
+  }
 
   add(record: SqliteRecord): void {
-    if (this.capacity === 0) return
-    const last = this.records[this.records.length - 1]
-    if (last !== undefined && last.seq + 1 !== record.seq) this.records = []
-    this.records.push(record)
-    if (this.records.length > this.capacity * 2) this.records = this.records.slice(-this.capacity)
+    if (this.slots === 0) return
+    if (this.count > 0 && this.firstSeq + this.count !== record.seq) this.clear()
+    if (this.count === this.slots) this.dropOldest()
+    if (this.count === 0) this.firstSeq = record.seq
+    this.records[(this.head + this.count) % this.slots] = record
+    this.count++
+    this.asRecords++
+    while (this.asRecords > this.textRecords && this.count > 0) this.toBytes(this.count - this.asRecords)
   }
 
   clear(): void {
-    this.records = []
+    for (let index = 0; index < this.count; index++) this.forget((this.head + index) % this.slots)
+    this.head = 0
+    this.count = 0
+    this.asRecords = 0
   }
 
   /** Records after afterSeq when this cache covers them, else undefined (ask the database). */
   after(afterSeq: number, limit: number): SqliteRecord[] | undefined {
-    const first = this.records[0]
-    if (first === undefined || afterSeq + 1 < first.seq) return undefined
-    const start = afterSeq + 1 - first.seq
-    return this.records.slice(start, start + limit)
+    if (this.count === 0 || afterSeq + 1 < this.firstSeq) return undefined
+    const found: SqliteRecord[] = []
+    const end = Math.min(this.count, afterSeq + 1 - this.firstSeq + limit)
+    for (let index = afterSeq + 1 - this.firstSeq; index < end; index++) found.push(this.recordAt(index))
+    return found
   }
 
   /**
@@ -76,25 +120,82 @@ export class RecentEvents {
     limit: number,
     matches: (type: string) => boolean,
   ): { records: SqliteRecord[]; through: number } | undefined {
-    const records = this.records
-    const first = records[0]
-    if (first === undefined || afterSeq + 1 < first.seq) return undefined
+    if (this.count === 0 || afterSeq + 1 < this.firstSeq) return undefined
     const found: SqliteRecord[] = []
     let through = afterSeq
-    for (let index = Math.max(0, afterSeq + 1 - first.seq); index < records.length; index++) {
-      const record = records[index]!
-      through = record.seq
-      if (matches(record.type) && found.push(record) >= limit) break
+    for (let index = Math.max(0, afterSeq + 1 - this.firstSeq); index < this.count; index++) {
+      through = this.firstSeq + index
+      if (matches(this.typeAt(index)) && found.push(this.recordAt(index)) >= limit) break
     }
     return { records: found, through }
   }
 
   /** How many records it holds now. */
   get size(): number {
-    return this.records.length
+    return this.count
   }
 
   get lastSeq(): number {
-    return this.records[this.records.length - 1]?.seq ?? 0
+    return this.count === 0 ? 0 : this.firstSeq + this.count - 1
+  }
+
+  private typeAt(index: number): string {
+    const slot = (this.head + index) % this.slots
+    return this.records[slot]?.type ?? this.types[slot]!
+  }
+
+  /** The record at position index (0: the oldest): the kept one, or a new one from its bytes. */
+  private recordAt(index: number): SqliteRecord {
+    const slot = (this.head + index) % this.slots
+    const kept = this.records[slot]
+    if (kept !== undefined) return kept
+    const start = this.starts[slot]! % this.byteCapacity
+    const body = this.bytes!.toString('utf8', start, start + this.lengths[slot]!)
+    return new Record(this.firstSeq + index, this.types[slot]!, this.sessions[slot], body)
+  }
+
+  /** Moves the record at position index (the oldest still kept whole) into the ring buffer. */
+  private toBytes(index: number): void {
+    const slot = (this.head + index) % this.slots
+    const record = this.records[slot]!
+    const length = Buffer.byteLength(record.body)
+    if (length > this.byteCapacity) {
+      // Too big for the ring: the cache restarts after it (it must stay contiguous).
+      const keep = this.count - index - 1
+      while (this.count > keep) this.dropOldest()
+      return
+    }
+    this.bytes ??= Buffer.allocUnsafeSlow(this.byteCapacity)
+    // Each body lies in one piece: one that would cross the end starts again at the beginning.
+    let start = this.written
+    const offset = start % this.byteCapacity
+    if (offset + length > this.byteCapacity) start += this.byteCapacity - offset
+    const end = start + length
+    // Records whose bytes this one overwrites leave (only older, already moved ones can be there).
+    const overwritten = end - this.byteCapacity
+    while (this.count > 0 && this.records[this.head] === undefined && this.starts[this.head]! < overwritten)
+      this.dropOldest()
+    this.bytes.write(record.body, start % this.byteCapacity, length, 'utf8')
+    this.written = end
+    this.records[slot] = undefined
+    this.asRecords--
+    this.types[slot] = record.type
+    this.sessions[slot] = record.sessionId
+    this.starts[slot] = start
+    this.lengths[slot] = length
+  }
+
+  private dropOldest(): void {
+    if (this.records[this.head] !== undefined) this.asRecords--
+    this.forget(this.head)
+    this.head = (this.head + 1) % this.slots
+    this.firstSeq++
+    this.count--
+  }
+
+  private forget(slot: number): void {
+    this.records[slot] = undefined
+    this.types[slot] = undefined
+    this.sessions[slot] = undefined
   }
 }

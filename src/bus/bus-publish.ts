@@ -1,7 +1,7 @@
 import { type Envelope, fail, ok, toHubError } from '../contracts/index.ts'
 import type { PublishOutcome, PublishReceipt } from './bus-types.ts'
 import type { Clock } from './clock.ts'
-import { DedupeWindow } from './dedupe-window.ts'
+import { DEFAULT_EPHEMERAL_DEDUPE_MAX_KEYS, DedupeWindow } from './dedupe-window.ts'
 import type { LiveDispatcher } from './live-dispatcher.ts'
 import type { PermissionChecker } from './permissions.ts'
 import { type PreparedEvent, type PrepareSettings, prepareEnvelope } from './prepare-envelope.ts'
@@ -24,7 +24,10 @@ export interface BatchPublisherDependencies {
  */
 export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
   const { transport, trusted, permissions } = dependencies
-  const ephemeralDedupe = new DedupeWindow<PublishReceipt>(dependencies.dedupeWindowMs)
+  const ephemeralDedupe = new DedupeWindow<PublishReceipt>(
+    dependencies.dedupeWindowMs,
+    DEFAULT_EPHEMERAL_DEDUPE_MAX_KEYS,
+  )
 
   return async function publishBatch(
     drafts: readonly unknown[],

@@ -21,3 +21,15 @@ test('DedupeWindow: exact expiry on hit, whole generations dropped, memory bound
   window.remember('late', 1, 10_000)
   assert.equal(window.size, 1, 'after two idle windows everything is dropped')
 })
+
+test('DedupeWindow with maxKeys keeps at most that many keys and forgets the oldest first', () => {
+  const window = new DedupeWindow<number>(60_000, 100)
+  for (let n = 0; n < 1000; n++) window.remember(`k${n}`, n, n)
+  assert.ok(window.size <= 100, `kept ${window.size} keys`)
+  assert.equal(window.get('k999', 1000), 999, 'the newest key is remembered')
+  assert.equal(window.get('k950', 1000), 950, 'so are the newest half of the bound')
+  assert.equal(window.get('k0', 1000), undefined, 'the oldest was forgotten inside its window')
+  const unbounded = new DedupeWindow<number>(60_000)
+  for (let n = 0; n < 1000; n++) unbounded.remember(`k${n}`, n, n)
+  assert.equal(unbounded.get('k0', 1000), 0, 'without maxKeys only time forgets')
+})

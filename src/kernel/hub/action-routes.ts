@@ -4,7 +4,7 @@ import { HubError, ok } from '../../contracts/index.ts'
 import { DEFAULT_SHOW_LIMIT, MAX_SHOW_LIMIT } from '../../ledger/index.ts'
 import type { HubActions } from './actions.ts'
 import {
-  APPROVALS_SCHEMA,
+  approvalsSchema,
   CALL_TOOL_SCHEMA,
   LEDGER_SCHEMA,
   LEDGER_VERIFY_SCHEMA,
@@ -56,7 +56,9 @@ export function actionRoutes(actions: HubActions, tools: ToolService) {
       app.route({
         method: ['GET', 'POST', 'DELETE'],
         url: path,
-        schema: APPROVALS_SCHEMA,
+        schema: approvalsSchema(
+          path.startsWith('/approvals') ? 'approvals' : path.startsWith('/grants') ? 'grants' : 'consent',
+        ),
         handler: approvalsHandler,
       })
     }

@@ -45,7 +45,7 @@ export const DEAD_LETTERS_SCHEMA: HttpRouteSchema = {
   tags: ['dlq'],
   querystring: {
     type: 'object',
-    properties: { consumer: { type: 'string' }, limit: WHOLE_NUMBER_TEXT },
+    properties: { consumer: NON_EMPTY, limit: WHOLE_NUMBER_TEXT },
   },
   responses: envelopeResponses({ type: 'array', items: { type: 'object' } }),
 }
@@ -101,13 +101,42 @@ export const APPROVALS_SCHEMA: HttpRouteSchema = {
   responses: { '2xx': { type: 'object', required: ['ok'] }, ...ERROR_RESPONSES },
 }
 
+/**
+ * The query parameters each approvals prefix reads (src/approvals/http-api.ts): any other name, a
+ * repeated one or `all=yes` is refused here with the parameter named (decision 2071), where the
+ * handler read them loosely (`all=yes` meant false, a repeated sessionId was ignored).
+ */
+const APPROVALS_QUERIES: Readonly<Record<'approvals' | 'grants' | 'consent', Record<string, unknown>>> = {
+  approvals: {
+    type: 'object',
+    properties: {
+      status: { ...NON_EMPTY, description: 'open (default), all, or one status' },
+      limit: { type: 'integer', description: '1 to 1000' },
+    },
+  },
+  grants: {
+    type: 'object',
+    properties: {
+      all: { enum: ['true', '1', 'false', '0'], description: 'GET: expired and revoked grants too' },
+      sessionId: NON_EMPTY,
+      reason: { type: 'string', description: 'DELETE: why the grant is revoked' },
+    },
+  },
+  consent: { type: 'object', properties: {} },
+}
+
+/** APPROVALS_SCHEMA with the query parameters of one prefix (`/approvals`, `/grants`, `/consent`). */
+export function approvalsSchema(prefix: keyof typeof APPROVALS_QUERIES): HttpRouteSchema {
+  return { ...APPROVALS_SCHEMA, querystring: APPROVALS_QUERIES[prefix] }
+}
+
 export const LEDGER_SCHEMA: HttpRouteSchema = {
   summary: 'The action ledger: what was done, by whom, approved by whom',
   tags: ['ledger'],
   querystring: {
     type: 'object',
     properties: {
-      traceId: { type: 'string' },
+      traceId: NON_EMPTY,
       from: { type: 'integer', minimum: 0 },
       limit: { type: 'integer', minimum: 0 },
     },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { mkdirSync, readFileSync } from 'node:fs'
-import type { IncomingMessage } from 'node:http'
+import { type IncomingMessage, maxHeaderSize } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import fastifyWebsocket from '@fastify/websocket'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
@@ -10,10 +10,13 @@ import { loadAuthToken, type TokenSource } from './auth-token.ts'
 import { type InflightChat, registerChatRoute } from './chat-route.ts'
 import { installErrorReplies } from './error-replies.ts'
 import { registerEventsRoutes } from './events-routes.ts'
+import { clientErrorReply, frameworkErrorReply } from './framework-errors.ts'
 import { registerInfoRoutes, type ServerStats } from './info-routes.ts'
 import { trackConnections } from './open-connections.ts'
 import { collectRoutes, registerOpenApiRoute } from './openapi-document.ts'
+import { parseQueryString } from './query-string.ts'
 import { allowedHostSet, TOKEN_QUERY_PARAMETER } from './request-guard.ts'
+import { installRequestTextCheck } from './request-text-check.ts'
 import { installRouteValidation } from './route-validation.ts'
 import { installSecurityHooks, type SecurityState } from './security-hooks.ts'
 import { findRunningServer, removeServerInfo, writeServerInfo } from './server-info.ts'
@@ -27,6 +30,8 @@ import { WS_CLOSE_GOING_AWAY, WS_CLOSE_POLICY_VIOLATION } from './ws-tail-client
 
 const TRACE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
 const SHUTDOWN_POLL_MS = 10
+/** Longest path parameter the router matches (Fastify's default); longer answers 414. */
+const DEFAULT_MAX_PARAM_LENGTH_CHARS = 100
 
 export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:8000 */
@@ -128,6 +133,11 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
       headersTimeout: config.headersTimeoutMs,
       connectionsCheckingInterval: config.connectionsCheckIntervalMs,
     },
+    // Escapes that do not decode are recorded, not kept as text (decision 2071); what Fastify and
+    // Node refuse by themselves answers the hub's envelope (decision 2072).
+    routerOptions: { querystringParser: parseQueryString, maxParamLength: DEFAULT_MAX_PARAM_LENGTH_CHARS },
+    frameworkErrors: frameworkErrorReply(DEFAULT_MAX_PARAM_LENGTH_CHARS),
+    clientErrorHandler: clientErrorReply(maxHeaderSize),
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     forceCloseConnections: 'idle',
@@ -152,6 +162,7 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
     done()
   })
   installSecurityHooks(app, security)
+  installRequestTextCheck(app)
   installHttpMetrics(app, registry)
   installErrorReplies(app)
   registerChatRoute(app, {

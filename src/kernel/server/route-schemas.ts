@@ -108,7 +108,13 @@ export const INGEST_SCHEMA: RouteSchema = {
   tags: ['events'],
   querystring: {
     type: 'object',
-    properties: { receipts: { enum: ['lines', 'summary'] } },
+    properties: {
+      receipts: { enum: ['lines', 'summary'] },
+      dialect: {
+        ...TEXT_PARAMETER,
+        description: 'auto (default), canonical, pinchy, adaos, denis or cloudevents',
+      },
+    },
   },
   'x-documented-body': {
     required: true,

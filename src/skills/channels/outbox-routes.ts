@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { envelopeResponses, type HttpRouteSchema, HubError, ok } from '../../contracts/index.ts'
-import { createDialectConverter, isDialectName } from '../../dialects/index.ts'
+import { createDialectConverter, DIALECTS, isDialectName } from '../../dialects/index.ts'
 import { DEFAULT_OUTBOX_PAGE_SIZE, type ReplyOutbox } from './reply-outbox.ts'
 
 /** Largest page a gateway may ask for. */
@@ -12,7 +12,7 @@ const PENDING_SCHEMA: HttpRouteSchema = {
   querystring: {
     type: 'object',
     properties: {
-      dialect: { type: 'string', description: 'canonical (default) or a dialect the hub speaks' },
+      dialect: { enum: [...DIALECTS], description: 'canonical (default) or a dialect the hub speaks' },
       limit: { type: 'integer', minimum: 1, maximum: MAX_OUTBOX_PAGE_SIZE },
     },
   },

@@ -67,9 +67,9 @@ const LIST_SCHEMA: HttpRouteSchema = {
   querystring: {
     type: 'object',
     properties: {
-      sessionId: { type: 'string' },
+      sessionId: { type: 'string', minLength: 1 },
       limit: { type: 'integer', minimum: 1 },
-      before: { type: 'string' },
+      before: { type: 'string', minLength: 1 },
     },
   },
   responses: envelopeResponses({ type: 'array', items: { type: 'object', required: ['id', 'sessionId'] } }),

@@ -2,6 +2,7 @@ import { type Envelope, fail, ok, toHubError } from '../contracts/index.ts'
 import type { PublishOutcome, PublishReceipt } from './bus-types.ts'
 import type { Clock } from './clock.ts'
 import { DEFAULT_EPHEMERAL_DEDUPE_MAX_KEYS, DedupeWindow } from './dedupe-window.ts'
+import { isoTime } from './iso-time.ts'
 import type { LiveDispatcher } from './live-dispatcher.ts'
 import type { PermissionChecker } from './permissions.ts'
 import { type PreparedEvent, type PrepareSettings, prepareEnvelope } from './prepare-envelope.ts'
@@ -35,12 +36,14 @@ export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
     now: number = dependencies.clock.now(),
     handOver = false,
   ): Promise<PublishOutcome[]> {
-    const nowIso = new Date(now).toISOString()
+    const nowIso = isoTime(now)
     const outcomes: PublishOutcome[] = new Array(drafts.length)
     // A prepared event is its own append item (decision 1761): no second object per event.
     const items: PreparedEvent[] = []
     const storedAt: number[] = []
-    const ephemeral: [number, PreparedEvent][] = []
+    // Ephemeral events and their draft positions, side by side (no pair per event).
+    const ephemeral: PreparedEvent[] = []
+    const ephemeralAt: number[] = []
     for (let index = 0; index < drafts.length; index++) {
       const prepared = prepareEnvelope(drafts[index], now, dependencies.prepare, nowIso)
       if (!prepared.ok) {
@@ -60,7 +63,10 @@ export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
         if (handOver && (trusted.size === 0 || !trusted.wants(prepared.full.type))) prepared.handedOver = true
         items.push(prepared)
         storedAt.push(index)
-      } else ephemeral.push([index, prepared])
+      } else {
+        ephemeral.push(prepared)
+        ephemeralAt.push(index)
+      }
     }
     if (items.length > 0) {
       try {
@@ -89,9 +95,14 @@ export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
         for (const index of storedAt) outcomes[index] ??= failure
       }
     }
-    for (const [index, event] of ephemeral) {
+    for (let position = 0; position < ephemeral.length; position++) {
+      const event = ephemeral[position]!
+      const index = ephemeralAt[position]!
       const keys = event.dedupeKeys
-      const seen = keys.map((key) => ephemeralDedupe.get(key, now)).find((hit) => hit !== undefined)
+      // The first key seen in the window, as before: every key is still asked in order until one hits.
+      let seen: PublishReceipt | undefined
+      for (let key = 0; key < keys.length && seen === undefined; key++)
+        seen = ephemeralDedupe.get(keys[key]!, now)
       if (seen !== undefined) {
         outcomes[index] = ok({ id: seen.id, duplicate: true })
         continue

@@ -17,6 +17,7 @@ export { systemClock } from './clock.ts'
 export { DEFAULT_DEDUPE_WINDOW_MS, DedupeWindow, dedupeKeysOf } from './dedupe-window.ts'
 export type { HubServer } from './hub-server-client.ts'
 export { findHubServer, getEvents, postEventBatches, postEvents } from './hub-server-client.ts'
+export { isoTime } from './iso-time.ts'
 export { LiveDispatcher } from './live-dispatcher.ts'
 export type {
   AttemptState,

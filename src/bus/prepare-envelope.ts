@@ -9,6 +9,7 @@ import {
   type ResultError,
 } from '../contracts/index.ts'
 import { dedupeKeysOf } from './dedupe-window.ts'
+import { isoTime } from './iso-time.ts'
 import type { AppendItem } from './transport-types.ts'
 import { uuidV7 } from './uuid-v7.ts'
 
@@ -132,6 +133,9 @@ export function prepareEnvelope(
     const error = settings.contracts.validateEnvelope(draft)
     return error.ok ? { ok: false, error: { code: 'E_VALIDATION', message: 'not an envelope' } } : error
   }
+  // An envelope this process's contracts vouched for (a turn's event, checked at its emit) and
+  // still holding what was checked is not checked again (decision 2076); guardrails still run.
+  let vouched = settings.contracts.takeVouched(draft)
   const type = draft.type
   const entry =
     typeof type === 'string'
@@ -139,24 +143,31 @@ export function prepareEnvelope(
       : undefined
   const id = draft.id ?? uuidV7(nowMs)
   const version = draft.version ?? entry?.version ?? 1
-  const ts = draft.ts ?? nowIso ?? new Date(nowMs).toISOString()
+  const ts = draft.ts ?? nowIso ?? isoTime(nowMs)
   const source = draft.source ?? settings.defaultSource
   const severity = draft.severity ?? 'info'
   const traceId = draft.traceId ?? id
   const tenant = draft.tenant ?? DEFAULT_TENANT
   const idempotencyKey = draft.idempotencyKey ?? derivedKey(entry, draft.payload)
   const payload = draft.payload
+  // A key derived here from the payload was not part of what was vouched for.
+  if (idempotencyKey !== draft.idempotencyKey) vouched = false
   // Built in ENVELOPE_FIELDS order so stored JSON has one canonical layout. Without the optional
   // fields, one literal: every field in the object itself, no second backing store kept per
   // event by the log (decision 1752).
   let candidate: Record<string, unknown>
-  if (
-    draft.causationId === undefined &&
-    draft.sessionId === undefined &&
-    idempotencyKey === undefined &&
-    draft.meta === undefined
-  ) {
-    candidate = { id, type, version, ts, source, severity, traceId, tenant, payload }
+  const { causationId, sessionId } = draft
+  if (idempotencyKey === undefined && draft.meta === undefined) {
+    // The usual shapes (a bare draft; a turn's event, with its session and its cause), each one
+    // literal: a field added after the literal goes to a second backing store (decision 2077).
+    candidate =
+      sessionId === undefined
+        ? causationId === undefined
+          ? { id, type, version, ts, source, severity, traceId, tenant, payload }
+          : { id, type, version, ts, source, severity, traceId, causationId, tenant, payload }
+        : causationId === undefined
+          ? { id, type, version, ts, source, severity, traceId, sessionId, tenant, payload }
+          : { id, type, version, ts, source, severity, traceId, causationId, sessionId, tenant, payload }
   } else {
     candidate = { id, type, version, ts, source, severity, traceId }
     if (draft.causationId !== undefined) candidate.causationId = draft.causationId
@@ -170,6 +181,7 @@ export function prepareEnvelope(
   // for…in and a set of the known names: no key array and no lookup in the candidate per event.
   for (const key in draft) {
     if (!ENVELOPE_KEYS.has(key) && isOwnKey.call(draft, key)) {
+      vouched = false
       Object.defineProperty(candidate, key, {
         value: draft[key],
         enumerable: true,
@@ -186,9 +198,13 @@ export function prepareEnvelope(
       : draft.traceId === undefined
         ? 'id-ts-and-trace'
         : 'id-and-ts'
-  const validated = settings.contracts.validateEnvelope(candidate, made)
-  if (!validated.ok) return validated
-  const full = validated.value
+  let full: Envelope
+  if (vouched) full = candidate as unknown as Envelope
+  else {
+    const validated = settings.contracts.validateEnvelope(candidate, made)
+    if (!validated.ok) return validated
+    full = validated.value
+  }
   const found = entry ?? settings.contracts.entry(full.type, full.version)!
   const persisted = settings.guardrails(full)
   return new PreparedEvent(

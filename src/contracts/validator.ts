@@ -39,6 +39,17 @@ export interface Contracts {
    * 1780); a catalog whose envelope schema differs is checked by Ajv alone.
    */
   validateEnvelope(input: unknown, madeHere?: MadeFields): ValidationOutcome<Envelope>
+  /**
+   * `validateEnvelope`, and when the envelope is valid this instance vouches for the object: the
+   * bus then takes it without checking it again (decision 2076). Only a successful check by this
+   * instance makes the mark, so it cannot be forged in the process.
+   */
+  vouchEnvelope(input: Envelope, madeHere?: MadeFields): ValidationOutcome<Envelope>
+  /**
+   * Whether this instance vouched for `value` and its type, version and payload are still the
+   * objects it checked. Answers true once: the mark is spent, so a second hand-over is checked.
+   */
+  takeVouched(value: object): boolean
   /** Issues of `payload` against type@version (empty when valid). */
   validatePayload(type: string, version: number, payload: unknown): ValidationIssue[]
 }
@@ -53,6 +64,13 @@ function validationError(issues: ValidationIssue[], message?: string): ResultErr
       (issues.length === 1 ? issues[0]!.message : `${issues.length} problems: ${issues[0]!.message}; …`),
     details: { issues },
   }
+}
+
+/** The fields of a vouched envelope that decide which schema checks it, as they were checked. */
+interface VouchedFields {
+  readonly type: string
+  readonly version: number
+  readonly payload: unknown
 }
 
 /** Compiles every schema of the registry once; validation afterwards does no compilation. */
@@ -311,7 +329,40 @@ export function createContracts(registry: RegistryDocument, options: ContractsOp
     }
   }
 
-  return Object.freeze({ registry, options: settings, entry, validateEnvelope, validatePayload })
+  // What was checked of each envelope this instance vouched for; weak, so an envelope nobody hands
+  // to the bus takes its mark with it.
+  const vouched = new WeakMap<object, VouchedFields>()
+
+  function vouchEnvelope(input: Envelope, madeHere?: MadeFields): ValidationOutcome<Envelope> {
+    const outcome = validateEnvelope(input, madeHere)
+    if (outcome.ok) {
+      const { type, version, payload } = outcome.value
+      vouched.set(outcome.value, { type, version, payload })
+    }
+    return outcome
+  }
+
+  function takeVouched(value: object): boolean {
+    const fields = vouched.get(value)
+    if (fields === undefined) return false
+    vouched.delete(value)
+    const envelope = value as Envelope
+    return (
+      envelope.type === fields.type &&
+      envelope.version === fields.version &&
+      envelope.payload === fields.payload
+    )
+  }
+
+  return Object.freeze({
+    registry,
+    options: settings,
+    entry,
+    validateEnvelope,
+    vouchEnvelope,
+    takeVouched,
+    validatePayload,
+  })
 }
 
 /**

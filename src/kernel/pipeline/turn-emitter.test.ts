@@ -37,6 +37,11 @@ function countingContracts(): { contracts: Contracts; checkedIds: string[] } {
       checkedIds.push((input as Envelope).id)
       return real.validateEnvelope(input, madeHere)
     },
+    vouchEnvelope(input, madeHere) {
+      checkedIds.push(input.id)
+      return real.vouchEnvelope(input, madeHere)
+    },
+    takeVouched: (value) => real.takeVouched(value),
   }
   return { contracts, checkedIds }
 }
@@ -347,5 +352,31 @@ describe('events are built when emitted and a held turn is handed over as one ba
     // One causal chain in that order.
     for (let index = 1; index < order.length; index++)
       assert.equal(order[index]!.causationId, order[index - 1]!.id)
+  })
+})
+
+// What decision 2077 relies on: the emitter builds each envelope with its fields in the log's
+// order (causationId before sessionId), and events emitted within one millisecond share their ts.
+describe("an emitted envelope has the log's field order", () => {
+  test('the first event has no causationId; later ones carry it before sessionId', async () => {
+    const seen: Envelope[] = []
+    const emitter = new TurnEmitter({
+      publisher: { publishUntyped: async (draft) => ({ id: (draft as Envelope).id }) },
+      contracts: countingContracts().contracts,
+      sessions: sessions(),
+      traceId: 'trace-order',
+      sessionId: 's-order',
+      source: 'kernel',
+      now: () => 1_780_000_000_000,
+      onEvent: (envelope) => seen.push(envelope),
+    })
+    await emitter.emitOwn('turn.start', { sessionId: 's-order', inputType: 'text' })
+    await emitter.emit('rag.query', { text: 'hi', topK: 6 })
+    await emitter.settle()
+    const base = ['id', 'type', 'version', 'ts', 'source', 'severity', 'traceId']
+    assert.deepEqual(Object.keys(seen[0]!), [...base, 'sessionId', 'tenant', 'payload'])
+    assert.deepEqual(Object.keys(seen[1]!), [...base, 'causationId', 'sessionId', 'tenant', 'payload'])
+    assert.equal(seen[1]!.causationId, seen[0]!.id)
+    assert.equal(seen[1]!.ts, new Date(1_780_000_000_000).toISOString())
   })
 })

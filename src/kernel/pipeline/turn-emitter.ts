@@ -1,4 +1,4 @@
-import { uuidV7 } from '../../bus/index.ts'
+import { isoTime, uuidV7 } from '../../bus/index.ts'
 import {
   type Contracts,
   type Envelope,
@@ -98,7 +98,7 @@ export class TurnEmitter implements RunEmitter {
     return this.#lastStoredId
   }
 
-  /** An event from a skill or any other caller: validated here, at once, and again by the bus. */
+  /** An event from a skill or any other caller: validated here, at once (the bus does not check it again). */
   emit<T extends EventType>(
     type: T,
     payload: PayloadOf<T>,
@@ -184,23 +184,48 @@ export class TurnEmitter implements RunEmitter {
   #publish(type: string, payload: Record<string, unknown>, options: EmitOptions, own: boolean): Envelope {
     const { contracts, traceId, sessionId, source, now } = this.#options
     const entry = contracts.entry(type)
-    // One clock reading for the id and the timestamp.
+    // One clock reading for the id and the timestamp; the events of a burst share the ts string.
     const at = now()
-    const envelope: Envelope = {
-      id: uuidV7(at),
-      type,
-      version: entry?.version ?? 1,
-      ts: new Date(at).toISOString(),
-      source: options.source ?? source,
-      severity: options.severity ?? 'info',
-      traceId,
-      sessionId,
-      tenant: 'default',
-      payload,
-    }
-    if (this.#lastStoredId !== undefined) envelope.causationId = this.#lastStoredId
+    const id = uuidV7(at)
+    const version = entry?.version ?? 1
+    const ts = isoTime(at)
+    const eventSource = options.source ?? source
+    const severity = options.severity ?? 'info'
+    const causationId = this.#lastStoredId
+    // One literal per shape, fields in the log's order (causationId before sessionId): every field
+    // in the object itself, none added afterwards into a second backing store (decision 2077).
+    const envelope: Envelope =
+      causationId === undefined
+        ? {
+            id,
+            type,
+            version,
+            ts,
+            source: eventSource,
+            severity,
+            traceId,
+            sessionId,
+            tenant: 'default',
+            payload,
+          }
+        : {
+            id,
+            type,
+            version,
+            ts,
+            source: eventSource,
+            severity,
+            traceId,
+            causationId,
+            sessionId,
+            tenant: 'default',
+            payload,
+          }
     if (!own || this.#held === undefined) {
-      const checked = contracts.validateEnvelope(envelope)
+      // Checked here, once: the contracts vouch for the envelope, so the bus (the same contracts)
+      // takes it at the hand-over without a second check; its guardrails still run (decision
+      // 2076). The id and ts were made just above from this emitter's clock.
+      const checked = contracts.vouchEnvelope(envelope, 'id-and-ts')
       if (!checked.ok) {
         throw new HubError(checked.error.code, `${type}: ${checked.error.message}`, {
           details: checked.error.details,

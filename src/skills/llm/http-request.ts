@@ -13,7 +13,8 @@ export interface HttpRequestOptions {
   method: 'GET' | 'POST'
   url: string
   headers?: Record<string, string>
-  body?: string
+  /** The body's text, or its pieces in order (written into one buffer without joining them first). */
+  body?: string | readonly string[]
   signal: AbortSignal
   connectTimeoutMs: number
   target: ServiceTarget
@@ -62,6 +63,17 @@ function parsedTarget(url: string): ParsedTarget {
   return target
 }
 
+/** The body as UTF-8: pieces are measured and written into one buffer, never joined into a string. */
+function encodeBody(body: string | readonly string[]): Buffer {
+  if (typeof body === 'string') return Buffer.from(body, 'utf8')
+  let length = 0
+  for (const piece of body) length += Buffer.byteLength(piece, 'utf8')
+  const buffer = Buffer.allocUnsafe(length)
+  let offset = 0
+  for (const piece of body) offset += buffer.write(piece, offset, 'utf8')
+  return buffer
+}
+
 /** Resolves when the response head arrives; rejects with a HubError or the signal's reason. */
 export function sendHttpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
   const { signal, target } = options
@@ -70,7 +82,7 @@ export function sendHttpRequest(options: HttpRequestOptions): Promise<HttpRespon
   const named: Record<string, string> = { accept: '*/*', ...options.headers }
   // Encoded once: measuring the text's UTF-8 length and then encoding it for the socket walked a
   // chat prompt twice on the way to the model (decision 1788).
-  const body = options.body === undefined ? undefined : Buffer.from(options.body, 'utf8')
+  const body = options.body === undefined ? undefined : encodeBody(options.body)
   if (body !== undefined) named['content-length'] = String(body.length)
   // As name/value pairs node:http writes the head at once instead of storing each header first
   // (decision 1788); it then adds no Host header of its own, so it is the first pair here.

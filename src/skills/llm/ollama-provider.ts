@@ -17,7 +17,7 @@ import { arrivalMark, markFirstToken, markSent } from './request-marks.ts'
 import { withRetries } from './retry.ts'
 import { runStream } from './stream-runner.ts'
 import { readOllamaToolCalls } from './tool-calls.ts'
-import { checkToolRequest, ollamaMessage, requestJson, requestJsonWithTools } from './tool-messages.ts'
+import { checkToolRequest, ollamaMessage, requestJson, requestJsonPiecesWithTools } from './tool-messages.ts'
 import type { LlmChatRequest, LlmDelta, LlmHealth, LlmProvider } from './types.ts'
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024
@@ -46,7 +46,7 @@ function ollamaOptions(request: LlmChatRequest, config: LlmConfig): Record<strin
   return result
 }
 
-function chatBody(request: LlmChatRequest, config: LlmConfig, model: string): string {
+function chatBody(request: LlmChatRequest, config: LlmConfig, model: string): string | string[] {
   checkToolRequest(request, false)
   const body: Record<string, unknown> = {
     model,
@@ -55,7 +55,7 @@ function chatBody(request: LlmChatRequest, config: LlmConfig, model: string): st
     options: ollamaOptions(request, config),
   }
   // `tools` is the body's last key, written from the definitions' remembered JSON (decision 1788).
-  return request.tools === undefined ? requestJson(body) : requestJsonWithTools(body, request.tools)
+  return request.tools === undefined ? requestJson(body) : requestJsonPiecesWithTools(body, request.tools)
 }
 
 /** Interprets one NDJSON line of /api/chat. */

@@ -37,6 +37,11 @@ export class ConsumerEngine extends ConsumerProgress {
   private readyHead = 0
   private pumpScheduled = false
   private draining = false
+  /** An entry completed inside the current drain: the floor and the next pump are seen to after it. */
+  private completedInDrain = false
+  /** isSessionOrdered's answer for the last type asked (a batch usually repeats one type). */
+  private orderedType: string | undefined
+  private orderedAnswer = false
 
   constructor(options: ConsumerEngineOptions) {
     // Checked before super() reads or creates the durable consumer: a bad filter creates none.
@@ -102,7 +107,9 @@ export class ConsumerEngine extends ConsumerProgress {
           // The log skips what the filter does not match (its type index), so a consumer of a
           // few types does not read every event (decision 1624).
           const { records, through } = this.log.readMatching(this.cursor, want, this.config.filter)
-          for (const record of records) if (!this.acked.has(record.seq)) this.admit(record, false)
+          // Acks above the floor exist only after a resume or out-of-order completions.
+          if (this.acked.size === 0) for (const record of records) this.admit(record, false)
+          else for (const record of records) if (!this.acked.has(record.seq)) this.admit(record, false)
           this.cursor = Math.max(this.cursor, through)
           if (records.length < want) break
           continue
@@ -123,8 +130,8 @@ export class ConsumerEngine extends ConsumerProgress {
   }
 
   private admit(record: StoredRecord, redo: boolean): void {
-    const saved = this.savedAttempts.get(record.seq)
-    const ordered = !redo && record.sessionId !== undefined && this.config.isSessionOrdered(record.type)
+    const saved = this.savedAttempts.size === 0 ? undefined : this.savedAttempts.get(record.seq)
+    const ordered = !redo && record.sessionId !== undefined && this.isSessionOrdered(record.type)
     const entry: Entry = {
       seq: record.seq,
       record,
@@ -152,6 +159,14 @@ export class ConsumerEngine extends ConsumerProgress {
     this.ready.push(entry)
   }
 
+  private isSessionOrdered(type: string): boolean {
+    if (type !== this.orderedType) {
+      this.orderedAnswer = this.config.isSessionOrdered(type)
+      this.orderedType = type
+    }
+    return this.orderedAnswer
+  }
+
   private drainReady(): void {
     // Synchronous handlers complete inside dispatch, and complete() drains: the outer loop goes on
     // instead, so a long ready list does not become a deep recursion.
@@ -161,6 +176,13 @@ export class ConsumerEngine extends ConsumerProgress {
       this.drainLoop()
     } finally {
       this.draining = false
+    }
+    // Once per drain rather than per completed entry (decision 2073): the floor past what the
+    // filter skipped, and a pump for the room the completions made.
+    if (this.completedInDrain) {
+      this.completedInDrain = false
+      this.advanceFloor()
+      this.schedulePump()
     }
   }
 
@@ -263,10 +285,7 @@ export class ConsumerEngine extends ConsumerProgress {
       this.redo.delete(entry.seq)
     } else {
       this.pending.delete(entry.seq)
-      this.acked.add(entry.seq)
-      this.dirtyAcks.push(entry.seq)
-      this.dirtyAttempts.delete(entry.seq)
-      this.savedAttempts.delete(entry.seq)
+      this.acknowledge(entry.seq)
     }
     if (entry.sessionKey !== undefined) {
       const queue = this.sessions.get(entry.sessionKey)
@@ -279,6 +298,12 @@ export class ConsumerEngine extends ConsumerProgress {
           this.ready.push(next)
         }
       }
+    }
+    if (this.draining) {
+      // Inside drainReady's loop (a synchronous handler): it goes on to the next entry and then
+      // moves the floor and schedules the pump once for all.
+      this.completedInDrain = true
+      return
     }
     this.advanceFloor()
     this.scheduleFlush()

@@ -91,11 +91,30 @@ export abstract class ConsumerProgress {
     this.scheduleFlush()
   }
 
+  /**
+   * Records the ack of a delivered event (not a redo) that has left `pending`. The floor's own
+   * event (the lowest pending one: in-order, synchronous handlers ack nothing else) moves the
+   * floor by one instead of going through the acked set (decision 2073); advanceFloor() then
+   * moves it past the skipped seqs that follow.
+   */
+  protected acknowledge(seq: number): void {
+    if (seq === this.floor + 1) {
+      // Every pending seq is above the floor and every acked one above seq: none is passed.
+      this.floor = seq
+      this.floorDirty = true
+    } else {
+      this.acked.add(seq)
+      this.dirtyAcks.push(seq)
+    }
+    if (this.dirtyAttempts.size > 0) this.dirtyAttempts.delete(seq)
+    if (this.savedAttempts.size > 0) this.savedAttempts.delete(seq)
+    this.scheduleFlush()
+  }
+
   protected advanceFloor(): void {
-    const first = this.pending.keys().next()
-    const floor = first.done ? this.cursor : first.value - 1
+    const floor = this.pending.size === 0 ? this.cursor : this.pending.keys().next().value! - 1
     if (floor <= this.floor) return
-    for (const seq of this.acked) if (seq <= floor) this.acked.delete(seq)
+    if (this.acked.size > 0) for (const seq of this.acked) if (seq <= floor) this.acked.delete(seq)
     this.floor = floor
     this.floorDirty = true
     this.scheduleFlush()

@@ -69,3 +69,39 @@ for (const recentEvents of [0, 4096]) {
     }
   })
 }
+
+test('a consumer woken by a commit reads its records as committed, without decoding them (decision 2074)', async (t) => {
+  const store = await filled(t, 4096)
+  // The 3000 events went in one commit: more than the 16 kept otherwise, fewer than 1024.
+  const first = store.reader.readMatching!(2000, 1000, 'ui.>').records
+  const second = store.reader.readMatching!(2000, 1000, 'ui.>').records
+  assert.ok(first.length > 100)
+  assert.ok(
+    first.every((record, index) => record === second[index]),
+    'the same record objects on every read',
+  )
+  // After the next commit they are bytes again, read back as new records with the same text.
+  await store.append([
+    {
+      envelope: {
+        id: 'e-next',
+        type: 'chat.query',
+        version: 1,
+        ts: new Date().toISOString(),
+        source: 'kernel',
+        severity: 'info',
+        traceId: 'e-next',
+        tenant: 'default',
+        payload: {},
+      },
+      dedupeKeys: [],
+    },
+  ])
+  const third = store.reader.readMatching!(2000, 1000, 'ui.>').records
+  assert.deepEqual(
+    third.map((record) => record.body),
+    first.map((record) => record.body),
+  )
+  // Only the newest 16 of the log (DEFAULT_RECENT_TEXT_RECORDS) are still the committed objects.
+  assert.ok(third.every((record, index) => (record === first[index]) === record.seq > 3001 - 16))
+})

@@ -199,7 +199,7 @@ export class EventWriter {
       }
       return
     }
-    for (const record of committed) this.recent.add(record)
+    if (committed.length > 0) this.recent.addCommit(committed)
     for (const [job, outcomes] of results) job.resolve(outcomes)
   }
 

@@ -39,6 +39,13 @@ export function makeRecord(
 
 /** Records at the cache's new end kept as committed (their objects and text shared by every reader). */
 export const DEFAULT_RECENT_TEXT_RECORDS = 16
+/**
+ * Of the last commit (addCommit), at most this many records, and this many characters of their
+ * text, also stay objects until the next commit: the consumers that commit wakes read them
+ * without decoding (decision 2074).
+ */
+export const DEFAULT_RECENT_COMMIT_RECORDS = 1024
+export const DEFAULT_RECENT_COMMIT_CHARS = 1024 * 1024
 /** Bytes of stored JSON the older records keep, in one buffer outside the JavaScript heap. */
 export const DEFAULT_RECENT_EVENT_BYTES = 8 * 1024 * 1024
 
@@ -52,6 +59,10 @@ export const DEFAULT_RECENT_EVENT_BYTES = 8 * 1024 * 1024
  * decoded again when read: thousands of records with their own strings outlived every young
  * collection and were promoted, which made each scavenge of a chat turn copy them (decision 2067).
  * A record whose bytes the ring overwrote leaves the cache (readers then ask the database).
+ *
+ * The records of the last commit stay objects until the next one (within DEFAULT_RECENT_COMMIT_*),
+ * so the consumers it woke read them as they are, and runs of one type are kept, so a consumer
+ * whose filter does not take a run's type passes it with one check (decision 2074).
  */
 export class RecentEvents {
   private readonly slots: number
@@ -69,11 +80,19 @@ export class RecentEvents {
   private count = 0
   private firstSeq = 0
   private asRecords = 0
+  /** Records at the new end that addCommit keeps as objects beyond textRecords, until the next commit. */
+  private commitKept = 0
+  /** Runs of one type, oldest first from runHead: the seq each starts at and its type. */
+  private runSeqs: number[] = []
+  private runTypes: string[] = []
+  private runHead = 0
 
   constructor(
     capacity: number,
     private readonly textRecords = DEFAULT_RECENT_TEXT_RECORDS,
     private readonly byteCapacity = DEFAULT_RECENT_EVENT_BYTES,
+    private readonly commitRecords = DEFAULT_RECENT_COMMIT_RECORDS,
+    private readonly commitChars = DEFAULT_RECENT_COMMIT_CHARS,
   ) {
     this.slots = capacity * 2
     this.records = new Array(this.slots).fill(undefined)
@@ -84,14 +103,29 @@ export class RecentEvents {
   }
 
   add(record: SqliteRecord): void {
-    if (this.slots === 0) return
-    if (this.count > 0 && this.firstSeq + this.count !== record.seq) this.clear()
-    if (this.count === this.slots) this.dropOldest()
-    if (this.count === 0) this.firstSeq = record.seq
-    this.records[(this.head + this.count) % this.slots] = record
-    this.count++
-    this.asRecords++
-    while (this.asRecords > this.textRecords && this.count > 0) this.toBytes(this.count - this.asRecords)
+    this.commitKept = 0
+    this.push(record)
+    this.trimRecords()
+  }
+
+  /**
+   * One commit's records, in seq order. What the previous commit kept as objects goes to bytes
+   * first; these stay objects (up to commitRecords and commitChars, the newest) until the next
+   * commit or add.
+   */
+  addCommit(records: readonly SqliteRecord[]): void {
+    this.commitKept = 0
+    this.trimRecords()
+    let chars = 0
+    let kept = 0
+    for (let index = records.length - 1; index >= 0 && kept < this.commitRecords; index--) {
+      chars += records[index]!.body.length
+      if (chars > this.commitChars) break
+      kept++
+    }
+    for (const record of records) this.push(record)
+    this.commitKept = Math.max(0, Math.min(kept, this.count) - this.textRecords)
+    this.trimRecords()
   }
 
   clear(): void {
@@ -99,6 +133,30 @@ export class RecentEvents {
     this.head = 0
     this.count = 0
     this.asRecords = 0
+    this.commitKept = 0
+    this.runSeqs = []
+    this.runTypes = []
+    this.runHead = 0
+  }
+
+  private push(record: SqliteRecord): void {
+    if (this.slots === 0) return
+    if (this.count > 0 && this.firstSeq + this.count !== record.seq) this.clear()
+    if (this.count === this.slots) this.dropOldest()
+    if (this.count === 0) this.firstSeq = record.seq
+    this.records[(this.head + this.count) % this.slots] = record
+    this.count++
+    this.asRecords++
+    if (this.runSeqs.length === this.runHead || this.runTypes[this.runTypes.length - 1] !== record.type) {
+      this.runSeqs.push(record.seq)
+      this.runTypes.push(record.type)
+    }
+  }
+
+  /** Moves the oldest records still kept whole to bytes, beyond textRecords and what the last commit keeps. */
+  private trimRecords(): void {
+    while (this.asRecords > this.textRecords + this.commitKept && this.count > 0)
+      this.toBytes(this.count - this.asRecords)
   }
 
   /** Records after afterSeq when this cache covers them, else undefined (ask the database). */
@@ -122,10 +180,21 @@ export class RecentEvents {
   ): { records: SqliteRecord[]; through: number } | undefined {
     if (this.count === 0 || afterSeq + 1 < this.firstSeq) return undefined
     const found: SqliteRecord[] = []
+    const end = this.firstSeq + this.count
+    let seq = afterSeq + 1
     let through = afterSeq
-    for (let index = Math.max(0, afterSeq + 1 - this.firstSeq); index < this.count; index++) {
-      through = this.firstSeq + index
-      if (matches(this.typeAt(index)) && found.push(this.recordAt(index)) >= limit) break
+    // Run by run: a type the filter does not take is passed whole, with one check.
+    for (let run = this.runOf(seq); seq < end; run++) {
+      const runEnd = run + 1 < this.runSeqs.length ? this.runSeqs[run + 1]! : end
+      if (!matches(this.runTypes[run]!)) {
+        seq = runEnd
+        through = runEnd - 1
+        continue
+      }
+      for (; seq < runEnd; seq++) {
+        through = seq
+        if (found.push(this.recordAt(seq - this.firstSeq)) >= limit) return { records: found, through }
+      }
     }
     return { records: found, through }
   }
@@ -139,9 +208,16 @@ export class RecentEvents {
     return this.count === 0 ? 0 : this.firstSeq + this.count - 1
   }
 
-  private typeAt(index: number): string {
-    const slot = (this.head + index) % this.slots
-    return this.records[slot]?.type ?? this.types[slot]!
+  /** The run that holds seq (one the cache holds): the last one starting at or before it. */
+  private runOf(seq: number): number {
+    let low = this.runHead
+    let high = this.runSeqs.length - 1
+    while (low < high) {
+      const middle = (low + high + 1) >> 1
+      if (this.runSeqs[middle]! <= seq) low = middle
+      else high = middle - 1
+    }
+    return low
   }
 
   /** The record at position index (0: the oldest): the kept one, or a new one from its bytes. */
@@ -191,6 +267,20 @@ export class RecentEvents {
     this.head = (this.head + 1) % this.slots
     this.firstSeq++
     this.count--
+    if (this.count === 0) {
+      this.runSeqs = []
+      this.runTypes = []
+      this.runHead = 0
+      return
+    }
+    // The oldest run starts at the new first seq at the latest.
+    while (this.runHead + 1 < this.runSeqs.length && this.runSeqs[this.runHead + 1]! <= this.firstSeq)
+      this.runHead++
+    if (this.runHead > 1024 && this.runHead * 2 > this.runSeqs.length) {
+      this.runSeqs = this.runSeqs.slice(this.runHead)
+      this.runTypes = this.runTypes.slice(this.runHead)
+      this.runHead = 0
+    }
   }
 
   private forget(slot: number): void {

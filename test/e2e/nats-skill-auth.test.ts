@@ -44,7 +44,6 @@ for (const language of ['typescript', 'python'] as HostLanguage[]) {
           `authorization { users: [ { user: hub, password: ${SECRETS.hub} }, { user: host, password: ${SECRETS.host} } ] }`,
         ].join('\n'),
       })
-      t.after(() => nats.dispose())
       const url = `tls://127.0.0.1:${nats.ports.client}`
       const subject = `localhub.test.frames.auth_${language}`
       const hub = await openNatsSkillHub(
@@ -60,6 +59,9 @@ for (const language of ['typescript', 'python'] as HostLanguage[]) {
           },
         },
       )
+      // After the hub's own t.after, which runs first: the hub closes while its server still runs
+      // (closing after it, the hub would wait out a drain to a dead server).
+      t.after(() => nats.dispose())
       const start = { natsUrl: url, subject, skillId: 'skill.secured' }
       const tls = ['--nats-ca', certificates.caFile, '--nats-user', 'host']
       const wrong = startNatsHost(t, language, {
@@ -89,7 +91,6 @@ for (const language of ['typescript', 'python'] as HostLanguage[]) {
         name: `token-${language}`,
         extra: 'authorization { token: "tk-3" }',
       })
-      t.after(() => nats.dispose())
       const subject = `localhub.test.frames.token_${language}`
       const hub = await openNatsSkillHub(
         t,
@@ -98,6 +99,9 @@ for (const language of ['typescript', 'python'] as HostLanguage[]) {
         '      - { emit: "turn.end" }',
         { env: { LOCALHUB_SKILL_NATS_TOKEN: 'tk-3' } },
       )
+      // After the hub's own t.after, which runs first: the hub closes while its server still runs
+      // (closing after it, the hub would wait out a drain to a dead server).
+      t.after(() => nats.dispose())
       const host = startNatsHost(t, language, {
         natsUrl: nats.url,
         subject,

@@ -32,7 +32,6 @@ for (const language of ['typescript', 'python'] as HostLanguage[]) {
   describe(`a ${language} skill host over NATS resumes after its connection drops`, () => {
     test('calls in flight and calls made while it was away complete once; no new session', async (t) => {
       const nats = await startNatsServer({ name: `resume-${language}` })
-      t.after(() => nats.dispose())
       const proxy = await startCuttableProxy(nats.ports.client)
       t.after(() => proxy.close())
       const subject = `localhub.test.frames.resume_${language}`
@@ -43,6 +42,9 @@ for (const language of ['typescript', 'python'] as HostLanguage[]) {
         '      - { emit: "turn.end" }',
         { heartbeatMs: HEARTBEAT_MS },
       )
+      // After the hub's own t.after, which runs first: the hub closes while its server still runs
+      // (closing after it, the hub would wait out a drain to a dead server).
+      t.after(() => nats.dispose())
       const host = startNatsHost(t, language, {
         natsUrl: `nats://127.0.0.1:${proxy.port}`,
         subject,

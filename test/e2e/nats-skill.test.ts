@@ -3,10 +3,10 @@
 // publishes as itself; killed -9 mid-call (the TypeScript and the Python host alike) it fails the
 // call with E_DEPENDENCY_UNAVAILABLE, and a new host process re-attaches; the newest session wins.
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import { exited, runToEnd } from '../kit/child-process.ts'
 import { callHub, type TestContextLike } from '../kit/manifest-hub.ts'
-import { freePort, startNatsServer } from '../kit/nats-server.ts'
+import { freePort, type NatsServerHandle, startNatsServer } from '../kit/nats-server.ts'
 import {
   chatOnce as chat,
   TS_ECHO as ECHO,
@@ -31,9 +31,15 @@ function startHost(
 }
 
 describe('transport: nats skill hosts', () => {
+  // One nats-server for the file: each test has subjects of its own, so the tests stay apart. Its
+  // hubs close (their t.after) while it still runs, instead of waiting out a drain to a dead server.
+  let nats: NatsServerHandle
+  before(async () => {
+    nats = await startNatsServer({ name: 'skills' })
+  })
+  after(() => nats?.dispose())
+
   test('a host attached over NATS serves a tool call in a hub turn and publishes as itself', async (t) => {
-    const nats = await startNatsServer({ name: 'skills' })
-    t.after(() => nats.dispose())
     const subject = 'localhub.test.frames.skill_remote'
     const hub = await hubWith(
       t,
@@ -69,8 +75,6 @@ describe('transport: nats skill hosts', () => {
 
   for (const language of ['typescript', 'python'] as HostLanguage[]) {
     test(`${language} host: kill -9 mid-call fails the call with E_DEPENDENCY_UNAVAILABLE; a new host re-attaches and serves`, async (t) => {
-      const nats = await startNatsServer({ name: `skills-kill-${language}` })
-      t.after(() => nats.dispose())
       const subject = `localhub.test.frames.skill_slow_${language}`
       const hub = await hubWith(
         t,
@@ -117,8 +121,6 @@ describe('transport: nats skill hosts', () => {
     })
 
     test(`${language} host: the newest session wins: the replaced host is told its stream ended and exits 0`, async (t) => {
-      const nats = await startNatsServer({ name: `skills-twice-${language}` })
-      t.after(() => nats.dispose())
       const subject = `localhub.test.frames.skill_twice_${language}`
       const hub = await hubWith(
         t,
@@ -138,8 +140,6 @@ describe('transport: nats skill hosts', () => {
   }
 
   test('config.tools on a NATS skill: tiers per tool, off refused; a tool the host lacks makes the skill unavailable', async (t) => {
-    const nats = await startNatsServer({ name: 'skills-tiers' })
-    t.after(() => nats.dispose())
     const tiers = (tools: string) =>
       `    capabilityTier: write_local_confirm\n    auditLedger: true\n    config: { tools: ${tools} }\n`
     const hub = await hubWith(

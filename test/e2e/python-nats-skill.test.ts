@@ -23,7 +23,6 @@ function startPythonHost(t: TestContextLike, natsUrl: string, subject: string, s
 describe('transport: nats with the Python skill host', () => {
   test('the Python host attached over NATS serves a tool call in a hub turn', async (t) => {
     const nats = await startNatsServer({ name: 'python-skills' })
-    t.after(() => nats.dispose())
     const subject = 'localhub.test.frames.python_echo'
     const hub = await hubWith(
       t,
@@ -31,6 +30,9 @@ describe('transport: nats with the Python skill host', () => {
       natsSkill('skill.python.remote', subject),
       `      - { call: "skill.python.remote", mode: "echo" }\n      - { emit: "turn.end" }`,
     )
+    // After the hub's own t.after, which runs first: the hub closes while its server still runs
+    // (closing after it, the hub would wait out a drain to a dead server).
+    t.after(() => nats.dispose())
     assert.equal((await skillStatus(hub, 'skill.python.remote'))?.status, 'degraded', 'no host yet')
     const host = startPythonHost(t, nats.url, subject, 'skill.python.remote')
     await ready(hub, 'skill.python.remote', host.stderr)

@@ -12,6 +12,11 @@ import { callHub, schedulerManifest } from '../kit/manifest-hub.ts'
 import { waitForAsync } from '../kit/wait-for.ts'
 
 const MANIFEST = schedulerManifest({ id: 'registry-dashboard', name: 'registry' })
+/**
+ * The lease of the agent that never heartbeats, in milliseconds: long enough for its row to be read
+ * as "up" first (that takes well under a second), short because the test waits for all of it.
+ */
+const BROWSER_LEASE_MS = 4000
 
 // Answers are arbitrary JSON read field by field.
 // biome-ignore lint/suspicious/noExplicitAny: see above
@@ -50,12 +55,13 @@ describe('the Registry view in Chromium', {
       telemetry: { load: 0.42, rttMs: { hub: 12 } },
     })
     assert.equal(member.status, 200)
-    // The browser agent's lease is short and it never heartbeats: it runs out during the test.
+    // The browser agent's lease is short and it never heartbeats: it runs out during the test (its
+    // row is read first, while the lease runs; the test then waits for the rest of it).
     const browserAgent = await callHub<Json>(hub, 'POST', '/registry/announce', {
       agent: 'agent://browser/b1',
       kind: 'browser',
       capabilities: [{ id: 'capability://ui.render.video', prio: 95, inputs: ['hls', 'mp4'] }],
-      availability: { status: 'up', ttlMs: 8000 },
+      availability: { status: 'up', ttlMs: BROWSER_LEASE_MS },
     })
     assert.equal(browserAgent.status, 200)
     const beat = await callHub<Json>(hub, 'POST', '/registry/heartbeat', {
@@ -71,6 +77,8 @@ describe('the Registry view in Chromium', {
     await waitForAsync(async () => (await rows.count()) === 2, 'two agent rows')
     const tv = page.locator('[data-agent="agent://member/tv"]')
     const b1 = page.locator('[data-agent="agent://browser/b1"]')
+    assert.equal(await b1.locator('td').nth(0).textContent(), 'browser')
+    assert.equal(await b1.locator('[data-testid="agent-status"]').textContent(), 'up')
     assert.equal(await tv.locator('td').nth(0).textContent(), 'member')
     assert.equal(await tv.locator('[data-testid="agent-status"]').textContent(), 'up')
     assert.match((await tv.locator('[data-testid="agent-lease"]').textContent()) ?? '', /^\d+ s left$/)
@@ -81,8 +89,6 @@ describe('the Registry view in Chromium', {
       (await probe.textContent()) ?? '',
       /media\.playback prio 80 · out hls · probe failed in 31 ms/,
     )
-    assert.equal(await b1.locator('td').nth(0).textContent(), 'browser')
-    assert.equal(await b1.locator('[data-testid="agent-status"]').textContent(), 'up')
     await screenshot(page, 'registry-two-agents')
 
     // No heartbeat: the hub's sweep publishes registry.lease.expired; the view reloads on that event

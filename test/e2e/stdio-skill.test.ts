@@ -303,7 +303,7 @@ describe('backpressure from a stdio host', () => {
   test('a host that asks to pause: the hub holds its next call until the host says resume', async (t) => {
     const hub = await hubWith(
       t,
-      stdioSkill('skill.fixture', FIXTURE, '    config: { arguments: { ms: 1500 } }\n'),
+      stdioSkill('skill.fixture', FIXTURE, '    config: { arguments: { ms: 600 } }\n'),
       `      - { call: "skill.fixture", mode: "pause" }
       - { call: "skill.fixture", mode: "echo" }
       - { call: "skill.fixture", mode: "received" }

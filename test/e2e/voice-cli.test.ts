@@ -12,7 +12,7 @@ import type { RunningHub } from '../../src/kernel/index.ts'
 import { type FakeOllamaServer, type ScriptRequest, startOllamaServer } from '../kit/llm-servers/index.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { convertAudio, readWave, speakToWave, transcribe } from '../kit/voice-client.ts'
-import { openVoiceHub } from '../kit/voice-hub.ts'
+import { openVoiceHub, UNPACED_TTS_CONFIG } from '../kit/voice-hub.ts'
 
 const QUESTION = 'tell me a joke about the weather'
 const ANSWER = 'The weather is sunny.'
@@ -71,7 +71,8 @@ describe('localhub voice', { timeout: 180_000 }, () => {
     questionPath = join(temp.path, 'question.wav')
     question = speakToWave(QUESTION, questionPath)
     ollama = await startOllamaServer({ reply })
-    hub = await openVoiceHub(temp.path, ollama.url)
+    // The CLI writes the answer's audio to a file, nothing plays it: it need not come at playback pace.
+    hub = await openVoiceHub(temp.path, ollama.url, undefined, UNPACED_TTS_CONFIG)
   })
   after(async () => {
     await hub?.close()

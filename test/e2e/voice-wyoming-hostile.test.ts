@@ -2,15 +2,23 @@
 // connection; a refused event answers `error` and the connection stays usable; a satellite that
 // goes away mid-turn cancels its turn; none of it stops the server.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Envelope } from '../../src/contracts/index.ts'
-import type { RunningHub } from '../../src/kernel/index.ts'
+import { DEFAULT_WYOMING_PARTIAL_EVENT_MS, type RunningHub } from '../../src/kernel/index.ts'
+import { REPO_ROOT } from '../kit/child-process.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { openWyomingHub } from '../kit/wyoming-hub.ts'
 import { WyomingSatellite } from '../kit/wyoming-satellite.ts'
 
 const FORMAT = { rate: 16_000, width: 2, channels: 1 }
+/**
+ * The hub's limit for an event whose announced bytes stop coming, instead of the product's 5 s
+ * (decision 2070): the timeout test waits it out in full.
+ */
+const TEST_PARTIAL_EVENT_MS = 1_000
 
 /** 100 ms of a 300 Hz tone, 16 kHz pcm16. */
 function tone(): Buffer {
@@ -29,7 +37,9 @@ describe('the Wyoming server under bad input', { timeout: 120_000 }, () => {
 
   before(async () => {
     ollama = await startOllamaServer({ reply: () => 'Fine.' })
-    hub = await openWyomingHub(temp.path, ollama.url)
+    hub = await openWyomingHub(temp.path, ollama.url, undefined, undefined, {
+      wyomingPartialEventMs: TEST_PARTIAL_EVENT_MS,
+    })
     for (const type of ['turn.start', 'error.raised'])
       await hub.bus.subscribe(type, (event) => {
         seen.push(event)
@@ -128,8 +138,30 @@ describe('the Wyoming server under bad input', { timeout: 120_000 }, () => {
     satellite.sendRaw(`${JSON.stringify({ type: 'audio-chunk', data: FORMAT, payload_length: 3_200 })}\nab`)
     const error = await satellite.next((event) => event.type === 'error', 'the timeout', 0, 10_000)
     assert.equal(error.data.code, 'E_TIMEOUT')
-    assert.match(String(error.data.text), /stayed incomplete/)
+    assert.match(String(error.data.text), new RegExp(`stayed incomplete for ${TEST_PARTIAL_EVENT_MS} ms`))
     await satellite.whenClosed(5_000)
+  })
+
+  test('the default is the 5 s docs/voice.md promises; a wyomingPartialEventMs out of range refuses the start', async () => {
+    // The timeout test above runs with a shorter limit; this pins the product's.
+    assert.equal(DEFAULT_WYOMING_PARTIAL_EVENT_MS, 5_000)
+    const voiceDoc = readFileSync(join(REPO_ROOT, 'docs', 'voice.md'), 'utf8')
+    assert.match(voiceDoc, /an event whose announced bytes stop coming for 5 s \| `error` E_TIMEOUT, close/)
+    const other = makeTempDir('localhub-wyoming-partial-')
+    try {
+      for (const wyomingPartialEventMs of [0, 99, 250.5, 60_001, Number.NaN]) {
+        await assert.rejects(
+          openWyomingHub(other.path, ollama.url, undefined, undefined, { wyomingPartialEventMs }),
+          (error: Error & { code?: string }) => {
+            assert.equal(error.code, 'E_VALIDATION', String(wyomingPartialEventMs))
+            assert.match(error.message, /wyomingPartialEventMs must be an integer from 100 to 60000/)
+            return true
+          },
+        )
+      }
+    } finally {
+      other.remove()
+    }
   })
 
   test('refused events answer error and the connection stays usable', async (t) => {

@@ -10,11 +10,13 @@ import type { RunningHub } from '../../src/kernel/index.ts'
 import { type FakeOllamaServer, startOllamaServer } from '../kit/llm-servers/index.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { VoiceClient } from '../kit/voice-client.ts'
+import { UNPACED_TTS_CONFIG } from '../kit/voice-hub.ts'
 import { silence, speak16k } from '../kit/wake-corpus.ts'
 import { openWakeHub } from '../kit/wake-hub.ts'
 
 const CHUNK_BYTES = 3200 // 100 ms of 16 kHz pcm16
-const SPEED = 4 // times real time
+/** Times real time: the spotter counts audio by its samples, so only the test's wait depends on it. */
+const SPEED = 8
 
 function words(text: unknown): string[] {
   return (
@@ -33,8 +35,11 @@ async function stream(client: VoiceClient, pcm: Buffer, until?: () => boolean): 
   }
 }
 
-/** Silence, 100 ms at a time, until `done` holds (Talk mode waits for the answer to end). */
-async function silenceUntil(client: VoiceClient, done: () => boolean, limitMs = 60_000): Promise<void> {
+/**
+ * Silence, 100 ms at a time, until `done` holds (Talk mode waits for the answer to end); `limitMs` is
+ * audio: 120 s of it is 15 s of streaming at SPEED 8.
+ */
+async function silenceUntil(client: VoiceClient, done: () => boolean, limitMs = 120_000): Promise<void> {
   const chunk = silence(100)
   for (let sent = 0; !done(); sent += 100) {
     if (sent > limitMs) throw new Error('gave up waiting while streaming silence')
@@ -80,11 +85,18 @@ describe('hands-free: wake word and Talk mode over /ws/voice/listen', { timeout:
         return 'Here you are.'
       },
     })
-    hub = await openWakeHub(temp.path, ollama.url, {
-      mode: 'wake_word',
-      phrases: [{ phrase: 'hey jarvis', threshold: 1e-20 }],
-      talkSilenceMs: 8000,
-    })
+    // No test here plays or interrupts the answer: its audio need not take as long as it would play.
+    hub = await openWakeHub(
+      temp.path,
+      ollama.url,
+      {
+        mode: 'wake_word',
+        phrases: [{ phrase: 'hey jarvis', threshold: 1e-20 }],
+        talkSilenceMs: 8000,
+      },
+      undefined,
+      UNPACED_TTS_CONFIG,
+    )
   })
   after(async () => {
     await hub?.close()

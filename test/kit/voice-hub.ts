@@ -15,6 +15,17 @@ const VOICE_SKILLS = new Set([
   'skill.rag',
 ])
 
+/**
+ * full.yaml's TTS configuration with `pacing: false`: the answer's audio goes out as fast as flite
+ * speaks it and the turn ends then, instead of lasting as long as the answer plays. For tests that
+ * neither play the answer nor interrupt it (barge-in needs the paced answer still playing).
+ */
+export const UNPACED_TTS_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
+  engine: 'flite',
+  voicePreset: 'slt',
+  pacing: false,
+})
+
 /** full.yaml's voice pipeline with the model at `llmBaseUrl` (Ollama protocol, model `tiny`). */
 export function voiceManifestText(
   llmBaseUrl: string,

@@ -15,10 +15,12 @@ export async function openWakeHub(
   },
   /** kernel.api.wyoming, when the hub should serve or dial Wyoming satellites too. */
   wyoming?: Record<string, unknown>,
+  /** The TTS skill's whole config instead of full.yaml's (UNPACED_TTS_CONFIG, say). */
+  ttsConfig?: Record<string, unknown>,
 ): Promise<RunningHub> {
   const workspace = join(folder, 'workspace')
   mkdirSync(workspace, { recursive: true })
-  const manifest = parse(voiceManifestText(llmUrl, workspace)) as {
+  const manifest = parse(voiceManifestText(llmUrl, workspace, undefined, ttsConfig)) as {
     skills: Record<string, unknown>[]
     kernel: { api?: Record<string, unknown> }
   }

@@ -4,8 +4,12 @@ import { silence, speak16k } from './wake-corpus.ts'
 import type { WyomingSatellite } from './wyoming-satellite.ts'
 
 export const CHUNK_MS = 100
-/** Times real time. */
-export const SPEED = 4
+/**
+ * Times real time. The spotter and the endpointer count audio by its samples, not by the clock, so a
+ * faster stream changes only how long a test waits for it (16 kHz pcm16 at 8x is 256 KB/s, half the
+ * listen entry's 512 KiB/s limit).
+ */
+export const SPEED = 8
 export const FORMAT = { rate: 16_000, width: 2, channels: 1 }
 /** Words spoken before the wake phrase: a turn must not hear them. */
 export const BEFORE_WORDS = ['plants', 'water', 'remember', 'leave']
@@ -35,7 +39,8 @@ export async function stream(satellite: WyomingSatellite, pcm: Buffer, startMs =
 export async function streamSilenceUntil(
   satellite: WyomingSatellite,
   done: () => boolean,
-  limitMs = 90_000,
+  /** In audio milliseconds: 180 s of audio is 22.5 s of streaming at SPEED 8. */
+  limitMs = 180_000,
 ): Promise<void> {
   for (let sent = 0; !done(); sent += CHUNK_MS) {
     if (sent > limitMs) throw new Error('gave up streaming silence')

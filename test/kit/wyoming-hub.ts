@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse, stringify } from 'yaml'
-import { openHub, type RunningHub } from '../../src/kernel/index.ts'
+import { type HubOptions, openHub, type RunningHub } from '../../src/kernel/index.ts'
 import { voiceManifestText } from './voice-hub.ts'
 
 export async function openWyomingHub(
@@ -11,6 +11,8 @@ export async function openWyomingHub(
   llmBaseUrl: string,
   section: Record<string, unknown> = { port: 0 },
   ttsConfig?: Record<string, unknown>,
+  /** More of the hub's options (wyomingPartialEventMs, say). */
+  hubOptions: Pick<HubOptions, 'wyomingPartialEventMs'> = {},
 ): Promise<RunningHub & { wyoming: { host: string; port: number } }> {
   const workspace = join(folder, 'workspace')
   mkdirSync(workspace, { recursive: true })
@@ -26,6 +28,7 @@ export async function openWyomingHub(
     port: 0,
     transport: 'memory',
     logger: false,
+    ...hubOptions,
   })
   if (hub.wyoming === undefined) {
     await hub.close()

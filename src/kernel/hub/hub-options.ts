@@ -34,6 +34,12 @@ export interface HubOptions {
    * do not wait out the product's limit; an integer from MIN_VOICE_IDLE_MS to MAX_VOICE_IDLE_MS.
    */
   voiceIdleMs?: number
+  /**
+   * How long a Wyoming event whose announced bytes stop coming may stay incomplete before its
+   * connection closes with E_TIMEOUT: DEFAULT_WYOMING_PARTIAL_EVENT_MS (5 s, docs/voice.md) when
+   * absent. Tests shorten it as they do voiceIdleMs; an integer from 100 to 60 000 ms.
+   */
+  wyomingPartialEventMs?: number
   /** Where skills' log lines go (the serve command prints them); dropped when absent. */
   skillLog?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void
   /** Logs go here as pino JSON lines; false for none. */

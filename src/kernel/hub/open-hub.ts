@@ -56,6 +56,7 @@ import { createToolService, toolPortOf } from './tool-service.ts'
 import { checkVoiceIdleMs } from './voice-entry.ts'
 import { publishVoiceModeChanges } from './voice-hands-free-events.ts'
 import { voiceListenRoutes } from './voice-listen-route.ts'
+import { checkWyomingPartialEventMs } from './voice-wyoming-connection-options.ts'
 import type { SatelliteDialState } from './voice-wyoming-dialer.ts'
 import { type RunningWyomingServer, startManifestWyomingServer } from './voice-wyoming-server.ts'
 import { withDataDirRoots } from './workspace-roots.ts'
@@ -124,6 +125,10 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
   const startedAt = Date.now()
   // A bad option refuses the start before anything is opened.
   const voiceIdleMs = options.voiceIdleMs === undefined ? undefined : checkVoiceIdleMs(options.voiceIdleMs)
+  const wyomingPartialEventMs =
+    options.wyomingPartialEventMs === undefined
+      ? undefined
+      : checkWyomingPartialEventMs(options.wyomingPartialEventMs)
   const env = options.env ?? process.env
   const dataDir = resolve(options.dataDir ?? defaultDataDir(env))
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
@@ -339,6 +344,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
     const wyoming = await startManifestWyomingServer(runner, manifest, HUB_VERSION, {
       bus,
       ...(handsFree === undefined ? {} : { handsFree }),
+      ...(wyomingPartialEventMs === undefined ? {} : { partialEventMs: wyomingPartialEventMs }),
       onDial: {
         onDisconnect: (name, reason, retryInMs) =>
           skillLogger.warn('Wyoming satellite unreachable', { satellite: name, reason, retryInMs }),

@@ -1,4 +1,5 @@
 import type { Bus } from '../../bus/index.ts'
+import { HubError } from '../../contracts/index.ts'
 import type { HandsFreeService } from '../../wake-word/index.ts'
 import type { VoiceSessionOptions } from './voice-session.ts'
 import type { WyomingEndStage } from './voice-wyoming-answer-audio.ts'
@@ -15,6 +16,9 @@ export const DEFAULT_WYOMING_SERVER_MAX_HEADER_BYTES = 16 * 1024
 export const MAX_QUEUED_EVENTS = 64
 /** A started event whose bytes stop coming for this long closes the connection (payload_length lied). */
 export const DEFAULT_WYOMING_PARTIAL_EVENT_MS = 5_000
+/** Bounds of HubOptions.wyomingPartialEventMs: under 100 ms a busy event loop alone would close satellites. */
+export const MIN_WYOMING_PARTIAL_EVENT_MS = 100
+export const MAX_WYOMING_PARTIAL_EVENT_MS = 60_000
 /** After a broken stream, how long the satellite has to read the error before the socket is destroyed. */
 export const CLOSE_GRACE_MS = 1_000
 
@@ -41,4 +45,21 @@ export interface WyomingConnectionOptions
   sourceName?: string
   /** Shared by the hub's satellites: wake streams (decoders) at once. */
   wakeBudget?: WakeStreamBudget
+  /** How long an event may stay incomplete (default DEFAULT_WYOMING_PARTIAL_EVENT_MS). */
+  partialEventMs?: number
+}
+
+/** The partial-event limit a hub was given (HubOptions.wyomingPartialEventMs), checked before it opens. */
+export function checkWyomingPartialEventMs(value: unknown): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < MIN_WYOMING_PARTIAL_EVENT_MS ||
+    value > MAX_WYOMING_PARTIAL_EVENT_MS
+  )
+    throw new HubError(
+      'E_VALIDATION',
+      `wyomingPartialEventMs must be an integer from ${MIN_WYOMING_PARTIAL_EVENT_MS} to ${MAX_WYOMING_PARTIAL_EVENT_MS}, got ${JSON.stringify(value)}`,
+    )
+  return value
 }

@@ -97,15 +97,16 @@ export class WyomingConnection {
     }
     clearTimeout(this.#partialTimer)
     if (this.#reader.pending > 0) {
+      const partialMs = this.#options.partialEventMs ?? DEFAULT_WYOMING_PARTIAL_EVENT_MS
       this.#partialTimer = setTimeout(
         () =>
           this.#abort(
             new HubError(
               'E_TIMEOUT',
-              `an event stayed incomplete for ${DEFAULT_WYOMING_PARTIAL_EVENT_MS} ms: fewer bytes came than data_length and payload_length announced`,
+              `an event stayed incomplete for ${partialMs} ms: fewer bytes came than data_length and payload_length announced`,
             ),
           ),
-        DEFAULT_WYOMING_PARTIAL_EVENT_MS,
+        partialMs,
       )
       this.#partialTimer.unref()
     }

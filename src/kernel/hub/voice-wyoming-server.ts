@@ -40,6 +40,8 @@ export interface WyomingServerOptions {
   bus?: Bus
   /** Shared with the dialled satellites: wake streams at once (default: this server's own). */
   wakeBudget?: WakeStreamBudget
+  /** How long an event may stay incomplete (HubOptions.wyomingPartialEventMs). */
+  partialEventMs?: number
 }
 
 /**
@@ -85,6 +87,7 @@ export async function startWyomingServer(options: WyomingServerOptions): Promise
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.handsFree === undefined ? {} : { handsFree: options.handsFree }),
       ...(options.bus === undefined ? {} : { bus: options.bus }),
+      ...(options.partialEventMs === undefined ? {} : { partialEventMs: options.partialEventMs }),
       wakeBudget,
     })
     connections.add(connection)
@@ -167,6 +170,8 @@ export interface ManifestWyomingContext {
   handsFree?: HandsFreeService
   /** Dial results of satellites, for the log. */
   onDial?: Pick<WyomingDialOptions, 'onConnect' | 'onDisconnect'>
+  /** How long an event may stay incomplete (HubOptions.wyomingPartialEventMs). */
+  partialEventMs?: number
 }
 
 /**
@@ -197,6 +202,7 @@ export async function startManifestWyomingServer(
     wakeBudget: new WakeStreamBudget(),
     ...(context.handsFree === undefined ? {} : { handsFree: context.handsFree }),
     ...(context.bus === undefined ? {} : { bus: context.bus }),
+    ...(context.partialEventMs === undefined ? {} : { partialEventMs: context.partialEventMs }),
   }
   const server =
     section.port === undefined

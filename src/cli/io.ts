@@ -30,11 +30,18 @@ export function writeLine(stream: Writable, line: string): void {
 export class UsageError extends Error {}
 
 /**
- * Wraps a command's body: usage mistakes (UsageError, node:util parseArgs errors) print the usage
+ * Wraps a command's body: `--help`/`-h` prints the usage (exit 0); usage mistakes (UsageError, node:util parseArgs errors) print the usage
  * and exit 2; a HubError prints its code and message and exits 1; anything else is unexpected.
  */
 export function guardCommand(name: string, usage: string, execute: CommandGroup): CommandGroup {
   return async (args, io) => {
+    // `--help` or `-h` anywhere before `--` (after a verb too) shows the usage, not a refusal.
+    const end = args.indexOf('--')
+    const own = end === -1 ? args : args.slice(0, end)
+    if (own.includes('--help') || own.includes('-h')) {
+      writeLine(io.stdout, usage)
+      return 0
+    }
     try {
       return await execute(args, io)
     } catch (error) {

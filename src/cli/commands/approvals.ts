@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util'
 import type { ApprovalView, ApproveOutcome } from '../../approvals/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { dataDirFrom, openApprovalsAccess } from './approvals-access.ts'

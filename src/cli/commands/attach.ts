@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import { createInterface } from 'node:readline'
-import { parseArgs } from 'node:util'
 import {
   createFrameSession,
   createFrameValidator,
@@ -8,8 +7,10 @@ import {
   type FrameSession,
   webSocketFrameStream,
 } from '../../frames/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
+import { wholeNumberFlag } from '../number-flag.ts'
 import { findTarget } from './chat.ts'
 import { DATA_DIR_HELP } from './data-dir.ts'
 
@@ -62,9 +63,10 @@ async function attach(args: string[], io: CommandIo): Promise<number> {
   })
   if (printedHelp(values, io, USAGE)) return 0
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`)
-  const reconnectMs = Number(values['reconnect-ms'] ?? DEFAULT_RECONNECT_MS)
-  if (!Number.isInteger(reconnectMs) || reconnectMs < 10 || reconnectMs > 600_000)
-    throw new UsageError('--reconnect-ms must be an integer 10..600000')
+  const reconnectMs =
+    values['reconnect-ms'] === undefined
+      ? DEFAULT_RECONNECT_MS
+      : wholeNumberFlag(values['reconnect-ms'], '--reconnect-ms', { min: 10, max: 600_000 })
   const found = await findTarget(values, io)
   if (typeof found === 'string') {
     writeLine(io.stderr, `localhub attach: ${found}`)

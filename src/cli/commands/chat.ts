@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { parseArgs } from 'node:util'
 import { AUTH_TOKEN_FILE, findRunningServer, TOKEN_ENV_VARIABLE } from '../../kernel/index.ts'
 import { SseParser } from '../../skills/llm/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
@@ -43,6 +43,22 @@ export async function findTarget(values: Record<string, unknown>, io: CommandIo)
   return { url, token }
 }
 
+/**
+ * A refused /chat: the hub's result envelope says its code and message; anything else (an HTML
+ * 404, another program on the port) is named as not a hub, without echoing its page.
+ */
+function failureOf(url: string, response: Response, body: string): string {
+  try {
+    const { error } = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } }
+    if (typeof error?.code === 'string' && typeof error.message === 'string')
+      return `${error.code}: ${error.message} (HTTP ${response.status})`
+  } catch {
+    // Not JSON: not a hub's answer.
+  }
+  const type = response.headers.get('content-type') ?? 'no content type'
+  return `E_DEPENDENCY_UNAVAILABLE: ${url} answered HTTP ${response.status} (${type}), not as a hub does; is it a hub's URL?`
+}
+
 /** Sends one message; returns the session id the hub used, or undefined after an error. */
 async function ask(
   target: Target,
@@ -61,8 +77,7 @@ async function ask(
     body: JSON.stringify({ text, ...(sessionId === undefined ? {} : { sessionId }) }),
   })
   if (!response.ok || response.body === null) {
-    const body = await response.text()
-    writeLine(io.stderr, `error ${response.status}: ${body}`)
+    writeLine(io.stderr, `localhub chat: ${failureOf(target.url, response, await response.text())}`)
     return { ok: false }
   }
   const parser = new SseParser()
@@ -141,7 +156,10 @@ export const run: CommandGroup = async (args, io) => {
     }
     return failures === 0 ? 0 : 1
   } catch (error) {
-    writeLine(io.stderr, `localhub chat: cannot reach ${target.url}: ${(error as Error).message}`)
+    // fetch says only "fetch failed"; its cause says why (ECONNREFUSED, ENOTFOUND, …).
+    const cause = (error as { cause?: { code?: unknown } }).cause?.code
+    const why = typeof cause === 'string' ? cause : (error as Error).message
+    writeLine(io.stderr, `localhub chat: E_DEPENDENCY_UNAVAILABLE: cannot reach ${target.url}: ${why}`)
     return 1
   }
 }

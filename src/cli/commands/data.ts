@@ -1,6 +1,5 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
 import {
   chooseDataDir,
@@ -9,6 +8,7 @@ import {
   LEGACY_DATA_DIR,
   readServerInfo,
 } from '../../kernel/index.ts'
+import { parseArgs } from '../args.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 
 const USAGE = `usage: localhub data <where|move> [options]

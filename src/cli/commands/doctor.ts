@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { toHubError } from '../../contracts/index.ts'
 import {
   checkHubManifest,
@@ -9,8 +8,10 @@ import {
 } from '../../kernel/index.ts'
 import { type HubManifest, serverAddressOf } from '../../manifest/index.ts'
 import type { LlmConfigInput } from '../../skills/llm/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
+import { wholeNumberFlag } from '../number-flag.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 
 const USAGE = `usage: localhub doctor [options]
@@ -54,10 +55,7 @@ function llmFlagsOf(values: Record<string, string | boolean | undefined>): LlmCo
 
 function portOf(value: string | boolean | undefined): number | undefined {
   if (value === undefined) return undefined
-  const port = Number(value)
-  if (!(Number.isInteger(port) && port >= 0 && port <= 65535))
-    throw new UsageError(`--port must be a whole number from 0 to 65535, got ${String(value)}`)
-  return port
+  return wholeNumberFlag(String(value), '--port', { min: 0, max: 65535 })
 }
 
 async function loadManifest(path: string): Promise<{ manifest?: HubManifest; check: DoctorCheck }> {

@@ -7,7 +7,8 @@ import { openBus } from '../../bus-factory/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
 import { type Envelope, toHubError } from '../../contracts/index.ts'
 import { type CommandIo, writeLine } from '../io.ts'
-import { dataDirFor } from './data-dir.ts'
+import { parseTimeFlag } from '../time-flag.ts'
+import { checkHubDataDir, dataDirFor } from './data-dir.ts'
 
 export function dataDirOf(value: string | undefined, io: CommandIo): string {
   return dataDirFor(value, io)
@@ -20,9 +21,15 @@ export function serverFor(dataDir: string): HubServer | undefined {
 
 /**
  * Opens the log in the data directory directly (SQLite, shared safely with other processes).
- * LOCALHUB_REGISTRY may name another registry.json (a custom or test catalog).
+ * LOCALHUB_REGISTRY may name another registry.json (a custom or test catalog). A directory that is
+ * not a hub's is refused; `mustExist` (commands that only read) refuses a missing one too.
  */
-export async function openLocalBus(dataDir: string, io: CommandIo): Promise<Bus> {
+export async function openLocalBus(
+  dataDir: string,
+  io: CommandIo,
+  options: { mustExist?: boolean } = {},
+): Promise<Bus> {
+  checkHubDataDir(dataDir, options)
   const registryPath = io.env.LOCALHUB_REGISTRY
   return openBus({
     transport: 'sqlite',
@@ -50,10 +57,10 @@ export function printEvent(stream: Writable, event: Envelope, json: boolean): vo
   writeLine(stream, json ? JSON.stringify(event) : formatEvent(event))
 }
 
-/** A seq (digits) or a time (RFC 3339 / anything Date.parse reads) for --from/--to. */
+/** A seq (digits) or a time (RFC 3339) for --from/--to. */
 export function parsePosition(value: string, flag: string): { seq: number } | { time: string } {
   if (/^\d{1,15}$/.test(value)) return { seq: Number(value) }
-  if (Number.isFinite(Date.parse(value))) return { time: new Date(Date.parse(value)).toISOString() }
+  if (/^\d{4}-/.test(value)) return { time: parseTimeFlag(value, flag) }
   throw new Error(
     `${flag} must be a seq (digits) or a time (e.g. 2030-01-01T00:00:00Z), got ${JSON.stringify(value)}`,
   )
@@ -61,7 +68,8 @@ export function parsePosition(value: string, flag: string): { seq: number } | { 
 
 export function parseCount(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined
-  if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new Error(`${flag} must be a whole number ≥ 1`)
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1)
+    throw new Error(`${flag} must be a whole number from 1 to 999999999, got ${JSON.stringify(value)}`)
   return Number(value)
 }
 
@@ -73,8 +81,9 @@ export function reportFailure(io: CommandIo, verb: string, error: unknown, usage
     writeLine(io.stderr, `localhub events ${verb}: ${(error as Error).message}\n\n${usage}`)
     return 2
   }
+  // The code first, as guardCommand prints it for the other groups.
   const hubError = toHubError(error)
-  writeLine(io.stderr, `localhub events ${verb}: ${hubError.message}`)
+  writeLine(io.stderr, `localhub events ${verb}: ${hubError.code}: ${hubError.message}`)
   return 1
 }
 
@@ -126,13 +135,6 @@ export interface EventQuery {
   until?: string
 }
 
-function timeFlag(value: string, flag: string): string {
-  const ms = Date.parse(value)
-  if (!Number.isFinite(ms))
-    throw new Error(`${flag} must be a time (e.g. 2030-01-01T00:00:00Z), got ${JSON.stringify(value)}`)
-  return new Date(ms).toISOString()
-}
-
 /** --trace, --session, --source, --type (or --filter), --since, --until as a query. */
 export function eventQueryOf(values: QueryFlagValues, positionalPattern?: string): EventQuery {
   const patterns = [values.type, values.filter, positionalPattern].filter((value) => value !== undefined)
@@ -149,8 +151,8 @@ export function eventQueryOf(values: QueryFlagValues, positionalPattern?: string
     ...(values.trace === undefined ? {} : { traceId: values.trace }),
     ...(values.session === undefined ? {} : { sessionId: values.session }),
     ...(values.source === undefined ? {} : { source: values.source }),
-    ...(values.since === undefined ? {} : { since: timeFlag(values.since, '--since') }),
-    ...(values.until === undefined ? {} : { until: timeFlag(values.until, '--until') }),
+    ...(values.since === undefined ? {} : { since: parseTimeFlag(values.since, '--since') }),
+    ...(values.until === undefined ? {} : { until: parseTimeFlag(values.until, '--until') }),
   }
 }
 

@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { EVENTS_FILE_NAME } from '../../bus-factory/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
 import { DEFAULT_MANIFEST_PATH, referencedTraceIds } from '../../kernel/index.ts'
 import { knownTypesFromEntries, loadManifest } from '../../manifest/index.ts'
 import { applyRetention, type RetentionRules, vacuumLog } from '../../store/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 import { dataDirOf, openLocalBus, parseCount, reportFailure } from './events-bus-access.ts'
@@ -60,7 +60,7 @@ export const run: CommandGroup = async (args, io) => {
         : await manifestRules(resolve(io.cwd, values.manifest ?? DEFAULT_MANIFEST_PATH))
     const dataDir = dataDirOf(values.data, io)
     const eventsPath = join(dataDir, EVENTS_FILE_NAME)
-    const bus = await openLocalBus(dataDir, io)
+    const bus = await openLocalBus(dataDir, io, { mustExist: true })
     try {
       const outcome = await applyRetention(
         { bus, eventsPath, keepTraceIds: () => referencedTraceIds(dataDir) },

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Readable } from 'node:stream'
-import { parseArgs } from 'node:util'
 import { toHubError } from '../../contracts/index.ts'
 import { createDialectConverter, DIALECTS, type DialectName, isDialectName } from '../../dialects/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 

@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util'
 import type { DeadLetterEntry, DeadLetterQuery } from '../../bus/index.ts'
 import { createGuardrails, type Guardrails } from '../../contracts/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 import { dataDirOf, openLocalBus, reportFailure } from './events-bus-access.ts'

@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util'
 import { getEvents, type ReplayOptions } from '../../bus/index.ts'
 import type { Envelope } from '../../contracts/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import {
@@ -68,7 +68,7 @@ export const run: CommandGroup = async (args, io) => {
     let count: number
     if (serverFor(dataDir) !== undefined) count = await exportRemote(io, dataDir, query, from, to)
     else {
-      const bus = await openLocalBus(dataDir, io)
+      const bus = await openLocalBus(dataDir, io, { mustExist: true })
       try {
         const options: ReplayOptions = {
           ...query,

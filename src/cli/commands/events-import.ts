@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 import { dataDirOf, reportFailure } from './events-bus-access.ts'

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util'
 import { migrateLogToNats } from '../../bus-factory/index.ts'
-import { HubError } from '../../contracts/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
-import { type CommandGroup, guardCommand, writeLine } from '../io.ts'
-import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
+import { type CommandGroup, guardCommand, UsageError, writeLine } from '../io.ts'
+import { wholeNumberFlag } from '../number-flag.ts'
+import { checkHubDataDir, DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 
 const USAGE = [
   'usage: localhub events migrate --to nats://HOST:PORT [--hub-id ID] [--data DIR] [--batch N]',
@@ -33,11 +33,12 @@ export const run: CommandGroup = guardCommand('events migrate', USAGE, async (ar
     strict: true,
   })
   if (printedHelp(values, io, USAGE)) return 0
-  if (values.to === undefined) throw new HubError('E_BAD_REQUEST', '--to nats://HOST:PORT is required')
-  const batch = values.batch === undefined ? undefined : Number(values.batch)
-  if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1 && batch <= 10_000))
-    throw new HubError('E_BAD_REQUEST', '--batch must be a whole number from 1 to 10000')
+  // Mistakes in the call are usage errors (exit 2), found before the log is opened.
+  if (values.to === undefined) throw new UsageError('--to nats://HOST:PORT is required')
+  const batch =
+    values.batch === undefined ? undefined : wholeNumberFlag(values.batch, '--batch', { min: 1, max: 10_000 })
   const dataDir = dataDirFor(values.data, io)
+  checkHubDataDir(dataDir, { mustExist: true })
   let shown = 0
   const result = await migrateLogToNats({
     dataDir,

@@ -123,3 +123,66 @@ test('publish through a server streams 10,000 lines per request, one request aft
   assert.equal(overlapped, false, 'one request at a time keeps seqs in line order')
   assert.equal(out.trim().split('\n').length, 20_000)
 })
+
+test('through a server, lines that are not UTF-8 are named and never sent; all bad sends nothing', async (t) => {
+  const temp = makeTempDir('localhub-publish-')
+  t.after(() => temp.remove())
+  const dataDir = join(temp.path, 'data')
+  const received: string[][] = []
+  let seq = 0
+  const server = createServer((request, response) => {
+    let text = ''
+    request.setEncoding('utf8')
+    request.on('data', (chunk) => {
+      text += chunk
+    })
+    request.on('end', () => {
+      const lines = text.split('\n').filter((line) => line !== '')
+      received.push(lines)
+      response.setHeader('content-type', 'application/x-ndjson')
+      response.end(
+        lines.map(() => `${JSON.stringify({ ok: true, data: { id: `e${++seq}`, seq } })}\n`).join(''),
+      )
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => server.close())
+  const { port } = server.address() as { port: number }
+  mkdirSync(dataDir, { recursive: true })
+  writeFileSync(
+    join(dataDir, 'server.json'),
+    JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid }),
+  )
+  writeFileSync(join(dataDir, 'auth-token'), 'token\n')
+  const good = (n: number) => Buffer.from(`${JSON.stringify({ type: 'note.added', payload: { n } })}\n`)
+  const bad = Buffer.concat([
+    Buffer.from('{"type":"note.added","payload":{"n":0,"title":"'),
+    Buffer.from([0xff]),
+    Buffer.from('"}}\n'),
+  ])
+  const publish = async (bytes: Buffer) => {
+    const outcome = { out: '', err: '' }
+    const stdout = new PassThrough()
+    const stderr = new PassThrough()
+    stdout.on('data', (chunk) => (outcome.out += chunk))
+    stderr.on('data', (chunk) => (outcome.err += chunk))
+    const io: CommandIo = { stdin: Readable.from([bytes]), stdout, stderr, env: {}, cwd: temp.path }
+    return { code: await events(['publish', '-', '--data', dataDir], io), ...outcome }
+  }
+  const mixed = await publish(Buffer.concat([bad, good(2), bad, good(4)]))
+  assert.equal(mixed.code, 1)
+  assert.deepEqual(
+    mixed.err
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).line),
+    [1, 3],
+  )
+  assert.match(mixed.err, /not valid UTF-8/)
+  assert.equal(mixed.out.trim().split('\n').length, 2)
+  assert.deepEqual(received, [[good(2).toString().trim(), good(4).toString().trim()]])
+  const onlyBad = await publish(Buffer.concat([bad, bad]))
+  assert.equal(onlyBad.code, 1)
+  assert.equal(onlyBad.err.trim().split('\n').length, 2)
+  assert.equal(received.length, 1, 'no request for lines that were all refused')
+})

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs'
-import { resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { type PublishReceipt, postEventBatches } from '../../bus/index.ts'
 import { assertNoLoneSurrogate, HubError, type Result, toHubError } from '../../contracts/index.ts'
 import { toBusDraft } from '../../dialects/index.ts'
+import { parseArgs } from '../args.ts'
+import { inputFilePath } from '../input-file.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { dataDirOf, openLocalBus, reportFailure, serverFor } from './events-bus-access.ts'
 import { type NumberedLine, readNumberedLines } from './ndjson-lines.ts'
@@ -44,6 +44,11 @@ function draftOf(text: string): unknown {
   const draft = toBusDraft(value)
   if (draft !== value || MAY_HOLD_SURROGATE.test(text)) assertNoLoneSurrogate(draft, 'the event')
   return draft
+}
+
+/** A line whose bytes are not UTF-8: refused, as its text would hold U+FFFD where they were. */
+function notUtf8Error(): HubError {
+  return new HubError('E_BAD_REQUEST', 'the line is not valid UTF-8 (save the file as UTF-8)')
 }
 
 function lineFailure(io: CommandIo, line: number, error: unknown): void {
@@ -112,8 +117,9 @@ async function publishLocal(
   }
   try {
     for await (const chunk of lines) {
-      for (const { line, text } of chunk) {
+      for (const { line, text, notUtf8 } of chunk) {
         try {
+          if (notUtf8) throw notUtf8Error()
           batch.push({ line, draft: draftOf(text) })
         } catch (error) {
           batch.push({ line, error })
@@ -177,17 +183,26 @@ async function publishRemote(
   let waiting: NumberedLine[] = []
   let at = 0
   let ended = false
-  /** True when a line is waiting to be sent (reading the next chunk if none is). */
+  /**
+   * True when a line is waiting to be sent (reading the next chunk if none is). Lines that are not
+   * UTF-8 are reported and passed over here, so a request never opens with nothing to send.
+   */
   const hasLine = async (): Promise<boolean> => {
-    while (at >= waiting.length && !ended) {
-      const next = await iterator.next()
-      if (next.done) ended = true
-      else {
-        waiting = next.value
-        at = 0
+    for (;;) {
+      while (at >= waiting.length && !ended) {
+        const next = await iterator.next()
+        if (next.done) ended = true
+        else {
+          waiting = next.value
+          at = 0
+        }
       }
+      const item = waiting[at]
+      if (item?.notUtf8 !== true) return item !== undefined
+      failed = true
+      lineFailure(io, item.line, notUtf8Error())
+      at++
     }
-    return at < waiting.length
   }
   // The next line is read before a request is opened, so an empty request is never sent.
   while (await hasLine()) {
@@ -200,6 +215,11 @@ async function publishRemote(
         let chunk = ''
         for (; at < end; at++) {
           const item = waiting[at]!
+          if (item.notUtf8) {
+            failed = true
+            lineFailure(io, item.line, notUtf8Error())
+            continue
+          }
           sent.push(item.line)
           progress.sent++
           chunk += `${item.text}\n`
@@ -251,7 +271,7 @@ export async function publishLines(
   onReceipt: (receipt: PublishReceipt) => void,
   onBatchDone: BatchDone = () => {},
 ): Promise<boolean> {
-  const source = file === '-' ? io.stdin : createReadStream(resolve(io.cwd, file))
+  const source = file === '-' ? io.stdin : createReadStream(inputFilePath(file, io.cwd))
   // The iterator is taken now, so lines read while the bus opens are buffered, not lost.
   const iterator = readNumberedLines(source)
   const lines: AsyncIterable<NumberedLine[]> = { [Symbol.asyncIterator]: () => iterator }

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util'
 import { getEvents, type ReplayOptions } from '../../bus/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import type { CommandGroup } from '../io.ts'
 import {
@@ -60,7 +60,7 @@ export const run: CommandGroup = async (args, io) => {
       }
       return 0
     }
-    const bus = await openLocalBus(dataDir, io)
+    const bus = await openLocalBus(dataDir, io, { mustExist: true })
     try {
       for await (const event of bus.replay(options)) printEvent(io.stdout, event, values.json === true)
     } finally {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
-import { parseArgs } from 'node:util'
 import type { Bus, SubscribeOptions, Subscription } from '../../bus/index.ts'
 import { type Envelope, HubError } from '../../contracts/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import {

@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util'
 import { type Bus, getEvents, type SubscribeOptions } from '../../bus/index.ts'
 import type { Envelope } from '../../contracts/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import type { CommandGroup } from '../io.ts'
 import {

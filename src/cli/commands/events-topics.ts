@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 import { dataDirOf, openLocalBus, reportFailure } from './events-bus-access.ts'
@@ -13,7 +13,7 @@ export const run: CommandGroup = async (args, io) => {
       options: { json: { type: 'boolean' }, data: { type: 'string' }, help: { type: 'boolean' } },
     })
     if (printedHelp(values, io, USAGE)) return 0
-    const bus = await openLocalBus(dataDirOf(values.data, io), io)
+    const bus = await openLocalBus(dataDirOf(values.data, io), io, { mustExist: true })
     try {
       const topics = await bus.topics()
       if (values.json) for (const topic of topics) writeLine(io.stdout, JSON.stringify(topic))

@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Readable } from 'node:stream'
-import { parseArgs } from 'node:util'
 import type { Bus, PublishReceipt } from '../../bus/index.ts'
 import { openBus } from '../../bus-factory/index.ts'
 import { loadCatalog, loadRegistry } from '../../catalog/index.ts'
@@ -21,6 +20,7 @@ import {
   detectDialect,
   isDialectName,
 } from '../../dialects/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 

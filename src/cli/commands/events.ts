@@ -1,3 +1,4 @@
+import { isHelpWord } from '../help.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
 
 // `localhub events <verb>`: each verb in its own file (events-<verb>.ts), loaded on use.
@@ -18,13 +19,15 @@ const VERBS: Readonly<Record<string, string>> = Object.freeze({
 
 export const run: CommandGroup = async (args, io) => {
   const [verb, ...rest] = args
-  if (verb === undefined || verb === '--help' || !Object.hasOwn(VERBS, verb)) {
+  if (verb === undefined || isHelpWord(verb) || !Object.hasOwn(VERBS, verb)) {
     const usage = Object.entries(VERBS).map(([name, text]) => `  ${name.padEnd(10)} ${text}`)
+    const unknown =
+      verb === undefined || isHelpWord(verb) ? [] : [`localhub events: unknown verb '${verb}'`, '']
     writeLine(
-      verb === '--help' ? io.stdout : io.stderr,
-      ['usage: localhub events <verb> [options]', '', ...usage].join('\n'),
+      isHelpWord(verb) ? io.stdout : io.stderr,
+      [...unknown, 'usage: localhub events <verb> [options]', '', ...usage].join('\n'),
     )
-    return verb === '--help' ? 0 : 2
+    return isHelpWord(verb) ? 0 : 2
   }
   const module = (await import(`./events-${verb}.ts`)) as { run: CommandGroup }
   return module.run(rest, io)

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import {
   adoptUnwitnessedTail,
   LEDGER_FILE_NAME,
@@ -10,6 +9,7 @@ import {
   recoverUnwitnessedTail,
   type TailResolution,
 } from '../../ledger/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { dataDirFor } from './data-dir.ts'

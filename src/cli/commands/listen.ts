@@ -2,8 +2,8 @@
 // mono pcm16 and the command streams it without pause to the running hub's /ws/voice/listen,
 // where the wake word and Talk mode start turns (docs/voice.md, "Hands-free").
 import { type ChildProcess, spawn } from 'node:child_process'
-import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
+import { parseArgs } from '../args.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { DATA_DIR_HELP } from './data-dir.ts'
 import { findHub, NoHubError } from './voice-turn.ts'

@@ -104,7 +104,7 @@ export const run: CommandGroup = async (args, io) => {
     writeLine(io.stderr, verb === undefined ? USAGE : `localhub manifest: unknown verb '${verb}'\n\n${USAGE}`)
     return 2
   }
-  if (rest.includes('--help')) {
+  if (rest.includes('--help') || rest.includes('-h')) {
     writeLine(io.stdout, USAGE)
     return 0
   }

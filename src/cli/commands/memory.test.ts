@@ -66,7 +66,9 @@ test('usage errors exit 2 with a clear message; a corrupt file exits 1 naming it
     assert.match(result.stderr, /usage: localhub memory/)
   }
   assert.equal((await cli(['--help'])).code, 0)
-  assert.match((await cli(['list', '--before', 'garbage'])).stderr, /not a timestamp/)
+  const garbage = await cli(['list', '--before', 'garbage'])
+  assert.equal(garbage.code, 2, 'a bad time is a usage mistake, named before the store is opened')
+  assert.match(garbage.stderr, /--before must be a time .*got "garbage"/)
   mkdirSync(join(root, 'bad'))
   writeFileSync(join(root, 'bad', 'memory.sqlite'), 'garbage'.repeat(1000))
   const corrupt = await cli(['list', '--data', 'bad'])

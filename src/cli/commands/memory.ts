@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { type MemoryEntry, type MemoryStore, openMemoryStore } from '../../skills/memory/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
+import { parseTimeFlag } from '../time-flag.ts'
 import { dataDirFor } from './data-dir.ts'
 import { SCRUB_USAGE_LINE, scrubVerb } from './memory-scrub.ts'
 
@@ -64,8 +65,13 @@ async function execute(args: string[], io: CommandIo): Promise<number> {
     case 'list': {
       if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`)
       const limit = integerOption(values.limit, 'limit')
+      // Digits are milliseconds since the epoch; anything else must be a time (refused up front).
       const before =
-        values.before === undefined || !/^\d+$/.test(values.before) ? values.before : Number(values.before)
+        values.before === undefined
+          ? undefined
+          : /^\d+$/.test(values.before)
+            ? Number(values.before)
+            : parseTimeFlag(values.before, '--before')
       const entries = present
         ? withStore((store) =>
             store.list({

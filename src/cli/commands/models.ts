@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util'
 import { listModelFiles, pullModelFile, removeModelFile } from '../../model-files/index.ts'
+import { parseArgs } from '../args.ts'
 import { verbUsage } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
 import { rootSourceStream } from '../../transports/nats/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { CONFIG_OPTIONS, derivedPassword, writeServerConfig } from './nats-config.ts'
@@ -130,6 +130,11 @@ async function runNats(args: string[], io: CommandIo, systemctl: Systemctl): Pro
     status: () => natsStatus(rest, io),
     federation: () => natsFederation(rest, io),
     service: () => natsService(rest, io, systemctl),
+  }
+  // Each verb's own usage is a part of USAGE; `nats <verb> --help` shows it all.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    writeLine(io.stdout, USAGE)
+    return 0
   }
   const chosen = verbs[verb]
   if (chosen === undefined) {

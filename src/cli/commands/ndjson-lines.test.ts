@@ -59,3 +59,41 @@ test('one array per chunk read, not one per line', async () => {
     100,
   )
 })
+
+test('a byte order mark before line 1 is dropped, wherever the first chunk ends', async () => {
+  const bytes = Buffer.from('\uFEFF{"a":1}\n\uFEFF{"b":2}\n', 'utf8')
+  for (const cut of [1, 2, 3, 4, bytes.length]) {
+    const lines = await byChunks([bytes.subarray(0, cut), bytes.subarray(cut)])
+    assert.deepEqual(
+      lines,
+      [
+        { line: 1, text: '{"a":1}' },
+        { line: 2, text: '\uFEFF{"b":2}' },
+      ],
+      `cut at ${cut}`,
+    )
+  }
+})
+
+test('a line whose bytes are not UTF-8 is marked, however the chunks cut it; U+FFFD itself is not', async () => {
+  const bytes = Buffer.concat([
+    Buffer.from('{"a":"ok \uFFFD"}\n{"b":"'),
+    Buffer.from([0xc3, 0x28]),
+    Buffer.from('"}\n{"c":"é"}\n{"d":"'),
+    // A character cut off by the end of the input.
+    Buffer.from([0xe2, 0x82]),
+  ])
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    const lines = await byChunks([bytes.subarray(0, cut), bytes.subarray(cut)])
+    assert.deepEqual(
+      lines.map((line) => [line.line, 'notUtf8' in line]),
+      [
+        [1, false],
+        [2, true],
+        [3, false],
+        [4, true],
+      ],
+      `cut at byte ${cut}`,
+    )
+  }
+})

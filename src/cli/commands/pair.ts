@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util'
 import { type PairingView, pairWithHub } from '../../pairing/index.ts'
 import type { PrincipalView } from '../../principals/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { dataDirFor } from './data-dir.ts'

@@ -1,5 +1,4 @@
 import { dirname, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import {
   DEFAULT_CATALOG_DIR,
   diffGenerated,
@@ -12,6 +11,7 @@ import {
   writeGenerated,
 } from '../../catalog/index.ts'
 import type { Channel, EventKind } from '../../contracts/index.ts'
+import { parseArgs } from '../args.ts'
 import { verbUsage } from '../help.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 

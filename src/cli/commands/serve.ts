@@ -1,9 +1,11 @@
-import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
 import { DEFAULT_MANIFEST_PATH, HUB_VERSION, openHub } from '../../kernel/index.ts'
 import { startTracing, type TracingHandle } from '../../kernel/telemetry/index.ts'
+import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
+import { inputFilePath } from '../input-file.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
+import { wholeNumberFlag } from '../number-flag.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 
 const USAGE = `usage: localhub serve [options]
@@ -54,12 +56,14 @@ export const run: CommandGroup = async (args, io) => {
     return 2
   }
   if (printedHelp(values, io, USAGE)) return 0
-  const port = values.port === undefined ? undefined : Number(values.port)
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-    writeLine(
-      io.stderr,
-      `localhub serve: --port must be a whole number from 0 to 65535, got ${String(values.port)}`,
-    )
+  let port: number | undefined
+  try {
+    port =
+      values.port === undefined
+        ? undefined
+        : wholeNumberFlag(String(values.port), '--port', { min: 0, max: 65535 })
+  } catch (error) {
+    writeLine(io.stderr, `localhub serve: ${(error as Error).message}`)
     return 2
   }
   const level = (values['log-level'] as string | undefined) ?? 'info'
@@ -106,6 +110,8 @@ export const run: CommandGroup = async (args, io) => {
   }
   let hub: Awaited<ReturnType<typeof openHub>>
   try {
+    // A directory or a missing file is named here; the loader's read said only "EISDIR".
+    if (values.manifest !== undefined) inputFilePath(String(values.manifest), io.cwd)
     hub = await openHub({
       dataDir: dataDirFor(values.data as string | undefined, io),
       manifestPath: (values.manifest as string | undefined) ?? DEFAULT_MANIFEST_PATH,

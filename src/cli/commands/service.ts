@@ -3,9 +3,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { homedir } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { findExecutable } from '../../skill-api/index.ts'
+import { parseArgs } from '../args.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
+import { wholeNumberFlag } from '../number-flag.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 import { SERVICE_NAME, serviceUnit, unitFilePath } from './service-unit.ts'
 
@@ -67,9 +68,9 @@ async function install(args: string[], io: CommandIo, systemctl: Systemctl): Pro
     },
     strict: true,
   })
-  const port = values.port === undefined ? undefined : Number(values.port)
-  if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535))
-    throw new UsageError('--port must be a whole number from 1 to 65535 (a service needs a known port)')
+  // 0 (any free port) is refused: a service needs a port its clients know.
+  const port =
+    values.port === undefined ? undefined : wholeNumberFlag(values.port, '--port', { min: 1, max: 65535 })
   const dataDir = dataDirFor(values.data, io)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const path = unitFilePath(io.env, homeOf(io))

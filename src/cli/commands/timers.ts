@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util'
 import { HubError } from '../../contracts/index.ts'
+import { parseArgs } from '../args.ts'
 import { isHelpWord, printedHelp, verbUsage } from '../help.ts'
 import { type CommandGroup, type CommandIo, guardCommand, UsageError, writeLine } from '../io.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'

@@ -1,8 +1,9 @@
 // `localhub voice say` and `localhub voice transcribe` run the TTS and STT skills' engines (flite,
 // pocketsphinx) in this process: no hub, no model, no token needed (decision 1507).
-import { parseArgs } from 'node:util'
+
 import { DEFAULT_POCKETSPHINX_BINARY, startPocketsphinx } from '../../skills/stt/index.ts'
 import { DEFAULT_FLITE_BINARY, DEFAULT_FLITE_VOICE, speakWithFlite } from '../../skills/tts/index.ts'
+import { parseArgs } from '../args.ts'
 import { type CommandIo, UsageError, writeLine } from '../io.ts'
 import { readInputWave, writeOutputFile } from './voice-files.ts'
 import { encodeWave, toRecogniserPcm } from './voice-wave.ts'

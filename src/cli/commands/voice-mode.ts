@@ -1,6 +1,6 @@
 // `localhub voice mode [MODE]` and `localhub voice wake-words [PHRASE…]`: the running hub's hands-free
 // settings through GET/PUT /voice/mode and /voice/wake-words (docs/voice.md, "Hands-free").
-import { parseArgs } from 'node:util'
+import { parseArgs } from '../args.ts'
 import { type CommandIo, UsageError, writeLine } from '../io.ts'
 import { DATA_DIR_HELP } from './data-dir.ts'
 import { findHub, NoHubError } from './voice-turn.ts'

@@ -3,9 +3,9 @@
 // written to --out as a WAV file.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
 import { AUTH_TOKEN_FILE, findRunningServer, TOKEN_ENV_VARIABLE } from '../../kernel/index.ts'
+import { parseArgs } from '../args.ts'
 import { type CommandIo, UsageError, writeLine } from '../io.ts'
 import { DATA_DIR_HELP, dataDirFor } from './data-dir.ts'
 import { EXIT_TURN_FAILED, readInputWave, writeOutputFile } from './voice-files.ts'

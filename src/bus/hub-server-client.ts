@@ -72,6 +72,16 @@ async function* ndjson(response: Response): AsyncIterable<unknown> {
   }
 }
 
+/** The address answered, but not as a hub does (decision 2082): nothing sent to it was stored. */
+function notAHub(server: HubServer, path: string, answer: string): HubError {
+  const route = path.split('?')[0]
+  return new HubError(
+    'E_DEPENDENCY_UNAVAILABLE',
+    `${server.url} is not a Local Hub: ${route} answered ${answer} without a result envelope, so nothing sent to it was stored (is server.json in the data directory stale? stop that program or start \`localhub serve\`)`,
+    { details: { notAHub: true, url: server.url } },
+  )
+}
+
 async function call(server: HubServer, path: string, init: RequestInit): Promise<Response> {
   let response: Response
   try {
@@ -86,19 +96,27 @@ async function call(server: HubServer, path: string, init: RequestInit): Promise
   } catch (cause) {
     throw new HubError('E_DEPENDENCY_UNAVAILABLE', `the server at ${server.url} does not answer`, { cause })
   }
-  if (!response.ok && !(response.headers.get('content-type') ?? '').includes('ndjson')) {
+  const contentType = response.headers.get('content-type') ?? ''
+  if (!response.ok && !contentType.includes('ndjson')) {
     const body = await response.text()
-    let message = `${response.status} ${response.statusText}`
+    let parsed: { error?: { code?: string; message?: string } } | undefined
     try {
-      const parsed = JSON.parse(body) as { error?: { code?: string; message?: string } }
-      if (parsed.error?.message) message = parsed.error.message
+      parsed = JSON.parse(body) as typeof parsed
     } catch {
-      // Not a result envelope: keep the status line.
+      parsed = undefined
     }
+    const message = parsed?.error?.message
+    // A hub answers every refusal with a result envelope; anything else (an HTML 404, a proxy's
+    // page) means server.json names a program that is not a hub, so nothing was taken.
+    if (typeof message !== 'string') throw notAHub(server, path, `${response.status} ${response.statusText}`)
     throw new HubError(
       response.status === 401 || response.status === 403 ? 'E_PERMISSION_REQUIRED' : 'E_IO',
       `${path}: ${message}`,
     )
+  }
+  if (!contentType.includes('json')) {
+    await response.body?.cancel()
+    throw notAHub(server, path, `${response.status} with ${contentType || 'no content type'}`)
   }
   return response
 }

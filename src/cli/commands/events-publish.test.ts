@@ -186,3 +186,57 @@ test('through a server, lines that are not UTF-8 are named and never sent; all b
   assert.equal(onlyBad.err.trim().split('\n').length, 2)
   assert.equal(received.length, 1, 'no request for lines that were all refused')
 })
+
+test('publish and replay against a server.json naming a program that is not a hub say so: nothing stored', async (t) => {
+  const temp = makeTempDir('localhub-publish-')
+  t.after(() => temp.remove())
+  const dataDir = join(temp.path, 'data')
+  // Another program took the port: HTML for unknown paths, and a 200 page that is not NDJSON.
+  const server = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => {
+      const missing = request.method === 'POST'
+      response.writeHead(missing ? 404 : 200, { 'content-type': 'text/html' })
+      response.end(missing ? '<html><body>Not Found</body></html>' : '<html><body>Welcome</body></html>')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => server.close())
+  const { port } = server.address() as { port: number }
+  mkdirSync(dataDir, { recursive: true })
+  writeFileSync(
+    join(dataDir, 'server.json'),
+    JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid }),
+  )
+  writeFileSync(join(dataDir, 'auth-token'), 'token\n')
+
+  const runEvents = async (args: string[], stdin: string) => {
+    const stdout = new PassThrough()
+    const stderr = new PassThrough()
+    let out = ''
+    let err = ''
+    stdout.on('data', (chunk) => {
+      out += chunk
+    })
+    stderr.on('data', (chunk) => {
+      err += chunk
+    })
+    const io: CommandIo = { stdin: Readable.from([stdin]), stdout, stderr, env: {}, cwd: temp.path }
+    return { code: await events(args, io), out, err }
+  }
+  const published = await runEvents(
+    ['publish', '-', '--data', dataDir],
+    `${JSON.stringify({ type: 'note.added', payload: { n: 1 } })}\n`,
+  )
+  assert.equal(published.code, 1, published.err)
+  assert.equal(published.out, '')
+  assert.match(published.err, /E_DEPENDENCY_UNAVAILABLE/)
+  assert.match(published.err, /is not a Local Hub: \/events answered 404 Not Found/)
+  assert.match(published.err, /nothing sent to it was stored/)
+  assert.doesNotMatch(published.err, /may or may not be stored/)
+
+  const replayed = await runEvents(['replay', '--data', dataDir], '')
+  assert.equal(replayed.code, 1, replayed.err)
+  assert.match(replayed.err, /E_DEPENDENCY_UNAVAILABLE/)
+  assert.match(replayed.err, /is not a Local Hub: \/events answered 200 with text\/html/)
+})

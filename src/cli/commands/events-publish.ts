@@ -244,6 +244,8 @@ async function publishRemote(
       }
     } catch (cause) {
       onBatchDone()
+      // Not a hub at all: its refusal says nothing of this request was stored (decision 2082).
+      if (cause instanceof HubError && cause.details?.notAHub === true) throw cause
       progress.firstUnanswered = sent[answered]
       throw connectionLost(server, progress, cause)
     }

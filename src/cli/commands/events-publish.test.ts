@@ -1,18 +1,51 @@
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { createServer, type RequestListener } from 'node:http'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
-import { test } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { makeTempDir } from '../../../test/kit/temp-dir.ts'
 import type { CommandIo } from '../io.ts'
 import { run as events } from './events.ts'
 
-test('publish to a server that dies mid-answer says how many events were receipted and exits 1', async (t) => {
+/** A data directory whose server.json names a loopback server answering with `handler`. */
+async function dataDirServedBy(
+  t: TestContext,
+  handler: RequestListener,
+): Promise<{ dataDir: string; cwd: string }> {
   const temp = makeTempDir('localhub-publish-')
   t.after(() => temp.remove())
   const dataDir = join(temp.path, 'data')
-  const server = createServer((request, response) => {
+  const server = createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => server.close())
+  const { port } = server.address() as { port: number }
+  mkdirSync(dataDir, { recursive: true })
+  writeFileSync(
+    join(dataDir, 'server.json'),
+    JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid }),
+  )
+  writeFileSync(join(dataDir, 'auth-token'), 'token\n')
+  return { dataDir, cwd: temp.path }
+}
+
+/** `localhub events …args` with `stdin`; its exit code and everything it wrote. */
+async function runEvents(args: string[], stdin: string | Buffer, cwd: string) {
+  const outcome = { out: '', err: '' }
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  stdout.on('data', (chunk) => {
+    outcome.out += chunk
+  })
+  stderr.on('data', (chunk) => {
+    outcome.err += chunk
+  })
+  const io: CommandIo = { stdin: Readable.from([stdin]), stdout, stderr, env: {}, cwd }
+  return { code: await events(args, io), ...outcome }
+}
+
+test('publish to a server that dies mid-answer says how many events were receipted and exits 1', async (t) => {
+  const { dataDir, cwd } = await dataDirServedBy(t, (request, response) => {
     request.resume()
     request.on('end', () => {
       response.setHeader('content-type', 'application/x-ndjson')
@@ -23,35 +56,13 @@ test('publish to a server that dies mid-answer says how many events were receipt
       )
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => server.close())
-  const { port } = server.address() as { port: number }
-  mkdirSync(dataDir, { recursive: true })
-  writeFileSync(
-    join(dataDir, 'server.json'),
-    JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid }),
-  )
-  writeFileSync(join(dataDir, 'auth-token'), 'token\n')
 
   const input = Array.from({ length: 5 }, (_, n) => JSON.stringify({ type: 'note.added', payload: { n } }))
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (chunk) => {
-    out += chunk
-  })
-  stderr.on('data', (chunk) => {
-    err += chunk
-  })
-  const io: CommandIo = {
-    stdin: Readable.from([`${input.join('\n')}\n`]),
-    stdout,
-    stderr,
-    env: {},
-    cwd: temp.path,
-  }
-  const code = await events(['publish', '-', '--data', dataDir], io)
+  const { code, out, err } = await runEvents(
+    ['publish', '-', '--data', dataDir],
+    `${input.join('\n')}\n`,
+    cwd,
+  )
   assert.equal(code, 1, err)
   assert.equal(out.trim().split('\n').length, 2)
   assert.doesNotMatch(err, /usage:/)
@@ -60,14 +71,11 @@ test('publish to a server that dies mid-answer says how many events were receipt
 })
 
 test('publish through a server streams 10,000 lines per request, one request after the other', async (t) => {
-  const temp = makeTempDir('localhub-publish-')
-  t.after(() => temp.remove())
-  const dataDir = join(temp.path, 'data')
   const requests: { lines: number; chunked: boolean }[] = []
   let seq = 0
   let open = 0
   let overlapped = false
-  const server = createServer((request, response) => {
+  const { dataDir, cwd } = await dataDirServedBy(t, (request, response) => {
     if (++open > 1) overlapped = true
     let text = ''
     request.setEncoding('utf8')
@@ -84,32 +92,11 @@ test('publish through a server streams 10,000 lines per request, one request aft
       open--
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => server.close())
-  const { port } = server.address() as { port: number }
-  mkdirSync(dataDir, { recursive: true })
-  writeFileSync(
-    join(dataDir, 'server.json'),
-    JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid }),
-  )
-  writeFileSync(join(dataDir, 'auth-token'), 'token\n')
   const input = Array.from({ length: 20_000 }, (_, n) =>
     JSON.stringify({ type: 'note.added', payload: { n } }),
   )
   input.splice(10, 0, '') // a blank line is not sent
-  const stdout = new PassThrough()
-  let out = ''
-  stdout.on('data', (chunk) => {
-    out += chunk
-  })
-  const io: CommandIo = {
-    stdin: Readable.from([`${input.join('\n')}\n`]),
-    stdout,
-    stderr: new PassThrough(),
-    env: {},
-    cwd: temp.path,
-  }
-  const code = await events(['publish', '-', '--data', dataDir], io)
+  const { code, out } = await runEvents(['publish', '-', '--data', dataDir], `${input.join('\n')}\n`, cwd)
   assert.equal(code, 0)
   assert.deepEqual(
     requests.map((request) => request.lines),
@@ -125,12 +112,9 @@ test('publish through a server streams 10,000 lines per request, one request aft
 })
 
 test('through a server, lines that are not UTF-8 are named and never sent; all bad sends nothing', async (t) => {
-  const temp = makeTempDir('localhub-publish-')
-  t.after(() => temp.remove())
-  const dataDir = join(temp.path, 'data')
   const received: string[][] = []
   let seq = 0
-  const server = createServer((request, response) => {
+  const { dataDir, cwd } = await dataDirServedBy(t, (request, response) => {
     let text = ''
     request.setEncoding('utf8')
     request.on('data', (chunk) => {
@@ -145,30 +129,13 @@ test('through a server, lines that are not UTF-8 are named and never sent; all b
       )
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => server.close())
-  const { port } = server.address() as { port: number }
-  mkdirSync(dataDir, { recursive: true })
-  writeFileSync(
-    join(dataDir, 'server.json'),
-    JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid }),
-  )
-  writeFileSync(join(dataDir, 'auth-token'), 'token\n')
   const good = (n: number) => Buffer.from(`${JSON.stringify({ type: 'note.added', payload: { n } })}\n`)
   const bad = Buffer.concat([
     Buffer.from('{"type":"note.added","payload":{"n":0,"title":"'),
     Buffer.from([0xff]),
     Buffer.from('"}}\n'),
   ])
-  const publish = async (bytes: Buffer) => {
-    const outcome = { out: '', err: '' }
-    const stdout = new PassThrough()
-    const stderr = new PassThrough()
-    stdout.on('data', (chunk) => (outcome.out += chunk))
-    stderr.on('data', (chunk) => (outcome.err += chunk))
-    const io: CommandIo = { stdin: Readable.from([bytes]), stdout, stderr, env: {}, cwd: temp.path }
-    return { code: await events(['publish', '-', '--data', dataDir], io), ...outcome }
-  }
+  const publish = (bytes: Buffer) => runEvents(['publish', '-', '--data', dataDir], bytes, cwd)
   const mixed = await publish(Buffer.concat([bad, good(2), bad, good(4)]))
   assert.equal(mixed.code, 1)
   assert.deepEqual(
@@ -188,11 +155,8 @@ test('through a server, lines that are not UTF-8 are named and never sent; all b
 })
 
 test('publish and replay against a server.json naming a program that is not a hub say so: nothing stored', async (t) => {
-  const temp = makeTempDir('localhub-publish-')
-  t.after(() => temp.remove())
-  const dataDir = join(temp.path, 'data')
   // Another program took the port: HTML for unknown paths, and a 200 page that is not NDJSON.
-  const server = createServer((request, response) => {
+  const { dataDir, cwd } = await dataDirServedBy(t, (request, response) => {
     request.resume()
     request.on('end', () => {
       const missing = request.method === 'POST'
@@ -200,33 +164,11 @@ test('publish and replay against a server.json naming a program that is not a hu
       response.end(missing ? '<html><body>Not Found</body></html>' : '<html><body>Welcome</body></html>')
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => server.close())
-  const { port } = server.address() as { port: number }
-  mkdirSync(dataDir, { recursive: true })
-  writeFileSync(
-    join(dataDir, 'server.json'),
-    JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid }),
-  )
-  writeFileSync(join(dataDir, 'auth-token'), 'token\n')
 
-  const runEvents = async (args: string[], stdin: string) => {
-    const stdout = new PassThrough()
-    const stderr = new PassThrough()
-    let out = ''
-    let err = ''
-    stdout.on('data', (chunk) => {
-      out += chunk
-    })
-    stderr.on('data', (chunk) => {
-      err += chunk
-    })
-    const io: CommandIo = { stdin: Readable.from([stdin]), stdout, stderr, env: {}, cwd: temp.path }
-    return { code: await events(args, io), out, err }
-  }
   const published = await runEvents(
     ['publish', '-', '--data', dataDir],
     `${JSON.stringify({ type: 'note.added', payload: { n: 1 } })}\n`,
+    cwd,
   )
   assert.equal(published.code, 1, published.err)
   assert.equal(published.out, '')
@@ -235,7 +177,7 @@ test('publish and replay against a server.json naming a program that is not a hu
   assert.match(published.err, /nothing sent to it was stored/)
   assert.doesNotMatch(published.err, /may or may not be stored/)
 
-  const replayed = await runEvents(['replay', '--data', dataDir], '')
+  const replayed = await runEvents(['replay', '--data', dataDir], '', cwd)
   assert.equal(replayed.code, 1, replayed.err)
   assert.match(replayed.err, /E_DEPENDENCY_UNAVAILABLE/)
   assert.match(replayed.err, /is not a Local Hub: \/events answered 200 with text\/html/)

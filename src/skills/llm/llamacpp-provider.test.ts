@@ -11,6 +11,7 @@ import { checkGgufFile } from './gguf-check.ts'
 import {
   createLlamaCppProvider,
   LLAMA_NODE_PACKAGE,
+  type LlamaModuleLike,
   llamaNodeLoader,
   loadLlamaNode,
 } from './llamacpp-provider.ts'
@@ -99,6 +100,48 @@ describe('llama.cpp provider: when it cannot run', () => {
     const done = parts.at(-1)
     assert.ok(done?.type === 'done')
     assert.equal(done.usage.completionTokens, 3)
+  })
+
+  test('a context left marked busy by the library is dropped unreleased and the answer comes from a fresh one', async (t) => {
+    const dir = await tempDir(t)
+    const path = await writeTinyGguf(join(dir, 'model.gguf'))
+    // As @fugood/llama.node after its race (decision 2083): the first completion finishes, but its
+    // context refuses every later one; stopping or releasing it would touch the freed worker.
+    const calls: string[] = []
+    let loads = 0
+    const module: LlamaModuleLike = {
+      async loadModel() {
+        const number = ++loads
+        let completions = 0
+        return {
+          // Not async: the library throws this refusal synchronously.
+          completion(_options, onToken) {
+            calls.push(`completion ${number}`)
+            if (number === 1 && ++completions > 1) throw new TypeError('Another completion is in progress')
+            onToken({ token: `ctx${number}` })
+            return Promise.resolve({ text: `ctx${number}`, timings: { prompt_n: 2, predicted_n: 1 } })
+          },
+          stopCompletion() {
+            calls.push(`stop ${number}`)
+          },
+          async release() {
+            calls.push(`release ${number}`)
+          },
+        }
+      },
+    }
+    const provider = createLlamaCppProvider(
+      resolveLlmConfig({ manifest: { provider: 'llamacpp', ggufPath: path } }),
+      { loadModule: async () => module },
+    )
+    const text = (parts: LlmDelta[]) => parts.map((part) => (part.type === 'token' ? part.text : '')).join('')
+    assert.equal(text(await collect(provider, 4)), 'ctx1')
+    const second = await collect(provider, 4)
+    assert.equal(text(second), 'ctx2')
+    assert.equal(second.at(-1)?.type, 'done')
+    assert.equal(text(await collect(provider, 4)), 'ctx2', 'the fresh context stays in use')
+    await provider.close()
+    assert.deepEqual(calls, ['completion 1', 'completion 1', 'completion 2', 'completion 2', 'release 2'])
   })
 
   test('a package that loads but lacks loadModel, or whose binary fails, is reported as failed to load', async () => {

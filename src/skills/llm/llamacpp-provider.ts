@@ -10,10 +10,13 @@ import type { LlmChatRequest, LlmDelta, LlmHealth, LlmProvider } from './types.t
 
 export const LLAMA_NODE_PACKAGE = '@fugood/llama.node'
 
-/** The part of @fugood/llama.node this provider uses (structural, so tests can pass a fake). */
 /** Event-loop turns to wait for token callbacks that trail the completion's promise. */
 export const DEFAULT_TOKEN_DRAIN_TURNS = 50
 
+/** How the library refuses a completion while it thinks another one runs. */
+const STALE_COMPLETION_MARK = /another completion is in progress/i
+
+/** The part of @fugood/llama.node this provider uses (structural, so tests can pass a fake). */
 export interface LlamaContextLike {
   completion(
     options: Record<string, unknown>,
@@ -144,8 +147,32 @@ export function createLlamaCppProvider(
     return context
   }
 
+  /**
+   * Starts a completion on the loaded context. @fugood/llama.node queues its native worker before it
+   * registers the callback that clears its "in progress" mark, so a completion that finishes in
+   * between (a short answer on a loaded machine) leaves the context refusing every later one with
+   * "Another completion is in progress". This provider runs one completion at a time, so that
+   * refusal means the mark is stale: the context is dropped unreleased (release() would write into
+   * the freed worker) and the answer starts on a freshly loaded one (decision 2083).
+   */
+  async function startCompletion(
+    settings: Record<string, unknown>,
+    onToken: (token: { token: string }) => void,
+  ): Promise<{ ctx: LlamaContextLike; completion: ReturnType<LlamaContextLike['completion']> }> {
+    const loading = loadContext()
+    const ctx = await loading
+    try {
+      return { ctx, completion: ctx.completion(settings, onToken) }
+    } catch (error) {
+      if (!STALE_COMPLETION_MARK.test((error as Error)?.message ?? '')) throw error
+      if (context === loading) context = undefined
+      const fresh = await loadContext()
+      return { ctx: fresh, completion: fresh.completion(settings, onToken) }
+    }
+  }
+
   async function* generate(request: LlmChatRequest, signal: AbortSignal): AsyncGenerator<LlmDelta> {
-    const ctx = await loadContext()
+    await loadContext()
     const previous = queueTail
     let release: () => void = () => {}
     queueTail = new Promise<void>((resolve) => {
@@ -168,13 +195,27 @@ export function createLlamaCppProvider(
       const started = performance.now()
       let streamed = 0
       let streamedText = ''
-      const onAbort = (): void => ctx.stopCompletion()
-      signal.addEventListener('abort', onAbort, { once: true })
-      const completion = ctx.completion(settings, (token) => {
+      const { ctx, completion } = await startCompletion(settings, (token) => {
         streamed++
         streamedText += token.token
         queue.push(token.token)
       })
+      // Stopping is asked only while the completion runs: once it has settled the library may
+      // still hold a pointer to its freed worker (see startCompletion), which a stop would write.
+      let settled = false
+      const stop = (): void => {
+        if (!settled) ctx.stopCompletion()
+      }
+      signal.addEventListener('abort', stop, { once: true })
+      if (signal.aborted) stop()
+      completion.then(
+        () => {
+          settled = true
+        },
+        () => {
+          settled = true
+        },
+      )
       completion.then(
         async (result) => {
           // Token callbacks cross over from llama.cpp's thread and can arrive after the promise
@@ -212,8 +253,8 @@ export function createLlamaCppProvider(
           },
         }
       } finally {
-        signal.removeEventListener('abort', onAbort)
-        ctx.stopCompletion()
+        signal.removeEventListener('abort', stop)
+        stop()
         await completion.catch(() => undefined)
       }
     } finally {

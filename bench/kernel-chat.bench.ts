@@ -11,22 +11,32 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { GCProfiler, getHeapStatistics } from 'node:v8'
-import { openHub } from '../src/kernel/index.ts'
-import { LLM_FIRST_TOKEN_CHANNEL, type LlmFirstTokenMessage } from '../src/skills/llm/index.ts'
+import type { openHub } from '../src/kernel/index.ts'
+import type { LlmFirstTokenMessage } from '../src/skills/llm/index.ts'
+import { allocationMeter } from './allocation-meter.ts'
+import { hubRuntime, loadHubModules } from './hub-runtime.ts'
+import { COMPILED_ROW_PREFIX, runCompiledRows } from './kernel-chat-compiled.ts'
 import { startMarkingModelServer } from './marking-model-server.ts'
 import { median, percentile, report } from './stats.ts'
 import { type Answer, kernelTimingOf, timeToFirstLine } from './ttft-client.ts'
-import { runIsolatedTtft } from './ttft-isolated.ts'
 import { isServedFlagsChild, runServedFlagsRows, SERVED_FLAGS_ROW_PREFIX } from './ttft-served-flags.ts'
 
 // Rounds of three requests (direct, direct again, through the hub), in rotating order so no path
 // always goes first; the second direct one gives the A/A row (the noise floor of a paired difference).
 const ROUNDS = process.env.BENCH_QUICK ? 100 : 1000
 const WARM_UP = 50
-// The same rows from a child under `localhub serve`'s node flags carry their own prefix (ttft-served-flags.ts).
+// The same rows from a child under `localhub serve`'s node flags carry their own prefix
+// (ttft-served-flags.ts); a child may load the hub compiled to dist/ (kernel-chat-compiled.ts).
 const SERVED_CHILD = isServedFlagsChild()
-const ROW = SERVED_CHILD ? SERVED_FLAGS_ROW_PREFIX : 'kernel.ttft.'
+// The parent's own rows are always the sources' (their names carry no runtime).
+const RUNTIME = SERVED_CHILD ? hubRuntime() : 'sources'
+const ROW = !SERVED_CHILD
+  ? 'kernel.ttft.'
+  : RUNTIME === 'compiled'
+    ? COMPILED_ROW_PREFIX
+    : SERVED_FLAGS_ROW_PREFIX
+// Loaded, not imported: the compiled child must not load the hub's sources at all.
+const { kernel, llm } = await loadHubModules(RUNTIME)
 
 function summary(samples: readonly number[]) {
   return {
@@ -159,7 +169,7 @@ function reportHub(samples: HubSamples, direct: readonly number[]): void {
 const ollama = await startMarkingModelServer('tiny', ['one', ' two', ' three', ' four'])
 // The hub's model marks of the last turn (when its model request left, when the first token was read).
 let lastHubMarks: LlmFirstTokenMessage | undefined
-subscribe(LLM_FIRST_TOKEN_CHANNEL, (message) => {
+subscribe(llm.LLM_FIRST_TOKEN_CHANNEL, (message) => {
   lastHubMarks = message as LlmFirstTokenMessage
 })
 
@@ -189,34 +199,6 @@ interface HubSamples {
   gcMs: number
 }
 
-/**
- * Bytes allocated on the heap between start() and stop(): the growth of the used heap plus what
- * each collection in between freed (V8's GCProfiler reports the heap before and after each one).
- */
-function allocationMeter() {
-  const profiler = new GCProfiler()
-  let usedAtStart = 0
-  return {
-    start() {
-      usedAtStart = getHeapStatistics().used_heap_size
-      profiler.start()
-    },
-    stop(): { bytes: number; scavenges: number; otherCollections: number; pauseMs: number } {
-      const { statistics } = profiler.stop()
-      let freed = 0
-      let pauseMs = 0
-      let scavenges = 0
-      for (const collection of statistics) {
-        freed +=
-          collection.beforeGC.heapStatistics.usedHeapSize - collection.afterGC.heapStatistics.usedHeapSize
-        pauseMs += collection.cost / 1000
-        if (collection.gcType === 'Scavenge') scavenges++
-      }
-      const bytes = getHeapStatistics().used_heap_size - usedAtStart + freed
-      return { bytes, scavenges, otherCollections: statistics.length - scavenges, pauseMs }
-    },
-  }
-}
 const meter = allocationMeter()
 
 async function startHub(label: string, open: typeof openHub): Promise<HubSamples> {
@@ -248,7 +230,7 @@ async function startHub(label: string, open: typeof openHub): Promise<HubSamples
 // beside a node_modules link) in this process: its turns join each round, so before and after are
 // read interleaved on the same machine state (the rows `kernel.ttft.baseline.*`).
 const baselineRoot = process.env.BENCH_BASELINE
-const hubs: HubSamples[] = [await startHub('', openHub)]
+const hubs: HubSamples[] = [await startHub('', kernel.openHub)]
 if (baselineRoot !== undefined) {
   const baseline = (await import(join(baselineRoot, 'src/kernel/index.ts'))) as { openHub: typeof openHub }
   hubs.push(await startHub('baseline.', baseline.openHub))
@@ -317,6 +299,7 @@ try {
     unit: 'ms',
     ...summary(direct),
     nodeFlags: process.execArgv.join(' '),
+    hub: RUNTIME === 'compiled' ? 'dist/ (scripts/build-server.mjs)' : 'src/ through tsx',
   })
   for (const samples of hubs) reportHub(samples, direct)
   // A/A: the same direct request twice in a round. Its paired difference is what the pairing reads
@@ -366,7 +349,10 @@ try {
 // The same turns with the model server and the client in worker threads of their own, so this
 // thread's heap holds only the hub's garbage, as in a deployment (rows `kernel.ttft.isolated.*`).
 if (!SERVED_CHILD) {
+  const { runIsolatedTtft } = await import('./ttft-isolated.ts')
   await runIsolatedTtft({ rounds: ROUNDS, warmUp: WARM_UP })
-  // The in-process rows again under the served hub's node flags (decision 2063).
+  // The in-process rows again under the served hub's node flags (decision 2063), then once more
+  // with the hub compiled as `localhub serve` runs it (decision 2081).
   runServedFlagsRows(fileURLToPath(import.meta.url))
+  runCompiledRows(fileURLToPath(import.meta.url))
 }

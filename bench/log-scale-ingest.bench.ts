@@ -14,6 +14,9 @@
 //   - then, on bare buses: the CPU per event one durable consumer of the published type adds, and
 //     eight durable consumers of other types (the hub's) add (decision 1647), and the one consumer
 //     again with the batches handed over, as POST /events NDJSON publishes them (decision 1772).
+//   - last, in children under `localhub serve`'s node flags, publishMany, hubPublishMany, post and
+//     postOwnThread once per build of the hub: its sources through tsx and dist/ as users run it
+//     (bench/log-scale-ingest-runtimes.ts, decision 2081).
 // Three rounds, the kinds interleaved in each, so machine noise falls on all of them; medians.
 // Before each kind on the hub, its consumers are let catch up with what the previous kind stored
 // (else that work lands in the next kind's time); how long that took is reported as catchUpMs.
@@ -21,22 +24,25 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { Worker } from 'node:worker_threads'
-import Database from 'better-sqlite3'
 import { openBus } from '../src/bus-factory/index.ts'
 import { main } from '../src/cli/index.ts'
 import { openHub } from '../src/kernel/index.ts'
 import { readConsumerLag } from '../src/store/index.ts'
 import { makeTempDir } from '../test/kit/temp-dir.ts'
 import type { ClientAnswer, ClientJob } from './ingest-client-worker.ts'
+import { runIngestRuntimeRows } from './log-scale-ingest-runtimes.ts'
+import { consumerWait } from './log-scale-ingest-settle.ts'
 import { median, report } from './stats.ts'
 
 const COUNT = Number(process.env.LOG_SCALE_INGEST_EVENTS ?? 40_000)
 const ROUNDS = Number(process.env.LOG_SCALE_INGEST_ROUNDS ?? 3)
 const POST_LINES = 10_000
-/** How often the catch-up wait looks at the consumers' saved positions (a cheap read). */
-const SETTLE_POLL_MS = 20
-/** How often it also asks readConsumerLag, the exact (and costly) answer. */
-const SETTLE_EXACT_CHECK_MS = 2000
+
+// Only the served-flags rows per build of the hub, while iterating on them.
+if (process.env.LOG_SCALE_INGEST_RUNTIMES_ONLY === '1') {
+  runIngestRuntimeRows()
+  process.exit(0)
+}
 
 const dir = makeTempDir('localhub-ingest-')
 try {
@@ -74,34 +80,10 @@ try {
   /** Opening a bare SQLite bus (the catalog's schemas compiled): included in cliLocal's time. */
   const openMs: number[] = []
   let cpuAtStart = process.cpuUsage()
-  // Whether the hub's consumers are done, read cheaply: every durable consumer's saved floor at the
-  // log head, no acks above it, no attempt waiting. readConsumerLag (what /health uses) examines up
-  // to 10,000 events per consumer: 50-70 ms of this thread per poll while the hub is behind, which
-  // landed in the hub kinds' CPU per event and delayed the very catch-up it waited for. It is still
-  // the answer when the cheap check has not passed for a while (a consumer with no member stays
-  // behind on types it never takes).
-  const lagDb = new Database(join(dir.path, 'hub', 'events.sqlite'), { readonly: true })
-  const behind = lagDb
-    .prepare(
-      'SELECT (SELECT last_seq FROM log_head WHERE id = 1) - (SELECT min(ack_floor) FROM consumers)' +
-        ' + (SELECT count(*) FROM consumer_acks) + (SELECT count(*) FROM consumer_attempts)',
-    )
-    .pluck()
+  const consumers = consumerWait(join(dir.path, 'hub', 'events.sqlite'), readConsumerLag)
   /** Waits until every durable consumer of the hub has acknowledged everything stored. */
   const settle = async (after: string) => {
-    const started = performance.now()
-    let exactAt = started + SETTLE_EXACT_CHECK_MS
-    for (;;) {
-      if ((behind.get() as number) === 0) break
-      if (performance.now() >= exactAt) {
-        exactAt = performance.now() + SETTLE_EXACT_CHECK_MS
-        const lag = readConsumerLag(join(dir.path, 'hub', 'events.sqlite'))
-        if (lag.consumers.every((consumer) => consumer.pending === 0 && consumer.ackPending === 0)) break
-      }
-      if (performance.now() - started > 300_000) throw new Error('the hub consumers did not catch up')
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS))
-    }
-    const waited = performance.now() - started
+    const waited = await consumers.settle()
     catchUp[after] = [...(catchUp[after] ?? []), waited]
     if (after !== 'previous round') {
       withCatchUp[after] = [...(withCatchUp[after] ?? []), COUNT / ((lastElapsedMs + waited) / 1000)]
@@ -219,7 +201,7 @@ try {
       }
     }
   } finally {
-    lagDb.close()
+    consumers.close()
     await client.terminate()
     await hub.close()
   }
@@ -329,3 +311,6 @@ try {
 } finally {
   dir.remove()
 }
+// The in-process kinds again under the served node flags, from the sources and from dist/
+// (bench/log-scale-ingest-runtimes.ts, decision 2081).
+runIngestRuntimeRows()

@@ -10,11 +10,10 @@
 // others, is not recorded (a served hub runs warm); the measured rounds go to stdout as one JSON line.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Worker } from 'node:worker_threads'
 import { makeTempDir } from '../test/kit/temp-dir.ts'
 import { allocationMeter } from './allocation-meter.ts'
 import { type HubRuntime, hubRuntime, loadHubModules } from './hub-runtime.ts'
-import type { ClientAnswer, ClientJob } from './ingest-client-worker.ts'
+import { startIngestClient } from './ingest-client.ts'
 import { consumerWait } from './log-scale-ingest-settle.ts'
 
 /** What one child measured, round by round, for bench/log-scale-ingest-runtimes.ts to report. */
@@ -42,28 +41,10 @@ const POST_LINES = 10_000
 const runtime = hubRuntime()
 const { kernel, busFactory, store } = await loadHubModules(runtime)
 
-/** The ingest benchmark's client in a worker thread, as a real client is another process. */
-async function startClient() {
-  const clientUrl = new URL('./ingest-client-worker.ts', import.meta.url).href
-  const worker = new Worker(
-    `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(clientUrl)}) })`,
-    { eval: true },
-  )
-  const answers: ((answer: ClientAnswer) => void)[] = []
-  worker.on('message', (answer: ClientAnswer) => answers.shift()?.(answer))
-  const ask = (job: ClientJob | undefined) =>
-    new Promise<ClientAnswer>((resolve, reject) => {
-      answers.push((answer) => ('error' in answer ? reject(new Error(answer.error)) : resolve(answer)))
-      if (job !== undefined) worker.postMessage(job)
-    })
-  await ask(undefined)
-  return { worker, ask }
-}
-
 const dir = makeTempDir('localhub-ingest-runtime-')
 try {
   const hub = await kernel.openHub({ dataDir: join(dir.path, 'hub'), port: 0, logger: false })
-  const client = await startClient()
+  const client = await startIngestClient()
   const consumers = consumerWait(join(dir.path, 'hub', 'events.sqlite'), store.readConsumerLag)
   /** The first round only warms the JIT and the caches. */
   let warm = false

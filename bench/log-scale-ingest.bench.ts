@@ -23,13 +23,12 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
-import { Worker } from 'node:worker_threads'
 import { openBus } from '../src/bus-factory/index.ts'
 import { main } from '../src/cli/index.ts'
 import { openHub } from '../src/kernel/index.ts'
 import { readConsumerLag } from '../src/store/index.ts'
 import { makeTempDir } from '../test/kit/temp-dir.ts'
-import type { ClientAnswer, ClientJob } from './ingest-client-worker.ts'
+import { startIngestClient } from './ingest-client.ts'
 import { runIngestRuntimeRows } from './log-scale-ingest-runtimes.ts'
 import { consumerWait } from './log-scale-ingest-settle.ts'
 import { median, report } from './stats.ts'
@@ -53,20 +52,7 @@ try {
     rates[name] = [...(rates[name] ?? []), rate]
   }
   const hub = await openHub({ dataDir: join(dir.path, 'hub'), port: 0, logger: false })
-  // Registers tsx in the worker before loading the TypeScript client (workers start bare).
-  const clientUrl = new URL('./ingest-client-worker.ts', import.meta.url).href
-  const client = new Worker(
-    `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(clientUrl)}) })`,
-    { eval: true },
-  )
-  const answers: ((answer: ClientAnswer) => void)[] = []
-  client.on('message', (answer: ClientAnswer) => answers.shift()?.(answer))
-  const ask = (job: ClientJob | undefined) =>
-    new Promise<ClientAnswer>((resolve, reject) => {
-      answers.push((answer) => ('error' in answer ? reject(new Error(answer.error)) : resolve(answer)))
-      if (job !== undefined) client.postMessage(job)
-    })
-  await ask(undefined)
+  const { worker: client, ask } = await startIngestClient()
   const catchUp: Record<string, number[]> = {}
   /** Events/s counting the consumers' work too: the kind's time plus the catch-up after it. */
   const withCatchUp: Record<string, number[]> = {}

@@ -7,6 +7,30 @@ import type { GrantInput } from './approval-types.ts'
 
 export const DEFAULT_HTTP_ACTOR = 'user:owner'
 
+/**
+ * The service checks `limit` and `status` of GET /approvals; its refusal gets the parameter named
+ * as every other query refusal has it (details.in, details.parameter; decision 2084).
+ */
+function nameParameter(error: unknown, query: Readonly<Record<string, string | undefined>>): never {
+  if (!(error instanceof HubError) || error.code !== 'E_BAD_REQUEST') throw error
+  const parameter = ['limit', 'status'].find((name) => error.message.startsWith(`${name} `))
+  if (parameter === undefined) throw error
+  throw new HubError('E_BAD_REQUEST', `query parameter "${parameter}": ${error.message}`, {
+    details: {
+      in: 'querystring',
+      parameter,
+      issues: [
+        {
+          path: `/${parameter}`,
+          expected: error.message.slice(parameter.length + 1),
+          got: JSON.stringify(query[parameter] ?? null),
+          message: error.message,
+        },
+      ],
+    },
+  })
+}
+
 export interface ApprovalsHttpRequest {
   method: string
   /** The URL path without query, e.g. /approvals/ap_1/approve. */
@@ -71,7 +95,7 @@ export function createApprovalsHttpApi(
           ...(query.status === undefined ? {} : { status: query.status as ListQuery['status'] }),
           ...(limit === undefined ? {} : { limit }),
         }
-        return { approvals: await service.list(list) }
+        return { approvals: await service.list(list).catch((error) => nameParameter(error, query)) }
       }
       if (method === 'GET' && id !== undefined && verb === undefined)
         return { approval: await service.get(id) }

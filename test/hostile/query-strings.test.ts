@@ -3,6 +3,7 @@
 // (`?traceId=%ZZ` answered an empty list), unknown names were ignored, a NUL reached the stores, and
 // Fastify or Node answered bad paths and oversized request lines in their own shapes.
 import assert from 'node:assert/strict'
+import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -73,6 +74,62 @@ describe('hostile query strings and path parameters', { timeout: 60_000 }, () =>
     assert.match(openai.body.error.message, /"x".*percent-escape/)
     const ollama = await fixture.call('GET', '/api/tags?x=%ZZ')
     assert.equal(ollama.status, 400, JSON.stringify(ollama.body))
+  })
+
+  /** GET with the path sent byte for byte (fetch would drop a `#` and what follows it). */
+  const rawGet = (path: string): Promise<{ status: number; body: Json }> =>
+    new Promise((resolve, reject) => {
+      const url = new URL(fixture.hub.url)
+      const outgoing = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path,
+          headers: { authorization: `Bearer ${fixture.hub.token}` },
+        },
+        (response) => {
+          let text = ''
+          response.setEncoding('utf8')
+          response.on('data', (chunk) => {
+            text += chunk
+          })
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }))
+        },
+      )
+      outgoing.on('error', reject)
+      outgoing.end()
+    })
+
+  test('a raw # in a query value or name is refused naming the parameter; %23 is text (decision 2084)', async () => {
+    for (const [path, parameter] of [
+      ['/events?traceId=a#b', 'traceId'],
+      ['/events?limit=5&traceId=x#frag', 'traceId'],
+      ['/ledger?traceId=t1#', 'traceId'],
+      ['/sessions?x#y=1', 'x#y'],
+    ] as const) {
+      const answer = await rawGet(path)
+      assert.equal(answer.status, 400, `${path}: ${JSON.stringify(answer.body)}`)
+      assert.equal(answer.body.error.code, 'E_BAD_REQUEST', path)
+      assert.equal(answer.body.error.details.in, 'querystring', path)
+      assert.equal(answer.body.error.details.parameter, parameter, path)
+      assert.match(answer.body.error.message, /raw #.*%23/, path)
+    }
+    const escaped = await rawGet('/events?traceId=a%23b')
+    assert.equal(escaped.status, 200, JSON.stringify(escaped.body))
+  })
+
+  test('GET /approvals refuses a bad status or limit naming the parameter (decision 2084)', async () => {
+    for (const [path, parameter] of [
+      ['/approvals?status=bogus', 'status'],
+      ['/approvals?limit=0', 'limit'],
+      ['/approvals?limit=100000', 'limit'],
+    ] as const) {
+      const body = await refused(path, parameter)
+      assert.match(body.error.message, new RegExp(`"${parameter}"`), path)
+      assert.equal(body.error.details.issues[0].path, `/${parameter}`, path)
+    }
+    const fine = await fixture.call('GET', '/approvals?status=all&limit=10')
+    assert.equal(fine.status, 200, JSON.stringify(fine.body))
   })
 
   test('an escaped NUL is refused in query values, names and path parameters', async () => {

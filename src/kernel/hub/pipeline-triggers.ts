@@ -5,6 +5,7 @@ import { type Envelope, HubError, toHubError } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
 import type { PipelineRunner } from '../pipeline/index.ts'
 import { type VoiceEntryLimits, voiceEntryRoute } from './voice-entry.ts'
+import { parseClientMessage } from './ws-client-message.ts'
 
 /** Largest message a WS entry accepts, in bytes. */
 export const DEFAULT_WS_ENTRY_MAX_MESSAGE_BYTES = 1024 * 1024
@@ -193,14 +194,8 @@ function genericEntryRoute(
               'E_RESOURCE_LIMIT',
               `a message is larger than ${DEFAULT_WS_ENTRY_MAX_MESSAGE_BYTES} bytes`,
             )
-          let draft: { type?: unknown; payload?: unknown; severity?: unknown }
-          try {
-            draft = JSON.parse(data.toString('utf8'))
-          } catch {
-            throw new HubError('E_VALIDATION', 'the message is not JSON')
-          }
-          if (draft === null || typeof draft !== 'object' || typeof draft.type !== 'string')
-            throw new HubError('E_VALIDATION', 'a message is an envelope with a string type and a payload')
+          const message = parseClientMessage(data.toString('utf8'), { objectPayload: false })
+          const draft = { type: message.type, payload: message.payload, severity: message.fields.severity }
           if (active === undefined && !starts(draft.type))
             throw new HubError(
               'E_BAD_REQUEST',

@@ -10,6 +10,7 @@ import { parseVoiceFormat } from './voice-audio.ts'
 import { VoiceBroadcast } from './voice-broadcast.ts'
 import { parseEndOfSpeechMs } from './voice-endpointer.ts'
 import { DEFAULT_VOICE_SESSION_LIMITS, VoiceSession, type VoiceSessionLimits } from './voice-session.ts'
+import { parseClientMessage } from './ws-client-message.ts'
 
 export {
   DEFAULT_VOICE_IDLE_MS,
@@ -144,14 +145,7 @@ class VoiceConnection {
       if (data.length > this.limit.maxMessageBytes)
         throw new HubError('E_RESOURCE_LIMIT', `a message is larger than ${this.limit.maxMessageBytes} bytes`)
       if (isBinary) return await this.session.push(data)
-      let message: { type?: unknown; payload?: unknown }
-      try {
-        message = JSON.parse(data.toString('utf8'))
-      } catch {
-        throw new HubError('E_VALIDATION', 'a text frame is a JSON envelope {type, payload}')
-      }
-      if (message === null || typeof message !== 'object' || typeof message.type !== 'string')
-        throw new HubError('E_VALIDATION', 'a message is an envelope with a string type and a payload')
+      const message = parseClientMessage(data.toString('utf8'), { objectPayload: true })
       const payload = (message.payload ?? {}) as Record<string, unknown>
       if (message.type === 'voice.start') {
         if (this.session.listening)

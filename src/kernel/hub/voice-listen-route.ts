@@ -11,6 +11,7 @@ import { PcmNormalizer, parseVoiceFormat, type VoiceFormat } from './voice-audio
 import type { HandsFreeDraft } from './voice-hands-free-events.ts'
 import { VoiceSession } from './voice-session.ts'
 import { openSessionWake, type SessionWake } from './voice-session-wake.ts'
+import { parseClientMessage } from './ws-client-message.ts'
 
 /** Hands-free sources listening at once; each holds a pocketsphinx decoder (tens of MB). */
 export const DEFAULT_LISTEN_MAX_CONNECTIONS = 4
@@ -138,13 +139,8 @@ class ListenConnection {
 
   async #handle(data: Buffer, isBinary: boolean): Promise<void> {
     if (isBinary) return this.#audio(data)
-    let message: { type?: unknown; payload?: unknown }
-    try {
-      message = JSON.parse(data.toString('utf8'))
-    } catch {
-      throw new HubError('E_VALIDATION', 'a text frame is a JSON envelope {type, payload}')
-    }
-    if (message?.type !== 'voice.start')
+    const message = parseClientMessage(data.toString('utf8'), { objectPayload: true })
+    if (message.type !== 'voice.start')
       throw new HubError(
         'E_BAD_REQUEST',
         `${this.#options.route} takes one voice.start, then binary audio frames`,

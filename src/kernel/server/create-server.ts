@@ -24,6 +24,7 @@ import { loggerOptions } from './server-logger.ts'
 import { createServerMetrics, installHttpMetrics } from './server-metrics.ts'
 import { resolveServerOptions, type ServerOptions } from './server-options.ts'
 import type { HubPort } from './server-types.ts'
+import { installWsCloseReasons } from './ws-close-reasons.ts'
 import { createWsRegistry, registerWsEventsRoute } from './ws-events-route.ts'
 import { registerWsFramesRoute } from './ws-frames-route.ts'
 import { WS_CLOSE_GOING_AWAY, WS_CLOSE_POLICY_VIOLATION } from './ws-tail-client.ts'
@@ -156,6 +157,7 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
       done()
     },
   })
+  installWsCloseReasons(app.websocketServer, config.wsMaxPayloadBytes)
   // Callback style: an async hook costs a promise and a `then` per request.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-trace-id', request.id)

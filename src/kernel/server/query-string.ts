@@ -5,7 +5,7 @@
 // object; request-text-check.ts refuses the request with the parameter named (decision 2071).
 
 /** Why a parameter could not be read. */
-export type QueryFaultReason = 'escape' | 'nul'
+export type QueryFaultReason = 'escape' | 'nul' | 'hash'
 
 export interface QueryFault {
   /** The parameter's name as decoded, or as sent when the name itself does not decode. */
@@ -45,6 +45,9 @@ function decodePart(text: string): string | undefined {
 
 function faultOf(raw: string, decoded: string | undefined): QueryFaultReason | undefined {
   if (decoded === undefined) return 'escape'
+  // A raw `#` starts a fragment, which clients never send: the text was not escaped (%23), and
+  // reading it as part of the value would search for something the caller did not mean (decision 2084).
+  if (raw.includes('#')) return 'hash'
   return decoded !== raw && decoded.includes('\0') ? 'nul' : undefined
 }
 

@@ -11,6 +11,7 @@ const REASONS: Readonly<Record<QueryFault['reason'], { expected: string; says: s
     says: 'has a percent-escape that does not decode to UTF-8 text',
   },
   nul: { expected: 'text without NUL (%00)', says: 'holds a NUL character (%00)' },
+  hash: { expected: 'text with `#` escaped as %23', says: 'holds a raw # (escape it as %23)' },
 }
 
 /** The name the OpenAPI document gives a wildcard's path parameter. */

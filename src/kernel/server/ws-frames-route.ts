@@ -40,14 +40,20 @@ function integerEnv(
     : undefined
 }
 
-/** The first frame's kind and session id, read loosely (the session validates it fully). */
+/**
+ * The first frame's kind and session id, read loosely (the session validates it fully). Both must
+ * be strings of an object: `5` or `[]` once opened a session named "undefined" (decision 2085).
+ */
 function peek(text: string): { kind: string; sessionId: string } | undefined {
+  let frame: unknown
   try {
-    const frame = JSON.parse(text) as Record<string, unknown>
-    return { kind: String(frame.kind), sessionId: String(frame.session_id) }
+    frame = JSON.parse(text)
   } catch {
     return undefined
   }
+  if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) return undefined
+  const { kind, session_id: sessionId } = frame as Record<string, unknown>
+  return typeof kind === 'string' && typeof sessionId === 'string' ? { kind, sessionId } : undefined
 }
 
 function rejected(sessionId: string, correlationId: string, reason: string, detail: string): string {

@@ -116,6 +116,14 @@ describe('hostile query strings and path parameters', { timeout: 60_000 }, () =>
     }
     const escaped = await rawGet('/events?traceId=a%23b')
     assert.equal(escaped.status, 200, JSON.stringify(escaped.body))
+    // Before the query the router would read what follows `#` as a query string.
+    for (const path of ['/events#limit=1', '/health#x', '/memory/a#b?limit=1']) {
+      const answer = await rawGet(path)
+      assert.equal(answer.status, 400, `${path}: ${JSON.stringify(answer.body)}`)
+      assert.equal(answer.body.error.code, 'E_BAD_REQUEST', path)
+      assert.equal(answer.body.error.details.in, 'path', path)
+      assert.match(answer.body.error.message, /path holds a raw #.*%23/, path)
+    }
   })
 
   test('GET /approvals refuses a bad status or limit naming the parameter (decision 2084)', async () => {

@@ -54,11 +54,41 @@ function paramFaults(request: FastifyRequest): QueryFault[] | undefined {
   return found
 }
 
+/**
+ * A raw `#` before the query: clients never send a fragment, so the path was not escaped (%23), and
+ * the router would read what follows as a query string (decision 2084).
+ */
+function pathHashRefusal(url: string): HubError | undefined {
+  const hash = url.indexOf('#')
+  if (hash === -1) return undefined
+  const question = url.indexOf('?')
+  if (question !== -1 && question < hash) return undefined
+  const message = 'the path holds a raw # (escape it as %23)'
+  return new HubError('E_BAD_REQUEST', message, {
+    details: {
+      in: 'path',
+      issues: [
+        {
+          path: '',
+          expected: 'a path with `#` escaped as %23',
+          got: JSON.stringify(url.slice(0, question === -1 ? 80 : Math.min(question, 80))),
+          message,
+        },
+      ],
+    },
+  })
+}
+
 function checkRequestText(
   request: FastifyRequest,
   _reply: FastifyReply,
   done: HookHandlerDoneFunction,
 ): void {
+  const hash = pathHashRefusal(request.url)
+  if (hash !== undefined) {
+    done(hash)
+    return
+  }
   const query = queryFaultsOf(request.query)
   if (query !== undefined) {
     done(refusal('querystring', query))

@@ -156,6 +156,10 @@ describe('WS /ws/frames refuses what it should', () => {
     )
     const unserved = await client.next('error')
     assert.equal(unserved.code, 'E_BAD_REQUEST')
+    client.socket.send(Buffer.from(JSON.stringify(frame(sessionId, 3, { kind: 'user_input', text: 'x' }))))
+    const binary = await client.next('error')
+    assert.equal(binary.code, 'invalid_frame', JSON.stringify(binary))
+    assert.match(String(binary.message), /binary message was dropped/)
     client.send(frame(sessionId, 3, { kind: 'user_input', text: 'after the noise' }))
     const chunks: string[] = []
     for (;;) {

@@ -110,7 +110,26 @@ export function registerWsFramesRoute(
     const stream = webSocketFrameStream(socket)
     entry.attach.session.attach(stream)
     socket.on('message', (data, isBinary) => {
-      if (!isBinary) stream.deliver(String(data))
+      if (!isBinary) {
+        stream.deliver(String(data))
+        return
+      }
+      // One frame per text message: a binary one is dropped and said so, as a line that is not a
+      // frame is, and the session goes on.
+      const bytes = Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength
+      entry.attach.session.send(
+        {
+          kind: 'error',
+          code: 'invalid_frame',
+          message: 'frames are text messages; a binary message was dropped',
+          details: {
+            path: '',
+            expected: 'a text message holding one frame',
+            got: `${bytes} bytes of binary`,
+          },
+        },
+        randomUUID(),
+      )
     })
     socket.on('close', () => {
       if (entry.socket !== socket) return

@@ -21,13 +21,29 @@ const seedManifestPath = resolve(repoRoot, '../shared/seeds/jarvis-hub.manifest.
 const seedCatalogPath = resolve(repoRoot, '../shared/seeds/jarvis-event-catalog.json')
 const seedMissing = existsSync(seedManifestPath) ? false : `seed manifest not found at ${seedManifestPath}`
 
+/** Type names of seed 000's own event catalog, as the seed file lists them. */
+function seedFileTypes(): string[] {
+  const groups = JSON.parse(readFileSync(seedCatalogPath, 'utf8')) as Record<string, Record<string, unknown>>
+  return Object.values(groups)
+    .flatMap((group) => Object.keys(group))
+    .sort()
+}
+
+// The same names kept in the repository, so these tests run from a clone without ../shared.
+const seedTypesFixture = resolve(repoRoot, 'test/fixtures/seed-000-catalog-types.json')
+
 /** Type names of seed 000's own event catalog: fixed, so the expected defects are too. */
 function seedCatalogTypes(): Set<string> {
-  const groups = JSON.parse(readFileSync(seedCatalogPath, 'utf8')) as Record<string, Record<string, unknown>>
-  return knownTypesFromEntries(
-    Object.values(groups).flatMap((group) => Object.keys(group).map((type) => ({ type, version: 1 }))),
-  )
+  const { types } = JSON.parse(readFileSync(seedTypesFixture, 'utf8')) as { types: string[] }
+  return knownTypesFromEntries(types.map((type) => ({ type, version: 1 })))
 }
+
+test("the kept list of seed 000 type names is the seed catalog's", {
+  skip: existsSync(seedCatalogPath) ? false : `seed catalog not found at ${seedCatalogPath}`,
+}, () => {
+  const { types } = JSON.parse(readFileSync(seedTypesFixture, 'utf8')) as { types: string[] }
+  assert.deepEqual(types, seedFileTypes())
+})
 
 function registryTypes(): Set<string> {
   return knownTypesFromRegistryYaml(readFileSync(resolve(repoRoot, 'catalog/registry.yaml'), 'utf8'))

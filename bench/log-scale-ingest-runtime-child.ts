@@ -8,12 +8,11 @@
 // Bare bus and hub come from the same build, so the ratio of a hub kind to publishMany reads the
 // hub's cost over a bus as that build pays it (decision 2081). A first round, as large as the
 // others, is not recorded (a served hub runs warm); the measured rounds go to stdout as one JSON line.
-import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeTempDir } from '../test/kit/temp-dir.ts'
 import { allocationMeter } from './allocation-meter.ts'
 import { type HubRuntime, hubRuntime, loadHubModules } from './hub-runtime.ts'
-import { startIngestClient } from './ingest-client.ts'
+import { ingestRound, startIngestClient } from './ingest-client.ts'
 import { consumerWait } from './log-scale-ingest-settle.ts'
 
 /** What one child measured, round by round, for bench/log-scale-ingest-runtimes.ts to report. */
@@ -74,15 +73,7 @@ try {
   try {
     for (let round = -1; round < ROUNDS; round++) {
       warm = round < 0
-      // Fresh ids and payloads per round, so no kind meets another's duplicates.
-      const drafts = Array.from({ length: COUNT }, (_, n) => ({
-        type: 'ui.feedback',
-        payload: { target: `panel-${round}-${n}`, helpful: n % 2 === 0 },
-        sessionId: `s${n % 50}`,
-      }))
-      const lines = drafts.map((draft) => JSON.stringify(draft))
-      const file = join(dir.path, `events-${round}.ndjson`)
-      writeFileSync(file, `${lines.join('\n')}\n`)
+      const { drafts, lines, file } = ingestRound(dir.path, round, COUNT)
 
       const bus = await busFactory.openBus({ transport: 'sqlite', dataDir: join(dir.path, `bus-${round}`) })
       await measure('publishMany', false, async () => {

@@ -20,7 +20,6 @@
 // Three rounds, the kinds interleaved in each, so machine noise falls on all of them; medians.
 // Before each kind on the hub, its consumers are let catch up with what the previous kind stored
 // (else that work lands in the next kind's time); how long that took is reported as catchUpMs.
-import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { openBus } from '../src/bus-factory/index.ts'
@@ -28,7 +27,7 @@ import { main } from '../src/cli/index.ts'
 import { openHub } from '../src/kernel/index.ts'
 import { readConsumerLag } from '../src/store/index.ts'
 import { makeTempDir } from '../test/kit/temp-dir.ts'
-import { startIngestClient } from './ingest-client.ts'
+import { ingestRound, startIngestClient } from './ingest-client.ts'
 import { runIngestRuntimeRows } from './log-scale-ingest-runtimes.ts'
 import { consumerWait } from './log-scale-ingest-settle.ts'
 import { median, report } from './stats.ts'
@@ -79,15 +78,7 @@ try {
   }
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      // Fresh ids and payloads per round, so no kind meets another's duplicates.
-      const drafts = Array.from({ length: COUNT }, (_, n) => ({
-        type: 'ui.feedback',
-        payload: { target: `panel-${round}-${n}`, helpful: n % 2 === 0 },
-        sessionId: `s${n % 50}`,
-      }))
-      const lines = drafts.map((draft) => JSON.stringify(draft))
-      const file = join(dir.path, `events-${round}.ndjson`)
-      writeFileSync(file, `${lines.join('\n')}\n`)
+      const { drafts, lines, file } = ingestRound(dir.path, round, COUNT)
 
       const opening = performance.now()
       const bus = await openBus({ transport: 'sqlite', dataDir: join(dir.path, `bus-${round}`) })

@@ -169,8 +169,14 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
       },
       () => clearTimeout(timeout),
     )
-    spawned.on('error', (error) => onExit(null, null, error.message))
-    spawned.on('exit', (code, signal) => onExit(code, signal))
+    // Only the current host's end counts, and only once: a late 'exit' (or an 'error' beside it)
+    // of a host already replaced would otherwise fail the new host's connection and start another.
+    spawned.on('error', (error) => {
+      if (child === spawned) onExit(null, null, error.message)
+    })
+    spawned.on('exit', (code, signal) => {
+      if (child === spawned) onExit(code, signal)
+    })
     spawned.stdin.on('error', () => undefined)
   }
 

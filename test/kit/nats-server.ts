@@ -110,8 +110,23 @@ process.once('exit', () => {
   for (const handle of live) void handle.stop()
 })
 
+/** Attempts at a first start when a free port was taken by another process before the server bound it. */
+const PORT_RACE_ATTEMPTS = 3
+
 /** Starts one nats-server with its own temp dir; call dispose() in after()/t.after(). */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNatsServerOnce(options)
+    } catch (error) {
+      // A port found free can be taken by another test before nats-server binds it: pick new ones.
+      if (attempt >= PORT_RACE_ATTEMPTS || !/address already in use/.test((error as Error).message))
+        throw error
+    }
+  }
+}
+
+async function startNatsServerOnce(options: NatsServerOptions): Promise<NatsServerHandle> {
   const binary = requireNatsServer()
   const name = options.name ?? 'lh-test'
   const root = mkdtempSync(join(tmpdir(), `localhub-nats-${name}-`))

@@ -210,7 +210,11 @@ class HubClient:
         trace_id: Optional[str] = None,
         source: Optional[str] = None,
     ) -> "LiveTail":
-        """WS /ws/events: events as published; reconnects after a drop, resuming after the last seq."""
+        """WS /ws/events: events as published; reconnects after a drop, resuming after the last seq.
+
+        Used in a `with` block, the tail is connected when the block is entered, so a live tail
+        (no from_seq) sees every event published inside the block. Iterated without `with`, it
+        connects on the first `next()`."""
         query = {"filter": filter, "sessionId": session_id, "traceId": trace_id, "source": source}
         return LiveTail(self, {key: value for key, value in query.items() if value is not None}, from_seq)
 
@@ -315,8 +319,14 @@ class LiveTail:
             self._socket.close()
             self._socket = None
 
-    def __enter__(self) -> "LiveTail":
+    def open(self) -> "LiveTail":
+        """Connect now (what `with` does): a live tail delivers what is published from here on."""
+        if self._socket is None and not self._closed:
+            self._socket = self._connect()
         return self
+
+    def __enter__(self) -> "LiveTail":
+        return self.open()
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()

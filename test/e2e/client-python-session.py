@@ -72,6 +72,15 @@ with hub.tail(filter="ui.feedback", from_seq=first["seq"]) as tail:
     seen += [next(tail)["payload"]["target"], next(tail)["payload"]["target"]]
     report("tail", seen=seen, reconnects=tail.reconnects, last_seq=tail.last_seq)
 
+# A live tail (no from_seq) is connected when its block is entered: what is published right after
+# is delivered, not only what comes once the first next() has connected.
+with hub.tail(filter="ui.feedback") as live:
+    hub.publish({"type": "ui.feedback", "payload": {"target": "live-1", "helpful": True}})
+    later = threading.Timer(1.0, lambda: hub.publish({"type": "ui.feedback", "payload": {"target": "live-2", "helpful": True}}))
+    later.start()
+    report("live", first=next(live)["payload"]["target"])
+    later.join()
+
 refusals = {}
 try:
     hub.publish({"type": "ui.feedback", "payload": {"target": 7}})

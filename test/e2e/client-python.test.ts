@@ -51,7 +51,7 @@ describe('the Python client against a running hub', {
 
   test('the script ran to its end', () => {
     assert.equal(exitCode, 0, stderr)
-    assert.deepEqual([...steps.keys()], ['hello', 'notes', 'replay', 'stored', 'tail', 'refusals'])
+    assert.deepEqual([...steps.keys()], ['hello', 'notes', 'replay', 'stored', 'tail', 'live', 'refusals'])
   })
 
   test('chat: a plain turn, and a turn whose two writes wait for approval', () => {
@@ -79,6 +79,10 @@ describe('the Python client against a running hub', {
     const tail = steps.get('tail')!
     assert.deepEqual(tail.seen, ['tail-0', 'tail-1', 'tail-2', 'tail-3'])
     assert.ok((tail.reconnects as number) >= 1)
+  })
+
+  test('a live tail opened with `with` delivers what is published right after the block is entered', () => {
+    assert.equal(steps.get('live')?.first, 'live-1')
   })
 
   test('refusals carry the hub code and status', () => {

@@ -44,23 +44,18 @@ test('manifests/examples/python-skill.yaml: the Python host answers chat turns a
   const pid = pythonHostPid()
   assert.ok(pid !== undefined, 'the python host runs as a child of the hub')
   process.kill(pid, 'SIGKILL')
+  // One look at /proc per try: two looks could see the old host alive, then gone, and take the
+  // gap for a new host while the hub has not yet heard of the old one's end (still "ready").
   await waitForAsync(
-    async () => pythonHostPid() !== undefined && pythonHostPid() !== pid && (await status()) === 'ready',
+    async () => {
+      const current = pythonHostPid()
+      return current !== undefined && current !== pid && (await status()) === 'ready'
+    },
     'a new python host, ready',
     15_000,
   )
-  // Under heavy load a turn right after the restart can still meet the old host's end (a known
-  // issue, see the stop-31 note); the new host must answer within the same 15 s.
-  let again: Awaited<ReturnType<typeof chat>> | undefined
-  await waitForAsync(
-    async () => {
-      again = await chat('after the restart')
-      return again.data?.text === 'after the restart'
-    },
-    'an answer from the new python host',
-    15_000,
-  )
-  assert.equal(again?.data?.text, 'after the restart', JSON.stringify(again))
+  const again = await chat('after the restart')
+  assert.equal(again.data?.text, 'after the restart', JSON.stringify(again))
 })
 
 function pythonHostPid(): number | undefined {

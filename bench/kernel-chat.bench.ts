@@ -10,6 +10,7 @@ import { subscribe } from 'node:diagnostics_channel'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { constants, PerformanceObserver } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import type { openHub } from '../src/kernel/index.ts'
 import type { LlmFirstTokenMessage } from '../src/skills/llm/index.ts'
@@ -164,6 +165,13 @@ function reportHub(samples: HubSamples, direct: readonly number[]): void {
     pauseMsPer1000: +((samples.gcMs * 1000) / samples.viaHub.length).toFixed(1),
     note: "young-generation collections (scavenges) that ran during this hub's requests; other kinds apart",
   })
+  report({
+    bench: row('first-token-windows-with-scavenge-per-1000'),
+    unit: 'count',
+    median: windowsWithScavengePer1000(samples.firstTokenWindows),
+    n: samples.firstTokenWindows.length,
+    note: "requests with a scavenge between the request's start and its first token, per 1,000",
+  })
 }
 
 const ollama = await startMarkingModelServer('tiny', ['one', ' two', ' three', ' four'])
@@ -197,9 +205,25 @@ interface HubSamples {
   scavenges: number
   otherCollections: number
   gcMs: number
+  /** Each measured request's arrival-to-first-token window, in performance.now() time. */
+  firstTokenWindows: [number, number][]
 }
 
 const meter = allocationMeter()
+// When each young-generation collection ran: counted against the first-token windows (decision 2090).
+const scavengeSpans: [number, number][] = []
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries())
+    if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR)
+      scavengeSpans.push([entry.startTime, entry.startTime + entry.duration])
+}).observe({ entryTypes: ['gc'] })
+
+/** Windows during which a scavenge ran, per 1,000 windows. */
+function windowsWithScavengePer1000(windows: readonly [number, number][]): number {
+  let hit = 0
+  for (const [from, to] of windows) if (scavengeSpans.some(([start, end]) => end > from && start < to)) hit++
+  return +((hit * 1000) / Math.max(1, windows.length)).toFixed(1)
+}
 
 async function startHub(label: string, open: typeof openHub): Promise<HubSamples> {
   const dataDir = mkdtempSync(join(tmpdir(), 'localhub-bench-'))
@@ -223,6 +247,7 @@ async function startHub(label: string, open: typeof openHub): Promise<HubSamples
     scavenges: 0,
     otherCollections: 0,
     gcMs: 0,
+    firstTokenWindows: [],
   }
 }
 
@@ -254,6 +279,7 @@ try {
       lastHubMarks = undefined
       meter.start()
       const cpuBefore = process.cpuUsage()
+      const sentAt = performance.now()
       const answer = await timeToFirstLine(
         samples.hub.url,
         '/chat',
@@ -280,6 +306,7 @@ try {
       samples.scavenges += allocated.scavenges
       samples.otherCollections += allocated.otherCollections
       samples.gcMs += allocated.pauseMs
+      samples.firstTokenWindows.push([sentAt, sentAt + answer.firstMs])
     }
     const directPath = async () => {
       const answer = await askDirect()
@@ -294,6 +321,8 @@ try {
     directAgain.push(second!.firstMs)
   }
   const pairedAgain = directAgain.map((value, index) => value - direct[index]!)
+  // The gc observer hears of the last collections a moment later.
+  await new Promise((resolve) => setTimeout(resolve, 50))
   report({
     bench: `${ROW}direct`,
     unit: 'ms',

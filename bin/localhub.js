@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S node --max-semi-space-size=4 --expose-gc
 // Runs the compiled JavaScript in dist/ when it matches the sources (npm ci builds it), otherwise
 // the TypeScript sources through tsx's loader, so an edited checkout always runs what it holds.
 // LOCALHUB_RUNTIME=sources|compiled overrides the choice. Why: tsx's loader thread costs ~35 MB

@@ -1,6 +1,6 @@
 export type { DoctorCheck, DoctorReport } from './doctor/index.ts'
 export { runDoctor } from './doctor/index.ts'
-export type { HubOptions, RunningHub } from './hub/index.ts'
+export type { HubOptions, RunningHub, YoungGeneration } from './hub/index.ts'
 export {
   checkHubManifest,
   chooseDataDir,

@@ -46,7 +46,7 @@ test('the unit: absolute node and bin, the data dir, the environment, restart on
   })
   assert.match(
     unit,
-    /^ExecStart="\/usr\/bin\/node" "--max-semi-space-size=4" "\/opt\/localhub\/bin\/localhub.js" "serve" "--data" "\/home\/me\/.local\/share\/local hub" "--port" "8000"$/m,
+    /^ExecStart="\/usr\/bin\/node" "--max-semi-space-size=4" "--expose-gc" "\/opt\/localhub\/bin\/localhub.js" "serve" "--data" "\/home\/me\/.local\/share\/local hub" "--port" "8000"$/m,
   )
   assert.match(unit, /^Restart=on-failure$/m)
   assert.match(unit, /^WorkingDirectory=\/home\/me\/.local\/share\/local hub$/m)
@@ -64,7 +64,7 @@ test('systemd quoting: % and $ in paths do not become specifiers or variables', 
   const unit = serviceUnit({ nodePath: '/n', binPath: '/b', dataDir: '/d/100%$HOME"x', env: {} })
   assert.match(
     unit,
-    /^ExecStart="\/n" "--max-semi-space-size=4" "\/b" "serve" "--data" "\/d\/100%%\$\$HOME\\"x"$/m,
+    /^ExecStart="\/n" "--max-semi-space-size=4" "--expose-gc" "\/b" "serve" "--data" "\/d\/100%%\$\$HOME\\"x"$/m,
   )
 })
 
@@ -78,7 +78,7 @@ test('install writes the unit, reloads, enables and starts it, and says where th
   assert.match(
     unit,
     new RegExp(
-      `^ExecStart="${process.execPath}" "--max-semi-space-size=4" "[^"]+/bin/localhub\\.js" "serve"`,
+      `^ExecStart="${process.execPath}" "--max-semi-space-size=4" "--expose-gc" "[^"]+/bin/localhub\\.js" "serve"`,
       'm',
     ),
   )

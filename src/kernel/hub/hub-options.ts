@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import type { BusFlags } from '../../bus-factory/index.ts'
 import type { LlmConfigInput } from '../../skills/llm/index.ts'
+import type { YoungGeneration } from './turn-end-collection.ts'
 
 /** Seed 000's manifest, corrected, shipped with the package. */
 export const DEFAULT_MANIFEST_PATH = fileURLToPath(
@@ -42,6 +43,12 @@ export interface HubOptions {
   wyomingPartialEventMs?: number
   /** Where skills' log lines go (the serve command prints them); dropped when absent. */
   skillLog?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void
+  /**
+   * The young generation a finished chat turn empties when it is over half full (decision 2090).
+   * Default: this process's, when node runs with `--expose-gc` (bin/localhub.js does); without
+   * the flag nothing is collected. Tests pass their own to watch it.
+   */
+  youngGeneration?: YoungGeneration
   /** Logs go here as pino JSON lines; false for none. */
   logger?:
     | {

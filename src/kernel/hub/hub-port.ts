@@ -18,6 +18,7 @@ import { CHAT_PIPELINE_ID } from './hub-options.ts'
 import { ingestEvents } from './ingest-events.ts'
 import { accessOf, principalClient, visibleEvents } from './principal-bus.ts'
 import { eventKeysOf, tailEvents } from './tail-events.ts'
+import type { TurnEndCollector } from './turn-end-collection.ts'
 
 /** How long a cached LLM health answer is reused by /health, in milliseconds. */
 export const DEFAULT_LLM_HEALTH_TTL_MS = 5_000
@@ -37,6 +38,8 @@ export interface HubPortParts {
   /** The language model's health, when a skill provides one. */
   model: HealthProbe | undefined
   metrics: HubMetrics
+  /** Empties the young generation after a chat turn when nothing else runs (decision 2090). */
+  turnEnd?: TurnEndCollector
 }
 
 function toChatPart(part: RunPart): ChatPart | undefined {
@@ -130,7 +133,11 @@ class ChatPartQueue implements AsyncIterableIterator<ChatPart> {
 }
 
 /** Runs a turn and hands its parts over as an async iterable, as the server's /chat route pulls them. */
-function chatParts(chat: ChatService, input: ChatInput): AsyncIterable<ChatPart> {
+function chatParts(
+  chat: ChatService,
+  input: ChatInput,
+  turnEnd: TurnEndCollector | undefined,
+): AsyncIterable<ChatPart> {
   const queue = new ChatPartQueue()
   queue.running = chat
     .run(
@@ -150,7 +157,11 @@ function chatParts(chat: ChatService, input: ChatInput): AsyncIterable<ChatPart>
     .catch((error) =>
       queue.push({ event: 'error', error: new HubError('E_UNKNOWN', String(error)).toJSON() }),
     )
-    .finally(() => queue.finish())
+    .finally(() => {
+      // Before the answer's end reaches the caller, so the pause is this turn's, not the next one's.
+      if (turnEnd !== undefined && chat.inFlight === 0) turnEnd.atTurnEnd()
+      queue.finish()
+    })
   return queue
 }
 
@@ -242,7 +253,7 @@ export function createHubPort(parts: HubPortParts): HubPort {
           `the manifest has no ${CHAT_PIPELINE_ID} pipeline, so this hub does not chat`,
         )
       }
-      return chatParts(chat, input)
+      return chatParts(chat, input, parts.turnEnd)
     },
     sessions: (): ServerSessionSummary[] =>
       sessions.list().map((session) => ({ ...session, updatedAt: session.lastActiveAt })),

@@ -45,6 +45,7 @@ import { openHubFederation } from './hub-federation.ts'
 import { createHubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID, DEFAULT_MANIFEST_PATH, type HubOptions } from './hub-options.ts'
 import { createHubPort } from './hub-port.ts'
+import { createTurnEndCollector, processYoungGeneration } from './turn-end-collection.ts'
 import { HUB_VERSION } from './hub-version.ts'
 import { loadHubManifest } from './load-hub-manifest.ts'
 import { startBusTriggers, wsEntryRoutes } from './pipeline-triggers.ts'
@@ -256,6 +257,7 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       skills,
       model,
       metrics,
+      turnEnd: createTurnEndCollector({ young: options.youngGeneration ?? processYoungGeneration() }),
     })
     // Tokens besides the hub's own, and seed 004 pairing that hands them to devices (decisions 2010, 2013).
     const principals = PrincipalStore.open({ dataDir })

@@ -77,15 +77,30 @@ export function applyRule(
   const token = path[index]!
   const last = index === path.length - 1
   if (token === '*') {
-    if (!Array.isArray(value)) return value
-    return value.map((item, position) =>
-      last ? item : applyRule(item, path, index + 1, rule, pointerJoin(pointer, position), summary, digests),
-    )
+    // A list is copied only when the rule changed an item: where it applies to none (the field
+    // absent from every item, the common case) the list and its items are answered as they are.
+    if (!Array.isArray(value) || last) return value
+    const nextToken = path[index + 1]!
+    let result: unknown[] | undefined
+    for (let position = 0; position < value.length; position++) {
+      const item = value[position]
+      // An item the rule cannot reach is skipped before its pointer is built (a string per item).
+      if (nextToken === '*' ? !Array.isArray(item) : !isPlainObject(item) || !Object.hasOwn(item, nextToken))
+        continue
+      const next = applyRule(item, path, index + 1, rule, pointerJoin(pointer, position), summary, digests)
+      if (next !== item) {
+        result ??= value.slice()
+        result[position] = next
+      }
+    }
+    return result ?? value
   }
   if (!isPlainObject(value) || !Object.hasOwn(value, token)) return value
   const here = rule.pointers[index] ?? pointerJoin(pointer, token)
   if (!last) {
-    return withValue(value, token, applyRule(value[token], path, index + 1, rule, here, summary, digests))
+    const child = value[token]
+    const next = applyRule(child, path, index + 1, rule, here, summary, digests)
+    return next === child ? value : withValue(value, token, next)
   }
   const action = rule.action
   if (action.kind === 'drop') {

@@ -1,5 +1,5 @@
 import type { Envelope } from './envelope.ts'
-import type { GuardrailSummary } from './guardrail-common.ts'
+import { type GuardrailSummary, setOwn } from './guardrail-common.ts'
 import { ENVELOPE_STRING_FIELDS, scrubEnvelopeFields } from './guardrail-envelope-fields.ts'
 import { applyRule, PAYLOAD_POINTER, type PreparedRule, prepareRule } from './guardrail-rules.ts'
 import { indexKeyNames, type Limits, sanitize } from './guardrail-sanitize.ts'
@@ -38,6 +38,30 @@ export interface GuardrailOptions {
 }
 
 const NO_RULES: readonly PreparedRule[] = Object.freeze([])
+
+/** Empties a list the guardrails reuse for every event, keeping its backing store for the next. */
+function emptyKeepingStore(list: unknown[]): void {
+  while (list.length !== 0) list.pop()
+}
+
+// Most changed events fill one list of four: the empty ones share one frozen list (nothing reads a
+// summary to change it; frozen, a consumer that tried would fail instead of changing every event).
+const EMPTY_LIST: string[] = Object.freeze([]) as unknown as string[]
+
+function keptList(list: string[]): string[] {
+  return list.length === 0 ? EMPTY_LIST : list.slice()
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+// The key's place is kept when the payload already has one (guarding a persisted form again),
+// as the spread did.
+function withSummary(payload: Record<string, unknown>, kept: GuardrailSummary): Record<string, unknown> {
+  setOwn(payload, '_guardrails', kept)
+  return payload
+}
 const NO_DIGESTS: string[] = []
 
 export type Guardrails = (envelope: Envelope) => Envelope
@@ -92,11 +116,12 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
   const trailMeta: (string | number)[] = ['meta']
 
   return function applyGuardrails(envelope: Envelope): Envelope {
-    // Setting an array's length is a runtime call even when it does not change: only when needed.
-    if (summary.dropped.length !== 0) summary.dropped.length = 0
-    if (summary.hashed.length !== 0) summary.hashed.length = 0
-    if (summary.capped.length !== 0) summary.capped.length = 0
-    if (summary.replaced.length !== 0) summary.replaced.length = 0
+    // Emptied by pop, not by setting the length to 0: that frees the backing store, and the next
+    // changed event's first push allocated a new one (152 bytes) for each list (decision 2087).
+    emptyKeepingStore(summary.dropped)
+    emptyKeepingStore(summary.hashed)
+    emptyKeepingStore(summary.capped)
+    emptyKeepingStore(summary.replaced)
     // A throw mid-walk (never expected) must not leave keys behind for the next event's pointers.
     if (trailPayload.length !== 1) trailPayload.length = 1
     if (trailMeta.length !== 1) trailMeta.length = 1
@@ -110,7 +135,7 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
     let payload = envelope.payload as unknown
     // One digests list for every call, emptied here (read only within this call, by sanitize).
     const digests = rules.length === 0 ? NO_DIGESTS : ruleDigests
-    if (ruleDigests.length !== 0) ruleDigests.length = 0
+    emptyKeepingStore(ruleDigests)
     for (const rule of rules)
       payload = applyRule(payload, rule.path, 0, rule, PAYLOAD_POINTER, summary, digests)
     // Digests written by hash rules are never capped by the general string limit.
@@ -122,12 +147,17 @@ export function createGuardrails(registry: RegistryDocument, options: GuardrailO
       summary.dropped.length + summary.hashed.length + summary.capped.length + summary.replaced.length > 0
     if (!changed) return envelope
     const kept: GuardrailSummary = {
-      dropped: [...summary.dropped],
-      hashed: [...summary.hashed],
-      capped: [...summary.capped],
-      replaced: [...summary.replaced],
+      dropped: keptList(summary.dropped),
+      hashed: keptList(summary.hashed),
+      capped: keptList(summary.capped),
+      replaced: keptList(summary.replaced),
     }
-    const guarded = { ...(payload as Record<string, unknown>), _guardrails: kept }
+    // A payload the guardrails rebuilt is theirs (no one else holds it): the summary joins it in
+    // place instead of a second copy. The input's own payload is never written to.
+    const guarded =
+      payload !== envelope.payload && isPlainObject(payload)
+        ? withSummary(payload, kept)
+        : { ...(payload as Record<string, unknown>), _guardrails: kept }
     // One spread when no envelope field changed: V8's fast path for copying an object literal.
     const base = fields === undefined ? envelope : { ...envelope, ...fields }
     return meta === undefined

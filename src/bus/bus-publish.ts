@@ -44,15 +44,19 @@ export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
     // Ephemeral events and their draft positions, side by side (no pair per event).
     const ephemeral: PreparedEvent[] = []
     const ephemeralAt: number[] = []
+    // The last type this batch's principal was allowed: a batch usually repeats one type, and the
+    // grants never change once the bus is made, so it is asked once per run of a type (decision 2089).
+    let allowedType: string | undefined
     for (let index = 0; index < drafts.length; index++) {
       const prepared = prepareEnvelope(drafts[index], now, dependencies.prepare, nowIso)
       if (!prepared.ok) {
         outcomes[index] = prepared
         continue
       }
-      if (principal !== undefined) {
+      if (principal !== undefined && prepared.full.type !== allowedType) {
         try {
           permissions!.checkPublish(principal, prepared.full.type)
+          allowedType = prepared.full.type
         } catch (error) {
           outcomes[index] = fail(error)
           continue

@@ -140,3 +140,44 @@ test('a consumer that asks for stored JSON gets the stored text of each delivere
     assert.equal(storedJsonOf(without[n]!), undefined)
   }
 })
+
+test('batches handed over back to back are each found by seq, by consumers of different types', async (t) => {
+  const bus = await sqliteBus(t)
+  const notes: Envelope[] = []
+  const chats: Envelope[] = []
+  await bus.subscribe('note.added', (envelope) => void notes.push(envelope), { durable: 'notes' })
+  await bus.subscribe('chat.message', (envelope) => void chats.push(envelope), { durable: 'chats' })
+  // Notes and chat messages interleaved, three batches committed before any pump runs.
+  const batches = [0, 1, 2].map((batch) =>
+    Array.from({ length: 30 }, (_, n) =>
+      n % 3 === 0
+        ? { type: 'chat.message', payload: { n: batch * 100 + n }, sessionId: 's' }
+        : { type: 'note.added', payload: { n: batch * 100 + n } },
+    ),
+  )
+  await Promise.all(batches.map((drafts) => bus.publishManyUntyped(drafts, { handOver: true })))
+  await until(() => notes.length === 60 && chats.length === 30, 'deliveries')
+  const payloads = new Set<unknown>(batches.flat().map((draft) => draft.payload))
+  for (const envelope of [...notes, ...chats])
+    assert.ok(payloads.has(envelope.payload), `seq ${envelope.seq}: the published object, not a parse`)
+  assert.deepEqual(
+    chats.map((envelope) => envelope.seq),
+    [...chats.map((envelope) => envelope.seq!)].sort((a, b) => a - b),
+  )
+})
+
+test('handing over keeps no Map entry per event (decision 2089)', async (t) => {
+  const bus = await sqliteBus(t)
+  await bus.subscribe('note.added', () => {}, { durable: 'counted' })
+  const sets = t.mock.method(Map.prototype, 'set')
+  const mapSetsOf = async (handOver: boolean) => {
+    const before = sets.mock.callCount()
+    await bus.publishManyUntyped(draftsOf(200), { handOver })
+    return sets.mock.callCount() - before
+  }
+  await mapSetsOf(false)
+  await mapSetsOf(true)
+  const without = await mapSetsOf(false)
+  const handedOver = await mapSetsOf(true)
+  assert.ok(handedOver <= without, `${handedOver} Map.set calls handed over, ${without} without`)
+})

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream'
 import type { ReplayQuery } from '../client/index.ts'
 import { type Envelope, HubError, type Result } from '../contracts/index.ts'
 import type { PublishReceipt } from './bus-types.ts'
+import { storedReceiptOf } from './stored-receipt-text.ts'
 
 /** Files a running kernel writes into the data directory (DESIGN.md section 6b). */
 export const SERVER_INFO_FILE = 'server.json'
@@ -148,7 +149,7 @@ export async function* postEvents(
  */
 export async function* postEventBatches(
   server: HubServer,
-  body: AsyncIterable<string>,
+  body: AsyncIterable<string | Uint8Array>,
 ): AsyncIterable<Result<PublishReceipt>[]> {
   const response = await call(server, '/events', {
     method: 'POST',
@@ -162,7 +163,9 @@ export async function* postEventBatches(
   let rest = ''
   const parsed = (texts: string[]) => {
     const items: Result<PublishReceipt>[] = []
-    for (const text of texts) if (text.trim() !== '') items.push(JSON.parse(text) as Result<PublishReceipt>)
+    for (const text of texts)
+      if (text.trim() !== '')
+        items.push(storedReceiptOf(text) ?? (JSON.parse(text) as Result<PublishReceipt>))
     return items
   }
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {

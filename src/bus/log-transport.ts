@@ -49,22 +49,38 @@ export function createLogTransport(spec: LogTransportSpec): Transport {
     onError: context.onError,
   })
   let closed = false
-  // Stored envelopes their publisher handed over, by seq, until the consumers' next pump has run:
-  // the first consumer to deliver one takes it, the others parse (decision 1772). Only for a log
-  // that stores text (it has readJson): a log that keeps the objects themselves (memory) hands
-  // consumers views of them, and a handler must not get the object the log holds.
+  // Stored envelopes their publisher handed over, in seq order, until the consumers' next pump has
+  // run: the first consumer to deliver one takes it, the others parse (decision 1772). Only for a
+  // log that stores text (it has readJson): a log that keeps the objects themselves (memory) hands
+  // consumers views of them, and a handler must not get the object the log holds. Two arrays side
+  // by side, reused, and a binary search, not a Map: a Map's set, get and delete per event cost
+  // 0.13 µs and ~90 bytes, the arrays 0.04 µs and nothing once grown (decision 2089).
   const handsOver = backend.readJson !== undefined
-  const handedOver = new Map<number, Envelope>()
+  const handedSeqs: number[] = []
+  const handedEnvelopes: (Envelope | undefined)[] = []
+  let handedCount = 0
   let clearScheduled = false
   const clearHandedOver = () => {
     clearScheduled = false
-    handedOver.clear()
+    // What nobody took is let go (the arrays keep their room for the next batches).
+    handedEnvelopes.fill(undefined, 0, handedCount)
+    handedCount = 0
   }
   const takeHandedOver = (seq: number): Envelope | undefined => {
-    if (handedOver.size === 0) return undefined
-    const envelope = handedOver.get(seq)
-    if (envelope !== undefined) handedOver.delete(seq)
-    return envelope
+    let low = 0
+    let high = handedCount - 1
+    while (low <= high) {
+      const middle = (low + high) >>> 1
+      const kept = handedSeqs[middle]!
+      if (kept === seq) {
+        const envelope = handedEnvelopes[middle]
+        handedEnvelopes[middle] = undefined
+        return envelope
+      }
+      if (kept < seq) low = middle + 1
+      else high = middle - 1
+    }
+    return undefined
   }
   const stopWatching = backend.watch?.(() => {
     for (const engine of engines.values()) engine.notify(true)
@@ -80,11 +96,15 @@ export function createLogTransport(spec: LogTransportSpec): Transport {
       const item = items[index]!
       const outcome = outcomes[index]!
       if (item.handedOver !== true || outcome.duplicate) continue
+      // Kept in seq order for the search; one that is not (no log hands them out so) is parsed.
+      if (handedCount > 0 && outcome.seq <= handedSeqs[handedCount - 1]!) continue
       // What the stored text holds: the persisted form plus the log's seq and sessionSeq.
       const envelope = item.envelope
       envelope.seq = outcome.seq
       if (outcome.sessionSeq !== undefined) envelope.sessionSeq = outcome.sessionSeq
-      handedOver.set(outcome.seq, envelope)
+      handedSeqs[handedCount] = outcome.seq
+      handedEnvelopes[handedCount] = envelope
+      handedCount++
       kept = true
     }
     // Cleared after the engines' pumps that notify() queued: what they did not take is parsed.

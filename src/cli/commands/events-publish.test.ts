@@ -182,3 +182,34 @@ test('publish and replay against a server.json naming a program that is not a hu
   assert.match(replayed.err, /E_DEPENDENCY_UNAVAILABLE/)
   assert.match(replayed.err, /is not a Local Hub: \/events answered 200 with text\/html/)
 })
+
+test('through a server, the usual receipts are read and printed without JSON.parse (decision 2088)', async (t) => {
+  let seq = 0
+  const { dataDir, cwd } = await dataDirServedBy(t, (request, response) => {
+    let text = ''
+    request.setEncoding('utf8')
+    request.on('data', (chunk) => {
+      text += chunk
+    })
+    request.on('end', () => {
+      const lines = text.split('\n').filter((line) => line !== '')
+      response.setHeader('content-type', 'application/x-ndjson')
+      response.end(lines.map(() => `{"ok":true,"data":{"id":"e${++seq}","seq":${seq}}}\n`).join(''))
+    })
+  })
+  const input = Array.from({ length: 200 }, (_, n) => JSON.stringify({ type: 'note.added', payload: { n } }))
+  const parse = t.mock.method(JSON, 'parse')
+  const { code, out } = await runEvents(['publish', '-', '--data', dataDir], `${input.join('\n')}\n`, cwd)
+  const parses = parse.mock.callCount()
+  parse.mock.restore()
+  assert.equal(code, 0)
+  assert.deepEqual(
+    out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line)),
+    input.map((_, n) => ({ id: `e${n + 1}`, seq: n + 1 })),
+  )
+  // The server's address and token are read once; no parse per receipt.
+  assert.ok(parses < 10, `${parses} JSON.parse calls for 200 receipts`)
+})

@@ -6,6 +6,7 @@ import { parseArgs } from '../args.ts'
 import { inputFilePath } from '../input-file.ts'
 import { type CommandGroup, type CommandIo, writeLine } from '../io.ts'
 import { dataDirOf, openLocalBus, reportFailure, serverFor } from './events-bus-access.ts'
+import { type BodySegment, readBodySegments, runEndAfter } from './events-publish-body.ts'
 import { type NumberedLine, readNumberedLines } from './ndjson-lines.ts'
 
 const USAGE = [
@@ -56,8 +57,15 @@ function lineFailure(io: CommandIo, line: number, error: unknown): void {
   writeLine(io.stderr, JSON.stringify({ line, error: failure }))
 }
 
-/** One receipt's line: {"id","seq"} and duplicate when it was one. */
-function receiptLine(receipt: PublishReceipt): string {
+/** Printable ASCII but the quote and the backslash: what JSON.stringify writes as it is. */
+const VERBATIM = /^[ !#-[\]-~]*$/
+
+/** One receipt's line: {"id","seq"} and duplicate when it was one (exported for its test). */
+export function receiptLine(receipt: PublishReceipt): string {
+  const { id, seq } = receipt
+  // The usual receipt written from its fields, as JSON.stringify would (decision 2088).
+  if (!receipt.duplicate && Number.isSafeInteger(seq) && typeof id === 'string' && VERBATIM.test(id))
+    return `{"id":"${id}","seq":${seq}}\n`
   const shown: Record<string, unknown> = { id: receipt.id, seq: receipt.seq ?? null }
   if (receipt.duplicate) shown.duplicate = true
   return `${JSON.stringify(shown)}\n`
@@ -168,8 +176,18 @@ function connectionLost(server: { url: string }, progress: RemoteProgress, cause
   )
 }
 
+/** The file line number of the `index`-th line sent in a request (its runs' numbers in order). */
+function lineAt(sentRuns: readonly number[][], index: number): number | undefined {
+  let rest = index
+  for (const numbers of sentRuns) {
+    if (rest < numbers.length) return numbers[rest]
+    rest -= numbers.length
+  }
+  return undefined
+}
+
 async function publishRemote(
-  lines: AsyncIterable<NumberedLine[]>,
+  segments: AsyncIterable<BodySegment[]>,
   dataDir: string,
   io: CommandIo,
   onReceipt: (receipt: PublishReceipt) => void,
@@ -178,16 +196,20 @@ async function publishRemote(
   const server = serverFor(dataDir)!
   let failed = false
   const progress: RemoteProgress = { sent: 0, receipted: 0, firstUnanswered: undefined }
-  const iterator = lines[Symbol.asyncIterator]()
-  // Lines read and not yet sent (a chunk read can cross a request's line limit).
-  let waiting: NumberedLine[] = []
+  const iterator = segments[Symbol.asyncIterator]()
+  // Segments read and not yet sent (a chunk read can cross a request's line limit).
+  let waiting: BodySegment[] = []
   let at = 0
   let ended = false
+  const refuse = (line: number) => {
+    failed = true
+    lineFailure(io, line, notUtf8Error())
+  }
   /**
-   * True when a line is waiting to be sent (reading the next chunk if none is). Lines that are not
-   * UTF-8 are reported and passed over here, so a request never opens with nothing to send.
+   * True when a run of lines is waiting to be sent (reading the next chunk if none is). Lines that
+   * are not UTF-8 are reported and passed over here, so a request never opens with nothing to send.
    */
-  const hasLine = async (): Promise<boolean> => {
+  const hasRun = async (): Promise<boolean> => {
     for (;;) {
       while (at >= waiting.length && !ended) {
         const next = await iterator.next()
@@ -198,46 +220,65 @@ async function publishRemote(
         }
       }
       const item = waiting[at]
-      if (item?.notUtf8 !== true) return item !== undefined
-      failed = true
-      lineFailure(io, item.line, notUtf8Error())
+      if (item === undefined) return false
+      if (item.kind === 'run') return true
+      refuse(item.line)
       at++
     }
   }
   // The next line is read before a request is opened, so an empty request is never sent.
-  while (await hasLine()) {
-    // Line numbers of this request's lines in the order sent: the answer comes in the same order.
-    const sent: number[] = []
-    const body = async function* (): AsyncGenerator<string> {
-      while (sent.length < LINES_PER_REQUEST && (await hasLine())) {
-        // One chunk of the body per chunk read, cut at the request's line limit.
-        const end = Math.min(waiting.length, at + LINES_PER_REQUEST - sent.length)
-        let chunk = ''
-        for (; at < end; at++) {
+  while (await hasRun()) {
+    // Line numbers of this request's lines in the order sent, a run's at a time: the answer comes
+    // in the same order.
+    const sentRuns: number[][] = []
+    let count = 0
+    const body = async function* (): AsyncGenerator<Buffer> {
+      while (count < LINES_PER_REQUEST && (await hasRun())) {
+        // One piece of the body per chunk read (its runs together), cut at the request's line limit.
+        const pieces: Buffer[] = []
+        for (; at < waiting.length && count < LINES_PER_REQUEST; at++) {
           const item = waiting[at]!
-          if (item.notUtf8) {
-            failed = true
-            lineFailure(io, item.line, notUtf8Error())
+          if (item.kind === 'refused') {
+            refuse(item.line)
             continue
           }
-          sent.push(item.line)
-          progress.sent++
-          chunk += `${item.text}\n`
+          const room = LINES_PER_REQUEST - count
+          if (item.sent.length <= room) {
+            pieces.push(item.bytes)
+            sentRuns.push(item.sent)
+            count += item.sent.length
+            progress.sent += item.sent.length
+            continue
+          }
+          // The rest of the run waits for the next request.
+          const last = item.sent[room - 1]!
+          const end = runEndAfter(item, last)
+          pieces.push(item.bytes.subarray(0, end))
+          sentRuns.push(item.sent.slice(0, room))
+          count += room
+          progress.sent += room
+          waiting[at] = {
+            kind: 'run',
+            bytes: item.bytes.subarray(end),
+            first: last + 1,
+            sent: item.sent.slice(room),
+          }
+          break
         }
-        yield chunk
+        if (pieces.length > 0) yield pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)
       }
     }
     let answered = 0
     try {
       for await (const outcomes of postEventBatches(server, body())) {
         for (const outcome of outcomes) {
-          const line = sent[answered++] ?? 0
+          const index = answered++
           if (outcome.ok) {
             progress.receipted++
             onReceipt(outcome.data)
           } else {
             failed = true
-            writeLine(io.stderr, JSON.stringify({ line, error: outcome.error }))
+            writeLine(io.stderr, JSON.stringify({ line: lineAt(sentRuns, index) ?? 0, error: outcome.error }))
           }
         }
         onBatchDone()
@@ -246,15 +287,15 @@ async function publishRemote(
       onBatchDone()
       // Not a hub at all: its refusal says nothing of this request was stored (decision 2082).
       if (cause instanceof HubError && cause.details?.notAHub === true) throw cause
-      progress.firstUnanswered = sent[answered]
+      progress.firstUnanswered = lineAt(sentRuns, answered)
       throw connectionLost(server, progress, cause)
     }
-    if (answered < sent.length) {
-      progress.firstUnanswered = sent[answered]
+    if (answered < count) {
+      progress.firstUnanswered = lineAt(sentRuns, answered)
       throw connectionLost(
         server,
         progress,
-        new Error(`the answer ended after ${answered} of ${sent.length} results`),
+        new Error(`the answer ended after ${answered} of ${count} results`),
       )
     }
   }
@@ -274,12 +315,13 @@ export async function publishLines(
   onBatchDone: BatchDone = () => {},
 ): Promise<boolean> {
   const source = file === '-' ? io.stdin : createReadStream(inputFilePath(file, io.cwd))
+  // A running hub is sent the file's bytes, a run of lines at a time (decision 2088).
+  if (serverFor(dataDir))
+    return await publishRemote(readBodySegments(source), dataDir, io, onReceipt, onBatchDone)
   // The iterator is taken now, so lines read while the bus opens are buffered, not lost.
   const iterator = readNumberedLines(source)
   const lines: AsyncIterable<NumberedLine[]> = { [Symbol.asyncIterator]: () => iterator }
-  return serverFor(dataDir)
-    ? await publishRemote(lines, dataDir, io, onReceipt, onBatchDone)
-    : await publishLocal(lines, dataDir, io, onReceipt, onBatchDone)
+  return await publishLocal(lines, dataDir, io, onReceipt, onBatchDone)
 }
 
 export const run: CommandGroup = async (args, io) => {

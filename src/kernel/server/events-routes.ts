@@ -5,7 +5,7 @@ import { HttpHubError, hubErrorOf, sendError, toErrorReply } from './error-repli
 import { parseReplayQuery } from './event-query.ts'
 import { federationOf, scopeOf } from './federation-scope.ts'
 import { pullParts } from './pull-parts.ts'
-import { receiptLine } from './receipt-line.ts'
+import { receiptsText } from './receipt-line.ts'
 import { receiptsMode, summarizeReceipts } from './receipt-summary.ts'
 import { INGEST_SCHEMA, REPLAY_SCHEMA } from './route-schemas.ts'
 import { isOwner, principalOf, type RouteAccessConfig } from './security-hooks.ts'
@@ -96,11 +96,7 @@ async function* receiptLines(
       if (pulled.kind !== 'part') return
       if (pulled.value.length === 0) continue
       if (summary) yield `${JSON.stringify(summarizeReceipts(pulled.value))}\n`
-      else {
-        let text = ''
-        for (const result of pulled.value) text += receiptLine(result)
-        yield text
-      }
+      else yield receiptsText(pulled.value)
     }
   } catch (error) {
     yield `${JSON.stringify(toErrorReply(error).body)}\n`

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { fail, HubError, type Result } from '../../contracts/index.ts'
-import { receiptLine } from './receipt-line.ts'
+import { receiptLine, receiptsText } from './receipt-line.ts'
 import type { PublishReceipt } from './server-types.ts'
 
 class Receipt {
@@ -30,6 +30,11 @@ test('a receipt line is the result as JSON.stringify writes it, for every shape'
     { ok: true, data: { id: ID, seq: 12, sessionSeq: 3 } },
     { ok: true, data: { id: ID, seq: -0, sessionSeq: 0 } },
     { ok: true, data: { id: 'quote " backslash \\ line\n é \u2028 😀', seq: 5 } },
+    { ok: true, data: { id: 'é \u2028 \u007f plain', seq: 6, sessionSeq: 1 } },
+    { ok: true, data: { id: 'pair 😀', seq: 7 } },
+    { ok: true, data: { id: 'lone \ud800 surrogate', seq: 8 } },
+    { ok: true, data: { id: 'control \u001f', seq: 9, sessionSeq: 2 } },
+    { ok: true, data: { id: '', seq: 10 } },
     { ok: true, data: { id: ID, duplicate: true } },
     { ok: true, data: { id: ID, seq: 4, duplicate: true } },
     { ok: true, data: { id: ID, seq: 4, sessionSeq: 2, duplicate: true } },
@@ -58,4 +63,24 @@ test('a receipt line is the result as JSON.stringify writes it, for every shape'
       JSON.stringify(shape),
     )
   }
+  assert.equal(
+    receiptsText(shapes as Result<PublishReceipt>[]),
+    shapes.map((shape) => `${JSON.stringify(shape)}\n`).join(''),
+  )
+})
+
+test('a stored receipt with a plain id is written without JSON.stringify or a key array', (t) => {
+  // What made a receipt cost ~560 bytes (decision 2088): JSON.stringify's copy of the id and the
+  // two arrays of Object.keys. Counted, so going back to either fails here.
+  const stringify = t.mock.method(JSON, 'stringify')
+  const keys = t.mock.method(Object, 'keys')
+  const results = [
+    { ok: true, data: { id: ID, seq: 1 } },
+    { ok: true, data: { id: ID, seq: 2, sessionSeq: 1 } },
+  ] as Result<PublishReceipt>[]
+  const text = receiptsText(results)
+  assert.equal(stringify.mock.callCount(), 0)
+  assert.equal(keys.mock.callCount(), 0)
+  stringify.mock.restore()
+  assert.equal(text, results.map((result) => `${JSON.stringify(result)}\n`).join(''))
 })

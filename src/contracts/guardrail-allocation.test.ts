@@ -4,7 +4,7 @@
 // collections behind the first token's p99 (issue 17, decision 2087).
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { GCProfiler, getHeapStatistics } from 'node:v8'
+import { bytesPerCall } from '../../test/kit/bytes-per-call.ts'
 import type { Envelope } from './envelope.ts'
 import { createGuardrails } from './guardrails.ts'
 import type { RegistryDocument, RegistryEntry } from './registry-types.ts'
@@ -71,28 +71,6 @@ function envelope(type: string, payload: Record<string, unknown>): Envelope {
     tenant: 'default',
     payload,
   } as Envelope
-}
-
-/**
- * Bytes allocated per call of `run`: the least of a few readings, since a collection inside one
- * can also count garbage made before it began (never less than what the calls allocated).
- */
-function bytesPerCall(run: () => unknown, calls = 10_000, readings = 5): number {
-  for (let index = 0; index < calls; index++) run()
-  let least = Number.POSITIVE_INFINITY
-  for (let reading = 0; reading < readings; reading++) {
-    const profiler = new GCProfiler()
-    const usedAtStart = getHeapStatistics().used_heap_size
-    profiler.start()
-    for (let index = 0; index < calls; index++) run()
-    const { statistics } = profiler.stop()
-    let freed = 0
-    for (const collection of statistics)
-      freed +=
-        collection.beforeGC.heapStatistics.usedHeapSize - collection.afterGC.heapStatistics.usedHeapSize
-    least = Math.min(least, (getHeapStatistics().used_heap_size - usedAtStart + freed) / calls)
-  }
-  return least
 }
 
 describe('guardrails allocation', () => {

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer'
+import { bytesOf } from './ndjson-lines.ts'
 
 // What `localhub events publish` sends a running hub, read from the file as bytes (decision 2088).
 // The lines are readNumberedLines' (ndjson-lines.ts): the same numbers, the same line ends (LF,
@@ -72,10 +73,7 @@ export async function* readBodySegments(
     else segments.push({ kind: 'run', bytes: Buffer.from(`${text}\n`, 'utf8'), first: line, sent: [line] })
   }
   for await (const chunk of source) {
-    const bytes =
-      typeof chunk === 'string'
-        ? Buffer.from(chunk, 'utf8')
-        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    const bytes = bytesOf(chunk)
     if (bytes.length === 0) continue
     let at = 0
     if (heldCr) {

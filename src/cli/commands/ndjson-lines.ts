@@ -25,6 +25,13 @@ const CR = 0x0d
  * CR at a chunk's end ends its line, and an LF first in the next chunk is then that line end's.
  * Lines are split as bytes and each decoded whole, so a line's bytes can be checked as UTF-8.
  */
+/** A chunk of a file or stream as bytes, without a copy when it is bytes already. */
+export function bytesOf(chunk: Uint8Array | string): Buffer {
+  return typeof chunk === 'string'
+    ? Buffer.from(chunk, 'utf8')
+    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+}
+
 export async function* readNumberedLines(
   source: AsyncIterable<Uint8Array | string>,
 ): AsyncGenerator<NumberedLine[]> {
@@ -44,10 +51,7 @@ export async function* readNumberedLines(
     else lines.push({ line: number, text })
   }
   for await (const chunk of source) {
-    const bytes =
-      typeof chunk === 'string'
-        ? Buffer.from(chunk, 'utf8')
-        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    const bytes = bytesOf(chunk)
     if (bytes.length === 0) continue
     let at = 0
     if (heldCr) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { GCProfiler, getHeapStatistics } from 'node:v8'
+import { bytesPerCall } from '../../../test/kit/bytes-per-call.ts'
 import { ManualClock } from '../../../test/kit/manual-clock.ts'
 import { SessionRegistry } from './session-registry.ts'
 import { compileStateMachine } from './state-machine.ts'
@@ -14,28 +14,6 @@ const machine = compileStateMachine({
 })
 
 const START = Date.parse('2026-12-06T15:00:00.000Z')
-
-/**
- * Bytes allocated per call of `run`: the least of a few readings, since a collection inside one
- * can also count garbage made before it began (never less than what the calls allocated).
- */
-function bytesPerCall(run: () => unknown, calls = 10_000, readings = 5): number {
-  for (let index = 0; index < calls; index++) run()
-  let least = Number.POSITIVE_INFINITY
-  for (let reading = 0; reading < readings; reading++) {
-    const profiler = new GCProfiler()
-    const usedAtStart = getHeapStatistics().used_heap_size
-    profiler.start()
-    for (let index = 0; index < calls; index++) run()
-    const { statistics } = profiler.stop()
-    let freed = 0
-    for (const collection of statistics)
-      freed +=
-        collection.beforeGC.heapStatistics.usedHeapSize - collection.afterGC.heapStatistics.usedHeapSize
-    least = Math.min(least, (getHeapStatistics().used_heap_size - usedAtStart + freed) / calls)
-  }
-  return least
-}
 
 describe('session registry', () => {
   test('shows the times of creation and of the last event, as ISO strings, most recent first', () => {

@@ -42,6 +42,18 @@ function withIdentity(draft: unknown, principal: Principal): unknown {
   return copy
 }
 
+/** The owner's drafts with any claimed identity removed: the same array when none claims one. */
+function ownerDrafts(drafts: readonly unknown[], principal: Principal): readonly unknown[] {
+  let stamped: unknown[] | undefined
+  for (let index = 0; index < drafts.length; index++) {
+    const draft = drafts[index]
+    const checked = withIdentity(draft, principal)
+    if (stamped === undefined && checked !== draft) stamped = drafts.slice(0, index)
+    stamped?.push(checked)
+  }
+  return stamped ?? drafts
+}
+
 function typeOf(draft: unknown): string | undefined {
   return isPlainObject(draft) && typeof draft.type === 'string' ? draft.type : undefined
 }
@@ -58,6 +70,9 @@ export function principalClient(bus: Bus, principal: Principal): BusClient {
     drafts: readonly unknown[],
     options?: PublishOptions,
   ): Promise<Result<PublishReceipt>[]> => {
+    // The owner is refused nothing: its drafts go on as they are, in one array, unless one claims
+    // an identity to remove (POST /events NDJSON pays no per-line bookkeeping, decision 2091).
+    if (access === undefined) return inner.publishManyUntyped(ownerDrafts(drafts, principal), options)
     const outcomes: Array<Result<PublishReceipt> | undefined> = new Array(drafts.length)
     const passed: unknown[] = []
     const positions: number[] = []

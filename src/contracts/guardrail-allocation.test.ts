@@ -5,29 +5,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { bytesPerCall } from '../../test/kit/bytes-per-call.ts'
+import { registryEntry } from '../../test/kit/registry-entry.ts'
 import type { Envelope } from './envelope.ts'
 import { createGuardrails } from './guardrails.ts'
-import type { RegistryDocument, RegistryEntry } from './registry-types.ts'
-
-function entry(type: string, schema: Record<string, unknown>): RegistryEntry {
-  return {
-    type,
-    version: 1,
-    kind: 'event',
-    summary: '',
-    producers: [],
-    consumers: [],
-    stored: true,
-    channel: 'text',
-    ui: { render: 'json', icon: 'circle' },
-    semantics: { delivery: 'at-least-once', ordering: 'none' },
-    status: 'stable',
-    aliases: [],
-    origin: ['product'],
-    schema,
-    examples: [],
-  }
-}
+import type { RegistryDocument } from './registry-types.ts'
 
 const registry: RegistryDocument = {
   catalogVersion: 'test',
@@ -35,11 +16,11 @@ const registry: RegistryDocument = {
   result: {},
   hubManifest: {},
   entries: [
-    entry('chat.query', {
+    registryEntry('chat.query', {
       type: 'object',
       properties: { text: { type: 'string', 'x-redact': 'hash' }, sessionId: { type: 'string' } },
     }),
-    entry('rag.context', {
+    registryEntry('rag.context', {
       type: 'object',
       properties: {
         hits: {

@@ -1,29 +1,10 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
+import { registryEntry } from '../../test/kit/registry-entry.ts'
 import type { Envelope } from './envelope.ts'
 import { codePointLength, createGuardrails } from './guardrails.ts'
-import type { RegistryDocument, RegistryEntry } from './registry-types.ts'
-
-function entry(type: string, schema: Record<string, unknown>): RegistryEntry {
-  return {
-    type,
-    version: 1,
-    kind: 'event',
-    summary: '',
-    producers: [],
-    consumers: [],
-    stored: true,
-    channel: 'text',
-    ui: { render: 'json', icon: 'circle' },
-    semantics: { delivery: 'at-least-once', ordering: 'none' },
-    status: 'stable',
-    aliases: [],
-    origin: ['product'],
-    schema,
-    examples: [],
-  }
-}
+import type { RegistryDocument } from './registry-types.ts'
 
 const registry: RegistryDocument = {
   catalogVersion: 'test',
@@ -31,7 +12,7 @@ const registry: RegistryDocument = {
   result: {},
   hubManifest: {},
   entries: [
-    entry('chat.message', {
+    registryEntry('chat.message', {
       type: 'object',
       properties: {
         role: { type: 'string' },

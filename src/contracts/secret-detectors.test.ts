@@ -1,31 +1,12 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
+import { registryEntry } from '../../test/kit/registry-entry.ts'
 import type { Envelope } from './envelope.ts'
 import { createGuardrails, type GuardrailSummary } from './guardrails.ts'
-import type { RegistryDocument, RegistryEntry } from './registry-types.ts'
+import type { RegistryDocument } from './registry-types.ts'
 import { findSecrets, SECRET_DETECTOR_KINDS, scrubSecrets, secretMarker } from './secret-detectors.ts'
 import { SECRET_KEY_NAMES } from './secret-key-names.ts'
-
-function entry(type: string, schema: Record<string, unknown>): RegistryEntry {
-  return {
-    type,
-    version: 1,
-    kind: 'event',
-    summary: '',
-    producers: [],
-    consumers: [],
-    stored: true,
-    channel: 'text',
-    ui: { render: 'json', icon: 'circle' },
-    semantics: { delivery: 'at-least-once', ordering: 'none' },
-    status: 'stable',
-    aliases: [],
-    origin: ['product'],
-    schema,
-    examples: [],
-  }
-}
 
 const registry: RegistryDocument = {
   catalogVersion: 'test',
@@ -33,7 +14,7 @@ const registry: RegistryDocument = {
   result: {},
   hubManifest: {},
   entries: [
-    entry('tool.called', {
+    registryEntry('tool.called', {
       type: 'object',
       properties: {
         note: { type: 'string', 'x-redact': 'cap:40' },

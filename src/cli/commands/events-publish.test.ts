@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { createServer, type RequestListener } from 'node:http'
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { type TestContext, test } from 'node:test'
@@ -42,6 +42,24 @@ async function runEvents(args: string[], stdin: string | Buffer, cwd: string) {
   })
   const io: CommandIo = { stdin: Readable.from([stdin]), stdout, stderr, env: {}, cwd }
   return { code: await events(args, io), ...outcome }
+}
+
+/** A hub stand-in that stores nothing and answers each non-empty line with the usual receipt. */
+function receiptPerLine(received: string[][] = []) {
+  let seq = 0
+  return (request: IncomingMessage, response: ServerResponse) => {
+    let text = ''
+    request.setEncoding('utf8')
+    request.on('data', (chunk) => {
+      text += chunk
+    })
+    request.on('end', () => {
+      const lines = text.split('\n').filter((line) => line !== '')
+      received.push(lines)
+      response.setHeader('content-type', 'application/x-ndjson')
+      response.end(lines.map(() => `{"ok":true,"data":{"id":"e${++seq}","seq":${seq}}}\n`).join(''))
+    })
+  }
 }
 
 test('publish to a server that dies mid-answer says how many events were receipted and exits 1', async (t) => {
@@ -113,22 +131,7 @@ test('publish through a server streams 10,000 lines per request, one request aft
 
 test('through a server, lines that are not UTF-8 are named and never sent; all bad sends nothing', async (t) => {
   const received: string[][] = []
-  let seq = 0
-  const { dataDir, cwd } = await dataDirServedBy(t, (request, response) => {
-    let text = ''
-    request.setEncoding('utf8')
-    request.on('data', (chunk) => {
-      text += chunk
-    })
-    request.on('end', () => {
-      const lines = text.split('\n').filter((line) => line !== '')
-      received.push(lines)
-      response.setHeader('content-type', 'application/x-ndjson')
-      response.end(
-        lines.map(() => `${JSON.stringify({ ok: true, data: { id: `e${++seq}`, seq } })}\n`).join(''),
-      )
-    })
-  })
+  const { dataDir, cwd } = await dataDirServedBy(t, receiptPerLine(received))
   const good = (n: number) => Buffer.from(`${JSON.stringify({ type: 'note.added', payload: { n } })}\n`)
   const bad = Buffer.concat([
     Buffer.from('{"type":"note.added","payload":{"n":0,"title":"'),
@@ -184,19 +187,7 @@ test('publish and replay against a server.json naming a program that is not a hu
 })
 
 test('through a server, the usual receipts are read and printed without JSON.parse (decision 2088)', async (t) => {
-  let seq = 0
-  const { dataDir, cwd } = await dataDirServedBy(t, (request, response) => {
-    let text = ''
-    request.setEncoding('utf8')
-    request.on('data', (chunk) => {
-      text += chunk
-    })
-    request.on('end', () => {
-      const lines = text.split('\n').filter((line) => line !== '')
-      response.setHeader('content-type', 'application/x-ndjson')
-      response.end(lines.map(() => `{"ok":true,"data":{"id":"e${++seq}","seq":${seq}}}\n`).join(''))
-    })
-  })
+  const { dataDir, cwd } = await dataDirServedBy(t, receiptPerLine())
   const input = Array.from({ length: 200 }, (_, n) => JSON.stringify({ type: 'note.added', payload: { n } }))
   const parse = t.mock.method(JSON, 'parse')
   const { code, out } = await runEvents(['publish', '-', '--data', dataDir], `${input.join('\n')}\n`, cwd)

@@ -16,11 +16,12 @@ import type {
   Subscription,
 } from './bus-types.ts'
 import { systemClock } from './clock.ts'
+import { DeliveryContext } from './delivery-context.ts'
 import { LiveDispatcher } from './live-dispatcher.ts'
 import { createPermissionChecker } from './permissions.ts'
 import { PublishQueue } from './publish-queue.ts'
 import { toTimeMs } from './replay-query.ts'
-import { createRequester, replyTypeOf } from './request-reply.ts'
+import { createRequester } from './request-reply.ts'
 import { compileTypePattern, hubSubjectPrefix, validatePattern } from './subjects.ts'
 import { systemEvents } from './system-events.ts'
 import type { BackpressureReport, DeadLetterQuery } from './transport-types.ts'
@@ -112,32 +113,14 @@ export async function createBus(options: BusOptions): Promise<Bus> {
     throw new HubError(code, message, details === undefined ? {} : { details })
   }
 
-  function contextFor(
+  // A class instance, not an object with a fresh `reply` closure per delivery (decision 2092).
+  const contextFor = (
     envelope: Envelope,
     principal: string | undefined,
     seq: number | undefined,
     attempt: number,
     consumer?: string,
-  ): EventContext {
-    const context: EventContext = {
-      attempt,
-      reply: (payload, replyOptions) => {
-        const draft: Record<string, unknown> = {
-          type: replyTypeOf(envelope.type),
-          payload,
-          causationId: envelope.id,
-          traceId: envelope.traceId,
-          tenant: envelope.tenant,
-        }
-        if (envelope.sessionId !== undefined) draft.sessionId = envelope.sessionId
-        if (replyOptions?.severity !== undefined) draft.severity = replyOptions.severity
-        return publish(draft, principal)
-      },
-    }
-    if (seq !== undefined) context.seq = seq
-    if (consumer !== undefined) context.consumer = consumer
-    return context
-  }
+  ): EventContext => new DeliveryContext(publish, envelope, principal, seq, attempt, consumer)
 
   async function subscribe(
     pattern: string,

@@ -41,27 +41,42 @@ const MAY_HOLD_SURROGATE = /\\u|\p{Surrogate}/u
 
 /**
  * The lines of one batch in parallel arrays, not an object per line (decision 1791): `lines[i]`
- * is the line number of entry i, `failures[i]` its failure when it failed before the bus
- * (undefined when it is a draft), and `drafts` holds the drafts in entry order.
+ * is the line number of entry i, `failures[i]` its failure when it failed before the bus (the
+ * array is made at a batch's first failure: most batches have none), and `drafts` holds the drafts
+ * in entry order. `lines` and `drafts` are made at the batch's size, not grown line by line
+ * (decision 2093): `count` entries are filled, and the arrays are cut to it when the batch is sent.
  */
 interface Batch {
+  count: number
+  draftCount: number
   lines: number[]
-  failures: (Result<PublishReceipt> | undefined)[]
+  failures: (Result<PublishReceipt> | undefined)[] | undefined
   drafts: unknown[]
 }
 
-function emptyBatch(): Batch {
-  return { lines: [], failures: [], drafts: [] }
+/** Most entries a batch's arrays are made with before its lines arrive. */
+const MAX_PREALLOCATED_ENTRIES = 10_000
+
+function emptyBatch(size: number): Batch {
+  // Capped: a batch size past it still works, its arrays grow past the cap as they fill.
+  const room = Math.min(size, MAX_PREALLOCATED_ENTRIES)
+  return { count: 0, draftCount: 0, lines: new Array(room), failures: undefined, drafts: new Array(room) }
+}
+
+function addFailure(batch: Batch, failure: Result<PublishReceipt>): void {
+  batch.failures ??= []
+  batch.failures[batch.count++] = failure
 }
 
 /** Parses and converts one line into the batch: a draft, or its failure (not JSON, not convertible, not Unicode). */
 function addLine(batch: Batch, text: string, line: number, hint: string | undefined): void {
-  batch.lines.push(line)
+  batch.lines[batch.count] = line
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (cause) {
-    batch.failures.push(
+    addFailure(
+      batch,
       fail(
         new HubError('E_BAD_REQUEST', `line ${line} is not JSON: ${(cause as Error).message}`, {
           details: { line },
@@ -74,10 +89,10 @@ function addLine(batch: Batch, text: string, line: number, hint: string | undefi
     const draft = toDraft(value, hint)
     // A converted dialect may cut strings, so only a canonical draft (the parsed value) skips.
     if (draft !== value || MAY_HOLD_SURROGATE.test(text)) assertNoLoneSurrogate(draft, 'the event')
-    batch.drafts.push(draft)
-    batch.failures.push(undefined)
+    batch.drafts[batch.draftCount++] = draft
+    batch.count++
   } catch (error) {
-    batch.failures.push(withLine(fail(toHubError(error, 'E_VALIDATION')), line))
+    addFailure(batch, withLine(fail(toHubError(error, 'E_VALIDATION')), line))
   }
 }
 
@@ -87,16 +102,27 @@ function addLine(batch: Batch, text: string, line: number, hint: string | undefi
  * batches in flight are stored in body order; the promise settles only after the batch's commit.
  */
 function publishBatch(bus: BusClient, batch: Batch): Promise<Result<PublishReceipt>[]> {
-  const { lines, failures, drafts } = batch
+  const { count, failures, lines, drafts } = batch
+  // Cut to what was filled: the bus reads drafts.length, and no hole may reach it.
+  lines.length = count
+  drafts.length = batch.draftCount
   // The drafts were parsed from the body and nothing here keeps them: handed over (decision 1772).
   const published =
     drafts.length === 0 ? Promise.resolve([]) : bus.publishManyUntyped(drafts, { handOver: true })
   return published.then(
     (outcomes) => {
-      const results: Result<PublishReceipt>[] = new Array(lines.length)
+      // Every line reached the bus: its results are the answer, a refused line given its number.
+      if (failures === undefined && outcomes.length === count) {
+        for (let index = 0; index < count; index++) {
+          const outcome = outcomes[index]!
+          if (!outcome.ok) withLine(outcome, lines[index]!)
+        }
+        return outcomes
+      }
+      const results: Result<PublishReceipt>[] = new Array(count)
       let next = 0
-      for (let index = 0; index < lines.length; index++) {
-        const failure = failures[index]
+      for (let index = 0; index < count; index++) {
+        const failure = failures?.[index]
         if (failure !== undefined) results[index] = failure
         else {
           const outcome = outcomes[next++]!
@@ -107,7 +133,7 @@ function publishBatch(bus: BusClient, batch: Batch): Promise<Result<PublishRecei
     },
     (error: unknown) => {
       const failure = toHubError(error, 'E_VALIDATION')
-      return lines.map((line, index) => failures[index] ?? withLine(fail(failure), line))
+      return lines.map((line, index) => failures?.[index] ?? withLine(fail(failure), line))
     },
   )
 }
@@ -176,7 +202,7 @@ export async function* ingestNdjson(
   options: NdjsonIngestOptions,
 ): AsyncGenerator<Result<PublishReceipt>[]> {
   const inFlight: Promise<Result<PublishReceipt>[]>[] = []
-  let batch = emptyBatch()
+  let batch = emptyBatch(options.batchEvents)
   let count = 0
   const position = { line: 0 }
   const lines = splitLines(chunks, position)
@@ -215,9 +241,9 @@ export async function* ingestNdjson(
           break reading
         }
         addLine(batch, trimmed, line, hint)
-        if (batch.lines.length >= options.batchEvents) {
+        if (batch.count >= options.batchEvents) {
           inFlight.push(publishBatch(bus, batch))
-          batch = emptyBatch()
+          batch = emptyBatch(options.batchEvents)
           // At most one batch per turn, whichever way the loop goes on (decision 1647).
           await eventLoopTurn()
           if (inFlight.length >= options.batchesInFlight) yield await inFlight.shift()!
@@ -229,7 +255,7 @@ export async function* ingestNdjson(
     ending = fail(toHubError(error, 'E_BAD_REQUEST'))
     withLine(ending, position.line + 1)
   }
-  if (batch.lines.length > 0) inFlight.push(publishBatch(bus, batch))
+  if (batch.count > 0) inFlight.push(publishBatch(bus, batch))
   while (inFlight.length > 0) {
     const results = await inFlight.shift()!
     // The failure that ended the body comes after every line before it, in the last array.

@@ -1,6 +1,8 @@
 // Bulk ingest (issue 22, decisions 1613 and 1623): the same NDJSON of LOG_SCALE_INGEST_EVENTS
 // events (default 40 000) through
 //   - publishMany: the bus's own publishManyUntyped (batches of 1000) on a bare bus, no consumers;
+//   - publishManyGrownLog: the same on a bare bus whose log holds as many events as the hub's at
+//     that point of the run (decision 2095); the hub's kinds get a ratio to it too;
 //   - hubPublishMany: the same calls on a running hub's bus (its skills consume what they subscribe to),
 //     with a turn of the event loop between them as POST /events takes (decision 1649);
 //   - post: POST /events NDJSON on that hub (10 000 lines per request), a result line per event;
@@ -35,6 +37,9 @@ import { median, report } from './stats.ts'
 const COUNT = Number(process.env.LOG_SCALE_INGEST_EVENTS ?? 40_000)
 const ROUNDS = Number(process.env.LOG_SCALE_INGEST_ROUNDS ?? 3)
 const POST_LINES = 10_000
+/** Kinds that store COUNT events each on the hub per round: hubPublishMany, post, postSummary,
+ * postOwnThread, cliRemoteOwnThread, cliRemote. */
+const HUB_KINDS_PER_ROUND = 6
 
 // Only the served-flags rows per build of the hub, while iterating on them.
 if (process.env.LOG_SCALE_INGEST_RUNTIMES_ONLY === '1') {
@@ -66,6 +71,9 @@ try {
   const openMs: number[] = []
   let cpuAtStart = process.cpuUsage()
   const consumers = consumerWait(join(dir.path, 'hub', 'events.sqlite'), readConsumerLag)
+  const grownBus = await openBus({ transport: 'sqlite', dataDir: join(dir.path, 'bus-grown') })
+  /** Events in grownBus's log. */
+  let grownHeld = 0
   /** Waits until every durable consumer of the hub has acknowledged everything stored. */
   const settle = async (after: string) => {
     const waited = await consumers.settle()
@@ -91,6 +99,23 @@ try {
       const bareCpu = process.cpuUsage(cpuAtStart)
       cpuPerEvent.publishMany = [...(cpuPerEvent.publishMany ?? []), (bareCpu.user + bareCpu.system) / COUNT]
       await bus.close()
+
+      // The same on a bare bus whose log holds as many events as the hub's does now (decision 2095):
+      // the hub's log grows by HUB_KINDS_PER_ROUND × COUNT a round while publishMany writes a new
+      // file each round, and SQLite's work per event grows with the file.
+      for (; grownHeld < HUB_KINDS_PER_ROUND * COUNT * round; grownHeld += COUNT)
+        for (let at = 0; at < COUNT; at += 1000)
+          await grownBus.publishManyUntyped(drafts.slice(at, at + 1000))
+      started = performance.now()
+      cpuAtStart = process.cpuUsage()
+      for (let at = 0; at < COUNT; at += 1000) await grownBus.publishManyUntyped(drafts.slice(at, at + 1000))
+      record('publishManyGrownLog', started)
+      grownHeld += COUNT
+      const grownCpu = process.cpuUsage(cpuAtStart)
+      cpuPerEvent.publishManyGrownLog = [
+        ...(cpuPerEvent.publishManyGrownLog ?? []),
+        (grownCpu.user + grownCpu.system) / COUNT,
+      ]
 
       await settle('previous round')
       started = performance.now()
@@ -179,6 +204,7 @@ try {
     }
   } finally {
     consumers.close()
+    await grownBus.close()
     await client.terminate()
     await hub.close()
   }
@@ -267,6 +293,9 @@ try {
   // The fair comparison for the hub's kinds (decision 1631): the same consumers' work counted for
   // both, i.e. hubPublishMany plus its catch-up against each kind plus its own.
   const hubBaseline = median(withCatchUp.hubPublishMany!)
+  // A bare bus on a log as large as the hub's (decision 2095): what the hub's kinds would reach
+  // if they cost no more than a bare bus on the same size of file.
+  const grownBaseline = median(rates.publishManyGrownLog!)
   const ratio = (value: number, to: number) => Math.round((value / to) * 100) / 100
   for (const [name, samples] of Object.entries(rates)) {
     const counted = withCatchUp[name]
@@ -275,6 +304,7 @@ try {
       unit: 'events/s',
       median: Math.round(median(samples)),
       ratioToPublishMany: ratio(median(samples), baseline),
+      ratioToPublishManyGrownLog: ratio(median(samples), grownBaseline),
       rounds: samples.map(Math.round),
       catchUpMs: catchUp[name]?.map(Math.round),
       withCatchUp: counted === undefined ? undefined : Math.round(median(counted)),

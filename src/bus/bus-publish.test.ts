@@ -7,7 +7,7 @@ import { createContracts, createGuardrails } from '../contracts/index.ts'
 import { createBatchPublisher } from './bus-publish.ts'
 import { LiveDispatcher } from './live-dispatcher.ts'
 import { createPermissionChecker } from './permissions.ts'
-import type { AppendItem, Transport } from './transport-types.ts'
+import type { AppendItem, AppendOutcome, Transport } from './transport-types.ts'
 
 const registry = testRegistry()
 
@@ -63,4 +63,55 @@ test('a refused type is refused at every draft of it, whatever ran before', asyn
   )
   // A refused type is asked at each of its drafts; the allowed one stays allowed without asking.
   assert.deepEqual(asked, ['note.added', 'chat.query', 'chat.query', 'chat.query'])
+})
+
+/** A publisher over a transport that answers `outcomeOf` for each item. */
+function publisherAnswering(outcomeOf: (item: AppendItem, seq: number) => AppendOutcome) {
+  let seq = 0
+  const transport = {
+    append: async (items: AppendItem[]) => items.map((item) => outcomeOf(item, ++seq)),
+  } as unknown as Transport
+  return createBatchPublisher({
+    clock: { now: () => Date.UTC(2026, 11, 6), setTimeout, clearTimeout } as never,
+    transport,
+    trusted: new LiveDispatcher({ limits: undefined, onError: () => {} } as never),
+    prepare: {
+      contracts: createContracts(registry),
+      guardrails: createGuardrails(registry),
+      defaultSource: 'test',
+    },
+    permissions: undefined,
+    dedupeWindowMs: 1000,
+  })
+}
+
+test('an outcome in a receipt’s shape is the receipt; any other is copied into one (decision 2095)', async () => {
+  const given: AppendOutcome[] = []
+  const keep = (outcome: AppendOutcome) => {
+    given.push(outcome)
+    return outcome
+  }
+  const publish = publisherAnswering((item, seq) =>
+    seq === 1
+      ? keep({ id: item.envelope.id, seq })
+      : seq === 2
+        ? keep({ id: item.envelope.id, seq, sessionSeq: 4 })
+        : seq === 3
+          ? keep({ id: item.envelope.id, seq, duplicate: false })
+          : seq === 4
+            ? keep({ id: item.envelope.id, seq, duplicate: true })
+            : keep({ id: item.envelope.id, seq, duplicate: false, stored: item.envelope }),
+  )
+  const outcomes = await publish([note(1), note(2), note(3), note(4), note(5)], undefined)
+  const receipts = outcomes.map((outcome) => (outcome.ok ? outcome.data : undefined))
+  assert.equal(receipts[0], given[0], 'the writer’s own object')
+  assert.equal(receipts[1], given[1], 'the writer’s own object, with its sessionSeq')
+  for (const index of [2, 3, 4]) assert.notEqual(receipts[index], given[index])
+  assert.deepEqual(receipts, [
+    { id: given[0]!.id, seq: 1 },
+    { id: given[1]!.id, seq: 2, sessionSeq: 4 },
+    { id: given[2]!.id, seq: 3 },
+    { id: given[3]!.id, seq: 4, duplicate: true },
+    { id: given[4]!.id, seq: 5 },
+  ])
 })

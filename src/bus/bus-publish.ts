@@ -79,11 +79,18 @@ export function createBatchPublisher(dependencies: BatchPublisherDependencies) {
         const anyTrusted = trusted.size > 0
         for (let position = 0; position < results.length; position++) {
           const result = results[position]!
-          const receipt: PublishReceipt =
-            result.sessionSeq === undefined
-              ? { id: result.id, seq: result.seq }
-              : { id: result.id, seq: result.seq, sessionSeq: result.sessionSeq }
-          if (result.duplicate) receipt.duplicate = true
+          // An outcome of a new event already in a receipt's shape (the SQLite writer's) is the
+          // receipt; any other is copied into one (decision 2095).
+          let receipt: PublishReceipt
+          if (result.duplicate === undefined && result.stored === undefined)
+            receipt = result as PublishReceipt
+          else {
+            receipt =
+              result.sessionSeq === undefined
+                ? { id: result.id, seq: result.seq }
+                : { id: result.id, seq: result.seq, sessionSeq: result.sessionSeq }
+            if (result.duplicate) receipt.duplicate = true
+          }
           outcomes[storedAt[position]!] = ok(receipt)
           // Built only for a trusted handler that takes this type (a copy per event was most of
           // a bulk ingest's publish cost), awaited only when a full queue makes the dispatch wait.

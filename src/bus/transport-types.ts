@@ -82,7 +82,12 @@ export interface AppendOutcome {
   id: string
   seq: number
   sessionSeq?: number
-  duplicate: boolean
+  /**
+   * True when the event was already in the log. A log may leave it out for an event stored anew
+   * (the SQLite writer does): its outcome `{ id, seq[, sessionSeq] }` is then the publisher's
+   * receipt itself (decision 2095).
+   */
+  duplicate?: boolean
   /** The stored envelope with seq and sessionSeq (absent for duplicates). */
   stored?: Envelope
 }

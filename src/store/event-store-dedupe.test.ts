@@ -35,7 +35,7 @@ describe('SQLite event store: id dedupe through the UNIQUE index (decision 0620)
     const first = note(1)
     const outcomes = await store.append([item(first), item(note(2)), item({ ...first, payload: { n: 3 } })])
     assert.deepEqual(
-      outcomes.map((outcome) => [outcome.seq, outcome.duplicate]),
+      outcomes.map((outcome) => [outcome.seq, outcome.duplicate === true]),
       [
         [1, false],
         [2, false],
@@ -72,7 +72,8 @@ describe('SQLite event store: id dedupe through the UNIQUE index (decision 0620)
     assert.deepEqual(held, { id: old.id, seq: 1, duplicate: true })
     now += 10_001
     const [fresh] = await store.append([item(old)])
-    assert.equal(fresh!.duplicate, false)
+    // Stored anew: no duplicate flag (a new event's outcome is a receipt's shape, decision 2095).
+    assert.equal(fresh!.duplicate, undefined)
     assert.equal(fresh!.seq, 3)
   })
 

@@ -134,7 +134,9 @@ describe('SQLite writer: multi-row INSERTs (decision 1744)', () => {
     batch[10] = keyed
     batch[25] = note(1001, { idempotencyKey: 'k-1' })
     const outcomes = await store.append(batch.map(item))
-    assert.deepEqual(outcomes[10], { id: keyed.id, seq: 11, duplicate: false })
+    // A new event's outcome is a receipt's shape, from a run and from a lone insert (decision 2095).
+    assert.deepEqual(outcomes[0], { id: batch[0]!.id, seq: 1 })
+    assert.deepEqual(outcomes[10], { id: keyed.id, seq: 11 })
     assert.deepEqual(outcomes[25], { id: keyed.id, seq: 11, duplicate: true })
     assert.equal(outcomes[26]!.seq, 26)
     assert.equal(rows(store).length, RUN - 1)

@@ -23,8 +23,9 @@ function duplicateOf(id: string, row: DuplicateRow): AppendOutcome {
     : { id, seq: row.seq, sessionSeq: row.session_seq, duplicate: true }
 }
 
+/** A new event's outcome in a receipt's very shape, so the bus answers with it (decision 2095). */
 function storedOutcome(id: string, seq: number, sessionSeq: number | undefined): AppendOutcome {
-  return sessionSeq === undefined ? { id, seq, duplicate: false } : { id, seq, sessionSeq, duplicate: false }
+  return sessionSeq === undefined ? { id, seq } : { id, seq, sessionSeq }
 }
 
 interface AppendJob {

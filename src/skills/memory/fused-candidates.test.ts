@@ -3,6 +3,7 @@
 // equal to the last bit, and every tie (same score, same best rank, same kind) broken the same way.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { bytesPerCall } from '../../../test/kit/bytes-per-call.ts'
 import { fuseRankings } from '../rag/index.ts'
 import { FACT, FusedCandidates, SUMMARY } from './fused-candidates.ts'
 
@@ -46,4 +47,20 @@ test('orders candidates exactly as fusing each kind and sorting stably by score 
     }))
     assert.deepEqual(now, previousOrder(facts, summaries, k), `round ${round}`)
   }
+})
+
+test("ranking a read's candidates keeps no map per kind and sorts in place", () => {
+  // A turn's read: the newest 50 lexical matches and the session's 10 latest episodes, no facts.
+  const lexical = Array.from({ length: 50 }, (_, index) => 3_000 - index * 3)
+  const recent = Array.from({ length: 10 }, (_, index) => 3_000 - index * 10)
+  const rank = () => {
+    const fused = new FusedCandidates<number>()
+    fused.add(FACT, [], [])
+    fused.add(SUMMARY, lexical, recent)
+    return fused.order()
+  }
+  // Before: a Map per kind (~3.7 KB for 60 keys), scores converted from small integers on their
+  // first sum, and Array.prototype.sort's work arrays: ~15.7 KB. Now the five lists and the order.
+  const bytes = bytesPerCall(rank)
+  assert.ok(bytes < 10_000, `${bytes.toFixed(0)} bytes per ranking`)
 })

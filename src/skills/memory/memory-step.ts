@@ -1,4 +1,6 @@
+import type { PayloadOf } from '../../contracts/index.ts'
 import {
+  type MemoryItem,
   type RunEmitter,
   type RunState,
   type SkillRuntime,
@@ -18,24 +20,21 @@ export function createMemoryStep(options: { id: string; store: MemoryStore }): M
     status: () => ({ state: 'ready' }),
     async invoke({ run: turn, emitter }: StepContext) {
       const context = options.store.readContext({ sessionId: turn.sessionId, query: turn.text })
-      turn.memory = [
-        ...context.facts.map((fact) => ({
-          id: fact.id,
-          kind: 'fact' as const,
-          text: fact.text,
-          score: fact.score,
-        })),
-        ...context.summaries.map((summary) => ({
-          id: summary.id,
-          kind: 'summary' as const,
-          text: summary.text,
-          score: summary.score,
-        })),
-      ]
-      await emitter.emit('memory.context', {
-        facts: context.facts.map((fact) => ({ id: fact.id, kind: fact.kind, text: fact.text })),
-        summaries: context.summaries.map((summary) => ({ id: summary.id, text: summary.text })),
-      })
+      // The run's items and the event's lists in one pass over each kind, with no intermediate
+      // arrays (decision 2096): this runs on every turn's way to the model.
+      const memory: MemoryItem[] = []
+      const facts: PayloadOf<'memory.context'>['facts'] = []
+      const summaries: PayloadOf<'memory.context'>['summaries'] = []
+      for (const fact of context.facts) {
+        memory.push({ id: fact.id, kind: 'fact', text: fact.text, score: fact.score })
+        facts.push({ id: fact.id, kind: fact.kind, text: fact.text })
+      }
+      for (const summary of context.summaries) {
+        memory.push({ id: summary.id, kind: 'summary', text: summary.text, score: summary.score })
+        summaries.push({ id: summary.id, text: summary.text })
+      }
+      turn.memory = memory
+      await emitter.emit('memory.context', { facts, summaries })
     },
     async recordTurn(turn, emitter) {
       // A cancelled turn (barge-in) is kept with what the person heard of the answer, and not at

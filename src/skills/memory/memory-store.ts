@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { HubError } from '../../contracts/index.ts'
+import { EpisodeRows } from './episode-rows.ts'
 import { extractFacts, summarizeTurn } from './extract-facts.ts'
 import { openMemoryDatabase } from './memory-database.ts'
 import {
@@ -101,6 +102,32 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
   // Prepared once: compiling them took ~0.1 ms of every turn's read (decision 1756).
   const contextStatements = prepareContextStatements(database)
   const readScrubs = new ScrubCache()
+  // Episodes read lately, loaded and scrubbed (decision 2096). Valid while no other connection has
+  // written to the file: SQLite moves data_version for this connection when one has (a CLI's
+  // `memory forget` while the hub runs); this store's own deletions clear it in flush().
+  const readEpisodes = new EpisodeRows()
+  const dataVersion = database.prepare('PRAGMA data_version').pluck()
+  let seenDataVersion = dataVersion.get()
+
+  // One read transaction for the whole read (decision 2096): in WAL mode each statement run on
+  // its own takes and drops SQLite's read lock on the -shm file, two fcntl calls a statement,
+  // and a context read runs a dozen statements on each turn's way to the model.
+  const readContextOnce = database.transaction((request: ContextRequest): MemoryContext => {
+    const version = dataVersion.get()
+    if (version !== seenDataVersion) {
+      seenDataVersion = version
+      readEpisodes.clear()
+      readScrubs.clear()
+    }
+    return readContext(
+      contextStatements,
+      request,
+      cutoffMs(),
+      config.lexicalWindow,
+      (text) => readScrubs.scrub(text),
+      readEpisodes,
+    )
+  })
 
   /** Deletes the selected episodes and facts (rows and their full-text entries) in one transaction. */
   const deleteWhere = database.transaction(
@@ -132,8 +159,9 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
 
   /** Pushes deletions out of the WAL into the (zeroed) main file and empties the WAL. */
   const flush = (compact: boolean): void => {
-    // Every deletion and rewrite ends here: the read cache lets go of the texts it held.
+    // Every deletion and rewrite ends here: the read caches let go of the texts they held.
     readScrubs.clear()
+    readEpisodes.clear()
     if (compact) {
       database.prepare("INSERT INTO episode_text (episode_text) VALUES ('optimize')").run()
       database.prepare("INSERT INTO fact_text (fact_text) VALUES ('optimize')").run()
@@ -214,9 +242,7 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
     readContext(request) {
       ensureOpen()
       sweep(false)
-      return readContext(contextStatements, request, cutoffMs(), config.lexicalWindow, (text) =>
-        readScrubs.scrub(text),
-      )
+      return readContextOnce(request)
     },
 
     list(request = {}) {

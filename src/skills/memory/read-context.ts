@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import { toFtsMatchExpression } from '../rag/index.ts'
+import type { LoadedEpisode } from './episode-rows.ts'
 import type { FactKind } from './extract-facts.ts'
 import { FACT, FusedCandidates, SUMMARY } from './fused-candidates.ts'
 import type { SqliteDatabase } from './memory-database.ts'
@@ -96,6 +97,11 @@ export function prepareContextStatements(database: SqliteDatabase): ContextState
   }
 }
 
+/** Where a context read takes its episodes from: a store's remembered rows (episode-rows.ts). */
+export interface EpisodeSource {
+  get(row: number, load: (row: number) => LoadedEpisode | undefined): LoadedEpisode | undefined
+}
+
 /**
  * Ranks facts and episode summaries by fusing two rankings with reciprocal rank fusion: BM25 of
  * the query over the text (among the newest `window` matches), and recency (facts: newest first
@@ -108,6 +114,7 @@ export function readContext(
   cutoffMs: number,
   window: number = DEFAULT_LEXICAL_WINDOW,
   scrub: (text: string) => string = (text) => scrubMemoryText(text).text,
+  episodes?: EpisodeSource,
 ): MemoryContext {
   const sessionId = checkSessionId(request?.sessionId)
   const limit = checkLimit(request.limit, DEFAULT_CONTEXT_LIMIT, MAX_CONTEXT_LIMIT, '/limit')
@@ -135,6 +142,19 @@ export function readContext(
   const episodeRecent = statements.episodeRecent.all(sessionId, cutoffMs, DEFAULT_RECENT_EPISODES) as number[]
 
   const { loadFact, loadEpisode } = statements
+  const loadRow = (row: number): LoadedEpisode | undefined => {
+    const found = loadEpisode.get(row) as
+      | { id: string; session_id: string; summary: string; ts: number }
+      | undefined
+    return found === undefined
+      ? undefined
+      : {
+          id: found.id,
+          sessionId: found.session_id,
+          text: scrub(found.summary),
+          ts: new Date(found.ts).toISOString(),
+        }
+  }
   // Ranked by fused score first (facts before summaries on a tie, each kind in its fused order);
   // rows are read and scrubbed only for candidates that can still be taken, so a turn does not
   // load and scrub the ~60 candidates of which at most `limit` of each kind are used.
@@ -159,19 +179,11 @@ export function readContext(
       context.chars += text.length
     } else {
       if (context.summaries.length >= limit) continue
-      const row = loadEpisode.get(key) as
-        | { id: string; session_id: string; summary: string; ts: number }
-        | undefined
-      if (row === undefined) continue
-      const text = scrub(row.summary)
+      const episode = episodes === undefined ? loadRow(key) : episodes.get(key, loadRow)
+      if (episode === undefined) continue
+      const text = episode.text
       if (context.chars + text.length > maxChars) continue
-      context.summaries.push({
-        id: row.id,
-        sessionId: row.session_id,
-        text,
-        ts: new Date(row.ts).toISOString(),
-        score,
-      })
+      context.summaries.push({ id: episode.id, sessionId: episode.sessionId, text, ts: episode.ts, score })
       context.chars += text.length
     }
   }

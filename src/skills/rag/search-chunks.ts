@@ -80,6 +80,8 @@ interface SearchStatements {
   lexical: Statement
   load: Statement
   anyChunk: Statement
+  /** Runs its function in one read transaction (see `readHits`). */
+  inReadTransaction: <T>(read: () => T) => T
 }
 
 type Statement = Database.Statement<unknown[], unknown>
@@ -102,10 +104,21 @@ function statementsOf(database: RagContext['database']): SearchStatements {
         `SELECT c.id, t.body, t.title, s.source_key, s.path, c.start_line, c.end_line
          FROM chunks c JOIN chunk_text t ON t.rowid = c.id JOIN sources s ON s.id = c.source_id WHERE c.id = ?`,
       ),
+      inReadTransaction: readTransaction(database),
     }
     statementsByDatabase.set(database, statements)
   }
   return statements
+}
+
+/**
+ * One read transaction around several statements (decision 2096): in WAL mode a statement run on
+ * its own takes and drops SQLite's read lock on the -shm file (two fcntl calls), and a search with
+ * hits runs one per chunk it loads.
+ */
+function readTransaction(database: RagContext['database']): <T>(read: () => T) => T {
+  const run = database.transaction((read: () => unknown) => read())
+  return <T>(read: () => T) => run(read) as T
 }
 
 export async function searchChunks(context: RagContext, request: SearchRequest): Promise<RagHit[]> {
@@ -156,9 +169,12 @@ export async function searchChunks(context: RagContext, request: SearchRequest):
 
   const load = statements.load
   const terms = queryTerms(request.query)
+  const loadAll = () => ranked.map(({ id }) => load.get(id) as ChunkRow | undefined)
+  // A single load takes the lock once either way; BEGIN and COMMIT would only add to it.
+  const rows = ranked.length > 1 ? statements.inReadTransaction(loadAll) : loadAll()
   const hits: RagHit[] = []
-  for (const { id, score } of ranked) {
-    const row = load.get(id) as ChunkRow | undefined
+  for (const [index, { score }] of ranked.entries()) {
+    const row = rows[index]
     if (row === undefined) continue
     hits.push({
       sourceId: row.source_key,

@@ -18,7 +18,6 @@ import { CHAT_PIPELINE_ID } from './hub-options.ts'
 import { ingestEvents } from './ingest-events.ts'
 import { accessOf, principalClient, visibleEvents } from './principal-bus.ts'
 import { eventKeysOf, tailEvents } from './tail-events.ts'
-import type { TurnEndCollector } from './turn-end-collection.ts'
 
 /** How long a cached LLM health answer is reused by /health, in milliseconds. */
 export const DEFAULT_LLM_HEALTH_TTL_MS = 5_000
@@ -38,8 +37,6 @@ export interface HubPortParts {
   /** The language model's health, when a skill provides one. */
   model: HealthProbe | undefined
   metrics: HubMetrics
-  /** Empties the young generation after a chat turn when nothing else runs (decision 2090). */
-  turnEnd?: TurnEndCollector
 }
 
 function toChatPart(part: RunPart): ChatPart | undefined {
@@ -133,11 +130,7 @@ class ChatPartQueue implements AsyncIterableIterator<ChatPart> {
 }
 
 /** Runs a turn and hands its parts over as an async iterable, as the server's /chat route pulls them. */
-function chatParts(
-  chat: ChatService,
-  input: ChatInput,
-  turnEnd: TurnEndCollector | undefined,
-): AsyncIterable<ChatPart> {
+function chatParts(chat: ChatService, input: ChatInput): AsyncIterable<ChatPart> {
   const queue = new ChatPartQueue()
   queue.running = chat
     .run(
@@ -157,11 +150,9 @@ function chatParts(
     .catch((error) =>
       queue.push({ event: 'error', error: new HubError('E_UNKNOWN', String(error)).toJSON() }),
     )
-    .finally(() => {
-      // Before the answer's end reaches the caller, so the pause is this turn's, not the next one's.
-      if (turnEnd !== undefined && chat.inFlight === 0) turnEnd.atTurnEnd()
-      queue.finish()
-    })
+    // The runner has emptied the young generation by now when the turn was the only one (decision
+    // 2090): before the answer's end reaches the caller, so the pause is this turn's.
+    .finally(() => queue.finish())
   return queue
 }
 
@@ -253,7 +244,7 @@ export function createHubPort(parts: HubPortParts): HubPort {
           `the manifest has no ${CHAT_PIPELINE_ID} pipeline, so this hub does not chat`,
         )
       }
-      return chatParts(chat, input, parts.turnEnd)
+      return chatParts(chat, input)
     },
     sessions: (): ServerSessionSummary[] =>
       sessions.list().map((session) => ({ ...session, updatedAt: session.lastActiveAt })),

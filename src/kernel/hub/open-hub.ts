@@ -208,6 +208,9 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       skills,
       metrics,
       tracer: trace.getTracer('localhub', HUB_VERSION),
+      // A finished chat or voice turn empties the young generation when nothing else runs
+      // (decisions 2090, 2098).
+      turnEnd: createTurnEndCollector({ young: options.youngGeneration ?? processYoungGeneration() }),
     })
     closers.unshift(() => runner.close())
     // The file tools need a workspace root that exists; without one (and no MCP server) the model is offered none.
@@ -257,7 +260,6 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       skills,
       model,
       metrics,
-      turnEnd: createTurnEndCollector({ young: options.youngGeneration ?? processYoungGeneration() }),
     })
     // Tokens besides the hub's own, and seed 004 pairing that hands them to devices (decisions 2010, 2013).
     const principals = PrincipalStore.open({ dataDir })

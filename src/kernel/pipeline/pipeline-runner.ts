@@ -28,6 +28,19 @@ export interface RunnerSkills {
   beforeEmit(type: string, context: { run: RunState; emitter: RunEmitter }): Promise<void>
 }
 
+/** What the runner calls as a turn ends with no other run in flight (the hub's young-generation collector). */
+export interface TurnEndHook {
+  /** True when it collected. */
+  atTurnEnd(): boolean
+}
+
+/**
+ * Runs whose end calls the turn-end hook: turns a person waits on, typed (`http`: POST /chat and the
+ * compatible APIs) or spoken (`ws`: /ws/voice, the Wyoming and listen entries). Bus-triggered runs
+ * (a signal per ingested event) are left out: collecting after each would scavenge at their rate.
+ */
+export const DEFAULT_TURN_END_TRIGGERS: ReadonlySet<RunTrigger['kind']> = new Set(['http', 'ws'])
+
 export interface PipelineRunnerOptions {
   publisher: EventPublisher
   contracts: Contracts
@@ -38,6 +51,13 @@ export interface PipelineRunnerOptions {
   tracer?: Tracer
   now?: () => number
   source?: string
+  /**
+   * Called when a run of `turnEndTriggers` has ended and no other run is in flight, before the run's
+   * promise settles (so before a chat answer's end reaches its client): the hub empties the young
+   * generation there (decisions 2090, 2098).
+   */
+  turnEnd?: TurnEndHook
+  turnEndTriggers?: ReadonlySet<RunTrigger['kind']>
 }
 
 export interface RunRequest {
@@ -246,6 +266,14 @@ export class PipelineRunner {
       outcome: run.outcome ?? 'ok',
       pipeline: run.pipelineId,
     })
+    // The turn's garbage is dead now; a collection would pause every run in flight, so only when
+    // none is (their own end collects).
+    if (
+      options.turnEnd !== undefined &&
+      this.#active.size === 0 &&
+      (options.turnEndTriggers ?? DEFAULT_TURN_END_TRIGGERS).has(trigger.kind)
+    )
+      options.turnEnd.atTurnEnd()
     return run
   }
 

@@ -24,11 +24,14 @@ export function hubRuntime(env: NodeJS.ProcessEnv = process.env): HubRuntime {
   return value
 }
 
-/** Builds dist/ with scripts/build-server.mjs unless it already matches the sources (its isFresh). */
-export function ensureCompiledHub(): void {
-  const check = spawnSync(process.execPath, ['scripts/build-server.mjs', '--check'], { cwd: ROOT })
+/**
+ * Builds dist/ with scripts/build-server.mjs unless it already matches the sources (its isFresh),
+ * in this checkout or another one (a baseline's, with its own build script).
+ */
+export function ensureCompiledHub(root: string = ROOT): void {
+  const check = spawnSync(process.execPath, ['scripts/build-server.mjs', '--check'], { cwd: root })
   if (check.status === 0) return
-  const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { cwd: ROOT, encoding: 'utf8' })
+  const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { cwd: root, encoding: 'utf8' })
   if (build.status !== 0) throw new Error(`scripts/build-server.mjs failed: ${build.stderr}`)
   process.stderr.write(`# ${build.stdout.trim()}\n`)
 }

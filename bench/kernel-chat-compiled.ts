@@ -19,8 +19,10 @@ export function runCompiledRows(benchFile: string): void {
     [HUB_RUNTIME_ENV]: 'compiled',
     BENCH_TTFT_ONLY: '1',
   }
-  // A baseline checkout would be opened from its sources: not a compiled hub to compare with.
-  delete env.BENCH_BASELINE
+  // A baseline checkout is compared compiled too: its dist/ is built (or kept when fresh) by its own
+  // build script, and the child opens it beside this checkout's (decision 2099).
+  const baseline = env.BENCH_BASELINE
+  if (baseline !== undefined) ensureCompiledHub(baseline)
   const child = spawnSync(process.execPath, [...flags, '--import', 'tsx', '--expose-gc', benchFile], {
     stdio: 'inherit',
     env,

@@ -254,10 +254,13 @@ async function startHub(label: string, open: typeof openHub): Promise<HubSamples
 // BENCH_BASELINE=<checkout> also opens the hub of another checkout (e.g. `git archive HEAD` unpacked
 // beside a node_modules link) in this process: its turns join each round, so before and after are
 // read interleaved on the same machine state (the rows `kernel.ttft.baseline.*`).
+// The compiled child opens the baseline's dist/ (built there with its own scripts/build-server.mjs),
+// so both hubs are the code `localhub serve` runs (decision 2099).
 const baselineRoot = process.env.BENCH_BASELINE
 const hubs: HubSamples[] = [await startHub('', kernel.openHub)]
 if (baselineRoot !== undefined) {
-  const baseline = (await import(join(baselineRoot, 'src/kernel/index.ts'))) as { openHub: typeof openHub }
+  const entry = RUNTIME === 'compiled' ? 'dist/kernel/index.js' : 'src/kernel/index.ts'
+  const baseline = (await import(join(baselineRoot, entry))) as { openHub: typeof openHub }
   hubs.push(await startHub('baseline.', baseline.openHub))
 }
 try {
@@ -314,8 +317,14 @@ try {
       else second = answer
     }
     const paths = [directPath, directPath, ...hubs.map(viaHub)]
-    // Rotate which path goes first, second, third…
-    for (let step = 0; step < paths.length; step++) await paths[(round + step) % paths.length]!()
+    // Rotate which path goes first, second, third… and walk the rotation backwards every other
+    // cycle, so each path follows each other one equally often: with a baseline hub, a hub that
+    // always came right after the other would pay for the other's turn-end work (decision 2099).
+    const backwards = Math.floor(round / paths.length) % 2 === 1
+    for (let step = 0; step < paths.length; step++) {
+      const at = (round + step) % paths.length
+      await paths[backwards ? paths.length - 1 - at : at]!()
+    }
     if (warm) continue
     direct.push(first!.firstMs)
     directAgain.push(second!.firstMs)

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
 import { EpisodeRows } from './episode-rows.ts'
-import { openMemoryStore } from './memory-store.ts'
+import { type MemoryStore, openMemoryStore } from './memory-store.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'localhub-memory-once-'))
 after(() => rmSync(root, { recursive: true, force: true }))
@@ -92,19 +92,7 @@ describe('a context read', () => {
     other.prepare('DELETE FROM episodes WHERE row = ?').run(row)
     other.close()
     // …and the next turn's episode takes the same row number (the highest plus one).
-    store.recordTurn({
-      sessionId: 's0',
-      traceId: 'trace-new',
-      userText: 'hi once more',
-      assistantText: 'yes',
-    })
-    const texts = store.readContext({ sessionId: 's0', query: 'hi' }).summaries.map((summary) => summary.text)
-    assert.ok(!texts.some((text) => text.includes('hi number 6')), texts.join(' | '))
-    assert.ok(
-      texts.some((text) => text.includes('hi once more')),
-      texts.join(' | '),
-    )
-    store.close()
+    assertNextTurnTakesItsPlace(store)
   })
 
   test('does not answer with an episode this store forgot, even when its row number returns', () => {
@@ -114,21 +102,27 @@ describe('a context read', () => {
       .summaries.find((summary) => summary.text.includes('hi number 6'))
     assert.ok(newest !== undefined)
     assert.equal(store.delete(newest.id), true)
-    store.recordTurn({
-      sessionId: 's0',
-      traceId: 'trace-new',
-      userText: 'hi once more',
-      assistantText: 'yes',
-    })
-    const texts = store.readContext({ sessionId: 's0', query: 'hi' }).summaries.map((summary) => summary.text)
-    assert.ok(!texts.some((text) => text.includes('hi number 6')), texts.join(' | '))
-    assert.ok(
-      texts.some((text) => text.includes('hi once more')),
-      texts.join(' | '),
-    )
-    store.close()
+    assertNextTurnTakesItsPlace(store)
   })
 })
+
+// The next turn's episode takes the deleted one's row number (the highest plus one): a read must
+// answer with the new episode, never the deleted one remembered under that number.
+function assertNextTurnTakesItsPlace(store: MemoryStore): void {
+  store.recordTurn({
+    sessionId: 's0',
+    traceId: 'trace-new',
+    userText: 'hi once more',
+    assistantText: 'yes',
+  })
+  const texts = store.readContext({ sessionId: 's0', query: 'hi' }).summaries.map((summary) => summary.text)
+  assert.ok(!texts.some((text) => text.includes('hi number 6')), texts.join(' | '))
+  assert.ok(
+    texts.some((text) => text.includes('hi once more')),
+    texts.join(' | '),
+  )
+  store.close()
+}
 
 describe('EpisodeRows', () => {
   test('keeps at most its size, oldest out first, and does not remember a missing row', () => {

@@ -72,9 +72,9 @@ export function createMemoryBackend(options: { dedupeWindowMs: number; now: () =
     // The id index reads the columns when it is next asked (decision 1740): nothing to do here.
     const seq = columns.push(envelope, sessionSeq, timeMs, now)
     if (keyed) for (const key of item.dedupeKeys) if (!key.startsWith('id:')) keys.remember(key, seq - 1, now)
-    return sessionSeq === undefined
-      ? { id: envelope.id, seq, duplicate: false }
-      : { id: envelope.id, seq, sessionSeq, duplicate: false }
+    // No `duplicate` key for a new event: the outcome is then a receipt's shape and the bus hands
+    // it over as the receipt instead of copying it (decision 2095).
+    return sessionSeq === undefined ? { id: envelope.id, seq } : { id: envelope.id, seq, sessionSeq }
   }
 
   const reader: LogReader = {

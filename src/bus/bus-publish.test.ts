@@ -14,28 +14,12 @@ const registry = testRegistry()
 function publisherWith(grants: readonly string[]) {
   const checker = createPermissionChecker({ skill: { publish: grants } })
   const asked: string[] = []
-  let seq = 0
-  const transport = {
-    append: async (items: AppendItem[]) =>
-      items.map((item) => ({ id: item.envelope.id, seq: ++seq, duplicate: false })),
-  } as unknown as Transport
-  const publish = createBatchPublisher({
-    clock: { now: () => Date.UTC(2026, 11, 6), setTimeout, clearTimeout } as never,
-    transport,
-    trusted: new LiveDispatcher({ limits: undefined, onError: () => {} } as never),
-    prepare: {
-      contracts: createContracts(registry),
-      guardrails: createGuardrails(registry),
-      defaultSource: 'test',
+  const publish = publisherAnswering((item, seq) => ({ id: item.envelope.id, seq, duplicate: false }), {
+    checkPublish(principal, type) {
+      asked.push(type)
+      checker.checkPublish(principal, type)
     },
-    permissions: {
-      checkPublish(principal, type) {
-        asked.push(type)
-        checker.checkPublish(principal, type)
-      },
-      checkSubscribe: () => {},
-    },
-    dedupeWindowMs: 1000,
+    checkSubscribe: () => {},
   })
   return { publish, asked }
 }
@@ -66,7 +50,10 @@ test('a refused type is refused at every draft of it, whatever ran before', asyn
 })
 
 /** A publisher over a transport that answers `outcomeOf` for each item. */
-function publisherAnswering(outcomeOf: (item: AppendItem, seq: number) => AppendOutcome) {
+function publisherAnswering(
+  outcomeOf: (item: AppendItem, seq: number) => AppendOutcome,
+  permissions?: Parameters<typeof createBatchPublisher>[0]['permissions'],
+) {
   let seq = 0
   const transport = {
     append: async (items: AppendItem[]) => items.map((item) => outcomeOf(item, ++seq)),
@@ -80,7 +67,7 @@ function publisherAnswering(outcomeOf: (item: AppendItem, seq: number) => Append
       guardrails: createGuardrails(registry),
       defaultSource: 'test',
     },
-    permissions: undefined,
+    permissions,
     dedupeWindowMs: 1000,
   })
 }

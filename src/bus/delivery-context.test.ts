@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { testRegistry } from '../../test/kit/test-registry.ts'
+import { waitFor } from '../../test/kit/wait-for.ts'
 import type { Envelope } from '../contracts/index.ts'
 import { memoryTransport } from '../transports/memory/index.ts'
 import { createBus } from './bus.ts'
@@ -20,14 +21,6 @@ async function memoryBus(t: { after(fn: () => unknown): void }): Promise<Bus> {
   })
   t.after(() => bus.close())
   return bus
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const started = Date.now()
-  while (!condition()) {
-    if (Date.now() - started > 5_000) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setImmediate(resolve))
-  }
 }
 
 const command = {
@@ -55,7 +48,7 @@ test('a reply carries the command’s causation, trace, session and tenant, and 
     { durable: 'installer', from: 'first' },
   )
   const receipt = await bus.publishUntyped(command)
-  await until(() => replies.length === 1, 'the reply')
+  await waitFor(() => replies.length === 1, 'the reply', 5_000)
   const [reply] = replies
   assert.equal(reply!.type, 'repo.skill.install.result')
   assert.deepEqual(reply!.payload, { ok: true, name: 'x' })
@@ -87,7 +80,7 @@ test('a reply without a session or severity has neither; a detached reply still 
   )
   const { sessionId: _, ...sessionless } = command
   const receipt = await bus.publishUntyped(sessionless)
-  await until(() => replies.length === 1, 'the reply')
+  await waitFor(() => replies.length === 1, 'the reply', 5_000)
   assert.equal(replies[0]!.causationId, receipt.id)
   assert.equal(replies[0]!.traceId, command.traceId)
   assert.equal('sessionId' in replies[0]!, false)
@@ -111,7 +104,7 @@ test('a reply is published as the delivery’s principal, under its grants', asy
       { durable: principal, from: 'first' },
     )
   await bus.publishUntyped(command)
-  await until(() => replies.length === 1 && refusals.length === 1, 'one reply and one refusal')
+  await waitFor(() => replies.length === 1 && refusals.length === 1, 'one reply and one refusal', 5_000)
   assert.equal(replies[0]!.payload.name, 'installer')
   assert.equal((refusals[0] as { code?: string }).code, 'E_PERMISSION_REQUIRED')
 })
@@ -124,7 +117,7 @@ test('no function is made per delivery: reply is not an own property, and is mad
     from: 'first',
   })
   await bus.publishManyUntyped([1, 2].map((n) => ({ type: 'note.added', payload: { n } })))
-  await until(() => contexts.length === 2, 'two deliveries')
+  await waitFor(() => contexts.length === 2, 'two deliveries', 5_000)
   const [first, second] = contexts
   assert.deepEqual(Object.getOwnPropertyNames(first), ['attempt', 'seq', 'consumer'])
   assert.equal(first!.reply, first!.reply, 'read twice, the same function')

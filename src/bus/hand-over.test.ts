@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { makeTempDir } from '../../test/kit/temp-dir.ts'
 import { testRegistry } from '../../test/kit/test-registry.ts'
-import { collect } from '../../test/kit/wait-for.ts'
+import { collect, waitFor } from '../../test/kit/wait-for.ts'
 import type { Envelope } from '../contracts/index.ts'
 import { memoryTransport } from '../transports/memory/index.ts'
 import { sqliteTransport } from '../transports/sqlite/index.ts'
@@ -28,14 +28,6 @@ async function sqliteBus(t: { after(fn: () => unknown): void }): Promise<Bus> {
   return bus
 }
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const started = Date.now()
-  while (!condition()) {
-    if (Date.now() - started > 5_000) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-}
-
 const draftsOf = (count: number) =>
   Array.from({ length: count }, (_, n) => ({ type: 'note.added', payload: { n }, sessionId: `s${n % 3}` }))
 
@@ -46,7 +38,7 @@ test('a handed-over event reaches one consumer as the published object, the othe
     await bus.subscribe('note.added', (envelope) => void seen[name].push(envelope), { durable: name })
   const drafts = draftsOf(10)
   const outcomes = await bus.publishManyUntyped(drafts, { handOver: true })
-  await until(() => seen.a.length === 10 && seen.b.length === 10, 'both consumers')
+  await waitFor(() => seen.a.length === 10 && seen.b.length === 10, 'both consumers', 5_000)
   for (let n = 0; n < 10; n++) {
     const [a, b] = [seen.a[n]!, seen.b[n]!]
     const published = a.payload === drafts[n]!.payload || b.payload === drafts[n]!.payload
@@ -82,7 +74,7 @@ test('without handOver, and on a retry, every delivery is a parse of the stored 
   )
   await bus.publishManyUntyped(drafts.slice(0, 2), { handOver: true })
   await bus.publishManyUntyped(drafts.slice(2))
-  await until(() => attempts.length === 5, 'four events and one retry')
+  await waitFor(() => attempts.length === 5, 'four events and one retry', 5_000)
   assert.equal(attempts[0]!.payload, drafts[0]!.payload, 'handed over: the published object')
   const retried = attempts.filter((envelope) => envelope.id === attempts[1]!.id)
   assert.equal(retried.length, 2)
@@ -100,7 +92,7 @@ test('a trusted handler of the type turns hand-over off: it shares the published
   await bus.subscribe('note.added', (envelope) => void seen.push(envelope), { durable: 'c' })
   const drafts = draftsOf(3)
   await bus.publishManyUntyped(drafts, { handOver: true })
-  await until(() => seen.length === 3 && trustedSeen.length === 3, 'deliveries')
+  await waitFor(() => seen.length === 3 && trustedSeen.length === 3, 'deliveries', 5_000)
   for (let n = 0; n < 3; n++) assert.notEqual(seen[n]!.payload, trustedSeen[n]!.payload)
 })
 
@@ -117,7 +109,7 @@ test('the memory log keeps objects, so it hands none over: a handler cannot chan
     { durable: 'm' },
   )
   await bus.publishManyUntyped(draftsOf(3), { handOver: true })
-  await until(() => seen.length === 3, 'deliveries')
+  await waitFor(() => seen.length === 3, 'deliveries', 5_000)
   const stored = await collect(bus.replay({}))
   assert.deepEqual(
     stored.map((envelope) => envelope.source),
@@ -132,7 +124,7 @@ test('a consumer that asks for stored JSON gets the stored text of each delivere
   await bus.subscribe('note.added', (envelope) => void withText.push(envelope), { storedJson: true })
   await bus.subscribe('note.added', (envelope) => void without.push(envelope))
   await bus.publishManyUntyped(draftsOf(5))
-  await until(() => withText.length === 5 && without.length === 5, 'deliveries')
+  await waitFor(() => withText.length === 5 && without.length === 5, 'deliveries', 5_000)
   const texts = await collect(bus.replayJson({}))
   for (let n = 0; n < 5; n++) {
     assert.equal(storedJsonOf(withText[n]!), texts[n]!.json)
@@ -156,7 +148,7 @@ test('batches handed over back to back are each found by seq, by consumers of di
     ),
   )
   await Promise.all(batches.map((drafts) => bus.publishManyUntyped(drafts, { handOver: true })))
-  await until(() => notes.length === 60 && chats.length === 30, 'deliveries')
+  await waitFor(() => notes.length === 60 && chats.length === 30, 'deliveries', 5_000)
   const payloads = new Set<unknown>(batches.flat().map((draft) => draft.payload))
   for (const envelope of [...notes, ...chats])
     assert.ok(payloads.has(envelope.payload), `seq ${envelope.seq}: the published object, not a parse`)

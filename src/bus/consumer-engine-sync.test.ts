@@ -213,3 +213,20 @@ test("the bus hands a durable consumer's synchronous handler to the engine as it
   await until(() => seen.length === 20, 'twenty deliveries')
   assert.equal(clock.timers - before, 0)
 })
+
+test('synchronous handlers see a log of interleaved sessions in seq order', async () => {
+  // A session's next event waits for its previous one; with synchronous handlers that wait ends
+  // before any later event is handed out, so the log's order is kept. A forwarder such as the WS
+  // tail resumes by seq and drops what is at or below the last seq it saw (decision 2100).
+  const sessions = ['a', 'a', undefined, 'b', 'a', 'b', undefined, 'a', 'c', 'c', 'b', 'a']
+  const log = Array.from({ length: 600 }, (_, index) => recordOf(index + 1, sessions[index % sessions.length]))
+  const { engine } = engineOver(log, systemClock, { maxAckPending: 200 })
+  const seen: number[] = []
+  engine.addMember((envelope) => void seen.push(envelope.seq!))
+  await until(() => seen.length === log.length, 'every delivery')
+  await engine.stop()
+  assert.deepEqual(
+    seen,
+    log.map((record) => record.seq),
+  )
+})

@@ -159,6 +159,19 @@ export class ConsumerEngine extends ConsumerProgress {
     this.ready.push(entry)
   }
 
+  /**
+   * A session's next event joins the ready list at its seq's place, not at the end: with
+   * synchronous handlers the log's order then holds across sessions too, which a forwarder that
+   * resumes by seq (the WS tail, the dashboard) relies on (decision 2100). Usually no step back.
+   */
+  private makeReadyInOrder(entry: Entry): void {
+    const ready = this.ready
+    let position = ready.length
+    while (position > this.readyHead && ready[position - 1]!.seq > entry.seq) position--
+    if (position === ready.length) ready.push(entry)
+    else ready.splice(position, 0, entry)
+  }
+
   private isSessionOrdered(type: string): boolean {
     if (type !== this.orderedType) {
       this.orderedAnswer = this.config.isSessionOrdered(type)
@@ -295,7 +308,7 @@ export class ConsumerEngine extends ConsumerProgress {
         if (next === undefined) this.sessions.delete(entry.sessionKey)
         else {
           next.state = 'ready'
-          this.ready.push(next)
+          this.makeReadyInOrder(next)
         }
       }
     }

@@ -22,6 +22,10 @@ interface LiveSubscriber {
   running: boolean
   closed: boolean
   spaceWaiters: (() => void)[]
+  /** Events waiting for room: while any wait, a new one queues behind them (publish order). */
+  waiting: number
+  /** The last waiter's turn; the next one starts after it. */
+  lastWait: Promise<void>
   droppedSinceReport: number
   lastReportAt: number
 }
@@ -67,6 +71,8 @@ export class LiveDispatcher {
       running: false,
       closed: false,
       spaceWaiters: [],
+      waiting: 0,
+      lastWait: Promise.resolve(),
       droppedSinceReport: 0,
       lastReportAt: Number.NEGATIVE_INFINITY,
     }
@@ -116,7 +122,8 @@ export class LiveDispatcher {
     if (this.subscribers.length === 0) return undefined
     let waits: Promise<void>[] | undefined
     for (const subscriber of this.targets(envelope.type)) {
-      if (subscriber.buffer.length < this.options.limits.maxPending) this.enqueue(subscriber, envelope)
+      if (subscriber.buffer.length < this.options.limits.maxPending && subscriber.waiting === 0)
+        this.enqueue(subscriber, envelope)
       else {
         waits ??= []
         waits.push(this.waitAndEnqueue(subscriber, envelope, droppable))
@@ -130,13 +137,27 @@ export class LiveDispatcher {
     if (!subscriber.running) void this.run(subscriber)
   }
 
-  private async waitAndEnqueue(
+  /** Waiters take their turns one after another, so events that wait keep their order. */
+  private waitAndEnqueue(subscriber: LiveSubscriber, envelope: Envelope, droppable: boolean): Promise<void> {
+    const started = this.options.clock.now()
+    subscriber.waiting++
+    const turn = subscriber.lastWait
+      .then(() => this.waitInTurn(subscriber, envelope, droppable, started))
+      .finally(() => {
+        subscriber.waiting--
+      })
+    // A turn that failed must not stop the ones behind it.
+    subscriber.lastWait = turn.catch(() => undefined)
+    return turn
+  }
+
+  private async waitInTurn(
     subscriber: LiveSubscriber,
     envelope: Envelope,
     droppable: boolean,
+    started: number,
   ): Promise<void> {
     const { clock, limits } = this.options
-    const started = clock.now()
     while (!subscriber.closed && subscriber.buffer.length >= limits.maxPending) {
       const remaining = droppable ? limits.blockMs - (clock.now() - started) : Number.POSITIVE_INFINITY
       if (remaining <= 0 || !(await this.waitForSpace(subscriber, remaining))) {

@@ -93,6 +93,30 @@ export function orderingTests(suite: SuiteContext): void {
       assert.ok(maxConcurrent > 1, 'no per-session gate for types without ordering: session')
     })
 
+    test('a synchronous handler gets interleaved sessions and unsessioned events in seq order', async () => {
+      // A forwarder (the WS tail, a bridge) returns at once and resumes by seq: a session's event
+      // handed out after a later seq would be skipped by it (decision 2100).
+      const { bus } = await suite.fresh()
+      const seen: number[] = []
+      await bus.subscribe('>', (event) => {
+        if (event.seq !== undefined && event.type.startsWith('chat.')) seen.push(event.seq)
+      })
+      const sessions = ['a', 'a', undefined, 'a', 'b', 'b', undefined, 'a', 'c', 'c', 'b', 'a']
+      const drafts = Array.from({ length: 120 }, (_, n) => {
+        const sessionId = sessions[n % sessions.length]
+        return sessionId === undefined
+          ? { type: 'chat.message', payload: { n } }
+          : { type: 'chat.query', sessionId, payload: { text: `q${n}` } }
+      })
+      const outcomes = await bus.publishManyUntyped(drafts)
+      const seqs = outcomes.map((outcome) => {
+        assert.ok(outcome.ok, JSON.stringify(outcome))
+        return outcome.data.seq!
+      })
+      await waitFor(() => seen.length >= seqs.length, 'every event', 10_000)
+      assert.deepEqual(seen, seqs)
+    })
+
     test("ordered: 'session' on a subscription orders every type that carries a sessionId", async () => {
       const { bus } = await suite.fresh()
       let concurrent = 0

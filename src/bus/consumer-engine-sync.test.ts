@@ -219,7 +219,9 @@ test('synchronous handlers see a log of interleaved sessions in seq order', asyn
   // before any later event is handed out, so the log's order is kept. A forwarder such as the WS
   // tail resumes by seq and drops what is at or below the last seq it saw (decision 2100).
   const sessions = ['a', 'a', undefined, 'b', 'a', 'b', undefined, 'a', 'c', 'c', 'b', 'a']
-  const log = Array.from({ length: 600 }, (_, index) => recordOf(index + 1, sessions[index % sessions.length]))
+  const log = Array.from({ length: 600 }, (_, index) =>
+    recordOf(index + 1, sessions[index % sessions.length]),
+  )
   const { engine } = engineOver(log, systemClock, { maxAckPending: 200 })
   const seen: number[] = []
   engine.addMember((envelope) => void seen.push(envelope.seq!))

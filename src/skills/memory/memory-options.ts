@@ -35,6 +35,11 @@ export interface MemoryStoreOptions {
   retentionSweepIntervalMs?: number
   /** Newest matching rows a context read scores by BM25 (DEFAULT_LEXICAL_WINDOW). */
   lexicalWindow?: number
+  /**
+   * Leave out of the episode match the query words most episodes hold, and score every match of
+   * its rare words (decision 2101). `false` matches every word as before, for comparison.
+   */
+  leaveOutCommonTerms?: boolean
 }
 
 export interface MemoryConfig {
@@ -44,6 +49,7 @@ export interface MemoryConfig {
   readonly maxTextChars: number
   readonly retentionSweepIntervalMs: number
   readonly lexicalWindow: number
+  readonly leaveOutCommonTerms: boolean
 }
 
 export function resolveMemoryConfig(options: MemoryStoreOptions): MemoryConfig {
@@ -53,6 +59,7 @@ export function resolveMemoryConfig(options: MemoryStoreOptions): MemoryConfig {
     maxTextChars: DEFAULT_MAX_TEXT_CHARS,
     retentionSweepIntervalMs: DEFAULT_RETENTION_SWEEP_INTERVAL_MS,
     lexicalWindow: DEFAULT_LEXICAL_WINDOW,
+    leaveOutCommonTerms: true,
     ...options,
   }
   const issues: ValidationIssue[] = []
@@ -77,6 +84,9 @@ export function resolveMemoryConfig(options: MemoryStoreOptions): MemoryConfig {
   }
   if (!Number.isInteger(config.lexicalWindow) || config.lexicalWindow < 1) {
     problem('/lexicalWindow', 'an integer >= 1', config.lexicalWindow)
+  }
+  if (typeof config.leaveOutCommonTerms !== 'boolean') {
+    problem('/leaveOutCommonTerms', 'true or false', config.leaveOutCommonTerms)
   }
   if (issues.length > 0) {
     throw new HubError(

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { HubError } from '../../contracts/index.ts'
+import { matchExpressionOf } from '../rag/index.ts'
 import { EpisodeRows } from './episode-rows.ts'
 import { extractFacts, summarizeTurn } from './extract-facts.ts'
 import { openMemoryDatabase } from './memory-database.ts'
@@ -30,6 +31,7 @@ import {
 } from './read-context.ts'
 import { ScrubCache } from './scrub-cache.ts'
 import { type ScrubReport, scrubMemoryDatabase, scrubMemoryId, scrubMemoryText } from './scrub-secrets.ts'
+import { TermCounts } from './term-counts.ts'
 
 export interface MemoryStore {
   /** Stores one finished turn (on turn.end): the episode, its summary and any facts it states. */
@@ -106,6 +108,16 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
   // written to the file: SQLite moves data_version for this connection when one has (a CLI's
   // `memory forget` while the hub runs); this store's own deletions clear it in flush().
   const readEpisodes = new EpisodeRows()
+  // How many episodes hold each query term, kept between reads and cleared with the episode rows.
+  const countMatches = database
+    .prepare('SELECT count(*) FROM episode_text WHERE episode_text MATCH ?')
+    .pluck()
+  const countEpisodes = database.prepare('SELECT count(*) FROM episodes').pluck()
+  const termCounts = new TermCounts({
+    count: (term) => countMatches.get(matchExpressionOf([term])) as number,
+    total: () => countEpisodes.get() as number,
+  })
+  const selectiveTerms = (terms: readonly string[], window: number) => termCounts.selective(terms, window)
   const dataVersion = database.prepare('PRAGMA data_version').pluck()
   let seenDataVersion = dataVersion.get()
 
@@ -118,6 +130,7 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
       seenDataVersion = version
       readEpisodes.clear()
       readScrubs.clear()
+      termCounts.clear()
     }
     return readContext(
       contextStatements,
@@ -126,6 +139,7 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
       config.lexicalWindow,
       (text) => readScrubs.scrub(text),
       readEpisodes,
+      config.leaveOutCommonTerms ? selectiveTerms : undefined,
     )
   })
 
@@ -162,6 +176,7 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
     // Every deletion and rewrite ends here: the read caches let go of the texts they held.
     readScrubs.clear()
     readEpisodes.clear()
+    termCounts.clear()
     if (compact) {
       database.prepare("INSERT INTO episode_text (episode_text) VALUES ('optimize')").run()
       database.prepare("INSERT INTO fact_text (fact_text) VALUES ('optimize')").run()
@@ -235,6 +250,7 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
           return { id: existing.id, kind: fact.kind, text: fact.text, ts: new Date(ts).toISOString() }
         })
       })()
+      termCounts.recorded(summary, userText, assistantText)
       sweep(false)
       return { id, ts: new Date(ts).toISOString(), summary, facts, truncated }
     },

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { toFtsMatchExpression } from '../rag/index.ts'
+import { matchExpressionOf, queryTerms } from '../rag/index.ts'
 import type { LoadedEpisode } from './episode-rows.ts'
 import type { FactKind } from './extract-facts.ts'
 import { FACT, FusedCandidates, SUMMARY } from './fused-candidates.ts'
@@ -12,6 +12,7 @@ import {
 } from './memory-options.ts'
 import { checkLimit, checkSessionId, invalid } from './memory-records.ts'
 import { scrubMemoryText } from './scrub-secrets.ts'
+import type { TermSelection } from './term-counts.ts'
 
 export interface ContextRequest {
   sessionId: string
@@ -115,6 +116,8 @@ export function readContext(
   window: number = DEFAULT_LEXICAL_WINDOW,
   scrub: (text: string) => string = (text) => scrubMemoryText(text).text,
   episodes?: EpisodeSource,
+  /** The query terms worth matching against episodes (a store's TermCounts; decision 2101). */
+  episodeTerms?: (terms: readonly string[], window: number) => TermSelection,
 ): MemoryContext {
   const sessionId = checkSessionId(request?.sessionId)
   const limit = checkLimit(request.limit, DEFAULT_CONTEXT_LIMIT, MAX_CONTEXT_LIMIT, '/limit')
@@ -124,21 +127,45 @@ export function readContext(
       { path: '/query', expected: 'a string', got: typeof request.query, message: 'query must be text' },
     ])
   }
-  const expression = toFtsMatchExpression(request.query ?? '')
+  const terms = queryTerms(request.query ?? '')
+  const expression = matchExpressionOf(terms)
+  const selection = episodeTerms?.(terms, window)
+  const episodeExpression = selection === undefined ? expression : matchExpressionOf(selection.terms)
+  // Only when the kept terms' matches may overflow the window and some term is rare but not all.
+  const rareExpression =
+    selection?.crowded === true && selection.rare.length > 0 && selection.rare.length < selection.terms.length
+      ? matchExpressionOf(selection.rare)
+      : undefined
 
   // A store without facts (most turns state none) skips both fact queries for one page read
   // (decision 1786); asked on every read, so facts another connection wrote are seen at once.
   const anyFact = statements.anyFact.get() !== 0
   // Without a cutoff every row is kept: the lexical rankings skip the join that filtered them.
-  const lexical = (filtered: Statement, all: Statement): number[] =>
+  const lexical = (match: string, newest: number, filtered: Statement, all: Statement): number[] =>
     (cutoffMs === Number.NEGATIVE_INFINITY
-      ? all.all(expression, window, CANDIDATES)
-      : filtered.all(expression, window, cutoffMs, CANDIDATES)) as number[]
+      ? all.all(match, newest, CANDIDATES)
+      : filtered.all(match, newest, cutoffMs, CANDIDATES)) as number[]
   const factLexical =
-    expression === undefined || !anyFact ? [] : lexical(statements.factLexical, statements.factLexicalAll)
+    expression === undefined || !anyFact
+      ? []
+      : lexical(expression, window, statements.factLexical, statements.factLexicalAll)
   const factRecent = anyFact ? (statements.factRecent.all(cutoffMs, CANDIDATES) as number[]) : []
   const episodeLexical =
-    expression === undefined ? [] : lexical(statements.episodeLexical, statements.episodeLexicalAll)
+    episodeExpression === undefined
+      ? []
+      : lexical(episodeExpression, window, statements.episodeLexical, statements.episodeLexicalAll)
+  if (rareExpression !== undefined) {
+    // Every match of the rare terms (each has at most `window`) is scored and leads (decision 2101).
+    const rare = lexical(
+      rareExpression,
+      selection!.rare.length * window,
+      statements.episodeLexical,
+      statements.episodeLexicalAll,
+    )
+    const taken = new Set(rare)
+    for (const row of episodeLexical) if (rare.length < CANDIDATES && !taken.has(row)) rare.push(row)
+    episodeLexical.splice(0, episodeLexical.length, ...rare)
+  }
   const episodeRecent = statements.episodeRecent.all(sessionId, cutoffMs, DEFAULT_RECENT_EPISODES) as number[]
 
   const { loadFact, loadEpisode } = statements

@@ -32,7 +32,11 @@ export function queryTerms(query: string, options: FtsQueryOptions = {}): string
  * the query has no searchable term (the caller then returns no hits instead of querying).
  */
 export function toFtsMatchExpression(query: string, options: FtsQueryOptions = {}): string | undefined {
-  const terms = queryTerms(query, options)
+  return matchExpressionOf(queryTerms(query, options))
+}
+
+/** The MATCH expression of terms from queryTerms (any term of them); undefined for none. */
+export function matchExpressionOf(terms: readonly string[]): string | undefined {
   if (terms.length === 0) return undefined
   // Terms hold only letters, digits and marks, so no quote can appear; doubling is belt and braces.
   return terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ')

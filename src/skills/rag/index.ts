@@ -1,5 +1,5 @@
 export { chunkText } from './chunk-text.ts'
-export { toFtsMatchExpression } from './fts-query.ts'
+export { matchExpressionOf, queryTerms } from './fts-query.ts'
 export { DEFAULT_RRF_K, MAX_TOP_K } from './rag-options.ts'
 export { openRagStore } from './rag-store.ts'
 export { fuseRankings } from './rank-fusion.ts'

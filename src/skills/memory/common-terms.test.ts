@@ -1,0 +1,170 @@
+// What decision 2101 promises a person: a question asked in plain words finds the old memory that
+// answers it, however many newer turns share its common words; and the counts behind that follow
+// the store through recordings, deletions and another connection's writes.
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import { type MemoryStore, openMemoryStore } from './memory-store.ts'
+
+const root = mkdtempSync(join(tmpdir(), 'localhub-memory-common-'))
+after(() => rmSync(root, { recursive: true, force: true }))
+
+const START_MS = Date.parse('2026-01-01T00:00:00Z')
+const FILLERS = [
+  'what is the weather like today',
+  'I think the meeting went well',
+  'can you remind me what the plan is',
+  'is it going to rain in the afternoon',
+]
+
+let stores = 0
+/** The answer first, then `newer` turns of everyday talk, optionally each holding `also`. */
+function storeWith(newer: number, also?: (index: number) => string): { store: MemoryStore; path: string } {
+  const path = join(root, `memory-${++stores}.sqlite`)
+  const store = openMemoryStore({ path })
+  store.recordTurn({
+    sessionId: 'old',
+    userText: 'The launch code of project Nebula is 4711',
+    assistantText: 'Noted, the launch code is 4711.',
+    ts: START_MS,
+  })
+  for (let index = 1; index <= newer; index++) {
+    store.recordTurn({
+      sessionId: `s${index % 7}`,
+      userText: `${FILLERS[index % FILLERS.length]} ${also?.(index) ?? ''} ${index}`,
+      assistantText: 'Sure, here is what I know about that.',
+      ts: START_MS + index * 60_000,
+    })
+  }
+  return { store, path }
+}
+
+const recalls = (store: MemoryStore, query: string) =>
+  store.readContext({ sessionId: 'now', query }).summaries.some((summary) => summary.text.includes('4711'))
+
+describe('a context read and the words most episodes hold', () => {
+  test('a plain question finds the old answer among 300 newer turns full of common words', () => {
+    const { store } = storeWith(300)
+    try {
+      assert.ok(recalls(store, 'What is the launch code of Nebula?'))
+      assert.ok(recalls(store, 'nebula launch code'))
+    } finally {
+      store.close()
+    }
+  })
+
+  test('leaveOutCommonTerms: false matches every word as before, and a non-boolean is refused', () => {
+    const { store, path } = storeWith(300)
+    const before = openMemoryStore({ path, leaveOutCommonTerms: false })
+    try {
+      // The common words' newest 100 matches were all the rows scored: the answer was not among them.
+      assert.equal(recalls(before, 'What is the launch code of Nebula?'), false)
+      assert.ok(recalls(before, 'nebula launch code'))
+      assert.throws(
+        () => openMemoryStore({ path, leaveOutCommonTerms: 'yes' as unknown as boolean }),
+        (error: { code?: string; details?: { issues?: { path: string }[] } }) =>
+          error.code === 'E_VALIDATION' && error.details?.issues?.[0]?.path === '/leaveOutCommonTerms',
+      )
+    } finally {
+      before.close()
+      store.close()
+    }
+  })
+
+  test('a word 40% of the turns hold does not push the rare word out of the rows scored', () => {
+    // "code" is in 2 of every 5 newer turns: kept (fewer than half), but its 120 matches alone
+    // fill the window of the newest 100; the one episode holding "nebula" is older than all.
+    const { store } = storeWith(300, (index) => (index % 5 < 2 ? 'the code review' : ''))
+    try {
+      assert.ok(recalls(store, 'nebula launch code'))
+      assert.ok(recalls(store, 'What was the code of Nebula?'))
+    } finally {
+      store.close()
+    }
+  })
+
+  test('a word all turns hold still matches while the store is no larger than the window', () => {
+    // 60 episodes: nothing is counted or left out, so "weather" alone still finds its turns.
+    const { store } = storeWith(59)
+    try {
+      const context = store.readContext({ sessionId: 'now', query: 'weather' })
+      assert.ok(context.summaries.some((summary) => summary.text.includes('weather')))
+    } finally {
+      store.close()
+    }
+  })
+
+  test('after a forget, a word that was common counts again from the store', () => {
+    // "zebra" in every newer turn: left out while it is in more than half of 301 episodes.
+    const { store } = storeWith(300, () => 'zebra')
+    try {
+      store.recordTurn({
+        sessionId: 'zoo',
+        userText: 'the zebra named Quill',
+        assistantText: 'ok',
+        ts: START_MS + 1,
+      })
+      const found = () =>
+        store
+          .readContext({ sessionId: 'now', query: 'zebra' })
+          .summaries.some((summary) => summary.text.includes('Quill'))
+      assert.equal(found(), false, 'left out: the newest turns rank by recency alone')
+      for (let session = 0; session < 7; session++) store.forgetAll({ sessionId: `s${session}` })
+      assert.ok(found(), 'matched again once the forget cleared its count')
+    } finally {
+      store.close()
+    }
+  })
+
+  test("another connection's writes are counted: its forget makes a word rare again", () => {
+    const { store, path } = storeWith(300, () => 'zebra')
+    const other = openMemoryStore({ path })
+    try {
+      store.recordTurn({
+        sessionId: 'zoo',
+        userText: 'the zebra named Quill',
+        assistantText: 'ok',
+        ts: START_MS + 1,
+      })
+      const found = () =>
+        store
+          .readContext({ sessionId: 'now', query: 'zebra' })
+          .summaries.some((summary) => summary.text.includes('Quill'))
+      assert.equal(found(), false)
+      for (let session = 0; session < 7; session++) other.forgetAll({ sessionId: `s${session}` })
+      assert.ok(found(), "the other connection's forget is seen (data_version)")
+    } finally {
+      other.close()
+      store.close()
+    }
+  })
+
+  test('episodes recorded after a count was taken move it, so a word that becomes common is left out', () => {
+    const { store } = storeWith(200)
+    try {
+      store.recordTurn({
+        sessionId: 'zoo',
+        userText: 'the okapi named Quill',
+        assistantText: 'ok',
+        ts: START_MS + 1,
+      })
+      const lexical = () => store.readContext({ sessionId: 'now', query: 'okapi' }).summaries.length
+      assert.equal(lexical(), 1, 'one episode holds it: matched')
+      // 300 newer turns about okapis: now in more than half the episodes, and past the window.
+      for (let index = 0; index < 300; index++) {
+        store.recordTurn({
+          sessionId: 'later',
+          userText: `okapi facts ${index}`,
+          assistantText: 'ok',
+          ts: START_MS + 10_000_000 + index,
+        })
+      }
+      // Session "now" has no turns, so only a lexical match could bring a summary.
+      assert.equal(lexical(), 0, 'left out: the count moved from 1 to 301 with the recordings')
+    } finally {
+      store.close()
+    }
+  })
+})

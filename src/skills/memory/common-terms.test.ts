@@ -73,6 +73,46 @@ describe('a context read and the words most episodes hold', () => {
     }
   })
 
+  test('facts too: a plain question finds an old note among 150 newer ones', () => {
+    // Every note reads "The user asked to remember: …": those words are in all of them.
+    const path = join(root, `memory-${++stores}.sqlite`)
+    const store = openMemoryStore({ path })
+    try {
+      store.recordTurn({
+        sessionId: 'old',
+        userText: 'Remember that the nebula code is 4711',
+        assistantText: 'ok',
+        ts: START_MS,
+      })
+      for (let index = 1; index <= 150; index++) {
+        store.recordTurn({
+          sessionId: `s${index % 7}`,
+          userText: `Remember that the plan for week ${index} is to rest`,
+          assistantText: 'ok',
+          ts: START_MS + index * 60_000,
+        })
+      }
+      const facts = store.readContext({ sessionId: 'now', query: 'What is the nebula code?' }).facts
+      assert.ok(
+        facts.some((fact) => fact.text.includes('4711')),
+        facts.map((fact) => fact.text).join(' | '),
+      )
+      // A restated note replaces its text: the counts are taken afresh and the note is still found.
+      store.recordTurn({
+        sessionId: 'old',
+        userText: 'Remember that the nebula code is 4711',
+        assistantText: 'ok',
+      })
+      assert.ok(
+        store
+          .readContext({ sessionId: 'now', query: 'What is the nebula code?' })
+          .facts.some((fact) => fact.text.includes('4711')),
+      )
+    } finally {
+      store.close()
+    }
+  })
+
   test('a word 40% of the turns hold does not push the rare word out of the rows scored', () => {
     // "code" is in 2 of every 5 newer turns: kept (fewer than half), but its 120 matches alone
     // fill the window of the newest 100; the one episode holding "nebula" is older than all.

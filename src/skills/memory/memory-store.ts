@@ -28,6 +28,7 @@ import {
   type MemoryContext,
   prepareContextStatements,
   readContext,
+  type TermSelectors,
 } from './read-context.ts'
 import { ScrubCache } from './scrub-cache.ts'
 import { type ScrubReport, scrubMemoryDatabase, scrubMemoryId, scrubMemoryText } from './scrub-secrets.ts'
@@ -108,16 +109,26 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
   // written to the file: SQLite moves data_version for this connection when one has (a CLI's
   // `memory forget` while the hub runs); this store's own deletions clear it in flush().
   const readEpisodes = new EpisodeRows()
-  // How many episodes hold each query term, kept between reads and cleared with the episode rows.
-  const countMatches = database
-    .prepare('SELECT count(*) FROM episode_text WHERE episode_text MATCH ?')
-    .pluck()
-  const countEpisodes = database.prepare('SELECT count(*) FROM episodes').pluck()
-  const termCounts = new TermCounts({
-    count: (term) => countMatches.get(matchExpressionOf([term])) as number,
-    total: () => countEpisodes.get() as number,
-  })
-  const selectiveTerms = (terms: readonly string[], window: number) => termCounts.selective(terms, window)
+  // How many episodes and facts hold each query term, kept between reads and cleared with the
+  // episode rows (decision 2101).
+  const counted = (table: string, rows: string) => {
+    const matches = database.prepare(`SELECT count(*) FROM ${table} WHERE ${table} MATCH ?`).pluck()
+    const total = database.prepare(`SELECT count(*) FROM ${rows}`).pluck()
+    return new TermCounts({
+      count: (term) => matches.get(matchExpressionOf([term])) as number,
+      total: () => total.get() as number,
+    })
+  }
+  const episodeTerms = counted('episode_text', 'episodes')
+  const factTerms = counted('fact_text', 'facts')
+  const clearTermCounts = () => {
+    episodeTerms.clear()
+    factTerms.clear()
+  }
+  const selectTerms: TermSelectors = {
+    episodes: (terms, window) => episodeTerms.selective(terms, window),
+    facts: (terms, window) => factTerms.selective(terms, window),
+  }
   const dataVersion = database.prepare('PRAGMA data_version').pluck()
   let seenDataVersion = dataVersion.get()
 
@@ -130,7 +141,7 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
       seenDataVersion = version
       readEpisodes.clear()
       readScrubs.clear()
-      termCounts.clear()
+      clearTermCounts()
     }
     return readContext(
       contextStatements,
@@ -139,7 +150,7 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
       config.lexicalWindow,
       (text) => readScrubs.scrub(text),
       readEpisodes,
-      config.leaveOutCommonTerms ? selectiveTerms : undefined,
+      config.leaveOutCommonTerms ? selectTerms : undefined,
     )
   })
 
@@ -176,7 +187,7 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
     // Every deletion and rewrite ends here: the read caches let go of the texts they held.
     readScrubs.clear()
     readEpisodes.clear()
-    termCounts.clear()
+    clearTermCounts()
     if (compact) {
       database.prepare("INSERT INTO episode_text (episode_text) VALUES ('optimize')").run()
       database.prepare("INSERT INTO fact_text (fact_text) VALUES ('optimize')").run()
@@ -216,6 +227,7 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
       const id = `ep_${randomUUID()}`
       const summary = summarizeTurn(userText, assistantText)
       const extracted = extractFacts(userText)
+      let replacedFact = false
       const facts = database.transaction(() => {
         const row = statements.insertEpisode.run(
           id,
@@ -244,13 +256,17 @@ export function openMemoryStore(options: MemoryStoreOptions): MemoryStore {
             return { id: factId, kind: fact.kind, text: fact.text, ts: new Date(ts).toISOString() }
           }
           // A restated or contradicted fact replaces the old one and now belongs to this turn.
+          replacedFact = true
           statements.updateFact.run(fact.kind, fact.text, turn.sessionId, id, ts, existing.row)
           statements.deleteFactText.run(existing.row)
           statements.insertFactText.run(existing.row, fact.text)
           return { id: existing.id, kind: fact.kind, text: fact.text, ts: new Date(ts).toISOString() }
         })
       })()
-      termCounts.recorded(summary, userText, assistantText)
+      episodeTerms.recorded(summary, userText, assistantText)
+      // A restated fact replaced an older text, whose words no count can take back: count afresh.
+      if (replacedFact) factTerms.clear()
+      else for (const fact of facts) factTerms.recorded(fact.text)
       sweep(false)
       return { id, ts: new Date(ts).toISOString(), summary, facts, truncated }
     },

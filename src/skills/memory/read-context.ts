@@ -98,6 +98,12 @@ export function prepareContextStatements(database: SqliteDatabase): ContextState
   }
 }
 
+/** Which query terms a context read matches against facts and episodes (a store's TermCounts). */
+export interface TermSelectors {
+  facts(terms: readonly string[], window: number): TermSelection
+  episodes(terms: readonly string[], window: number): TermSelection
+}
+
 /** Where a context read takes its episodes from: a store's remembered rows (episode-rows.ts). */
 export interface EpisodeSource {
   get(row: number, load: (row: number) => LoadedEpisode | undefined): LoadedEpisode | undefined
@@ -117,7 +123,7 @@ export function readContext(
   scrub: (text: string) => string = (text) => scrubMemoryText(text).text,
   episodes?: EpisodeSource,
   /** The query terms worth matching against episodes (a store's TermCounts; decision 2101). */
-  episodeTerms?: (terms: readonly string[], window: number) => TermSelection,
+  selectTerms?: TermSelectors,
 ): MemoryContext {
   const sessionId = checkSessionId(request?.sessionId)
   const limit = checkLimit(request.limit, DEFAULT_CONTEXT_LIMIT, MAX_CONTEXT_LIMIT, '/limit')
@@ -129,13 +135,6 @@ export function readContext(
   }
   const terms = queryTerms(request.query ?? '')
   const expression = matchExpressionOf(terms)
-  const selection = episodeTerms?.(terms, window)
-  const episodeExpression = selection === undefined ? expression : matchExpressionOf(selection.terms)
-  // Only when the kept terms' matches may overflow the window and some term is rare but not all.
-  const rareExpression =
-    selection?.crowded === true && selection.rare.length > 0 && selection.rare.length < selection.terms.length
-      ? matchExpressionOf(selection.rare)
-      : undefined
 
   // A store without facts (most turns state none) skips both fact queries for one page read
   // (decision 1786); asked on every read, so facts another connection wrote are seen at once.
@@ -145,27 +144,36 @@ export function readContext(
     (cutoffMs === Number.NEGATIVE_INFINITY
       ? all.all(match, newest, CANDIDATES)
       : filtered.all(match, newest, cutoffMs, CANDIDATES)) as number[]
+  /**
+   * BM25 over the newest `window` matches of the terms kept (all, without a selection). When those
+   * may be more than the window holds, every match of the rare terms is ranked first (decision 2101).
+   */
+  const ranked = (selection: TermSelection | undefined, filtered: Statement, all: Statement): number[] => {
+    const match = selection === undefined ? expression : matchExpressionOf(selection.terms)
+    if (match === undefined) return []
+    const rows = lexical(match, window, filtered, all)
+    if (
+      selection === undefined ||
+      !selection.crowded ||
+      selection.rare.length === 0 ||
+      selection.rare.length === selection.terms.length
+    )
+      return rows
+    // Each rare term has at most `window` matches: this reads all of them.
+    const first = lexical(matchExpressionOf(selection.rare)!, selection.rare.length * window, filtered, all)
+    const taken = new Set(first)
+    for (const row of rows) if (first.length < CANDIDATES && !taken.has(row)) first.push(row)
+    return first
+  }
   const factLexical =
     expression === undefined || !anyFact
       ? []
-      : lexical(expression, window, statements.factLexical, statements.factLexicalAll)
+      : ranked(selectTerms?.facts(terms, window), statements.factLexical, statements.factLexicalAll)
   const factRecent = anyFact ? (statements.factRecent.all(cutoffMs, CANDIDATES) as number[]) : []
   const episodeLexical =
-    episodeExpression === undefined
+    expression === undefined
       ? []
-      : lexical(episodeExpression, window, statements.episodeLexical, statements.episodeLexicalAll)
-  if (rareExpression !== undefined) {
-    // Every match of the rare terms (each has at most `window`) is scored and leads (decision 2101).
-    const rare = lexical(
-      rareExpression,
-      selection!.rare.length * window,
-      statements.episodeLexical,
-      statements.episodeLexicalAll,
-    )
-    const taken = new Set(rare)
-    for (const row of episodeLexical) if (rare.length < CANDIDATES && !taken.has(row)) rare.push(row)
-    episodeLexical.splice(0, episodeLexical.length, ...rare)
-  }
+      : ranked(selectTerms?.episodes(terms, window), statements.episodeLexical, statements.episodeLexicalAll)
   const episodeRecent = statements.episodeRecent.all(sessionId, cutoffMs, DEFAULT_RECENT_EPISODES) as number[]
 
   const { loadFact, loadEpisode } = statements

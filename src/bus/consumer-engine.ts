@@ -162,14 +162,24 @@ export class ConsumerEngine extends ConsumerProgress {
   /**
    * A session's next event joins the ready list at its seq's place, not at the end: with
    * synchronous handlers the log's order then holds across sessions too, which a forwarder that
-   * resumes by seq (the WS tail, the dashboard) relies on (decision 2100). Usually no step back.
+   * resumes by seq (the WS tail, the dashboard) relies on (decision 2100). Usually at the end;
+   * else found by bisection, as a scan back cost O(n) per release with many unsessioned events.
    */
   private makeReadyInOrder(entry: Entry): void {
     const ready = this.ready
-    let position = ready.length
-    while (position > this.readyHead && ready[position - 1]!.seq > entry.seq) position--
-    if (position === ready.length) ready.push(entry)
-    else ready.splice(position, 0, entry)
+    let low = this.readyHead
+    let high = ready.length
+    if (low === high || ready[high - 1]!.seq < entry.seq) {
+      ready.push(entry)
+      return
+    }
+    // The ready list past its head is in seq order (a retry pushed at its end aside): bisect.
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (ready[middle]!.seq < entry.seq) low = middle + 1
+      else high = middle
+    }
+    ready.splice(low, 0, entry)
   }
 
   private isSessionOrdered(type: string): boolean {

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openMemoryStore } from '../src/skills/memory/index.ts'
+import { seededRandom } from './seeded-random.ts'
 import { median, percentile, report } from './stats.ts'
 
 const SIZES = (process.env.BENCH_MEMORY_SIZES ?? '200,1000,4000,16000').split(',').map(Number)
@@ -16,14 +17,8 @@ const NEEDLES = 20
 const ROUNDS = Number(process.env.BENCH_MEMORY_ROUNDS ?? 400)
 const VOCABULARY = 3000
 
-// Deterministic generator (mulberry32), so every run builds the same stores.
-let seed = 0x3e3a
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
+// Seeded, so every run builds the same stores.
+const random = seededRandom(0x3e3a)
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
 const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'vo', 'zi', 'pe', 'dor', 'lin', 'ber', 'fen']
 const vocabulary = Array.from({ length: VOCABULARY }, (_, index) => {

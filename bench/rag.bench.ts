@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openRagStore } from '../src/skills/rag/index.ts'
+import { seededRandom } from './seeded-random.ts'
 import { median, percentile, report } from './stats.ts'
 
 const FILES = 2000
@@ -13,14 +14,8 @@ const VOCABULARY = 5000
 const QUERIES = 200
 const TOP_K = 6
 
-// Deterministic generator (mulberry32), so every run indexes the same corpus.
-let seed = 0x5eed
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
+// Seeded, so every run indexes the same corpus.
+const random = seededRandom(0x5eed)
 const syllables = [
   'ka',
   'lo',

@@ -136,20 +136,25 @@ describe('a context read and the words most episodes hold', () => {
     }
   })
 
+  /** "zebra" in all 300 newer turns and in one named Quill: left out while that common. */
+  function zebras() {
+    const { store, path } = storeWith(300, () => 'zebra')
+    store.recordTurn({
+      sessionId: 'zoo',
+      userText: 'the zebra named Quill',
+      assistantText: 'ok',
+      ts: START_MS + 1,
+    })
+    const found = () =>
+      store
+        .readContext({ sessionId: 'now', query: 'zebra' })
+        .summaries.some((summary) => summary.text.includes('Quill'))
+    return { store, path, found }
+  }
+
   test('after a forget, a word that was common counts again from the store', () => {
-    // "zebra" in every newer turn: left out while it is in more than half of 301 episodes.
-    const { store } = storeWith(300, () => 'zebra')
+    const { store, found } = zebras()
     try {
-      store.recordTurn({
-        sessionId: 'zoo',
-        userText: 'the zebra named Quill',
-        assistantText: 'ok',
-        ts: START_MS + 1,
-      })
-      const found = () =>
-        store
-          .readContext({ sessionId: 'now', query: 'zebra' })
-          .summaries.some((summary) => summary.text.includes('Quill'))
       assert.equal(found(), false, 'left out: the newest turns rank by recency alone')
       for (let session = 0; session < 7; session++) store.forgetAll({ sessionId: `s${session}` })
       assert.ok(found(), 'matched again once the forget cleared its count')
@@ -159,19 +164,9 @@ describe('a context read and the words most episodes hold', () => {
   })
 
   test("another connection's writes are counted: its forget makes a word rare again", () => {
-    const { store, path } = storeWith(300, () => 'zebra')
+    const { store, path, found } = zebras()
     const other = openMemoryStore({ path })
     try {
-      store.recordTurn({
-        sessionId: 'zoo',
-        userText: 'the zebra named Quill',
-        assistantText: 'ok',
-        ts: START_MS + 1,
-      })
-      const found = () =>
-        store
-          .readContext({ sessionId: 'now', query: 'zebra' })
-          .summaries.some((summary) => summary.text.includes('Quill'))
       assert.equal(found(), false)
       for (let session = 0; session < 7; session++) other.forgetAll({ sessionId: `s${session}` })
       assert.ok(found(), "the other connection's forget is seen (data_version)")

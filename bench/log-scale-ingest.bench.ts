@@ -13,6 +13,8 @@
 //   - postOwnThread, cliRemoteOwnThread: post and cliRemote with the client in a worker thread
 //     (bench/ingest-client-worker.ts), as a real client runs in a process of its own; the rows
 //     above keep the client on the hub's thread.
+//   - postCurl: post from curl, a third-party client in a process of its own (skipped, with a
+//     line saying so, where curl is not installed).
 //   - then, on bare buses: the CPU per event one durable consumer of the published type adds, and
 //     eight durable consumers of other types (the hub's) add (decision 1647), and the one consumer
 //     again with the batches handed over, as POST /events NDJSON publishes them (decision 1772).
@@ -22,8 +24,11 @@
 // Three rounds, the kinds interleaved in each, so machine noise falls on all of them; medians.
 // Before each kind on the hub, its consumers are let catch up with what the previous kind stored
 // (else that work lands in the next kind's time); how long that took is reported as catchUpMs.
+import { execFile, spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
+import { promisify } from 'node:util'
 import { openBus } from '../src/bus-factory/index.ts'
 import { main } from '../src/cli/index.ts'
 import { openHub } from '../src/kernel/index.ts'
@@ -37,9 +42,10 @@ import { median, report } from './stats.ts'
 const COUNT = Number(process.env.LOG_SCALE_INGEST_EVENTS ?? 40_000)
 const ROUNDS = Number(process.env.LOG_SCALE_INGEST_ROUNDS ?? 3)
 const POST_LINES = 10_000
+const HAS_CURL = spawnSync('curl', ['--version']).status === 0
 /** Kinds that store COUNT events each on the hub per round: hubPublishMany, post, postSummary,
- * postOwnThread, cliRemoteOwnThread, cliRemote. */
-const HUB_KINDS_PER_ROUND = 6
+ * postOwnThread, postCurl, cliRemoteOwnThread, cliRemote. */
+const HUB_KINDS_PER_ROUND = HAS_CURL ? 7 : 6
 
 // Only the served-flags rows per build of the hub, while iterating on them.
 if (process.env.LOG_SCALE_INGEST_RUNTIMES_ONLY === '1') {
@@ -47,6 +53,14 @@ if (process.env.LOG_SCALE_INGEST_RUNTIMES_ONLY === '1') {
   process.exit(0)
 }
 
+const run = promisify(execFile)
+if (!HAS_CURL)
+  report({
+    bench: 'log-scale ingest: postCurl',
+    unit: 'events/s',
+    median: 0,
+    note: 'skipped: curl is not installed',
+  })
 const dir = makeTempDir('localhub-ingest-')
 try {
   const rates: Record<string, number[]> = {}
@@ -170,6 +184,38 @@ try {
         if (!('stored' in answer) || answer.stored !== COUNT)
           throw new Error(`POST /events from the worker stored ${JSON.stringify(answer)} of ${COUNT}`)
         await settle(name)
+      }
+      if (HAS_CURL) {
+        const chunks: string[] = []
+        for (let at = 0; at < COUNT; at += POST_LINES) {
+          const chunk = join(dir.path, `curl-${round}-${at}.ndjson`)
+          writeFileSync(chunk, `${lines.slice(at, at + POST_LINES).join('\n')}\n`)
+          chunks.push(chunk)
+        }
+        started = performance.now()
+        cpuAtStart = process.cpuUsage()
+        for (const [index, chunk] of chunks.entries()) {
+          const { stdout } = await run(
+            'curl',
+            [
+              '-sS',
+              '--fail',
+              '-H',
+              `authorization: Bearer ${hub.token}`,
+              '-H',
+              'content-type: application/x-ndjson',
+              '--data-binary',
+              `@${chunk}`,
+              `${hub.url}/events`,
+            ],
+            { maxBuffer: 64 * 1024 * 1024 },
+          )
+          const stored = stdout.split('\n').filter((line) => line.startsWith('{"ok":true')).length
+          const sent = Math.min(POST_LINES, COUNT - index * POST_LINES)
+          if (stored !== sent) throw new Error(`curl POST /events stored ${stored} of ${sent}`)
+        }
+        record('postCurl', started)
+        await settle('postCurl')
       }
       started = performance.now()
       cpuAtStart = process.cpuUsage()

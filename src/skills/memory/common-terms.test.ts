@@ -136,7 +136,10 @@ describe('a context read and the words most episodes hold', () => {
     }
   })
 
-  /** "zebra" in all 300 newer turns and in one named Quill: left out while that common. */
+  /**
+   * "zebra" in all 300 newer turns and in one named Quill. Asked "zebra nebula": while "zebra" is
+   * left out as common, only the Nebula turn matches; once counted as rare again, Quill does too.
+   */
   function zebras() {
     const { store, path } = storeWith(300, () => 'zebra')
     store.recordTurn({
@@ -147,7 +150,7 @@ describe('a context read and the words most episodes hold', () => {
     })
     const found = () =>
       store
-        .readContext({ sessionId: 'now', query: 'zebra' })
+        .readContext({ sessionId: 'now', query: 'zebra nebula' })
         .summaries.some((summary) => summary.text.includes('Quill'))
     return { store, path, found }
   }
@@ -155,7 +158,7 @@ describe('a context read and the words most episodes hold', () => {
   test('after a forget, a word that was common counts again from the store', () => {
     const { store, found } = zebras()
     try {
-      assert.equal(found(), false, 'left out: the newest turns rank by recency alone')
+      assert.equal(found(), false, 'left out: "nebula" alone is matched')
       for (let session = 0; session < 7; session++) store.forgetAll({ sessionId: `s${session}` })
       assert.ok(found(), 'matched again once the forget cleared its count')
     } finally {
@@ -185,8 +188,10 @@ describe('a context read and the words most episodes hold', () => {
         assistantText: 'ok',
         ts: START_MS + 1,
       })
-      const lexical = () => store.readContext({ sessionId: 'now', query: 'okapi' }).summaries.length
-      assert.equal(lexical(), 1, 'one episode holds it: matched')
+      // Session "now" has no turns: every summary comes from the match.
+      const summaries = () =>
+        store.readContext({ sessionId: 'now', query: 'okapi quill' }).summaries.map((summary) => summary.text)
+      assert.deepEqual(summaries().length, 1, 'one episode holds either word')
       // 300 newer turns about okapis: now in more than half the episodes, and past the window.
       for (let index = 0; index < 300; index++) {
         store.recordTurn({
@@ -196,8 +201,25 @@ describe('a context read and the words most episodes hold', () => {
           ts: START_MS + 10_000_000 + index,
         })
       }
-      // Session "now" has no turns, so only a lexical match could bring a summary.
-      assert.equal(lexical(), 0, 'left out: the count moved from 1 to 301 with the recordings')
+      // Counted 301 of 502, "okapi" is left out and "quill" finds the one turn. Had its count
+      // stayed at 1, the newest 100 okapi turns would be all that was scored.
+      const after = summaries()
+      assert.equal(after.length, 1, after.join(' | '))
+      assert.match(after[0]!, /Quill/)
+    } finally {
+      store.close()
+    }
+  })
+
+  test('when every word is one most episodes hold, the newest episodes holding the least common one come', () => {
+    // Every turn talks about the launch: no word of the question is rare, yet the turns that hold
+    // them are what the person asks about.
+    const { store } = storeWith(150, (index) => `the launch code is ${index}`)
+    try {
+      const context = store.readContext({ sessionId: 'now', query: 'What is the launch code?' })
+      assert.ok(context.summaries.length > 0)
+      assert.ok(context.summaries.every((summary) => /launch code/.test(summary.text)))
+      assert.match(context.summaries[0]!.text, /150$|150\b/, 'newest first')
     } finally {
       store.close()
     }

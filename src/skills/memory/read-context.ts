@@ -57,6 +57,10 @@ export interface ContextStatements {
   factRecent: Statement
   episodeLexical: Statement
   episodeLexicalAll: Statement
+  factNewest: Statement
+  factNewestAll: Statement
+  episodeNewest: Statement
+  episodeNewestAll: Statement
   episodeRecent: Statement
   loadFact: Statement
   loadEpisode: Statement
@@ -71,6 +75,14 @@ function lexicalRows(table: string, rank: string, kept: string): string {
   return kept === ''
     ? `SELECT row FROM (${newest}) ORDER BY score, row LIMIT ?`
     : `SELECT t.row FROM (${newest}) t JOIN ${kept} k ON k.row = t.row WHERE k.ts >= ? ORDER BY t.score, t.row LIMIT ?`
+}
+
+/** The newest `?` rows matching, newest first, at most `?` of them: no ranking (decision 2101). */
+function newestRows(table: string, kept: string): string {
+  const newest = `SELECT rowid AS row FROM ${table} WHERE ${table} MATCH ? ORDER BY rowid DESC LIMIT ?`
+  return kept === ''
+    ? `SELECT row FROM (${newest}) LIMIT ?`
+    : `SELECT t.row FROM (${newest}) t JOIN ${kept} k ON k.row = t.row WHERE k.ts >= ? ORDER BY t.row DESC LIMIT ?`
 }
 
 /**
@@ -89,6 +101,10 @@ export function prepareContextStatements(database: SqliteDatabase): ContextState
     factRecent: rows('SELECT row FROM facts WHERE ts >= ? ORDER BY ts DESC, row DESC LIMIT ?'),
     episodeLexical: rows(lexicalRows('episode_text', 'bm25(episode_text, 2.0, 1.0, 0.5)', 'episodes')),
     episodeLexicalAll: rows(lexicalRows('episode_text', 'bm25(episode_text, 2.0, 1.0, 0.5)', '')),
+    factNewest: rows(newestRows('fact_text', 'facts')),
+    factNewestAll: rows(newestRows('fact_text', '')),
+    episodeNewest: rows(newestRows('episode_text', 'episodes')),
+    episodeNewestAll: rows(newestRows('episode_text', '')),
     episodeRecent: rows(
       'SELECT row FROM episodes WHERE session_id = ? AND ts >= ? ORDER BY ts DESC, row DESC LIMIT ?',
     ),
@@ -148,7 +164,16 @@ export function readContext(
    * BM25 over the newest `window` matches of the terms kept (all, without a selection). When those
    * may be more than the window holds, every match of the rare terms is ranked first (decision 2101).
    */
-  const ranked = (selection: TermSelection | undefined, filtered: Statement, all: Statement): number[] => {
+  const ranked = (
+    selection: TermSelection | undefined,
+    [filtered, all, newestFiltered, newestAll]: readonly [Statement, Statement, Statement, Statement],
+  ): number[] => {
+    if (selection?.fallback !== undefined) {
+      // Every word is one most rows hold, so BM25 weighs them all ~0: the newest rows holding
+      // the least common one, newest first (decision 2101).
+      const newest = Math.min(window, CANDIDATES)
+      return lexical(matchExpressionOf([selection.fallback])!, newest, newestFiltered, newestAll)
+    }
     const match = selection === undefined ? expression : matchExpressionOf(selection.terms)
     if (match === undefined) return []
     const rows = lexical(match, window, filtered, all)
@@ -168,12 +193,22 @@ export function readContext(
   const factLexical =
     expression === undefined || !anyFact
       ? []
-      : ranked(selectTerms?.facts(terms, window), statements.factLexical, statements.factLexicalAll)
+      : ranked(selectTerms?.facts(terms, window), [
+          statements.factLexical,
+          statements.factLexicalAll,
+          statements.factNewest,
+          statements.factNewestAll,
+        ])
   const factRecent = anyFact ? (statements.factRecent.all(cutoffMs, CANDIDATES) as number[]) : []
   const episodeLexical =
     expression === undefined
       ? []
-      : ranked(selectTerms?.episodes(terms, window), statements.episodeLexical, statements.episodeLexicalAll)
+      : ranked(selectTerms?.episodes(terms, window), [
+          statements.episodeLexical,
+          statements.episodeLexicalAll,
+          statements.episodeNewest,
+          statements.episodeNewestAll,
+        ])
   const episodeRecent = statements.episodeRecent.all(sessionId, cutoffMs, DEFAULT_RECENT_EPISODES) as number[]
 
   const { loadFact, loadEpisode } = statements

@@ -70,3 +70,15 @@ test('counts are taken afresh after recountEpisodes recordings, and at most maxE
   assert.throws(() => new TermCounts(source, 0), RangeError)
   assert.throws(() => new TermCounts(source, 1, 1.5), RangeError)
 })
+
+test('when every term is left out, the least common one is named as the fallback', () => {
+  const { source } = sourceOf({ the: 900, launch: 600, code: 700 }, 1000)
+  const selection = new TermCounts(source).selective(['the', 'launch', 'code'], 100)
+  assert.deepEqual(selection.terms, [])
+  assert.equal(selection.fallback, 'launch')
+  const some = new TermCounts(sourceOf({ the: 900, nebula: 2 }, 1000).source).selective(
+    ['the', 'nebula'],
+    100,
+  )
+  assert.equal(some.fallback, undefined, 'no fallback while a term is kept')
+})

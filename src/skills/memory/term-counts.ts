@@ -14,6 +14,11 @@ export interface TermSelection {
   rare: readonly string[]
   /** Whether the kept terms' matches may be more than the window holds (a sum of counts). */
   crowded: boolean
+  /**
+   * When every term was left out: the one the fewest rows hold. Its newest matches are still
+   * worth showing (a topic the person talks about all the time), newest first.
+   */
+  fallback?: string
 }
 
 /** Where counts come from: the store's own full-text index, inside the read's transaction. */
@@ -73,9 +78,10 @@ export class TermCounts {
   }
 
   /**
-   * The terms worth matching, in their order: a term held by more than `window` episodes and by
-   * at least half of them is left out. While the store holds
-   * no more than `window` episodes, every term is kept and nothing is counted.
+   * The terms worth matching, in their order: a term held by more than `window` rows and by at
+   * least half of them is left out. When that leaves none, the least common term is named as the
+   * fallback. While the store holds no more than `window` rows, every term is kept and nothing is
+   * counted.
    */
   selective(terms: readonly string[], window: number): TermSelection {
     if (terms.length === 0) return { terms, rare: [], crowded: false }
@@ -84,15 +90,25 @@ export class TermCounts {
     const kept: string[] = []
     const rare: string[] = []
     let matches = 0
+    let fallback: string | undefined
+    let fewest = Number.POSITIVE_INFINITY
     for (const term of terms) {
       const count = this.#countOf(term)
-      // A term no episode holds costs FTS5 nothing, and is kept should a count have missed one.
-      if (count > window && 2 * count >= this.#total) continue
+      // A term no row holds costs FTS5 nothing, and is kept should a count have missed one.
+      if (count > window && 2 * count >= this.#total) {
+        if (count < fewest) {
+          fewest = count
+          fallback = term
+        }
+        continue
+      }
       kept.push(term)
       matches += count
       if (count <= window) rare.push(term)
     }
-    return { terms: kept, rare, crowded: matches > window }
+    return kept.length === 0 && fallback !== undefined
+      ? { terms: kept, rare, crowded: false, fallback }
+      : { terms: kept, rare, crowded: matches > window }
   }
 
   /** An episode was recorded with these texts: the total and the kept counts move with it. */

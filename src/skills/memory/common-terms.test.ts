@@ -125,6 +125,19 @@ describe('a context read and the words most episodes hold', () => {
     }
   })
 
+  test('rare words whose matches add up past the window still all count', () => {
+    // "code" in 90 newer turns and "launch" in 60: each rare (at most 100), together 151 with the
+    // one "nebula" turn, which is older than all of them.
+    const { store } = storeWith(300, (index) =>
+      [index % 10 < 3 ? 'code' : '', index % 5 === 0 ? 'launch' : ''].join(' '),
+    )
+    try {
+      assert.ok(recalls(store, 'nebula launch code'))
+    } finally {
+      store.close()
+    }
+  })
+
   test('a word all turns hold still matches while the store is no larger than the window', () => {
     // 60 episodes: nothing is counted or left out, so "weather" alone still finds its turns.
     const { store } = storeWith(59)

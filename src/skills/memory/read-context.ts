@@ -176,18 +176,15 @@ export function readContext(
     }
     const match = selection === undefined ? expression : matchExpressionOf(selection.terms)
     if (match === undefined) return []
-    const rows = lexical(match, window, filtered, all)
-    if (
-      selection === undefined ||
-      !selection.crowded ||
-      selection.rare.length === 0 ||
-      selection.rare.length === selection.terms.length
-    )
-      return rows
-    // Each rare term has at most `window` matches: this reads all of them.
+    if (selection === undefined || !selection.crowded || selection.rare.length === 0)
+      return lexical(match, window, filtered, all)
+    // Each rare term has at most `window` matches: this reads all of them. When every kept term is
+    // rare, that is every match, and nothing more is needed.
     const first = lexical(matchExpressionOf(selection.rare)!, selection.rare.length * window, filtered, all)
+    if (selection.rare.length === selection.terms.length) return first
     const taken = new Set(first)
-    for (const row of rows) if (first.length < CANDIDATES && !taken.has(row)) first.push(row)
+    for (const row of lexical(match, window, filtered, all))
+      if (first.length < CANDIDATES && !taken.has(row)) first.push(row)
     return first
   }
   const factLexical =

@@ -138,6 +138,47 @@ describe('a context read and the words most episodes hold', () => {
     }
   })
 
+  test('with retentionDays, the reads that leave words out keep to what has not expired', () => {
+    // The cutoff's forms of the same reads. "launch" is in every turn (left out); "code" in 120 of
+    // 301 (kept, not rare); "nebula" in one (rare): rare words first, and the newest for common.
+    const path = join(root, `memory-${++stores}.sqlite`)
+    let now = START_MS
+    const DAY_MS = 24 * 3_600_000
+    // No sweep between the reads: the cutoff alone must keep expired turns out.
+    const store = openMemoryStore({
+      path,
+      clock: () => now,
+      retentionDays: 30,
+      retentionSweepIntervalMs: 1_000 * DAY_MS,
+    })
+    try {
+      store.recordTurn({
+        sessionId: 'old',
+        userText: 'The launch code of project Nebula is 4711',
+        assistantText: 'ok',
+      })
+      for (let index = 1; index <= 300; index++) {
+        now += 60_000
+        store.recordTurn({
+          sessionId: `s${index % 7}`,
+          userText: `${FILLERS[index % FILLERS.length]} the launch ${index % 5 < 2 ? 'code' : ''}`,
+          assistantText: 'Sure, here is what I know about that.',
+        })
+      }
+      assert.ok(recalls(store, 'What is the launch code of Nebula?'), 'rare words first, within the cutoff')
+      const common = store.readContext({ sessionId: 'now', query: 'what is the launch?' }).summaries
+      assert.ok(common.length > 0 && common.every((summary) => summary.text.includes('launch')))
+      now += 40 * DAY_MS
+      assert.equal(
+        store.readContext({ sessionId: 'now', query: 'What is the launch code of Nebula?' }).summaries.length,
+        0,
+      )
+      assert.equal(store.readContext({ sessionId: 'now', query: 'what is the launch?' }).summaries.length, 0)
+    } finally {
+      store.close()
+    }
+  })
+
   test('a word all turns hold still matches while the store is no larger than the window', () => {
     // 60 episodes: nothing is counted or left out, so "weather" alone still finds its turns.
     const { store } = storeWith(59)

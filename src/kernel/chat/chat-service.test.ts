@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { type Context, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
+import { kitRunner, validatingPublisher } from '../../../test/kit/pipeline-runner.ts'
 import { loadCatalog } from '../../catalog/index.ts'
 import { createContracts, type Envelope, HubError } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
 import type { RunPart, SkillRuntime } from '../../skill-api/index.ts'
 import { createLlmStep, type LlmProvider } from '../../skills/llm/index.ts'
-import { PipelineRunner } from '../pipeline/index.ts'
-import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
+import { compileStateMachine } from '../sessions/index.ts'
 import { ChatService } from './chat-service.ts'
 
 const contracts = createContracts(loadCatalog().document)
@@ -100,25 +100,10 @@ function recordingTracer(recording = true): { tracer: Tracer; spans: SpanRecord[
 
 function setup(skills: SkillRuntime[], tracer?: Tracer) {
   const published: Envelope[] = []
-  const runner = new PipelineRunner({
-    publisher: {
-      async publishUntyped(draft) {
-        const outcome = contracts.validateEnvelope(draft)
-        if (!outcome.ok)
-          throw new HubError(outcome.error.code, outcome.error.message, { details: outcome.error.details })
-        published.push(outcome.value)
-        return { id: outcome.value.id }
-      },
-    },
-    contracts,
-    sessions: new SessionRegistry(machine, { now: Date.now, setTimeout, clearTimeout }),
-    skills: {
-      runtimes: new Map(skills.map((skill) => [skill.id, skill])),
-      conditions: {},
-      emitterFor: (_skill, emitter) => emitter,
-      beforeEmit: async () => undefined,
-    },
-    metrics: { observe: () => undefined },
+  const runner = kitRunner({
+    machine,
+    skills,
+    publisher: validatingPublisher((event) => published.push(event)),
     ...(tracer === undefined ? {} : { tracer }),
   })
   const service = new ChatService({ runner, pipeline })

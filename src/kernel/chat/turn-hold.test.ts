@@ -3,13 +3,13 @@
 // and a turn that never streams a token (an error, a slow model) still publishes everything.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { kitRunner, validatingPublisher } from '../../../test/kit/pipeline-runner.ts'
 import { loadCatalog } from '../../catalog/index.ts'
 import { createContracts, type Envelope, HubError } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
 import type { RunPart } from '../../skill-api/index.ts'
 import { createLlmStep, type LlmProvider } from '../../skills/llm/index.ts'
-import { PipelineRunner } from '../pipeline/index.ts'
-import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
+import { compileStateMachine } from '../sessions/index.ts'
 import { ChatService } from './chat-service.ts'
 
 const contracts = createContracts(loadCatalog().document)
@@ -50,24 +50,10 @@ function provider(tokens: string[], options: { delayMs?: number; failFirst?: boo
 async function turn(llm: LlmProvider) {
   const published: { event: Envelope; partsSeen: number }[] = []
   const parts: RunPart[] = []
-  const runner = new PipelineRunner({
-    publisher: {
-      async publishUntyped(draft) {
-        const outcome = contracts.validateEnvelope(draft)
-        if (!outcome.ok) throw new HubError(outcome.error.code, outcome.error.message)
-        published.push({ event: outcome.value, partsSeen: parts.length })
-        return { id: outcome.value.id }
-      },
-    },
-    contracts,
-    sessions: new SessionRegistry(machine, { now: Date.now, setTimeout, clearTimeout }),
-    skills: {
-      runtimes: new Map([['skill.llm', createLlmStep({ id: 'skill.llm', provider: llm })]]),
-      conditions: {},
-      emitterFor: (_skill, emitter) => emitter,
-      beforeEmit: async () => undefined,
-    },
-    metrics: { observe: () => undefined },
+  const runner = kitRunner({
+    machine,
+    skills: [createLlmStep({ id: 'skill.llm', provider: llm })],
+    publisher: validatingPublisher((event) => published.push({ event, partsSeen: parts.length })),
   })
   const service = new ChatService({ runner, pipeline })
   const run = await service.run({ text: 'hello?', sessionId: 's1' }, new AbortController().signal, (part) =>

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { loadCatalog } from '../../catalog/index.ts'
-import { createContracts, type Envelope, HubError } from '../../contracts/index.ts'
+import { kitRunner } from '../../../test/kit/pipeline-runner.ts'
+import { type Envelope, HubError } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
 import { answerStreamOf, type RunState, type SkillRuntime, type StepContext } from '../../skill-api/index.ts'
-import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
-import { PipelineRunner } from './index.ts'
+import { compileStateMachine } from '../sessions/index.ts'
 
-const contracts = createContracts(loadCatalog().document)
 const machine = compileStateMachine({
   states: ['idle', 'thinking', 'error'],
   transitions: [{ on: 'turn.end', from: '*', to: 'idle' }],
@@ -67,25 +65,19 @@ function reader(seen: string[], options: { fail?: HubError; reads?: boolean } = 
 
 function setup(skills: SkillRuntime[], hooks: { run: RunState; outcome?: string }[] = []) {
   const published: Envelope[] = []
-  const runner = new PipelineRunner({
+  const runner = kitRunner({
+    machine,
+    skills,
     publisher: {
       async publishUntyped(draft) {
         published.push(draft as Envelope)
         return { id: String(published.length) }
       },
     },
-    contracts,
-    sessions: new SessionRegistry(machine, { now: Date.now, setTimeout, clearTimeout }),
-    skills: {
-      runtimes: new Map(skills.map((skill) => [skill.id, skill])),
-      conditions: {},
-      emitterFor: (_skill, emitter) => emitter,
-      beforeEmit: async (type, { run }) => {
-        if (type === 'turn.end')
-          hooks.push({ run, ...(run.outcome === undefined ? {} : { outcome: run.outcome }) })
-      },
+    beforeEmit: async (type, { run }) => {
+      if (type === 'turn.end')
+        hooks.push({ run, ...(run.outcome === undefined ? {} : { outcome: run.outcome }) })
     },
-    metrics: { observe: () => undefined },
   })
   return { runner, published }
 }

@@ -3,14 +3,12 @@
 // other run is in flight, before the run's promise settles; a bus-triggered run never calls it.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { loadCatalog } from '../../catalog/index.ts'
-import { createContracts, type Envelope, HubError } from '../../contracts/index.ts'
+import { kitRunner, validatingPublisher } from '../../../test/kit/pipeline-runner.ts'
+import type { Envelope } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
 import type { RunTrigger, SkillRuntime } from '../../skill-api/index.ts'
-import { compileStateMachine, SessionRegistry } from '../sessions/index.ts'
-import { PipelineRunner } from './pipeline-runner.ts'
+import { compileStateMachine } from '../sessions/index.ts'
 
-const contracts = createContracts(loadCatalog().document)
 const machine = compileStateMachine({
   states: ['idle', 'thinking'],
   transitions: [{ on: 'turn.end', from: '*', to: 'idle' }],
@@ -28,23 +26,10 @@ function gatedStep(): { step: SkillRuntime; open: () => void } {
 
 function setup(skills: SkillRuntime[]) {
   const moments: string[] = []
-  const runner = new PipelineRunner({
-    publisher: {
-      async publishUntyped(draft) {
-        const outcome = contracts.validateEnvelope(draft)
-        if (!outcome.ok) throw new HubError(outcome.error.code, outcome.error.message)
-        return { id: outcome.value.id }
-      },
-    },
-    contracts,
-    sessions: new SessionRegistry(machine, { now: Date.now, setTimeout, clearTimeout }),
-    skills: {
-      runtimes: new Map(skills.map((skill) => [skill.id, skill])),
-      conditions: {},
-      emitterFor: (_skill, emitter) => emitter,
-      beforeEmit: async () => undefined,
-    },
-    metrics: { observe: () => undefined },
+  const runner = kitRunner({
+    machine,
+    skills,
+    publisher: validatingPublisher(),
     turnEnd: {
       atTurnEnd() {
         moments.push('collect')

@@ -1,3 +1,5 @@
+import { BoundedCache } from './bounded-cache.ts'
+
 /** Episode rows a store keeps in memory, loaded and scrubbed, for its next context reads. */
 export const DEFAULT_EPISODE_ROW_ENTRIES = 512
 
@@ -18,32 +20,8 @@ export interface LoadedEpisode {
  * another connection has written to the file (SQLite's data_version), so a deleted memory is never
  * answered from here. Oldest entries leave first.
  */
-export class EpisodeRows {
-  readonly #entries = new Map<number, LoadedEpisode>()
-  readonly #maxEntries: number
-
+export class EpisodeRows extends BoundedCache<number, LoadedEpisode> {
   constructor(maxEntries = DEFAULT_EPISODE_ROW_ENTRIES) {
-    if (!(Number.isInteger(maxEntries) && maxEntries > 0))
-      throw new RangeError(`maxEntries must be a positive integer, got ${maxEntries}`)
-    this.#maxEntries = maxEntries
-  }
-
-  /** The episode of `row`: remembered, or loaded with `load` (undefined: no such row, not remembered). */
-  get(row: number, load: (row: number) => LoadedEpisode | undefined): LoadedEpisode | undefined {
-    const known = this.#entries.get(row)
-    if (known !== undefined) return known
-    const loaded = load(row)
-    if (loaded === undefined) return undefined
-    if (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!)
-    this.#entries.set(row, loaded)
-    return loaded
-  }
-
-  clear(): void {
-    this.#entries.clear()
-  }
-
-  get size(): number {
-    return this.#entries.size
+    super(maxEntries)
   }
 }

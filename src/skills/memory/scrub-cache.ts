@@ -1,3 +1,4 @@
+import { BoundedCache } from './bounded-cache.ts'
 import { scrubMemoryText } from './scrub-secrets.ts'
 
 /** Texts whose scrubbed form a store keeps for its next context reads. */
@@ -12,25 +13,19 @@ export const DEFAULT_SCRUB_CACHE_ENTRIES = 256
  * cache when it deletes memories, so deleted words are not kept here either.
  */
 export class ScrubCache {
-  readonly #entries = new Map<string, string>()
-  readonly #maxEntries: number
+  readonly #entries: BoundedCache<string, string>
   readonly #scrub: (text: string) => string
 
   constructor(
     maxEntries = DEFAULT_SCRUB_CACHE_ENTRIES,
     scrub: (text: string) => string = (text) => scrubMemoryText(text).text,
   ) {
-    this.#maxEntries = maxEntries
+    this.#entries = new BoundedCache(maxEntries)
     this.#scrub = scrub
   }
 
   scrub(text: string): string {
-    const known = this.#entries.get(text)
-    if (known !== undefined) return known
-    const scrubbed = this.#scrub(text)
-    if (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!)
-    this.#entries.set(text, scrubbed)
-    return scrubbed
+    return this.#entries.get(text, this.#scrub)!
   }
 
   clear(): void {

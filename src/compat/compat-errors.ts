@@ -34,7 +34,9 @@ function firstIssuePath(details: unknown): string | undefined {
 /** The view of a hub error code and message with the status the hub's own routes would answer. */
 export function viewOfHubCode(code: string, message: string, status?: number, details?: unknown): ErrorView {
   const known: ErrorCode = isErrorCode(code) ? code : 'E_UNKNOWN'
-  const answer = status ?? HTTP_STATUS_BY_CODE[known]
+  // A body the hub refuses as invalid (E_VALIDATION, its 422: an unpaired surrogate, say) is a
+  // malformed request to OpenAI and Ollama clients, which they expect as 400.
+  const answer = known === 'E_VALIDATION' ? 400 : (status ?? HTTP_STATUS_BY_CODE[known])
   const param = firstIssuePath(details)
   return {
     status: answer,
@@ -112,6 +114,8 @@ export function installErrorShape(scope: FastifyInstance, shape: (view: ErrorVie
   scope.addHook('onSend', async (_request, reply, payload) => {
     if (reply.statusCode < 400 || typeof payload !== 'string') return payload
     const view = envelopeView(payload, reply.statusCode)
-    return view === undefined ? payload : JSON.stringify(shape(view))
+    if (view === undefined) return payload
+    if (view.status !== reply.statusCode) reply.code(view.status)
+    return JSON.stringify(shape(view))
   })
 }

@@ -43,7 +43,11 @@ export const OPENAI_SCHEMAS: Record<'chatCompletions' | 'models' | 'model' | 'em
       tags: ['openai'],
       body: {
         type: 'object',
-        properties: { model: { type: 'string' }, messages: { type: 'array' }, stream: { type: 'boolean' } },
+        properties: {
+          model: { type: 'string' },
+          messages: { type: 'array' },
+          stream: { type: ['boolean', 'null'] },
+        },
       },
       responses: {
         200: {
@@ -93,14 +97,17 @@ function ollamaGeneration(route: 'chat' | 'generate'): HttpRouteSchema {
   return {
     summary: `Ollama /api/${route} (NDJSON lines, or one JSON object with stream: false)`,
     tags: ['ollama'],
-    body: { type: 'object', properties: { model: { type: 'string' }, stream: { type: 'boolean' } } },
+    body: {
+      type: 'object',
+      properties: { model: { type: 'string' }, stream: { type: ['boolean', 'null'] } },
+    },
     produces: ['application/x-ndjson', 'application/json'],
     responses: { 200: { type: ['object', 'string'] }, ...OLLAMA_ERRORS },
   }
 }
 
 export const OLLAMA_SCHEMAS: Record<
-  'chat' | 'generate' | 'embed' | 'tags' | 'version' | 'show',
+  'chat' | 'generate' | 'embed' | 'embeddings' | 'tags' | 'version' | 'show',
   HttpRouteSchema
 > = {
   chat: ollamaGeneration('chat'),
@@ -110,6 +117,12 @@ export const OLLAMA_SCHEMAS: Record<
     tags: ['ollama'],
     body: { type: 'object', properties: { model: { type: 'string' }, input: {} } },
     responses: { 200: { type: 'object', required: ['embeddings'] }, ...OLLAMA_ERRORS },
+  },
+  embeddings: {
+    summary: 'Ollama embeddings, the older route: one prompt, one embedding',
+    tags: ['ollama'],
+    body: { type: 'object', properties: { model: { type: 'string' }, prompt: { type: 'string' } } },
+    responses: { 200: { type: 'object', required: ['embedding'] }, ...OLLAMA_ERRORS },
   },
   tags: {
     summary: 'Ollama model list',

@@ -151,4 +151,58 @@ describe('compatible routes with a scripted turn', () => {
     })
     assert.equal(many.json().error.param, 'n')
   })
+
+  test('Ollama images are refused, on a message and on generate, with the field named', async () => {
+    const before = inputs.length
+    const chat = await post('/api/chat', {
+      model: 'localhub',
+      messages: [{ role: 'user', content: 'what is this?', images: ['aGVsbG8='] }],
+    })
+    assert.equal(chat.statusCode, 400)
+    assert.match(chat.json().error, /messages\.0\.images: images are not supported/)
+    const generate = await post('/api/generate', { model: 'localhub', prompt: 'what?', images: ['aGVsbG8='] })
+    assert.equal(generate.statusCode, 400)
+    assert.match(generate.json().error, /^images: /)
+    assert.equal(inputs.length, before)
+    const noImages = await post('/api/generate', {
+      model: 'localhub',
+      prompt: 'what?',
+      images: [],
+      stream: false,
+    })
+    assert.equal(noImages.statusCode, 200)
+  })
+
+  test('stream: null is the default of each dialect, and text parts are joined as lines', async () => {
+    failWith = undefined
+    const openAi = await post('/v1/chat/completions', {
+      model: 'localhub',
+      stream: null,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'first' },
+            { type: 'text', text: 'second' },
+          ],
+        },
+      ],
+    })
+    assert.equal(openAi.statusCode, 200)
+    assert.equal(openAi.json().object, 'chat.completion')
+    assert.equal(inputs.at(-1)!.text, 'first\nsecond')
+    const ollama = await post('/api/chat', {
+      model: 'localhub',
+      stream: null,
+      messages: [{ role: 'user', content: 'hi' }],
+    })
+    assert.equal(ollama.statusCode, 200)
+    assert.match(String(ollama.headers['content-type']), /application\/x-ndjson/)
+    const wrong = await post('/v1/chat/completions', {
+      model: 'localhub',
+      stream: 'yes',
+      messages: [{ role: 'user', content: 'hi' }],
+    })
+    assert.equal(wrong.statusCode, 400)
+  })
 })

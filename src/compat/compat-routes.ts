@@ -14,6 +14,9 @@ export function compatRoutes(options: CompatOptions) {
   return async (app: FastifyInstance) => {
     await app.register(openAiRoutes(options), { prefix: '/v1' })
     await app.register(ollamaRoutes(options), { prefix: '/api' })
-    mcpRoute(withSearchTools(options.tools, options.searches), options.version)(app)
+    // Its own scope, so its error handler answers JSON-RPC errors for /mcp only.
+    await app.register(async (scope) =>
+      mcpRoute(withSearchTools(options.tools, options.searches), options.version)(scope),
+    )
   }
 }

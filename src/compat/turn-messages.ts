@@ -12,24 +12,30 @@ export interface TurnConversation {
   history: TurnMessage[]
 }
 
-/** A message's text: a string, or OpenAI's list of parts of which only `text` parts are read. */
+/**
+ * A message's text: a string, or OpenAI's list of parts of which only `text` parts are read. Parts
+ * are joined with a line break, as separate blocks of text (joined bare, "a" and "b" became "ab").
+ */
 function textOf(content: unknown, path: string): string {
   if (content === null || content === undefined) return ''
   if (typeof content === 'string') return content
   if (Array.isArray(content)) {
-    let text = ''
+    const texts: string[] = []
     for (const [index, part] of content.entries()) {
       const record = part as { type?: unknown; text?: unknown } | null
-      if (record?.type === 'text' && typeof record.text === 'string') text += record.text
-      else
+      const at = `${path}.${index}`
+      if (record?.type !== 'text')
         throw new CompatError(
           400,
           'invalid_request',
-          `only text content parts are supported (${path}.${index} is ${JSON.stringify(record?.type ?? typeof part)})`,
-          `${path}.${index}`,
+          `only text content parts are supported (${at} is ${JSON.stringify(record?.type ?? typeof part)})`,
+          at,
         )
+      if (typeof record.text !== 'string')
+        throw new CompatError(400, 'invalid_request', `${at}.text must be a string`, `${at}.text`)
+      texts.push(record.text)
     }
-    return text
+    return texts.join('\n')
   }
   throw new CompatError(400, 'invalid_request', `${path} must be a string or a list of text parts`, path)
 }

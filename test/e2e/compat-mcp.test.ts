@@ -166,6 +166,24 @@ describe('MCP server of the hub with the SDK client', { timeout: 120_000 }, () =
     }
   })
 
+  test('a body that is not JSON is a JSON-RPC parse error (-32700), as the transport answers', async () => {
+    const headers = {
+      authorization: `Bearer ${hub.token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+    }
+    for (const body of ['{"jsonrpc":"2.0","method":', '']) {
+      const answer = await fetch(`${hub.url}/mcp`, { method: 'POST', headers, body })
+      assert.equal(answer.status, 400)
+      const reply = (await answer.json()) as { jsonrpc: string; id: unknown; error: { code: number } }
+      assert.equal(reply.jsonrpc, '2.0')
+      assert.equal(reply.id, null)
+      assert.equal(reply.error.code, -32700)
+    }
+    // The hub goes on answering MCP.
+    assert.ok((await client.listTools()).tools.length > 0)
+  })
+
   test('a wrong token is refused before MCP starts', async () => {
     const stranger = new Client({ name: 'stranger', version: '1.0.0' })
     await assert.rejects(

@@ -103,6 +103,9 @@ describe('Ollama-compatible API with the ollama client', { timeout: 60_000 }, ()
     const vectors = await client.embed({ model: 'tiny', input: ['a', 'b', 'c'] })
     assert.equal(vectors.embeddings.length, 3)
     assert.equal(vectors.embeddings[0]?.length, DEFAULT_EMBEDDING_DIMENSIONS)
+    // The older route, as `ollama.embeddings()` calls it: one prompt, the same vector as /api/embed.
+    const one = await client.embeddings({ model: 'tiny', prompt: 'a' })
+    assert.deepEqual(one.embedding, vectors.embeddings[0])
   })
 
   test('errors come back as {error} with the status: unknown model, wrong token, malformed body', async () => {
@@ -127,5 +130,18 @@ describe('Ollama-compatible API with the ollama client', { timeout: 60_000 }, ()
     })
     assert.equal(broken.status, 400)
     assert.deepEqual(Object.keys((await broken.json()) as object), ['error'])
+    // What the hub's turn refuses keeps its status: a blank prompt 400, a text past the limit 413.
+    await assert.rejects(client.generate({ model: 'localhub', prompt: '   ' }), (error: unknown) => {
+      assert.equal((error as { status_code?: number }).status_code, 400)
+      assert.match((error as Error).message, /^chat text must be a non-empty string/)
+      return true
+    })
+    await assert.rejects(
+      client.chat({ model: 'localhub', messages: [{ role: 'user', content: 'z'.repeat(32_001) }] }),
+      (error: unknown) => {
+        assert.equal((error as { status_code?: number }).status_code, 413)
+        return true
+      },
+    )
   })
 })

@@ -134,6 +134,10 @@ describe('OpenAI-compatible API with the openai client', { timeout: 90_000 }, ()
     const ids = models.data.map((model) => model.id)
     assert.deepEqual(ids, ['localhub', 'tiny'])
     assert.equal((await client.models.retrieve('localhub')).owned_by, 'localhub')
+    // The names chat accepts are models too.
+    assert.equal((await client.models.retrieve('localhub:latest')).id, 'localhub:latest')
+    assert.equal((await client.models.retrieve('tiny:latest')).id, 'tiny:latest')
+    await assert.rejects(client.models.retrieve('gpt-9:latest'), OpenAI.NotFoundError)
     await assert.rejects(
       client.chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'Hi' }] }),
       (error: unknown) => {
@@ -184,6 +188,29 @@ describe('OpenAI-compatible API with the openai client', { timeout: 90_000 }, ()
     )
     assert.equal(huge.status, 413)
     assert.equal((await shapeOf(huge)).code, 'request_too_large')
+    // A text past the turn's limit is the hub's E_RESOURCE_LIMIT (413), before a stream starts.
+    for (const stream of [false, true]) {
+      const tooLong = await post(
+        JSON.stringify({
+          model: 'localhub',
+          stream,
+          messages: [{ role: 'user', content: 'y'.repeat(32_001) }],
+        }),
+      )
+      assert.equal(tooLong.status, 413)
+      const error = await shapeOf(tooLong)
+      assert.equal(error.code, 'E_RESOURCE_LIMIT')
+      assert.match(String(error.message), /^chat text is longer than 32000 characters/)
+    }
+    // An unpaired surrogate is malformed text: 400, the field named.
+    const surrogate = await post('{"model":"localhub","messages":[{"role":"user","content":"a\\ud800b"}]}')
+    assert.equal(surrogate.status, 400)
+    assert.equal((await shapeOf(surrogate)).type, 'invalid_request_error')
+    const partWithoutText = await post(
+      JSON.stringify({ model: 'localhub', messages: [{ role: 'user', content: [{ type: 'text' }] }] }),
+    )
+    assert.equal(partWithoutText.status, 400)
+    assert.equal((await shapeOf(partWithoutText)).param, 'messages.0.content.0.text')
     const unknownRoute = await fetch(`${hub.url}/v1/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json' },

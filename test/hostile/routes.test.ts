@@ -35,6 +35,17 @@ describe('hostile requests to the routes', { timeout: 60_000 }, () => {
     assert.equal(json.status, 422, 'JSON bodies are still validated field by field')
   })
 
+  test('a /chat text past 32000 characters answers 413 E_RESOURCE_LIMIT, not 500', async () => {
+    for (const stream of [false, true]) {
+      const long = await fixture.call('POST', '/chat', { text: 'x'.repeat(32_001), stream })
+      assert.equal(long.status, 413, JSON.stringify(long.body))
+      assert.equal(long.body.error.code, 'E_RESOURCE_LIMIT')
+      assert.equal(long.body.error.message, 'chat text is longer than 32000 characters')
+    }
+    const fits = await fixture.call('POST', '/chat', { text: 'x'.repeat(32_000), stream: false })
+    assert.notEqual(fits.body.error?.code, 'E_RESOURCE_LIMIT')
+  })
+
   test('lone surrogates in /chat text answer 422 E_VALIDATION with the pointer, not 500', async () => {
     for (const [body, pointer] of [
       ['{"text":"x\\ud800y"}', '/text'],

@@ -7,6 +7,8 @@ import { liftIdleTimeout } from '../idle-timeout.ts'
 export const MCP_PATH = '/mcp'
 /** Largest JSON-RPC body (a write_file call carries the whole file). */
 export const DEFAULT_MCP_BODY_LIMIT_BYTES = 4 * 1024 * 1024
+/** JSON-RPC 2.0's code for a body that is not JSON. */
+const PARSE_ERROR = -32700
 
 type McpModules = readonly [
   typeof import('./mcp-server.ts'),
@@ -36,6 +38,24 @@ export function loadMcpModules(): Promise<McpModules> {
  */
 export function mcpRoute(tools: CompatTools, version: string) {
   return (app: FastifyInstance) => {
+    // What fails before the SDK's transport sees the body (its JSON, its size, its media type)
+    // answers as that transport does: a JSON-RPC error, -32700 for a body that is not JSON.
+    app.setErrorHandler((error: unknown, request, reply) => {
+      const { statusCode, code } = error as { statusCode?: unknown; code?: unknown }
+      const message = error instanceof Error ? error.message : String(error)
+      const clientError = typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500
+      if (!clientError) request.log.error({ err: error }, 'MCP request failed')
+      const notJson =
+        error instanceof SyntaxError ||
+        code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+        code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+      const rpcCode = notJson ? PARSE_ERROR : clientError ? -32000 : -32603
+      return reply.code(clientError ? statusCode : 500).send({
+        jsonrpc: '2.0',
+        error: { code: rpcCode, message: notJson ? `Parse error: ${message}` : message },
+        id: null,
+      })
+    })
     app.route({
       method: ['GET', 'DELETE'],
       url: MCP_PATH,

@@ -52,8 +52,25 @@ async function* ndjsonLines(
   }
 }
 
+/** Ollama's `images` (on a message, or on generate's body): refused, as OpenAI's image parts are. */
+function refuseImages(images: unknown, param: string): void {
+  if (Array.isArray(images) && images.length > 0)
+    throw new CompatError(
+      400,
+      'invalid_request',
+      `${param}: images are not supported; a hub turn takes text`,
+      param,
+    )
+}
+
 function turnOf(dialect: Dialect, body: Record<string, unknown>): TurnConversation {
-  if (dialect === 'chat') return conversationOf(body.messages)
+  if (dialect === 'chat') {
+    if (Array.isArray(body.messages))
+      for (const [index, message] of body.messages.entries())
+        refuseImages((message as { images?: unknown } | null)?.images, `messages.${index}.images`)
+    return conversationOf(body.messages)
+  }
+  refuseImages(body.images, 'images')
   if (typeof body.prompt !== 'string')
     throw new CompatError(400, 'invalid_request', 'prompt must be a string', 'prompt')
   const history =
@@ -111,9 +128,7 @@ async function generation(
   )
 }
 
-async function embed(options: CompatOptions, request: FastifyRequest, reply: FastifyReply) {
-  const startedAt = process.hrtime.bigint()
-  const body = objectBody(request.body)
+function embeddingPort(options: CompatOptions) {
   const port = options.embeddings()
   if (port === undefined) {
     throw new CompatError(
@@ -122,6 +137,13 @@ async function embed(options: CompatOptions, request: FastifyRequest, reply: Fas
       'this hub has no embedding model: its model provider cannot embed (set llm.provider to ollama or openai)',
     )
   }
+  return port
+}
+
+async function embed(options: CompatOptions, request: FastifyRequest, reply: FastifyReply) {
+  const startedAt = process.hrtime.bigint()
+  const body = objectBody(request.body)
+  const port = embeddingPort(options)
   const model = checkModel(body.model, port.model)
   const inputs = typeof body.input === 'string' ? [body.input] : body.input
   if (!Array.isArray(inputs) || inputs.length === 0 || inputs.some((item) => typeof item !== 'string'))
@@ -137,7 +159,18 @@ async function embed(options: CompatOptions, request: FastifyRequest, reply: Fas
   return { model, embeddings, total_duration: total, load_duration: 0, prompt_eval_count: 0 }
 }
 
-/** POST /api/chat, /api/generate, /api/embed, /api/show; GET /api/tags, /api/version — registered under /api. */
+/** Ollama's older route (`ollama.embeddings()`): one `prompt`, one `embedding`. */
+async function embedOne(options: CompatOptions, request: FastifyRequest, reply: FastifyReply) {
+  const body = objectBody(request.body)
+  const port = embeddingPort(options)
+  checkModel(body.model, port.model)
+  if (typeof body.prompt !== 'string')
+    throw new CompatError(400, 'invalid_request', 'prompt must be a string', 'prompt')
+  const [embedding] = await port.embed([body.prompt], abortWhenClientLeaves(reply))
+  return { embedding }
+}
+
+/** POST /api/chat, /api/generate, /api/embed, /api/embeddings, /api/show; GET /api/tags, /api/version — registered under /api. */
 export function ollamaRoutes(options: CompatOptions) {
   const startedAt = new Date().toISOString()
   return async (scope: FastifyInstance) => {
@@ -151,6 +184,9 @@ export function ollamaRoutes(options: CompatOptions) {
     )
     scope.post('/embed', { ...limits, schema: OLLAMA_SCHEMAS.embed }, (request, reply) =>
       embed(options, request, reply),
+    )
+    scope.post('/embeddings', { ...limits, schema: OLLAMA_SCHEMAS.embeddings }, (request, reply) =>
+      embedOne(options, request, reply),
     )
     scope.get('/tags', { schema: OLLAMA_SCHEMAS.tags }, async () => {
       const backing = options.modelName()

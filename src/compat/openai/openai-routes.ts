@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { abortWhenClientLeaves } from '../client-gone.ts'
 import { CompatError, errorViewOf, installErrorShape } from '../compat-errors.ts'
-import { checkModel, HUB_MODEL_ID } from '../compat-models.ts'
+import { acceptedModelNames, checkModel, HUB_MODEL_ID } from '../compat-models.ts'
 import type { CompatOptions } from '../compat-ports.ts'
 import { OPENAI_SCHEMAS } from '../compat-route-schemas.ts'
 import { collectTurn, runTurn, type TurnEvent } from '../run-turn.ts'
@@ -184,7 +184,10 @@ export function openAiRoutes(options: CompatOptions) {
     }))
     scope.get('/models/:model', { schema: OPENAI_SCHEMAS.model }, async (request) => {
       const { model } = request.params as { model: string }
-      const found = modelList(options).find((entry) => entry.id === model)
+      // `localhub:latest` (or the backing model's `:latest`) is the same model, as chat accepts it.
+      const found = acceptedModelNames(options.modelName()).has(model)
+        ? modelList(options).find((entry) => entry.id === model || `${entry.id}:latest` === model)
+        : undefined
       if (found === undefined)
         throw new CompatError(
           404,
@@ -192,7 +195,7 @@ export function openAiRoutes(options: CompatOptions) {
           `the model ${JSON.stringify(model)} does not exist`,
           'model',
         )
-      return found
+      return { ...found, id: model }
     })
     scope.post('/embeddings', { ...limits, schema: OPENAI_SCHEMAS.embeddings }, (request, reply) =>
       embeddings(options, request, reply),

@@ -1,6 +1,6 @@
 import type { Bus, StoredEventJson } from '../../bus/index.ts'
 import type { BusLag, BusLagProbe, FederationView } from '../../bus-factory/index.ts'
-import { HubError } from '../../contracts/index.ts'
+import { HubError, toHubError } from '../../contracts/index.ts'
 import type { HealthProbe, RunPart } from '../../skill-api/index.ts'
 import type { ChatService } from '../chat/index.ts'
 import type { PipelineRunner } from '../pipeline/index.ts'
@@ -147,9 +147,8 @@ function chatParts(chat: ChatService, input: ChatInput): AsyncIterable<ChatPart>
         if (chatPart !== undefined) queue.push(chatPart)
       },
     )
-    .catch((error) =>
-      queue.push({ event: 'error', error: new HubError('E_UNKNOWN', String(error)).toJSON() }),
-    )
+    // A HubError keeps its code (a too-long text is E_RESOURCE_LIMIT, so 413, not a 500).
+    .catch((error) => queue.push({ event: 'error', error: toHubError(error).toJSON() }))
     // The runner has emptied the young generation by now when the turn was the only one (decision
     // 2090): before the answer's end reaches the caller, so the pause is this turn's.
     .finally(() => queue.finish())

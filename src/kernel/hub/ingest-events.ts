@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import type { BusClient, PublishReceipt } from '../../bus/index.ts'
 import { assertNoLoneSurrogate, fail, HubError, ok, type Result, toHubError } from '../../contracts/index.ts'
 import { fromHttpRequest, isDialectName } from '../../dialects/index.ts'
@@ -15,6 +16,7 @@ export const DEFAULT_MAX_EVENTS_PER_REQUEST = 10_000
 export const DEFAULT_INGEST_BATCH_EVENTS = 1000
 /** Batches queued on the bus while the next one is parsed (decision 1635). */
 export const DEFAULT_INGEST_BATCHES_IN_FLIGHT = 2
+const BYTE_ORDER_MARK = 0xfeff
 
 const NDJSON_TYPES = new Set([
   'application/x-ndjson',
@@ -69,9 +71,12 @@ export async function* ingestEvents(
     return
   }
   if (!isNdjson) {
+    // Decoding would turn bytes that are not UTF-8 into U+FFFD and store the text changed.
+    if (!isUtf8(body.bytes)) throw new HubError('E_BAD_REQUEST', 'the body is not valid UTF-8')
     let parsed: unknown
     try {
-      parsed = JSON.parse(body.text)
+      // A byte order mark (Windows tools write one) is not part of the JSON text.
+      parsed = JSON.parse(body.text.charCodeAt(0) === BYTE_ORDER_MARK ? body.text.slice(1) : body.text)
     } catch (cause) {
       throw new HubError(
         'E_BAD_REQUEST',

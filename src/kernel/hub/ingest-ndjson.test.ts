@@ -183,3 +183,58 @@ test("a body already in memory lets the bus's consumers run between its batches 
     `batch 1 was delivered before batch 3 was published (delivered at each call: ${deliveredAtCall.join(', ')})`,
   )
 })
+
+test('a line whose bytes are not UTF-8 is refused with its number, however the body is cut', async (t) => {
+  const dir = makeTempDir('localhub-ingest-ndjson-')
+  t.after(() => dir.remove())
+  const bus = await openBus({ transport: 'sqlite', dataDir: dir.path })
+  t.after(() => bus.close())
+  const event = (target: string) =>
+    Buffer.from(JSON.stringify({ type: 'ui.feedback', payload: { target, helpful: true } }))
+  const withBytes = (before: string, bytes: number[], after: string) =>
+    Buffer.concat([
+      Buffer.from(`{"type":"ui.feedback","payload":{"target":"${before}`),
+      Buffer.from(bytes),
+      Buffer.from(`${after}","helpful":true}}`),
+    ])
+  const lines = [
+    event('plain'),
+    withBytes('a', [0xff, 0xfe], 'b'), // never UTF-8
+    event('€ and 😀'),
+    withBytes('cut', [0xe2, 0x82], ''), // a sequence that stops short inside the line
+    withBytes('lone', [0x80], ''), // a continuation byte with no lead
+    event('é'),
+    withBytes('overlong', [0xc0, 0xaf], ''), // an overlong "/"
+  ]
+  // The body ends inside a character: its last line is refused too.
+  const body = Buffer.concat([
+    ...lines.flatMap((bytes) => [bytes, Buffer.from('\n')]),
+    event('end').subarray(0, 40),
+    Buffer.from([0xf0, 0x9f]),
+  ])
+  const expected = ['ok', 'bad', 'ok', 'bad', 'bad', 'ok', 'bad', 'bad']
+  for (const size of [1, 2, 3, 5, 64, body.length]) {
+    const chunks: Uint8Array[] = []
+    for (let at = 0; at < body.length; at += size) chunks.push(body.subarray(at, at + size))
+    const answers: PublishOutcome[] = []
+    for await (const batch of ingestNdjson(bus, chunks, undefined, OPTIONS)) answers.push(...batch)
+    assert.deepEqual(
+      answers.map((answer) =>
+        answer.ok ? 'ok' : answer.error.code === 'E_BAD_REQUEST' ? 'bad' : answer.error.code,
+      ),
+      expected,
+      `chunks of ${size} bytes`,
+    )
+    for (const [index, answer] of answers.entries()) {
+      if (answer.ok) continue
+      assert.equal(answer.error.details?.line, index + 1)
+      assert.match(answer.error.message, /^line \d+ is not valid UTF-8$/)
+    }
+  }
+  const targets: string[] = []
+  for await (const stored of bus.replay({ filter: 'ui.feedback' }))
+    targets.push((stored.payload as { target: string }).target)
+  assert.equal(targets.length, 18)
+  assert.deepEqual(targets.slice(0, 3), ['plain', '€ and 😀', 'é'], 'valid text is stored unchanged')
+  assert.ok(!targets.some((target) => target.includes('\uFFFD')), 'no replacement character is stored')
+})

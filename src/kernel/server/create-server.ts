@@ -15,6 +15,7 @@ import { registerInfoRoutes, type ServerStats } from './info-routes.ts'
 import { trackConnections } from './open-connections.ts'
 import { collectRoutes, registerOpenApiRoute } from './openapi-document.ts'
 import { parseQueryString } from './query-string.ts'
+import { installContentEncodingCheck, installJsonBodyParser } from './request-body-bytes.ts'
 import { allowedHostSet, TOKEN_QUERY_PARAMETER } from './request-guard.ts'
 import { installRequestTextCheck } from './request-text-check.ts'
 import { installRouteValidation } from './route-validation.ts'
@@ -165,6 +166,8 @@ export async function createServer(options: ServerOptions, hub: HubPort): Promis
   })
   installSecurityHooks(app, security)
   installRequestTextCheck(app)
+  installContentEncodingCheck(app)
+  installJsonBodyParser(app)
   installHttpMetrics(app, registry)
   installErrorReplies(app)
   registerChatRoute(app, {

@@ -97,3 +97,27 @@ describe('WS query', () => {
     rejects(() => parseTailQuery({ limit: '10001' }), /limit/)
   })
 })
+
+describe('times', () => {
+  test('a time must name a real instant: no 30 February, no 24:00, no offset past 23:59', () => {
+    for (const time of [
+      '2026-02-30T00:00:00Z',
+      '2025-02-29T00:00:00Z',
+      '2026-04-31T00:00:00Z',
+      '2026-12-06T24:00:00Z',
+      '2026-12-06T23:60:00Z',
+      '2026-12-06T23:59:60Z',
+      '2026-00-10T00:00:00Z',
+      '2026-12-06T10:00:00+24:00',
+      '2026-12-06T10:00:00+05:60',
+    ]) {
+      rejects(() => parseReplayQuery({ since: time }), /since must be an RFC 3339 time/)
+      rejects(() => parseTailQuery({ until: time }), /until must be an RFC 3339 time/)
+      rejects(() => parseReplayQuery({ from: time }), /from must be a seq/)
+    }
+    for (const time of ['2024-02-29T00:00:00Z', '2026-12-06T23:59:59.999+05:30', '2026-12-06t00:00:00z']) {
+      assert.equal(parseReplayQuery({ since: time }).since, time)
+      assert.equal(parseTailQuery({ until: time }).until, time)
+    }
+  })
+})

@@ -2,7 +2,32 @@ import { HubError } from '../../contracts/index.ts'
 import { DEFAULT_REPLAY_LIMIT, MAX_REPLAY_LIMIT } from './server-options.ts'
 
 const MAX_PATTERN_CHARS = 500
-const RFC3339_PATTERN = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/
+const RFC3339_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))$/
+
+/**
+ * An RFC 3339 date-time that names a real instant. Date.parse alone rolls 2026-02-30 over to
+ * 2 March and reads 24:00 as the next day; the CLI's time flags refuse both (decision 2080).
+ */
+function isRfc3339Time(value: string): boolean {
+  const match = RFC3339_PATTERN.exec(value)
+  if (match === null || !Number.isFinite(Date.parse(value))) return false
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[]
+  const offsetHours = Number(match[8] ?? 0)
+  const offsetMinutes = Number(match[9] ?? 0)
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate()
+  return (
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    day! <= daysInMonth &&
+    hour! <= 23 &&
+    minute! <= 59 &&
+    second! <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59
+  )
+}
 
 export interface KeyParameters {
   traceId?: string
@@ -65,7 +90,7 @@ function parseSeq(value: string): number | undefined {
 function parsePosition(value: string, name: string): number | string {
   const seq = parseSeq(value)
   if (seq !== undefined) return seq
-  if (RFC3339_PATTERN.test(value) && Number.isFinite(Date.parse(value))) return value
+  if (isRfc3339Time(value)) return value
   throw bad(`${name} must be a seq (digits) or an RFC 3339 time`, name, value)
 }
 
@@ -109,7 +134,7 @@ function keyParameters(query: RawQuery): KeyParameters {
 
 function parseTime(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined
-  if (RFC3339_PATTERN.test(value) && Number.isFinite(Date.parse(value))) return value
+  if (isRfc3339Time(value)) return value
   throw bad(`${name} must be an RFC 3339 time`, name, value)
 }
 

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type Envelope, HubError, ok, type Result } from '../../contracts/index.ts'
+import { prefersNdjson } from './accept-header.ts'
 import { HttpHubError, hubErrorOf, sendError, toErrorReply } from './error-replies.ts'
 import { parseReplayQuery } from './event-query.ts'
 import { federationOf, scopeOf } from './federation-scope.ts'
@@ -32,7 +33,7 @@ function mediaType(request: FastifyRequest): string {
 }
 
 function wantsNdjson(request: FastifyRequest): boolean {
-  return /application\/(x-)?ndjson/i.test(String(request.headers.accept ?? ''))
+  return prefersNdjson(request.headers.accept)
 }
 
 /** An AbortSignal that fires when the client goes away before the response finished. */
@@ -237,6 +238,8 @@ export function registerEventsRoutes(
           if (pulled.kind === 'part') collected.push(...pulled.value)
         }
         if (collected.length === 0) throw new HubError('E_BAD_REQUEST', 'no event found in the body')
+        // A JSON body answers in JSON: the summary of all its events, as one object.
+        if (receipts === 'summary') return reply.send(summarizeReceipts(collected))
         if (collected.length > 1) {
           return reply
             .header('content-type', NDJSON_CONTENT_TYPE)

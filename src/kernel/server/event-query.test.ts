@@ -121,3 +121,16 @@ describe('times', () => {
     }
   })
 })
+
+describe('refusals', () => {
+  test('say the query string is where, and list scope among the known names', () => {
+    for (const parse of [parseReplayQuery, parseTailQuery]) {
+      assert.throws(
+        () => parse({ limit: '0' }),
+        (error: unknown) =>
+          error instanceof HubError && (error.details as { in?: string }).in === 'querystring',
+      )
+      rejects(() => parse({ bogus: '1' }), /unknown query parameter "bogus"; known: .*scope/)
+    }
+  })
+})

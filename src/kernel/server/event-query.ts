@@ -60,7 +60,10 @@ const KEY_NAMES = ['traceId', 'sessionId', 'source'] as const
 type RawQuery = Readonly<Record<string, unknown>>
 
 function bad(message: string, parameter: string, got: unknown): HubError {
-  return new HubError('E_BAD_REQUEST', message, { details: { parameter, got: String(got).slice(0, 80) } })
+  // `in` as the schema-level refusals say it (docs/http-api.md, Refusals).
+  return new HubError('E_BAD_REQUEST', message, {
+    details: { in: 'querystring', parameter, got: String(got).slice(0, 80) },
+  })
 }
 
 function single(query: RawQuery, name: string): string | undefined {
@@ -143,7 +146,8 @@ function parseTime(value: string | undefined, name: string): string | undefined 
  * until (RFC 3339), limit (1..10,000).
  */
 export function parseReplayQuery(query: RawQuery): ReplayParameters {
-  rejectUnknown(query, ['from', 'to', 'filter', 'type', ...KEY_NAMES, 'since', 'until', 'limit'])
+  // `scope` is taken off by scopeOf before this runs; it is listed so a refusal names it too.
+  rejectUnknown(query, ['from', 'to', 'filter', 'type', ...KEY_NAMES, 'since', 'until', 'limit', 'scope'])
   const from = single(query, 'from')
   const to = single(query, 'to')
   const filter = typeFilter(query)
@@ -182,7 +186,18 @@ export function parseReplayQuery(query: RawQuery): ReplayParameters {
  * With to, until or limit the tail ends once the bound is reached (decision 1626).
  */
 export function parseTailQuery(query: RawQuery): TailParameters {
-  rejectUnknown(query, ['from', 'to', 'filter', 'type', ...KEY_NAMES, 'since', 'until', 'limit', 'token'])
+  rejectUnknown(query, [
+    'from',
+    'to',
+    'filter',
+    'type',
+    ...KEY_NAMES,
+    'since',
+    'until',
+    'limit',
+    'token',
+    'scope',
+  ])
   const seqOf = (name: 'from' | 'to') => {
     const text = single(query, name)
     if (text === undefined) return undefined

@@ -11,6 +11,7 @@ describe('compatible routes with a scripted turn', () => {
   const inputs: CompatTurnInput[] = []
   let failWith: { code: string; message: string } | undefined
   let failLate = false
+  let failAfterStart: { code: string; message: string } | undefined
   let app: FastifyInstance
   const options: CompatOptions = {
     async *chat(input) {
@@ -22,6 +23,10 @@ describe('compatible routes with a scripted turn', () => {
       yield {
         event: 'stream.start',
         data: { traceId: input.traceId, sessionId: input.sessionId ?? 'new-session' },
+      }
+      if (failAfterStart !== undefined) {
+        yield { event: 'error', error: failAfterStart }
+        return
       }
       yield { event: 'stream.chunk', data: {}, text: 'fine' }
       if (failLate) {
@@ -95,6 +100,21 @@ describe('compatible routes with a scripted turn', () => {
     assert.equal(ollama.statusCode, 503)
     assert.deepEqual(ollama.json(), { error: 'the model server is down' })
     failWith = undefined
+  })
+
+  test('a turn that fails right after its start (model server down) keeps its status when streaming', async () => {
+    failAfterStart = { code: 'E_DEPENDENCY_UNAVAILABLE', message: 'the model server is down' }
+    const openAi = await post('/v1/chat/completions', {
+      model: 'localhub',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    })
+    const ollama = await post('/api/generate', { model: 'localhub', prompt: 'hi' })
+    failAfterStart = undefined
+    assert.equal(openAi.statusCode, 503, openAi.body)
+    assert.equal(openAi.json().error.code, 'E_DEPENDENCY_UNAVAILABLE')
+    assert.equal(ollama.statusCode, 503, ollama.body)
+    assert.deepEqual(ollama.json(), { error: 'the model server is down' })
   })
 
   test('an error after the stream began is one error line, and the stream ends without [DONE]', async () => {

@@ -87,3 +87,58 @@ export async function collectTurn(
   }
   return { text, traceId, sessionId, citations }
 }
+
+/**
+ * How long a streamed answer's headers wait for the turn's first word (or its failure) after the
+ * turn has started, in ms. A turn that fails at once (the model server is down) then answers its
+ * own status (503), which a client can act on; a stream already begun can only carry an error
+ * line. A turn slower than this (a model loading, a tool waiting for approval) gets its headers
+ * anyway, and the keep-alive comments begin.
+ */
+export const DEFAULT_HEADERS_WAIT_MS = 2000
+
+/** The events a stream opens with (up to the first word, the end or an error) and the rest. */
+export interface OpenedTurn {
+  /** What came before the headers: the start, then a text, the end or an error (when in time). */
+  opening: TurnEvent[]
+  /** Every event, the opening ones first. */
+  events: AsyncGenerator<TurnEvent>
+}
+
+/** Reads a turn's first events before the headers go out (see DEFAULT_HEADERS_WAIT_MS). */
+export async function openTurn(
+  turn: AsyncGenerator<TurnEvent>,
+  waitMs = DEFAULT_HEADERS_WAIT_MS,
+): Promise<OpenedTurn> {
+  const opening: TurnEvent[] = []
+  let pending: Promise<IteratorResult<TurnEvent>> | undefined
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), waitMs)
+  })
+  try {
+    for (;;) {
+      pending ??= turn.next()
+      // Only after the start: a turn that cannot start at all answers its status however long that takes.
+      const step = opening.length === 0 ? await pending : await Promise.race([pending, late])
+      if (step === 'late') break
+      pending = undefined
+      if (step.done === true) break
+      opening.push(step.value)
+      if (step.value.kind !== 'start') break
+    }
+  } finally {
+    clearTimeout(timer)
+  }
+  const waiting = pending
+  async function* events(): AsyncGenerator<TurnEvent> {
+    yield* opening
+    if (waiting !== undefined) {
+      const step = await waiting
+      if (step.done === true) return
+      yield step.value
+    }
+    yield* turn
+  }
+  return { opening, events: events() }
+}

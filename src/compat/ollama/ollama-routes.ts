@@ -4,7 +4,7 @@ import { CompatError, errorViewOf, installErrorShape } from '../compat-errors.ts
 import { checkModel, HUB_MODEL_ID } from '../compat-models.ts'
 import type { CompatOptions } from '../compat-ports.ts'
 import { OLLAMA_SCHEMAS } from '../compat-route-schemas.ts'
-import { collectTurn, runTurn, type TurnEvent } from '../run-turn.ts'
+import { collectTurn, openTurn, runTurn, type TurnEvent } from '../run-turn.ts'
 import { streamBody } from '../sse-writer.ts'
 import { conversationOf, sessionIdOf, type TurnConversation } from '../turn-messages.ts'
 import { finalStats, ndjsonLine, ollamaError, tagEntry } from './ollama-shapes.ts'
@@ -112,17 +112,17 @@ async function generation(
     if (answer.sessionId !== '') reply.header(SESSION_HEADER, answer.sessionId)
     return { ...pieceOf(dialect, model, answer.text, true), done_reason: 'stop', ...finalStats(startedAt) }
   }
-  const first = await events.next()
-  if (first.done === true) throw new CompatError(500, 'E_UNKNOWN', 'the turn produced nothing')
-  if (first.value.kind === 'error') {
-    const { status, code, message } = first.value.error
-    throw new CompatError(status, code, message)
-  }
-  if (first.value.kind === 'start' && first.value.sessionId !== '')
-    reply.header(SESSION_HEADER, first.value.sessionId)
+  // Headers wait for the turn's first word, so a turn that fails at once keeps its HTTP status.
+  const { opening, events: opened } = await openTurn(events)
+  if (opening.length === 0) throw new CompatError(500, 'E_UNKNOWN', 'the turn produced nothing')
+  const failed = opening.find((event) => event.kind === 'error')
+  if (failed?.kind === 'error')
+    throw new CompatError(failed.error.status, failed.error.code, failed.error.message)
+  const start = opening[0]!
+  if (start.kind === 'start' && start.sessionId !== '') reply.header(SESSION_HEADER, start.sessionId)
   reply.header('content-type', 'application/x-ndjson')
   return reply.send(
-    streamBody(ndjsonLines(dialect, model, startedAt, events), {
+    streamBody(ndjsonLines(dialect, model, startedAt, opened), {
       onError: (error) => ndjsonLine(ollamaError(errorViewOf(error))),
     }),
   )

@@ -4,7 +4,7 @@ import { CompatError, errorViewOf, installErrorShape } from '../compat-errors.ts
 import { acceptedModelNames, checkModel, HUB_MODEL_ID } from '../compat-models.ts'
 import type { CompatOptions } from '../compat-ports.ts'
 import { OPENAI_SCHEMAS } from '../compat-route-schemas.ts'
-import { collectTurn, runTurn, type TurnEvent } from '../run-turn.ts'
+import { collectTurn, openTurn, runTurn, type TurnEvent } from '../run-turn.ts'
 import { streamBody } from '../sse-writer.ts'
 import { conversationOf, sessionIdOf } from '../turn-messages.ts'
 import {
@@ -80,13 +80,13 @@ async function chatCompletions(options: CompatOptions, request: FastifyRequest, 
     if (answer.sessionId !== '') reply.header(SESSION_HEADER, answer.sessionId)
     return reply.send(completion(context, answer.text))
   }
-  // Headers wait for the turn's start, so a turn that cannot begin keeps its HTTP status.
-  const first = await events.next()
+  // Headers wait for the turn's first word, so a turn that fails at once keeps its HTTP status.
+  const { opening, events: opened } = await openTurn(events)
+  const failed = opening.find((event) => event.kind === 'error')
+  if (failed?.kind === 'error')
+    throw new CompatError(failed.error.status, failed.error.code, failed.error.message)
+  const first = await opened.next()
   if (first.done === true) throw new CompatError(500, 'E_UNKNOWN', 'the turn produced nothing')
-  if (first.value.kind === 'error') {
-    const { status, code, message } = first.value.error
-    throw new CompatError(status, code, message)
-  }
   if (first.value.kind === 'start' && first.value.sessionId !== '')
     reply.header(SESSION_HEADER, first.value.sessionId)
   reply
@@ -94,7 +94,7 @@ async function chatCompletions(options: CompatOptions, request: FastifyRequest, 
     .header('cache-control', 'no-cache, no-transform')
     .header('x-accel-buffering', 'no')
   return reply.send(
-    streamBody(sseLines(context, first.value, events), {
+    streamBody(sseLines(context, first.value, opened), {
       heartbeat: ': keep-alive\n\n',
       onError: (error) => sseData(openAiError(errorViewOf(error))),
     }),

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Readable } from 'node:stream'
 import type { ReplayQuery } from '../client/index.ts'
-import { type Envelope, HubError, type Result } from '../contracts/index.ts'
+import { type Envelope, HubError, isErrorCode, type Result } from '../contracts/index.ts'
 import type { PublishReceipt } from './bus-types.ts'
 import { storedReceiptOf } from './stored-receipt-text.ts'
 
@@ -110,8 +110,14 @@ async function call(server: HubServer, path: string, init: RequestInit): Promise
     // A hub answers every refusal with a result envelope; anything else (an HTML 404, a proxy's
     // page) means server.json names a program that is not a hub, so nothing was taken.
     if (typeof message !== 'string') throw notAHub(server, path, `${response.status} ${response.statusText}`)
+    // The hub's own code where it gave one (a refused query is E_BAD_REQUEST, not an I/O failure).
+    const code = parsed?.error?.code
     throw new HubError(
-      response.status === 401 || response.status === 403 ? 'E_PERMISSION_REQUIRED' : 'E_IO',
+      response.status === 401 || response.status === 403
+        ? 'E_PERMISSION_REQUIRED'
+        : isErrorCode(code)
+          ? code
+          : 'E_IO',
       `${path}: ${message}`,
     )
   }
@@ -189,7 +195,10 @@ export async function* getEvents(server: HubServer, query: RemoteReplayQuery): A
   for await (const item of ndjson(response)) {
     const record = item as { ok?: boolean; error?: { code: string; message: string } }
     if (record.ok === false && record.error)
-      throw new HubError('E_IO', `GET /events: ${record.error.message}`)
+      throw new HubError(
+        isErrorCode(record.error.code) ? record.error.code : 'E_IO',
+        `GET /events: ${record.error.message}`,
+      )
     yield item as Envelope
   }
 }

@@ -1,5 +1,5 @@
-// localhub events replay|tail by session, type pattern, source, time range, from/to seq and
-// limit, on a data directory and through a running hub (decisions 1610, 1626).
+// localhub events replay|tail|export by session, type pattern (a flag or PATTERN), source, time
+// range, from/to seq and limit, on a data directory and through a running hub (decisions 1610, 1626).
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -70,6 +70,15 @@ async function checkQueries(cwd: string, dataDir: string) {
       ['--filter', 'ui.>', '--session', 'hall'],
       ['b', 'c2'],
     ],
+    // PATTERN, as the usage and docs/log-at-scale.md offer (replay refused it).
+    [
+      ['ui.*', '--source', 'skill.alpha'],
+      ['a', 'd'],
+    ],
+    [
+      ['ui.command', '--type', 'ui.command'],
+      ['c1', 'c2'],
+    ],
     [
       ['--type', 'ui.*', '--since', at(2), '--until', at(4)],
       ['c1', 'b', 'd'],
@@ -102,6 +111,20 @@ async function checkQueries(cwd: string, dataDir: string) {
   const refused = await call(cwd, dataDir, ['tail', '--to', 'soon'])
   assert.equal(refused.code, 2)
   assert.match(refused.err, /--to must be a whole number/)
+  const exported = await call(cwd, dataDir, ['export', 'ui.command', ...range])
+  assert.equal(exported.code, 0, exported.err)
+  assert.deepEqual(exported.lines.map(nameOf), ['c1', 'c2'])
+  for (const verb of ['replay', 'export', 'tail']) {
+    const differ = await call(cwd, dataDir, [verb, 'ui.*', '--type', 'ui.>', ...range])
+    assert.equal(differ.code, 2, `${verb}: ${differ.err}`)
+    assert.match(differ.err, /give one type pattern: --type "ui.>" and PATTERN "ui.\*" differ/)
+    const two = await call(cwd, dataDir, [verb, 'ui.*', 'chat.*', ...range])
+    assert.equal(two.code, 2, `${verb}: ${two.err}`)
+    assert.match(two.err, /give at most one PATTERN/)
+    const bad = await call(cwd, dataDir, [verb, 'ui..x', ...range])
+    assert.equal(bad.code, 2, `${verb}: ${bad.err}`)
+    assert.match(bad.err, /PATTERN: subject pattern "ui..x" has an empty token/)
+  }
 }
 
 test('replay and tail queries on a data directory', { timeout: 120_000 }, async (t) => {

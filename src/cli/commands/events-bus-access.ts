@@ -2,10 +2,11 @@
 // how to reach it (the running server over HTTP, else the data directory itself) and how to print.
 import { resolve } from 'node:path'
 import type { Writable } from 'node:stream'
-import { type Bus, findHubServer, type HubServer } from '../../bus/index.ts'
+import { type Bus, compileTypePattern, findHubServer, type HubServer } from '../../bus/index.ts'
 import { openBus } from '../../bus-factory/index.ts'
 import { loadRegistry } from '../../catalog/index.ts'
 import { type Envelope, toHubError } from '../../contracts/index.ts'
+import { argumentError } from '../args.ts'
 import { type CommandIo, writeLine } from '../io.ts'
 import { parseTimeFlag } from '../time-flag.ts'
 import { checkHubDataDir, dataDirFor } from './data-dir.ts'
@@ -135,10 +136,37 @@ export interface EventQuery {
   until?: string
 }
 
-/** --trace, --session, --source, --type (or --filter), --since, --until as a query. */
+/**
+ * The type pattern of --type, --filter or PATTERN (the same key): checked here, so a bad one is a
+ * usage mistake before the log is opened or a hub asked. Two of them must name the same pattern.
+ */
+function typePatternOf(values: QueryFlagValues, positionalPattern: string | undefined): string | undefined {
+  const given: [string, string][] = []
+  for (const [name, value] of [
+    ['--type', values.type],
+    ['--filter', values.filter],
+    ['PATTERN', positionalPattern],
+  ] as const) {
+    if (value !== undefined) given.push([name, value])
+  }
+  const [first] = given
+  if (first === undefined) return undefined
+  const other = given.find(([, pattern]) => pattern !== first[1])
+  if (other !== undefined)
+    throw new Error(
+      `give one type pattern: ${first[0]} ${JSON.stringify(first[1])} and ${other[0]} ${JSON.stringify(other[1])} differ`,
+    )
+  try {
+    compileTypePattern(first[1])
+  } catch (error) {
+    throw argumentError(`${first[0]}: ${(error as Error).message}`)
+  }
+  return first[1]
+}
+
+/** --trace, --session, --source, --type (or --filter, or PATTERN), --since, --until as a query. */
 export function eventQueryOf(values: QueryFlagValues, positionalPattern?: string): EventQuery {
-  const patterns = [values.type, values.filter, positionalPattern].filter((value) => value !== undefined)
-  if (patterns.length > 1) throw new Error('give one type pattern (--type, --filter or PATTERN)')
+  const pattern = typePatternOf(values, positionalPattern)
   for (const [flag, value] of [
     ['--trace', values.trace],
     ['--session', values.session],
@@ -147,7 +175,7 @@ export function eventQueryOf(values: QueryFlagValues, positionalPattern?: string
     if (value !== undefined && value.length === 0) throw new Error(`${flag} must not be empty`)
   }
   return {
-    ...(patterns[0] === undefined ? {} : { filter: patterns[0] }),
+    ...(pattern === undefined ? {} : { filter: pattern }),
     ...(values.trace === undefined ? {} : { traceId: values.trace }),
     ...(values.session === undefined ? {} : { sessionId: values.session }),
     ...(values.source === undefined ? {} : { source: values.source }),

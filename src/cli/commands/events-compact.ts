@@ -7,7 +7,20 @@ import { applyRetention, type RetentionRules, vacuumLog } from '../../store/inde
 import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import { type CommandGroup, writeLine } from '../io.ts'
-import { dataDirOf, openLocalBus, parseCount, reportFailure } from './events-bus-access.ts'
+import { wholeNumberFlag } from '../number-flag.ts'
+import { dataDirOf, openLocalBus, reportFailure } from './events-bus-access.ts'
+
+/**
+ * The ranges of the manifest's retention.events (catalog/hub-manifest.schema.json), so a cap the
+ * manifest refuses is refused here too, before the log is touched: `--max-bytes 100` emptied the
+ * whole log. The schema has no maximum; the largest exact integer stands for "any".
+ */
+const MIN_MAX_BYTES = 65_536
+const LIMIT_FLAGS = [
+  { option: 'max-age-days', key: 'maxAgeDays', min: 1 },
+  { option: 'max-count', key: 'maxCount', min: 1 },
+  { option: 'max-bytes', key: 'maxBytes', min: MIN_MAX_BYTES },
+] as const
 
 const USAGE = [
   'usage: localhub events compact [--max-age-days N] [--max-count N] [--max-bytes N] [--manifest FILE]',
@@ -19,6 +32,7 @@ const USAGE = [
   '  approval references, gives freed pages back to the disk, publishes store.log.compacted and',
   '  prints its summary as JSON. --full then rewrites the file once (VACUUM): it needs free space',
   '  for a copy, and it switches a log made before schema 3 to incremental vacuuming.',
+  `  Ranges as in the manifest: --max-age-days and --max-count from 1, --max-bytes from ${MIN_MAX_BYTES}.`,
 ].join('\n')
 
 async function manifestRules(path: string): Promise<RetentionRules> {
@@ -46,12 +60,12 @@ export const run: CommandGroup = async (args, io) => {
       },
     })
     if (printedHelp(values, io, USAGE)) return 0
-    const limits = {
-      maxAgeDays: parseCount(values['max-age-days'], '--max-age-days'),
-      maxCount: parseCount(values['max-count'], '--max-count'),
-      maxBytes: parseCount(values['max-bytes'], '--max-bytes'),
+    const given: NonNullable<RetentionRules['events']> = {}
+    for (const { option, key, min } of LIMIT_FLAGS) {
+      const value = values[option]
+      if (value !== undefined)
+        given[key] = wholeNumberFlag(value, `--${option}`, { min, max: Number.MAX_SAFE_INTEGER })
     }
-    const given = Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined))
     if (Object.keys(given).length > 0 && values.manifest !== undefined)
       throw new Error('give limits or --manifest, not both')
     const rules: RetentionRules =

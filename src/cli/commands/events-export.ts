@@ -1,4 +1,4 @@
-import { getEvents, type ReplayOptions } from '../../bus/index.ts'
+import type { HubServer, ReplayOptions } from '../../bus/index.ts'
 import type { Envelope } from '../../contracts/index.ts'
 import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
@@ -13,38 +13,30 @@ import {
   reportFailure,
   serverFor,
 } from './events-bus-access.ts'
+import { hubEvents } from './hub-events.ts'
 
 const USAGE = [
-  'usage: localhub events export [--trace ID] [--session ID] [--since TIME] [--until TIME] [--type PATTERN]',
-  '         [--source NAME] [--from SEQ] [--to SEQ] [--data DIR] > slice.ndjson',
+  'usage: localhub events export [PATTERN] [--trace ID] [--session ID] [--since TIME] [--until TIME]',
+  '         [--type PATTERN] [--source NAME] [--from SEQ] [--to SEQ] [--data DIR] > slice.ndjson',
   '',
   '  Writes the matching stored events, in seq order, one envelope per line: the stored form, so',
   '  guardrails were applied before anything reached the log and nothing redacted comes back out.',
+  '  PATTERN is a type pattern (chat.*, voice.>), the same as --type and --filter.',
   '  `localhub events import slice.ndjson` publishes them into another (or the same) log.',
 ].join('\n')
 
-/** Page size over HTTP: the server answers at most 10,000 events per GET /events. */
-const REMOTE_PAGE = 10_000
-
-async function exportRemote(io: CommandIo, dataDir: string, query: EventQuery, from: number, to?: number) {
-  const server = serverFor(dataDir)!
-  let next = from
+async function exportRemote(io: CommandIo, server: HubServer, query: EventQuery, from: number, to?: number) {
   let count = 0
-  for (;;) {
-    let got = 0
-    for await (const event of getEvents(server, { ...query, from: next, to, limit: REMOTE_PAGE })) {
-      writeLine(io.stdout, JSON.stringify(event))
-      got++
-      next = (event.seq ?? next) + 1
-    }
-    count += got
-    if (got < REMOTE_PAGE) return count
+  for await (const event of hubEvents(server, { ...query, from, ...(to === undefined ? {} : { to }) })) {
+    writeLine(io.stdout, JSON.stringify(event))
+    count++
   }
+  return count
 }
 
 export const run: CommandGroup = async (args, io) => {
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args,
       options: {
         ...QUERY_FLAGS,
@@ -53,9 +45,11 @@ export const run: CommandGroup = async (args, io) => {
         data: { type: 'string' },
         help: { type: 'boolean' },
       },
+      allowPositionals: true,
     })
     if (printedHelp(values, io, USAGE)) return 0
-    const query = eventQueryOf(values)
+    if (positionals.length > 1) throw new Error('give at most one PATTERN')
+    const query = eventQueryOf(values, positionals[0])
     const seqOf = (value: string | undefined, flag: string) => {
       if (value === undefined) return undefined
       const position = parsePosition(value, flag)
@@ -65,8 +59,9 @@ export const run: CommandGroup = async (args, io) => {
     const from = seqOf(values.from, '--from') ?? 1
     const to = seqOf(values.to, '--to')
     const dataDir = dataDirOf(values.data, io)
+    const server = serverFor(dataDir)
     let count: number
-    if (serverFor(dataDir) !== undefined) count = await exportRemote(io, dataDir, query, from, to)
+    if (server !== undefined) count = await exportRemote(io, server, query, from, to)
     else {
       const bus = await openLocalBus(dataDir, io, { mustExist: true })
       try {

@@ -1,4 +1,4 @@
-import { getEvents, type ReplayOptions } from '../../bus/index.ts'
+import type { ReplayOptions } from '../../bus/index.ts'
 import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
 import type { CommandGroup } from '../io.ts'
@@ -13,19 +13,22 @@ import {
   reportFailure,
   serverFor,
 } from './events-bus-access.ts'
+import { hubEvents } from './hub-events.ts'
 
 const USAGE = [
-  'usage: localhub events replay [--from SEQ|TIME] [--to SEQ|TIME] [--type PATTERN] [--trace ID]',
-  '         [--session ID] [--source NAME] [--since TIME] [--until TIME] [--limit N] [--json] [--data DIR]',
+  'usage: localhub events replay [PATTERN] [--from SEQ|TIME] [--to SEQ|TIME] [--type PATTERN]',
+  '         [--trace ID] [--session ID] [--source NAME] [--since TIME] [--until TIME] [--limit N]',
+  '         [--json] [--data DIR]',
   '',
   '  Prints stored events in seq order (ephemeral events are never stored). PATTERN is a type',
-  '  pattern with NATS wildcards: chat.* (one token), voice.> (the rest); --filter is the same.',
-  '  Each of --trace, --session, --source, --type, --since reads an index. --json prints NDJSON.',
+  '  pattern with NATS wildcards: chat.* (one token), voice.> (the rest); --type and --filter are',
+  '  the same. Each of --trace, --session, --source, --type, --since reads an index. --limit N',
+  '  (default: all) is read through a running hub page by page. --json prints NDJSON.',
 ].join('\n')
 
 export const run: CommandGroup = async (args, io) => {
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args,
       options: {
         from: { type: 'string' },
@@ -36,12 +39,14 @@ export const run: CommandGroup = async (args, io) => {
         data: { type: 'string' },
         help: { type: 'boolean' },
       },
+      allowPositionals: true,
     })
     if (printedHelp(values, io, USAGE)) return 0
+    if (positionals.length > 1) throw new Error('give at most one PATTERN')
     const options: ReplayOptions = {}
     if (values.from !== undefined) options.from = parsePosition(values.from, '--from')
     if (values.to !== undefined) options.to = parsePosition(values.to, '--to')
-    const query = eventQueryOf(values)
+    const query = eventQueryOf(values, positionals[0])
     Object.assign(options, query)
     const limit = parseCount(values.limit, '--limit')
     if (limit !== undefined) options.limit = limit
@@ -50,12 +55,8 @@ export const run: CommandGroup = async (args, io) => {
     if (server !== undefined) {
       const position = (value: ReplayOptions['from']) =>
         value === undefined ? undefined : 'seq' in value ? value.seq : String(value.time)
-      for await (const event of getEvents(server, {
-        from: position(options.from),
-        to: position(options.to),
-        ...query,
-        limit,
-      })) {
+      const positions = { from: position(options.from), to: position(options.to) }
+      for await (const event of hubEvents(server, { ...positions, ...query }, limit)) {
         printEvent(io.stdout, event, values.json === true)
       }
       return 0

@@ -1,4 +1,4 @@
-import { type Bus, getEvents, type SubscribeOptions } from '../../bus/index.ts'
+import type { Bus, SubscribeOptions } from '../../bus/index.ts'
 import type { Envelope } from '../../contracts/index.ts'
 import { parseArgs } from '../args.ts'
 import { printedHelp } from '../help.ts'
@@ -16,6 +16,7 @@ import {
   serverFor,
   untilStopped,
 } from './events-bus-access.ts'
+import { hubEvents } from './hub-events.ts'
 
 const USAGE = [
   'usage: localhub events tail [PATTERN] [--from SEQ|TIME] [--to SEQ] [--type PATTERN] [--trace ID]',
@@ -60,6 +61,8 @@ async function tailByPages(
 
 export const run: CommandGroup = async (args, io) => {
   let bus: Bus | undefined
+  // Released in `finally` on every way out: its keep-alive timer held the process after an error.
+  const waiting = untilStopped()
   try {
     const { values, positionals } = parseArgs({
       args,
@@ -85,7 +88,6 @@ export const run: CommandGroup = async (args, io) => {
     const to = values.to === undefined ? undefined : parseCount(values.to, '--to')
     const untilMs = until === undefined ? undefined : Date.parse(until)
     const dataDir = dataDirOf(values.data, io)
-    const waiting = untilStopped()
     let printed = 0
     const emit = (event: Envelope): boolean => {
       if (!matchesEventKeys(event, keys)) return true
@@ -109,15 +111,18 @@ export const run: CommandGroup = async (args, io) => {
     let read: ReadPage
     if (server !== undefined) {
       read = (next, pageLimit) =>
-        getEvents(server, {
-          from: next,
-          ...(to === undefined ? {} : { to }),
-          filter: filter === '>' ? undefined : filter,
-          ...keys,
-          ...(since === undefined ? {} : { since }),
-          ...(until === undefined ? {} : { until }),
-          limit: pageLimit,
-        })
+        hubEvents(
+          server,
+          {
+            from: next,
+            ...(to === undefined ? {} : { to }),
+            ...(filter === '>' ? {} : { filter }),
+            ...keys,
+            ...(since === undefined ? {} : { since }),
+            ...(until === undefined ? {} : { until }),
+          },
+          pageLimit,
+        )
     } else {
       const local = await openLocalBus(dataDir, io)
       bus = local
@@ -137,7 +142,7 @@ export const run: CommandGroup = async (args, io) => {
       if (to === undefined) return false
       const probe =
         server !== undefined
-          ? getEvents(server, { from: to, limit: 1 })
+          ? hubEvents(server, { from: to }, 1)
           : bus!.replay({ from: { seq: to }, limit: 1 })
       for await (const _ of probe) return true
       return false
@@ -157,11 +162,12 @@ export const run: CommandGroup = async (args, io) => {
           ? 1
           : new Date().toISOString()
     await Promise.race([tailByPages(read, start, emit, () => stopped, done), waiting.done])
-    waiting.stop()
     return 0
   } catch (error) {
+    // A hub that went away ends the tail (exit 1); it does not reconnect (docs/cli.md).
     return reportFailure(io, 'tail', error, USAGE)
   } finally {
+    waiting.stop()
     await bus?.close()
   }
 }

@@ -238,3 +238,42 @@ test('a line whose bytes are not UTF-8 is refused with its number, however the b
   assert.deepEqual(targets.slice(0, 3), ['plain', '€ and 😀', 'é'], 'valid text is stored unchanged')
   assert.ok(!targets.some((target) => target.includes('\uFFFD')), 'no replacement character is stored')
 })
+
+test('a slow sender’s lines are stored and answered within the batch wait, before the body ends', {
+  timeout: 10_000,
+}, async (t) => {
+  const dir = makeTempDir('localhub-ingest-ndjson-')
+  t.after(() => dir.remove())
+  const bus = await openBus({ transport: 'sqlite', dataDir: dir.path })
+  t.after(() => bus.close())
+  let finish = () => {}
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve
+  })
+  // Three lines, then the sender pauses until the test has seen their receipts.
+  async function* slow(): AsyncGenerator<Uint8Array> {
+    yield Buffer.from(`${line(1)}\n${line(2)}\n`)
+    yield Buffer.from(`${line(3)}\n`)
+    await finished
+    yield Buffer.from(`${line(4)}\n`)
+  }
+  const answers: PublishOutcome[][] = []
+  const reading = (async () => {
+    const options = { ...OPTIONS, batchMaxWaitMs: 20 }
+    for await (const batch of ingestNdjson(bus, slow(), undefined, options)) {
+      answers.push(batch)
+      if (answers.length === 1) {
+        let stored = 0
+        for await (const _ of bus.replay({ filter: 'ui.feedback' })) stored++
+        assert.equal(stored, 3, 'the first three lines are stored while the body is still open')
+        finish()
+      }
+    }
+  })()
+  await reading
+  assert.deepEqual(
+    answers.map((batch) => batch.length),
+    [3, 1],
+  )
+  assert.ok(answers.flat().every((answer) => answer.ok))
+})

@@ -4,27 +4,15 @@
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { test } from 'node:test'
-import { main } from '../../src/cli/index.ts'
 import type { Envelope } from '../../src/contracts/index.ts'
+import { runEventsCommand } from '../kit/cli-io.ts'
 import { setUp, startHub } from './manifest-keys-kit.ts'
 
 /** One more page than the hub answers at once, and a little. */
 const BULK = 10_050
 
-async function call(cwd: string, dataDir: string, args: string[]) {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (chunk) => (out += chunk))
-  stderr.on('data', (chunk) => (err += chunk))
-  const env: NodeJS.ProcessEnv = { ...process.env, LOCALHUB_DATA: dataDir }
-  delete env.LOCALHUB_REGISTRY
-  const code = await main(['events', ...args], { stdin: Readable.from(['']), stdout, stderr, env, cwd })
-  return { code, out, err, lines: out.split('\n').filter((line) => line !== '') }
-}
+const call = runEventsCommand
 
 /** The events printed with --json: all of session `bulk`, in seq order, none twice. */
 function checkBulk(lines: string[], expected: number, what: string) {

@@ -3,25 +3,13 @@
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { test } from 'node:test'
-import { main } from '../../src/cli/index.ts'
 import type { Envelope } from '../../src/contracts/index.ts'
+import { runEventsCommand } from '../kit/cli-io.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { setUp, startHub } from './manifest-keys-kit.ts'
 
-async function call(cwd: string, dataDir: string, args: string[]) {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (chunk) => (out += chunk))
-  stderr.on('data', (chunk) => (err += chunk))
-  const env: NodeJS.ProcessEnv = { ...process.env, LOCALHUB_DATA: dataDir }
-  delete env.LOCALHUB_REGISTRY
-  const code = await main(['events', ...args], { stdin: Readable.from(['']), stdout, stderr, env, cwd })
-  return { code, out, err, lines: out.split('\n').filter((line) => line !== '') }
-}
+const call = runEventsCommand
 
 const base = Date.now() - 10 * 60_000
 const at = (n: number) => new Date(base + n * 1000).toISOString()

@@ -39,3 +39,26 @@ export async function runCommand(
   const code = await run(args, io)
   return { code, ...chunks }
 }
+
+/**
+ * `localhub events ARGS` in process, with this process's environment (minus LOCALHUB_REGISTRY) and
+ * `dataDir` as LOCALHUB_DATA: the output, and stdout's non-empty lines.
+ */
+export async function runEventsCommand(
+  cwd: string,
+  dataDir: string,
+  args: string[],
+): Promise<{ code: number; out: string; err: string; lines: string[] }> {
+  // Imported here so the kit's other users do not load the whole CLI.
+  const { main } = await import('../../src/cli/index.ts')
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let out = ''
+  let err = ''
+  stdout.on('data', (chunk) => (out += chunk))
+  stderr.on('data', (chunk) => (err += chunk))
+  const env: NodeJS.ProcessEnv = { ...process.env, LOCALHUB_DATA: dataDir }
+  delete env.LOCALHUB_REGISTRY
+  const code = await main(['events', ...args], { stdin: PassThrough.from(['']), stdout, stderr, env, cwd })
+  return { code, out, err, lines: out.split('\n').filter((line) => line !== '') }
+}

@@ -2,21 +2,13 @@
 // hub answers at most 10,000 events per request, whatever --limit says). A query the hub refuses
 // keeps the hub's own code (E_BAD_REQUEST, …): getEvents passes it on.
 import { getEvents, type HubServer } from '../../bus/index.ts'
+import type { ReplayQuery } from '../../client/index.ts'
 import type { Envelope } from '../../contracts/index.ts'
 
 /** The most events one GET /events answers (the server's MAX_REPLAY_LIMIT). */
 export const HUB_PAGE_LIMIT = 10_000
-/** GET /events keys besides `limit`: positions are seqs or RFC 3339 times. */
-export interface HubEventsQuery {
-  from?: number | string
-  to?: number | string
-  filter?: string
-  traceId?: string
-  sessionId?: string
-  source?: string
-  since?: string
-  until?: string
-}
+/** GET /events keys besides `limit` (the client's query: positions are seqs or RFC 3339 times). */
+export type HubEventsQuery = Omit<ReplayQuery, 'limit'>
 
 /**
  * The matching events in seq order, up to `limit` (default: all), page after page: each request

@@ -51,14 +51,12 @@ export async function runEventsCommand(
 ): Promise<{ code: number; out: string; err: string; lines: string[] }> {
   // Imported here so the kit's other users do not load the whole CLI.
   const { main } = await import('../../src/cli/index.ts')
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (chunk) => (out += chunk))
-  stderr.on('data', (chunk) => (err += chunk))
   const env: NodeJS.ProcessEnv = { ...process.env, LOCALHUB_DATA: dataDir }
   delete env.LOCALHUB_REGISTRY
-  const code = await main(['events', ...args], { stdin: PassThrough.from(['']), stdout, stderr, env, cwd })
-  return { code, out, err, lines: out.split('\n').filter((line) => line !== '') }
+  const { code, stdout, stderr } = await runCommand(
+    (commandArgs, io) => main(commandArgs, { ...io, stdin: PassThrough.from(['']) }),
+    ['events', ...args],
+    { cwd, env },
+  )
+  return { code, out: stdout, err: stderr, lines: stdout.split('\n').filter((line) => line !== '') }
 }

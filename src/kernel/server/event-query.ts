@@ -1,32 +1,14 @@
-import { HubError } from '../../contracts/index.ts'
+import { HubError, isRfc3339DateTime } from '../../contracts/index.ts'
 import { DEFAULT_REPLAY_LIMIT, MAX_REPLAY_LIMIT } from './server-options.ts'
 
 const MAX_PATTERN_CHARS = 500
-const RFC3339_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))$/
-
 /**
- * An RFC 3339 date-time that names a real instant. Date.parse alone rolls 2026-02-30 over to
- * 2 March and reads 24:00 as the next day; the CLI's time flags refuse both (decision 2080).
+ * An RFC 3339 date-time that names a real instant (the calendar and clock checked, as the catalog's
+ * `date-time` is). Date.parse alone rolls 2026-02-30 over to 2 March and reads 24:00 as the next
+ * day; the CLI's time flags refuse both (decision 2080).
  */
 function isRfc3339Time(value: string): boolean {
-  const match = RFC3339_PATTERN.exec(value)
-  if (match === null || !Number.isFinite(Date.parse(value))) return false
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[]
-  const offsetHours = Number(match[8] ?? 0)
-  const offsetMinutes = Number(match[9] ?? 0)
-  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate()
-  return (
-    month! >= 1 &&
-    month! <= 12 &&
-    day! >= 1 &&
-    day! <= daysInMonth &&
-    hour! <= 23 &&
-    minute! <= 59 &&
-    second! <= 59 &&
-    offsetHours <= 23 &&
-    offsetMinutes <= 59
-  )
+  return isRfc3339DateTime(value) && Number.isFinite(Date.parse(value))
 }
 
 export interface KeyParameters {

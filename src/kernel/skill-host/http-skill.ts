@@ -1,4 +1,4 @@
-import { HubError } from '../../contracts/index.ts'
+import { deadlineSignal, HubError } from '../../contracts/index.ts'
 import type { SkillRuntime, StepContext } from '../../skill-api/index.ts'
 
 /** How long a remote skill may take for one step unless the manifest says otherwise, in milliseconds. */
@@ -63,36 +63,44 @@ export function createHttpSkill(options: { id: string; url: string; timeoutMs?: 
         // The event that started a bus-triggered run (or the last one a recv step received).
         signal: turn.signal ?? null,
       }
-      let response: Response
+      // Bounds the whole exchange, the answer's body included (deadline-signal.ts says why not
+      // AbortSignal.any with AbortSignal.timeout).
+      const deadline = deadlineSignal(step.timeoutMs ?? timeoutMs, signal)
+      let text: string
       try {
-        response = await fetch(options.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
-          body: JSON.stringify(body),
-          signal: AbortSignal.any([signal, AbortSignal.timeout(step.timeoutMs ?? timeoutMs)]),
-        })
-      } catch (cause) {
-        if (signal.aborted) throw cause
-        lastFailure = `${options.url} did not answer: ${(cause as Error).message}`
-        throw new HubError(
-          'E_DEPENDENCY_UNAVAILABLE',
-          `skill ${options.id} at ${options.url} is not reachable`,
-          { cause },
-        )
-      }
-      if (!response.ok) {
-        lastFailure = `${options.url} answered HTTP ${response.status}`
-        throw new HubError(
-          'E_DEPENDENCY_UNAVAILABLE',
-          `skill ${options.id} answered HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`,
-        )
-      }
-      const text = await response.text()
-      if (text.length > DEFAULT_HTTP_SKILL_MAX_BYTES) {
-        throw new HubError(
-          'E_RESOURCE_LIMIT',
-          `skill ${options.id} answered more than ${DEFAULT_HTTP_SKILL_MAX_BYTES} bytes`,
-        )
+        let response: Response
+        try {
+          response = await fetch(options.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+            body: JSON.stringify(body),
+            signal: deadline.signal,
+          })
+        } catch (cause) {
+          if (signal.aborted) throw cause
+          lastFailure = `${options.url} did not answer: ${(cause as Error).message}`
+          throw new HubError(
+            'E_DEPENDENCY_UNAVAILABLE',
+            `skill ${options.id} at ${options.url} is not reachable`,
+            { cause },
+          )
+        }
+        if (!response.ok) {
+          lastFailure = `${options.url} answered HTTP ${response.status}`
+          throw new HubError(
+            'E_DEPENDENCY_UNAVAILABLE',
+            `skill ${options.id} answered HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`,
+          )
+        }
+        text = await response.text()
+        if (text.length > DEFAULT_HTTP_SKILL_MAX_BYTES) {
+          throw new HubError(
+            'E_RESOURCE_LIMIT',
+            `skill ${options.id} answered more than ${DEFAULT_HTTP_SKILL_MAX_BYTES} bytes`,
+          )
+        }
+      } finally {
+        deadline.clear()
       }
       lastFailure = undefined
       const lines = text.split('\n').filter((line) => line.trim() !== '')

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { resolve } from 'node:path'
-import { HubError, toHubError } from '../../contracts/index.ts'
+import { deadlineSignal, HubError, toHubError } from '../../contracts/index.ts'
 import { createFrameValidator, type FrameSessionOptions } from '../../frames/index.ts'
 import { hostToolTiersOf, type Skill } from '../../manifest/index.ts'
 import {
@@ -62,10 +62,10 @@ function consentPorts(context: SkillContext): Pick<ConnectionPorts, 'permission'
         { traceId: request.requestId, actorSkill: skillId },
       )
       if (outcome.status === 'granted') return { decision: 'allow_once', receiptId: outcome.approvalId }
-      const decided = await approvals.waitForDecision(
-        outcome.approvalId,
-        AbortSignal.any([context.signal, AbortSignal.timeout(DEFAULT_PERMISSION_WAIT_MS)]),
-      )
+      const deadline = deadlineSignal(DEFAULT_PERMISSION_WAIT_MS, context.signal)
+      const decided = await approvals
+        .waitForDecision(outcome.approvalId, deadline.signal)
+        .finally(() => deadline.clear())
       return {
         decision: decided.status === 'approved' ? 'allow_once' : 'denied',
         receiptId: outcome.approvalId,
@@ -190,14 +190,15 @@ function offerTools(context: SkillContext, supervisor: StdioSupervisor, timeoutM
             }))
         : [],
     async call(toolId, args, signal) {
-      const bounded = AbortSignal.any([
-        ...(signal === undefined ? [] : [signal]),
-        AbortSignal.timeout(timeoutMs),
-      ])
+      // Not AbortSignal.any with AbortSignal.timeout: its timeout could be collected before it
+      // fired, and a call to a hung tool then waited forever (deadline-signal.ts).
+      const deadline = deadlineSignal(timeoutMs, signal)
       try {
-        return await supervisor.call(toolId, args, bounded)
+        return await supervisor.call(toolId, args, deadline.signal)
       } catch (error) {
         throw toHubError(error)
+      } finally {
+        deadline.clear()
       }
     },
   })
@@ -330,15 +331,14 @@ export function stdioSkillModule(settings: StdioSkillSettings): SkillModule {
           status: () => supervisor.status(),
           async invoke(step) {
             const toolId = toolOfStep(context.skill, supervisor, step.step.mode)
-            const signal = AbortSignal.any([
-              step.signal,
-              AbortSignal.timeout(step.step.timeoutMs ?? timeoutMs),
-            ])
+            const deadline = deadlineSignal(step.step.timeoutMs ?? timeoutMs, step.signal)
             let result: unknown
             try {
-              result = await supervisor.call(toolId, { ...fixed, text: step.run.text }, signal)
+              result = await supervisor.call(toolId, { ...fixed, text: step.run.text }, deadline.signal)
             } catch (error) {
               throw toHubError(error)
+            } finally {
+              deadline.clear()
             }
             await applyResult(result, step, context.skill.id)
           },

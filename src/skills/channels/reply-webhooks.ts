@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import type { Clock } from '../../bus/index.ts'
-import { HubError } from '../../contracts/index.ts'
+import { deadlineSignal, HubError } from '../../contracts/index.ts'
 import { createDialectConverter, type DialectName, isDialectName } from '../../dialects/index.ts'
 import type { SkillLogger } from '../../skill-api/index.ts'
 import type { OutboxReply, ReplyOutbox } from './reply-outbox.ts'
@@ -172,16 +172,9 @@ export class WebhookPusher {
     if (webhook.secret !== undefined)
       headers[WEBHOOK_SIGNATURE_HEADER] =
         `sha256=${createHmac('sha256', webhook.secret).update(body).digest('hex')}`
+    const deadline = deadlineSignal(this.#options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS, this.#abort.signal)
     try {
-      const response = await fetch(webhook.url, {
-        method: 'POST',
-        headers,
-        body,
-        signal: AbortSignal.any([
-          this.#abort.signal,
-          AbortSignal.timeout(this.#options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS),
-        ]),
-      })
+      const response = await fetch(webhook.url, { method: 'POST', headers, body, signal: deadline.signal })
       await response.arrayBuffer().catch(() => undefined)
       if (response.ok) return true
       this.#options.logger.warn('a channel webhook refused a reply; it will be retried', {
@@ -196,6 +189,8 @@ export class WebhookPusher {
           error: (error as Error).message,
           responseId: reply.responseId,
         })
+    } finally {
+      deadline.clear()
     }
     return false
   }

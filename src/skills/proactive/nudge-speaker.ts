@@ -1,5 +1,5 @@
 import type { Envelope } from '../../contracts/index.ts'
-import { HubError } from '../../contracts/index.ts'
+import { deadlineSignal, HubError } from '../../contracts/index.ts'
 import type { SkillContext, SkillLogger } from '../../skill-api/index.ts'
 import { DEFAULT_FLITE_BINARY, DEFAULT_FLITE_VOICE, speakWithFlite, speakWithWyoming } from '../tts/index.ts'
 import type { InterruptibilityMode } from './attention-store.ts'
@@ -101,7 +101,8 @@ export class NudgeSpeaker {
   async #speak(proposalId: string, words: string, dispatch: Envelope): Promise<void> {
     if (this.#options.mode() !== 'available') return
     const { context, voice } = this.#options
-    const signal = AbortSignal.any([context.signal, AbortSignal.timeout(DEFAULT_NUDGE_SPEECH_TIMEOUT_MS)])
+    const deadline = deadlineSignal(DEFAULT_NUDGE_SPEECH_TIMEOUT_MS, context.signal)
+    const signal = deadline.signal
     try {
       const speech =
         voice.engine === 'wyoming'
@@ -135,6 +136,8 @@ export class NudgeSpeaker {
       await context.bus.publish({ type: 'tts.end', ...common, payload: { totalMs } })
     } catch (error) {
       this.#options.logger.warn('could not speak a nudge', { proposalId, error: (error as Error).message })
+    } finally {
+      deadline.clear()
     }
   }
 }

@@ -44,7 +44,26 @@ async function importFile(file: string): Promise<Record<string, unknown>> {
     })
     await typescriptLoader
   }
-  return (await import(href)) as Record<string, unknown>
+  try {
+    return (await import(href)) as Record<string, unknown>
+  } catch (error) {
+    if (!TYPESCRIPT_FILE.test(href) || !readAsCommonJs(error)) throw error
+    // A .ts file outside a `"type": "module"` package is read as CommonJS, and its `import` of the
+    // hub's ES modules then fails ("Cannot require() ES Module … in a cycle"). tsx's tsImport
+    // loads it as the ES module it is written as.
+    const { tsImport } = await import('tsx/esm/api')
+    return (await tsImport(href, import.meta.url)) as Record<string, unknown>
+  }
+}
+
+function readAsCommonJs(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return (
+    code === 'ERR_REQUIRE_CYCLE_MODULE' ||
+    code === 'ERR_REQUIRE_ESM' ||
+    code === 'ERR_REQUIRE_ASYNC_MODULE' ||
+    /require\(\) ES Module/.test(String((error as Error | null)?.message))
+  )
 }
 
 async function importModule(file: string, name: string): Promise<SkillModule> {

@@ -105,6 +105,11 @@ describe('destructive file tools through the hub', { timeout: 90_000 }, () => {
       ],
     )
     assert.ok(entries.every((entry) => entry.targets.includes(target)))
+    // The manifest lists delete_path under fs_delete: the request, approval and ledger say so.
+    assert.ok(entries.every((entry) => entry.actorSkill === 'skill.action.opencode.fs_delete'))
+    assert.equal(view.body.data.approval.actorSkill, 'skill.action.opencode.fs_delete')
+    for await (const event of hub.bus.replay({ filter: 'tool.request' }))
+      if (event.traceId === 'trace-delete-1') assert.equal(event.source, 'skill.action.opencode.fs_delete')
   })
 
   test('move_path of a folder: the preview lists the tree, the confirmation moves it', async () => {

@@ -183,7 +183,7 @@ describe('directly on <data>/approvals.sqlite (no hub running)', () => {
     seeded.close()
     const first = await approvalsCli(['approve', requested.approvalId, '--data', data])
     assert.equal(first.code, 0, first.stderr)
-    assert.match(first.stdout, /will remove\n {2}\/workspace\/old/)
+    assert.match(first.stdout, /nothing has changed yet; \S+ would touch\n {2}\/workspace\/old/)
     const token = /--confirm ([A-Za-z0-9_-]{43})/.exec(first.stdout)?.[1]
     assert.ok(token)
     const wrong = await approvalsCli(['approve', requested.approvalId, '--confirm', 'nope', '--data', data])

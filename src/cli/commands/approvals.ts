@@ -65,7 +65,11 @@ function reportApproved(io: CommandIo, outcome: ApproveOutcome, json: boolean): 
     return
   }
   if (outcome.status === 'awaiting_confirmation') {
-    writeLine(io.stdout, `dry run of ${outcome.approvalId}: ${outcome.approval.tool} will remove`)
+    // The paths are what the tool touches: for a move, the tree it takes away and where it goes.
+    writeLine(
+      io.stdout,
+      `dry run of ${outcome.approvalId}: nothing has changed yet; ${outcome.approval.tool} would touch`,
+    )
     for (const path of outcome.approval.preview.paths ?? outcome.approval.targets)
       writeLine(io.stdout, `  ${path}`)
     writeLine(

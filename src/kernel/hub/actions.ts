@@ -33,6 +33,11 @@ export interface HubActions {
   skillTools: SkillTools
   approvals: ApprovalService
   ledger: Ledger
+  /**
+   * The manifest skill a file tool acts as (in its events, approval and ledger entry): the enabled
+   * tools skill that lists it (move_path is fs_delete's in the default manifest), else FS_SKILL_ID.
+   */
+  fileToolSkill?(tool: string): string
   close(): Promise<void>
 }
 
@@ -169,9 +174,10 @@ export async function openHubActions(options: {
     publish: (entry: LedgerEntry) => bus.publish(ledgerEntryEvent(entry, 'kernel.ledger')),
   })
   // access: read roots refuse changes; only the tools the manifest's tools skills list are served.
+  const policy = toolPolicyOf(manifest)
   const files =
     roots.length > 0
-      ? createFsTools({ roots, network: false, offeredTools: toolPolicyOf(manifest).offered })
+      ? createFsTools({ roots, network: false, offeredTools: policy.offered })
       : toolsWithoutWorkspace(missing)
   // External MCP servers: connected now (a network server only when enabled), refused otherwise.
   const mcp = createMcpTools(mcpServersOf(manifest), { clientName: 'localhub', clientVersion: version })
@@ -216,6 +222,7 @@ export async function openHubActions(options: {
     skillTools,
     approvals,
     ledger,
+    fileToolSkill: (tool) => policy.skillOf[tool] ?? FS_SKILL_ID,
     missingRoots: missing,
     async close() {
       // MCP servers first: a stdio server is a child process, and calls in flight end with them.

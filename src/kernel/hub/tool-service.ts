@@ -49,6 +49,7 @@ export type ToolAnswer =
  * any execution done inside the request; the time a person takes to decide is not counted.
  */
 export function createToolService(bus: Bus, actions: HubActions, options: ToolServiceOptions = {}) {
+  const fileToolSkill = (tool: string) => actions.fileToolSkill?.(tool) ?? FS_SKILL_ID
   const watchers = new AbortController()
   const now = options.now ?? Date.now
 
@@ -92,7 +93,7 @@ export function createToolService(bus: Bus, actions: HubActions, options: ToolSe
         skill:
           input.actor ??
           actions.tools.descriptors().find((candidate) => candidate.name === input.tool)?.source ??
-          FS_SKILL_ID,
+          fileToolSkill(input.tool),
         outcome,
       })
     }
@@ -115,7 +116,7 @@ export function createToolService(bus: Bus, actions: HubActions, options: ToolSe
     }
     const traceId = input.traceId ?? uuidV7()
     // An MCP server's tool acts as its skill (ledger, events); the file tools as theirs.
-    const actor = input.actor ?? descriptor.source ?? FS_SKILL_ID
+    const actor = input.actor ?? descriptor.source ?? fileToolSkill(input.tool)
     const publish = options.publish ?? busPublisher(traceId, input.sessionId, actor)
     const { id: requestId } = await publish(
       'tool.request',

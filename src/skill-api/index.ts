@@ -5,6 +5,7 @@ export {
   recordSpokenAnswer,
   spokenAnswerOf,
 } from './answer-stream.ts'
+export { booleanSetting } from './config-settings.ts'
 export { defineSkill, isSkillModule } from './define-skill.ts'
 export { findExecutable } from './find-executable.ts'
 export type { RunInbox } from './run-inbox.ts'

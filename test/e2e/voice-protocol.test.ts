@@ -183,6 +183,14 @@ describe('the voice protocol under bad input and limits', { timeout: 180_000 }, 
     const long = await client.entryError(from, 'the utterance limit', 'E_RESOURCE_LIMIT')
     assert.match(String(long.payload.message), /at most 30000 ms of audio/)
     await client.next((frame) => frame.type === 'turn.end', 'the long turn ending', from)
+    // The run it stopped ends with the limit's code, not as a timeout.
+    const stopped = client.frames
+      .slice(from)
+      .filter(
+        (frame) => frame.type === 'error.raised' && /the run was stopped/.test(String(frame.payload.message)),
+      )
+    assert.ok(stopped.length > 0, 'the stopped run reports its end')
+    for (const frame of stopped) assert.equal(frame.payload.code, 'E_RESOURCE_LIMIT')
 
     // 48 kHz f32 stereo sent far faster than real time.
     from = client.frames.length

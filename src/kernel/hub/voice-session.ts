@@ -297,7 +297,7 @@ export class VoiceSession {
   #abandon(utterance: Utterance, reason: HubError): never {
     this.#dropUtterance()
     this.#endedByHub = true
-    this.#options.runner.cancel({ traceId: utterance.traceId }, `stopped: ${reason.message}`)
+    this.#options.runner.cancel({ traceId: utterance.traceId }, `stopped: ${reason.message}`, reason.code)
     throw reason
   }
 

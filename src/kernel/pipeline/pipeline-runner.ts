@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api'
 import { uuidV7 } from '../../bus/index.ts'
-import { type Contracts, type Envelope, HubError, toHubError } from '../../contracts/index.ts'
+import { type Contracts, type Envelope, type ErrorCode, HubError, toHubError } from '../../contracts/index.ts'
 import type { Pipeline } from '../../manifest/index.ts'
 import {
   type ChatMessage,
@@ -140,13 +140,20 @@ export class PipelineRunner {
     return this.#active.size
   }
 
-  /** Cancels the runs of a trace or a session; answers how many were running. */
-  cancel(target: { traceId?: string; sessionId?: string }, reason = 'cancelled'): number {
+  /**
+   * Cancels the runs of a trace or a session; answers how many were running. `code` is what the
+   * run ends with: E_TIMEOUT for a cancel as such, the cause's own when one stopped it (a limit).
+   */
+  cancel(
+    target: { traceId?: string; sessionId?: string },
+    reason = 'cancelled',
+    code: ErrorCode = 'E_TIMEOUT',
+  ): number {
     let count = 0
     for (const entry of this.#active.values()) {
       if (target.traceId !== undefined && entry.run.traceId !== target.traceId) continue
       if (target.sessionId !== undefined && entry.run.sessionId !== target.sessionId) continue
-      entry.controller.abort(new HubError('E_TIMEOUT', `the run was ${reason}`))
+      entry.controller.abort(new HubError(code, `the run was ${reason}`))
       count++
     }
     return count
@@ -285,10 +292,13 @@ export class PipelineRunner {
     onPart: (part: RunPart) => void,
     now: () => number,
   ): Promise<void> {
+    // A cancellation keeps the code of its reason when it has one (a resource limit, a refused
+    // input); only a reason without one (a deadline, a client gone) is E_TIMEOUT.
+    const reason = signal.reason as Error | undefined
     const failure = signal.aborted
       ? new HubError(
-          'E_TIMEOUT',
-          `the run was cancelled: ${(signal.reason as Error | undefined)?.message ?? 'the client went away or the hub is stopping'}`,
+          reason instanceof HubError ? reason.code : 'E_TIMEOUT',
+          `the run was cancelled: ${reason?.message ?? 'the client went away or the hub is stopping'}`,
           { cause: error },
         )
       : toHubError(error)

@@ -1,4 +1,5 @@
-import { defineSkill, type SkillSubscription } from '../../skill-api/index.ts'
+import { HubError } from '../../contracts/index.ts'
+import { booleanSetting, defineSkill, type SkillSubscription } from '../../skill-api/index.ts'
 import { avatarRoute, DEFAULT_AVATAR_MAX_BUFFERED_BYTES } from './avatar-route.ts'
 import { AvatarStreams } from './avatar-streams.ts'
 
@@ -23,7 +24,10 @@ function integerSetting(
 ): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum || value > maximum)
-    throw new Error(`skill.avatar config ${name} must be an integer from ${minimum} to ${maximum}`)
+    throw new HubError(
+      'E_VALIDATION',
+      `skill.avatar config ${name} must be an integer from ${minimum} to ${maximum}`,
+    )
   return value
 }
 
@@ -48,7 +52,10 @@ export const avatarSkillModule = defineSkill({
     )
     const resolution = String(context.config.resolution ?? DEFAULT_AVATAR_RESOLUTION)
     if (!/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/.test(resolution))
-      throw new Error(`skill.avatar config resolution must be WIDTHxHEIGHT, not ${resolution}`)
+      throw new HubError(
+        'E_VALIDATION',
+        `skill.avatar config resolution must be WIDTHxHEIGHT, not ${resolution}`,
+      )
     const streams = new AvatarStreams(
       context.bus,
       { fps, resolution, seed, source: context.skill.id },
@@ -77,7 +84,7 @@ export const avatarSkillModule = defineSkill({
         avatarRoute({
           streams,
           logger: context.logger,
-          render: context.config.render === true,
+          render: booleanSetting(context.config.render, false, 'skill.avatar config render'),
           fps,
           resolution,
           maxBufferedBytes,

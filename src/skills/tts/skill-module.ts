@@ -1,4 +1,4 @@
-import { defineSkill, findExecutable, type SkillHealth } from '../../skill-api/index.ts'
+import { booleanSetting, defineSkill, findExecutable, type SkillHealth } from '../../skill-api/index.ts'
 import { engineChoiceHealth } from '../../wyoming/index.ts'
 import { DEFAULT_FLITE_BINARY, DEFAULT_FLITE_VOICE, FLITE_INSTALL_HINT, speakWithFlite } from './flite.ts'
 import { SEED_TTS_TYPES, speakRun } from './tts-step.ts'
@@ -27,7 +27,7 @@ export const ttsSkillModule = defineSkill({
     const binary = String(context.config.binary ?? DEFAULT_FLITE_BINARY)
     const uri = typeof context.config.uri === 'string' ? context.config.uri : undefined
     // false sends the audio as fast as it is made and ends the turn then (no barge-in during playback).
-    const pacing = context.config.pacing !== false
+    const pacing = booleanSetting(context.config.pacing, true, 'skill.voice.tts config pacing')
     const status = (): SkillHealth => {
       const choice = engineChoiceHealth(engine, ENGINES, uri)
       if (choice !== undefined) return choice

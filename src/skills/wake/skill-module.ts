@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { Envelope } from '../../contracts/index.ts'
+import { type Envelope, HubError } from '../../contracts/index.ts'
 import { defineSkill, type SkillHealth } from '../../skill-api/index.ts'
 import {
   DEFAULT_TALK_SILENCE_MS,
@@ -22,7 +22,10 @@ import { wakeRoutes } from './wake-routes.ts'
 function boundedInteger(value: unknown, fallback: number, min: number, max: number, key: string): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-    throw new Error(`wake: ${key} is an integer from ${min} to ${max}, got ${JSON.stringify(value)}`)
+    throw new HubError(
+      'E_VALIDATION',
+      `wake: ${key} is an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    )
   return value
 }
 
@@ -35,6 +38,8 @@ function boundedInteger(value: unknown, fallback: number, min: number, max: numb
 export const wakeSkillModule = defineSkill({
   name: 'wake',
   configKeys: ['mode', 'phrases', 'preRollMs', 'talkSilenceMs'],
+  // A phrase is a string or {phrase, threshold} (validateWakePhrases).
+  configShape: { phrases: [{ phrase: true, threshold: true }] },
   open(context) {
     const config = context.config
     const control = new HandsFreeControl({

@@ -37,4 +37,6 @@ test('refusals: no session, unknown frames, png while rendering is off, fps or s
   refused({ sessionId: 's', frames: 'png', resolution: '8x8' }, true, 'E_VALIDATION', /resolution/)
   refused({ sessionId: 's', frames: 'png', resolution: '2048x100' }, true, 'E_VALIDATION', /resolution/)
   refused({ sessionId: 's', frames: 'png', resolution: 'big' }, true, 'E_VALIDATION', /resolution/)
+  refused({ sessionId: 's', fps: '0' }, true, 'E_VALIDATION', /frames=png/)
+  refused({ sessionId: 's', frames: 'keyframes', resolution: '1x1' }, false, 'E_VALIDATION', /frames=png/)
 })

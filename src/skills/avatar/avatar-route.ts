@@ -45,7 +45,16 @@ export function parseAvatarQuery(query: Record<string, unknown>, options: Avatar
       'sessionId is required: the session whose face to follow (letters, digits, : . _ -)',
     )
   const frames = query.frames ?? 'keyframes'
-  if (frames === 'keyframes') return { sessionId, png: undefined }
+  if (frames === 'keyframes') {
+    // Keyframes come at the skill's fps for every client; taking these without a word would let
+    // a client believe it chose them.
+    if (query.fps !== undefined || query.resolution !== undefined)
+      throw new HubError(
+        'E_VALIDATION',
+        "fps and resolution choose rendered frames (frames=png); keyframes come at the skill's fps",
+      )
+    return { sessionId, png: undefined }
+  }
   if (frames !== 'png')
     throw new HubError('E_VALIDATION', `frames is keyframes or png, not ${String(frames)}`)
   if (!options.render)

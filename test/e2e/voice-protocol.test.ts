@@ -137,7 +137,7 @@ describe('the voice protocol under bad input and limits', { timeout: 180_000 }, 
       [
         () => client.send('voice.chunk', { seq: 5, bytesB64: Buffer.alloc(8).toString('base64'), ms: 1 }),
         'E_VALIDATION',
-        /5 chunk\(s\) missing/,
+        /seq 5 is the utterance's first chunk, which has seq 0: 5 chunk\(s\) missing/,
         'gap',
       ],
       [

@@ -218,7 +218,9 @@ export class VoiceSession {
       this.#options.onError(
         new HubError(
           'E_VALIDATION',
-          `voice.chunk seq ${seq} follows seq ${utterance.nextSeq - 1}: ${seq - utterance.nextSeq} chunk(s) missing`,
+          utterance.nextSeq === 0
+            ? `voice.chunk seq ${seq} is the utterance's first chunk, which has seq 0: ${seq} chunk(s) missing`
+            : `voice.chunk seq ${seq} follows seq ${utterance.nextSeq - 1}: ${seq - utterance.nextSeq} chunk(s) missing`,
           { details: { expected: utterance.nextSeq, got: seq, kind: 'gap' } },
         ),
       )

@@ -1,6 +1,5 @@
 export { markCheckedSchemas } from './ajv-factory.ts'
 export { closestMatch, editDistance } from './closest-match.ts'
-export type { Deadline } from './deadline-signal.ts'
 export { deadlineSignal } from './deadline-signal.ts'
 export type { Envelope, EnvelopeDraft, Severity } from './envelope.ts'
 export { DEFAULT_TENANT, ENVELOPE_FIELDS } from './envelope.ts'

@@ -127,6 +127,17 @@ export interface OpenedSkill {
   close?(): void | Promise<void>
 }
 
+/**
+ * What a map in a skill's `config` or `policies` may hold (docs/adding-a-skill.md): each key it
+ * takes maps to `true` when its value is not looked into (a number, a string, a list of strings, a
+ * free-form map), to the shape of the map it holds, or to `[shape]` for a list whose items are maps
+ * (an item that is not a map, such as a short form written as a string, is left to the module).
+ * Any other key is a manifest error, reported with its path and the keys that are known.
+ */
+export interface SettingShape {
+  readonly [key: string]: true | SettingShape | readonly [SettingShape]
+}
+
 /** A skill implementation: what `transport: { type: inproc, module }` names. */
 export interface SkillModule {
   /** The module's name, as the manifest's `transport.module` says it. */
@@ -137,5 +148,16 @@ export interface SkillModule {
   readonly emits?: readonly string[]
   /** Keys `skill.config` may have; any other key is a manifest error. Omitted: any key. */
   readonly configKeys?: readonly string[]
+  /**
+   * What the config keys that hold maps, or lists of maps, hold in turn (`configKeys` still lists
+   * the top-level keys): `{ rateLimits: { maxToastsPerHour: true }, rules: [{ id: true, … }] }`.
+   * An unknown key inside them is a manifest error. Omitted, or a key not named: not looked into.
+   */
+  readonly configShape?: SettingShape
+  /**
+   * The keys `skill.policies` may have, and what those holding maps or lists of maps hold (as
+   * `configShape`); any other key is a manifest error. Omitted: any policies (not looked into).
+   */
+  readonly policyShape?: SettingShape
   open(context: SkillContext): OpenedSkill | Promise<OpenedSkill>
 }

@@ -1,6 +1,14 @@
 import { compileTypePattern } from '../../bus/index.ts'
-import type { Branch, HubManifest, ManifestProblem, PipelineStep } from '../../manifest/index.ts'
+import type { Branch, HubManifest, ManifestProblem, PipelineStep, Skill } from '../../manifest/index.ts'
+import type { SkillModule } from '../../skill-api/index.ts'
 import type { ResolvedSkill } from './resolve-skill-module.ts'
+import {
+  keysProblems,
+  pointerToken,
+  type ShapeWalk,
+  unknownKeyProblem,
+  valueProblems,
+} from './setting-shape-checks.ts'
 
 /** Types a run publishes whatever its steps: a bus-triggered pipeline must not listen to them. */
 export const RUNNER_EMITTED_TYPES = Object.freeze([
@@ -53,8 +61,44 @@ function stdioTransportProblems(skill: HubManifest['skills'][number], index: num
 }
 
 /**
- * What the manifest asks of its skill modules that only the modules can answer: config keys they
- * know, types they emit, conditions they register, and pipelines that would trigger themselves.
+ * Config and policies keys the module does not read, at any depth its configKeys, configShape and
+ * policyShape describe: each is refused with its pointer and the keys that are known.
+ */
+function settingProblems(module: SkillModule, skill: Skill, index: number): ManifestProblem[] {
+  const problems: ManifestProblem[] = []
+  const config: ShapeWalk = {
+    module: module.name,
+    noun: 'setting',
+    takesNothing: 'remove it: this module takes no config',
+  }
+  const base = `/skills/${index}/config`
+  for (const [key, value] of Object.entries(skill.config ?? {})) {
+    if (module.configKeys !== undefined && !module.configKeys.includes(key)) {
+      problems.push(unknownKeyProblem(config, base, key, key, module.configKeys))
+      continue
+    }
+    if (module.configShape !== undefined && Object.hasOwn(module.configShape, key))
+      problems.push(
+        ...valueProblems(config, value, module.configShape[key], `${base}/${pointerToken(key)}`, key),
+      )
+  }
+  if (module.policyShape !== undefined && skill.policies !== undefined) {
+    const policies: ShapeWalk = {
+      module: module.name,
+      noun: 'policy',
+      takesNothing: 'remove it: this module reads no policies',
+    }
+    problems.push(
+      ...keysProblems(policies, skill.policies, module.policyShape, `/skills/${index}/policies`, ''),
+    )
+  }
+  return problems
+}
+
+/**
+ * What the manifest asks of its skill modules that only the modules can answer: config and policies
+ * keys they know (at any depth they describe), types they emit, conditions they register, and
+ * pipelines that would trigger themselves.
  */
 export function moduleProblems(manifest: HubManifest, resolved: readonly ResolvedSkill[]): ManifestProblem[] {
   const problems: ManifestProblem[] = []
@@ -64,22 +108,7 @@ export function moduleProblems(manifest: HubManifest, resolved: readonly Resolve
     if (entry.kind !== 'module') continue
     const { module } = entry
     const skill = manifest.skills[index] ?? entry.skill
-    if (module.configKeys !== undefined) {
-      for (const key of Object.keys(skill.config ?? {})) {
-        if (module.configKeys.includes(key)) continue
-        problems.push({
-          path: `/skills/${index}/config/${key}`,
-          atKey: true,
-          problem: `module ${module.name} has no setting ${key}, so it would be ignored`,
-          fix:
-            module.configKeys.length === 0
-              ? 'remove it: this module takes no config'
-              : `use one of: ${module.configKeys.join(', ')}`,
-          expected: module.configKeys.join(' | ') || 'no keys',
-          got: key,
-        })
-      }
-    }
+    problems.push(...settingProblems(module, skill, index))
     const missing = (module.emits ?? []).filter((type) => !skill.provides.includes(type))
     if (missing.length > 0) {
       problems.push({

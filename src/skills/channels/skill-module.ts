@@ -51,6 +51,7 @@ function routingMeta(inbound: InboundRouting, run: RunState, channels: LastActiv
 export const channelsSkillModule = defineSkill({
   name: 'channels',
   configKeys: ['outbox', 'outboxRetentionHours', 'webhooks'],
+  configShape: { webhooks: [{ platform: true, url: true, dialect: true, secretEnv: true }] },
   emits: ['agent.turn.started', 'agent.response.created', 'agent.turn.completed', 'agent.turn.failed'],
   open(context: SkillContext) {
     const { bus, clock } = context

@@ -29,6 +29,33 @@ const CONFIG_KEYS = [
   'voice',
 ] as const
 
+/** What the maps and lists of maps of the config hold (checked when the manifest loads). */
+const CONFIG_SHAPE = {
+  rateLimits: { maxVoiceNudgesPerHour: true, maxToastsPerHour: true },
+  rules: [
+    {
+      id: true,
+      match: true,
+      envelopeSeverity: true,
+      anyFieldAtLeast: true,
+      // A free map: payload field → value.
+      payloadEquals: true,
+      severity: true,
+      actionable: true,
+      title: true,
+      reason: true,
+      suggestedActions: true,
+      coalesceBy: true,
+    } satisfies Record<keyof TriageRule, true>,
+  ],
+  voice: { engine: true, voicePreset: true, binary: true, uri: true },
+} as const satisfies Partial<Record<(typeof CONFIG_KEYS)[number], unknown>>
+
+/** The policies triage reads: the ladder's rungs. */
+const POLICY_SHAPE = {
+  ladder: [{ level: true, channel: true, when: true } satisfies Record<keyof LadderRung, true>],
+} as const
+
 function nonNegativeInteger(value: unknown, fallback: number, name: string): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
@@ -96,6 +123,8 @@ function decisionOf(run: RunState): TriageDecision | undefined {
 export const proactiveSkillModule = defineSkill({
   name: 'proactive',
   configKeys: CONFIG_KEYS,
+  configShape: CONFIG_SHAPE,
+  policyShape: POLICY_SHAPE,
   conditions: ['needs_user_attention'],
   emits: ['nudge.proposal', 'nudge.dispatch'],
   open(context) {

@@ -14,6 +14,19 @@ export const DEFAULT_SCHEDULER_FILE = 'scheduler.json'
 export const HEARTBEAT_TIMER_ID = 'heartbeat'
 
 const CONFIG_KEYS = ['timers', 'heartbeatEverySec', 'maxCatchUp'] as const
+/** What a manifest timer holds (parseTimer): any other key would be ignored, so it is refused. */
+const TIMER_SHAPE = {
+  id: true,
+  kind: true,
+  spec: true,
+  timezone: true,
+  missed: true,
+  event: true,
+  name: true,
+  reason: true,
+  // A free map: the job's input.
+  input: true,
+} satisfies Record<keyof TimerDefinition, true>
 
 function manifestTimers(config: Readonly<Record<string, unknown>>): TimerDefinition[] {
   const listed = config.timers ?? []
@@ -69,6 +82,7 @@ function scheduledTimer(payload: Record<string, unknown>): TimerDefinition {
 export const schedulerSkillModule = defineSkill({
   name: 'scheduler',
   configKeys: CONFIG_KEYS,
+  configShape: { timers: [TIMER_SHAPE] },
   open(context) {
     const timers = manifestTimers(context.config)
     const provides = context.skill.provides

@@ -7,7 +7,7 @@ import { DEFAULT_CALENDAR_START_DELAY_MS } from './calendar-defaults.ts'
 import { DEFAULT_STORM_SUMMARY_EVERY_MS, type FileChange } from './change-buffer.ts'
 import { DEFAULT_READY_WAIT_MS, DEFAULT_ROOT_CHECK_EVERY_MS, RootWatcher } from './fs-watcher.ts'
 import { createSystemSampler } from './system-sampler.ts'
-import { SystemWatcher } from './system-watcher.ts'
+import { type SystemMetric, SystemWatcher } from './system-watcher.ts'
 import {
   CALENDAR_KEYS,
   calendarSettings,
@@ -16,6 +16,13 @@ import {
   SYSTEM_KEYS,
   systemSettings,
 } from './watcher-config.ts'
+
+/** What the system thresholds and the build log entries hold (checked when the manifest loads). */
+const WATCHER_CONFIG_SHAPE = {
+  thresholds: { cpu: true, ram: true, disk: true, vram: true } satisfies Record<SystemMetric, true>,
+  // A log is a path (or glob) or {path, project}.
+  buildLogs: [{ path: true, project: true }],
+} as const
 
 async function openFilesystem(context: SkillContext): Promise<OpenedSkill> {
   const settings = filesystemSettings(context.config, context.dataDir, context.env.HOME)
@@ -176,6 +183,7 @@ const WATCHED_SIGNALS = [
 export const watchersSkillModule = defineSkill({
   name: 'watchers',
   configKeys: [...FILESYSTEM_KEYS, ...SYSTEM_KEYS, ...CALENDAR_KEYS, ...BUILD_KEYS],
+  configShape: WATCHER_CONFIG_SHAPE,
   async open(context) {
     const provided = WATCHED_SIGNALS.filter((type) => context.skill.provides.includes(type))
     if (provided.length !== 1)

@@ -17,6 +17,7 @@ import type { HubMetrics } from './hub-metrics.ts'
 import { CHAT_PIPELINE_ID } from './hub-options.ts'
 import { ingestEvents } from './ingest-events.ts'
 import { accessOf, principalClient, visibleEvents } from './principal-bus.ts'
+import { startFirst } from './start-first.ts'
 import { eventKeysOf, tailEvents } from './tail-events.ts'
 
 /** How long a cached LLM health answer is reused by /health, in milliseconds. */
@@ -132,6 +133,7 @@ class ChatPartQueue implements AsyncIterableIterator<ChatPart> {
 /** Runs a turn and hands its parts over as an async iterable, as the server's /chat route pulls them. */
 function chatParts(chat: ChatService, input: ChatInput): AsyncIterable<ChatPart> {
   const queue = new ChatPartQueue()
+  const ordered = startFirst((part) => queue.push(part))
   queue.running = chat
     .run(
       {
@@ -144,11 +146,15 @@ function chatParts(chat: ChatService, input: ChatInput): AsyncIterable<ChatPart>
       input.signal,
       (part) => {
         const chatPart = toChatPart(part)
-        if (chatPart !== undefined) queue.push(chatPart)
+        if (chatPart !== undefined) ordered.push(chatPart)
       },
     )
     // A HubError keeps its code (a too-long text is E_RESOURCE_LIMIT, so 413, not a 500).
-    .catch((error) => queue.push({ event: 'error', error: toHubError(error).toJSON() }))
+    .catch((error) => {
+      ordered.flush()
+      queue.push({ event: 'error', error: toHubError(error).toJSON() })
+    })
+    .then(() => ordered.flush())
     // The runner has emptied the young generation by now when the turn was the only one (decision
     // 2090): before the answer's end reaches the caller, so the pause is this turn's.
     .finally(() => queue.finish())

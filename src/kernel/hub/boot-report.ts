@@ -9,9 +9,12 @@ export async function reportBoot(
   report: readonly { id: string; status: string; reason?: string; enabled: boolean }[],
   startedAt: number,
   transport: 'sqlite' | 'memory' | 'nats',
+  /** Skills that publish their own skill.started / skill.failed (a stdio host): not reported twice. */
+  reportsItself: (skillId: string) => boolean = () => false,
 ): Promise<void> {
   const notReady = report.filter((skill) => skill.enabled && skill.status !== 'ready')
   for (const skill of notReady) {
+    if (reportsItself(skill.id)) continue
     await bus.publish({
       type: 'skill.failed',
       severity: 'warn',

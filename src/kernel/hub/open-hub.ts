@@ -355,7 +355,9 @@ export async function openHub(options: HubOptions = {}): Promise<RunningHub> {
       },
     })
     if (wyoming !== undefined) closers.unshift(() => wyoming.close())
-    await reportBoot(bus, manifest, skills.report(), startedAt, busChoice.transport)
+    await reportBoot(bus, manifest, skills.report(), startedAt, busChoice.transport, (id) =>
+      skills.reportsItself(id),
+    )
     let closed = false
     return {
       url: server.url,

@@ -62,6 +62,11 @@ export interface SkillHost {
   emitterFor(skillId: string, emitter: RunEmitter): RunEmitter
   beforeEmit(type: string, context: { run: RunState; emitter: RunEmitter }): Promise<void>
   report(): SkillReportEntry[]
+  /**
+   * Whether a skill reports its own skill.started / skill.failed (a stdio host, from its first start
+   * on): a skill.failed of the boot for it, when it is not ready, repeats one it already published.
+   */
+  reportsItself(skillId: string): boolean
   /** Closes the skills in reverse opening order; one that fails or hangs does not stop the rest. */
   close(): Promise<void>
 }
@@ -96,15 +101,14 @@ export async function openSkillHost(options: SkillHostOptions): Promise<SkillHos
   const runtimes = new Map<string, SkillRuntime>()
   const conditions: Record<string, Condition> = {}
   const routes: SkillRoutes[] = []
-  // Skills whose process restarts after opening (stdio hosts) publish skill.started / skill.failed here.
+  // Skills whose process starts and restarts by itself (stdio hosts) publish skill.started /
+  // skill.failed here, from their first start on.
+  const lifecycle = skillLifecyclePort(
+    options.bus,
+    options.resolved.map((entry) => entry.skill),
+  )
   if (options.services.get(SERVICE_NAMES.skillLifecycle) === undefined)
-    options.services.provide(
-      SERVICE_NAMES.skillLifecycle,
-      skillLifecyclePort(
-        options.bus,
-        options.resolved.map((entry) => entry.skill),
-      ),
-    )
+    options.services.provide(SERVICE_NAMES.skillLifecycle, lifecycle)
 
   for (const entry of options.resolved) {
     const { skill } = entry
@@ -169,17 +173,20 @@ export async function openSkillHost(options: SkillHostOptions): Promise<SkillHos
             .subscribe(subscription.pattern, subscription.handler, subscription.options),
         )
       }
-      await options.bus.publish({
-        type: 'skill.started',
-        source: 'kernel',
-        payload: {
-          skillId: skill.id,
-          version: skill.version,
-          transport: skill.transport?.type ?? 'inproc',
-          pid: process.pid,
-          startMs: Math.round(performance.now() - started),
-        },
-      })
+      // A module that reported its own start or stop while opening (a stdio host: its pid once its
+      // manifest synced, or its failure) is not reported up again here.
+      if (!lifecycle.reportsItself(skill.id))
+        await options.bus.publish({
+          type: 'skill.started',
+          source: 'kernel',
+          payload: {
+            skillId: skill.id,
+            version: skill.version,
+            transport: skill.transport?.type ?? 'inproc',
+            pid: process.pid,
+            startMs: Math.round(performance.now() - started),
+          },
+        })
     } catch (error) {
       const failure = toHubError(error)
       const health: SkillHealth = { state: 'failed', reason: `${failure.code}: ${failure.message}` }
@@ -235,6 +242,7 @@ export async function openSkillHost(options: SkillHostOptions): Promise<SkillHos
         await host.opened!.beforeEmit!(type, step)
       }
     },
+    reportsItself: (skillId) => lifecycle.reportsItself(skillId),
     report: () =>
       hosted.map((host) => {
         const health = host.health()

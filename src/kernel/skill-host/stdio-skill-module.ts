@@ -117,10 +117,7 @@ function withoutNatsAttach(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest
 }
 
-function openStdioSkill(
-  context: SkillContext,
-  settings: StdioSkillSettings & { phase: { opened: boolean } },
-): StdioSupervisor {
+function openStdioSkill(context: SkillContext, settings: StdioSkillSettings): StdioSupervisor {
   const { skill } = context
   const transport = skill.transport!
   // Another way to reach the host (transport: nats) behind the same runtime.
@@ -140,19 +137,13 @@ function openStdioSkill(
     ...(settings.restartBaseMs === undefined ? {} : { restartBaseMs: settings.restartBaseMs }),
     namedTools: Object.keys(hostToolTiersOf(skill)),
     ports: hostPorts(context),
-    ...lifecycleHooks(context, settings.phase),
+    ...lifecycleHooks(context),
   })
 }
 
-/**
- * With `capabilityTier` in its manifest entry, the skill's tools are offered to the model too, under
- * that tier (decision 1832); without it they are pipeline steps only. Returns the withdrawal.
- */
-function offerTools(context: SkillContext, supervisor: StdioSupervisor, timeoutMs: number): () => void {
-  const { skill } = context
-  const tier = skill.capabilityTier
-  if (tier === undefined) return () => undefined
-  if (tier === 'network_off_by_default')
+/** A tier the skill's own tools cannot have is refused before its host is started (decision 1832). */
+function checkToolTier(skill: Skill): void {
+  if (skill.capabilityTier === 'network_off_by_default')
     throw new HubError(
       'E_VALIDATION',
       `skill ${skill.id}: capabilityTier network_off_by_default does not apply to a skill's own tools; use read_only, write_local_confirm or destructive_two_step`,
@@ -162,13 +153,23 @@ function offerTools(context: SkillContext, supervisor: StdioSupervisor, timeoutM
             {
               path: '/capabilityTier',
               expected: 'read_only | write_local_confirm | destructive_two_step',
-              got: tier,
+              got: skill.capabilityTier,
               message: 'not a tier for skill tools',
             },
           ],
         },
       },
     )
+}
+
+/**
+ * With `capabilityTier` in its manifest entry, the skill's tools are offered to the model too, under
+ * that tier (decision 1832); without it they are pipeline steps only. Returns the withdrawal.
+ */
+function offerTools(context: SkillContext, supervisor: StdioSupervisor, timeoutMs: number): () => void {
+  const { skill } = context
+  const tier = skill.capabilityTier
+  if (tier === undefined || tier === 'network_off_by_default') return () => undefined
   const port = context.services.get<SkillToolsPort>(SERVICE_NAMES.skillTools)
   if (port === undefined) return () => undefined
   // config.tools: a tier per tool (at most the skill's, checked at load) or off (decision 1850).
@@ -205,13 +206,11 @@ function offerTools(context: SkillContext, supervisor: StdioSupervisor, timeoutM
 }
 
 /**
- * skill.started / skill.failed for every restart after the skill opened (the first start is the
- * skill host's own skill.started, or the boot's skill.failed).
+ * skill.started / skill.failed for every start and stop of the host, the first start included:
+ * skill.started only once a host synced its manifest, with its pid; skill.failed for each stop,
+ * numbered as the supervisor restarts it. The skill host then reports no start of its own for it.
  */
-function lifecycleHooks(
-  context: SkillContext,
-  phase: { opened: boolean },
-): Pick<StdioSupervisorOptions, 'onReady' | 'onStopped'> {
+function lifecycleHooks(context: SkillContext): Pick<StdioSupervisorOptions, 'onReady' | 'onStopped'> {
   const lifecycle = () => context.services.get<SkillLifecyclePort>(SERVICE_NAMES.skillLifecycle)
   const skillId = context.skill.id
   const report = (work: Promise<void> | undefined) =>
@@ -220,11 +219,10 @@ function lifecycleHooks(
     )
   return {
     onReady(info) {
-      if (phase.opened) report(lifecycle()?.started(skillId, { pid: info.pid, startMs: info.startMs }))
+      report(lifecycle()?.started(skillId, { pid: info.pid, startMs: info.startMs }))
     },
     onStopped(info) {
-      // Stopped before the skill opened: the boot reports it (reportBoot's skill.failed).
-      if (phase.opened) report(lifecycle()?.failed(skillId, info))
+      report(lifecycle()?.failed(skillId, info))
     },
   }
 }
@@ -314,10 +312,9 @@ export function stdioSkillModule(settings: StdioSkillSettings): SkillModule {
         ...(Number.isInteger(heartbeat) && heartbeat >= 10 ? { heartbeatIntervalMs: heartbeat } : {}),
         ...settings.session,
       }
-      const phase = { opened: false }
-      const supervisor = openStdioSkill(context, { ...settings, session, phase })
+      checkToolTier(context.skill)
+      const supervisor = openStdioSkill(context, { ...settings, session })
       await supervisor.started
-      phase.opened = true
       const timeoutMs = context.skill.transport?.timeoutMs ?? DEFAULT_STDIO_CALL_TIMEOUT_MS
       let withdraw: () => void = () => undefined
       try {

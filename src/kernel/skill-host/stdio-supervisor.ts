@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { HubError } from '../../contracts/index.ts'
-import type { FrameSessionOptions, FrameValidator } from '../../frames/index.ts'
+import type { FrameIssue, FrameSessionOptions, FrameValidator } from '../../frames/index.ts'
 import type { SkillHealth, SkillLogger } from '../../skill-api/index.ts'
 import {
   type ConnectionPorts,
@@ -23,6 +23,8 @@ export const DEFAULT_START_TIMEOUT_MS = 10_000
 export const EXIT_INVALID_MANIFEST = 78
 /** stderr lines of a host kept for its unavailable reason. */
 const STDERR_TAIL_LINES = 5
+/** How much of a line that is not a frame the reasons quote. */
+const QUOTED_CHARS = 120
 
 export interface StdioSupervisorOptions {
   skillId: string
@@ -41,9 +43,13 @@ export interface StdioSupervisorOptions {
   session?: FrameSessionOptions
   /** Tool ids the manifest's config.tools names; a host without one of them is refused (decision 1850). */
   namedTools?: readonly string[]
-  /** Told each time a host became ready (pid, start time), to publish skill.started. */
+  /** Told each time a host became ready (its manifest synced): its pid and start time, for skill.started. */
   onReady?(info: { pid: number; startMs: number; restarts: number }): void
-  /** Told each time a host stopped (crash, kill, refusal), to publish skill.failed. */
+  /**
+   * Told each time a host stopped (crash, kill, refusal), the first start included, for skill.failed:
+   * `restarts` counts the restarts so far, this one included when `willRestart` (1, 2, 3…), and
+   * `nextRestartInMs` is the delay the next start really waits.
+   */
   onStopped?(info: { reason: string; restarts: number; willRestart: boolean; nextRestartInMs?: number }): void
 }
 
@@ -62,7 +68,19 @@ export interface StdioSupervisor {
 
 /** starting and restarting end by themselves (degraded); unavailable waits for a fixed host. */
 type State = HostState<'starting' | 'restarting' | 'unavailable'>
-const STARTING: State = { name: 'starting', reason: 'starting its host' }
+
+/** What a host wrote on stdout that the hub could not take as a frame, quoted for the reasons. */
+function notAFrame(issue: FrameIssue): string {
+  // A line that is not JSON at all: quote its first characters (renderValue puts `string ` first).
+  const got = issue.got.startsWith('string "') ? issue.got.slice('string '.length) : issue.got
+  const quoted = got.length > QUOTED_CHARS ? `${got.slice(0, QUOTED_CHARS)}…` : got
+  const where = issue.path === '' ? '' : ` at ${issue.path}`
+  const what =
+    issue.code === 'invalid_frame' || issue.code === 'frame_too_large'
+      ? 'what is not a frame'
+      : 'a frame the hub refused'
+  return `it wrote on stdout ${what} (${issue.code}${where}: ${issue.message}): ${quoted}`
+}
 
 /**
  * Runs one `transport: stdio` skill host: starts the command, syncs its manifest, watches its
@@ -75,7 +93,7 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
   const baseMs = options.restartBaseMs ?? DEFAULT_RESTART_BASE_MS
   const maxMs = options.restartMaxMs ?? DEFAULT_RESTART_MAX_MS
   const healthyResetMs = options.healthyResetMs ?? DEFAULT_HEALTHY_RESET_MS
-  let state: State = STARTING
+  let state: State = { name: 'starting', reason: 'starting its host' }
   let child: ChildProcessWithoutNullStreams | undefined
   let connection: FrameConnection | undefined
   let tools: readonly HostTool[] = []
@@ -85,6 +103,12 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
   let fatal: string | undefined
   let restartTimer: NodeJS.Timeout | undefined
   let stderrTail: string[] = []
+  /** Why the hub itself killed the current host (no manifest in time, no heartbeats). */
+  let killedBecause: string | undefined
+  /** The first thing the current host wrote on stdout, before its manifest, that was not a frame. */
+  let garbage: string | undefined
+  /** How the last host stopped, for the health of the next start. */
+  let lastStop: string | undefined
   let markStarted: () => void = () => undefined
   const started = new Promise<void>((resolve) => {
     markStarted = resolve
@@ -98,9 +122,16 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
   const launch = () => {
     if (state.name === 'closed') return
     const launchedAt = performance.now()
-    state = STARTING
+    const starting = lastStop === undefined ? 'starting its host' : 'starting its host again'
+    // After a crash the health says how the last one stopped until this one is up or says more.
+    state = {
+      name: 'starting',
+      reason: lastStop === undefined ? starting : `${starting} (the last one ${lastStop})`,
+    }
     fatal = undefined
     stderrTail = []
+    killedBecause = undefined
+    garbage = undefined
     const sessionId = randomUUID()
     const heartbeatMs = options.session?.heartbeatIntervalMs
     let spawned: ChildProcessWithoutNullStreams
@@ -137,10 +168,20 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
         subscriptions: options.subscriptions,
         validator: options.validator,
         ...(options.session === undefined ? {} : { session: options.session }),
-        ports: options.ports,
+        ports: {
+          ...options.ports,
+          issue: (issue) => {
+            options.ports.issue?.(issue)
+            // Before its manifest: kept for the reason it fails with, and shown while it starts.
+            if (child !== spawned || state.name !== 'starting' || garbage !== undefined) return
+            garbage = notAFrame(issue)
+            state = { name: 'starting', reason: `${starting}; ${garbage}` }
+          },
+        },
         ...(options.namedTools === undefined ? {} : { namedTools: options.namedTools }),
         onDead: () => {
           options.logger.warn('skill host missed its heartbeats; killing it', { pid: spawned.pid })
+          killedBecause ??= 'missed its heartbeats'
           spawned.kill('SIGKILL')
         },
         onFatal: (reason) => {
@@ -155,6 +196,7 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
       options.logger.warn('skill host did not sync its manifest in time; killing it', {
         timeoutMs: startTimeoutMs,
       })
+      killedBecause = `did not send its manifest (adapter_manifest_sync) within ${startTimeoutMs} ms`
       spawned.kill('SIGKILL')
     }, startTimeoutMs)
     current.ready.then(
@@ -172,7 +214,7 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
     // Only the current host's end counts, and only once: a late 'exit' (or an 'error' beside it)
     // of a host already replaced would otherwise fail the new host's connection and start another.
     spawned.on('error', (error) => {
-      if (child === spawned) onExit(null, null, error.message)
+      if (child === spawned) onExit(null, null, `could not be started: ${error.message}`)
     })
     spawned.on('exit', (code, signal) => {
       if (child === spawned) onExit(code, signal)
@@ -184,9 +226,16 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
     const failed = connection
     connection = undefined
     child = undefined
+    const how =
+      killedBecause !== undefined
+        ? `was stopped by the hub: it ${killedBecause}`
+        : signal !== null
+          ? `was killed by ${signal}`
+          : `exited with code ${code}`
     const detail =
       message ??
-      (signal !== null ? `killed by ${signal}` : `exited with code ${code}`) +
+      how +
+        (garbage === undefined ? '' : `; ${garbage}`) +
         (stderrTail.length > 0 ? ` (stderr: ${stderrTail.join(' | ')})` : '')
     failed?.fail(unavailable(`its host ${detail}`))
     if (state.name === 'closed') return
@@ -202,6 +251,7 @@ export function startStdioSupervisor(options: StdioSupervisorOptions): StdioSupe
     }
     if (readyAt > 0 && performance.now() - readyAt >= healthyResetMs) crashesInARow = 0
     readyAt = 0
+    lastStop = detail
     const delay = Math.min(maxMs, baseMs * 2 ** crashesInARow)
     crashesInARow++
     restarts++

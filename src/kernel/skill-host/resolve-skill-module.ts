@@ -44,18 +44,10 @@ async function importFile(file: string): Promise<Record<string, unknown>> {
     })
     await typescriptLoader
   }
-  try {
-    return (await import(href)) as Record<string, unknown>
-  } catch (error) {
-    if (!TYPESCRIPT_FILE.test(href) || !readAsCommonJs(error)) throw error
-    // A .ts file outside a `"type": "module"` package is read as CommonJS, and its `import` of the
-    // hub's ES modules then fails ("Cannot require() ES Module … in a cycle"). tsx's tsImport
-    // loads it as the ES module it is written as.
-    const { tsImport } = await import('tsx/esm/api')
-    return (await tsImport(href, import.meta.url)) as Record<string, unknown>
-  }
+  return (await import(href)) as Record<string, unknown>
 }
 
+/** The failure of an ES module read as CommonJS: a .ts file outside a `"type": "module"` package. */
 function readAsCommonJs(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   return (
@@ -71,9 +63,16 @@ async function importModule(file: string, name: string): Promise<SkillModule> {
   try {
     loaded = await importFile(file)
   } catch (cause) {
+    // tsx reads such a file as CommonJS, and its `import` of ES modules then fails; tsx's
+    // tsImport only sometimes gets around it (it depends on tsx's transform cache), so the fix is
+    // the user's, said here.
+    const fix =
+      /\.ts$/.test(file) && readAsCommonJs(cause)
+        ? ' — a .ts file outside a package with "type": "module" is read as CommonJS: name it .mts, or put a package.json holding {"type": "module"} in its folder'
+        : ''
     throw new HubError(
       'E_DEPENDENCY_UNAVAILABLE',
-      `skill module ${name} could not be loaded: ${(cause as Error).message}`,
+      `skill module ${name} could not be loaded: ${(cause as Error).message}${fix}`,
       {
         cause,
       },

@@ -2,10 +2,11 @@
 // exits at once never reports started and its failures are numbered from 1 with the delays the hub
 // really waits; a host that writes what is not a frame on stdout fails with a reason that says so.
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, test } from 'node:test'
 import type { Envelope } from '../../src/contracts/index.ts'
+import { hostPid } from '../kit/child-process.ts'
 import { openManifestHub } from '../kit/manifest-hub.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { waitForAsync, watchEvents } from '../kit/wait-for.ts'
@@ -80,23 +81,6 @@ async function healthOf(hub: { url: string; token: string }, skillId: string) {
     data: { skills: { id: string; status: string; reason?: string }[] }
   }
   return body.data.skills.find((skill) => skill.id === skillId)
-}
-
-/** The pid of this process's child that runs as `skillId` (the hub puts LOCALHUB_SKILL_ID in its env). */
-function hostPid(skillId: string): number | undefined {
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (parent !== process.pid) continue
-      const env = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0')
-      if (env.includes(`LOCALHUB_SKILL_ID=${skillId}`)) return Number(name)
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return undefined
 }
 
 describe('skill.started / skill.failed of stdio skills', () => {

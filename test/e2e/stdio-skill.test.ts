@@ -1,10 +1,11 @@
 // transport: stdio with a real hub: the example skill (SDK) in a chat turn, a host killed -9 in the
 // middle of a turn and of a payload, a host that exits 78, and a payload with a wrong checksum.
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { describe, test } from 'node:test'
 import { openHub, type RunningHub } from '../../src/kernel/index.ts'
+import { hostPid } from '../kit/child-process.ts'
 import { openManifestHub } from '../kit/manifest-hub.ts'
 import { makeTempDir } from '../kit/temp-dir.ts'
 import { waitForAsync, watchEvents } from '../kit/wait-for.ts'
@@ -75,23 +76,6 @@ async function skillsOf(hub: RunningHub) {
     data: { skills: { id: string; status: string; reason?: string }[] }
   }
   return body.data.skills
-}
-
-/** The pid of this process's child that runs as `skillId` (the hub puts LOCALHUB_SKILL_ID in its env). */
-function hostPid(skillId: string): number | undefined {
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (parent !== process.pid) continue
-      const env = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0')
-      if (env.includes(`LOCALHUB_SKILL_ID=${skillId}`)) return Number(name)
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return undefined
 }
 
 describe('transport: stdio skills in a real hub', () => {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
@@ -54,4 +55,21 @@ export function runToEnd(
     })
     child.stdin.end(options.input ?? '')
   })
+}
+
+/** The pid of this process's child that runs as `skillId` (the hub puts LOCALHUB_SKILL_ID in its env). */
+export function hostPid(skillId: string): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (parent !== process.pid) continue
+      const env = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0')
+      if (env.includes(`LOCALHUB_SKILL_ID=${skillId}`)) return Number(name)
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return undefined
 }

@@ -53,33 +53,86 @@ describe('nested config and policies keys of built-in skills', { timeout: 60_000
     assert.deepEqual(await issuesOf(t, () => {}), [])
   })
 
-  test('skill.proactive.triage config.rateLimits.maxToastPerHour is refused: did you mean maxToastsPerHour?', async (t) => {
-    await refusedKey(
-      t,
-      (m) => {
-        const limits = skill(m, 'skill.proactive.triage').config.rateLimits
-        limits.maxToastPerHour = limits.maxToastsPerHour
-        delete limits.maxToastsPerHour
-      },
-      skillPath('skill.proactive.triage', '/config/rateLimits/maxToastPerHour'),
-      /module proactive has no setting rateLimits\.maxToastPerHour/,
-      /did you mean maxToastsPerHour\?/,
-    )
-  })
+  /** One key renamed to its misspelling, in the default manifest: the sweep's five cases. */
+  const MISSPELT: {
+    skillId: string
+    module: string
+    kind: 'setting' | 'policy'
+    /** Where the map holding the key is, as a JSON pointer under the skill and as a label. */
+    pointer: string
+    label: string
+    locate: (entry: Json) => Json
+    right: string
+    wrong: string
+  }[] = [
+    {
+      skillId: 'skill.proactive.triage',
+      module: 'proactive',
+      kind: 'setting',
+      pointer: '/config/rateLimits',
+      label: 'rateLimits.',
+      locate: (entry) => entry.config.rateLimits,
+      right: 'maxToastsPerHour',
+      wrong: 'maxToastPerHour',
+    },
+    {
+      skillId: 'skill.proactive.triage',
+      module: 'proactive',
+      kind: 'policy',
+      pointer: '/policies/ladder/0',
+      label: 'ladder[0].',
+      locate: (entry) => entry.policies.ladder[0],
+      right: 'channel',
+      wrong: 'chanel',
+    },
+    {
+      skillId: 'skill.memory.episodic',
+      module: 'memory',
+      kind: 'policy',
+      pointer: '/policies',
+      label: '',
+      locate: (entry) => entry.policies,
+      right: 'writeOn',
+      wrong: 'writeOnn',
+    },
+    {
+      skillId: 'skill.voice.wake',
+      module: 'wake',
+      kind: 'setting',
+      pointer: '/config/phrases/0',
+      label: 'phrases[0].',
+      locate: (entry) => entry.config.phrases[0],
+      right: 'threshold',
+      wrong: 'treshold',
+    },
+    {
+      skillId: 'skill.watcher.system',
+      module: 'watchers',
+      kind: 'setting',
+      pointer: '/config/thresholds',
+      label: 'thresholds.',
+      locate: (entry) => entry.config.thresholds,
+      right: 'disk',
+      wrong: 'dsk',
+    },
+  ]
+  const literally = (text: string) => new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
 
-  test('skill.proactive.triage policies.ladder[0].chanel is refused: did you mean channel?', async (t) => {
-    await refusedKey(
-      t,
-      (m) => {
-        const rung = skill(m, 'skill.proactive.triage').policies.ladder[0]
-        rung.chanel = rung.channel
-        delete rung.channel
-      },
-      skillPath('skill.proactive.triage', '/policies/ladder/0/chanel'),
-      /module proactive has no policy ladder\[0\]\.chanel/,
-      /did you mean channel\?/,
-    )
-  })
+  for (const key of MISSPELT) {
+    test(`${key.skillId} ${key.pointer.slice(1).replaceAll('/', '.')}.${key.wrong} is refused: did you mean ${key.right}?`, async (t) => {
+      await refusedKey(
+        t,
+        (m) => {
+          const holder = key.locate(skill(m, key.skillId))
+          holder[key.wrong] = holder[key.right]
+          delete holder[key.right]
+        },
+        skillPath(key.skillId, `${key.pointer}/${key.wrong}`),
+        literally(`module ${key.module} has no ${key.kind} ${key.label}${key.wrong}`),
+        literally(`did you mean ${key.right}?`),
+      )
+    })
+  }
 
   test('skill.proactive.triage config.rules[0] and config.voice keys are refused', async (t) => {
     await refusedKey(
@@ -101,48 +154,6 @@ describe('nested config and policies keys of built-in skills', { timeout: 60_000
       skillPath('skill.proactive.triage', '/config/voice/voice'),
       /module proactive has no setting voice\.voice/,
       /voicePreset/,
-    )
-  })
-
-  test('skill.memory.episodic policies.writeOnn is refused: did you mean writeOn?', async (t) => {
-    await refusedKey(
-      t,
-      (m) => {
-        const policies = skill(m, 'skill.memory.episodic').policies
-        policies.writeOnn = policies.writeOn
-        delete policies.writeOn
-      },
-      skillPath('skill.memory.episodic', '/policies/writeOnn'),
-      /module memory has no policy writeOnn/,
-      /did you mean writeOn\?/,
-    )
-  })
-
-  test('skill.voice.wake config.phrases[0].treshold is refused: did you mean threshold?', async (t) => {
-    await refusedKey(
-      t,
-      (m) => {
-        const phrase = skill(m, 'skill.voice.wake').config.phrases[0]
-        phrase.treshold = phrase.threshold
-        delete phrase.threshold
-      },
-      skillPath('skill.voice.wake', '/config/phrases/0/treshold'),
-      /module wake has no setting phrases\[0\]\.treshold/,
-      /did you mean threshold\?/,
-    )
-  })
-
-  test('skill.watcher.system config.thresholds.dsk is refused: did you mean disk?', async (t) => {
-    await refusedKey(
-      t,
-      (m) => {
-        const thresholds = skill(m, 'skill.watcher.system').config.thresholds
-        thresholds.dsk = thresholds.disk
-        delete thresholds.disk
-      },
-      skillPath('skill.watcher.system', '/config/thresholds/dsk'),
-      /module watchers has no setting thresholds\.dsk/,
-      /did you mean disk\?/,
     )
   })
 
